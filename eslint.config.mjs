@@ -40,6 +40,7 @@ export default [
       ],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-console': 'error',
+      '@typescript-eslint/no-inferrable-types': 'off',
     },
   },
   {

@@ -1,21 +1,22 @@
-/**
- * This is not a production server yet!
- * This is only a minimal backend to get started.
- */
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { bootstrap } from '@ams/platform';
+import { AppModule, APP_NAME } from './app.module';
+import { ApiEnv } from './config/api.env';
 
-import { Logger } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { AppModule } from './app/app.module';
-
-async function bootstrap() {
-  const app = await NestFactory.create(AppModule);
-  const globalPrefix = 'api';
-  app.setGlobalPrefix(globalPrefix);
-  const port = process.env.PORT || 3000;
-  await app.listen(port);
-  Logger.log(
-    `🚀 Application is running on: http://localhost:${port}/${globalPrefix}`,
-  );
-}
-
-bootstrap();
+void bootstrap({
+  name: APP_NAME,
+  env: ApiEnv,
+  module: (env) => AppModule.register(env),
+  configure: (app) => {
+    const doc = SwaggerModule.createDocument(
+      app,
+      new DocumentBuilder()
+        .setTitle('ams-sentinel')
+        .setDescription('Exact Amazon Marketing Stream performance, alerts and quarantine')
+        .setVersion('1')
+        .addBearerAuth()
+        .build(),
+    );
+    SwaggerModule.setup('docs', app, doc, { jsonDocumentUrl: 'docs-json' });
+  },
+});

@@ -1,1 +1,3 @@
-export {};
+export * from './lib/subjects';
+export * from './lib/events';
+export * from './lib/validate-payload';

@@ -1,0 +1,5 @@
+import { CommonEnv } from '@ams/platform';
+
+export class AggregatorEnv extends CommonEnv {
+  override PORT = 3004;
+}

@@ -1,0 +1,30 @@
+import { Transform, Type } from 'class-transformer';
+import { ArrayMinSize, IsBoolean, IsInt, IsString, Max, Min, MinLength, ValidateIf } from 'class-validator';
+import { CommonEnv } from '@ams/platform';
+
+const toBool = ({ value }: { value: unknown }) =>
+  typeof value === 'string' ? ['1', 'true', 'yes', 'on'].includes(value.toLowerCase()) : value;
+const toList = ({ value }: { value: unknown }) =>
+  typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter(Boolean) : value;
+
+export class ApiEnv extends CommonEnv {
+  /** Bearer keys accepted on /v1 (comma-separated, each ≥ 20 characters). Required unless API_INSECURE_NO_AUTH. */
+  @Transform(toList)
+  @ValidateIf((o: ApiEnv) => !o.API_INSECURE_NO_AUTH)
+  @IsString({ each: true })
+  @MinLength(20, { each: true, message: 'each key must be at least 20 characters' })
+  @ArrayMinSize(1, { message: 'set at least one key (or API_INSECURE_NO_AUTH=true for a local run)' })
+  API_KEYS: string[] = [];
+
+  /** Keys that were issued and withdrawn: answered with 403 instead of 401. */
+  @Transform(toList) @IsString({ each: true })
+  API_REVOKED_KEYS: string[] = [];
+
+  /** Serve /v1 without authentication. For a local machine only; announced loudly at start. */
+  @Transform(toBool) @IsBoolean()
+  API_INSECURE_NO_AUTH: boolean = false;
+
+  /** Widest range an hourly query may span. */
+  @Type(() => Number) @IsInt() @Min(1) @Max(366)
+  API_MAX_HOURLY_RANGE_DAYS: number = 93;
+}

@@ -1,0 +1,20 @@
+import { Controller, Get, Query, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiKeyGuard } from '../auth/api-key.guard';
+import { PerformanceQueryDto } from './dto/performance-query.dto';
+import { PerformanceResponse, PerformanceService } from './performance.service';
+
+@ApiTags('performance')
+@ApiBearerAuth()
+@UseGuards(ApiKeyGuard)
+@Controller('v1/performance')
+export class PerformanceHttpController {
+  constructor(private readonly service: PerformanceService) {}
+
+  /** Summed performance by hour or advertiser-local day, with ratios from summed parts. */
+  @Get()
+  @ApiOkResponse({ description: '{ data, totals, nextCursor }' })
+  query(@Query() q: PerformanceQueryDto): Promise<PerformanceResponse> {
+    return this.service.query(q);
+  }
+}

@@ -1,0 +1,133 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import type { AttributionWindow } from '@ams/ams';
+import type { GroupBy } from './dto/performance-query.dto';
+
+export interface PerformanceFilter {
+  advertiserId?: string;
+  campaignId?: string;
+  adGroupId?: string;
+  keywordId?: string;
+  /** instants (UTC ISO) or advertiser-local dates, half-open [from, to) */
+  range: { kind: 'instant'; from: string; to: string } | { kind: 'local-date'; from: string; to: string };
+  granularity: 'hour' | 'day';
+  groupBy?: GroupBy;
+  attributionWindow?: AttributionWindow;
+}
+
+export interface MetricSums {
+  impressions: string;
+  clicks: string;
+  cost: string;
+  orders: string;
+  sales: string;
+  units: string;
+}
+
+export interface PerformanceRow extends MetricSums {
+  period: string; // hour: UTC ISO of hour start; day: local date
+  utcOffsetMinutes: number;
+  groupKey: string[];
+}
+
+const GROUP_COLUMNS: Record<GroupBy, string[]> = {
+  campaign: ['campaign_id'],
+  adGroup: ['campaign_id', 'ad_group_id'],
+  ad: ['campaign_id', 'ad_group_id', 'ad_id'],
+  keyword: ['campaign_id', 'ad_group_id', 'keyword_id'],
+  placement: ['campaign_id', 'placement'],
+};
+export const GROUP_FIELDS: Record<string, string> = {
+  campaign_id: 'campaignId',
+  ad_group_id: 'adGroupId',
+  ad_id: 'adId',
+  keyword_id: 'keywordId',
+  placement: 'placement',
+};
+
+/** Reads summed performance from the hourly facts; every number is summed in SQL as numeric. */
+@Injectable()
+export class PerformanceRepository {
+  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+
+  async query(
+    f: PerformanceFilter,
+    page: { limit: number; after?: { period: string; groupKey: string[] } },
+  ): Promise<{ rows: PerformanceRow[]; totals: MetricSums }> {
+    const params: unknown[] = [];
+    const p = (v: unknown) => {
+      params.push(v);
+      return `$${params.length}`;
+    };
+    const where: string[] = [];
+    if (f.advertiserId) where.push(`advertiser_id = ${p(f.advertiserId)}`);
+    if (f.campaignId) where.push(`campaign_id = ${p(f.campaignId)}`);
+    if (f.adGroupId) where.push(`ad_group_id = ${p(f.adGroupId)}`);
+    if (f.keywordId) where.push(`keyword_id = ${p(f.keywordId)}`);
+    const localDate = `((hour_start + make_interval(mins => utc_offset_minutes)) AT TIME ZONE 'UTC')::date`;
+    if (f.range.kind === 'instant') {
+      where.push(`hour_start >= ${p(f.range.from)}::timestamptz AND hour_start < ${p(f.range.to)}::timestamptz`);
+    } else {
+      // bound hour_start first (index), then the exact local-day test (offsets are within ±14 h)
+      where.push(
+        `hour_start >= (${p(f.range.from)}::date - interval '14 hours') AND hour_start < (${p(f.range.to)}::date + interval '14 hours')`,
+        `${localDate} >= $${params.length - 1}::date AND ${localDate} < $${params.length}::date`,
+      );
+    }
+    const w = f.attributionWindow;
+    const orders = w ? `orders_${w}` : `CASE WHEN ad_product = 'sp' THEN orders_7d ELSE orders_14d END`;
+    const sales = w ? `sales_${w}` : `CASE WHEN ad_product = 'sp' THEN sales_7d ELSE sales_14d END`;
+    const units = w ? `units_${w}` : `CASE WHEN ad_product = 'sp' THEN units_7d ELSE units_14d END`;
+    const sums = `sum(impressions)::text AS impressions, sum(clicks)::text AS clicks, sum(cost)::text AS cost,
+      sum(${orders})::text AS orders, sum(${sales})::text AS sales, sum(${units})::text AS units`;
+
+    const period = f.granularity === 'hour' ? 'hour_start' : `${localDate}::text`;
+    const groupCols = f.groupBy ? GROUP_COLUMNS[f.groupBy] : [];
+    const keyCols = [period, ...groupCols];
+    const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const filterParams = [...params];
+
+    let having = '';
+    if (page.after) {
+      const first = f.granularity === 'hour' ? `${p(page.after.period)}::timestamptz` : `${p(page.after.period)}::text`;
+      const rest = page.after.groupKey.map((k) => `${p(k)}::text`);
+      having = `HAVING (${keyCols.join(', ')}) > (${[first, ...rest].join(', ')})`;
+    }
+    const rowsSql = `
+      SELECT ${[`${period} AS period`, 'max(utc_offset_minutes) AS utc_offset_minutes', ...groupCols, sums].join(', ')}
+      FROM hourly_fact ${whereSql}
+      GROUP BY ${keyCols.join(', ')}
+      ${having}
+      ORDER BY ${keyCols.join(', ')}
+      LIMIT ${p(page.limit)}`;
+    const totalsSql = `SELECT ${sums} FROM hourly_fact ${whereSql}`;
+
+    const [rows, totals] = await Promise.all([
+      this.ds.query(rowsSql, params) as Promise<Array<Record<string, unknown>>>,
+      this.ds.query(totalsSql, filterParams) as Promise<Array<Record<string, string | null>>>,
+    ]);
+    return {
+      rows: rows.map((r) => ({
+        period: r['period'] instanceof Date ? r['period'].toISOString() : String(r['period']),
+        utcOffsetMinutes: Number(r['utc_offset_minutes']),
+        groupKey: groupCols.map((c) => String(r[c])),
+        impressions: String(r['impressions']),
+        clicks: String(r['clicks']),
+        cost: String(r['cost']),
+        orders: String(r['orders']),
+        sales: String(r['sales']),
+        units: String(r['units']),
+      })),
+      totals: {
+        impressions: totals[0]?.['impressions'] ?? '0',
+        clicks: totals[0]?.['clicks'] ?? '0',
+        cost: totals[0]?.['cost'] ?? '0',
+        orders: totals[0]?.['orders'] ?? '0',
+        sales: totals[0]?.['sales'] ?? '0',
+        units: totals[0]?.['units'] ?? '0',
+      },
+    };
+  }
+
+}

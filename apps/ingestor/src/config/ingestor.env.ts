@@ -1,0 +1,50 @@
+import { Transform, Type } from 'class-transformer';
+import { ArrayMinSize, IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Max, Min } from 'class-validator';
+import { CommonEnv } from '@ams/platform';
+
+const toBool = ({ value }: { value: unknown }) =>
+  typeof value === 'string' ? ['1', 'true', 'yes', 'on'].includes(value.toLowerCase()) : value;
+const toList = ({ value }: { value: unknown }) =>
+  typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter(Boolean) : value;
+
+export class IngestorEnv extends CommonEnv {
+  override PORT = 3001;
+
+  /** SQS queue URLs to poll, comma-separated (one per dataset, or shared). */
+  @Transform(toList) @ArrayMinSize(1, { message: 'must list at least one queue URL' })
+  @IsUrl({ require_tld: false, require_protocol: true }, { each: true, message: 'each entry must be a queue URL' })
+  SQS_QUEUE_URLS!: string[];
+
+  @IsString() @IsIn(['us-east-1', 'eu-west-1', 'us-west-2', 'us-east-2', 'us-west-1', 'eu-central-1', 'eu-west-2', 'ap-northeast-1', 'ap-southeast-1', 'ap-southeast-2'])
+  AWS_REGION: string = 'us-east-1';
+
+  /** Endpoint override for an SQS-compatible server (local emulator); unset for AWS. */
+  @IsOptional() @IsUrl({ require_tld: false, require_protocol: true })
+  SQS_ENDPOINT?: string;
+
+  /** Endpoint override for SNS (subscription confirmation); unset for AWS. */
+  @IsOptional() @IsUrl({ require_tld: false, require_protocol: true })
+  SNS_ENDPOINT?: string;
+
+  @Type(() => Number) @IsInt() @Min(0) @Max(20)
+  SQS_WAIT_TIME_SECONDS: number = 20;
+
+  @Type(() => Number) @IsInt() @Min(1) @Max(10)
+  SQS_BATCH_SIZE: number = 10;
+
+  /** Parallel pollers per queue. */
+  @Type(() => Number) @IsInt() @Min(1) @Max(64)
+  SQS_CONCURRENCY: number = 4;
+
+  /** Visibility timeout asked for on receive; a heartbeat extends it while a batch is in flight. */
+  @Type(() => Number) @IsInt() @Min(5) @Max(43_200)
+  SQS_VISIBILITY_TIMEOUT_S: number = 60;
+
+  /** false starts the ingestor paused (resume with the polling command, no restart needed). */
+  @Transform(toBool) @IsBoolean()
+  INGEST_ENABLED: boolean = true;
+
+  /** Confirm SNS subscriptions from Amazon's publisher accounts (refused ones are always recorded). */
+  @Transform(toBool) @IsBoolean()
+  SNS_CONFIRM_ENABLED: boolean = true;
+}

@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { SubscriptionConfirmationEntity } from '@ams/db';
+import { SubscriptionService } from '../subscription/subscription.service';
+import { MessageRouterService } from './message-router.service';
+import { SqsPollerService } from './sqs-poller.service';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([SubscriptionConfirmationEntity])],
+  providers: [SqsPollerService, MessageRouterService, SubscriptionService],
+  exports: [SqsPollerService],
+})
+export class IngestModule {}

@@ -1,0 +1,112 @@
+import { Injectable } from '@nestjs/common';
+import type { Message } from '@aws-sdk/client-sqs';
+import { classifySqsBody, type ClassifiedItem } from '@ams/ams';
+import { AMS_QUARANTINE_SUBJECT, amsRecordSubject, HEADERS, QuarantinedBodyV1 } from '@ams/contracts';
+import { JetStreamService } from '@ams/platform';
+import { SubscriptionService } from '../subscription/subscription.service';
+import { ingestMetrics } from './ingest.metrics';
+
+interface Publication {
+  subject: string;
+  data: unknown;
+  msgId: string;
+  headers: Record<string, string>;
+  dataset: string;
+}
+
+/**
+ * Turns a batch of SQS messages into durable JetStream publications. Resolves with the messages
+ * whose every record (or quarantine entry) JetStream acknowledged: only those may be deleted.
+ */
+@Injectable()
+export class MessageRouterService {
+  constructor(
+    private readonly messaging: JetStreamService,
+    private readonly subscriptions: SubscriptionService,
+  ) {}
+
+  async route(messages: Message[], queueUrl: string): Promise<Message[]> {
+    const receivedAt = new Date().toISOString();
+    const publications: Publication[] = [];
+    const done: Message[] = [];
+    const confirmations: Promise<Message | null>[] = [];
+
+    for (const message of messages) {
+      const id = message.MessageId ?? message.ReceiptHandle ?? 'unknown';
+      const headers: Record<string, string> = {
+        [HEADERS.sqsMessageId]: id,
+        [HEADERS.receivedAt]: receivedAt,
+        [HEADERS.correlationId]: id,
+      };
+      const sent = message.Attributes?.SentTimestamp;
+      if (sent) headers[HEADERS.sentAt] = new Date(Number(sent)).toISOString();
+
+      const classified = classifySqsBody(message.Body ?? '');
+      switch (classified.kind) {
+        case 'subscription-confirmation':
+          confirmations.push(this.subscriptions.handle(classified, id).then((keep) => (keep ? message : null)));
+          continue;
+        case 'rejected':
+          publications.push(quarantine(`q:${id}`, classified.code, classified.reason, null, message.Body ?? '', id, receivedAt, headers));
+          break;
+        case 'records':
+          classified.items.forEach((item: ClassifiedItem, index: number) => {
+            if (item.ok) {
+              publications.push({
+                subject: amsRecordSubject(item.datasetId),
+                data: item.raw,
+                msgId: item.dedupKey,
+                headers,
+                dataset: item.datasetId,
+              });
+            } else {
+              const raw = classified.envelope === 'raw' ? (message.Body ?? '') : safeStringify(item.raw);
+              publications.push(quarantine(`q:${id}:${index}`, item.code, item.reason, item.datasetId, raw, id, receivedAt, headers));
+            }
+          });
+          break;
+      }
+      done.push(message);
+    }
+
+    if (publications.length) {
+      // Every publication of the batch in flight at once; any failure leaves the whole batch on SQS.
+      const acks = await this.messaging.publishMany(publications);
+      acks.forEach((ack, i) => {
+        const p = publications[i];
+        if (p.subject === AMS_QUARANTINE_SUBJECT) ingestMetrics.quarantined.inc({ code: (p.data as QuarantinedBodyV1).code });
+        else if (ack.duplicate) ingestMetrics.duplicates.inc({ dataset: p.dataset });
+        else ingestMetrics.records.inc({ dataset: p.dataset });
+      });
+    }
+    for (const kept of await Promise.all(confirmations)) if (kept) done.push(kept);
+    ingestMetrics.received.inc({ queue: queueName(queueUrl) }, messages.length);
+    return done;
+  }
+}
+
+function quarantine(
+  msgId: string,
+  code: string,
+  reason: string,
+  datasetId: string | null,
+  rawBody: string,
+  sqsMessageId: string,
+  receivedAt: string,
+  headers: Record<string, string>,
+): Publication {
+  const body: QuarantinedBodyV1 = { version: 1, code, reason, datasetId, rawBody, sqsMessageId, receivedAt };
+  return { subject: AMS_QUARANTINE_SUBJECT, data: body, msgId, headers, dataset: '_quarantine' };
+}
+
+function safeStringify(v: unknown): string {
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return String(v);
+  }
+}
+
+export function queueName(url: string): string {
+  return url.slice(url.lastIndexOf('/') + 1) || url;
+}

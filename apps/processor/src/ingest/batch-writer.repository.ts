@@ -1,0 +1,258 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import type { BudgetUsageRecord, EntityRecord, PerformanceRecord } from '@ams/ams';
+import { METRIC_COLUMNS } from '@ams/db';
+
+export interface QuarantineRow {
+  key: string;
+  source: 'ingestor' | 'processor';
+  code: string;
+  reason: string;
+  datasetId: string | null;
+  rawBody: string;
+  sqsMessageId: string | null;
+  receivedAt: string;
+}
+
+export interface BatchInput {
+  performance: PerformanceRecord[];
+  budgets: BudgetUsageRecord[];
+  entities: EntityRecord[];
+  quarantine: QuarantineRow[];
+}
+
+export interface BatchOutcome {
+  performanceInserted: number;
+  budgetsInserted: number;
+  entitiesUpdated: number;
+  quarantined: number;
+}
+
+const KEY_COLUMNS = ['advertiser_id', 'marketplace_id', 'campaign_id', 'ad_group_id', 'ad_id', 'keyword_id', 'placement', 'hour_start'];
+const METRIC_TYPES = METRIC_COLUMNS.map((c) => (c === 'cost' || c.startsWith('sales_') ? 'numeric' : 'bigint'));
+
+/**
+ * Writes one batch in one transaction, set-based: every distinct delta is inserted once
+ * (ON CONFLICT DO NOTHING on its idempotency key) and only the rows actually inserted are added to
+ * the hourly facts, in key order so concurrent writers never deadlock. Replays change nothing.
+ */
+@Injectable()
+export class BatchWriterRepository {
+  private readonly performanceSql = buildPerformanceSql();
+
+  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+
+  async write(input: BatchInput): Promise<BatchOutcome> {
+    return this.ds.transaction(async (em) => ({
+      performanceInserted: await this.writePerformance(em, input.performance),
+      budgetsInserted: await this.writeBudgets(em, input.budgets),
+      entitiesUpdated: await this.writeEntities(em, input.entities),
+      quarantined: await this.writeQuarantine(em, input.quarantine),
+    }));
+  }
+
+  private async writePerformance(em: EntityManager, records: PerformanceRecord[]): Promise<number> {
+    if (!records.length) return 0;
+    const cols: unknown[][] = Array.from({ length: 15 + METRIC_COLUMNS.length + 1 }, () => []);
+    for (const r of records) {
+      const row: unknown[] = [
+        r.advertiserId,
+        r.idempotencyId,
+        r.datasetId,
+        r.adProduct,
+        r.marketplaceId,
+        r.currency,
+        r.campaignId,
+        r.adGroupId,
+        r.adId,
+        r.keywordId,
+        r.placement,
+        r.keywordText,
+        r.matchType,
+        r.hourStartUtc,
+        r.utcOffsetMinutes,
+        ...METRIC_COLUMNS.map((m) => r.metrics[m]),
+        JSON.stringify(r.extra),
+      ];
+      row.forEach((v, i) => cols[i].push(v));
+    }
+    const [row] = (await em.query(this.performanceSql, cols)) as Array<{ inserted: string }>;
+    return Number(row.inserted);
+  }
+
+  private async writeBudgets(em: EntityManager, records: BudgetUsageRecord[]): Promise<number> {
+    if (!records.length) return 0;
+    const cols: unknown[][] = Array.from({ length: 9 }, () => []);
+    for (const r of records) {
+      [
+        r.advertiserId,
+        r.marketplaceId,
+        r.budgetScopeType,
+        r.budgetScopeId,
+        r.usageUpdatedAt,
+        r.adProduct,
+        r.budget,
+        r.usagePercentage,
+        JSON.stringify(r.extra),
+      ].forEach((v, i) => cols[i].push(v));
+    }
+    const [row] = (await em.query(
+      `WITH input AS (
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[],
+                              $7::numeric[], $8::numeric[], $9::text[])
+           AS t(advertiser_id, marketplace_id, budget_scope_type, budget_scope_id, usage_updated_at, ad_product,
+                budget, usage_percentage, extra)
+       ), ins AS (
+         INSERT INTO budget_usage_event (advertiser_id, marketplace_id, budget_scope_type, budget_scope_id,
+                                         usage_updated_at, ad_product, budget, usage_percentage, extra)
+         SELECT advertiser_id, marketplace_id, budget_scope_type, budget_scope_id, usage_updated_at, ad_product,
+                budget, usage_percentage, extra::jsonb
+         FROM input ORDER BY 1, 2, 3, 4, 5
+         ON CONFLICT DO NOTHING
+         RETURNING *
+       ), newest AS (
+         SELECT DISTINCT ON (advertiser_id, marketplace_id, budget_scope_type, budget_scope_id) *
+         FROM ins ORDER BY advertiser_id, marketplace_id, budget_scope_type, budget_scope_id, usage_updated_at DESC
+       ), up AS (
+         INSERT INTO budget_usage_latest (advertiser_id, marketplace_id, budget_scope_type, budget_scope_id,
+                                          usage_updated_at, ad_product, budget, usage_percentage)
+         SELECT advertiser_id, marketplace_id, budget_scope_type, budget_scope_id, usage_updated_at, ad_product,
+                budget, usage_percentage
+         FROM newest ORDER BY 1, 2, 3, 4
+         ON CONFLICT (advertiser_id, marketplace_id, budget_scope_type, budget_scope_id) DO UPDATE
+           SET usage_updated_at = EXCLUDED.usage_updated_at, ad_product = EXCLUDED.ad_product,
+               budget = EXCLUDED.budget, usage_percentage = EXCLUDED.usage_percentage, updated_at = now()
+           WHERE budget_usage_latest.usage_updated_at < EXCLUDED.usage_updated_at
+         RETURNING 1
+       )
+       SELECT (SELECT count(*) FROM ins) AS inserted, (SELECT count(*) FROM up) AS latest`,
+      cols,
+    )) as Array<{ inserted: string }>;
+    return Number(row.inserted);
+  }
+
+  private async writeEntities(em: EntityManager, records: EntityRecord[]): Promise<number> {
+    if (!records.length) return 0;
+    // one row per entity (the highest version in the batch): an upsert may touch a row only once
+    const newest = new Map<string, EntityRecord>();
+    for (const r of records) {
+      const key = `${r.advertiserId}\u0000${r.entityType}\u0000${r.entityId}`;
+      const seen = newest.get(key);
+      if (!seen || seen.version < r.version) newest.set(key, r);
+    }
+    const cols: unknown[][] = Array.from({ length: 14 }, () => []);
+    for (const r of newest.values()) {
+      [
+        r.advertiserId,
+        r.entityType,
+        r.entityId,
+        String(r.version),
+        r.marketplaceId,
+        r.campaignId,
+        r.adGroupId,
+        r.portfolioId,
+        r.name,
+        r.state,
+        r.adProduct,
+        r.budgetAmount,
+        r.budgetCurrency,
+        JSON.stringify(r.raw),
+      ].forEach((v, i) => cols[i].push(v));
+    }
+    const rows = (await em.query(
+      `INSERT INTO ams_entity (advertiser_id, entity_type, entity_id, version, marketplace_id, campaign_id, ad_group_id,
+                               portfolio_id, name, state, ad_product, budget_amount, budget_currency, raw)
+       SELECT advertiser_id, entity_type, entity_id, version, marketplace_id, campaign_id, ad_group_id, portfolio_id,
+              name, state, ad_product, budget_amount, budget_currency, raw::jsonb
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[],
+                   $9::text[], $10::text[], $11::text[], $12::numeric[], $13::text[], $14::text[])
+         AS t(advertiser_id, entity_type, entity_id, version, marketplace_id, campaign_id, ad_group_id, portfolio_id,
+              name, state, ad_product, budget_amount, budget_currency, raw)
+       ORDER BY 1, 2, 3
+       ON CONFLICT (advertiser_id, entity_type, entity_id) DO UPDATE
+         SET version = EXCLUDED.version, marketplace_id = EXCLUDED.marketplace_id, campaign_id = EXCLUDED.campaign_id,
+             ad_group_id = EXCLUDED.ad_group_id, portfolio_id = EXCLUDED.portfolio_id, name = EXCLUDED.name,
+             state = EXCLUDED.state, ad_product = EXCLUDED.ad_product, budget_amount = EXCLUDED.budget_amount,
+             budget_currency = EXCLUDED.budget_currency, raw = EXCLUDED.raw, updated_at = now()
+         WHERE ams_entity.version < EXCLUDED.version
+       RETURNING 1`,
+      cols,
+    )) as unknown[];
+    return rows.length;
+  }
+
+  private async writeQuarantine(em: EntityManager, rows: QuarantineRow[]): Promise<number> {
+    if (!rows.length) return 0;
+    const unique = [...new Map(rows.map((r) => [r.key, r])).values()];
+    const cols: unknown[][] = Array.from({ length: 8 }, () => []);
+    for (const r of unique) {
+      [r.key, r.source, r.code, r.reason, r.datasetId, r.rawBody, r.sqsMessageId, r.receivedAt].forEach((v, i) =>
+        cols[i].push(v),
+      );
+    }
+    const inserted = (await em.query(
+      `INSERT INTO quarantine (quarantine_key, source, code, reason, dataset_id, raw_body, sqs_message_id, received_at)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+                            $8::timestamptz[])
+       ON CONFLICT (quarantine_key) DO NOTHING
+       RETURNING 1`,
+      cols,
+    )) as unknown[];
+    return inserted.length;
+  }
+}
+
+function buildPerformanceSql(): string {
+  const base = [
+    ['advertiser_id', 'text'],
+    ['idempotency_id', 'text'],
+    ['dataset_id', 'text'],
+    ['ad_product', 'text'],
+    ['marketplace_id', 'text'],
+    ['currency', 'text'],
+    ['campaign_id', 'text'],
+    ['ad_group_id', 'text'],
+    ['ad_id', 'text'],
+    ['keyword_id', 'text'],
+    ['placement', 'text'],
+    ['keyword_text', 'text'],
+    ['match_type', 'text'],
+    ['hour_start', 'timestamptz'],
+    ['utc_offset_minutes', 'smallint'],
+    ...METRIC_COLUMNS.map((c, i) => [c, METRIC_TYPES[i]]),
+    ['extra', 'text'],
+  ];
+  const names = base.map(([n]) => n);
+  const params = base.map(([, t], i) => `$${i + 1}::${t}[]`).join(', ');
+  const insertCols = names.join(', ');
+  const selectCols = names.map((n) => (n === 'extra' ? 'extra::jsonb' : n)).join(', ');
+  const metrics = METRIC_COLUMNS.join(', ');
+  const sums = METRIC_COLUMNS.map((m) => `sum(${m}) AS ${m}`).join(', ');
+  const adds = METRIC_COLUMNS.map((m) => `${m} = hourly_fact.${m} + EXCLUDED.${m}`).join(', ');
+  const keys = KEY_COLUMNS.join(', ');
+  return `
+    WITH input AS (
+      SELECT * FROM unnest(${params}) AS t(${names.join(', ')})
+    ), ins AS (
+      INSERT INTO performance_delta (${insertCols})
+      SELECT ${selectCols} FROM input ORDER BY advertiser_id, idempotency_id
+      ON CONFLICT (advertiser_id, idempotency_id) DO NOTHING
+      RETURNING ${keys}, utc_offset_minutes, ad_product, currency, keyword_text, match_type, ${metrics}
+    ), agg AS (
+      SELECT ${keys}, max(utc_offset_minutes) AS utc_offset_minutes, max(ad_product) AS ad_product,
+             max(currency) AS currency, max(keyword_text) AS keyword_text, max(match_type) AS match_type, ${sums}
+      FROM ins GROUP BY ${keys}
+    ), up AS (
+      INSERT INTO hourly_fact (${keys}, utc_offset_minutes, ad_product, currency, keyword_text, match_type, ${metrics})
+      SELECT ${keys}, utc_offset_minutes, ad_product, currency, keyword_text, match_type, ${metrics}
+      FROM agg ORDER BY ${keys}
+      ON CONFLICT (${keys}) DO UPDATE SET ${adds},
+        currency = COALESCE(EXCLUDED.currency, hourly_fact.currency),
+        keyword_text = COALESCE(EXCLUDED.keyword_text, hourly_fact.keyword_text),
+        match_type = COALESCE(EXCLUDED.match_type, hourly_fact.match_type),
+        updated_at = now()
+      RETURNING 1
+    )
+    SELECT (SELECT count(*) FROM ins) AS inserted, (SELECT count(*) FROM up) AS facts`;
+}

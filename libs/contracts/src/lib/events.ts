@@ -1,0 +1,70 @@
+import 'reflect-metadata';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsIn,
+  IsInt,
+  Max,
+  Min,
+  IsISO8601,
+  IsOptional,
+  IsString,
+  MaxLength,
+  ValidateNested,
+} from 'class-validator';
+
+/** One (advertiser, campaign, hour) whose hourly facts changed. */
+export class TouchedHourV1 {
+  @IsString() @MaxLength(64) advertiserId!: string;
+  @IsString() @MaxLength(64) campaignId!: string;
+  /** hour start, ISO-8601 UTC */
+  @IsISO8601({ strict: true }) hourStart!: string;
+  /** advertiser's UTC offset in minutes for that hour */
+  @IsInt() @Min(-14 * 60) @Max(14 * 60) utcOffsetMinutes!: number;
+}
+
+/** `perf.hourly.updated.v1` — emitted by the processor after a batch committed. */
+export class PerfHourlyUpdatedV1 {
+  @IsIn([1]) version!: 1;
+  @IsArray() @ArrayMaxSize(100_000) @ValidateNested({ each: true }) @Type(() => TouchedHourV1)
+  touched!: TouchedHourV1[];
+  @IsISO8601() emittedAt!: string;
+}
+
+export class BudgetScopeV1 {
+  @IsString() @MaxLength(64) advertiserId!: string;
+  @IsString() @MaxLength(64) marketplaceId!: string;
+  @IsIn(['CAMPAIGN', 'PORTFOLIO']) budgetScopeType!: 'CAMPAIGN' | 'PORTFOLIO';
+  @IsString() @MaxLength(64) budgetScopeId!: string;
+}
+
+/** `budget.usage.updated.v1` — emitted by the processor when the latest usage of a scope changed. */
+export class BudgetUsageUpdatedV1 {
+  @IsIn([1]) version!: 1;
+  @IsArray() @ArrayMaxSize(100_000) @ValidateNested({ each: true }) @Type(() => BudgetScopeV1)
+  scopes!: BudgetScopeV1[];
+  @IsISO8601() emittedAt!: string;
+}
+
+/** Body of `ams._quarantine`: something the ingestor received and could not accept. */
+export class QuarantinedBodyV1 {
+  @IsIn([1]) version!: 1;
+  @IsString() @MaxLength(64) code!: string;
+  @IsString() @MaxLength(4096) reason!: string;
+  @IsOptional() @IsString() @MaxLength(128) datasetId!: string | null;
+  /** the SQS body exactly as received (or the offending element of an array body, re-serialised) */
+  @IsString() rawBody!: string;
+  @IsOptional() @IsString() @MaxLength(256) sqsMessageId!: string | null;
+  @IsISO8601() receivedAt!: string;
+}
+
+export class QuarantineReplayRequestV1 {
+  @IsString() @MaxLength(32) id!: string;
+}
+
+export interface QuarantineReplayReplyV1 {
+  id: string;
+  outcome: 'stored' | 'still-invalid' | 'not-found' | 'already-replayed';
+  reason?: string;
+}

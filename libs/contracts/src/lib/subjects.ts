@@ -1,0 +1,50 @@
+/**
+ * NATS subjects and JetStream streams of ams-sentinel. Subjects are written here once and used
+ * everywhere through these constants; event and command names carry their version (`.v1`).
+ * Subjects are unprefixed: the messaging module adds the deployment's prefix (tests use one per run).
+ */
+
+/** Raw AMS records as the ingestor received them, one subject per dataset: `ams.<dataset_id>`. */
+export function amsRecordSubject(datasetId: string): string {
+  return `${AMS_SUBJECT_ROOT}.${datasetId}`;
+}
+export const AMS_SUBJECT_ROOT = 'ams';
+/** Bodies the ingestor could not turn into records: kept with their reason, stored by the processor. */
+export const AMS_QUARANTINE_SUBJECT = 'ams._quarantine';
+
+export const EVENT_SUBJECTS = {
+  perfHourlyUpdated: 'perf.hourly.updated.v1',
+  budgetUsageUpdated: 'budget.usage.updated.v1',
+} as const;
+
+export const COMMAND_SUBJECTS = {
+  quarantineReplay: 'cmd.processor.quarantine-replay.v1',
+} as const;
+
+/** Message headers that travel with records and events. */
+export const HEADERS = {
+  correlationId: 'x-correlation-id',
+  sqsMessageId: 'x-sqs-message-id',
+  sqsQueueUrl: 'x-sqs-queue',
+  receivedAt: 'x-received-at',
+  sentAt: 'x-sqs-sent-at',
+} as const;
+
+export interface StreamSpec {
+  name: string;
+  subjects: string[];
+}
+
+export const STREAMS = {
+  /** The replay log: every record the ingestor accepted, kept for the configured retention. */
+  ams: { name: 'AMS', subjects: [`${AMS_SUBJECT_ROOT}.>`] },
+  /** Domain events between apps (short retention: consumers recompute from PostgreSQL). */
+  events: { name: 'EVENTS', subjects: ['perf.>', 'budget.>'] },
+} as const satisfies Record<string, StreamSpec>;
+
+export const DURABLES = {
+  processor: 'processor',
+  aggregatorPerf: 'aggregator-perf',
+  alerterPerf: 'alerter-perf',
+  alerterBudget: 'alerter-budget',
+} as const;
