@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { DbModule } from '@ams/db';
-import { platformImports } from '@ams/platform';
+import { BootstrapOptions, platformImports } from '@ams/platform';
 import { AggregatorEnv } from './config/aggregator.env';
 
 export const APP_NAME = 'aggregator';
@@ -17,3 +17,9 @@ export class AppModule {
     };
   }
 }
+
+export const appDefinition: BootstrapOptions<AggregatorEnv> = {
+  name: APP_NAME,
+  env: AggregatorEnv,
+  module: (env) => AppModule.register(env),
+};

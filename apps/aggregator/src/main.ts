@@ -1,5 +1,4 @@
 import { bootstrap } from '@ams/platform';
-import { AppModule, APP_NAME } from './app.module';
-import { AggregatorEnv } from './config/aggregator.env';
+import { appDefinition } from './app.module';
 
-void bootstrap({ name: APP_NAME, env: AggregatorEnv, module: (env) => AppModule.register(env) });
+void bootstrap(appDefinition);

@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { DbModule } from '@ams/db';
-import { platformImports } from '@ams/platform';
+import { BootstrapOptions, platformImports } from '@ams/platform';
 import { AlerterEnv } from './config/alerter.env';
 
 export const APP_NAME = 'alerter';
@@ -17,3 +17,9 @@ export class AppModule {
     };
   }
 }
+
+export const appDefinition: BootstrapOptions<AlerterEnv> = {
+  name: APP_NAME,
+  env: AlerterEnv,
+  module: (env) => AppModule.register(env),
+};

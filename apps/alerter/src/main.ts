@@ -1,5 +1,4 @@
 import { bootstrap } from '@ams/platform';
-import { AppModule, APP_NAME } from './app.module';
-import { AlerterEnv } from './config/alerter.env';
+import { appDefinition } from './app.module';
 
-void bootstrap({ name: APP_NAME, env: AlerterEnv, module: (env) => AppModule.register(env) });
+void bootstrap(appDefinition);

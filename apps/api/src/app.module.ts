@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { DbModule } from '@ams/db';
-import { platformImports } from '@ams/platform';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { BootstrapOptions, platformImports } from '@ams/platform';
 import { ApiEnv } from './config/api.env';
 import { PerformanceModule } from './performance/performance.module';
 
@@ -24,3 +25,21 @@ export class AppModule {
     };
   }
 }
+
+export const appDefinition: BootstrapOptions<ApiEnv> = {
+  name: APP_NAME,
+  env: ApiEnv,
+  module: (env) => AppModule.register(env),
+  configure: (app) => {
+    const doc = SwaggerModule.createDocument(
+      app,
+      new DocumentBuilder()
+        .setTitle('ams-sentinel')
+        .setDescription('Exact Amazon Marketing Stream performance, alerts and quarantine')
+        .setVersion('1')
+        .addBearerAuth()
+        .build(),
+    );
+    SwaggerModule.setup('docs', app, doc, { jsonDocumentUrl: 'docs-json' });
+  },
+};

@@ -1,5 +1,4 @@
 import { bootstrap } from '@ams/platform';
-import { AppModule, APP_NAME } from './app.module';
-import { IngestorEnv } from './config/ingestor.env';
+import { appDefinition } from './app.module';
 
-void bootstrap({ name: APP_NAME, env: IngestorEnv, module: (env) => AppModule.register(env) });
+void bootstrap(appDefinition);

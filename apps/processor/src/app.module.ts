@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { DbModule } from '@ams/db';
-import { platformImports } from '@ams/platform';
+import { BootstrapOptions, platformImports } from '@ams/platform';
 import { ProcessorEnv } from './config/processor.env';
 import { IngestModule } from './ingest/ingest.module';
 
@@ -19,3 +19,9 @@ export class AppModule {
     };
   }
 }
+
+export const appDefinition: BootstrapOptions<ProcessorEnv> = {
+  name: APP_NAME,
+  env: ProcessorEnv,
+  module: (env) => AppModule.register(env),
+};

@@ -1,1 +1,16 @@
-export {};
+export { waitFor } from './lib/wait-for';
+export type { WaitForOptions } from './lib/wait-for';
+export { freePort } from './lib/ports';
+export { assertTestDatabaseName, createTestDatabase } from './lib/database';
+export type { TestDatabase, CreateTestDatabaseOptions } from './lib/database';
+export { uniquePrefix, DEFAULT_NATS_URL, startPrivateNatsServer } from './lib/nats';
+export type { PrivateNatsServer, StartPrivateNatsServerOptions } from './lib/nats';
+export { startSqsEndpoint } from './lib/sqs';
+export type { SqsEndpoint } from './lib/sqs';
+export { startSlackCatcher } from './lib/slack-catcher';
+export type { CaughtPost, ScriptedResponse, SlackCatcher } from './lib/slack-catcher';
+export { workspaceRoot, fixturePath, loadFixture, fixtureBody } from './lib/fixtures';
+export { startApp } from './lib/processes';
+export type { AppName, AppProcess, StartAppOptions } from './lib/processes';
+export { startNestApp, baseTestEnv } from './lib/nest-app';
+export type { RunningTestApp } from './lib/nest-app';

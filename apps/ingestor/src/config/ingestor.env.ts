@@ -37,7 +37,7 @@ export class IngestorEnv extends CommonEnv {
   SQS_CONCURRENCY: number = 4;
 
   /** Visibility timeout asked for on receive; a heartbeat extends it while a batch is in flight. */
-  @Type(() => Number) @IsInt() @Min(5) @Max(43_200)
+  @Type(() => Number) @IsInt() @Min(1) @Max(43_200)
   SQS_VISIBILITY_TIMEOUT_S: number = 60;
 
   /** false starts the ingestor paused (resume with the polling command, no restart needed). */

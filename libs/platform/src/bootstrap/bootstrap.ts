@@ -34,20 +34,17 @@ export async function bootstrap<E extends CommonEnv>(opts: BootstrapOptions<E>):
     throw err;
   }
 
-  const app = await NestFactory.create(opts.module(env), { bufferLogs: true, abortOnError: false });
+  let app: INestApplication;
+  try {
+    app = await createApp(opts, env);
+  } catch (err) {
+    process.stderr.write(
+      JSON.stringify({ level: 'fatal', app: opts.name, msg: `failed to start: ${err instanceof Error ? err.message : String(err)}` }) + '\n',
+    );
+    process.exit(1);
+  }
   const logger = app.get(Logger);
-  app.useLogger(logger);
-  app.use(httpLatencyMiddleware());
-  app.useGlobalPipes(
-    new ValidationPipe({
-      whitelist: true,
-      forbidNonWhitelisted: true,
-      transform: true,
-      exceptionFactory: (errors) => new BadRequestException(validationBody(errors)),
-    }),
-  );
   app.enableShutdownHooks();
-  if (opts.configure) await opts.configure(app, env);
 
   let shuttingDown = false;
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
@@ -64,6 +61,26 @@ export async function bootstrap<E extends CommonEnv>(opts: BootstrapOptions<E>):
 
   await app.listen(env.PORT, '0.0.0.0');
   logger.log(`${opts.name} listening on :${env.PORT}`);
+  return app;
+}
+
+/**
+ * Builds the app exactly as production does (logger, pipes, middleware, extra HTTP setup) without
+ * listening or installing signal handlers: integration tests use it with their own env.
+ */
+export async function createApp<E extends CommonEnv>(opts: BootstrapOptions<E>, env: E): Promise<INestApplication> {
+  const app = await NestFactory.create(opts.module(env), { bufferLogs: true, abortOnError: false });
+  app.useLogger(app.get(Logger));
+  app.use(httpLatencyMiddleware());
+  app.useGlobalPipes(
+    new ValidationPipe({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      transform: true,
+      exceptionFactory: (errors) => new BadRequestException(validationBody(errors)),
+    }),
+  );
+  if (opts.configure) await opts.configure(app, env);
   return app;
 }
 

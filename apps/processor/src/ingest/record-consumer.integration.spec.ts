@@ -1,0 +1,194 @@
+import { Client } from 'pg';
+import { validateRecord } from '@ams/ams';
+import {
+  AMS_QUARANTINE_SUBJECT,
+  amsRecordSubject,
+  EVENT_SUBJECTS,
+  PerfHourlyUpdatedV1,
+  QuarantinedBodyV1,
+  STREAMS,
+} from '@ams/contracts';
+import { ConsumerHandle, JetStreamService } from '@ams/platform';
+import {
+  baseTestEnv,
+  createTestDatabase,
+  DEFAULT_NATS_URL,
+  loadFixture,
+  RunningTestApp,
+  startNestApp,
+  TestDatabase,
+  uniquePrefix,
+  waitFor,
+} from '@ams/testing';
+import { appDefinition } from '../app.module';
+import { ProcessorEnv } from '../config/processor.env';
+
+/** Publishes like the ingestor does: subject per dataset, Nats-Msg-Id = dedup key (unless told otherwise). */
+async function publishRecord(js: JetStreamService, record: Record<string, unknown>, msgId?: string | null): Promise<void> {
+  const v = validateRecord(record);
+  const dataset = String(record['dataset_id']);
+  const id = msgId === undefined ? (v.ok ? v.dedupKey : undefined) : (msgId ?? undefined);
+  await js.publish(amsRecordSubject(dataset), record, id ? { msgId: id } : {});
+}
+
+describe('processor: JetStream → PostgreSQL (real NATS and PostgreSQL)', () => {
+  let db: TestDatabase;
+  let pg: Client;
+  let js: JetStreamService;
+  let app: RunningTestApp<ProcessorEnv> | undefined;
+  let prefix: string;
+  let env: Record<string, string>;
+  const events: PerfHourlyUpdatedV1[] = [];
+  let eventConsumer: ConsumerHandle;
+
+  const fact = async (campaignId: string) => {
+    const { rows } = await pg.query(
+      `SELECT impressions::text, clicks::text, cost::text, orders_7d::text, sales_7d::text, units_7d::text,
+              keyword_text, match_type, utc_offset_minutes
+         FROM hourly_fact WHERE campaign_id = $1`,
+      [campaignId],
+    );
+    return rows;
+  };
+  const count = async (sql: string, params: unknown[] = []) => Number((await pg.query(sql, params)).rows[0].n);
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    pg = new Client({ connectionString: db.url });
+    await pg.connect();
+    prefix = uniquePrefix('proc');
+    env = { ...baseTestEnv(db, prefix), PROCESSOR_BATCH_WAIT_MS: '20', PROCESSOR_ACK_WAIT_MS: '5000' };
+    app = await startNestApp(appDefinition, env);
+    js = new JetStreamService({ url: DEFAULT_NATS_URL, prefix, connectionName: 'processor-spec' });
+    await js.connect();
+    eventConsumer = await js.consumeBatches<PerfHourlyUpdatedV1>(
+      { stream: STREAMS.events.name, durable: 'spec-events', filterSubject: EVENT_SUBJECTS.perfHourlyUpdated, maxBatch: 50, maxWaitMs: 10, ackWaitMs: 5000 },
+      async (batch) => {
+        for (const m of batch) events.push(m.json());
+      },
+    );
+  });
+
+  afterAll(async () => {
+    await eventConsumer?.stop();
+    await app?.close();
+    await js?.close();
+    await pg?.end();
+    await db?.drop();
+  });
+
+  it('sums a record and its negative restatement, counting a duplicate once', async () => {
+    const first = loadFixture('02');
+    await publishRecord(js, first);
+    await publishRecord(js, loadFixture('03'));
+    // the same record again, past JetStream's duplicate window (no Nats-Msg-Id): the database must drop it
+    await publishRecord(js, first, null);
+
+    await waitFor(async () => (await count('SELECT count(*) AS n FROM performance_delta')) === 2 && (await fact('185402650650808'))[0]?.clicks === '6', {
+      description: 'two distinct deltas summed',
+    });
+    const [row] = await fact('185402650650808');
+    expect(row).toMatchObject({ impressions: '397', clicks: '6', cost: '5.94', keyword_text: 'wireless earbuds', match_type: 'EXACT', utc_offset_minutes: -420 });
+    // a redelivered duplicate arriving alone: its batch commits (and is announced) yet changes nothing
+    await waitFor(() => events.length >= 1, { description: 'first event' });
+    const before = events.length;
+    await publishRecord(js, first, null);
+    await waitFor(() => events.length > before, { description: 'the duplicate batch committed and announced' });
+    expect(events[events.length - 1].touched).toEqual([
+      { advertiserId: 'A1EXAMPLEADV01', campaignId: '185402650650808', hourStart: '2025-06-03T17:00:00.000Z', utcOffsetMinutes: -420 },
+    ]);
+    expect((await fact('185402650650808'))[0].clicks).toBe('6');
+    expect(await count('SELECT count(*) AS n FROM performance_delta')).toBe(2);
+  });
+
+  it('joins the conversion onto the click hour without losing the keyword text', async () => {
+    await publishRecord(js, loadFixture('04'));
+    await waitFor(async () => (await fact('185402650650808'))[0]?.orders_7d === '2', { description: 'conversion joined' });
+    const [row] = await fact('185402650650808');
+    expect(row).toMatchObject({ clicks: '6', cost: '5.94', orders_7d: '2', sales_7d: '54.98', units_7d: '2', keyword_text: 'wireless earbuds' });
+  });
+
+  it('quarantines invalid records with their reason and keeps the rest of the batch', async () => {
+    const bad = { ...loadFixture('02'), idempotency_id: 'bad-clicks-1', clicks: 'seven' };
+    const good = { ...loadFixture('02'), idempotency_id: 'good-after-bad', campaign_id: '777000000000001' };
+    await publishRecord(js, bad, 'bad-clicks-1');
+    await publishRecord(js, good);
+    const q: QuarantinedBodyV1 = {
+      version: 1,
+      code: 'not-json',
+      reason: 'body: is not JSON',
+      datasetId: null,
+      rawBody: 'not json {',
+      sqsMessageId: 'sqs-1',
+      receivedAt: new Date().toISOString(),
+    };
+    await js.publish(AMS_QUARANTINE_SUBJECT, q, { msgId: 'q:sqs-1' });
+
+    await waitFor(async () => (await count('SELECT count(*) AS n FROM quarantine')) === 2, { description: 'two quarantined' });
+    const { rows } = await pg.query('SELECT source, code, reason, raw_body FROM quarantine ORDER BY source');
+    expect(rows[0]).toMatchObject({ source: 'ingestor', code: 'not-json', raw_body: 'not json {' });
+    expect(rows[1]).toMatchObject({ source: 'processor', code: 'invalid-record' });
+    expect(rows[1].reason).toMatch(/clicks/);
+    expect(JSON.parse(rows[1].raw_body).clicks).toBe('seven');
+    await waitFor(async () => (await fact('777000000000001'))[0]?.clicks === '7', { description: 'valid record of the same batch stored' });
+  });
+
+  it('keeps every budget-usage event once and the latest by usage time', async () => {
+    const base = loadFixture('05');
+    await publishRecord(js, { ...base, budget_usage_percentage: 95.12 });
+    await publishRecord(js, { ...base, budget_usage_percentage: 90, usage_updated_timestamp: '2025-06-03T21:00:00Z' });
+    await publishRecord(js, { ...base, budget_usage_percentage: 95.12 }, null); // duplicate
+    await waitFor(async () => (await count('SELECT count(*) AS n FROM budget_usage_event')) === 2);
+    const { rows } = await pg.query('SELECT usage_percentage::text, budget::text FROM budget_usage_latest');
+    expect(rows).toEqual([{ usage_percentage: '95.12', budget: '50' }]);
+  });
+
+  it('keeps the newest version of a campaign whatever the arrival order', async () => {
+    const v7 = loadFixture('08');
+    await publishRecord(js, v7);
+    await publishRecord(js, { ...v7, version: 6, name: 'older name' });
+    await waitFor(async () => (await count(`SELECT count(*) AS n FROM ams_entity WHERE entity_id = '185402650650808'`)) === 1);
+    await waitFor(async () => {
+      const { rows } = await pg.query(`SELECT version::text, name, budget_amount::text FROM ams_entity WHERE entity_id = '185402650650808'`);
+      return rows[0]?.version === '7' && rows[0];
+    });
+    const { rows } = await pg.query(`SELECT version::text, name, budget_amount::text FROM ams_entity WHERE entity_id = '185402650650808'`);
+    expect(rows[0]).toEqual({ version: '7', name: 'SP - Earbuds - Exact', budget_amount: '50' });
+  });
+
+  it('loses nothing and doubles nothing when shut down mid-stream and restarted', async () => {
+    const template = loadFixture('02');
+    const n = 3000;
+    const publishing = (async () => {
+      for (let i = 0; i < n; i += 100) {
+        await js.publishMany(
+          Array.from({ length: 100 }, (_, k) => {
+            const j = i + k;
+            return {
+              subject: amsRecordSubject('sp-traffic'),
+              data: { ...template, idempotency_id: `restart-${j}`, campaign_id: '888000000000001', ad_id: String(1000 + (j % 7)), clicks: 1, impressions: 10, cost: 0.01 },
+              msgId: `restart-${j}`,
+            };
+          }),
+        );
+      }
+    })();
+    await waitFor(async () => (await count(`SELECT count(*) AS n FROM performance_delta WHERE campaign_id = '888000000000001'`)) > 200, {
+      description: 'processing under way',
+    });
+    await app?.close(); // SIGTERM path: drain the in-flight batch, ack, close
+    app = undefined;
+    await publishing;
+    app = await startNestApp(appDefinition, env);
+    await waitFor(
+      async () => (await count(`SELECT count(*) AS n FROM performance_delta WHERE campaign_id = '888000000000001'`)) === n,
+      { timeoutMs: 30_000, description: `all ${n} deltas stored` },
+    );
+    const { rows } = await pg.query(
+      `SELECT sum(clicks)::text AS clicks, sum(impressions)::text AS impressions, sum(cost)::text AS cost
+         FROM hourly_fact WHERE campaign_id = '888000000000001'`,
+    );
+    expect(rows[0]).toEqual({ clicks: String(n), impressions: String(n * 10), cost: (n / 100).toFixed(2) });
+  });
+
+});
