@@ -44,20 +44,31 @@ export async function bootstrap<E extends CommonEnv>(opts: BootstrapOptions<E>):
     process.exit(1);
   }
   const logger = app.get(Logger);
-  app.enableShutdownHooks();
 
+  // SIGTERM/SIGINT: run Nest's shutdown hooks (consumers drain, connections close), then exit 0.
+  // A shutdown that overruns SHUTDOWN_TIMEOUT_MS exits 1 rather than hang.
   let shuttingDown = false;
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => {
-      if (shuttingDown) return;
-      shuttingDown = true;
-      // Nest's own shutdown hooks drain consumers and close connections; this is the backstop.
-      setTimeout(() => {
-        logger.error(`shutdown took longer than ${env.SHUTDOWN_TIMEOUT_MS} ms, exiting`);
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    logger.log(`${signal} received: draining`);
+    setTimeout(() => {
+      logger.error(`shutdown took longer than ${env.SHUTDOWN_TIMEOUT_MS} ms, exiting`);
+      process.exit(1);
+    }, env.SHUTDOWN_TIMEOUT_MS).unref();
+    app.close().then(
+      () => {
+        logger.log('stopped cleanly');
+        process.exit(0);
+      },
+      (err: unknown) => {
+        logger.error(`shutdown failed: ${err instanceof Error ? err.message : String(err)}`);
         process.exit(1);
-      }, env.SHUTDOWN_TIMEOUT_MS).unref();
-    });
-  }
+      },
+    );
+  };
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
 
   await app.listen(env.PORT, '0.0.0.0');
   logger.log(`${opts.name} listening on :${env.PORT}`);
