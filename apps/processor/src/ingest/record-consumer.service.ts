@@ -58,11 +58,11 @@ export class RecordConsumerService implements OnApplicationBootstrap, BeforeAppl
     const end = processorMetrics.batchDuration.startTimer();
     const input: BatchInput = { performance: [], budgets: [], entities: [], quarantine: [] };
     const seen = new Set<string>();
-    let oldestSent = Infinity;
+    const sentTimes: number[] = [];
 
     for (const msg of batch) {
       const sent = Date.parse(msg.headers[HEADERS.sentAt] ?? '');
-      if (Number.isFinite(sent)) oldestSent = Math.min(oldestSent, sent);
+      if (Number.isFinite(sent)) sentTimes.push(sent);
       if (msg.subject === AMS_QUARANTINE_SUBJECT) {
         input.quarantine.push(fromIngestorQuarantine(msg));
         continue;
@@ -103,7 +103,9 @@ export class RecordConsumerService implements OnApplicationBootstrap, BeforeAppl
     processorMetrics.stored.inc({ kind: 'entity' }, outcome.entitiesUpdated);
     processorMetrics.duplicates.inc({ kind: 'performance' }, input.performance.length - outcome.performanceInserted);
     for (const q of input.quarantine) processorMetrics.quarantined.inc({ code: q.code });
-    if (Number.isFinite(oldestSent)) processorMetrics.lag.set((Date.now() - oldestSent) / 1000);
+    const committedAt = Date.now();
+    for (const sent of sentTimes) processorMetrics.sqsToCommit.observe((committedAt - sent) / 1000);
+    if (sentTimes.length) processorMetrics.lag.set((committedAt - Math.min(...sentTimes)) / 1000);
     this.logger.debug({ records: batch.length, ...outcome, seconds }, 'batch committed');
   }
 

@@ -1,0 +1,275 @@
+/**
+ * `npm run bench:ingest` — ingestion throughput and latency on this machine, all services running.
+ *
+ *  1. SQS endpoint ceiling: fauxqs's own send → receive → delete rate (what bounds end to end).
+ *  2. Processor stage: N records preloaded in JetStream, drained by the built processor into PostgreSQL.
+ *  3. Naive mode: the same records through one ORM save + commit per record; the ratio of 2 to 3.
+ *  4. End to end: M messages preloaded on SQS, through the built ingestor and processor.
+ *  5. Latency: messages sent at a steady rate; p50/p99 from SQS send to commit (processor histogram).
+ *
+ * Flags: --records N (100000) --naive N (5000) --e2e N (20000) --rate R/s (1000) --seconds S (15)
+ */
+import { Client } from 'pg';
+import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { amsRecordSubject } from '../../libs/contracts/src';
+import { JetStreamService } from '../../libs/platform/src/messaging';
+import {
+  AppProcess,
+  createTestDatabase,
+  DEFAULT_NATS_URL,
+  freePort,
+  loadFixture,
+  SqsEndpoint,
+  startApp,
+  startSqsEndpoint,
+  TestDatabase,
+  uniquePrefix,
+  waitFor,
+} from '../../libs/testing/src';
+import { startNaiveConsumer } from './naive-consumer';
+
+const args = new Map<string, string>();
+for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i].replace(/^--/, ''), process.argv[i + 1]);
+const num = (k: string, d: number) => Number(args.get(k) ?? d);
+const RECORDS = num('records', 100_000);
+const NAIVE = num('naive', 5_000);
+const E2E = num('e2e', 20_000);
+const RATE = num('rate', 1_000);
+const SECONDS = num('seconds', 15);
+
+const template = loadFixture('02');
+/** A realistic spread: 200 campaigns × 5 ad groups × 10 keywords × 3 placements over 24 hours. */
+function record(i: number, tag: string): Record<string, unknown> {
+  const campaign = i % 200;
+  const hour = Math.floor(i / 200) % 24;
+  return {
+    ...template,
+    idempotency_id: `${tag}-${i}`,
+    campaign_id: String(100000000000000 + campaign),
+    ad_group_id: String(200000000000000 + (i % 5)),
+    ad_id: String(300000000000000 + (i % 7)),
+    keyword_id: String(400000000000000 + (i % 10)),
+    placement: ['Top of Search on-Amazon', 'Detail Page on-Amazon', 'Other on-Amazon'][i % 3],
+    time_window_start: `2025-06-03T${String(hour).padStart(2, '0')}:00:00-07:00`,
+    clicks: (i % 9) - 1,
+    impressions: 100 + (i % 50),
+    cost: ((i % 300) - 20) / 100,
+  };
+}
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+const results: Array<[string, string]> = [];
+function report(label: string, value: string): void {
+  results.push([label, value]);
+  console.log(`${label.padEnd(44)} ${value}`);
+}
+
+async function count(pg: Client, sql: string): Promise<number> {
+  return Number((await pg.query(sql)).rows[0].n);
+}
+
+async function sqsCeiling(sqs: SqsEndpoint, n: number): Promise<number> {
+  const queueUrl = await sqs.createQueue(`ceiling-${Date.now()}`);
+  const body = JSON.stringify(record(0, 'ceiling'));
+  const t0 = performance.now();
+  const sending = sqs.sendMany(queueUrl, Array.from({ length: n }, () => body));
+  let done = 0;
+  const worker = async () => {
+    while (done < n) {
+      const out = await sqs.client.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+      const msgs = out.Messages ?? [];
+      if (!msgs.length) continue;
+      await sqs.client.send(
+        new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: msgs.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })) }),
+      );
+      done += msgs.length;
+    }
+  };
+  await Promise.all([sending, ...Array.from({ length: 8 }, worker)]);
+  return n / ((performance.now() - t0) / 1000);
+}
+
+type Buckets = Array<{ le: number; n: number }>;
+function buckets(metricsText: string, name: string): Buckets {
+  return [...metricsText.matchAll(new RegExp(`^${name}_bucket\\{[^}]*le="([^"]+)"[^}]*\\} (\\d+)`, 'gm'))].map((m) => ({
+    le: m[1] === '+Inf' ? Infinity : Number(m[1]),
+    n: Number(m[2]),
+  }));
+}
+/** Quantile of the observations made between two scrapes of a cumulative histogram. */
+function quantile(before: Buckets, after: Buckets, q: number): number | null {
+  const buckets = after.map((b, i) => ({ le: b.le, n: b.n - (before[i]?.n ?? 0) }));
+  const total = buckets[buckets.length - 1]?.n ?? 0;
+  if (!total) return null;
+  const target = q * total;
+  let prev = { le: 0, n: 0 };
+  for (const b of buckets) {
+    if (b.n >= target) {
+      if (!Number.isFinite(b.le)) return prev.le;
+      return prev.le + ((target - prev.n) / Math.max(1, b.n - prev.n)) * (b.le - prev.le);
+    }
+    prev = b;
+  }
+  return null;
+}
+
+async function main(): Promise<void> {
+  const dbs: TestDatabase[] = [];
+  const apps: AppProcess[] = [];
+  const clients: Array<{ close(): Promise<void> }> = [];
+  let sqs: SqsEndpoint | undefined;
+  try {
+    console.log(`ams-sentinel ingestion benchmark — ${new Date().toISOString()}, node ${process.version}\n`);
+    sqs = await startSqsEndpoint();
+
+    // 1. the SQS endpoint's own ceiling
+    const ceiling = await sqsCeiling(sqs, Math.min(E2E, 10_000));
+    report('SQS endpoint ceiling (send→receive→delete)', `${fmt(ceiling)} msg/s`);
+
+    // 2. processor stage
+    const db = await createTestDatabase();
+    dbs.push(db);
+    const pg = new Client({ connectionString: db.url });
+    await pg.connect();
+    clients.push({ close: () => pg.end() });
+    const prefix = uniquePrefix('bench');
+    const js = new JetStreamService({ url: DEFAULT_NATS_URL, prefix, connectionName: 'bench' });
+    await js.connect();
+    clients.push({ close: () => js.close() });
+    await js.ensureStream({ name: 'AMS', subjects: ['ams.>'], maxAgeMs: 3_600_000 });
+    const tPub = performance.now();
+    for (let i = 0; i < RECORDS; i += 1000) {
+      await js.publishMany(
+        Array.from({ length: Math.min(1000, RECORDS - i) }, (_, k) => ({
+          subject: amsRecordSubject('sp-traffic'),
+          data: record(i + k, 'stage'),
+          msgId: `stage-${i + k}`,
+        })),
+      );
+    }
+    report('JetStream publish (preload)', `${fmt(RECORDS / ((performance.now() - tPub) / 1000))} records/s`);
+    const baseEnv = { DATABASE_URL: db.url, NATS_URL: DEFAULT_NATS_URL, NATS_PREFIX: prefix, LOG_LEVEL: 'warn' };
+    const t0 = performance.now();
+    const processor = await startApp('processor', baseEnv, { port: await freePort() });
+    apps.push(processor);
+    await waitFor(async () => (await count(pg, 'SELECT count(*) AS n FROM performance_delta')) >= RECORDS, {
+      timeoutMs: 600_000,
+      intervalMs: 100,
+      description: 'processor stage drained',
+    });
+    const stageSeconds = (performance.now() - t0) / 1000;
+    const { rows: span } = await pg.query(
+      `SELECT extract(epoch FROM max(received_at) - min(received_at)) AS s FROM performance_delta`,
+    );
+    const stageRate = RECORDS / Number(span[0].s);
+    report('processor stage (JetStream → PostgreSQL)', `${fmt(stageRate)} records/s (first to last commit; ${fmt(RECORDS / stageSeconds)}/s incl. process start)`);
+    let expectedClicks = 0n;
+    for (let i = 0; i < RECORDS; i++) expectedClicks += BigInt((i % 9) - 1);
+    const { rows: sums } = await pg.query('SELECT sum(clicks)::text AS clicks FROM hourly_fact');
+    report('  exact?', sums[0].clicks === expectedClicks.toString() ? `yes (sum of clicks ${sums[0].clicks})` : `NO: ${sums[0].clicks} vs ${expectedClicks}`);
+    await processor.stop();
+
+    // 3. naive mode on its own database and prefix
+    const naiveDb = await createTestDatabase();
+    dbs.push(naiveDb);
+    const naivePg = new Client({ connectionString: naiveDb.url });
+    await naivePg.connect();
+    clients.push({ close: () => naivePg.end() });
+    const naivePrefix = uniquePrefix('naive');
+    const naiveJs = new JetStreamService({ url: DEFAULT_NATS_URL, prefix: naivePrefix, connectionName: 'bench-naive' });
+    await naiveJs.connect();
+    clients.push({ close: () => naiveJs.close() });
+    await naiveJs.ensureStream({ name: 'AMS', subjects: ['ams.>'], maxAgeMs: 3_600_000 });
+    for (let i = 0; i < NAIVE; i += 1000) {
+      await naiveJs.publishMany(
+        Array.from({ length: Math.min(1000, NAIVE - i) }, (_, k) => ({ subject: amsRecordSubject('sp-traffic'), data: record(i + k, 'naive'), msgId: `naive-${i + k}` })),
+      );
+    }
+    const tn = performance.now();
+    const naive = await startNaiveConsumer(naiveDb.url, naiveJs);
+    await waitFor(async () => (await count(naivePg, 'SELECT count(*) AS n FROM performance_delta')) >= NAIVE, {
+      timeoutMs: 600_000,
+      intervalMs: 100,
+      description: 'naive consumer drained',
+    });
+    const naiveRate = NAIVE / ((performance.now() - tn) / 1000);
+    await naive.stop();
+    report('naive mode (one ORM save + commit per record)', `${fmt(naiveRate)} records/s`);
+    report('  processor stage / naive', `${(stageRate / naiveRate).toFixed(1)}×`);
+
+    // 4. end to end: SQS backlog through the built ingestor and processor
+    const e2eDb = await createTestDatabase();
+    dbs.push(e2eDb);
+    const e2ePg = new Client({ connectionString: e2eDb.url });
+    await e2ePg.connect();
+    clients.push({ close: () => e2ePg.end() });
+    const e2ePrefix = uniquePrefix('e2e');
+    const queueUrl = await sqs.createQueue(`bench-${e2ePrefix}`);
+    await sqs.sendMany(queueUrl, Array.from({ length: E2E }, (_, i) => JSON.stringify(record(i, 'e2e'))));
+    const e2eEnv = {
+      DATABASE_URL: e2eDb.url,
+      NATS_URL: DEFAULT_NATS_URL,
+      NATS_PREFIX: e2ePrefix,
+      LOG_LEVEL: 'warn',
+      SQS_QUEUE_URLS: queueUrl,
+      SQS_ENDPOINT: sqs.endpoint,
+      SQS_WAIT_TIME_SECONDS: '1',
+      SQS_CONCURRENCY: '8',
+      AWS_ACCESS_KEY_ID: 'bench',
+      AWS_SECRET_ACCESS_KEY: 'bench',
+    };
+    const e2eProcessor = await startApp('processor', e2eEnv, { port: await freePort() });
+    apps.push(e2eProcessor);
+    await e2eProcessor.waitReady();
+    const te = performance.now();
+    const ingestor = await startApp('ingestor', e2eEnv, { port: await freePort() });
+    apps.push(ingestor);
+    await waitFor(async () => (await count(e2ePg, 'SELECT count(*) AS n FROM performance_delta')) >= E2E, {
+      timeoutMs: 600_000,
+      intervalMs: 100,
+      description: 'end to end drained',
+    });
+    const e2eRate = E2E / ((performance.now() - te) / 1000);
+    report('end to end (SQS → PostgreSQL)', `${fmt(e2eRate)} records/s (incl. ingestor start)`);
+    report('  end to end / SQS ceiling', `${((e2eRate / ceiling) * 100).toFixed(0)} %`);
+
+    // 5. latency at a steady rate (only observations made during this phase count)
+    const metricsUrl = `${e2eProcessor.baseUrl}/metrics`;
+    const histogram = 'ams_processor_sqs_to_commit_seconds';
+    const before = buckets(await (await fetch(metricsUrl)).text(), histogram);
+    const total = RATE * SECONDS;
+    const tl = performance.now();
+    for (let sent = 0, tick = 0; sent < total; tick++) {
+      const due = Math.min(total, Math.round(((performance.now() - tl) / 1000) * RATE) + 10);
+      if (due > sent) {
+        await sqs.sendMany(queueUrl, Array.from({ length: due - sent }, (_, k) => JSON.stringify(record(E2E + sent + k, 'lat'))));
+        sent = due;
+      } else {
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    }
+    await waitFor(async () => (await count(e2ePg, 'SELECT count(*) AS n FROM performance_delta')) >= E2E + total, {
+      timeoutMs: 600_000,
+      intervalMs: 100,
+      description: 'latency run drained',
+    });
+    const after = buckets(await (await fetch(metricsUrl)).text(), histogram);
+    const p50 = quantile(before, after, 0.5);
+    const p99 = quantile(before, after, 0.99);
+    const ms = (v: number | null) => (v === null ? 'n/a' : `${Math.round(v * 1000)} ms`);
+    report(`SQS send → commit at ${fmt(RATE)} msg/s for ${SECONDS} s`, `p50 ${ms(p50)}, p99 ${ms(p99)} (histogram buckets, interpolated)`);
+
+    console.log('\n| measure | figure |\n|---|---|');
+    for (const [k, v] of results) console.log(`| ${k.trim()} | ${v} |`);
+  } finally {
+    for (const a of apps) await a.stop().catch(() => undefined);
+    for (const c of clients) await c.close().catch(() => undefined);
+    for (const d of dbs) await d.drop().catch(() => undefined);
+    await sqs?.stop();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
