@@ -3,6 +3,7 @@ import { DbModule } from '@ams/db';
 import { BootstrapOptions, platformImports } from '@ams/platform';
 import { ProcessorEnv } from './config/processor.env';
 import { IngestModule } from './ingest/ingest.module';
+import { QuarantineModule } from './quarantine/quarantine.module';
 
 export const APP_NAME = 'processor';
 
@@ -15,6 +16,7 @@ export class AppModule {
         ...platformImports(APP_NAME, ProcessorEnv, env),
         DbModule.forRoot({ url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE, applicationName: APP_NAME }),
         IngestModule,
+        QuarantineModule,
       ],
     };
   }

@@ -1,3 +1,4 @@
 export * from './lib/subjects';
 export * from './lib/events';
 export * from './lib/validate-payload';
+export * from './lib/alerting';

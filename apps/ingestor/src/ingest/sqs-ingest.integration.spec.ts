@@ -1,5 +1,13 @@
+import { createServer, IncomingMessage, Server } from 'node:http';
 import { Client } from 'pg';
-import { AMS_QUARANTINE_SUBJECT, HEADERS, QuarantinedBodyV1, STREAMS } from '@ams/contracts';
+import {
+  AMS_QUARANTINE_SUBJECT,
+  COMMAND_SUBJECTS,
+  HEADERS,
+  IngestPollingReplyV1,
+  QuarantinedBodyV1,
+  STREAMS,
+} from '@ams/contracts';
 import { ConsumedMessage, ConsumerHandle, JetStreamService } from '@ams/platform';
 import {
   baseTestEnv,
@@ -45,15 +53,51 @@ async function stopHarness(h: Harness | undefined): Promise<void> {
   await h?.js.close();
 }
 
+/**
+ * Stands in for the SNS API at SNS_ENDPOINT: records every request (so a test can prove that nothing
+ * was called, or that SubscribeURL was never fetched) and answers ConfirmSubscription.
+ */
+interface SnsStub {
+  url: string;
+  requests: Array<{ path: string; body: string }>;
+  close(): Promise<void>;
+}
+async function startSnsStub(): Promise<SnsStub> {
+  const requests: SnsStub['requests'] = [];
+  const server: Server = createServer((req: IncomingMessage, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      requests.push({ path: req.url ?? '', body });
+      const arn = 'arn:aws:sns:us-east-1:906013806264:EXAMPLE-TOPIC-NAME:0f0e0d0c-0000-4000-8000-000000000001';
+      if (String(req.headers['content-type']).includes('json')) {
+        res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' }).end(JSON.stringify({ SubscriptionArn: arn }));
+      } else {
+        res
+          .writeHead(200, { 'content-type': 'text/xml' })
+          .end(
+            `<ConfirmSubscriptionResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><ConfirmSubscriptionResult><SubscriptionArn>${arn}</SubscriptionArn></ConfirmSubscriptionResult><ResponseMetadata><RequestId>r1</RequestId></ResponseMetadata></ConfirmSubscriptionResponse>`,
+          );
+      }
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as { port: number };
+  return { url: `http://127.0.0.1:${port}`, requests, close: () => new Promise((r) => server.close(() => r())) };
+}
+
 describe('ingestor: SQS → JetStream (real fauxqs, NATS, PostgreSQL)', () => {
   let db: TestDatabase;
   let sqs: SqsEndpoint;
+  let sns: SnsStub;
 
   beforeAll(async () => {
     db = await createTestDatabase();
     sqs = await startSqsEndpoint();
+    sns = await startSnsStub();
   });
   afterAll(async () => {
+    await sns?.close();
     await sqs?.stop();
     await db?.drop();
   });
@@ -62,6 +106,7 @@ describe('ingestor: SQS → JetStream (real fauxqs, NATS, PostgreSQL)', () => {
     ...baseTestEnv(db, prefix, natsUrl),
     SQS_QUEUE_URLS: queueUrl,
     SQS_ENDPOINT: sqs.endpoint,
+    SNS_ENDPOINT: sns.url,
     SQS_WAIT_TIME_SECONDS: '1',
     SQS_VISIBILITY_TIMEOUT_S: '5',
     SQS_CONCURRENCY: '2',
@@ -127,7 +172,8 @@ describe('ingestor: SQS → JetStream (real fauxqs, NATS, PostgreSQL)', () => {
     it('records a confirmation from a topic that is not Amazon’s as refused, and deletes it', async () => {
       const body = JSON.parse(fixtureBody('01'));
       body.TopicArn = 'arn:aws:sns:us-east-1:123456789012:attacker-topic';
-      body.SubscribeURL = 'http://127.0.0.1:9/never-fetched';
+      body.SubscribeURL = `${sns.url}/subscribe-url-must-never-be-fetched`;
+      const before = sns.requests.length;
       await sqs.send(queueUrl, JSON.stringify(body));
       const pg = new Client({ connectionString: db.url });
       await pg.connect();
@@ -138,6 +184,72 @@ describe('ingestor: SQS → JetStream (real fauxqs, NATS, PostgreSQL)', () => {
         await pg.end();
       }
       await waitFor(async () => (await sqs.counts(queueUrl)).visible + (await sqs.counts(queueUrl)).inFlight === 0);
+      expect(sns.requests.slice(before)).toEqual([]);
+    });
+
+    it('confirms an Amazon publisher topic through the SNS API (TopicArn + Token), never via SubscribeURL', async () => {
+      const body = JSON.parse(fixtureBody('01'));
+      body.SubscribeURL = `${sns.url}/subscribe-url-must-never-be-fetched`;
+      await sqs.send(queueUrl, JSON.stringify(body));
+      const pg = new Client({ connectionString: db.url });
+      await pg.connect();
+      try {
+        const row = await waitFor(
+          async () => (await pg.query(`SELECT * FROM subscription_confirmation WHERE outcome = 'confirmed'`)).rows[0],
+          { description: 'confirmation recorded' },
+        );
+        expect(row).toMatchObject({ dataset_id: 'sp-traffic', realm: 'NA', region: 'us-east-1', account_id: '906013806264' });
+        expect(row.subscription_arn).toMatch(/^arn:aws:sns:us-east-1:906013806264:/);
+      } finally {
+        await pg.end();
+      }
+      const calls = sns.requests.filter((r) => r.body.includes('ConfirmSubscription') || r.body.includes('Token'));
+      expect(calls).toHaveLength(1);
+      expect(calls[0].body).toContain(encodeURIComponent(body.TopicArn).slice(0, 20));
+      expect(sns.requests.some((r) => r.path.includes('subscribe-url-must-never-be-fetched'))).toBe(false);
+    });
+
+    it('quarantines oversized bodies and invalid records with a clear reason; SQL-looking text is stored inert', async () => {
+      const big = JSON.stringify({ ...JSON.parse(fixtureBody('02')), idempotency_id: 'big-1', keyword_text: 'x'.repeat(300 * 1024) });
+      const noCampaign = JSON.parse(fixtureBody('02'));
+      delete noCampaign.campaign_id;
+      noCampaign.idempotency_id = 'no-campaign-1';
+      const sql = { ...JSON.parse(fixtureBody('02')), idempotency_id: 'sql-1', keyword_text: "'); DROP TABLE hourly_fact; --" };
+      await sqs.send(queueUrl, big);
+      await sqs.send(queueUrl, JSON.stringify(noCampaign));
+      await sqs.send(queueUrl, JSON.stringify(sql));
+      const codeOf = (m: ConsumedMessage) => (m.subject === AMS_QUARANTINE_SUBJECT ? (m.json() as QuarantinedBodyV1) : null);
+      const tooLarge = await waitFor(() => h.seen.map(codeOf).find((q) => q?.code === 'too-large'), { description: 'too-large quarantined' });
+      expect(tooLarge?.reason).toMatch(/bytes|KiB|large/i);
+      expect(tooLarge?.rawBody.length).toBe(big.length);
+      const missing = await waitFor(() => h.seen.map(codeOf).find((q) => q?.reason.includes('campaign_id')), { description: 'missing campaign_id quarantined' });
+      expect(missing?.code).toBe('invalid-record');
+      const stored = await waitFor(() => h.seen.find((m) => m.msgId === 'sql-1'), { description: 'SQL-looking record passed on as data' });
+      expect((stored.json() as { keyword_text: string }).keyword_text).toBe("'); DROP TABLE hourly_fact; --");
+    });
+
+    it('pauses and resumes polling on command, without a restart, and remembers it', async () => {
+      const paused = await h.js.request<IngestPollingReplyV1>(COMMAND_SUBJECTS.ingestPolling, { enabled: false, reason: 'maintenance' }, 5000);
+      expect(paused.enabled).toBe(false);
+      // an in-flight long poll may still deliver once; after that nothing is received
+      const before = h.seen.length;
+      await sqs.send(queueUrl, fixtureBody('07'));
+      const stillThere = await waitFor(async () => {
+        const c = await sqs.counts(queueUrl);
+        return c.visible === 1 && c;
+      }, { timeoutMs: 10_000, description: 'message left on the queue while paused' });
+      expect(stillThere.visible).toBe(1);
+      expect(h.seen.length).toBe(before);
+      const pg = new Client({ connectionString: db.url });
+      await pg.connect();
+      const { rows } = await pg.query('SELECT polling_enabled, reason FROM ingest_control');
+      await pg.end();
+      expect(rows).toEqual([{ polling_enabled: false, reason: 'maintenance' }]);
+
+      const resumed = await h.js.request<IngestPollingReplyV1>(COMMAND_SUBJECTS.ingestPolling, { enabled: true }, 5000);
+      expect(resumed.enabled).toBe(true);
+      await waitFor(() => h.seen.find((m) => m.subject === 'ams.sd-conversion'), { description: 'polling resumed' });
+      await expect(h.js.request(COMMAND_SUBJECTS.ingestPolling, { enabled: 'yes' }, 5000)).rejects.toThrow(/enabled/);
     });
   });
 

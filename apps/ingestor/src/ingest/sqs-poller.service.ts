@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnApplicationBootstrap, BeforeApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { SQSClient, type Message } from '@aws-sdk/client-sqs';
 import { Consumer } from 'sqs-consumer';
 import { IngestorEnv } from '../config/ingestor.env';
@@ -13,13 +13,13 @@ const MAX_BACKOFF_MS = 30_000;
  * down), nothing is deleted, SQS redelivers, and polling backs off exponentially until it works.
  */
 @Injectable()
-export class SqsPollerService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class SqsPollerService implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger(SqsPollerService.name);
   private readonly sqs: SQSClient;
   private readonly consumers: Consumer[] = [];
   private inFlight = 0;
   private draining = false;
-  private paused: boolean;
+  private paused = true;
   private failures = 0;
 
   constructor(
@@ -27,25 +27,27 @@ export class SqsPollerService implements OnApplicationBootstrap, BeforeApplicati
     private readonly router: MessageRouterService,
   ) {
     this.sqs = new SQSClient({ region: env.AWS_REGION, ...(env.SQS_ENDPOINT ? { endpoint: env.SQS_ENDPOINT } : {}) });
-    this.paused = !env.INGEST_ENABLED;
   }
 
-  onApplicationBootstrap(): void {
+  /** Pollers are created here and started by PollingControlService (which knows the switch). */
+  onModuleInit(): void {
     for (const queueUrl of this.env.SQS_QUEUE_URLS) {
       for (let i = 0; i < this.env.SQS_CONCURRENCY; i++) this.consumers.push(this.createConsumer(queueUrl));
     }
-    if (this.paused) this.logger.warn('ingestion starts paused (INGEST_ENABLED=false)');
-    else this.resume();
   }
 
   get isPaused(): boolean {
     return this.paused;
   }
 
-  /** Stops polling without stopping the app; in-flight batches finish. */
-  pause(): void {
+  /** Stops polling without stopping the app; resolves once no poll or batch is in flight. */
+  async pause(): Promise<void> {
     this.paused = true;
     for (const c of this.consumers) c.stop();
+    const deadline = Date.now() + (this.env.SQS_WAIT_TIME_SECONDS + 5) * 1000;
+    while (Date.now() < deadline && (this.inFlight > 0 || this.consumers.some((c) => c.status.isPolling))) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
     this.logger.log('ingestion paused');
   }
 

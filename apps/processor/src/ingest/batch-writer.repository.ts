@@ -43,13 +43,15 @@ export class BatchWriterRepository {
 
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
 
-  async write(input: BatchInput): Promise<BatchOutcome> {
-    return this.ds.transaction(async (em) => ({
-      performanceInserted: await this.writePerformance(em, input.performance),
-      budgetsInserted: await this.writeBudgets(em, input.budgets),
-      entitiesUpdated: await this.writeEntities(em, input.entities),
-      quarantined: await this.writeQuarantine(em, input.quarantine),
-    }));
+  /** Writes the batch in its own transaction, or in the caller's when `em` is given. */
+  async write(input: BatchInput, em?: EntityManager): Promise<BatchOutcome> {
+    const run = async (m: EntityManager): Promise<BatchOutcome> => ({
+      performanceInserted: await this.writePerformance(m, input.performance),
+      budgetsInserted: await this.writeBudgets(m, input.budgets),
+      entitiesUpdated: await this.writeEntities(m, input.entities),
+      quarantined: await this.writeQuarantine(m, input.quarantine),
+    });
+    return em ? run(em) : this.ds.transaction(run);
   }
 
   private async writePerformance(em: EntityManager, records: PerformanceRecord[]): Promise<number> {

@@ -3,6 +3,8 @@ import { validateRecord } from '@ams/ams';
 import {
   AMS_QUARANTINE_SUBJECT,
   amsRecordSubject,
+  COMMAND_SUBJECTS,
+  QuarantineReplayReplyV1,
   EVENT_SUBJECTS,
   PerfHourlyUpdatedV1,
   QuarantinedBodyV1,
@@ -131,6 +133,23 @@ describe('processor: JetStream → PostgreSQL (real NATS and PostgreSQL)', () =>
     expect(rows[1].reason).toMatch(/clicks/);
     expect(JSON.parse(rows[1].raw_body).clicks).toBe('seven');
     await waitFor(async () => (await fact('777000000000001'))[0]?.clicks === '7', { description: 'valid record of the same batch stored' });
+  });
+
+  it('replays a quarantined record over NATS once it is fixed, exactly once', async () => {
+    const { rows } = await pg.query(`SELECT id::text, raw_body FROM quarantine WHERE source = 'processor' AND code = 'invalid-record'`);
+    const id = rows[0].id as string;
+    const cmd = (payload: unknown) => js.request<QuarantineReplayReplyV1>(COMMAND_SUBJECTS.quarantineReplay, payload, 5000);
+
+    expect(await cmd({ id })).toMatchObject({ id, outcome: 'still-invalid' });
+    expect(await cmd({ id: '999999999' })).toEqual({ id: '999999999', outcome: 'not-found' });
+    await expect(cmd({ id: 'drop table' })).rejects.toThrow(/id must be a quarantine id/);
+
+    const fixed = { ...JSON.parse(rows[0].raw_body), clicks: 2, campaign_id: '555000000000001' };
+    expect(await cmd({ id, rawBody: JSON.stringify(fixed) })).toEqual({ id, outcome: 'stored', records: 1 });
+    expect(await cmd({ id, rawBody: JSON.stringify(fixed) })).toEqual({ id, outcome: 'already-replayed' });
+    expect((await fact('555000000000001'))[0]).toMatchObject({ clicks: '2' });
+    const { rows: after } = await pg.query(`SELECT status, replay_outcome FROM quarantine WHERE id = $1`, [id]);
+    expect(after[0]).toEqual({ status: 'replayed', replay_outcome: 'stored' });
   });
 
   it('keeps every budget-usage event once and the latest by usage time', async () => {

@@ -113,7 +113,7 @@ export class RecordConsumerService implements OnApplicationBootstrap, BeforeAppl
    * Events name every key of the batch, not only the newly inserted ones: a batch redelivered
    * after a crash between commit and publish must still announce its changes. Consumers recompute.
    */
-  private async announce(performance: PerformanceRecord[], budgets: BudgetUsageRecord[]): Promise<void> {
+  async announce(performance: PerformanceRecord[], budgets: BudgetUsageRecord[]): Promise<void> {
     const emittedAt = new Date().toISOString();
     if (performance.length) {
       const touched = new Map<string, PerfHourlyUpdatedV1['touched'][number]>();

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
+  IsBoolean,
   IsArray,
   IsIn,
   IsInt,
@@ -10,6 +11,7 @@ import {
   IsISO8601,
   IsOptional,
   IsString,
+  Matches,
   MaxLength,
   ValidateNested,
 } from 'class-validator';
@@ -59,12 +61,27 @@ export class QuarantinedBodyV1 {
   @IsISO8601() receivedAt!: string;
 }
 
+/** `cmd.processor.quarantine-replay.v1`: store a quarantined item again, after a fix. */
 export class QuarantineReplayRequestV1 {
-  @IsString() @MaxLength(32) id!: string;
+  @IsString() @Matches(/^\d{1,18}$/, { message: 'id must be a quarantine id' }) id!: string;
+  /** a corrected body to use instead of the stored one (the original is kept in the reason trail) */
+  @IsOptional() @IsString() @MaxLength(262_144) rawBody?: string;
 }
 
 export interface QuarantineReplayReplyV1 {
   id: string;
-  outcome: 'stored' | 'still-invalid' | 'not-found' | 'already-replayed';
+  outcome: 'stored' | 'still-invalid' | 'not-found' | 'already-replayed' | 'not-a-record';
   reason?: string;
+  records?: number;
+}
+
+/** `cmd.ingestor.polling.v1`: pause or resume SQS polling on every ingestor, without a restart. */
+export class IngestPollingRequestV1 {
+  @IsBoolean() enabled!: boolean;
+  @IsOptional() @IsString() @MaxLength(500) reason?: string;
+}
+
+export interface IngestPollingReplyV1 {
+  enabled: boolean;
+  instance: string;
 }

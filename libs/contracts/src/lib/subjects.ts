@@ -19,6 +19,15 @@ export const EVENT_SUBJECTS = {
 
 export const COMMAND_SUBJECTS = {
   quarantineReplay: 'cmd.processor.quarantine-replay.v1',
+  alertRuleCreate: 'cmd.alerter.alert-rule-create.v1',
+  alertRuleUpdate: 'cmd.alerter.alert-rule-update.v1',
+  alertRuleDelete: 'cmd.alerter.alert-rule-delete.v1',
+  alertRuleList: 'cmd.alerter.alert-rule-list.v1',
+  alertAcknowledge: 'cmd.alerter.alert-acknowledge.v1',
+  alertSnooze: 'cmd.alerter.alert-snooze.v1',
+  alertOutboxRetry: 'cmd.alerter.outbox-retry.v1',
+  /** broadcast to every ingestor replica: pause or resume SQS polling */
+  ingestPolling: 'cmd.ingestor.polling.v1',
 } as const;
 
 /** Message headers that travel with records and events. */
