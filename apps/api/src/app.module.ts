@@ -3,7 +3,7 @@ import { DbModule } from '@ams/db';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { BootstrapOptions, platformImports } from '@ams/platform';
 import { ApiEnv } from './config/api.env';
-import { PerformanceModule } from './performance/performance.module';
+import { V1Module } from './v1.module';
 
 export const APP_NAME = 'api';
 
@@ -20,7 +20,7 @@ export class AppModule {
           applicationName: APP_NAME,
           statementTimeoutMs: 10_000,
         }),
-        PerformanceModule,
+        V1Module,
       ],
     };
   }

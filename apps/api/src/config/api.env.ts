@@ -1,5 +1,5 @@
 import { Transform, Type } from 'class-transformer';
-import { ArrayMinSize, IsBoolean, IsInt, IsString, Max, Min, MinLength, ValidateIf } from 'class-validator';
+import { ArrayMinSize, IsBoolean, IsInt, IsOptional, IsString, Max, Min, MinLength, ValidateIf } from 'class-validator';
 import { CommonEnv } from '@ams/platform';
 
 const toBool = ({ value }: { value: unknown }) =>
@@ -23,6 +23,25 @@ export class ApiEnv extends CommonEnv {
   /** Serve /v1 without authentication. For a local machine only; announced loudly at start. */
   @Transform(toBool) @IsBoolean()
   API_INSECURE_NO_AUTH: boolean = false;
+
+  /** Requests per minute per API key (or address) on /v1; over it, 429 with Retry-After. */
+  @Type(() => Number) @IsInt() @Min(1) @Max(1_000_000)
+  API_RATE_LIMIT_PER_MINUTE: number = 1200;
+
+  /** Only reported by GET /health (which integrations exist); the api never calls SQS itself. */
+  @Transform(toList) @IsString({ each: true })
+  SQS_QUEUE_URLS: string[] = [];
+
+  @IsString()
+  AWS_REGION: string = 'us-east-1';
+
+  /** Only reported by GET /health as configured/not (never printed). */
+  @IsOptional() @IsString()
+  SLACK_WEBHOOK_URL?: string;
+
+  /** Named Slack destinations, `name=url,…`: GET /health lists the names. */
+  @Transform(toList) @IsString({ each: true })
+  SLACK_WEBHOOKS: string[] = [];
 
   /** Widest range an hourly query may span. */
   @Type(() => Number) @IsInt() @Min(1) @Max(366)

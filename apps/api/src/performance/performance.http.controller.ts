@@ -1,12 +1,13 @@
 import { Controller, Get, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { ApiKeyGuard } from '../auth/api-key.guard';
+import { ThrottledGuard } from '../common/throttled.guard';
 import { PerformanceQueryDto } from './dto/performance-query.dto';
 import { PerformanceResponse, PerformanceService } from './performance.service';
 
 @ApiTags('performance')
 @ApiBearerAuth()
-@UseGuards(ApiKeyGuard)
+@UseGuards(ApiKeyGuard, ThrottledGuard)
 @Controller('v1/performance')
 export class PerformanceHttpController {
   constructor(private readonly service: PerformanceService) {}

@@ -1,5 +1,6 @@
-import { BadRequestException, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { computeRatios, type Ratios } from '@ams/ams';
+import { badRequest, decodeCursor, encodeCursor } from '../common/cursor';
 import { ApiEnv } from '../config/api.env';
 import { PerformanceQueryDto, type GroupBy } from './dto/performance-query.dto';
 import { GROUP_FIELDS, MetricSums, PerformanceFilter, PerformanceRepository, PerformanceRow } from './performance.repository';
@@ -43,14 +44,14 @@ export class PerformanceService {
       groupBy: q.groupBy,
       attributionWindow: q.attributionWindow,
     };
-    const after = q.cursor ? decodeCursor(q.cursor, q.groupBy) : undefined;
+    const after = q.cursor ? decodePerformanceCursor(q.cursor, q.groupBy) : undefined;
     const { rows, totals } = await this.repo.query(filter, { limit: q.limit + 1, after });
     const page = rows.slice(0, q.limit);
     const last = page[page.length - 1];
     return {
       data: page.map((r) => ({ period: formatPeriod(r, q.granularity), ...groupFields(r, q.groupBy), ...metrics(r) })),
       totals: metrics(totals),
-      nextCursor: rows.length > q.limit && last ? encodeCursor(last) : null,
+      nextCursor: rows.length > q.limit && last ? encodeCursor([last.period, ...last.groupKey]) : null,
     };
   }
 
@@ -118,24 +119,7 @@ function columnsOf(groupBy: GroupBy): string[] {
   }[groupBy];
 }
 
-function encodeCursor(r: PerformanceRow): string {
-  return Buffer.from(JSON.stringify([r.period, ...r.groupKey]), 'utf8').toString('base64url');
-}
-
-function decodeCursor(cursor: string, groupBy?: GroupBy): { period: string; groupKey: string[] } {
-  try {
-    const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    const width = groupBy ? columnsOf(groupBy).length : 0;
-    if (Array.isArray(parsed) && parsed.length === width + 1 && parsed.every((x) => typeof x === 'string')) {
-      const [period, ...groupKey] = parsed as string[];
-      return { period, groupKey };
-    }
-  } catch {
-    // fall through
-  }
-  throw badRequest('cursor', 'is not a cursor returned by this query');
-}
-
-function badRequest(field: string, reason: string): BadRequestException {
-  return new BadRequestException({ statusCode: 400, error: 'Bad Request', code: 'VALIDATION', message: [`${field} ${reason}`], field, reason });
+function decodePerformanceCursor(cursor: string, groupBy?: GroupBy): { period: string; groupKey: string[] } {
+  const [period, ...groupKey] = decodeCursor(cursor, 1 + (groupBy ? columnsOf(groupBy).length : 0));
+  return { period, groupKey };
 }

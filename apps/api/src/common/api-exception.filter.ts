@@ -1,0 +1,45 @@
+import { randomUUID } from 'node:crypto';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { Response } from 'express';
+import { MessagingRemoteError, MessagingTimeoutError } from '@ams/platform';
+
+/** Codes a command handler may answer with, and the HTTP status each becomes. */
+const REMOTE_STATUS: Record<string, number> = {
+  VALIDATION: HttpStatus.BAD_REQUEST,
+  BAD_REQUEST: HttpStatus.BAD_REQUEST,
+  NOT_FOUND: HttpStatus.NOT_FOUND,
+  CONFLICT: HttpStatus.CONFLICT,
+  UNPROCESSABLE: HttpStatus.UNPROCESSABLE_ENTITY,
+};
+
+/**
+ * The one place errors become HTTP answers: HttpExceptions keep their body; a command that timed
+ * out is a 503 with a clear message; anything else is a 500 carrying an error id that is also in
+ * the log (with the stack) — clients never see a stack or an internal message.
+ */
+@Catch()
+export class ApiExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('http');
+
+  catch(err: unknown, host: ArgumentsHost): void {
+    const res = host.switchToHttp().getResponse<Response>();
+    if (err instanceof HttpException) {
+      const body = err.getResponse();
+      res.status(err.getStatus()).json(typeof body === 'string' ? { statusCode: err.getStatus(), message: body } : body);
+      return;
+    }
+    if (err instanceof MessagingTimeoutError) {
+      res.status(503).setHeader('Retry-After', '5');
+      res.json({ statusCode: 503, error: 'Service Unavailable', code: 'COMMAND_TIMEOUT', message: 'the service that owns this resource did not answer in time; retry shortly' });
+      return;
+    }
+    if (err instanceof MessagingRemoteError && REMOTE_STATUS[err.code]) {
+      const status = REMOTE_STATUS[err.code];
+      res.status(status).json({ statusCode: status, code: err.code, message: err.message });
+      return;
+    }
+    const errorId = randomUUID();
+    this.logger.error({ errorId, err: err instanceof Error ? { message: err.message, stack: err.stack } : String(err) }, 'unhandled error');
+    res.status(500).json({ statusCode: 500, error: 'Internal Server Error', code: 'INTERNAL', errorId });
+  }
+}

@@ -1,0 +1,149 @@
+import {
+  Body,
+  ConflictException,
+  Controller,
+  Get,
+  HttpCode,
+  NotFoundException,
+  Param,
+  Post,
+  Query,
+  UnprocessableEntityException,
+  UseGuards,
+} from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { ApiBearerAuth, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { IsIn, IsISO8601, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { DataSource } from 'typeorm';
+import { COMMAND_SUBJECTS, QuarantineReplayReplyV1 } from '@ams/contracts';
+import { JetStreamService } from '@ams/platform';
+import { ApiKeyGuard } from '../auth/api-key.guard';
+import { badRequest, decodeCursor, page } from '../common/cursor';
+import { PageQueryDto } from '../common/pagination.dto';
+import { ThrottledGuard } from '../common/throttled.guard';
+
+const PREVIEW_CHARS = 2048;
+const COMMAND_TIMEOUT_MS = 10_000;
+
+class QuarantineQueryDto extends PageQueryDto {
+  @ApiPropertyOptional() @IsOptional() @IsString() @Matches(/^[a-z0-9._-]{1,64}$/, { message: '$property must be a dataset id' })
+  dataset?: string;
+
+  @ApiPropertyOptional({ description: 'ISO-8601 instant' }) @IsOptional() @IsISO8601({ strict: true })
+  since?: string;
+
+  @ApiPropertyOptional({ enum: ['open', 'replayed'] }) @IsOptional() @IsIn(['open', 'replayed'])
+  status?: 'open' | 'replayed';
+}
+
+class ReplayBodyDto {
+  @ApiPropertyOptional({ description: 'a corrected body to store instead of the quarantined one' })
+  @IsOptional() @IsString() @MaxLength(262_144)
+  rawBody?: string;
+}
+
+interface QuarantineRow {
+  id: string;
+  source: string;
+  code: string;
+  reason: string;
+  dataset_id: string | null;
+  raw_body: string;
+  raw_body_bytes: number;
+  sqs_message_id: string | null;
+  received_at: Date;
+  status: string;
+  replayed_at: Date | null;
+  replay_outcome: string | null;
+}
+
+function view(r: QuarantineRow, full: boolean) {
+  return {
+    id: r.id,
+    source: r.source,
+    code: r.code,
+    reason: r.reason,
+    datasetId: r.dataset_id,
+    sqsMessageId: r.sqs_message_id,
+    receivedAt: r.received_at.toISOString(),
+    status: r.status,
+    replayedAt: r.replayed_at?.toISOString() ?? null,
+    replayOutcome: r.replay_outcome,
+    rawBodyBytes: Number(r.raw_body_bytes),
+    rawBody: full ? r.raw_body : r.raw_body.slice(0, PREVIEW_CHARS),
+    rawBodyTruncated: !full && r.raw_body.length > PREVIEW_CHARS,
+  };
+}
+
+@ApiTags('quarantine')
+@ApiBearerAuth()
+@UseGuards(ApiKeyGuard, ThrottledGuard)
+@Controller('v1/quarantine')
+export class QuarantineHttpController {
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    private readonly messaging: JetStreamService,
+  ) {}
+
+  /** What could not be stored, newest first, with the reason and (a preview of) the raw body. */
+  @Get()
+  async list(@Query() q: QuarantineQueryDto) {
+    const params: unknown[] = [];
+    const p = (v: unknown) => `$${params.push(v)}`;
+    const where: string[] = [];
+    if (q.dataset) where.push(`dataset_id = ${p(q.dataset)}`);
+    if (q.since) where.push(`received_at >= ${p(q.since)}::timestamptz`);
+    if (q.status) where.push(`status = ${p(q.status)}`);
+    if (q.cursor) {
+      const [id] = decodeCursor(q.cursor, 1);
+      if (!/^\d{1,18}$/.test(id)) throw badRequest('cursor', 'is not a cursor returned by this endpoint');
+      where.push(`id < ${p(id)}::bigint`);
+    }
+    const rows = (await this.ds.query(
+      `SELECT id::text, source, code, reason, dataset_id, left(raw_body, ${PREVIEW_CHARS + 1}) AS raw_body,
+              octet_length(raw_body) AS raw_body_bytes, sqs_message_id,
+              received_at, status, replayed_at, replay_outcome
+         FROM quarantine ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+         ORDER BY id DESC LIMIT ${p(q.limit + 1)}`,
+      params,
+    )) as QuarantineRow[];
+    const { data, nextCursor } = page(rows, q.limit, (r) => [r.id]);
+    return { data: data.map((r) => view(r, false)), nextCursor };
+  }
+
+  @Get(':id')
+  async one(@Param('id') id: string) {
+    if (!/^\d{1,18}$/.test(id)) throw badRequest('id', 'must be a quarantine id');
+    const [row] = (await this.ds.query(
+      `SELECT id::text, source, code, reason, dataset_id, raw_body, octet_length(raw_body) AS raw_body_bytes, sqs_message_id,
+              received_at, status, replayed_at, replay_outcome
+         FROM quarantine WHERE id = $1`,
+      [id],
+    )) as QuarantineRow[];
+    if (!row) throw new NotFoundException({ statusCode: 404, code: 'NOT_FOUND', message: `quarantine item ${id} does not exist` });
+    return view(row, true);
+  }
+
+  /** Stores the item again through the processor (after a fix, or with a corrected body). */
+  @Post(':id/replay')
+  @HttpCode(200)
+  async replay(@Param('id') id: string, @Body() body: ReplayBodyDto) {
+    if (!/^\d{1,18}$/.test(id)) throw badRequest('id', 'must be a quarantine id');
+    const reply = await this.messaging.request<QuarantineReplayReplyV1>(
+      COMMAND_SUBJECTS.quarantineReplay,
+      { id, ...(body.rawBody !== undefined ? { rawBody: body.rawBody } : {}) },
+      COMMAND_TIMEOUT_MS,
+    );
+    switch (reply.outcome) {
+      case 'not-found':
+        throw new NotFoundException({ statusCode: 404, code: 'NOT_FOUND', message: `quarantine item ${id} does not exist` });
+      case 'already-replayed':
+        throw new ConflictException({ statusCode: 409, code: 'ALREADY_REPLAYED', message: `quarantine item ${id} was already replayed` });
+      case 'still-invalid':
+      case 'not-a-record':
+        throw new UnprocessableEntityException({ statusCode: 422, code: 'STILL_INVALID', message: reply.reason ?? 'still invalid' });
+      default:
+        return reply;
+    }
+  }
+}

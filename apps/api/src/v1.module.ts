@@ -1,0 +1,43 @@
+import { Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { ApiKeyGuard } from './auth/api-key.guard';
+import { BudgetsHttpController } from './budgets/budgets.http.controller';
+import { CampaignsHttpController } from './campaigns/campaigns.http.controller';
+import { CampaignsRepository } from './campaigns/campaigns.repository';
+import { ApiExceptionFilter } from './common/api-exception.filter';
+import { ThrottledGuard } from './common/throttled.guard';
+import { ApiEnv } from './config/api.env';
+import { IntegrationsHttpController } from './health/integrations.http.controller';
+import { PerformanceHttpController } from './performance/performance.http.controller';
+import { PerformanceRepository } from './performance/performance.repository';
+import { PerformanceService } from './performance/performance.service';
+import { QuarantineHttpController } from './quarantine/quarantine.http.controller';
+import { SubscriptionsHttpController } from './subscriptions/subscriptions.http.controller';
+
+/** The REST surface: /v1 resources (bearer key, rate limited) and GET /health. */
+@Module({
+  imports: [
+    ThrottlerModule.forRootAsync({
+      inject: [ApiEnv],
+      useFactory: (env: ApiEnv) => [{ ttl: 60_000, limit: env.API_RATE_LIMIT_PER_MINUTE }],
+    }),
+  ],
+  controllers: [
+    PerformanceHttpController,
+    CampaignsHttpController,
+    BudgetsHttpController,
+    QuarantineHttpController,
+    SubscriptionsHttpController,
+    IntegrationsHttpController,
+  ],
+  providers: [
+    ApiKeyGuard,
+    ThrottledGuard,
+    PerformanceRepository,
+    PerformanceService,
+    CampaignsRepository,
+    { provide: APP_FILTER, useClass: ApiExceptionFilter },
+  ],
+})
+export class V1Module {}
