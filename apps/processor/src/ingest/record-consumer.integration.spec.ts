@@ -110,6 +110,24 @@ describe('processor: JetStream → PostgreSQL (real NATS and PostgreSQL)', () =>
     expect(row).toMatchObject({ clicks: '6', cost: '5.94', orders_7d: '2', sales_7d: '54.98', units_7d: '2', keyword_text: 'wireless earbuds' });
   });
 
+  it('stores sponsored brands and display records on their own keys (placement_type, target_id)', async () => {
+    await publishRecord(js, loadFixture('06'));
+    await publishRecord(js, loadFixture('07'));
+    await waitFor(async () => (await count(`SELECT count(*) AS n FROM hourly_fact WHERE campaign_id IN ('144000000000123', '277000000000111')`)) === 2);
+    const { rows } = await pg.query(
+      `SELECT campaign_id, ad_product, keyword_id, placement, match_type, impressions::text, viewable_impressions::text,
+              clicks::text, cost::text, orders_14d::text, sales_14d::text
+         FROM hourly_fact WHERE campaign_id IN ('144000000000123', '277000000000111') ORDER BY campaign_id`,
+    );
+    expect(rows[0]).toEqual({
+      campaign_id: '144000000000123', ad_product: 'sb', keyword_id: '144000000000999', placement: 'Top of Search on-Amazon',
+      match_type: 'BROAD', impressions: '950', viewable_impressions: '610', clicks: '3', cost: '4.41', orders_14d: '0', sales_14d: '0',
+    });
+    expect(rows[1]).toMatchObject({ campaign_id: '277000000000111', ad_product: 'sd', keyword_id: '277000000000444', placement: '', orders_14d: '1', sales_14d: '24.99' });
+    const { rows: extra } = await pg.query(`SELECT extra FROM performance_delta WHERE idempotency_id = 'aaf7c14c-5c99-43a3-84c9-19794c74dc24'`);
+    expect(extra[0].extra).toMatchObject({ attributed_sales_new_to_brand_14d: 24.99, view_attributed_conversions_14d: 0 });
+  });
+
   it('quarantines invalid records with their reason and keeps the rest of the batch', async () => {
     const bad = { ...loadFixture('02'), idempotency_id: 'bad-clicks-1', clicks: 'seven' };
     const good = { ...loadFixture('02'), idempotency_id: 'good-after-bad', campaign_id: '777000000000001' };
