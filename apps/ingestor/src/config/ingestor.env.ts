@@ -1,17 +1,18 @@
 import { Transform, Type } from 'class-transformer';
-import { ArrayMinSize, IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Max, Min } from 'class-validator';
-import { CommonEnv } from '@ams/platform';
-
-const toBool = ({ value }: { value: unknown }) =>
-  typeof value === 'string' ? ['1', 'true', 'yes', 'on'].includes(value.toLowerCase()) : value;
-const toList = ({ value }: { value: unknown }) =>
-  typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter(Boolean) : value;
+import { ArrayMinSize, IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min } from 'class-validator';
+import { CommonEnv, envBoolean, envList } from '@ams/platform';
 
 export class IngestorEnv extends CommonEnv {
+  /** Pollers for one queue: its SQS_QUEUE_CONCURRENCY entry, else SQS_CONCURRENCY. */
+  concurrencyFor(queueName: string): number {
+    const entry = this.SQS_QUEUE_CONCURRENCY.find((e) => e.slice(0, e.lastIndexOf('=')) === queueName);
+    return entry ? Math.max(1, Number(entry.slice(entry.lastIndexOf('=') + 1))) : this.SQS_CONCURRENCY;
+  }
+
   override PORT = 3001;
 
   /** SQS queue URLs to poll, comma-separated (one per dataset, or shared). */
-  @Transform(toList) @ArrayMinSize(1, { message: 'must list at least one queue URL' })
+  @Transform(envList) @ArrayMinSize(1, { message: 'must list at least one queue URL' })
   @IsUrl({ require_tld: false, require_protocol: true }, { each: true, message: 'each entry must be a queue URL' })
   SQS_QUEUE_URLS!: string[];
 
@@ -36,15 +37,20 @@ export class IngestorEnv extends CommonEnv {
   @Type(() => Number) @IsInt() @Min(1) @Max(64)
   SQS_CONCURRENCY: number = 4;
 
+  /** Per-queue overrides of SQS_CONCURRENCY, by queue name: `ams-sp-traffic=8,ams-budget-usage=1`. */
+  @Transform(envList)
+  @Matches(/^[A-Za-z0-9_.-]{1,80}=\d{1,2}$/, { each: true, message: 'each entry must be <queue name>=<pollers>' })
+  SQS_QUEUE_CONCURRENCY: string[] = [];
+
   /** Visibility timeout asked for on receive; a heartbeat extends it while a batch is in flight. */
   @Type(() => Number) @IsInt() @Min(1) @Max(43_200)
   SQS_VISIBILITY_TIMEOUT_S: number = 60;
 
   /** false starts the ingestor paused (resume with the polling command, no restart needed). */
-  @Transform(toBool) @IsBoolean()
+  @Transform(envBoolean) @IsBoolean()
   INGEST_ENABLED: boolean = true;
 
   /** Confirm SNS subscriptions from Amazon's publisher accounts (refused ones are always recorded). */
-  @Transform(toBool) @IsBoolean()
+  @Transform(envBoolean) @IsBoolean()
   SNS_CONFIRM_ENABLED: boolean = true;
 }

@@ -32,7 +32,8 @@ export class SqsPollerService implements OnModuleInit, BeforeApplicationShutdown
   /** Pollers are created here and started by PollingControlService (which knows the switch). */
   onModuleInit(): void {
     for (const queueUrl of this.env.SQS_QUEUE_URLS) {
-      for (let i = 0; i < this.env.SQS_CONCURRENCY; i++) this.consumers.push(this.createConsumer(queueUrl));
+      const pollers = this.env.concurrencyFor(queueName(queueUrl));
+      for (let i = 0; i < pollers; i++) this.consumers.push(this.createConsumer(queueUrl));
     }
   }
 
@@ -55,7 +56,8 @@ export class SqsPollerService implements OnModuleInit, BeforeApplicationShutdown
     if (this.draining) return;
     this.paused = false;
     for (const c of this.consumers) c.start();
-    this.logger.log(`polling ${this.env.SQS_QUEUE_URLS.map(queueName).join(', ')} × ${this.env.SQS_CONCURRENCY}`);
+    const queues = this.env.SQS_QUEUE_URLS.map((u) => `${queueName(u)} × ${this.env.concurrencyFor(queueName(u))}`);
+    this.logger.log(`polling ${queues.join(', ')}`);
   }
 
   async beforeApplicationShutdown(): Promise<void> {

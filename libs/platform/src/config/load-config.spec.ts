@@ -1,11 +1,18 @@
-import { IsInt, Min } from 'class-validator';
-import { Type } from 'class-transformer';
+import { IsBoolean, IsInt, IsString, Min } from 'class-validator';
+import { Transform, Type } from 'class-transformer';
+import { envBoolean, envList } from './env-transforms';
 import { CommonEnv } from './common-env';
 import { ConfigError, loadConfig } from './load-config';
 
 class TestEnv extends CommonEnv {
   @Type(() => Number) @IsInt() @Min(1)
   BATCH_SIZE: number = 10;
+
+  @Transform(envBoolean) @IsBoolean()
+  INSECURE: boolean = false;
+
+  @Transform(envList) @IsString({ each: true })
+  KEYS: string[] = [];
 }
 
 describe('loadConfig', () => {
@@ -34,6 +41,18 @@ describe('loadConfig', () => {
     expect((err as ConfigError).problems).toHaveLength(4);
     expect(msg).not.toContain('secret-password');
     expect(msg).toMatch(/^ingestor: invalid environment/);
+  });
+
+  it('reads booleans from their text: "false" is false, "maybe" is an error', () => {
+    expect(loadConfig('t', TestEnv, { INSECURE: 'false' }).INSECURE).toBe(false);
+    expect(loadConfig('t', TestEnv, { INSECURE: '0' }).INSECURE).toBe(false);
+    expect(loadConfig('t', TestEnv, { INSECURE: 'TRUE' }).INSECURE).toBe(true);
+    expect(loadConfig('t', TestEnv, {}).INSECURE).toBe(false);
+    expect(() => loadConfig('t', TestEnv, { INSECURE: 'maybe' })).toThrow(/INSECURE/);
+  });
+
+  it('splits lists on commas', () => {
+    expect(loadConfig('t', TestEnv, { KEYS: ' a, b,,c ' }).KEYS).toEqual(['a', 'b', 'c']);
   });
 
   it('treats an empty variable as unset', () => {
