@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
+import { AdvertisersHttpController } from './advertisers/advertisers.http.controller';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { BudgetsHttpController } from './budgets/budgets.http.controller';
 import { CampaignsHttpController } from './campaigns/campaigns.http.controller';
@@ -30,6 +31,7 @@ import { SubscriptionsHttpController } from './subscriptions/subscriptions.http.
     QuarantineHttpController,
     SubscriptionsHttpController,
     IntegrationsHttpController,
+    AdvertisersHttpController,
   ],
   providers: [
     ApiKeyGuard,

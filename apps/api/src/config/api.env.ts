@@ -1,15 +1,10 @@
 import { Transform, Type } from 'class-transformer';
 import { ArrayMinSize, IsBoolean, IsInt, IsOptional, IsString, Max, Min, MinLength, ValidateIf } from 'class-validator';
-import { CommonEnv } from '@ams/platform';
-
-const toBool = ({ value }: { value: unknown }) =>
-  typeof value === 'string' ? ['1', 'true', 'yes', 'on'].includes(value.toLowerCase()) : value;
-const toList = ({ value }: { value: unknown }) =>
-  typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter(Boolean) : value;
+import { CommonEnv, envBoolean, envList } from '@ams/platform';
 
 export class ApiEnv extends CommonEnv {
   /** Bearer keys accepted on /v1 (comma-separated, each ≥ 20 characters). Required unless API_INSECURE_NO_AUTH. */
-  @Transform(toList)
+  @Transform(envList)
   @ValidateIf((o: ApiEnv) => !o.API_INSECURE_NO_AUTH)
   @IsString({ each: true })
   @MinLength(20, { each: true, message: 'each key must be at least 20 characters' })
@@ -17,11 +12,11 @@ export class ApiEnv extends CommonEnv {
   API_KEYS: string[] = [];
 
   /** Keys that were issued and withdrawn: answered with 403 instead of 401. */
-  @Transform(toList) @IsString({ each: true })
+  @Transform(envList) @IsString({ each: true })
   API_REVOKED_KEYS: string[] = [];
 
   /** Serve /v1 without authentication. For a local machine only; announced loudly at start. */
-  @Transform(toBool) @IsBoolean()
+  @Transform(envBoolean) @IsBoolean()
   API_INSECURE_NO_AUTH: boolean = false;
 
   /** Requests per minute per API key (or address) on /v1; over it, 429 with Retry-After. */
@@ -29,7 +24,7 @@ export class ApiEnv extends CommonEnv {
   API_RATE_LIMIT_PER_MINUTE: number = 1200;
 
   /** Only reported by GET /health (which integrations exist); the api never calls SQS itself. */
-  @Transform(toList) @IsString({ each: true })
+  @Transform(envList) @IsString({ each: true })
   SQS_QUEUE_URLS: string[] = [];
 
   @IsString()
@@ -40,7 +35,7 @@ export class ApiEnv extends CommonEnv {
   SLACK_WEBHOOK_URL?: string;
 
   /** Named Slack destinations, `name=url,…`: GET /health lists the names. */
-  @Transform(toList) @IsString({ each: true })
+  @Transform(envList) @IsString({ each: true })
   SLACK_WEBHOOKS: string[] = [];
 
   /** Widest range an hourly query may span. */

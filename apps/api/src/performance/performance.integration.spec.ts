@@ -107,6 +107,31 @@ describe('api: GET /v1/performance (real PostgreSQL)', () => {
     expect(body.totals).toMatchObject({ orders: 4 * 99, sales: '3996.00' });
   });
 
+  it('uses the advertiser\'s attribution window setting when the query names none', async () => {
+    const put = await fetch(`${api.baseUrl}/v1/advertisers/ADV1/settings`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ attributionWindow: { sp: '14d' } }),
+    });
+    expect(put.status).toBe(200);
+    expect(await put.json()).toMatchObject({ attributionWindow: { sp: '14d', sb: '14d', sd: '14d' } });
+    const body = await getJson('/v1/performance?campaignId=C1&from=2025-06-03&to=2025-06-03&granularity=day');
+    expect(body.totals).toMatchObject({ orders: 4 * 99, sales: '3996.00' });
+    const bad = await fetch(`${api.baseUrl}/v1/advertisers/ADV1/settings`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ attributionWindow: { sp: '3d' } }),
+    });
+    expect(bad.status).toBe(400);
+    // back to the default for the other tests
+    await fetch(`${api.baseUrl}/v1/advertisers/ADV1/settings`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ attributionWindow: { sp: '7d' } }),
+    });
+    expect((await getJson('/v1/performance?campaignId=C1&from=2025-06-03&to=2025-06-03&granularity=day')).totals).toMatchObject({ orders: 3 });
+  });
+
   it('pages with a stable cursor and no row twice', async () => {
     const seen: string[] = [];
     let cursor: string | null = null;

@@ -75,10 +75,15 @@ export class PerformanceRepository {
         `${localDate} >= $${params.length - 1}::date AND ${localDate} < $${params.length}::date`,
       );
     }
+    // the window asked for, else the advertiser's setting for the row's ad product, else AMS's default
     const w = f.attributionWindow;
-    const orders = w ? `orders_${w}` : `CASE WHEN ad_product = 'sp' THEN orders_7d ELSE orders_14d END`;
-    const sales = w ? `sales_${w}` : `CASE WHEN ad_product = 'sp' THEN sales_7d ELSE sales_14d END`;
-    const units = w ? `units_${w}` : `CASE WHEN ad_product = 'sp' THEN units_7d ELSE units_14d END`;
+    const windowOf = `coalesce(CASE ad_product WHEN 'sp' THEN s.attribution_window_sp WHEN 'sb' THEN s.attribution_window_sb
+        ELSE s.attribution_window_sd END, CASE WHEN ad_product = 'sp' THEN '7d' ELSE '14d' END)`;
+    const pick = (m: string) =>
+      w ? `${m}_${w}` : `CASE ${windowOf} WHEN '1d' THEN ${m}_1d WHEN '7d' THEN ${m}_7d WHEN '14d' THEN ${m}_14d ELSE ${m}_30d END`;
+    const orders = pick('orders');
+    const sales = pick('sales');
+    const units = pick('units');
     const sums = `sum(impressions)::text AS impressions, sum(clicks)::text AS clicks, sum(cost)::text AS cost,
       sum(${orders})::text AS orders, sum(${sales})::text AS sales, sum(${units})::text AS units`;
 
@@ -96,12 +101,12 @@ export class PerformanceRepository {
     }
     const rowsSql = `
       SELECT ${[`${period} AS period`, 'max(utc_offset_minutes) AS utc_offset_minutes', ...groupCols, sums].join(', ')}
-      FROM hourly_fact ${whereSql}
+      FROM hourly_fact LEFT JOIN advertiser_setting s USING (advertiser_id) ${whereSql}
       GROUP BY ${keyCols.join(', ')}
       ${having}
       ORDER BY ${keyCols.join(', ')}
       LIMIT ${p(page.limit)}`;
-    const totalsSql = `SELECT ${sums} FROM hourly_fact ${whereSql}`;
+    const totalsSql = `SELECT ${sums} FROM hourly_fact LEFT JOIN advertiser_setting s USING (advertiser_id) ${whereSql}`;
 
     const [rows, totals] = await Promise.all([
       this.ds.query(rowsSql, params) as Promise<Array<Record<string, unknown>>>,

@@ -1,11 +1,24 @@
+import {
+  AlertEntity,
+  AlertEventEntity,
+  AlertRuleEntity,
+  NotificationDestinationEntity,
+  NotificationOutboxEntity,
+} from './alerting.entity';
 import { AmsEntityEntity } from './ams-entity.entity';
 import { BudgetUsageEventEntity, BudgetUsageLatestEntity } from './budget-usage.entity';
 import { HourlyFactEntity, PerformanceDeltaEntity } from './performance.entity';
 import { QuarantineEntity } from './quarantine.entity';
+import { AdGroupDailyEntity, CampaignDailyEntity, CampaignHourlyEntity, KeywordDailyEntity } from './rollup.entity';
 import { SubscriptionConfirmationEntity } from './subscription-confirmation.entity';
 
 export * from './metric-columns';
 export {
+  AlertEntity,
+  AlertEventEntity,
+  AlertRuleEntity,
+  NotificationDestinationEntity,
+  NotificationOutboxEntity,
   AmsEntityEntity,
   BudgetUsageEventEntity,
   BudgetUsageLatestEntity,
@@ -13,9 +26,18 @@ export {
   PerformanceDeltaEntity,
   QuarantineEntity,
   SubscriptionConfirmationEntity,
+  AdGroupDailyEntity,
+  CampaignDailyEntity,
+  CampaignHourlyEntity,
+  KeywordDailyEntity,
 };
 
 export const ENTITIES = [
+  AlertEntity,
+  AlertEventEntity,
+  AlertRuleEntity,
+  NotificationDestinationEntity,
+  NotificationOutboxEntity,
   AmsEntityEntity,
   BudgetUsageEventEntity,
   BudgetUsageLatestEntity,
@@ -23,4 +45,8 @@ export const ENTITIES = [
   PerformanceDeltaEntity,
   QuarantineEntity,
   SubscriptionConfirmationEntity,
+  AdGroupDailyEntity,
+  CampaignDailyEntity,
+  CampaignHourlyEntity,
+  KeywordDailyEntity,
 ];

@@ -1,0 +1,76 @@
+import { escapeMrkdwn, messageAsText, NotificationPayload, renderSlackMessage } from './notification.logic';
+
+const payload = (over: Partial<NotificationPayload> = {}, entity: Partial<NotificationPayload['entity']> = {}): NotificationPayload => ({
+  v: 1,
+  kind: 'firing',
+  alertId: '42',
+  rule: { id: '3', name: 'ACOS above target', metric: 'acos', condition: 'above', threshold: '30', baseline: null, severity: 'warning' },
+  entity: { type: 'campaign', id: '185402650650808', name: 'SP - Earbuds <Exact>', advertiserId: 'A1', campaignId: '185402650650808', campaignName: null, ...entity },
+  window: { key: '2025-06-03T00:00/24h', startUtc: '2025-06-03T07:00:00.000Z', endUtc: '2025-06-04T07:00:00.000Z' },
+  value: '41.2',
+  baseline: null,
+  changePct: null,
+  note: null,
+  at: '2025-06-05T10:00:00.000Z',
+  firedAt: '2025-06-05T10:00:00.000Z',
+  ...over,
+});
+const opts = { linkBaseUrl: 'https://ams.example.com/', mayRepeat: false };
+
+describe('Slack messages', () => {
+  it('renders one alert as a card: entity with its name, value vs threshold, window, severity, link', () => {
+    const m = renderSlackMessage([payload()], opts);
+    const text = messageAsText(m);
+    expect(m.blocks[0]).toEqual({ type: 'header', text: { type: 'plain_text', text: '🔴 ACOS above target: Campaign “SP - Earbuds <Exact>” (185402650650808)', emoji: true } });
+    expect(text).toContain('*SP - Earbuds &lt;Exact&gt;* (`185402650650808`)');
+    expect(text).toContain('41.2 %');
+    expect(text).toContain('ACOS &gt; 30 %');
+    expect(text).toContain('2025-06-03 (local day)');
+    expect(text).toContain('warning');
+    expect(JSON.stringify(m.blocks)).toContain('"url":"https://ams.example.com/v1/alerts/42"');
+    expect(m.text).toContain('ACOS 41.2 %');
+  });
+
+  it('shows the baseline and change of change conditions', () => {
+    const m = renderSlackMessage(
+      [payload({ rule: { id: '1', name: 'CTR drop', metric: 'ctr', condition: 'decrease_pct', threshold: '20', baseline: 'previous', severity: 'warning' }, value: '1', baseline: '2', changePct: '-50' })],
+      opts,
+    );
+    expect(messageAsText(m)).toContain('*Baseline*: 2 % (-50 %)');
+    expect(messageAsText(m)).toContain('CTR down &gt; 20 % vs previous window');
+  });
+
+  it('groups a burst into one message per destination, with one line per alert', () => {
+    const burst = Array.from({ length: 12 }, (_, i) =>
+      payload(
+        { alertId: String(100 + i), rule: { id: '6', name: 'out of budget', metric: 'budget_usage', condition: 'at_least', threshold: '100', baseline: null, severity: 'critical' }, window: null, value: '100' },
+        { id: `c${i}`, name: null },
+      ),
+    );
+    const m = renderSlackMessage(burst, opts);
+    expect(m.blocks[0]).toMatchObject({ type: 'header', text: { text: '🔴 12 campaigns: out of budget' } });
+    const text = messageAsText(m);
+    for (let i = 0; i < 12; i++) expect(text).toContain(`<https://ams.example.com/v1/alerts/${100 + i}|#${100 + i}>`);
+    expect(m.blocks.length).toBeLessThanOrEqual(50);
+  });
+
+  it('keeps kinds and rules apart in a mixed burst, and flags a possible repeat', () => {
+    const m = renderSlackMessage([payload(), payload({ alertId: '43', kind: 'resolved' })], { ...opts, mayRepeat: true });
+    expect(m.blocks[0]).toMatchObject({ text: { text: '🔔 2 alerts' } });
+    const text = messageAsText(m);
+    expect(text).toContain('1 campaign: ACOS above target');
+    expect(text).toContain('1 campaign recovered: ACOS above target');
+    expect(text).toContain('may repeat an earlier message');
+  });
+
+  it('splits long groups into sections under Slack limits', () => {
+    const many = Array.from({ length: 40 }, (_, i) => payload({ alertId: String(i) }, { id: `c${i}`, name: 'N'.repeat(200) }));
+    const m = renderSlackMessage(many, opts);
+    for (const b of m.blocks) if (b.type === 'section' && b.text) expect(b.text.text.length).toBeLessThanOrEqual(3000);
+    expect(m.blocks.length).toBeLessThanOrEqual(50);
+  });
+
+  it('escapes Slack markup in names', () => {
+    expect(escapeMrkdwn('a <b> & c')).toBe('a &lt;b&gt; &amp; c');
+  });
+});

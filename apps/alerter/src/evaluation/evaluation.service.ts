@@ -1,0 +1,269 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import type { BudgetScopeV1, TouchedHourV1 } from '@ams/contracts';
+import { alerterMetrics } from '../alerter.metrics';
+import { AlerterEnv } from '../config/alerter.env';
+import { OutboxSenderService } from '../delivery/outbox-sender.service';
+import { CHANGE_CONDITIONS, type AlertRule } from '../rules/rule.logic';
+import { RulesRepository } from '../rules/rules.repository';
+import { AlertStateRepository, type ApplyOutcome, type Evaluated } from './alert-state.repository';
+import { judgeBudget, judgeWindow, type WindowParts } from './condition.logic';
+import { MetricsRepository, nameKey, type EntityRef, type SumRow, type SumUnit } from './metrics.repository';
+import { baselineBounds, type EvalWindow, windowsToJudge } from './window.logic';
+
+/** Lock keys (campaigns, advertisers, budget scopes) per transaction: bounds the lock table and the transaction. */
+const LOCKS_PER_TRANSACTION = 200;
+const ZERO: WindowParts = { impressions: '0', clicks: '0', cost: '0', orders: '0', sales: '0' };
+
+type PerfLevel = Exclude<AlertRule['entityLevel'], 'portfolio'>;
+
+interface PerfUnit {
+  key: string;
+  lockKey: string;
+  rule: AlertRule;
+  advertiserId: string;
+  campaignId: string | null;
+  window: EvalWindow;
+}
+
+export type EvaluationOutcome = ApplyOutcome & { judged: number };
+
+/**
+ * Judges the rules for what just changed, and only that: the windows holding the touched hours (and,
+ * for rules with a settling delay, the latest settled window) of the touched campaigns, or the touched
+ * budget scopes. Each chunk of work is one transaction: advisory locks on the touched units, the
+ * metrics read under the lock, the state changes, their history and their outbox entries.
+ */
+@Injectable()
+export class EvaluationService {
+  private readonly logger = new Logger(EvaluationService.name);
+
+  constructor(
+    private readonly env: AlerterEnv,
+    @InjectDataSource() private readonly ds: DataSource,
+    private readonly rules: RulesRepository,
+    private readonly metrics: MetricsRepository,
+    private readonly state: AlertStateRepository,
+    private readonly sender: OutboxSenderService,
+  ) {}
+
+  async onPerfUpdated(touched: TouchedHourV1[], now = new Date()): Promise<EvaluationOutcome> {
+    const end = alerterMetrics.evaluationDuration.startTimer({ kind: 'perf' });
+    const rules = (await this.rules.enabled()).filter((r) => r.metric !== 'budget_usage' && r.windowHours);
+    const units = new Map<string, PerfUnit>();
+    for (const t of touched) {
+      const hourMs = Date.parse(t.hourStart);
+      for (const rule of rules) {
+        if (!perfInScope(rule, t)) continue;
+        const policy = { hours: rule.windowHours as number, settlingHours: rule.settlingHours, maxAgeHours: this.env.ALERT_MAX_WINDOW_AGE_HOURS };
+        for (const window of windowsToJudge(hourMs, t.utcOffsetMinutes, policy, now.getTime())) {
+          const campaignId = rule.entityLevel === 'advertiser' ? null : t.campaignId;
+          const lockKey = `perf\u0000${t.advertiserId}\u0000${campaignId ?? '*'}`;
+          const key = `${rule.id}\u0000${lockKey}\u0000${window.key}`;
+          if (!units.has(key)) units.set(key, { key, lockKey, rule, advertiserId: t.advertiserId, campaignId, window });
+        }
+      }
+    }
+    const outcome = await this.inChunks([...units.values()], (em, chunk) => this.evaluatePerf(em, chunk, now));
+    end();
+    return outcome;
+  }
+
+  async onBudgetUpdated(scopes: BudgetScopeV1[], now = new Date()): Promise<EvaluationOutcome> {
+    const end = alerterMetrics.evaluationDuration.startTimer({ kind: 'budget' });
+    const rules = (await this.rules.enabled()).filter((r) => r.metric === 'budget_usage');
+    const unique = new Map(scopes.map((s) => [budgetLockKey(s), s]));
+    const work = [...unique.entries()]
+      .filter(([, s]) => rules.some((r) => budgetInScope(r, s)))
+      .map(([lockKey, scope]) => ({ lockKey, scope }));
+    const outcome = await this.inChunks(work, async (em, chunk) => {
+      const rows = await this.metrics.budgetUsage(
+        em,
+        chunk.map((c) => c.scope),
+      );
+      const items: Evaluated[] = [];
+      for (const row of rows) {
+        for (const rule of rules) {
+          if (!budgetInScope(rule, row)) continue;
+          items.push({
+            rule,
+            advertiserId: row.advertiserId,
+            entityType: rule.entityLevel,
+            entityId: row.budgetScopeId,
+            campaignId: row.budgetScopeType === 'CAMPAIGN' ? row.budgetScopeId : null,
+            window: null,
+            judgement: judgeBudget(rule, row.usagePercentage),
+            details: {
+              marketplaceId: row.marketplaceId,
+              budget: row.budget,
+              usageUpdatedAt: row.usageUpdatedAt.toISOString(),
+            },
+            name: null,
+          });
+        }
+      }
+      return this.applyJudged(em, items, now);
+    });
+    end();
+    return outcome;
+  }
+
+  /** Splits the work into transactions of at most LOCKS_PER_TRANSACTION lock keys; kicks the sender after commits. */
+  private async inChunks<T extends { lockKey: string }>(
+    work: T[],
+    evaluate: (em: EntityManager, chunk: T[]) => Promise<EvaluationOutcome>,
+  ): Promise<EvaluationOutcome> {
+    const total: EvaluationOutcome = {
+      judged: 0,
+      notifications: 0,
+      transitions: { none: 0, fire: 0, refire: 0, resolve: 0, remind: 0, update: 0 },
+    };
+    const byLock = new Map<string, T[]>();
+    for (const w of work) {
+      const list = byLock.get(w.lockKey);
+      if (list) list.push(w);
+      else byLock.set(w.lockKey, [w]);
+    }
+    const lockKeys = [...byLock.keys()];
+    for (let i = 0; i < lockKeys.length; i += LOCKS_PER_TRANSACTION) {
+      const keys = lockKeys.slice(i, i + LOCKS_PER_TRANSACTION);
+      const chunk = keys.flatMap((k) => byLock.get(k) as T[]);
+      const outcome = await this.ds.transaction(async (em) => {
+        await this.state.lock(em, keys);
+        return evaluate(em, chunk);
+      });
+      total.judged += outcome.judged;
+      total.notifications += outcome.notifications;
+      for (const [k, n] of Object.entries(outcome.transitions)) total.transitions[k as keyof typeof total.transitions] += n;
+      if (outcome.notifications > 0) this.sender.kick();
+    }
+    for (const [type, n] of Object.entries(total.transitions)) if (n && type !== 'none') alerterMetrics.transitions.inc({ type }, n);
+    if (total.notifications) this.logger.log({ ...total.transitions, notifications: total.notifications }, 'alerts changed');
+    return total;
+  }
+
+  private async evaluatePerf(em: EntityManager, units: PerfUnit[], now: Date): Promise<EvaluationOutcome> {
+    // 1. the windows' sums per entity, one statement per rule level
+    const byLevel = new Map<PerfLevel, SumUnit[]>();
+    units.forEach((u, idx) => {
+      const level = u.rule.entityLevel as PerfLevel;
+      const list = byLevel.get(level) ?? [];
+      list.push({
+        idx,
+        advertiserId: u.advertiserId,
+        campaignId: u.campaignId,
+        localStartMs: u.window.localStartMs,
+        localEndMs: u.window.localEndMs,
+        adGroupId: u.rule.scopeType === 'ad_group' ? u.rule.scopeId : null,
+        keywordId: u.rule.scopeType === 'keyword' ? u.rule.scopeId : null,
+      });
+      byLevel.set(level, list);
+    });
+    const current: SumRow[] = [];
+    for (const [level, list] of byLevel) current.push(...(await this.metrics.sumWindows(em, level, list)));
+
+    // 2. baselines of change conditions: the same entity over the same hours of the baseline window
+    const baselineUnits: SumUnit[] = [];
+    current.forEach((row, i) => {
+      const u = units[row.idx];
+      if (!CHANGE_CONDITIONS.has(u.rule.condition) || !u.rule.baseline) return;
+      const b = baselineBounds(u.window, u.rule.baseline, row.lastLocalMs);
+      baselineUnits.push({
+        idx: i,
+        advertiserId: u.advertiserId,
+        campaignId: u.campaignId,
+        localStartMs: b.localStartMs,
+        localEndMs: b.localEndMs,
+        adGroupId: row.adGroupId ?? (u.rule.scopeType === 'ad_group' ? u.rule.scopeId : null),
+        keywordId: row.keywordId ?? (u.rule.scopeType === 'keyword' ? u.rule.scopeId : null),
+      });
+    });
+    const baselines = new Map((await this.metrics.sumWindows(em, 'pinned', baselineUnits)).map((r) => [r.idx, r.parts]));
+
+    // 3. judge
+    const items: Evaluated[] = current.map((row, i) => {
+      const u = units[row.idx];
+      const isChange = CHANGE_CONDITIONS.has(u.rule.condition);
+      const baselineParts = isChange ? (baselines.get(i) ?? ZERO) : undefined;
+      const entity = entityOf(u, row);
+      return {
+        rule: u.rule,
+        advertiserId: u.advertiserId,
+        ...entity,
+        window: u.window,
+        judgement: judgeWindow(u.rule, row.parts, baselineParts),
+        details: { parts: row.parts, ...(baselineParts ? { baselineParts } : {}) },
+      };
+    });
+    return this.applyJudged(em, items, now);
+  }
+
+  private async applyJudged(em: EntityManager, items: Evaluated[], now: Date): Promise<EvaluationOutcome> {
+    for (const it of items) alerterMetrics.judged.inc({ outcome: it.judgement.status });
+    const outcome = await this.state.apply(em, items, now, (notified) => this.fillNames(em, notified));
+    return { ...outcome, judged: items.length };
+  }
+
+  /** Names from ams_entity for the entities about to be announced (ids are shown when unknown). */
+  private async fillNames(em: EntityManager, items: Evaluated[]): Promise<void> {
+    const refs: EntityRef[] = [];
+    for (const it of items) {
+      const type = AMS_ENTITY_TYPE[it.entityType];
+      if (type) refs.push({ advertiserId: it.advertiserId, entityType: type, entityId: it.entityId });
+      if (it.campaignId && it.entityType !== 'campaign') refs.push({ advertiserId: it.advertiserId, entityType: 'campaign', entityId: it.campaignId });
+    }
+    const names = await this.metrics.entityNames(em, refs);
+    for (const it of items) {
+      const type = AMS_ENTITY_TYPE[it.entityType];
+      if (type) it.name = names.get(nameKey(it.advertiserId, type, it.entityId)) ?? it.name;
+      if (it.campaignId) it.campaignName = names.get(nameKey(it.advertiserId, 'campaign', it.campaignId)) ?? null;
+    }
+  }
+}
+
+/** Our entity types → ams_entity.entity_type (keywords and targets are `target` there). */
+const AMS_ENTITY_TYPE: Record<string, string | undefined> = { campaign: 'campaign', ad_group: 'ad_group', keyword: 'target' };
+
+function entityOf(u: PerfUnit, row: SumRow): Pick<Evaluated, 'entityType' | 'entityId' | 'campaignId' | 'name'> {
+  switch (u.rule.entityLevel) {
+    case 'advertiser':
+      return { entityType: 'advertiser', entityId: u.advertiserId, campaignId: null, name: null };
+    case 'ad_group':
+      return { entityType: 'ad_group', entityId: row.adGroupId as string, campaignId: u.campaignId, name: null };
+    case 'keyword':
+      return { entityType: 'keyword', entityId: row.keywordId as string, campaignId: u.campaignId, name: row.keywordText };
+    default:
+      return { entityType: 'campaign', entityId: u.campaignId as string, campaignId: u.campaignId, name: null };
+  }
+}
+
+function perfInScope(rule: AlertRule, t: Pick<TouchedHourV1, 'advertiserId' | 'campaignId'>): boolean {
+  switch (rule.scopeType) {
+    case 'advertiser':
+      return t.advertiserId === rule.scopeId;
+    case 'campaign':
+      return t.campaignId === rule.scopeId;
+    default:
+      return true; // all; ad group and keyword scopes filter in SQL
+  }
+}
+
+function budgetInScope(rule: AlertRule, s: Pick<BudgetScopeV1, 'advertiserId' | 'budgetScopeType' | 'budgetScopeId'>): boolean {
+  if ((s.budgetScopeType === 'CAMPAIGN') !== (rule.entityLevel === 'campaign')) return false;
+  switch (rule.scopeType) {
+    case 'all':
+      return true;
+    case 'advertiser':
+      return s.advertiserId === rule.scopeId;
+    case 'campaign':
+    case 'portfolio':
+      return s.budgetScopeId === rule.scopeId;
+    default:
+      return false;
+  }
+}
+
+function budgetLockKey(s: BudgetScopeV1): string {
+  return `budget\u0000${s.advertiserId}\u0000${s.marketplaceId}\u0000${s.budgetScopeType}\u0000${s.budgetScopeId}`;
+}

@@ -1,0 +1,199 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import type { AlertEntityLevel } from '@ams/contracts';
+import type { WindowParts } from './condition.logic';
+import { localTimestamp } from './window.logic';
+
+/** One (advertiser[, campaign]) × local time range to sum, optionally narrowed to an ad group or keyword. */
+export interface SumUnit {
+  idx: number;
+  advertiserId: string;
+  /** null: the whole advertiser */
+  campaignId: string | null;
+  localStartMs: number;
+  localEndMs: number;
+  adGroupId: string | null;
+  keywordId: string | null;
+}
+
+export interface SumRow {
+  idx: number;
+  campaignId: string | null;
+  adGroupId: string | null;
+  keywordId: string | null;
+  parts: WindowParts;
+  /** latest local hour with data, local epoch ms */
+  lastLocalMs: number;
+  keywordText: string | null;
+}
+
+export interface BudgetRow {
+  advertiserId: string;
+  marketplaceId: string;
+  budgetScopeType: 'CAMPAIGN' | 'PORTFOLIO';
+  budgetScopeId: string;
+  usagePercentage: string;
+  budget: string;
+  usageUpdatedAt: Date;
+}
+
+export interface EntityRef {
+  advertiserId: string;
+  /** ams_entity.entity_type: campaign, ad_group, target */
+  entityType: string;
+  entityId: string;
+}
+
+const LOCAL_HOUR = `((h.hour_start AT TIME ZONE 'UTC') + make_interval(mins => h.utc_offset_minutes::int))`;
+
+/** Entity columns grouped by, per rule level (the unit already pins the advertiser and campaign). */
+const GROUP_COLUMNS: Record<Exclude<AlertEntityLevel, 'portfolio'>, string[]> = {
+  advertiser: [],
+  campaign: [],
+  ad_group: ['ad_group_id'],
+  keyword: ['ad_group_id', 'keyword_id'],
+};
+
+/**
+ * Reads what the alerter judges, inside the evaluation's transaction: hourly facts summed over
+ * advertiser-local windows (set-based, one statement per rule level), the latest budget usage, and
+ * entity names. The alerter only reads these tables.
+ */
+@Injectable()
+export class MetricsRepository {
+  /**
+   * Sums per unit and entity of `level`. Orders and sales use the default attribution window of the
+   * ad product (SP 7 d, SB/SD 14 d); `pinned` sums each unit as one entity (baselines).
+   */
+  async sumWindows(em: EntityManager, level: Exclude<AlertEntityLevel, 'portfolio'> | 'pinned', units: SumUnit[]): Promise<SumRow[]> {
+    if (units.length === 0) return [];
+    const byCampaign = units.filter((u) => u.campaignId !== null);
+    const byAdvertiser = units.filter((u) => u.campaignId === null);
+    const out: SumRow[] = [];
+    for (const [group, withCampaign] of [
+      [byCampaign, true],
+      [byAdvertiser, false],
+    ] as const) {
+      if (group.length === 0) continue;
+      const cols = level === 'pinned' ? [] : GROUP_COLUMNS[level];
+      const rows = (await em.query(sumSql(cols, withCampaign, level), [
+        group.map((u) => u.idx),
+        group.map((u) => u.advertiserId),
+        group.map((u) => u.campaignId),
+        group.map((u) => localTimestamp(u.localStartMs)),
+        group.map((u) => localTimestamp(u.localEndMs)),
+        group.map((u) => u.adGroupId),
+        group.map((u) => u.keywordId),
+      ])) as Array<{
+        idx: number;
+        campaign_id: string | null;
+        ad_group_id?: string;
+        keyword_id?: string;
+        impressions: string;
+        clicks: string;
+        cost: string;
+        orders: string;
+        sales: string;
+        last_local: string;
+        keyword_text: string | null;
+      }>;
+      for (const r of rows) {
+        out.push({
+          idx: Number(r.idx),
+          campaignId: r.campaign_id,
+          adGroupId: r.ad_group_id ?? null,
+          keywordId: r.keyword_id ?? null,
+          parts: { impressions: r.impressions, clicks: r.clicks, cost: r.cost, orders: r.orders, sales: r.sales },
+          lastLocalMs: Date.parse(r.last_local),
+          keywordText: r.keyword_text,
+        });
+      }
+    }
+    return out;
+  }
+
+  /** The latest usage of each budget scope named. */
+  async budgetUsage(
+    em: EntityManager,
+    scopes: Array<{ advertiserId: string; marketplaceId: string; budgetScopeType: string; budgetScopeId: string }>,
+  ): Promise<BudgetRow[]> {
+    if (scopes.length === 0) return [];
+    const rows = (await em.query(
+      `SELECT b.advertiser_id, b.marketplace_id, b.budget_scope_type, b.budget_scope_id, b.usage_percentage::text AS usage_percentage,
+              b.budget::text AS budget, b.usage_updated_at
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS k(advertiser_id, marketplace_id, budget_scope_type, budget_scope_id)
+         JOIN budget_usage_latest b USING (advertiser_id, marketplace_id, budget_scope_type, budget_scope_id)`,
+      [
+        scopes.map((s) => s.advertiserId),
+        scopes.map((s) => s.marketplaceId),
+        scopes.map((s) => s.budgetScopeType),
+        scopes.map((s) => s.budgetScopeId),
+      ],
+    )) as Array<{
+      advertiser_id: string;
+      marketplace_id: string;
+      budget_scope_type: 'CAMPAIGN' | 'PORTFOLIO';
+      budget_scope_id: string;
+      usage_percentage: string;
+      budget: string;
+      usage_updated_at: Date;
+    }>;
+    return rows.map((r) => ({
+      advertiserId: r.advertiser_id,
+      marketplaceId: r.marketplace_id,
+      budgetScopeType: r.budget_scope_type,
+      budgetScopeId: r.budget_scope_id,
+      usagePercentage: r.usage_percentage,
+      budget: r.budget,
+      usageUpdatedAt: r.usage_updated_at,
+    }));
+  }
+
+  /** Names from the campaign-management datasets, when known. Key: `advertiser \0 type \0 id`. */
+  async entityNames(em: EntityManager, refs: EntityRef[]): Promise<Map<string, string>> {
+    const names = new Map<string, string>();
+    if (refs.length === 0) return names;
+    const rows = (await em.query(
+      `SELECT e.advertiser_id, e.entity_type, e.entity_id, e.name
+         FROM unnest($1::text[], $2::text[], $3::text[]) AS k(advertiser_id, entity_type, entity_id)
+         JOIN ams_entity e USING (advertiser_id, entity_type, entity_id)
+        WHERE e.name IS NOT NULL`,
+      [refs.map((r) => r.advertiserId), refs.map((r) => r.entityType), refs.map((r) => r.entityId)],
+    )) as Array<{ advertiser_id: string; entity_type: string; entity_id: string; name: string }>;
+    for (const r of rows) names.set(nameKey(r.advertiser_id, r.entity_type, r.entity_id), r.name);
+    return names;
+  }
+}
+
+export function nameKey(advertiserId: string, entityType: string, entityId: string): string {
+  return `${advertiserId}\u0000${entityType}\u0000${entityId}`;
+}
+
+function sumSql(groupCols: string[], withCampaign: boolean, level: string): string {
+  const select = groupCols.map((c) => `, h.${c}`).join('');
+  const groupBy = groupCols.map((c) => `, h.${c}`).join('');
+  const nonEmpty = groupCols.map((c) => ` AND h.${c} <> ''`).join('');
+  // the campaign index (campaign_id, hour_start) serves campaign units; ±14 h brackets every UTC offset
+  const campaignJoin = withCampaign ? 'AND h.campaign_id = u.campaign_id' : '';
+  const campaignCol = withCampaign && level !== 'advertiser' ? 'max(h.campaign_id)' : 'NULL::text';
+  return `
+    WITH u AS (
+      SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::timestamp[], $5::timestamp[], $6::text[], $7::text[])
+        AS u(idx, advertiser_id, campaign_id, ls, le, ad_group_id, keyword_id)
+    )
+    SELECT u.idx${select}, ${campaignCol} AS campaign_id,
+           sum(h.impressions)::text AS impressions, sum(h.clicks)::text AS clicks, sum(h.cost)::text AS cost,
+           sum(CASE WHEN h.ad_product = 'sp' THEN h.orders_7d ELSE h.orders_14d END)::text AS orders,
+           sum(CASE WHEN h.ad_product = 'sp' THEN h.sales_7d ELSE h.sales_14d END)::text AS sales,
+           to_char(max(${LOCAL_HOUR}), 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS last_local,
+           max(h.keyword_text) AS keyword_text
+      FROM u
+      JOIN hourly_fact h
+        ON h.advertiser_id = u.advertiser_id ${campaignJoin}
+       AND h.hour_start >= (u.ls - interval '15 hours') AT TIME ZONE 'UTC'
+       AND h.hour_start < (u.le + interval '15 hours') AT TIME ZONE 'UTC'
+       AND ${LOCAL_HOUR} >= u.ls AND ${LOCAL_HOUR} < u.le
+       AND (u.ad_group_id IS NULL OR h.ad_group_id = u.ad_group_id)
+       AND (u.keyword_id IS NULL OR h.keyword_id = u.keyword_id)${nonEmpty}
+     GROUP BY u.idx${groupBy}`;
+}

@@ -1,0 +1,239 @@
+import { compareDecimal, toDecimalString } from '@ams/ams';
+import {
+  type AlertBaseline,
+  type AlertCondition,
+  type AlertEntityLevel,
+  type AlertMetric,
+  type AlertScopeType,
+  type AlertSeverity,
+  ALERT_WINDOW_HOURS,
+  CONVERSION_ALERT_METRICS,
+} from '@ams/contracts';
+import type { AlerterEnv } from '../config/alerter.env';
+
+/** A rule as the evaluator uses it. Decimals stay strings. */
+export interface AlertRule {
+  id: string;
+  defaultKey: string | null;
+  name: string;
+  metric: AlertMetric;
+  condition: AlertCondition;
+  threshold: string;
+  baseline: AlertBaseline | null;
+  /** null for budget_usage (judges the latest usage, not a window) */
+  windowHours: number | null;
+  entityLevel: AlertEntityLevel;
+  scopeType: AlertScopeType;
+  scopeId: string | null;
+  minImpressions: number;
+  minClicks: number;
+  minSpend: string;
+  settlingHours: number;
+  severity: AlertSeverity;
+  destination: string;
+  repeatIntervalMinutes: number;
+  enabled: boolean;
+  customized: boolean;
+}
+
+export type RuleDraft = Omit<AlertRule, 'id' | 'customized'>;
+
+export const CHANGE_CONDITIONS: ReadonlySet<AlertCondition> = new Set(['increase_pct', 'decrease_pct']);
+
+/** Scopes a rule may narrow to, per entity level (a scope must contain the entities it judges). */
+const SCOPES_BY_LEVEL: Record<AlertEntityLevel, readonly AlertScopeType[]> = {
+  advertiser: ['all', 'advertiser'],
+  campaign: ['all', 'advertiser', 'campaign'],
+  ad_group: ['all', 'advertiser', 'campaign', 'ad_group'],
+  keyword: ['all', 'advertiser', 'campaign', 'ad_group', 'keyword'],
+  portfolio: ['all', 'advertiser', 'portfolio'],
+};
+
+/** Units of thresholds, for messages and validation. */
+export function metricUnit(metric: AlertMetric): 'percent' | 'ratio' | 'money' | 'count' {
+  switch (metric) {
+    case 'ctr':
+    case 'cvr':
+    case 'acos':
+    case 'budget_usage':
+      return 'percent';
+    case 'roas':
+      return 'ratio';
+    case 'cpc':
+    case 'spend':
+      return 'money';
+    default:
+      return 'count';
+  }
+}
+
+/** Every semantic problem of a rule (the contract classes check shapes; this checks combinations). */
+export function ruleProblems(r: RuleDraft, knownDestinations: ReadonlySet<string>): string[] {
+  const problems: string[] = [];
+  const isBudget = r.metric === 'budget_usage';
+  const isChange = CHANGE_CONDITIONS.has(r.condition);
+  if (compareDecimal(r.threshold, '0') < 0) problems.push('threshold: must not be negative');
+  if (isBudget) {
+    if (r.entityLevel !== 'campaign' && r.entityLevel !== 'portfolio') {
+      problems.push('entityLevel: budget_usage rules judge campaign or portfolio budgets');
+    }
+    if (isChange) problems.push('condition: budget_usage rules compare with a threshold, not a baseline');
+    if (r.windowHours !== null) problems.push('windowHours: budget_usage rules judge the latest usage and take no window');
+  } else {
+    if (r.entityLevel === 'portfolio') problems.push('entityLevel: portfolio is for budget_usage rules only');
+    if (r.windowHours === null) problems.push('windowHours: required for this metric');
+    else if (!(ALERT_WINDOW_HOURS as readonly number[]).includes(r.windowHours)) {
+      problems.push(`windowHours: must be one of ${ALERT_WINDOW_HOURS.join(', ')}`);
+    }
+  }
+  if (isChange && !r.baseline) problems.push('baseline: required for change conditions (previous or week_ago)');
+  if (!isChange && r.baseline) problems.push('baseline: only change conditions (increase_pct, decrease_pct) take a baseline');
+  if (r.settlingHours > 0 && !CONVERSION_ALERT_METRICS.includes(r.metric)) {
+    problems.push('settlingHours: only conversion metrics (cvr, acos, roas) wait for settling');
+  }
+  if (!SCOPES_BY_LEVEL[r.entityLevel].includes(r.scopeType)) {
+    problems.push(`scopeType: a ${r.entityLevel} rule may be scoped to ${SCOPES_BY_LEVEL[r.entityLevel].join(', ')}`);
+  }
+  if (r.scopeType === 'all' && r.scopeId) problems.push('scopeId: must be empty when scopeType is all');
+  if (r.scopeType !== 'all' && !r.scopeId) problems.push(`scopeId: required when scopeType is ${r.scopeType}`);
+  if (!knownDestinations.has(r.destination)) {
+    problems.push(`destination: "${r.destination}" is not a configured destination (${[...knownDestinations].join(', ')})`);
+  }
+  return problems;
+}
+
+/**
+ * The default rules of the original design, thresholds from the environment: CTR drop, spend
+ * spike, ACOS above, ROAS below (campaign level, the advertiser's local day), and budget usage at
+ * the warning and out-of-budget levels for campaign and portfolio budgets.
+ */
+export function defaultRules(env: AlerterEnv): RuleDraft[] {
+  const common = {
+    scopeType: 'all' as const,
+    scopeId: null,
+    destination: 'default',
+    repeatIntervalMinutes: env.ALERT_REPEAT_INTERVAL_MINUTES,
+    enabled: true,
+    minImpressions: 0,
+    minClicks: 0,
+    minSpend: '0',
+    settlingHours: 0,
+    baseline: null,
+  };
+  const perf = { ...common, entityLevel: 'campaign' as const, windowHours: env.ALERT_WINDOW_HOURS };
+  const budget = (level: 'campaign' | 'portfolio', key: string, name: string, threshold: string, severity: AlertSeverity): RuleDraft => ({
+    ...common,
+    defaultKey: key,
+    name,
+    metric: 'budget_usage',
+    condition: 'at_least',
+    threshold: toDecimalString(threshold),
+    windowHours: null,
+    entityLevel: level,
+    severity,
+  });
+  return [
+    {
+      ...perf,
+      defaultKey: 'ctr-drop',
+      name: 'CTR drop',
+      metric: 'ctr',
+      condition: 'decrease_pct',
+      threshold: toDecimalString(env.ALERT_CTR_DROP_PCT),
+      baseline: 'previous',
+      minImpressions: env.ALERT_MIN_IMPRESSIONS,
+      severity: 'warning',
+    },
+    {
+      ...perf,
+      defaultKey: 'spend-spike',
+      name: 'Spend spike',
+      metric: 'spend',
+      condition: 'increase_pct',
+      threshold: toDecimalString(env.ALERT_SPEND_SPIKE_PCT),
+      baseline: 'previous',
+      minSpend: toDecimalString(env.ALERT_MIN_SPEND),
+      severity: 'warning',
+    },
+    {
+      ...perf,
+      defaultKey: 'acos-high',
+      name: 'ACOS above target',
+      metric: 'acos',
+      condition: 'above',
+      threshold: toDecimalString(env.ALERT_ACOS_MAX_PCT),
+      minClicks: env.ALERT_MIN_CLICKS,
+      settlingHours: env.ALERT_SETTLING_HOURS,
+      severity: 'warning',
+    },
+    {
+      ...perf,
+      defaultKey: 'roas-low',
+      name: 'ROAS below target',
+      metric: 'roas',
+      condition: 'below',
+      threshold: toDecimalString(env.ALERT_ROAS_MIN),
+      minClicks: env.ALERT_MIN_CLICKS,
+      settlingHours: env.ALERT_SETTLING_HOURS,
+      severity: 'warning',
+    },
+    budget('campaign', 'budget-warning-campaign', 'budget nearly spent', env.ALERT_BUDGET_WARN_PCT, 'warning'),
+    budget('campaign', 'budget-out-campaign', 'out of budget', env.ALERT_BUDGET_OUT_PCT, 'critical'),
+    budget('portfolio', 'budget-warning-portfolio', 'budget nearly spent', env.ALERT_BUDGET_WARN_PCT, 'warning'),
+    budget('portfolio', 'budget-out-portfolio', 'out of budget', env.ALERT_BUDGET_OUT_PCT, 'critical'),
+  ];
+}
+
+/** A short statement of the rule's condition, e.g. `ACOS > 30 %`, `CTR down > 20 % vs previous window`. */
+export function describeCondition(r: Pick<AlertRule, 'metric' | 'condition' | 'threshold' | 'baseline'>): string {
+  const label = METRIC_LABELS[r.metric];
+  const unit = metricUnit(r.metric);
+  const t = formatValue(r.threshold, unit);
+  const vs = r.baseline === 'week_ago' ? 'same hours a week earlier' : 'previous window';
+  switch (r.condition) {
+    case 'above':
+      return `${label} > ${t}`;
+    case 'at_least':
+      return `${label} ≥ ${t}`;
+    case 'below':
+      return `${label} < ${t}`;
+    case 'at_most':
+      return `${label} ≤ ${t}`;
+    case 'increase_pct':
+      return `${label} up > ${r.threshold} % vs ${vs}`;
+    case 'decrease_pct':
+      return `${label} down > ${r.threshold} % vs ${vs}`;
+  }
+}
+
+export const METRIC_LABELS: Record<AlertMetric, string> = {
+  ctr: 'CTR',
+  cpc: 'CPC',
+  cvr: 'CVR',
+  acos: 'ACOS',
+  roas: 'ROAS',
+  spend: 'Spend',
+  impressions: 'Impressions',
+  clicks: 'Clicks',
+  budget_usage: 'Budget usage',
+};
+
+/** A value in its metric's unit for people: `31.25 %`, `1.8`, `52.10`, `1200`. */
+export function formatValue(value: string | null, unit: ReturnType<typeof metricUnit>): string {
+  if (value === null) return 'n/a';
+  const n = Number(value);
+  switch (unit) {
+    case 'percent':
+      return `${trim(n, 2)} %`;
+    case 'ratio':
+      return trim(n, 2);
+    case 'money':
+      return n.toFixed(2);
+    default:
+      return value;
+  }
+}
+
+function trim(n: number, places: number): string {
+  return String(Number(n.toFixed(places)));
+}

@@ -1,0 +1,48 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { MetricColumns } from './metric-columns';
+
+/**
+ * Rollups of hourly_fact, written only by the aggregator (a SUM recompute of the source facts, never an
+ * increment). Ratios are not stored: sum the parts over the range you read, then compute them
+ * (`computeRatios` in @ams/ams; a zero denominator gives null). `localDate` is the advertiser's local day
+ * ('YYYY-MM-DD'), so a DST day holds 23 or 25 hours.
+ */
+abstract class RollupColumns extends MetricColumns {
+  @PrimaryColumn('text', { name: 'advertiser_id' }) advertiserId!: string;
+  @PrimaryColumn('text', { name: 'campaign_id' }) campaignId!: string;
+  @Column('text', { name: 'marketplace_id' }) marketplaceId!: string;
+  @Column('text', { name: 'ad_product' }) adProduct!: string;
+  @Column('text', { nullable: true }) currency!: string | null;
+  @Column('timestamptz', { name: 'updated_at' }) updatedAt!: Date;
+}
+
+/** Campaign × UTC hour. */
+@Entity({ name: 'campaign_hourly' })
+export class CampaignHourlyEntity extends RollupColumns {
+  @PrimaryColumn('timestamptz', { name: 'hour_start' }) hourStart!: Date;
+  @Column('smallint', { name: 'utc_offset_minutes' }) utcOffsetMinutes!: number;
+  @Column('date', { name: 'local_date' }) localDate!: string;
+}
+
+/** Campaign × advertiser-local day. */
+@Entity({ name: 'campaign_daily' })
+export class CampaignDailyEntity extends RollupColumns {
+  @PrimaryColumn('date', { name: 'local_date' }) localDate!: string;
+}
+
+/** Ad group × advertiser-local day. */
+@Entity({ name: 'ad_group_daily' })
+export class AdGroupDailyEntity extends RollupColumns {
+  @PrimaryColumn('date', { name: 'local_date' }) localDate!: string;
+  @PrimaryColumn('text', { name: 'ad_group_id' }) adGroupId!: string;
+}
+
+/** Keyword (SP/SB) or target (SD) × advertiser-local day; `keywordId` is '' for facts without one. */
+@Entity({ name: 'keyword_daily' })
+export class KeywordDailyEntity extends RollupColumns {
+  @PrimaryColumn('date', { name: 'local_date' }) localDate!: string;
+  @PrimaryColumn('text', { name: 'ad_group_id' }) adGroupId!: string;
+  @PrimaryColumn('text', { name: 'keyword_id' }) keywordId!: string;
+  @Column('text', { name: 'keyword_text', nullable: true }) keywordText!: string | null;
+  @Column('text', { name: 'match_type', nullable: true }) matchType!: string | null;
+}
