@@ -1,0 +1,547 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  AckPolicy,
+  connect,
+  type ConsumerConfig,
+  DeliverPolicy,
+  DiscardPolicy,
+  ErrorCode,
+  Events,
+  headers as natsHeaders,
+  type JetStreamClient,
+  type JetStreamManager,
+  type Msg,
+  type MsgHdrs,
+  nanos,
+  type NatsConnection,
+  type NatsError,
+  ReplayPolicy,
+  RetentionPolicy,
+  StorageType,
+  type StreamConfig,
+  type StreamInfo,
+  type Subscription,
+} from 'nats';
+import { BatchConsumer, errorMessage } from './batch-consumer';
+import { headersToRecord } from './consumed-message';
+import { MessagingPublishError, MessagingRemoteError, MessagingTimeoutError, type PublishOutcome } from './messaging.errors';
+import { MessagingMetrics } from './messaging.metrics';
+import { MessagingNaming } from './messaging.naming';
+import {
+  type ConsumedMessage,
+  type ConsumerDefinition,
+  type ConsumerHandle,
+  CORRELATION_ID_HEADER,
+  MESSAGING_OPTIONS,
+  type MessagingOptions,
+  type PublishItem,
+  type PublishOptions,
+  type PublishResult,
+  type ReplyHandler,
+  type ReplyOptions,
+  type RequestOptions,
+  type StreamDefinition,
+} from './messaging.types';
+
+/** Header set on replies whose handler failed; its value is the error code. */
+export const ERROR_CODE_HEADER = 'x-error-code';
+
+const INTERNAL = 'INTERNAL';
+const DEFAULT_DUPLICATE_WINDOW_MS = 120_000;
+const METRICS_API_TIMEOUT_MS = 1000;
+const CLOSE_TIMEOUT_MS = 5000;
+const ERR_STREAM_NOT_FOUND = 10059;
+const ERR_STREAM_NAME_IN_USE = 10058;
+const ERR_CONSUMER_ALREADY_EXISTS = 10148; // server ≥ 2.10 refuses a "create" that changes the config
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+interface Connected {
+  nc: NatsConnection;
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+  /** Short API timeout, for metric scrapes. */
+  fastJsm: JetStreamManager;
+}
+
+interface ReplyRegistration {
+  subject: string;
+  queue: string;
+  handler: ReplyHandler<unknown, unknown>;
+  sub?: Subscription;
+}
+
+class ReplyError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The one door to NATS for the apps: JetStream streams, publishing with PubAck and dedup, micro-batching durable
+ * pull consumers, and core request/reply. Subjects and stream names are prefixed per MessagingOptions.prefix.
+ */
+@Injectable()
+export class JetStreamService implements OnApplicationShutdown {
+  private readonly logger = new Logger(JetStreamService.name);
+  private readonly naming: MessagingNaming;
+  private readonly metrics = new MessagingMetrics();
+  private conn?: Connected;
+  private connecting?: Promise<Connected>;
+  private connected = false;
+  private closing?: Promise<void>;
+  private readonly streamDefs = new Map<string, StreamDefinition>();
+  private readonly consumers = new Set<BatchConsumer<unknown>>();
+  private readonly replies: ReplyRegistration[] = [];
+
+  constructor(@Inject(MESSAGING_OPTIONS) private readonly options: MessagingOptions) {
+    this.naming = new MessagingNaming(options.prefix);
+  }
+
+  /** Connects once; later calls return the same connection. A failed attempt can be retried. */
+  async connect(): Promise<void> {
+    await this.ready();
+  }
+
+  async ensureStream(def: StreamDefinition): Promise<void> {
+    this.streamDefs.set(def.name, def);
+    const { jsm } = await this.ready();
+    const name = this.naming.stream(def.name);
+    const wanted: Partial<StreamConfig> = {
+      name,
+      subjects: def.subjects.map((s) => this.naming.subject(s)),
+      storage: StorageType.File,
+      retention: RetentionPolicy.Limits,
+      discard: DiscardPolicy.Old,
+      max_age: nanos(def.maxAgeMs),
+      duplicate_window: nanos(def.duplicateWindowMs ?? DEFAULT_DUPLICATE_WINDOW_MS),
+      max_bytes: def.maxBytes ?? -1,
+      num_replicas: this.options.streamReplicas ?? 1,
+    };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const info = await this.streamInfo(jsm, name);
+        if (!info) {
+          await jsm.streams.add(wanted);
+          this.logger.log(`created stream ${name} (${wanted.subjects?.join(', ')})`);
+          return;
+        }
+        const diff = streamDifferences(info.config, wanted);
+        if (diff.length === 0) {
+          return;
+        }
+        if (diff.includes('storage') || diff.includes('retention')) {
+          throw new Error(`stream ${name} exists with another storage or retention; it cannot be updated in place`);
+        }
+        await jsm.streams.update(name, { ...info.config, ...wanted });
+        this.logger.log(`updated stream ${name}: ${diff.join(', ')}`);
+        return;
+      } catch (err) {
+        // another process created or changed it between our info and our add/update: look again
+        if (attempt < 5 && apiErrorCode(err) === ERR_STREAM_NAME_IN_USE) {
+          continue;
+        }
+        throw err;
+      }
+    }
+  }
+
+  async publish(subject: string, data: unknown, opts: PublishOptions = {}): Promise<PublishResult> {
+    const { js } = this.conn && !this.closing ? this.conn : await this.ready();
+    try {
+      const ack = await js.publish(this.naming.subject(subject), encode(data), {
+        msgID: opts.msgId,
+        headers: toHeaders(opts.headers),
+        timeout: opts.timeoutMs,
+      });
+      this.metrics.publishedFor(subject).inc();
+      return { seq: ack.seq, duplicate: ack.duplicate };
+    } catch (err) {
+      this.metrics.publishFailures.inc({ subject });
+      throw mapNatsError(err, `publish to ${subject}`, opts.timeoutMs ?? 5000);
+    }
+  }
+
+  /** Publishes all items at once (pipelined) and waits for every PubAck; rejects with MessagingPublishError if any failed. */
+  async publishMany(items: PublishItem[], opts: { timeoutMs?: number } = {}): Promise<PublishResult[]> {
+    await this.ready();
+    const settled = await Promise.allSettled(
+      items.map((it) =>
+        this.publish(it.subject, it.data, { msgId: it.msgId, headers: it.headers, timeoutMs: opts.timeoutMs }),
+      ),
+    );
+    const failed = settled.filter((s) => s.status === 'rejected');
+    if (failed.length === 0) {
+      return settled.map((s) => (s as PromiseFulfilledResult<PublishResult>).value);
+    }
+    const outcomes: PublishOutcome[] = settled.map((s) =>
+      s.status === 'fulfilled' ? { ok: true, ...s.value } : { ok: false, error: s.reason as Error },
+    );
+    const first = (failed[0] as PromiseRejectedResult).reason;
+    throw new MessagingPublishError(
+      `${failed.length} of ${items.length} publishes failed: ${errorMessage(first)}`,
+      outcomes,
+      { cause: first },
+    );
+  }
+
+  async consumeBatches<T>(
+    def: ConsumerDefinition,
+    handler: (batch: ConsumedMessage<T>[]) => Promise<void>,
+  ): Promise<ConsumerHandle> {
+    validateConsumerDefinition(def);
+    const { nc, js } = await this.ready();
+    const consumer: BatchConsumer<T> = new BatchConsumer<T>(def, handler, {
+      nc,
+      js,
+      naming: this.naming,
+      metrics: this.metrics,
+      ensureResources: () => this.ensureConsumerResources(def),
+      readPending: () => this.readPending(this.conn?.fastJsm, def.stream, def.durable),
+      onStopped: (c) => this.consumers.delete(c),
+    });
+    this.consumers.add(consumer as BatchConsumer<unknown>);
+    try {
+      await consumer.start();
+    } catch (err) {
+      await consumer.stop();
+      throw err;
+    }
+    return consumer;
+  }
+
+  async request<TRes>(subject: string, payload: unknown, timeoutMs: number, opts: RequestOptions = {}): Promise<TRes> {
+    const { nc } = await this.ready();
+    let msg: Msg;
+    try {
+      msg = await nc.request(this.naming.subject(subject), encodeJson(payload), {
+        timeout: timeoutMs,
+        headers: toHeaders(opts.headers),
+      });
+    } catch (err) {
+      throw mapNatsError(err, `request to ${subject}`, timeoutMs);
+    }
+    const errorCode = msg.headers?.get(ERROR_CODE_HEADER);
+    const body = msg.data.length > 0 ? (JSON.parse(decoder.decode(msg.data)) as unknown) : undefined;
+    if (errorCode) {
+      const message = (body as { error?: { message?: string } } | undefined)?.error?.message ?? 'remote handler failed';
+      throw new MessagingRemoteError(errorCode, message);
+    }
+    return body as TRes;
+  }
+
+  /**
+   * Answers requests on `subject` (queue group = connection name unless given). Handler errors are answered with
+   * `{ error: { code, message } }` and the `x-error-code` header; `request()` turns them into MessagingRemoteError.
+   * May be called before connect(): the subscription is made once connected.
+   */
+  reply<TReq, TRes>(subject: string, handler: ReplyHandler<TReq, TRes>, opts: ReplyOptions = {}): void {
+    const reg: ReplyRegistration = {
+      subject,
+      queue: opts.queue ?? this.options.connectionName,
+      handler: handler as ReplyHandler<unknown, unknown>,
+    };
+    this.replies.push(reg);
+    if (this.conn && !this.conn.nc.isClosed()) {
+      this.subscribeReply(this.conn.nc, reg);
+    }
+  }
+
+  isConnected(): boolean {
+    return !!this.conn && this.connected && !this.conn.nc.isClosed();
+  }
+
+  async rtt(): Promise<number> {
+    const { nc } = await this.ready();
+    return nc.rtt();
+  }
+
+  /** Messages of a durable not yet acknowledged: num_pending + num_ack_pending. */
+  async consumerPending(stream: string, durable: string): Promise<number> {
+    const { jsm } = await this.ready();
+    return this.readPending(jsm, stream, durable);
+  }
+
+  /** Stops every consumer (waiting for batches in flight), then drains the connection. */
+  close(): Promise<void> {
+    this.closing ??= this.doClose();
+    return this.closing;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.close();
+  }
+
+  private ready(): Promise<Connected> {
+    if (this.closing) {
+      return Promise.reject(new Error('JetStreamService is closed'));
+    }
+    if (this.conn) {
+      return Promise.resolve(this.conn);
+    }
+    this.connecting ??= this.doConnect().catch((err: unknown) => {
+      this.connecting = undefined;
+      throw err;
+    });
+    return this.connecting;
+  }
+
+  private async doConnect(): Promise<Connected> {
+    const servers = this.options.url
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    const nc = await connect({
+      servers,
+      name: this.options.connectionName,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 1000,
+      pingInterval: 20_000,
+      maxPingOut: 3,
+    });
+    try {
+      const jsm = await nc.jetstreamManager();
+      const fastJsm = await nc.jetstreamManager({ timeout: METRICS_API_TIMEOUT_MS, checkAPI: false });
+      const conn: Connected = { nc, js: nc.jetstream(), jsm, fastJsm };
+      this.conn = conn;
+      this.connected = true;
+      void this.watchStatus(nc);
+      void nc.closed().then((err) => {
+        this.connected = false;
+        if (err) {
+          this.logger.error(`NATS connection closed with an error: ${errorMessage(err)}`);
+        }
+      });
+      for (const reg of this.replies) {
+        this.subscribeReply(nc, reg);
+      }
+      this.logger.log(`connected to NATS ${nc.getServer()} as ${this.options.connectionName}`);
+      return conn;
+    } catch (err) {
+      await nc.close().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private async watchStatus(nc: NatsConnection): Promise<void> {
+    for await (const s of nc.status()) {
+      switch (s.type) {
+        case Events.Disconnect:
+          this.connected = false;
+          this.logger.warn(`disconnected from NATS ${String(s.data)}`);
+          break;
+        case Events.Reconnect:
+          this.connected = true;
+          this.logger.log(`reconnected to NATS ${String(s.data)}`);
+          break;
+        case Events.LDM:
+          this.logger.warn(`NATS server ${String(s.data)} entered lame duck mode`);
+          break;
+        case Events.Error:
+          this.logger.error(`NATS async error: ${String(s.data)}`);
+          break;
+        default:
+          break;
+      }
+    }
+  }
+
+  private async streamInfo(jsm: JetStreamManager, name: string): Promise<StreamInfo | undefined> {
+    try {
+      return await jsm.streams.info(name);
+    } catch (err) {
+      if (apiErrorCode(err) === ERR_STREAM_NOT_FOUND) {
+        return undefined;
+      }
+      throw err;
+    }
+  }
+
+  private async ensureConsumerResources(def: ConsumerDefinition): Promise<void> {
+    const streamDef = this.streamDefs.get(def.stream);
+    if (streamDef) {
+      await this.ensureStream(streamDef);
+    }
+    const { jsm } = await this.ready();
+    const stream = this.naming.stream(def.stream);
+    const cfg: Partial<ConsumerConfig> = {
+      durable_name: def.durable,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      replay_policy: ReplayPolicy.Instant,
+      filter_subject: this.naming.subject(def.filterSubject),
+      ack_wait: nanos(def.ackWaitMs),
+      max_deliver: def.maxDeliver ?? -1,
+      max_ack_pending: 4 * def.maxBatch * Math.max(1, def.concurrency ?? 1),
+    };
+    try {
+      // server 2.9 creates or updates; ≥ 2.10 creates when the config is identical
+      await jsm.consumers.add(stream, cfg);
+    } catch (err) {
+      if (apiErrorCode(err) !== ERR_CONSUMER_ALREADY_EXISTS) {
+        throw err;
+      }
+      const { ack_wait, max_deliver, max_ack_pending, filter_subject } = cfg;
+      await jsm.consumers.update(stream, def.durable, { ack_wait, max_deliver, max_ack_pending, filter_subject });
+    }
+  }
+
+  private async readPending(jsm: JetStreamManager | undefined, stream: string, durable: string): Promise<number> {
+    if (!jsm) {
+      throw new Error('not connected');
+    }
+    const ci = await jsm.consumers.info(this.naming.stream(stream), durable);
+    return ci.num_pending + ci.num_ack_pending;
+  }
+
+  private subscribeReply(nc: NatsConnection, reg: ReplyRegistration): void {
+    reg.sub = nc.subscribe(this.naming.subject(reg.subject), {
+      queue: reg.queue,
+      callback: (err, msg) => {
+        if (err) {
+          this.logger.error(`reply subscription on ${reg.subject} failed: ${err.message}`);
+          return;
+        }
+        void this.answer(reg, msg);
+      },
+    });
+  }
+
+  private async answer(reg: ReplyRegistration, msg: Msg): Promise<void> {
+    if (!msg.reply) {
+      return;
+    }
+    const reqHeaders = headersToRecord(msg.headers);
+    const correlationId = reqHeaders[CORRELATION_ID_HEADER];
+    const replyHeaders: Record<string, string> = correlationId ? { [CORRELATION_ID_HEADER]: correlationId } : {};
+    try {
+      let req: unknown;
+      try {
+        req = msg.data.length > 0 ? JSON.parse(decoder.decode(msg.data)) : undefined;
+      } catch {
+        throw new ReplyError('BAD_REQUEST', 'request body is not valid JSON');
+      }
+      const res = await reg.handler(req, reqHeaders);
+      msg.respond(encodeJson(res), { headers: toHeaders(replyHeaders) });
+    } catch (err) {
+      const code = errorCodeOf(err);
+      const where = `handler of ${reg.subject}${correlationId ? ` (correlation ${correlationId})` : ''}`;
+      let error: { code: string; message: string; errorId?: string };
+      if (code === INTERNAL) {
+        // an unexpected failure: the caller gets an error id, the log gets the details
+        const errorId = randomUUID();
+        error = { code, message: 'internal error', errorId };
+        this.logger.error(`${where} failed, error id ${errorId}: ${errorMessage(err)}`, err instanceof Error ? err.stack : undefined);
+      } else {
+        error = { code, message: errorMessage(err) };
+        this.logger.warn(`${where} failed [${code}]: ${error.message}`);
+      }
+      try {
+        msg.respond(encodeJson({ error }), {
+          headers: toHeaders({ ...replyHeaders, [ERROR_CODE_HEADER]: code }),
+        });
+      } catch (respondErr) {
+        this.logger.warn(`could not reply on ${reg.subject}: ${errorMessage(respondErr)}`);
+      }
+    }
+  }
+
+  private async doClose(): Promise<void> {
+    await Promise.all([...this.consumers].map((c) => c.stop()));
+    await this.connecting?.catch(() => undefined);
+    const nc = this.conn?.nc;
+    if (!nc || nc.isClosed()) {
+      return;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        nc.drain(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error('drain timed out')), CLOSE_TIMEOUT_MS);
+        }),
+      ]);
+    } catch (err) {
+      this.logger.warn(`NATS drain failed (${errorMessage(err)}); closing`);
+      await nc.close().catch(() => undefined);
+    } finally {
+      clearTimeout(timer);
+    }
+    this.connected = false;
+  }
+}
+
+function validateConsumerDefinition(def: ConsumerDefinition): void {
+  const problems: string[] = [];
+  if (!Number.isInteger(def.maxBatch) || def.maxBatch < 1) problems.push('maxBatch must be an integer ≥ 1');
+  if (!(def.maxWaitMs >= 0)) problems.push('maxWaitMs must be ≥ 0');
+  if (!(def.ackWaitMs >= 1000)) problems.push('ackWaitMs must be ≥ 1000');
+  if (def.concurrency !== undefined && (!Number.isInteger(def.concurrency) || def.concurrency < 1)) {
+    problems.push('concurrency must be an integer ≥ 1');
+  }
+  if (problems.length > 0) {
+    throw new Error(`invalid consumer definition ${def.stream}/${def.durable}: ${problems.join('; ')}`);
+  }
+}
+
+function streamDifferences(have: StreamConfig, want: Partial<StreamConfig>): string[] {
+  const diff: string[] = [];
+  const sameSubjects =
+    (have.subjects ?? []).length === (want.subjects ?? []).length &&
+    (want.subjects ?? []).every((s) => (have.subjects ?? []).includes(s));
+  if (!sameSubjects) diff.push('subjects');
+  for (const key of ['storage', 'retention', 'discard', 'max_age', 'duplicate_window', 'max_bytes', 'num_replicas'] as const) {
+    if (want[key] !== undefined && have[key] !== want[key]) diff.push(key);
+  }
+  return diff;
+}
+
+function encode(data: unknown): Uint8Array {
+  if (data instanceof Uint8Array) return data;
+  if (typeof data === 'string') return encoder.encode(data);
+  return encoder.encode(JSON.stringify(data ?? null));
+}
+
+/** Request/reply bodies are always JSON (a string payload becomes a JSON string). */
+function encodeJson(data: unknown): Uint8Array {
+  return encoder.encode(JSON.stringify(data ?? null));
+}
+
+function toHeaders(record: Record<string, string> | undefined): MsgHdrs | undefined {
+  if (!record) return undefined;
+  const keys = Object.keys(record);
+  if (keys.length === 0) return undefined;
+  const h = natsHeaders();
+  for (const k of keys) {
+    h.set(k, record[k]);
+  }
+  return h;
+}
+
+function apiErrorCode(err: unknown): number | undefined {
+  return (err as NatsError | undefined)?.api_error?.err_code;
+}
+
+/**
+ * The error's own code when it looks like an application code (upper-case letters and underscores, e.g.
+ * NOT_FOUND), else INTERNAL: driver codes such as PostgreSQL's SQLSTATE ('23505') are not passed on.
+ */
+function errorCodeOf(err: unknown): string {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && /^[A-Z][A-Z_]*[A-Z]$/.test(code) ? code : INTERNAL;
+}
+
+function mapNatsError(err: unknown, what: string, timeoutMs: number): Error {
+  const code = (err as NatsError | undefined)?.code;
+  if (code === ErrorCode.Timeout) {
+    return new MessagingTimeoutError(`${what}: no answer within ${timeoutMs} ms`, { cause: err });
+  }
+  if (code === ErrorCode.NoResponders) {
+    return new MessagingTimeoutError(`${what}: no responders`, { cause: err });
+  }
+  return err instanceof Error ? err : new Error(String(err));
+}

@@ -1,0 +1,87 @@
+import { Logger } from '@nestjs/common';
+import type { JetStreamService } from './jetstream.service';
+import type { ConsumerHandle } from './messaging.types';
+import { ServiceTracker, testOptions, uniquePrefix } from './testing/messaging-test-env';
+import { PrivateNatsServer } from './testing/nats-server';
+import { waitFor } from './testing/wait-for';
+
+jest.setTimeout(90_000);
+Logger.overrideLogger(['error']);
+
+const prefix = uniquePrefix('rs');
+const tracker = new ServiceTracker();
+const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Publishes, retrying while the server is away or JetStream is still recovering. */
+async function publishEventually(svc: JetStreamService, i: number): Promise<void> {
+  await waitFor(
+    async () => {
+      await svc.publish('restart.x', { i }, { msgId: `m-${i}`, timeoutMs: 1000 });
+      return true;
+    },
+    { what: `publish of m-${i}`, timeoutMs: 30_000, intervalMs: 200 },
+  );
+}
+
+describe('JetStreamService across a NATS restart (private nats-server)', () => {
+  let nats: PrivateNatsServer;
+  let svc: JetStreamService;
+  let handle: ConsumerHandle | undefined;
+  const handled = new Map<string, number>();
+
+  beforeAll(async () => {
+    nats = await PrivateNatsServer.start();
+    svc = await tracker.start(testOptions(prefix, 'restart-spec', nats.url));
+    await svc.ensureStream({ name: 'RESTART', subjects: ['restart.>'], maxAgeMs: 3_600_000 });
+    handle = await svc.consumeBatches(
+      { stream: 'RESTART', durable: 'restart', filterSubject: 'restart.>', maxBatch: 50, maxWaitMs: 20, ackWaitMs: 5000, nakDelayMs: 100 },
+      async (batch) => {
+        await delay(batch[0]?.msgId?.startsWith('k-') ? 20 : 2);
+        for (const m of batch) handled.set(m.msgId ?? '?', (handled.get(m.msgId ?? '?') ?? 0) + 1);
+      },
+    );
+  });
+
+  afterAll(async () => {
+    await handle?.stop();
+    await tracker.closeAll();
+    await nats?.dispose();
+  });
+
+  it('resumes consumption after the server is stopped and started again on the same store', async () => {
+    // before the restart: everything handled and acked
+    await svc.publishMany(Array.from({ length: 200 }, (_, i) => ({ subject: 'restart.x', data: { i }, msgId: `m-${i}` })));
+    await waitFor(() => handled.size === 200, { what: '200 handled before restart' });
+    await waitFor(async () => (await svc.consumerPending('RESTART', 'restart')) === 0, { what: 'acked before restart' });
+
+    await nats.kill('SIGTERM');
+    await waitFor(() => !svc.isConnected(), { what: 'the client to notice the disconnect' });
+    await expect(svc.publish('restart.x', { i: -1 }, { timeoutMs: 500 })).rejects.toThrow();
+
+    await nats.launch();
+    await waitFor(() => svc.isConnected(), { what: 'reconnect', timeoutMs: 20_000 });
+    for (let i = 200; i < 400; i++) {
+      await publishEventually(svc, i);
+    }
+
+    await waitFor(() => handled.size === 400, { what: '400 handled after restart', timeoutMs: 30_000 });
+    await waitFor(async () => (await svc.consumerPending('RESTART', 'restart')) === 0, { what: 'all acked' });
+    expect([...handled.values()].every((n) => n === 1)).toBe(true);
+  });
+
+  it('loses nothing when the server is killed while batches are in flight', async () => {
+    const items = Array.from({ length: 500 }, (_, i) => ({ subject: 'restart.x', data: { i }, msgId: `k-${i}` }));
+    await svc.publishMany(items);
+    await waitFor(() => [...handled.keys()].some((k) => k.startsWith('k-')), { what: 'consumption under way' });
+
+    expect(handled.size).toBeLessThan(200 + 500); // still busy when the server dies
+    await nats.kill('SIGKILL');
+    await nats.launch();
+
+    await waitFor(() => items.every((it) => handled.has(it.msgId)), { what: 'all 500 handled', timeoutMs: 45_000 });
+    await waitFor(async () => (await svc.consumerPending('RESTART', 'restart')) === 0, {
+      what: 'all acked',
+      timeoutMs: 30_000,
+    });
+  });
+});
