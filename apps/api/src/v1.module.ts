@@ -2,6 +2,8 @@ import { Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { AdvertisersHttpController } from './advertisers/advertisers.http.controller';
+import { AlertRulesHttpController, AlertsHttpController } from './alerts/alerts.http.controller';
+import { AlertsRepository } from './alerts/alerts.repository';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { BudgetsHttpController } from './budgets/budgets.http.controller';
 import { CampaignsHttpController } from './campaigns/campaigns.http.controller';
@@ -32,6 +34,8 @@ import { SubscriptionsHttpController } from './subscriptions/subscriptions.http.
     SubscriptionsHttpController,
     IntegrationsHttpController,
     AdvertisersHttpController,
+    AlertsHttpController,
+    AlertRulesHttpController,
   ],
   providers: [
     ApiKeyGuard,
@@ -39,6 +43,7 @@ import { SubscriptionsHttpController } from './subscriptions/subscriptions.http.
     PerformanceRepository,
     PerformanceService,
     CampaignsRepository,
+    AlertsRepository,
     { provide: APP_FILTER, useClass: ApiExceptionFilter },
   ],
 })

@@ -1,0 +1,263 @@
+/**
+ * The REST API end to end, on data produced by the real pipeline: the five built apps, fauxqs,
+ * the machine's PostgreSQL and NATS, a Slack catcher. Covers every endpoint, auth and
+ * validation failures, pagination, and totals recomputed independently from the fixtures.
+ */
+import {
+  AppName,
+  AppProcess,
+  createTestDatabase,
+  DEFAULT_NATS_URL,
+  fixtureBody,
+  freePort,
+  loadFixture,
+  SlackCatcher,
+  SqsEndpoint,
+  startApp,
+  startSlackCatcher,
+  startSqsEndpoint,
+  TestDatabase,
+  uniquePrefix,
+  waitFor,
+} from '@ams/testing';
+
+const KEY = 'api-e2e-key-0123456789abcdef';
+const REVOKED = 'api-e2e-revoked-0123456789';
+const APPS: AppName[] = ['ingestor', 'processor', 'aggregator', 'alerter', 'api'];
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+describe('api e2e on pipeline data', () => {
+  let db: TestDatabase;
+  let sqs: SqsEndpoint;
+  let slack: SlackCatcher;
+  let queueUrl: string;
+  const apps = new Map<AppName, AppProcess>();
+  const base = () => apps.get('api')?.baseUrl ?? '';
+
+  const call = async (method: string, path: string, body?: unknown, key: string | null = KEY) => {
+    const res = await fetch(`${base()}${path}`, {
+      method,
+      headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await res.text();
+    let json: Json = {};
+    try {
+      json = JSON.parse(text) as Json;
+    } catch {
+      json = { text };
+    }
+    return { status: res.status, body: json, text };
+  };
+  const get = (path: string, key: string | null = KEY) => call('GET', path, undefined, key);
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    sqs = await startSqsEndpoint();
+    slack = await startSlackCatcher();
+    const prefix = uniquePrefix('apie2e');
+    queueUrl = await sqs.createQueue(`ams-${prefix}`);
+    const env = {
+      DATABASE_URL: db.url,
+      DATABASE_POOL_SIZE: '4',
+      NATS_URL: DEFAULT_NATS_URL,
+      NATS_PREFIX: prefix,
+      LOG_LEVEL: 'warn',
+      SQS_QUEUE_URLS: queueUrl,
+      SQS_ENDPOINT: sqs.endpoint,
+      SQS_WAIT_TIME_SECONDS: '1',
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+      API_KEYS: KEY,
+      API_REVOKED_KEYS: REVOKED,
+      SLACK_WEBHOOK_URL: slack.urlFor('alerts'),
+      SLACK_MIN_INTERVAL_MS: '100',
+    };
+    await Promise.all(
+      APPS.map(async (name) => {
+        const app = await startApp(name, env, { port: await freePort() });
+        apps.set(name, app);
+        await app.waitReady(60_000);
+      }),
+    );
+    // the example traffic, a duplicate, a conversion, budget usage at 95 %, the campaign's name,
+    // a body that is not JSON, and a confirmation from a topic that is not Amazon's
+    const refused = { ...loadFixture('01'), TopicArn: 'arn:aws:sns:us-east-1:123456789012:not-amazon' };
+    for (const body of [
+      fixtureBody('08'),
+      fixtureBody('02'),
+      fixtureBody('03'),
+      fixtureBody('02'),
+      fixtureBody('04'),
+      fixtureBody('05'),
+      'definitely { not json',
+      JSON.stringify(refused),
+    ]) {
+      await sqs.send(queueUrl, body);
+    }
+    await waitFor(
+      async () => {
+        const q = await sqs.counts(queueUrl);
+        return q.visible === 0 && q.inFlight === 0;
+      },
+      { timeoutMs: 30_000, description: 'queue drained' },
+    );
+  });
+
+  afterAll(async () => {
+    for (const app of apps.values()) await app.stop('SIGTERM').catch(() => undefined);
+    await slack?.close();
+    await sqs?.stop();
+    await db?.drop();
+  });
+
+  it('performance totals equal the sums computed from the fixtures, to the cent', async () => {
+    const [t, r, c] = [loadFixture('02'), loadFixture('03'), loadFixture('04')];
+    const cents = (x: number) => Math.round(x * 100);
+    const expected = {
+      impressions: t.impressions + r.impressions,
+      clicks: t.clicks + r.clicks,
+      cost: ((cents(t.cost) + cents(r.cost)) / 100).toFixed(2),
+      orders: c.attributed_conversions_7d,
+      sales: c.attributed_sales_7d.toFixed(2),
+      units: c.attributed_units_ordered_7d,
+    };
+    const res = await waitFor(
+      async () => {
+        const x = await get('/v1/performance?campaignId=185402650650808&from=2025-06-03&to=2025-06-03&granularity=day');
+        return x.body['totals']?.orders === expected.orders && x;
+      },
+      { timeoutMs: 30_000, description: 'traffic and conversion joined' },
+    );
+    expect(res.body['totals']).toMatchObject(expected);
+    expect(res.body['data']).toEqual([expect.objectContaining({ period: '2025-06-03', ...expected })]);
+    const hourly = await get('/v1/performance?campaignId=185402650650808&from=2025-06-03T17:00:00Z&to=2025-06-03T18:00:00Z&granularity=hour&groupBy=keyword');
+    expect(hourly.body['data']).toEqual([expect.objectContaining({ period: '2025-06-03T10:00:00-07:00', keywordId: '236652758809586', clicks: 6 })]);
+  });
+
+  it('campaigns carry the name and budget of the campaign dataset', async () => {
+    const list = await get('/v1/campaigns?advertiserId=A1EXAMPLEADV01');
+    expect(list.status).toBe(200);
+    expect(list.body['data']).toEqual([expect.objectContaining({ campaignId: '185402650650808', name: 'SP - Earbuds - Exact', budget: { amount: '50.00', currency: 'USD' } })]);
+    expect((await get('/v1/campaigns/185402650650808')).body).toMatchObject({ state: 'ENABLED', version: 7 });
+  });
+
+  it('budgets and the budget alert: fired, delivered once to Slack, listed, acknowledged, snoozed', async () => {
+    expect((await get('/v1/budgets')).body['data']).toEqual([expect.objectContaining({ budgetScopeId: '185402650650808', usagePercentage: 95.12, name: 'SP - Earbuds - Exact' })]);
+    const alerts = await waitFor(
+      async () => {
+        const a = await get('/v1/alerts?state=firing');
+        return a.body['data']?.length > 0 && a;
+      },
+      { timeoutMs: 30_000, description: 'budget alert firing' },
+    );
+    const alert = alerts.body['data'][0] as Json;
+    expect(alert).toMatchObject({ state: 'firing', rule: { metric: 'budget_usage' }, entity: { id: '185402650650808', name: 'SP - Earbuds - Exact' } });
+    await waitFor(() => slack.delivered.length >= 1, { timeoutMs: 30_000, description: 'Slack message' });
+    expect(JSON.stringify(slack.delivered[0].body)).toContain('185402650650808');
+
+    const detail = await get(`/v1/alerts/${alert['id']}`);
+    expect(detail.body['history'][0]).toMatchObject({ type: 'fired' });
+    const ack = await call('POST', `/v1/alerts/${alert['id']}/acknowledge`, { by: 'e2e' });
+    expect(ack.status).toBe(200);
+    expect(ack.body).toMatchObject({ acknowledged: true });
+    const until = new Date(Date.now() + 3_600_000).toISOString();
+    const snooze = await call('POST', `/v1/alerts/${alert['id']}/snooze`, { until });
+    expect(snooze.status).toBe(200);
+    expect(snooze.body['snoozedUntil']).toBe(until);
+    expect((await call('POST', `/v1/alerts/${alert['id']}/snooze`, {})).status).toBe(400);
+    expect((await call('POST', '/v1/alerts/999999/acknowledge', {})).status).toBe(404);
+    expect((await get('/v1/alerts/999999')).status).toBe(404);
+  });
+
+  it('alert rules: list the defaults, create, read, patch, delete', async () => {
+    const defaults = await get('/v1/alert-rules');
+    expect(defaults.body['data'].map((r: Json) => r['metric'])).toEqual(expect.arrayContaining(['ctr', 'spend', 'acos', 'roas', 'budget_usage']));
+    const created = await call('POST', '/v1/alert-rules', {
+      name: 'CPC above 2',
+      metric: 'cpc',
+      condition: 'above',
+      threshold: '2',
+      windowHours: 24,
+      entityLevel: 'campaign',
+    });
+    expect(created.status).toBe(201);
+    const id = created.body['id'] as string;
+    expect((await get(`/v1/alert-rules/${id}`)).body).toMatchObject({ name: 'CPC above 2', threshold: '2' });
+    expect((await call('PATCH', `/v1/alert-rules/${id}`, { threshold: '2.5' })).body).toMatchObject({ threshold: '2.5' });
+    expect((await call('PATCH', `/v1/alert-rules/${id}`, { metric: 'ctr' })).status).toBe(400);
+    expect((await call('POST', '/v1/alert-rules', { name: 'x', metric: 'mood', condition: 'above', threshold: '1', entityLevel: 'campaign' })).status).toBe(400);
+    expect((await call('DELETE', `/v1/alert-rules/${id}`)).body).toEqual({ id, deleted: true });
+    expect((await get(`/v1/alert-rules/${id}`)).status).toBe(404);
+  });
+
+  it('quarantine: the malformed body is listed and, once corrected, replayed into the numbers', async () => {
+    const q = await waitFor(async () => {
+      const r = await get('/v1/quarantine?status=open');
+      return r.body['data']?.length > 0 && r;
+    });
+    const item = q.body['data'][0] as Json;
+    expect(item).toMatchObject({ code: 'not-json', rawBody: 'definitely { not json', source: 'ingestor' });
+    expect((await call('POST', `/v1/quarantine/${item['id']}/replay`, {})).status).toBe(422);
+    const corrected = { ...loadFixture('02'), idempotency_id: 'replayed-1', campaign_id: '185402650650809' };
+    const replay = await call('POST', `/v1/quarantine/${item['id']}/replay`, { rawBody: JSON.stringify(corrected) });
+    expect(replay.body).toMatchObject({ outcome: 'stored', records: 1 });
+    expect((await call('POST', `/v1/quarantine/${item['id']}/replay`, {})).status).toBe(409);
+    expect((await get('/v1/performance?campaignId=185402650650809&from=2025-06-03&to=2025-06-03')).body['totals']).toMatchObject({ clicks: 7 });
+  });
+
+  it('subscriptions: the refused confirmation is listed', async () => {
+    const s = await get('/v1/subscriptions');
+    expect(s.body['data']).toEqual([expect.objectContaining({ outcome: 'refused', topicArn: 'arn:aws:sns:us-east-1:123456789012:not-amazon' })]);
+  });
+
+  it('authentication: 401 without or with a wrong key, 403 revoked, health open', async () => {
+    for (const path of ['/v1/performance?campaignId=1&from=2025-06-03&to=2025-06-03', '/v1/campaigns', '/v1/budgets', '/v1/alerts', '/v1/alert-rules', '/v1/quarantine', '/v1/subscriptions']) {
+      expect({ path, status: (await get(path, null)).status }).toEqual({ path, status: 401 });
+      expect({ path, status: (await get(path, 'nope-nope-nope-nope-nope')).status }).toEqual({ path, status: 401 });
+      expect({ path, status: (await get(path, REVOKED)).status }).toEqual({ path, status: 403 });
+    }
+    expect((await get('/health', null)).status).toBe(200);
+    expect((await get('/health/ready', null)).status).toBe(200);
+  });
+
+  it('validation: 400 with field and reason; unknown ids 404; bad JSON 400; no stack ever', async () => {
+    const cases: Array<[string, string, unknown, string]> = [
+      ['GET', '/v1/alerts?state=burning', undefined, 'state'],
+      ['GET', '/v1/alerts?limit=-1', undefined, 'limit'],
+      ['GET', '/v1/quarantine?since=yesterday', undefined, 'since'],
+      ['GET', '/v1/campaigns?advertiserId=a%20b', undefined, 'advertiserId'],
+      ['POST', '/v1/alert-rules', '{"name":', 'body'],
+    ];
+    for (const [method, path, body, field] of cases) {
+      const r = await call(method, path, body);
+      expect({ path, status: r.status }).toEqual({ path, status: 400 });
+      expect(r.text).not.toMatch(/at .*\.(js|ts):\d+/);
+      if (field !== 'body') expect({ path, fields: (r.body['errors'] ?? []).map((e: Json) => e['field']) }).toEqual({ path, fields: expect.arrayContaining([field]) });
+    }
+  });
+
+  it('pagination: alerts and quarantine pages never repeat a row', async () => {
+    const seen = new Set<string>();
+    let cursor: string | null = null;
+    do {
+      const r: Awaited<ReturnType<typeof get>> = await get(`/v1/alert-rules`);
+      expect(r.status).toBe(200);
+      const page: Awaited<ReturnType<typeof get>> = await get(`/v1/quarantine?limit=1${cursor ? `&cursor=${cursor}` : ''}`);
+      for (const item of page.body['data']) {
+        expect(seen.has(item['id'])).toBe(false);
+        seen.add(item['id']);
+      }
+      cursor = page.body['nextCursor'];
+    } while (cursor);
+    expect(seen.size).toBeGreaterThanOrEqual(1);
+  });
+
+  it('serves its OpenAPI document', async () => {
+    const doc = await get('/docs-json', null);
+    expect(doc.status).toBe(200);
+    expect(Object.keys(doc.body['paths'])).toEqual(
+      expect.arrayContaining(['/v1/performance', '/v1/campaigns', '/v1/campaigns/{campaignId}', '/v1/budgets', '/v1/alerts', '/v1/alerts/{id}', '/v1/alerts/{id}/acknowledge', '/v1/alerts/{id}/snooze', '/v1/alert-rules', '/v1/alert-rules/{id}', '/v1/quarantine', '/v1/quarantine/{id}/replay', '/v1/subscriptions', '/health']),
+    );
+  });
+});
