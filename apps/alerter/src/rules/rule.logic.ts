@@ -1,40 +1,18 @@
 import { compareDecimal, toDecimalString } from '@ams/ams';
 import {
-  type AlertBaseline,
   type AlertCondition,
   type AlertEntityLevel,
   type AlertMetric,
   type AlertScopeType,
+  type AlertRuleV1,
   type AlertSeverity,
   ALERT_WINDOW_HOURS,
   CONVERSION_ALERT_METRICS,
 } from '@ams/contracts';
 import type { AlerterEnv } from '../config/alerter.env';
 
-/** A rule as the evaluator uses it. Decimals stay strings. */
-export interface AlertRule {
-  id: string;
-  defaultKey: string | null;
-  name: string;
-  metric: AlertMetric;
-  condition: AlertCondition;
-  threshold: string;
-  baseline: AlertBaseline | null;
-  /** null for budget_usage (judges the latest usage, not a window) */
-  windowHours: number | null;
-  entityLevel: AlertEntityLevel;
-  scopeType: AlertScopeType;
-  scopeId: string | null;
-  minImpressions: number;
-  minClicks: number;
-  minSpend: string;
-  settlingHours: number;
-  severity: AlertSeverity;
-  destination: string;
-  repeatIntervalMinutes: number;
-  enabled: boolean;
-  customized: boolean;
-}
+/** A rule as the evaluator uses it: the contract's rule without its timestamps. Decimals stay strings. */
+export type AlertRule = Omit<AlertRuleV1, 'createdAt' | 'updatedAt'>;
 
 export type RuleDraft = Omit<AlertRule, 'id' | 'customized'>;
 

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import type { BudgetUsageRecord, EntityRecord, PerformanceRecord } from '@ams/ams';
-import { METRIC_COLUMNS } from '@ams/db';
+import { METRIC_COLUMNS, MONEY_COLUMNS } from '@ams/db';
 
 export interface QuarantineRow {
   key: string;
@@ -30,7 +30,7 @@ export interface BatchOutcome {
 }
 
 const KEY_COLUMNS = ['advertiser_id', 'marketplace_id', 'campaign_id', 'ad_group_id', 'ad_id', 'keyword_id', 'placement', 'hour_start'];
-const METRIC_TYPES = METRIC_COLUMNS.map((c) => (c === 'cost' || c.startsWith('sales_') ? 'numeric' : 'bigint'));
+const METRIC_TYPES = METRIC_COLUMNS.map((c) => (MONEY_COLUMNS.has(c) ? 'numeric' : 'bigint'));
 
 /**
  * Writes one batch in one transaction, set-based: every distinct delta is inserted once

@@ -13,25 +13,15 @@ import { AdGroupDailyEntity, CampaignDailyEntity, CampaignHourlyEntity, KeywordD
 import { SubscriptionConfirmationEntity } from './subscription-confirmation.entity';
 
 export * from './metric-columns';
-export {
-  AlertEntity,
-  AlertEventEntity,
-  AlertRuleEntity,
-  NotificationDestinationEntity,
-  NotificationOutboxEntity,
-  AmsEntityEntity,
-  BudgetUsageEventEntity,
-  BudgetUsageLatestEntity,
-  HourlyFactEntity,
-  PerformanceDeltaEntity,
-  QuarantineEntity,
-  SubscriptionConfirmationEntity,
-  AdGroupDailyEntity,
-  CampaignDailyEntity,
-  CampaignHourlyEntity,
-  KeywordDailyEntity,
-};
+export * from './alerting.entity';
+export * from './ams-entity.entity';
+export * from './budget-usage.entity';
+export * from './performance.entity';
+export * from './quarantine.entity';
+export * from './rollup.entity';
+export * from './subscription-confirmation.entity';
 
+/** Every entity the data source maps. */
 export const ENTITIES = [
   AlertEntity,
   AlertEventEntity,

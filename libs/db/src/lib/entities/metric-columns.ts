@@ -1,4 +1,5 @@
 import { Column } from 'typeorm';
+import { METRIC_NAMES, MONEY_METRICS, type MetricName } from '@ams/ams';
 
 /**
  * The metric columns shared by performance_delta and hourly_fact. bigint and numeric come back
@@ -23,24 +24,10 @@ export abstract class MetricColumns {
   @Column('bigint', { name: 'units_30d' }) units30d!: string;
 }
 
-/** Column names of the metrics in SQL, in a fixed order (used by set-based statements). */
-export const METRIC_COLUMNS = [
-  'impressions',
-  'clicks',
-  'cost',
-  'viewable_impressions',
-  'orders_1d',
-  'orders_7d',
-  'orders_14d',
-  'orders_30d',
-  'sales_1d',
-  'sales_7d',
-  'sales_14d',
-  'sales_30d',
-  'units_1d',
-  'units_7d',
-  'units_14d',
-  'units_30d',
-] as const;
-export type MetricColumn = (typeof METRIC_COLUMNS)[number];
-export const MONEY_COLUMNS: ReadonlySet<MetricColumn> = new Set(['cost', 'sales_1d', 'sales_7d', 'sales_14d', 'sales_30d']);
+/**
+ * Column names of the metrics in SQL, in a fixed order (used by set-based statements): the
+ * normalised metric names of libs/ams, which the tables use as column names one to one.
+ */
+export const METRIC_COLUMNS = METRIC_NAMES;
+export type MetricColumn = MetricName;
+export const MONEY_COLUMNS: ReadonlySet<string> = MONEY_METRICS;
