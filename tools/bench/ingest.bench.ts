@@ -11,6 +11,7 @@
  */
 import { Client } from 'pg';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { validateRecord } from '../../libs/ams/src';
 import { amsRecordSubject } from '../../libs/contracts/src';
 import { JetStreamService } from '../../libs/platform/src/messaging';
 import {
@@ -121,6 +122,13 @@ async function main(): Promise<void> {
   try {
     console.log(`ams-sentinel ingestion benchmark — ${new Date().toISOString()}, node ${process.version}\n`);
     sqs = await startSqsEndpoint();
+
+    // 0. validation alone (one core, plain Node): the CPU cost every record pays twice
+    const sample = Array.from({ length: 1000 }, (_, i) => record(i, 'validate'));
+    for (let i = 0; i < 20_000; i++) validateRecord(sample[i % 1000]);
+    const tv = performance.now();
+    for (let i = 0; i < 200_000; i++) if (!validateRecord(sample[i % 1000]).ok) throw new Error('fixture invalid');
+    report('validateRecord (sp-traffic, one core)', `${fmt(200_000 / ((performance.now() - tv) / 1000))} records/s`);
 
     // 1. the SQS endpoint's own ceiling
     const ceiling = await sqsCeiling(sqs, Math.min(E2E, 10_000));

@@ -1,0 +1,143 @@
+/**
+ * `npm run bench:api` — GET /v1/performance for one campaign over 30 days, hourly, on a database
+ * seeded with ≥ 10 million hourly fact rows (COPY), measured with autocannon against the built api.
+ *
+ * Flags: --rows 10000000 --campaigns 2000 --seconds 20 --connections 16 --db ams_bench_api --keep
+ * The seeded database is kept with --keep and reused when it already holds enough rows.
+ */
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import { Client } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { runMigrations } from '../../libs/db/src';
+import { freePort, startApp, uniquePrefix } from '../../libs/testing/src';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const autocannon = require('autocannon') as (opts: Record<string, unknown>) => Promise<AutocannonResult>;
+interface AutocannonResult {
+  latency: { p50: number; p90: number; p99: number; max: number; average: number };
+  requests: { average: number; total: number };
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+}
+
+const args = new Map<string, string>();
+for (let i = 2; i < process.argv.length; i++) {
+  const k = process.argv[i].replace(/^--/, '');
+  const v = process.argv[i + 1];
+  if (v === undefined || v.startsWith('--')) args.set(k, 'true');
+  else {
+    args.set(k, v);
+    i++;
+  }
+}
+const ROWS = Number(args.get('rows') ?? 10_000_000);
+const CAMPAIGNS = Number(args.get('campaigns') ?? 2000);
+const SECONDS = Number(args.get('seconds') ?? 20);
+const CONNECTIONS = Number(args.get('connections') ?? 16);
+const DB = args.get('db') ?? 'ams_bench_api';
+const KEEP = args.get('keep') === 'true';
+const ADMIN = process.env['BENCH_DATABASE_ADMIN_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const url = ADMIN.replace(/\/[^/]*$/, `/${DB}`);
+const KEY = 'bench-api-key-0123456789abcdef';
+const DAYS = 30;
+const END = Date.UTC(2025, 5, 30); // seeded window ends 2025-06-30T00:00Z
+const HOURS = Math.ceil(ROWS / CAMPAIGNS); // rows per campaign, one per hour going back from END…
+// …spread over keywords: each campaign has KEYWORDS rows per hour for HOURS / KEYWORDS hours
+const KEYWORDS = 4;
+
+async function seed(pg: Client): Promise<void> {
+  const { rows } = await pg.query(`SELECT count(*)::bigint AS n FROM hourly_fact`);
+  if (Number(rows[0].n) >= ROWS) {
+    console.log(`reusing ${Number(rows[0].n).toLocaleString('en-US')} hourly_fact rows in ${DB}`);
+    return;
+  }
+  await pg.query('TRUNCATE hourly_fact');
+  const t0 = performance.now();
+  const hoursPerCampaign = Math.ceil(HOURS / KEYWORDS);
+  let produced = 0;
+  function* lines(): Generator<string> {
+    let batch: string[] = [];
+    for (let c = 0; c < CAMPAIGNS && produced < ROWS; c++) {
+      const campaign = String(100000000000000 + c);
+      const advertiser = `ADV${c % 50}`;
+      for (let h = 0; h < hoursPerCampaign && produced < ROWS; h++) {
+        const hour = new Date(END - (h + 1) * 3_600_000).toISOString();
+        for (let k = 0; k < KEYWORDS && produced < ROWS; k++, produced++) {
+          const clicks = (c + h + k) % 9;
+          batch.push(
+            `${advertiser}\tATVPDKIKX0DER\t${campaign}\tG${k % 2}\tA${k}\tK${k}\tTop of Search on-Amazon\t${hour}\t-420\tsp\tUSD\t${100 + ((h * 7 + k) % 400)}\t${clicks}\t${(clicks * 0.87).toFixed(2)}\t${clicks % 3}\t${((clicks % 3) * 24.99).toFixed(2)}\n`,
+          );
+          if (batch.length === 5000) {
+            yield batch.join('');
+            batch = [];
+          }
+        }
+      }
+    }
+    if (batch.length) yield batch.join('');
+  }
+  const copy = pg.query(
+    copyFrom(
+      `COPY hourly_fact (advertiser_id, marketplace_id, campaign_id, ad_group_id, ad_id, keyword_id, placement, hour_start,
+                         utc_offset_minutes, ad_product, currency, impressions, clicks, cost, orders_7d, sales_7d) FROM STDIN`,
+    ),
+  );
+  await pipeline(Readable.from(lines()), copy);
+  await pg.query('ANALYZE hourly_fact');
+  const s = (performance.now() - t0) / 1000;
+  console.log(`seeded ${produced.toLocaleString('en-US')} rows with COPY in ${s.toFixed(0)} s (${Math.round(produced / s).toLocaleString('en-US')} rows/s)`);
+}
+
+async function main(): Promise<void> {
+  const admin = new Client({ connectionString: ADMIN });
+  await admin.connect();
+  const exists = (await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [DB])).rowCount;
+  if (!exists) await admin.query(`CREATE DATABASE ${DB}`);
+  await runMigrations(url);
+  const pg = new Client({ connectionString: url });
+  await pg.connect();
+  let api: Awaited<ReturnType<typeof startApp>> | undefined;
+  try {
+    await seed(pg);
+    const { rows: size } = await pg.query(`SELECT count(*)::bigint AS n, pg_size_pretty(pg_total_relation_size('hourly_fact')) AS size FROM hourly_fact`);
+    console.log(`hourly_fact: ${Number(size[0].n).toLocaleString('en-US')} rows, ${size[0].size}`);
+
+    api = await startApp('api', { DATABASE_URL: url, DATABASE_POOL_SIZE: '16', NATS_PREFIX: uniquePrefix('benchapi'), LOG_LEVEL: 'warn', API_KEYS: KEY, API_RATE_LIMIT_PER_MINUTE: '100000000' }, { port: await freePort() });
+    await api.waitReady(60_000);
+    const from = new Date(END - DAYS * 86_400_000).toISOString();
+    const to = new Date(END).toISOString();
+    const path = (c: number) => `/v1/performance?campaignId=${100000000000000 + c}&from=${from}&to=${to}&granularity=hour&limit=1000`;
+    const check = await fetch(`${api.baseUrl}${path(7)}`, { headers: { authorization: `Bearer ${KEY}` } });
+    const body = (await check.json()) as { data: unknown[] };
+    if (check.status !== 200) throw new Error(`api answered ${check.status}`);
+    console.log(`one request: ${body.data.length} hourly rows for 30 days`);
+    // warm-up, then the measured run; each request asks for a random campaign
+    const run = (seconds: number) =>
+      autocannon({
+        url: api?.baseUrl,
+        connections: CONNECTIONS,
+        duration: seconds,
+        headers: { authorization: `Bearer ${KEY}` },
+        requests: [{ setupRequest: (req: Record<string, unknown>) => ({ ...req, path: path(Math.floor(Math.random() * CAMPAIGNS)) }) }],
+      });
+    await run(3);
+    const r = await run(SECONDS);
+    console.log(`\nGET /v1/performance (1 campaign, 30 days hourly), ${CONNECTIONS} connections, ${SECONDS} s:`);
+    console.log(`| measure | figure |\n|---|---|`);
+    console.log(`| requests/s | ${Math.round(r.requests.average).toLocaleString('en-US')} |`);
+    console.log(`| latency p50 / p90 / p99 / max | ${r.latency.p50} / ${r.latency.p90} / ${r.latency.p99} / ${r.latency.max} ms |`);
+    console.log(`| non-2xx, errors, timeouts | ${r.non2xx}, ${r.errors}, ${r.timeouts} |`);
+  } finally {
+    await api?.stop();
+    await pg.end();
+    if (!KEEP) await admin.query(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`);
+    await admin.end();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
