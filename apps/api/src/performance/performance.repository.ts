@@ -91,47 +91,42 @@ export class PerformanceRepository {
     const groupCols = f.groupBy ? GROUP_COLUMNS[f.groupBy] : [];
     const keyCols = [period, ...groupCols];
     const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    const filterParams = [...params];
 
-    let having = '';
+    // One statement: the page's rows and, through the empty grouping set, the totals of the whole
+    // range (the row with is_total = 1, sorted first and never filtered by the cursor).
+    let keyset = '';
     if (page.after) {
       const first = f.granularity === 'hour' ? `${p(page.after.period)}::timestamptz` : `${p(page.after.period)}::text`;
       const rest = page.after.groupKey.map((k) => `${p(k)}::text`);
-      having = `HAVING (${keyCols.join(', ')}) > (${[first, ...rest].join(', ')})`;
+      keyset = `HAVING GROUPING(${period}) = 1 OR (${keyCols.join(', ')}) > (${[first, ...rest].join(', ')})`;
     }
-    const rowsSql = `
-      SELECT ${[`${period} AS period`, 'max(utc_offset_minutes) AS utc_offset_minutes', ...groupCols, sums].join(', ')}
+    const sql = `
+      SELECT ${[`${period} AS period`, 'max(utc_offset_minutes) AS utc_offset_minutes', ...groupCols, sums, `GROUPING(${period}) AS is_total`].join(', ')}
       FROM hourly_fact LEFT JOIN advertiser_setting s USING (advertiser_id) ${whereSql}
-      GROUP BY ${keyCols.join(', ')}
-      ${having}
-      ORDER BY ${keyCols.join(', ')}
-      LIMIT ${p(page.limit)}`;
-    const totalsSql = `SELECT ${sums} FROM hourly_fact LEFT JOIN advertiser_setting s USING (advertiser_id) ${whereSql}`;
-
-    const [rows, totals] = await Promise.all([
-      this.ds.query(rowsSql, params) as Promise<Array<Record<string, unknown>>>,
-      this.ds.query(totalsSql, filterParams) as Promise<Array<Record<string, string | null>>>,
-    ]);
+      GROUP BY GROUPING SETS ((${keyCols.join(', ')}), ())
+      ${keyset}
+      ORDER BY is_total DESC, ${keyCols.join(', ')}
+      LIMIT ${p(page.limit + 1)}`;
+    const result = (await this.ds.query(sql, params)) as Array<Record<string, unknown>>;
+    const sumsOf = (r: Record<string, unknown> | undefined): MetricSums => ({
+      impressions: String(r?.['impressions'] ?? '0'),
+      clicks: String(r?.['clicks'] ?? '0'),
+      cost: String(r?.['cost'] ?? '0'),
+      orders: String(r?.['orders'] ?? '0'),
+      sales: String(r?.['sales'] ?? '0'),
+      units: String(r?.['units'] ?? '0'),
+    });
+    const total = result[0] && Number(result[0]['is_total']) === 1 ? result[0] : undefined;
+    const rows = total ? result.slice(1) : result;
     return {
       rows: rows.map((r) => ({
         period: r['period'] instanceof Date ? r['period'].toISOString() : String(r['period']),
         utcOffsetMinutes: Number(r['utc_offset_minutes']),
         groupKey: groupCols.map((c) => String(r[c])),
-        impressions: String(r['impressions']),
-        clicks: String(r['clicks']),
-        cost: String(r['cost']),
-        orders: String(r['orders']),
-        sales: String(r['sales']),
-        units: String(r['units']),
+        ...sumsOf(r),
       })),
-      totals: {
-        impressions: totals[0]?.['impressions'] ?? '0',
-        clicks: totals[0]?.['clicks'] ?? '0',
-        cost: totals[0]?.['cost'] ?? '0',
-        orders: totals[0]?.['orders'] ?? '0',
-        sales: totals[0]?.['sales'] ?? '0',
-        units: totals[0]?.['units'] ?? '0',
-      },
+      // sum() over no rows is NULL: totals of an empty range are zeros
+      totals: sumsOf(total && total['impressions'] !== null ? total : undefined),
     };
   }
 
