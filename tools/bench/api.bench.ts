@@ -12,7 +12,6 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { runMigrations } from '../../libs/db/src';
 import { freePort, startApp, uniquePrefix } from '../../libs/testing/src';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const autocannon = require('autocannon') as (opts: Record<string, unknown>) => Promise<AutocannonResult>;
 interface AutocannonResult {
   latency: { p50: number; p90: number; p99: number; max: number; average: number };
