@@ -1,0 +1,182 @@
+/**
+ * The launcher as a real process (what `npm start` runs): a DATABASE_URL on a closed port fails fast
+ * with a clear message; a launcher on the machine's services (own database and NATS prefix) stops every
+ * process it started on SIGTERM and exits 0; a SIGKILLed launcher's leftovers (embedded PostgreSQL,
+ * nats-server, fauxqs, apps) are stopped by the next one. The apps must be built (the `test` target
+ * depends on their builds), so the launcher runs with --skip-build.
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createTestDatabase, freePort, uniquePrefix, waitFor, workspaceRoot, type TestDatabase } from '@ams/testing';
+
+const root = workspaceRoot();
+
+interface Launched {
+  child: ChildProcess;
+  out: () => string;
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+const launched: Launched[] = [];
+const tempDirs: string[] = [];
+
+function launch(args: string[], env: NodeJS.ProcessEnv): Launched {
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
+  for (const k of ['NODE_OPTIONS', 'NODE_ENV', 'JEST_WORKER_ID', 'DATABASE_URL', 'NATS_URL', 'SQS_QUEUE_URLS', 'SQS_ENDPOINT', 'PORT', 'API_KEYS']) {
+    if (!(k in env)) delete childEnv[k];
+  }
+  // TS_NODE_* (set by Nx's jest executor) would change how ts-node compiles the launcher
+  for (const k of Object.keys(childEnv)) if (k.startsWith('TS_NODE_')) delete childEnv[k];
+  const child = spawn(
+    process.execPath,
+    [join(root, 'node_modules/ts-node/dist/bin.js'), '--transpile-only', '-P', 'tools/tsconfig.json', '-r', './tools/register-paths.js', 'tools/launcher/src/main.ts', ...args],
+    { cwd: root, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let text = '';
+  child.stdout?.on('data', (d: Buffer) => (text += d.toString('utf8')));
+  child.stderr?.on('data', (d: Buffer) => (text += d.toString('utf8')));
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('close', (code, signal) => resolve({ code, signal })),
+  );
+  const l = { child, out: () => text, exit };
+  launched.push(l);
+  return l;
+}
+
+function dataDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'launcher-test-'));
+  chmodSync(dir, 0o755); // the embedded PostgreSQL runs as the postgres user and must reach its data directory
+  tempDirs.push(dir);
+  return dir;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/** The pids the launcher recorded in its state file (every process it started). */
+function startedPids(dir: string): Record<string, number> {
+  const state = JSON.parse(readFileSync(join(dir, 'launcher', 'state.json'), 'utf8')) as { children: Record<string, { pid: number }> };
+  return Object.fromEntries(Object.entries(state.children).map(([name, e]) => [name, e.pid]));
+}
+
+async function waitReady(l: Launched, timeoutMs: number): Promise<void> {
+  await waitFor(
+    () => {
+      if (l.child.exitCode !== null) throw new Error(`launcher exited early:\n${l.out()}`);
+      return l.out().includes('ams-sentinel is running');
+    },
+    { timeoutMs, intervalMs: 100, description: 'the launcher ready table' },
+  ).catch((err: unknown) => {
+    throw new Error(`${err instanceof Error ? err.message : String(err)}\n--- launcher output ---\n${l.out().slice(-4000)}`);
+  });
+}
+
+const leftoverPids = new Set<number>();
+
+afterAll(async () => {
+  for (const l of launched) if (l.child.exitCode === null && l.child.signalCode === null) l.child.kill('SIGKILL');
+  for (const pid of leftoverPids) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+  for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
+});
+
+describe('launcher process', () => {
+  it('fails within seconds with a clear message when DATABASE_URL points at a closed port', async () => {
+    const port = await freePort();
+    const started = Date.now();
+    const l = launch(['--skip-build'], { DATABASE_URL: `postgres://postgres@127.0.0.1:${port}/ams_test_closed`, LAUNCHER_DATA_DIR: dataDir() });
+    const exit = await Promise.race([l.exit, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`still running after 15 s:\n${l.out()}`)), 15_000))]);
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(exit.code).toBe(69);
+    expect(l.out()).toContain(`DATABASE_URL (postgres://postgres@127.0.0.1:${port}/ams_test_closed) is not reachable: connection refused`);
+    expect(l.out()).toMatch(/unset it to use the machine's PostgreSQL/);
+  });
+
+  describe('on the machine services', () => {
+    let db: TestDatabase;
+    beforeAll(async () => {
+      db = await createTestDatabase();
+    });
+    afterAll(async () => {
+      await db?.drop();
+    });
+
+    it('starts the five apps, passes the environment through, and stops everything it started on SIGTERM', async () => {
+      const dir = dataDir();
+      const apiPort = await freePort();
+      const apiKey = `launcher-test-key-${Date.now()}`;
+      const l = launch(['--skip-build'], {
+        DATABASE_URL: db.url,
+        NATS_PREFIX: uniquePrefix('launcher'),
+        API_PORT: String(apiPort),
+        API_KEYS: apiKey,
+        LAUNCHER_SQS_PORT: String(await freePort()),
+        LAUNCHER_DATA_DIR: dir,
+      });
+      await waitReady(l, 50_000);
+      const pids = startedPids(dir);
+      Object.values(pids).forEach((p) => leftoverPids.add(p));
+      expect(Object.keys(pids).sort()).toEqual(['aggregator', 'alerter', 'api', 'fauxqs', 'ingestor', 'processor']);
+      expect(l.out()).toContain(`${apiKey}   (from API_KEYS)`);
+      expect(l.out()).toContain(`http://127.0.0.1:${apiPort}/docs`);
+
+      // the key from the environment reached the api
+      const res = await fetch(`http://127.0.0.1:${apiPort}/v1/performance?advertiserId=nobody&from=2025-06-01&to=2025-06-02&granularity=day`, {
+        headers: { authorization: `Bearer ${apiKey}` },
+      });
+      expect(res.status).toBe(200);
+      const services = JSON.parse(readFileSync(join(dir, 'launcher', 'services.json'), 'utf8')) as { apiKey: string; sqs: { queueUrl: string } };
+      expect(services.apiKey).toBe(apiKey);
+      expect(services.sqs.queueUrl).toMatch(/\/ams-stream$/);
+
+      l.child.kill('SIGTERM');
+      const exit = await l.exit;
+      expect(exit).toEqual({ code: 0, signal: null });
+      expect(l.out()).toContain('stopped cleanly');
+      for (const [name, pid] of Object.entries(pids)) expect({ name, alive: isAlive(pid) }).toEqual({ name, alive: false });
+    }, 60_000);
+  });
+
+  it('with the embedded PostgreSQL and its own nats-server: a SIGKILLed launcher leaves processes the next one stops', async () => {
+    const dir = dataDir();
+    const env = {
+      API_PORT: String(await freePort()),
+      LAUNCHER_SQS_PORT: String(await freePort()),
+      LAUNCHER_DATA_DIR: dir,
+    };
+    const first = launch(['--skip-build', '--embedded-postgres', '--own-nats'], env);
+    await waitReady(first, 50_000);
+    expect(first.out()).toMatch(/PostgreSQL\s+embedded, 127\.0\.0\.1:\d+/);
+    expect(first.out()).toMatch(/NATS\s+started .*nats-server/);
+    const orphans = startedPids(dir);
+    Object.values(orphans).forEach((p) => leftoverPids.add(p));
+    expect(Object.keys(orphans).sort()).toEqual(['aggregator', 'alerter', 'api', 'fauxqs', 'ingestor', 'nats', 'postgres', 'processor']);
+
+    first.child.kill('SIGKILL');
+    await first.exit;
+    expect(isAlive(orphans['postgres'])).toBe(true); // what the issue warns about
+
+    const second = launch(['--skip-build', '--embedded-postgres', '--own-nats'], env);
+    await waitReady(second, 50_000);
+    for (const name of Object.keys(orphans)) expect(second.out()).toMatch(new RegExp(`stopped ${name} \\(pid ${orphans[name]}`));
+    for (const pid of Object.values(orphans)) expect(isAlive(pid)).toBe(false);
+    const pids = startedPids(dir);
+    Object.values(pids).forEach((p) => leftoverPids.add(p));
+
+    second.child.kill('SIGTERM');
+    expect(await second.exit).toEqual({ code: 0, signal: null });
+    for (const pid of Object.values(pids)) expect(isAlive(pid)).toBe(false);
+  }, 60_000);
+});

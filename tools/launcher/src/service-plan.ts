@@ -1,0 +1,250 @@
+/**
+ * The launcher's decisions, as pure functions: which PostgreSQL, NATS, SQS and Slack to use (or start),
+ * given the environment and what the probes saw, and which HTTP port each app gets. No I/O here, so
+ * every branch is unit-tested (service-plan.spec.ts).
+ */
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export const LOCAL_POSTGRES_URL = 'postgres://postgres@127.0.0.1:5432/ams_sentinel';
+export const LOCAL_NATS_URL = 'nats://127.0.0.1:4222';
+export const DEFAULT_DATABASE = 'ams_sentinel';
+export const EMBEDDED_POSTGRES_PORT = 54329;
+export const OWN_NATS_PORT = 4222;
+export const FAUXQS_PORT = 9324;
+export const SQS_QUEUE = 'ams-stream';
+export const SQS_DLQ = 'ams-stream-dlq';
+export const SQS_MAX_RECEIVE_COUNT = 5;
+export const NATS_BINARY_CANDIDATES = ['/usr/sbin/nats-server', '/usr/local/bin/nats-server', '/usr/bin/nats-server'];
+
+/** What a reachability probe saw; `detail` says why not, in a few words ("connection refused"). */
+export type Reach = { ok: true } | { ok: false; detail: string };
+export type NatsReach = { ok: true; jetstream: boolean } | { ok: false; detail: string };
+
+export interface Flags {
+  /** --embedded-postgres: start the embedded PostgreSQL even if one is reachable */
+  embeddedPostgres: boolean;
+  /** --own-nats: start nats-server even if one is reachable */
+  ownNats: boolean;
+}
+
+/** Which probes the launcher has to run before it can decide. */
+export interface ProbeRequest {
+  /** DATABASE_URL to check, or the machine's default */
+  postgres: { url: string; configured: boolean } | null;
+  nats: { urls: string[]; configured: boolean } | null;
+  /** look for a nats-server binary */
+  natsBinary: boolean;
+}
+
+export interface Observations {
+  postgres?: Reach;
+  nats?: NatsReach;
+  /** path of a nats-server binary, or null when none was found */
+  natsBinary?: string | null;
+}
+
+export type PostgresChoice =
+  | { kind: 'configured'; url: string }
+  | { kind: 'local'; url: string }
+  | { kind: 'embedded'; port: number; database: string };
+export type NatsChoice =
+  | { kind: 'configured'; url: string }
+  | { kind: 'local'; url: string }
+  | { kind: 'own'; binary: string; preferredPort: number };
+export type SqsChoice =
+  | { kind: 'configured'; queueUrls: string[]; endpoint: string | null }
+  | { kind: 'fauxqs'; port: number; queue: string; dlq: string; maxReceiveCount: number };
+export type SlackChoice = { kind: 'configured' } | { kind: 'log' };
+
+export interface ServicePlan {
+  postgres: PostgresChoice;
+  nats: NatsChoice;
+  sqs: SqsChoice;
+  slack: SlackChoice;
+  /** one line each, for the user: why a default was used */
+  notes: string[];
+}
+
+export type PlanResult = { ok: true; plan: ServicePlan } | { ok: false; errors: string[] };
+
+const set = (v: string | undefined): v is string => v !== undefined && v.trim() !== '';
+
+export function natsUrls(value: string): string[] {
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+/** Step 1: what to probe, given the environment and flags. */
+export function probesFor(env: Env, flags: Flags): ProbeRequest {
+  const dbUrl = env['DATABASE_URL'];
+  const natsUrl = env['NATS_URL'];
+  const needOwnNatsCheck = !set(natsUrl);
+  return {
+    postgres: set(dbUrl)
+      ? { url: dbUrl, configured: true }
+      : flags.embeddedPostgres
+        ? null
+        : { url: LOCAL_POSTGRES_URL, configured: false },
+    nats: set(natsUrl) ? { urls: natsUrls(natsUrl), configured: true } : flags.ownNats ? null : { urls: [LOCAL_NATS_URL], configured: false },
+    natsBinary: needOwnNatsCheck,
+  };
+}
+
+/** Shows a URL without its password. */
+export function safeUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(not a URL)';
+  }
+}
+
+/** Step 2: the decision. Variables the user set are used as they are, and must work; unset ones get a local default. */
+export function planServices(env: Env, flags: Flags, seen: Observations): PlanResult {
+  const errors: string[] = [];
+  const notes: string[] = [];
+
+  // ---- PostgreSQL
+  let postgres: PostgresChoice | undefined;
+  const dbUrl = env['DATABASE_URL'];
+  if (set(dbUrl)) {
+    if (seen.postgres?.ok) postgres = { kind: 'configured', url: dbUrl };
+    else {
+      errors.push(
+        `DATABASE_URL (${safeUrl(dbUrl)}) is not reachable: ${seen.postgres && !seen.postgres.ok ? seen.postgres.detail : 'not checked'}. ` +
+          'Start PostgreSQL there, fix DATABASE_URL, or unset it to use the machine\'s PostgreSQL (127.0.0.1:5432) or an embedded one.',
+      );
+    }
+  } else if (!flags.embeddedPostgres && seen.postgres?.ok) {
+    postgres = { kind: 'local', url: LOCAL_POSTGRES_URL };
+  } else {
+    postgres = { kind: 'embedded', port: EMBEDDED_POSTGRES_PORT, database: DEFAULT_DATABASE };
+    if (!flags.embeddedPostgres) {
+      notes.push(
+        `no PostgreSQL at 127.0.0.1:5432 (${seen.postgres && !seen.postgres.ok ? seen.postgres.detail : 'not checked'}): using an embedded one`,
+      );
+    }
+  }
+
+  // ---- NATS (JetStream required)
+  let nats: NatsChoice | undefined;
+  const natsUrl = env['NATS_URL'];
+  const ownNats = (why: string | null): NatsChoice | undefined => {
+    if (why) notes.push(why);
+    if (seen.natsBinary) return { kind: 'own', binary: seen.natsBinary, preferredPort: OWN_NATS_PORT };
+    errors.push(
+      `${why ? `${why}, and ` : ''}no nats-server binary was found (looked in PATH and ${NATS_BINARY_CANDIDATES.join(', ')}). ` +
+        'Install it (Debian/Ubuntu: `apt-get install nats-server`; macOS: `brew install nats-server`; ' +
+        'or a release from https://github.com/nats-io/nats-server/releases), or set NATS_URL to a NATS server with JetStream.',
+    );
+    return undefined;
+  };
+  if (set(natsUrl)) {
+    const r = seen.nats;
+    if (r?.ok && r.jetstream) nats = { kind: 'configured', url: natsUrl };
+    else if (r?.ok) errors.push(`NATS_URL (${safeUrl(natsUrl)}) answers but has no JetStream: start nats-server with -js (JetStream enabled).`);
+    else {
+      errors.push(
+        `NATS_URL (${safeUrl(natsUrl)}) is not reachable: ${r && !r.ok ? r.detail : 'not checked'}. ` +
+          'Start NATS (with JetStream) there, fix NATS_URL, or unset it to use 127.0.0.1:4222 or a nats-server the launcher starts.',
+      );
+    }
+  } else if (flags.ownNats) {
+    nats = ownNats(null);
+  } else if (seen.nats?.ok && seen.nats.jetstream) {
+    nats = { kind: 'local', url: LOCAL_NATS_URL };
+  } else if (seen.nats?.ok) {
+    nats = ownNats('the NATS at 127.0.0.1:4222 has no JetStream: starting a nats-server of our own on another port');
+  } else {
+    nats = ownNats(`no NATS at 127.0.0.1:4222 (${seen.nats && !seen.nats.ok ? seen.nats.detail : 'not checked'}): starting nats-server`);
+  }
+
+  // ---- SQS
+  const queues = env['SQS_QUEUE_URLS'];
+  const sqs: SqsChoice = set(queues)
+    ? { kind: 'configured', queueUrls: natsUrls(queues), endpoint: set(env['SQS_ENDPOINT']) ? env['SQS_ENDPOINT'] : null }
+    : {
+        kind: 'fauxqs',
+        port: parsePort(env['LAUNCHER_SQS_PORT']) ?? FAUXQS_PORT,
+        queue: SQS_QUEUE,
+        dlq: SQS_DLQ,
+        maxReceiveCount: SQS_MAX_RECEIVE_COUNT,
+      };
+  if (env['LAUNCHER_SQS_PORT'] !== undefined && parsePort(env['LAUNCHER_SQS_PORT']) === null) {
+    errors.push('LAUNCHER_SQS_PORT must be a port number (1-65535)');
+  }
+
+  // ---- Slack
+  const slack: SlackChoice = set(env['SLACK_WEBHOOK_URL']) || set(env['SLACK_WEBHOOKS']) ? { kind: 'configured' } : { kind: 'log' };
+
+  if (errors.length > 0 || !postgres || !nats) return { ok: false, errors };
+  return { ok: true, plan: { postgres, nats, sqs, slack, notes } };
+}
+
+export function parsePort(v: string | undefined): number | null {
+  if (v === undefined || !/^\d{1,5}$/.test(v.trim())) return null;
+  const n = Number(v);
+  return n >= 1 && n <= 65535 ? n : null;
+}
+
+// ------------------------------------------------------------------------------------------------
+// App ports
+
+export const APPS = ['ingestor', 'processor', 'alerter', 'aggregator', 'api'] as const;
+export type AppName = (typeof APPS)[number];
+export const DEFAULT_PORTS: Readonly<Record<AppName, number>> = { api: 3000, ingestor: 3001, processor: 3002, alerter: 3003, aggregator: 3004 };
+
+export interface PortRequest {
+  app: AppName;
+  port: number;
+  /** the user asked for this port (API_PORT / PORT): do not move it */
+  explicit: boolean;
+}
+
+/** The api takes API_PORT, else PORT, else 3000 (PORT is the api's, as the other apps get theirs from the launcher). */
+export function requestedPorts(env: Env): PortRequest[] | { error: string } {
+  const apiPortVar = set(env['API_PORT']) ? 'API_PORT' : set(env['PORT']) ? 'PORT' : null;
+  let apiPort = DEFAULT_PORTS.api;
+  if (apiPortVar) {
+    const p = parsePort(env[apiPortVar]);
+    if (p === null) return { error: `${apiPortVar} must be a port number (1-65535)` };
+    apiPort = p;
+  }
+  return APPS.map((app) =>
+    app === 'api' ? { app, port: apiPort, explicit: apiPortVar !== null } : { app, port: DEFAULT_PORTS[app], explicit: false },
+  );
+}
+
+/**
+ * Final ports: a requested port that is free is kept; an explicit one that is taken is an error; a
+ * default one that is taken is replaced by the next spare port from `spare` (free ports found by the caller).
+ */
+export function assignPorts(
+  requests: PortRequest[],
+  taken: ReadonlySet<number>,
+  spare: readonly number[],
+): { ok: true; ports: Record<AppName, number>; moved: string[] } | { ok: false; error: string } {
+  const ports = {} as Record<AppName, number>;
+  const used = new Set<number>();
+  const moved: string[] = [];
+  const pool = spare.filter((p) => !taken.has(p));
+  for (const r of requests) {
+    if (!taken.has(r.port) && !used.has(r.port)) {
+      ports[r.app] = r.port;
+    } else if (r.explicit) {
+      return { ok: false, error: `port ${r.port} for the ${r.app} is already in use: free it or choose another with API_PORT` };
+    } else {
+      const next = pool.find((p) => !used.has(p) && !requests.some((o) => o.port === p));
+      if (next === undefined) return { ok: false, error: `no free port for the ${r.app}` };
+      ports[r.app] = next;
+      moved.push(`port ${r.port} is taken: the ${r.app} uses ${next}`);
+    }
+    used.add(ports[r.app]);
+  }
+  return { ok: true, ports, moved };
+}
