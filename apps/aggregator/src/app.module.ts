@@ -1,7 +1,9 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
 import { DbModule } from '@ams/db';
 import { BootstrapOptions, platformImports } from '@ams/platform';
 import { AggregatorEnv } from './config/aggregator.env';
+import { RollupModule } from './rollup/rollup.module';
 
 export const APP_NAME = 'aggregator';
 
@@ -13,6 +15,8 @@ export class AppModule {
       imports: [
         ...platformImports(APP_NAME, AggregatorEnv, env),
         DbModule.forRoot({ url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE, applicationName: APP_NAME }),
+        ScheduleModule.forRoot(),
+        RollupModule.register(env),
       ],
     };
   }

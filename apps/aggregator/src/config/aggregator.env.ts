@@ -1,5 +1,91 @@
-import { CommonEnv } from '@ams/platform';
+import { Transform, Type } from 'class-transformer';
+import { IsBoolean, IsInt, Max, Min, ValidateBy } from 'class-validator';
+import { CommonEnv, envBoolean } from '@ams/platform';
+
+const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
+/** [min, max, names] of each field: second?, minute, hour, day of month, month, day of week */
+const FIELDS: Array<[number, number, string[]]> = [
+  [0, 59, []],
+  [0, 59, []],
+  [0, 23, []],
+  [1, 31, []],
+  [1, 12, MONTHS],
+  [0, 7, WEEKDAYS],
+];
+
+/** A cron expression of 5 fields (minute hour day month weekday) or 6 (seconds first): `*`, lists, ranges, steps. */
+export function isCronExpression(value: unknown): boolean {
+  if (typeof value !== 'string') return false;
+  const parts = value.trim().split(/\s+/);
+  if (parts.length !== 5 && parts.length !== 6) return false;
+  const fields = parts.length === 6 ? FIELDS : FIELDS.slice(1);
+  return parts.every((part, i) => {
+    const [min, max, names] = fields[i];
+    const num = (t: string) => {
+      const n = names.indexOf(t.toLowerCase());
+      const v = n >= 0 ? n + (min === 1 ? 1 : 0) : /^\d+$/.test(t) ? Number(t) : NaN;
+      return v >= min && v <= max;
+    };
+    return part.split(',').every((item) => {
+      const [range, step, ...rest] = item.split('/');
+      if (rest.length || (step !== undefined && !(/^\d+$/.test(step) && Number(step) > 0))) return false;
+      if (range === '*') return true;
+      const [a, b, ...more] = range.split('-');
+      return !more.length && num(a) && (b === undefined || num(b));
+    });
+  });
+}
+
+const IsCron = () =>
+  ValidateBy({
+    name: 'isCron',
+    validator: {
+      validate: isCronExpression,
+      defaultMessage: () => 'must be a cron expression of 5 or 6 fields (UTC), e.g. "5 * * * *"',
+    },
+  });
 
 export class AggregatorEnv extends CommonEnv {
   override PORT = 3004;
+
+  /** Most perf.hourly.updated.v1 events merged into one recompute. */
+  @Type(() => Number) @IsInt() @Min(1) @Max(10_000)
+  AGGREGATOR_BATCH_SIZE: number = 200;
+
+  /** How long a partial batch of events waits for more (bursts are merged). */
+  @Type(() => Number) @IsInt() @Min(1) @Max(10_000)
+  AGGREGATOR_BATCH_WAIT_MS: number = 100;
+
+  /** JetStream redelivers a batch not acknowledged within this time. */
+  @Type(() => Number) @IsInt() @Min(1_000) @Max(600_000)
+  AGGREGATOR_ACK_WAIT_MS: number = 60_000;
+
+  /** Batches recomputed at once by this replica. */
+  @Type(() => Number) @IsInt() @Min(1) @Max(8)
+  AGGREGATOR_CONCURRENCY: number = 1;
+
+  /** Campaigns recomputed (and advisory-locked) per transaction; bounds lock-table use and transaction size. */
+  @Type(() => Number) @IsInt() @Min(1) @Max(5_000)
+  AGGREGATOR_CAMPAIGNS_PER_TRANSACTION: number = 500;
+
+  /** false: this replica never runs the scheduled sweeps (events are still handled). */
+  @Transform(envBoolean) @IsBoolean()
+  AGGREGATOR_SWEEPS_ENABLED: boolean = true;
+
+  /** When the traffic sweep runs (UTC). Default: every hour at minute 5. */
+  @IsCron()
+  AGGREGATOR_TRAFFIC_SWEEP_CRON: string = '5 * * * *';
+
+  /** The traffic sweep recomputes the advertiser-local days overlapping the last this many hours. */
+  @Type(() => Number) @IsInt() @Min(1) @Max(24 * 31)
+  AGGREGATOR_TRAFFIC_SWEEP_HOURS: number = 72;
+
+  /** When the conversion sweep runs (UTC). Default: every day at 03:30. */
+  @IsCron()
+  AGGREGATOR_CONVERSION_SWEEP_CRON: string = '30 3 * * *';
+
+  /** The conversion sweep recomputes this many days back (AMS revises conversions for up to 60 days). */
+  @Type(() => Number) @IsInt() @Min(1) @Max(400)
+  AGGREGATOR_CONVERSION_SWEEP_DAYS: number = 60;
 }
