@@ -16,6 +16,7 @@ import { PerformanceHttpController } from './performance/performance.http.contro
 import { PerformanceRepository } from './performance/performance.repository';
 import { PerformanceService } from './performance/performance.service';
 import { QuarantineHttpController } from './quarantine/quarantine.http.controller';
+import { ReplayHttpController } from './replay/replay.http.controller';
 import { SubscriptionsHttpController } from './subscriptions/subscriptions.http.controller';
 
 /** The REST surface: /v1 resources (bearer key, rate limited) and GET /health. */
@@ -36,6 +37,7 @@ import { SubscriptionsHttpController } from './subscriptions/subscriptions.http.
     AdvertisersHttpController,
     AlertsHttpController,
     AlertRulesHttpController,
+    ReplayHttpController,
   ],
   providers: [
     ApiKeyGuard,

@@ -4,6 +4,7 @@ import { BootstrapOptions, platformImports } from '@ams/platform';
 import { ProcessorEnv } from './config/processor.env';
 import { IngestModule } from './ingest/ingest.module';
 import { QuarantineModule } from './quarantine/quarantine.module';
+import { ReplayModule } from './replay/replay.module';
 
 export const APP_NAME = 'processor';
 
@@ -17,6 +18,7 @@ export class AppModule {
         DbModule.forRoot({ url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE, applicationName: APP_NAME }),
         IngestModule,
         QuarantineModule,
+        ReplayModule,
       ],
     };
   }

@@ -206,6 +206,15 @@ describe('api e2e on pipeline data', () => {
     expect((await get('/v1/performance?campaignId=185402650650809&from=2025-06-03&to=2025-06-03')).body['totals']).toMatchObject({ clicks: 7 });
   });
 
+  it('reprocess: re-running the whole replay log changes no number', async () => {
+    const before = (await get('/v1/performance?campaignId=185402650650808&from=2025-06-03&to=2025-06-03')).body['totals'];
+    const r = await call('POST', '/v1/reprocess', { from: new Date(Date.now() - 3_600_000).toISOString(), to: new Date(Date.now() + 60_000).toISOString() });
+    expect(r.status).toBe(200);
+    expect(r.body['messages']).toBeGreaterThanOrEqual(5);
+    expect((await get('/v1/performance?campaignId=185402650650808&from=2025-06-03&to=2025-06-03')).body['totals']).toEqual(before);
+    expect((await call('POST', '/v1/reprocess', { from: '2025-06-03T00:00:00Z', to: '2025-06-02T00:00:00Z' })).status).toBe(400);
+  });
+
   it('subscriptions: the refused confirmation is listed', async () => {
     const s = await get('/v1/subscriptions');
     expect(s.body['data']).toEqual([expect.objectContaining({ outcome: 'refused', topicArn: 'arn:aws:sns:us-east-1:123456789012:not-amazon' })]);
@@ -257,7 +266,7 @@ describe('api e2e on pipeline data', () => {
     const doc = await get('/docs-json', null);
     expect(doc.status).toBe(200);
     expect(Object.keys(doc.body['paths'])).toEqual(
-      expect.arrayContaining(['/v1/performance', '/v1/campaigns', '/v1/campaigns/{campaignId}', '/v1/budgets', '/v1/alerts', '/v1/alerts/{id}', '/v1/alerts/{id}/acknowledge', '/v1/alerts/{id}/snooze', '/v1/alert-rules', '/v1/alert-rules/{id}', '/v1/quarantine', '/v1/quarantine/{id}/replay', '/v1/subscriptions', '/health']),
+      expect.arrayContaining(['/v1/performance', '/v1/campaigns', '/v1/campaigns/{campaignId}', '/v1/budgets', '/v1/alerts', '/v1/alerts/{id}', '/v1/alerts/{id}/acknowledge', '/v1/alerts/{id}/snooze', '/v1/alert-rules', '/v1/alert-rules/{id}', '/v1/quarantine', '/v1/quarantine/{id}/replay', '/v1/subscriptions', '/v1/reprocess', '/health']),
     );
   });
 });

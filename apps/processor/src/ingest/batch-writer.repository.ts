@@ -40,6 +40,7 @@ const METRIC_TYPES = METRIC_COLUMNS.map((c) => (MONEY_COLUMNS.has(c) ? 'numeric'
 @Injectable()
 export class BatchWriterRepository {
   private readonly performanceSql = buildPerformanceSql();
+  private readonly rebuildSql = buildRebuildSql();
 
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
 
@@ -52,6 +53,27 @@ export class BatchWriterRepository {
       quarantined: await this.writeQuarantine(m, input.quarantine),
     });
     return em ? run(em) : this.ds.transaction(run);
+  }
+
+  /**
+   * Rebuilds the hourly facts of the given (advertiser, campaign, hour) keys from the stored deltas
+   * (hourly_fact = SUM of distinct deltas, by definition). Used after a replay, when facts and
+   * deltas may have drifted apart (a partial restore). Takes a SHARE ROW EXCLUSIVE lock on
+   * hourly_fact for the transaction, so no batch writes facts while they are recomputed.
+   */
+  async rebuildFacts(keys: Array<{ advertiserId: string; campaignId: string; hourStart: string }>): Promise<number> {
+    if (!keys.length) return 0;
+    const cols = [keys.map((k) => k.advertiserId), keys.map((k) => k.campaignId), keys.map((k) => k.hourStart)];
+    return this.ds.transaction(async (em) => {
+      await em.query('LOCK TABLE hourly_fact IN SHARE ROW EXCLUSIVE MODE');
+      await em.query(
+        `DELETE FROM hourly_fact f USING unnest($1::text[], $2::text[], $3::timestamptz[]) AS k(advertiser_id, campaign_id, hour_start)
+          WHERE f.advertiser_id = k.advertiser_id AND f.campaign_id = k.campaign_id AND f.hour_start = k.hour_start`,
+        cols,
+      );
+      const rows = (await em.query(this.rebuildSql, cols)) as unknown[];
+      return rows.length;
+    });
   }
 
   private async writePerformance(em: EntityManager, records: PerformanceRecord[]): Promise<number> {
@@ -257,4 +279,20 @@ function buildPerformanceSql(): string {
       RETURNING 1
     )
     SELECT (SELECT count(*) FROM ins) AS inserted, (SELECT count(*) FROM up) AS facts`;
+}
+
+function buildRebuildSql(): string {
+  const keys = KEY_COLUMNS.join(', ');
+  const metrics = METRIC_COLUMNS.join(', ');
+  const sums = METRIC_COLUMNS.map((m) => `sum(d.${m}) AS ${m}`).join(', ');
+  return `
+    INSERT INTO hourly_fact (${keys}, utc_offset_minutes, ad_product, currency, keyword_text, match_type, ${metrics})
+    SELECT ${KEY_COLUMNS.map((c) => `d.${c}`).join(', ')}, max(d.utc_offset_minutes), max(d.ad_product), max(d.currency),
+           max(d.keyword_text), max(d.match_type), ${sums}
+      FROM performance_delta d
+      JOIN unnest($1::text[], $2::text[], $3::timestamptz[]) AS k(advertiser_id, campaign_id, hour_start)
+        ON d.advertiser_id = k.advertiser_id AND d.campaign_id = k.campaign_id AND d.hour_start = k.hour_start
+     GROUP BY ${KEY_COLUMNS.map((c) => `d.${c}`).join(', ')}
+     ORDER BY ${KEY_COLUMNS.map((c) => `d.${c}`).join(', ')}
+    RETURNING 1`;
 }

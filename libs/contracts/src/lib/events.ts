@@ -85,3 +85,17 @@ export interface IngestPollingReplyV1 {
   enabled: boolean;
   instance: string;
 }
+
+/** `cmd.processor.reprocess.v1`: re-run what the replay log (stream AMS) holds, published in [from, to). */
+export class ReprocessWindowRequestV1 {
+  @IsISO8601({ strict: true }) from!: string;
+  @IsISO8601({ strict: true }) to!: string;
+}
+
+export interface ReprocessWindowReplyV1 {
+  from: string;
+  to: string;
+  messages: number;
+  batches: number;
+  seconds: number;
+}

@@ -19,6 +19,8 @@ export const EVENT_SUBJECTS = {
 
 export const COMMAND_SUBJECTS = {
   quarantineReplay: 'cmd.processor.quarantine-replay.v1',
+  /** re-run the records the AMS stream holds for a time window (idempotent: fills only what is missing) */
+  reprocessWindow: 'cmd.processor.reprocess.v1',
   alertRuleCreate: 'cmd.alerter.alert-rule-create.v1',
   alertRuleUpdate: 'cmd.alerter.alert-rule-update.v1',
   alertRuleDelete: 'cmd.alerter.alert-rule-delete.v1',

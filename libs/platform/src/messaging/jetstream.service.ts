@@ -24,7 +24,7 @@ import {
   type Subscription,
 } from 'nats';
 import { BatchConsumer, errorMessage } from './batch-consumer';
-import { headersToRecord } from './consumed-message';
+import { ConsumedMessageImpl, headersToRecord } from './consumed-message';
 import { MessagingPublishError, MessagingRemoteError, MessagingTimeoutError, type PublishOutcome } from './messaging.errors';
 import { MessagingMetrics } from './messaging.metrics';
 import { MessagingNaming } from './messaging.naming';
@@ -212,6 +212,51 @@ export class JetStreamService implements OnApplicationShutdown {
       throw err;
     }
     return consumer;
+  }
+
+  /**
+   * Reads a stream's messages published in [from, to) with an ordered (ephemeral) consumer and hands
+   * them over in batches: the replay log's read path. Acks nothing, changes nothing on the server.
+   */
+  async readWindow<T>(
+    stream: string,
+    filterSubject: string,
+    window: { from: Date; to: Date },
+    onBatch: (batch: ConsumedMessage<T>[]) => Promise<void>,
+    opts: { batchSize?: number } = {},
+  ): Promise<{ messages: number; batches: number }> {
+    const { js } = await this.ready();
+    // one filter subject as a string: a list needs server ≥ 2.10
+    const consumer = await js.consumers.get(this.naming.stream(stream), {
+      filterSubjects: this.naming.subject(filterSubject),
+      deliver_policy: DeliverPolicy.StartTime,
+      opt_start_time: window.from.toISOString(),
+    });
+    const toNanos = window.to.getTime() * 1e6;
+    const size = opts.batchSize ?? 500;
+    let messages = 0;
+    let batches = 0;
+    for (;;) {
+      const batch: ConsumedMessage<T>[] = [];
+      let done = false;
+      const iter = await consumer.fetch({ max_messages: size, expires: 1000 });
+      for await (const m of iter) {
+        if (m.info.timestampNanos >= toNanos) {
+          done = true;
+          continue;
+        }
+        batch.push(new ConsumedMessageImpl<T>(m, this.naming.unprefixSubject(m.subject)));
+        if (m.info.pending === 0) done = true;
+      }
+      if (batch.length) {
+        await onBatch(batch);
+        messages += batch.length;
+        batches++;
+      }
+      if (done || batch.length === 0) break;
+    }
+    await consumer.delete().catch(() => undefined);
+    return { messages, batches };
   }
 
   async request<TRes>(subject: string, payload: unknown, timeoutMs: number, opts: RequestOptions = {}): Promise<TRes> {
