@@ -5,6 +5,7 @@
  * Flags: --rows 10000000 --campaigns 2000 --seconds 20 --connections 16 --db ams_bench_api --keep
  * The seeded database is kept with --keep and reused when it already holds enough rows.
  */
+import { readFileSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { Client } from 'pg';
@@ -128,6 +129,8 @@ async function main(): Promise<void> {
     console.log(`| requests/s | ${Math.round(r.requests.average).toLocaleString('en-US')} |`);
     console.log(`| latency p50 / p90 / p99 / max | ${r.latency.p50} / ${r.latency.p90} / ${r.latency.p99} / ${r.latency.max} ms |`);
     console.log(`| non-2xx, errors, timeouts | ${r.non2xx}, ${r.errors}, ${r.timeouts} |`);
+    const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${api.pid}/status`, 'utf8'))?.[1];
+    console.log(`| peak RSS api | ${hwm ? (Number(hwm) / 1024).toFixed(0) : 'n/a'} MB |`);
   } finally {
     await api?.stop();
     await pg.end();

@@ -7,8 +7,11 @@
  *  4. End to end: M messages preloaded on SQS, through the built ingestor and processor.
  *  5. Latency: messages sent at a steady rate; p50/p99 from SQS send to commit (processor histogram).
  *
+ *  6. Under that load: the aggregator's event → rollup delay, and SQS send → Slack for budget alerts.
+ *
  * Flags: --records N (100000) --naive N (5000) --e2e N (20000) --rate R/s (1000) --seconds S (15)
  */
+import { readFileSync } from 'node:fs';
 import { Client } from 'pg';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { validateRecord } from '../../libs/ams/src';
@@ -20,8 +23,10 @@ import {
   DEFAULT_NATS_URL,
   freePort,
   loadFixture,
+  SlackCatcher,
   SqsEndpoint,
   startApp,
+  startSlackCatcher,
   startSqsEndpoint,
   TestDatabase,
   uniquePrefix,
@@ -37,6 +42,9 @@ const NAIVE = num('naive', 5_000);
 const E2E = num('e2e', 20_000);
 const RATE = num('rate', 1_000);
 const SECONDS = num('seconds', 15);
+const STAGE_ONLY = args.get('stage-only') !== undefined;
+// processor settings can be tried from the command line: --PROCESSOR_BATCH_SIZE 2000 …
+const PROCESSOR_ENV = Object.fromEntries([...args].filter(([k]) => k.startsWith('PROCESSOR_')));
 
 const template = loadFixture('02');
 /** A realistic spread: 200 campaigns × 5 ad groups × 10 keywords × 3 placements over 24 hours. */
@@ -98,6 +106,17 @@ function buckets(metricsText: string, name: string): Buckets {
   }));
 }
 /** Quantile of the observations made between two scrapes of a cumulative histogram. */
+/** The process's high-water mark of resident memory (Linux /proc), in MB. */
+function peakRssMb(pid: number): string {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1]);
+    return Number.isFinite(kb) ? (kb / 1024).toFixed(0) : 'n/a';
+  } catch {
+    return 'n/a';
+  }
+}
+
 function quantile(before: Buckets, after: Buckets, q: number): number | null {
   const buckets = after.map((b, i) => ({ le: b.le, n: b.n - (before[i]?.n ?? 0) }));
   const total = buckets[buckets.length - 1]?.n ?? 0;
@@ -119,6 +138,7 @@ async function main(): Promise<void> {
   const apps: AppProcess[] = [];
   const clients: Array<{ close(): Promise<void> }> = [];
   let sqs: SqsEndpoint | undefined;
+  let slack: SlackCatcher | undefined;
   try {
     console.log(`ams-sentinel ingestion benchmark — ${new Date().toISOString()}, node ${process.version}\n`);
     sqs = await startSqsEndpoint();
@@ -156,7 +176,7 @@ async function main(): Promise<void> {
       );
     }
     report('JetStream publish (preload)', `${fmt(RECORDS / ((performance.now() - tPub) / 1000))} records/s`);
-    const baseEnv = { DATABASE_URL: db.url, NATS_URL: DEFAULT_NATS_URL, NATS_PREFIX: prefix, LOG_LEVEL: 'warn' };
+    const baseEnv = { DATABASE_URL: db.url, NATS_URL: DEFAULT_NATS_URL, NATS_PREFIX: prefix, LOG_LEVEL: 'warn', ...PROCESSOR_ENV };
     const t0 = performance.now();
     const processor = await startApp('processor', baseEnv, { port: await freePort() });
     apps.push(processor);
@@ -176,6 +196,7 @@ async function main(): Promise<void> {
     const { rows: sums } = await pg.query('SELECT sum(clicks)::text AS clicks FROM hourly_fact');
     report('  exact?', sums[0].clicks === expectedClicks.toString() ? `yes (sum of clicks ${sums[0].clicks})` : `NO: ${sums[0].clicks} vs ${expectedClicks}`);
     await processor.stop();
+    if (STAGE_ONLY) return;
 
     // 3. naive mode on its own database and prefix
     const naiveDb = await createTestDatabase();
@@ -226,9 +247,15 @@ async function main(): Promise<void> {
       AWS_ACCESS_KEY_ID: 'bench',
       AWS_SECRET_ACCESS_KEY: 'bench',
     };
+    slack = await startSlackCatcher();
     const e2eProcessor = await startApp('processor', e2eEnv, { port: await freePort() });
     apps.push(e2eProcessor);
     await e2eProcessor.waitReady();
+    // the aggregator and the alerter run too: their delays are measured under this load
+    const aggregator = await startApp('aggregator', e2eEnv, { port: await freePort() });
+    const alerter = await startApp('alerter', { ...e2eEnv, SLACK_WEBHOOK_URL: slack.urlFor('bench') }, { port: await freePort() });
+    apps.push(aggregator, alerter);
+    await Promise.all([aggregator.waitReady(), alerter.waitReady()]);
     const te = performance.now();
     const ingestor = await startApp('ingestor', e2eEnv, { port: await freePort() });
     apps.push(ingestor);
@@ -245,9 +272,24 @@ async function main(): Promise<void> {
     const metricsUrl = `${e2eProcessor.baseUrl}/metrics`;
     const histogram = 'ams_processor_sqs_to_commit_seconds';
     const before = buckets(await (await fetch(metricsUrl)).text(), histogram);
+    const aggregatorMetrics = `${aggregator.baseUrl}/metrics`;
+    const rollupHistogram = 'ams_aggregator_event_to_rollup_seconds';
+    const rollupBefore = buckets(await (await fetch(aggregatorMetrics)).text(), rollupHistogram);
+    // one anomalous record every 2 s (a campaign hitting 100 % of its budget): SQS send → Slack
+    const anomalies = new Map<string, number>();
     const total = RATE * SECONDS;
     const tl = performance.now();
+    let lastAnomaly = -Infinity;
     for (let sent = 0, tick = 0; sent < total; tick++) {
+      if (performance.now() - lastAnomaly >= 2000) {
+        lastAnomaly = performance.now();
+        const campaign = String(900000000000000 + anomalies.size);
+        anomalies.set(campaign, Date.now());
+        await sqs.send(
+          queueUrl,
+          JSON.stringify({ ...loadFixture('05'), budget_scope_id: campaign, budget_usage_percentage: 100.4, usage_updated_timestamp: new Date().toISOString() }),
+        );
+      }
       const due = Math.min(total, Math.round(((performance.now() - tl) / 1000) * RATE) + 10);
       if (due > sent) {
         await sqs.sendMany(queueUrl, Array.from({ length: due - sent }, (_, k) => JSON.stringify(record(E2E + sent + k, 'lat'))));
@@ -266,6 +308,18 @@ async function main(): Promise<void> {
     const p99 = quantile(before, after, 0.99);
     const ms = (v: number | null) => (v === null ? 'n/a' : `${Math.round(v * 1000)} ms`);
     report(`SQS send → commit at ${fmt(RATE)} msg/s for ${SECONDS} s`, `p50 ${ms(p50)}, p99 ${ms(p99)} (histogram buckets, interpolated)`);
+    const rollupAfter = buckets(await (await fetch(aggregatorMetrics)).text(), rollupHistogram);
+    report('  aggregator: event → rollup committed', `p50 ${ms(quantile(rollupBefore, rollupAfter, 0.5))}, p99 ${ms(quantile(rollupBefore, rollupAfter, 0.99))}`);
+    const catcher = slack;
+    await waitFor(() => [...anomalies.keys()].every((c) => catcher.delivered.some((p) => p.raw.includes(c))), {
+      timeoutMs: 60_000,
+      description: 'every anomaly in Slack',
+    });
+    const delays = [...anomalies].map(([c, at]) => (catcher.delivered.find((p) => p.raw.includes(c))?.at ?? Infinity) - at).sort((a, b) => a - b);
+    const pick = (q: number) => delays[Math.min(delays.length - 1, Math.ceil(q * delays.length) - 1)];
+    report(`  SQS send → Slack (${delays.length} budget alerts under load)`, `p50 ${Math.round(pick(0.5))} ms, p99 ${Math.round(pick(0.99))} ms, max ${Math.round(delays[delays.length - 1])} ms`);
+
+    for (const app of [ingestor, e2eProcessor, aggregator, alerter]) report(`peak RSS ${app.name}`, `${peakRssMb(app.pid)} MB`);
 
     console.log('\n| measure | figure |\n|---|---|');
     for (const [k, v] of results) console.log(`| ${k.trim()} | ${v} |`);
@@ -274,6 +328,7 @@ async function main(): Promise<void> {
     for (const c of clients) await c.close().catch(() => undefined);
     for (const d of dbs) await d.drop().catch(() => undefined);
     await sqs?.stop();
+    await slack?.close();
   }
 }
 
