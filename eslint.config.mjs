@@ -50,7 +50,7 @@ export default [
     },
   },
   {
-    files: ['tools/**/*.ts', '**/*.spec.ts', '**/*.e2e.ts', 'libs/testing/**/*.ts'],
+    files: ['tools/**/*.ts', 'tools/**/*.js', '**/*.spec.ts', '**/*.e2e.ts', 'libs/testing/**/*.ts'],
     rules: { 'no-console': 'off' },
   },
   {
