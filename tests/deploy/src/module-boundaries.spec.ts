@@ -1,0 +1,42 @@
+import { spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
+
+/**
+ * The Nx module-boundary rules must restrict, not just exist: each forbidden import below is linted
+ * as if it stood in the named file, and must be refused; the allowed ones must pass.
+ */
+const root = resolve(__dirname, '..', '..', '..');
+
+/** ESLint in a child process (its flat config is ESM, which jest's sandbox cannot import), code on stdin. */
+async function boundaryErrors(filePath: string, code: string): Promise<string[]> {
+  const out = spawnSync(resolve(root, 'node_modules/.bin/eslint'), ['--stdin', '--stdin-filename', resolve(root, filePath), '--format', 'json'], {
+    cwd: root,
+    input: code,
+    encoding: 'utf8',
+    env: { ...process.env, NX_DAEMON: 'false' },
+  });
+  const results = JSON.parse(out.stdout) as Array<{ messages: Array<{ ruleId: string | null; message: string }> }>;
+  return results[0].messages.filter((m) => m.ruleId === '@nx/enforce-module-boundaries').map((m) => m.message);
+}
+
+describe('module boundaries', () => {
+  it.each([
+    ['apps/alerter/src/x.ts', "import { waitFor } from '@ams/testing'; export const x = waitFor;", 'app code may not use the test helpers'],
+    ['libs/ams/src/lib/x.ts', "import { Injectable } from '@nestjs/common'; export const x = Injectable;", 'the domain lib imports no Nest'],
+    ['libs/ams/src/lib/x.ts', "import { DataSource } from 'typeorm'; export const x = DataSource;", 'the domain lib imports no TypeORM'],
+    ['libs/contracts/src/lib/x.ts', "import { connect } from 'nats'; export const x = connect;", 'contracts import no NATS'],
+    ['libs/contracts/src/lib/x.ts', "import { DbModule } from '@ams/db'; export const x = DbModule;", 'contracts depend only on the domain lib'],
+    ['libs/db/src/lib/x.ts', "import { JetStreamService } from '@ams/platform'; export const x = JetStreamService;", 'data access does not depend on platform'],
+    ['libs/platform/src/x.ts', "import { DbModule } from '@ams/db'; export const x = DbModule;", 'platform does not depend on data access'],
+  ])('%s: %s is refused (%s)', async (file, code) => {
+    expect(await boundaryErrors(file, code)).not.toEqual([]);
+  }, 60_000);
+
+  it.each([
+    ['apps/alerter/src/x.spec.ts', "import { waitFor } from '@ams/testing'; export const x = waitFor;"],
+    ['apps/api/src/x.ts', "import { computeRatios } from '@ams/ams'; import { DbModule } from '@ams/db'; export const x = [computeRatios, DbModule];"],
+    ['libs/db/src/lib/x.ts', "import { METRIC_NAMES } from '@ams/ams'; export const x = METRIC_NAMES;"],
+  ])('%s: %s is allowed', async (file, code) => {
+    expect(await boundaryErrors(file, code)).toEqual([]);
+  }, 60_000);
+});
