@@ -45,6 +45,8 @@ const SECONDS = num('seconds', 15);
 const STAGE_ONLY = args.get('stage-only') !== undefined;
 // processor settings can be tried from the command line: --PROCESSOR_BATCH_SIZE 2000 …
 const PROCESSOR_ENV = Object.fromEntries([...args].filter(([k]) => k.startsWith('PROCESSOR_')));
+// --cpu-prof DIR: profile the processor during the processor stage
+const CPU_PROF = args.get('cpu-prof');
 
 const template = loadFixture('02');
 /** A realistic spread: 200 campaigns × 5 ad groups × 10 keywords × 3 placements over 24 hours. */
@@ -178,7 +180,10 @@ async function main(): Promise<void> {
     report('JetStream publish (preload)', `${fmt(RECORDS / ((performance.now() - tPub) / 1000))} records/s`);
     const baseEnv = { DATABASE_URL: db.url, NATS_URL: DEFAULT_NATS_URL, NATS_PREFIX: prefix, LOG_LEVEL: 'warn', ...PROCESSOR_ENV };
     const t0 = performance.now();
-    const processor = await startApp('processor', baseEnv, { port: await freePort() });
+    const processor = await startApp('processor', baseEnv, {
+      port: await freePort(),
+      nodeArgs: CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`] : [],
+    });
     apps.push(processor);
     await waitFor(async () => (await count(pg, 'SELECT count(*) AS n FROM performance_delta')) >= RECORDS, {
       timeoutMs: 600_000,

@@ -29,6 +29,8 @@ export interface StartAppOptions {
   port?: number;
   /** Default <workspaceRoot>/dist/apps/<name>/main.js */
   entry?: string;
+  /** Flags for node itself, before the entry (e.g. --cpu-prof for a benchmark). */
+  nodeArgs?: string[];
 }
 
 const MAX_LOG_LINES = 5_000;
@@ -60,7 +62,7 @@ export async function startApp(name: AppName, env: Record<string, string>, opts:
   const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env, PORT: String(port) };
   delete childEnv['NODE_OPTIONS'];
 
-  const child = spawn(process.execPath, [entry], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), entry], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   trackChild(child);
   const spawnError = new Promise<never>((_, reject) => child.once('error', reject));
   spawnError.catch(() => undefined);
