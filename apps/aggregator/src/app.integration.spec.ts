@@ -1,6 +1,7 @@
 import { baseTestEnv, createTestDatabase, RunningTestApp, startNestApp, TestDatabase, uniquePrefix } from '@ams/testing';
 import { appDefinition } from './app.module';
 
+// The platform's health behaviour is the same in every app (HealthModule); it is exercised here once.
 describe('aggregator: boots on real PostgreSQL and NATS', () => {
   let db: TestDatabase;
   let app: RunningTestApp<unknown> | undefined;
