@@ -154,11 +154,14 @@ describe('alerter: outbox delivery to Slack (real PostgreSQL, NATS and a Slack c
     await h.start();
     await waitFor(() => h.catcher.delivered.length === 1, { description: 'the interrupted entry sent again' });
     expect(h.catcher.delivered[0].raw).toContain('may repeat an earlier message');
-    const rows = await h.rows<{ status: string; in_doubt: boolean }>(
-      `SELECT status, in_doubt FROM notification_outbox WHERE alert_id = $1 ORDER BY id`,
-      [alert.id],
-    );
-    expect(rows).toEqual([
+    // Slack's answer reaches the catcher before the sender records it: wait for the row, not the post
+    const outboxRows = () =>
+      h.rows<{ status: string; in_doubt: boolean }>(
+        `SELECT status, in_doubt FROM notification_outbox WHERE alert_id = $1 ORDER BY id`,
+        [alert.id],
+      );
+    await waitFor(async () => (await outboxRows()).every((r) => r.status !== 'sending'), { description: 'the re-send recorded' });
+    expect(await outboxRows()).toEqual([
       { status: 'sent', in_doubt: false },
       { status: 'sent', in_doubt: true },
     ]);
