@@ -14,3 +14,7 @@ export { startApp } from './lib/processes';
 export type { AppName, AppProcess, StartAppOptions } from './lib/processes';
 export { startNestApp, baseTestEnv } from './lib/nest-app';
 export type { RunningTestApp } from './lib/nest-app';
+export { startPrivatePostgres } from './lib/private-postgres';
+export type { PrivatePostgres } from './lib/private-postgres';
+export { startFaultProxy } from './lib/fault-proxy';
+export type { FaultMode, FaultProxy } from './lib/fault-proxy';
