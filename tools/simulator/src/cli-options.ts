@@ -16,8 +16,15 @@ export interface CliOptions {
   dryRun: boolean;
   verify: boolean;
   verifyTimeoutS: number;
+  /** send the whole message list this many times (a duplicate flood) */
+  repeat: number;
+  /** arrival order, reversed (restatements before what they correct), or shuffled (seeded) */
+  order: DeliveryOrder;
   help: boolean;
 }
+
+export const DELIVERY_ORDERS = ['arrival', 'reversed', 'shuffled'] as const;
+export type DeliveryOrder = (typeof DELIVERY_ORDERS)[number];
 
 export const USAGE = `npm run simulate -- [flags]
 
@@ -38,6 +45,8 @@ the expected totals (the ground truth) to a file.
   --verify           after sending, poll the api until its daily totals equal the ground truth
                      (API_URL and API_KEY, default: those of a running \`npm start\`)
   --verify-timeout S give up verifying after S seconds                                                  [180]
+  --order ORDER      arrival | reversed (restatements before the records they correct) | shuffled   [arrival]
+  --repeat N         send every message N times (a duplicate flood; the ground truth is unchanged)     [1]
 `;
 
 export function parseCli(argv: string[], nowMs: number): CliOptions | { error: string } {
@@ -53,6 +62,8 @@ export function parseCli(argv: string[], nowMs: number): CliOptions | { error: s
     dryRun: false,
     verify: false,
     verifyTimeoutS: 180,
+    repeat: 1,
+    order: 'arrival',
     help: false,
   };
   const int = (flag: string, v: string | undefined, min: number, max: number): number | { error: string } => {
@@ -118,6 +129,16 @@ export function parseCli(argv: string[], nowMs: number): CliOptions | { error: s
         if (typeof (r = int(name, value(), 1, 3600)) !== 'number') return r;
         o.verifyTimeoutS = r;
         break;
+      case '--repeat':
+        if (typeof (r = int(name, value(), 1, 10)) !== 'number') return r;
+        o.repeat = r;
+        break;
+      case '--order': {
+        const v = value() as DeliveryOrder | undefined;
+        if (!v || !DELIVERY_ORDERS.includes(v)) return { error: `--order must be one of ${DELIVERY_ORDERS.join(', ')}` };
+        o.order = v;
+        break;
+      }
       case '--help':
       case '-h':
         o.help = true;

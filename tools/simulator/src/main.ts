@@ -7,6 +7,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { verifyAgainstApi } from './api-verifier';
 import { parseCli, USAGE, type CliOptions } from './cli-options';
+import { deliveryPlan } from './delivery-order';
 import { buildGroundTruth } from './ground-truth';
 import { sendAll } from './sqs-sender';
 import { simulate } from './traffic-generator';
@@ -93,20 +94,22 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
 
   const credentials =
     target.endpoint && !env['AWS_ACCESS_KEY_ID'] ? { credentials: { accessKeyId: 'test', secretAccessKey: 'test' } } : {};
+  const plan = deliveryPlan(sim.messages, { order: o.order, repeat: o.repeat, seed: o.seed });
+  if (o.order !== 'arrival' || o.repeat > 1) say(`delivery: ${o.order} order, every message ${o.repeat} time(s): ${fmt(plan.length)} sends`);
   const client = new SQSClient({ region: target.region, ...(target.endpoint ? { endpoint: target.endpoint } : {}), ...credentials });
   say(`sending to ${target.queueUrl}${target.endpoint ? ` via ${target.endpoint}` : ''} (from ${target.source})${o.speed ? ` at ${fmt(o.speed)}/s` : ''}`);
   const start = Date.now();
   let sent = 0;
   const progress = setInterval(() => {
     const rate = sent / ((Date.now() - start) / 1000);
-    const eta = rate > 0 ? (sim.messages.length - sent) / rate : 0;
-    say(`sent ${fmt(sent)}/${fmt(sim.messages.length)} (${Math.floor((sent / sim.messages.length) * 100)} %), ${fmt(rate)} msg/s, about ${fmt(eta)} s to go`);
+    const eta = rate > 0 ? (plan.length - sent) / rate : 0;
+    say(`sent ${fmt(sent)}/${fmt(plan.length)} (${Math.floor((sent / plan.length) * 100)} %), ${fmt(rate)} msg/s, about ${fmt(eta)} s to go`);
   }, 2_000);
   try {
     await sendAll(
       client,
       target.queueUrl,
-      sim.messages.map((m) => m.body),
+      plan,
       { rate: o.speed, concurrency: 8, onProgress: (n) => (sent = n) },
     );
   } catch (err) {
@@ -119,7 +122,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     client.destroy();
   }
   const seconds = (Date.now() - start) / 1000;
-  say(`sent ${fmt(sim.messages.length)} messages in ${seconds.toFixed(1)} s (${fmt(sim.messages.length / seconds)} msg/s)`);
+  say(`sent ${fmt(plan.length)} messages in ${seconds.toFixed(1)} s (${fmt(plan.length / seconds)} msg/s)`);
 
   if (!o.verify) {
     const q = truth.advertisers[0]?.campaigns[0]?.apiQuery;

@@ -1,6 +1,7 @@
 import { classifySqsBody, validateRecord } from '@ams/ams';
 import { loadFixture } from '@ams/testing';
 import { parseCli } from './cli-options';
+import { deliveryPlan } from './delivery-order';
 import { buildGroundTruth } from './ground-truth';
 import { anomalyDate } from './market-scenario';
 import { cumulativeRound, simulate, type Simulation } from './traffic-generator';
@@ -203,14 +204,46 @@ describe('parseCli', () => {
   });
   it('reads every flag', () => {
     expect(
-      parseCli(['--hours', '6', '--advertisers=2', '--campaigns', '3', '--seed', '9', '--speed', '500', '--end', '2025-06-01T10:30:00Z', '--out', 'x.json', '--anomaly', 'ctr-collapse', '--anomaly', 'out-of-budget', '--verify'], now),
-    ).toMatchObject({ hours: 6, advertisers: 2, campaigns: 3, seed: 9, speed: 500, endMs: Date.parse('2025-06-01T10:00:00Z'), out: 'x.json', anomalies: ['ctr-collapse', 'out-of-budget'], verify: true });
+      parseCli(['--hours', '6', '--advertisers=2', '--campaigns', '3', '--seed', '9', '--speed', '500', '--end', '2025-06-01T10:30:00Z', '--out', 'x.json', '--anomaly', 'ctr-collapse', '--anomaly', 'out-of-budget', '--verify', '--order', 'reversed', '--repeat', '3'], now),
+    ).toMatchObject({ order: 'reversed', repeat: 3, hours: 6, advertisers: 2, campaigns: 3, seed: 9, speed: 500, endMs: Date.parse('2025-06-01T10:00:00Z'), out: 'x.json', anomalies: ['ctr-collapse', 'out-of-budget'], verify: true });
   });
   it('names the bad flag', () => {
     expect(parseCli(['--anomaly', 'fire'], now)).toEqual({ error: expect.stringMatching(/--anomaly must be one of ctr-collapse/) });
     expect(parseCli(['--hours', '0'], now)).toEqual({ error: '--hours must be between 1 and 2160' });
     expect(parseCli(['--end', '2025-06-01'], now)).toEqual({ error: expect.stringMatching(/--end must be/) });
     expect(parseCli(['--speed', 'fast'], now)).toEqual({ error: expect.stringMatching(/--speed/) });
+    expect(parseCli(['--order', 'random'], now)).toEqual({ error: '--order must be one of arrival, reversed, shuffled' });
+    expect(parseCli(['--repeat', '11'], now)).toEqual({ error: '--repeat must be between 1 and 10' });
     expect(parseCli(['--frobnicate'], now)).toEqual({ error: expect.stringMatching(/unknown flag --frobnicate/) });
+  });
+});
+
+describe('deliveryPlan', () => {
+  const sim = simulate({ seed: 3, advertisers: 1, campaigns: 2, hours: 30, endMs: Date.parse('2025-06-04T00:00:00Z'), anomalies: [] });
+  const bodies = sim.messages.map((m) => m.body);
+  it('keeps the arrival order by default, and sends everything N times with --repeat', () => {
+    expect(deliveryPlan(sim.messages, { order: 'arrival', repeat: 1, seed: 3 })).toEqual(bodies);
+    expect(deliveryPlan(sim.messages, { order: 'arrival', repeat: 3, seed: 3 })).toEqual([...bodies, ...bodies, ...bodies]);
+  });
+  it('reversed: every restatement arrives before the record it corrects', () => {
+    const plan = deliveryPlan(sim.messages, { order: 'reversed', repeat: 1, seed: 3 });
+    expect([...plan].reverse()).toEqual(bodies);
+    const corrections = sim.messages.filter((m) => m.kind === 'correction');
+    expect(corrections.length).toBeGreaterThan(0);
+    const key = (body: string) => {
+      const r = JSON.parse(body) as Record<string, unknown>;
+      return `${String(r['dataset_id'])}/${String(r['campaign_id'])}/${String(r['ad_id'] ?? r['ad_group_id'])}/${String(r['time_window_start'])}`;
+    };
+    for (const c of corrections) {
+      const originals = sim.messages.filter((m) => (m.kind === 'traffic' || m.kind === 'conversion') && key(m.body) === key(c.body));
+      expect(originals.length).toBeGreaterThan(0);
+      for (const o of originals) expect(plan.indexOf(o.body)).toBeGreaterThan(plan.indexOf(c.body));
+    }
+  });
+  it('shuffled: the same messages, in another order, the same for the same seed', () => {
+    const a = deliveryPlan(sim.messages, { order: 'shuffled', repeat: 2, seed: 3 });
+    expect(a).toEqual(deliveryPlan(sim.messages, { order: 'shuffled', repeat: 2, seed: 3 }));
+    expect(a).not.toEqual([...bodies, ...bodies]);
+    expect([...a].sort()).toEqual([...bodies, ...bodies].sort());
   });
 });
