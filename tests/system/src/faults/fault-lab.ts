@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from 'pg';
+import { Pool } from 'pg';
 import {
   AppName,
   AppProcess,
@@ -74,7 +74,8 @@ export interface Check {
 export class FaultLab {
   readonly apps = new Map<AppName, AppProcess>();
   db!: TestDatabase;
-  pg!: Client;
+  /** a pool (not one client): it reconnects after the database was stopped and started */
+  pg!: Pool;
   queueUrl = '';
   env: Record<string, string> = {};
   private dir = mkdtempSync(join(tmpdir(), 'ams-faults-'));
@@ -99,9 +100,8 @@ export class FaultLab {
     await this.end();
     this.runs++;
     this.db = await createTestDatabase({ adminUrl: this.postgres.adminUrl });
-    this.pg = new Client({ connectionString: this.db.url });
+    this.pg = new Pool({ connectionString: this.db.url, max: 2 });
     this.pg.on('error', () => undefined); // the database is stopped on purpose in one scenario
-    await this.pg.connect();
     const prefix = uniquePrefix(`faults_${this.runs}`);
     this.queueUrl = await this.sqs.createQueue(`ams-${prefix}`, { visibilityTimeoutS: 5, dlq: { name: `ams-${prefix}-dlq`, maxReceiveCount: 50 } });
     this.slack.reset();
