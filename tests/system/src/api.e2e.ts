@@ -3,6 +3,7 @@
  * the machine's PostgreSQL and NATS, a Slack catcher. Covers every endpoint, auth and
  * validation failures, pagination, and totals recomputed independently from the fixtures.
  */
+import { readFile } from 'node:fs/promises';
 import {
   AppName,
   AppProcess,
@@ -22,6 +23,7 @@ import {
 } from '@ams/testing';
 
 const KEY = 'api-e2e-key-0123456789abcdef';
+const AWS_SECRET = 'AwsSecretNeverLogged0123456789';
 const REVOKED = 'api-e2e-revoked-0123456789';
 const APPS: AppName[] = ['ingestor', 'processor', 'aggregator', 'alerter', 'api'];
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -62,12 +64,13 @@ describe('api e2e on pipeline data', () => {
       DATABASE_POOL_SIZE: '4',
       NATS_URL: DEFAULT_NATS_URL,
       NATS_PREFIX: prefix,
-      LOG_LEVEL: 'warn',
+      // debug: every request is logged, so the test below can show no key ever reaches a log line
+      LOG_LEVEL: 'debug',
       SQS_QUEUE_URLS: queueUrl,
       SQS_ENDPOINT: sqs.endpoint,
       SQS_WAIT_TIME_SECONDS: '1',
       AWS_ACCESS_KEY_ID: 'test',
-      AWS_SECRET_ACCESS_KEY: 'test',
+      AWS_SECRET_ACCESS_KEY: AWS_SECRET,
       API_KEYS: KEY,
       API_REVOKED_KEYS: REVOKED,
       SLACK_WEBHOOK_URL: slack.urlFor('alerts'),
@@ -268,5 +271,97 @@ describe('api e2e on pipeline data', () => {
     expect(Object.keys(doc.body['paths'])).toEqual(
       expect.arrayContaining(['/v1/performance', '/v1/campaigns', '/v1/campaigns/{campaignId}', '/v1/budgets', '/v1/alerts', '/v1/alerts/{id}', '/v1/alerts/{id}/acknowledge', '/v1/alerts/{id}/snooze', '/v1/alert-rules', '/v1/alert-rules/{id}', '/v1/quarantine', '/v1/quarantine/{id}/replay', '/v1/subscriptions', '/v1/reprocess', '/health']),
     );
+  });
+
+  it('unauthenticated requests see nothing but health: every route, every method, answers 401 and changes nothing', async () => {
+    const routes: Array<[string, string, unknown?]> = [
+      ['GET', '/v1/performance?campaignId=185402650650808&from=2025-06-03&to=2025-06-03'],
+      ['GET', '/v1/campaigns'],
+      ['GET', '/v1/campaigns/185402650650808'],
+      ['GET', '/v1/budgets'],
+      ['GET', '/v1/alerts'],
+      ['GET', '/v1/alerts/1'],
+      ['POST', '/v1/alerts/1/acknowledge', {}],
+      ['POST', '/v1/alerts/1/snooze', { minutes: 60 }],
+      ['GET', '/v1/alert-rules'],
+      ['POST', '/v1/alert-rules', { name: 'x', metric: 'ctr', condition: 'below', threshold: '1', entityLevel: 'campaign' }],
+      ['PATCH', '/v1/alert-rules/1', { enabled: false }],
+      ['DELETE', '/v1/alert-rules/1'],
+      ['GET', '/v1/quarantine'],
+      ['GET', '/v1/quarantine/1'],
+      ['POST', '/v1/quarantine/1/replay', {}],
+      ['GET', '/v1/subscriptions'],
+      ['GET', '/v1/advertisers/ENTITY2LJ7PT1S0EHHP/settings'],
+      ['PUT', '/v1/advertisers/ENTITY2LJ7PT1S0EHHP/settings', { timeZone: 'UTC' }],
+      ['POST', '/v1/reprocess', {}],
+    ];
+    const rulesBefore = (await get('/v1/alert-rules')).body['data'];
+    for (const [method, path, body] of routes) {
+      for (const key of [null, 'nope-nope-nope-nope-nope']) {
+        const r = await call(method, path, body, key);
+        expect({ method, path, status: r.status }).toEqual({ method, path, status: 401 });
+        expect({ path, keys: Object.keys(r.body).sort() }).toEqual({ path, keys: ['code', 'message'] });
+      }
+    }
+    expect((await get('/v1/alert-rules')).body['data']).toEqual(rulesBefore);
+    expect((await get('/health', null)).status).toBe(200);
+  });
+
+  it('SQL-looking input is inert: in ids, filters and bodies it is a 400/404 or plain text, and the tables stay', async () => {
+    const sql = "1' OR '1'='1'; DROP TABLE hourly_fact; --";
+    for (const path of [`/v1/campaigns/${encodeURIComponent(sql)}`, `/v1/campaigns?advertiserId=${encodeURIComponent(sql)}`, `/v1/quarantine?q=${encodeURIComponent(sql)}`]) {
+      const r = await get(path);
+      expect({ path, ok: [200, 400, 404].includes(r.status) }).toEqual({ path, ok: true });
+      if (r.status === 200) expect(r.body['data']).toEqual([]);
+    }
+    const created = await call('POST', '/v1/alert-rules', { name: sql, metric: 'ctr', condition: 'below', threshold: '1', windowHours: 24, entityLevel: 'campaign' });
+    expect({ status: created.status, body: created.status === 201 ? {} : created.body }).toEqual({ status: 201, body: {} });
+    expect((await get(`/v1/alert-rules/${created.body['id']}`)).body['name']).toBe(sql);
+    expect((await call('DELETE', `/v1/alert-rules/${created.body['id']}`)).status).toBe(200);
+    const perf = await get('/v1/performance?campaignId=185402650650808&from=2025-06-03&to=2025-06-03');
+    expect(perf.body['totals']).toMatchObject({ clicks: 6 });
+  });
+
+  it('resource limits: 10,000-row pages, big and deeply nested bodies get clear 4xx answers and bounded memory', async () => {
+    const rss = async () => Number(/VmRSS:\s+(\d+)/.exec(await readFile(`/proc/${apps.get('api')?.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+    const before = await rss();
+
+    const tooMany = await get('/v1/performance?campaignId=185402650650808&from=2024-01-01&to=2025-12-31&granularity=hour&limit=10000');
+    expect(tooMany.status).toBe(400);
+    expect(tooMany.body['errors']).toEqual(expect.arrayContaining([expect.objectContaining({ field: 'limit' })]));
+    const twoYears = await get('/v1/performance?campaignId=185402650650808&from=2024-01-01&to=2025-12-31&granularity=hour');
+    expect([200, 400]).toContain(twoYears.status); // bounded: a page (with a cursor) or a clear refusal
+    if (twoYears.status === 200) expect(twoYears.body['data'].length).toBeLessThanOrEqual(5000);
+    const alerts = await get('/v1/alerts?limit=10000');
+    expect(alerts.status).toBe(400);
+    expect(alerts.body['errors']).toEqual(expect.arrayContaining([expect.objectContaining({ field: 'limit' })]));
+
+    const big = JSON.stringify({ name: 'x'.repeat(2 * 1024 * 1024), metric: 'ctr', condition: 'below', threshold: '1', entityLevel: 'campaign' });
+    const deep = `{"name":"deep","metric":"ctr","condition":"below","threshold":"1","entityLevel":"campaign","x":${'['.repeat(200_000)}${']'.repeat(200_000)}}`;
+    for (let i = 0; i < 10; i++) {
+      const r1 = await call('POST', '/v1/alert-rules', big);
+      expect(r1.status).toBe(413);
+      expect(r1.body).toEqual({ statusCode: 413, code: 'PAYLOAD_TOO_LARGE', message: expect.stringMatching(/larger than the limit of \d+ bytes/) });
+      const r2 = await call('PUT', '/v1/advertisers/ENTITY2LJ7PT1S0EHHP/settings', deep);
+      expect([400, 413]).toContain(r2.status);
+      expect(r2.text).not.toMatch(/at .*\.(js|ts):\d+/);
+    }
+    expect((await get('/health/ready', null)).status).toBe(200);
+    expect((await get('/v1/alert-rules')).body['data'].some((r: Json) => r['name'] === 'deep')).toBe(false);
+    expect(await rss()).toBeLessThan(before + 100); // MiB: nothing of the 20 MiB sent stays
+  });
+
+  it('no key or secret reaches any log line, at debug level, even when sent in a query string', async () => {
+    await get(`/v1/campaigns?api_key=${KEY}`, null);
+    await get('/v1/campaigns', 'Wrong-Key-Sent-By-Mistake-0123');
+    await get(`/v1/campaigns?token=${REVOKED}`);
+    const api = apps.get('api');
+    expect(api?.logs.some((l) => l.includes('/v1/campaigns'))).toBe(true); // requests are logged at debug…
+    for (const app of apps.values()) {
+      const text = app.logs.join('\n');
+      for (const secret of [KEY, REVOKED, AWS_SECRET, 'Wrong-Key-Sent-By-Mistake-0123', slack.urlFor('alerts')]) {
+        expect({ app: app.name, secret, logged: text.includes(secret) }).toEqual({ app: app.name, secret, logged: false }); // …without their secrets
+      }
+    }
   });
 });

@@ -38,8 +38,28 @@ export class ApiExceptionFilter implements ExceptionFilter {
       res.status(status).json({ statusCode: status, code: err.code, message: err.message });
       return;
     }
+    const clientError = bodyParserError(err);
+    if (clientError) {
+      res.status(clientError.statusCode).json(clientError);
+      return;
+    }
     const errorId = randomUUID();
     this.logger.error({ errorId, err: err instanceof Error ? { message: err.message, stack: err.stack } : String(err) }, 'unhandled error');
     res.status(500).json({ statusCode: 500, error: 'Internal Server Error', code: 'INTERNAL', errorId });
   }
+}
+
+/**
+ * The request body parser's own refusals (http-errors with `expose`: a body over the size limit, bad
+ * JSON, an unsupported charset) are the client's fault: answer them as 4xx with a clear message.
+ */
+export function bodyParserError(err: unknown): { statusCode: number; code: string; message: string } | null {
+  if (typeof err !== 'object' || err === null) return null;
+  const e = err as { status?: unknown; expose?: unknown; type?: unknown; limit?: unknown; message?: unknown };
+  if (typeof e.status !== 'number' || e.status < 400 || e.status > 499 || e.expose !== true || typeof e.type !== 'string') return null;
+  if (e.type === 'entity.too.large') {
+    return { statusCode: 413, code: 'PAYLOAD_TOO_LARGE', message: `the request body is larger than the limit of ${String(e.limit)} bytes` };
+  }
+  if (e.type === 'entity.parse.failed') return { statusCode: 400, code: 'BAD_JSON', message: 'the request body is not valid JSON' };
+  return { statusCode: e.status, code: 'BAD_REQUEST', message: typeof e.message === 'string' ? e.message : 'bad request body' };
 }
