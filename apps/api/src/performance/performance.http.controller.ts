@@ -1,9 +1,9 @@
-import { Controller, Get, Query, UseGuards } from '@nestjs/common';
+import { Controller, Get, Header, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { ApiKeyGuard } from '../auth/api-key.guard';
 import { ThrottledGuard } from '../common/throttled.guard';
 import { PerformanceQueryDto } from './dto/performance-query.dto';
-import { PerformanceResponse, PerformanceService } from './performance.service';
+import { PerformanceService } from './performance.service';
 
 @ApiTags('performance')
 @ApiBearerAuth()
@@ -12,10 +12,11 @@ import { PerformanceResponse, PerformanceService } from './performance.service';
 export class PerformanceHttpController {
   constructor(private readonly service: PerformanceService) {}
 
-  /** Summed performance by hour or advertiser-local day, with ratios from summed parts. */
+  /** Summed performance by hour or advertiser-local day, with ratios from summed parts (PerformanceResponse). */
   @Get()
+  @Header('Content-Type', 'application/json; charset=utf-8')
   @ApiOkResponse({ description: '{ data, totals, nextCursor }' })
-  query(@Query() q: PerformanceQueryDto): Promise<PerformanceResponse> {
+  query(@Query() q: PerformanceQueryDto): Promise<string> {
     return this.service.query(q);
   }
 }

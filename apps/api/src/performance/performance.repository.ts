@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import type { AttributionWindow } from '@ams/ams';
 import type { GroupBy } from './dto/performance-query.dto';
@@ -25,11 +27,12 @@ export interface MetricSums {
   units: string;
 }
 
-export interface PerformanceRow extends MetricSums {
-  period: string; // hour: UTC ISO of hour start; day: local date
-  utcOffsetMinutes: number;
-  groupKey: string[];
-}
+/**
+ * One row of the page as node-postgres hands it over (array mode, no per-row object): the period (hour: epoch
+ * seconds of the hour start as text; day: the local date), the group key columns, the advertiser's UTC offset in
+ * minutes, then impressions, clicks, cost, orders, sales, units as numeric text.
+ */
+export type PerformanceRow = Array<string | number | boolean | null>;
 
 const GROUP_COLUMNS: Record<GroupBy, string[]> = {
   campaign: ['campaign_id'],
@@ -46,88 +49,129 @@ export const GROUP_FIELDS: Record<string, string> = {
   placement: 'placement',
 };
 
-/** Reads summed performance from the hourly facts; every number is summed in SQL as numeric. */
+/**
+ * Reads summed performance from the hourly facts; every number is summed in SQL as numeric.
+ *
+ * Cost per request is what limits the endpoint, so the statement is shaped for it (measured on the bench, 2,880 facts
+ * → 720 hours, backend CPU per statement): the attribution window of a fact is resolved once per fact below an
+ * optimisation fence and picked by the aggregate (11.5 → 9.5 ms with the totals); with an explicit window there is no
+ * join at all; totals are summed from the grouped rows instead of a second grouping set; the statement is a named
+ * prepared statement per SQL shape, so PostgreSQL plans each shape once per connection.
+ */
 @Injectable()
 export class PerformanceRepository {
+  private readonly statementNames = new Map<string, string>();
+
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
 
   async query(
     f: PerformanceFilter,
     page: { limit: number; after?: { period: string; groupKey: string[] } },
-  ): Promise<{ rows: PerformanceRow[]; totals: MetricSums }> {
-    const params: unknown[] = [];
-    const p = (v: unknown) => {
-      params.push(v);
-      return `$${params.length}`;
-    };
-    const where: string[] = [];
-    if (f.advertiserId) where.push(`advertiser_id = ${p(f.advertiserId)}`);
-    if (f.campaignId) where.push(`campaign_id = ${p(f.campaignId)}`);
-    if (f.adGroupId) where.push(`ad_group_id = ${p(f.adGroupId)}`);
-    if (f.keywordId) where.push(`keyword_id = ${p(f.keywordId)}`);
-    const localDate = `((hour_start + make_interval(mins => utc_offset_minutes)) AT TIME ZONE 'UTC')::date`;
-    if (f.range.kind === 'instant') {
-      where.push(`hour_start >= ${p(f.range.from)}::timestamptz AND hour_start < ${p(f.range.to)}::timestamptz`);
-    } else {
-      // bound hour_start first (index), then the exact local-day test (offsets are within ±14 h)
-      where.push(
-        `hour_start >= (${p(f.range.from)}::date - interval '14 hours') AND hour_start < (${p(f.range.to)}::date + interval '14 hours')`,
-        `${localDate} >= $${params.length - 1}::date AND ${localDate} < $${params.length}::date`,
-      );
+  ): Promise<{ rows: PerformanceRow[]; totals: MetricSums; groupCols: string[] }> {
+    const { text, values, groupCols } = buildStatement(f, page);
+    const result = await this.run(text, values);
+    let totals: MetricSums | undefined;
+    const rows: PerformanceRow[] = [];
+    for (const r of result) {
+      // first column: is_total; a total over no rows is NULL (an empty range totals zeros)
+      if (r[0] === true) totals = r[3 + groupCols.length] === null ? undefined : sumsOf(r.slice(3 + groupCols.length));
+      else rows.push(r.slice(1));
     }
-    // the window asked for, else the advertiser's setting for the row's ad product, else AMS's default
-    const w = f.attributionWindow;
-    const windowOf = `coalesce(CASE ad_product WHEN 'sp' THEN s.attribution_window_sp WHEN 'sb' THEN s.attribution_window_sb
-        ELSE s.attribution_window_sd END, CASE WHEN ad_product = 'sp' THEN '7d' ELSE '14d' END)`;
-    const pick = (m: string) =>
-      w ? `${m}_${w}` : `CASE ${windowOf} WHEN '1d' THEN ${m}_1d WHEN '7d' THEN ${m}_7d WHEN '14d' THEN ${m}_14d ELSE ${m}_30d END`;
-    const orders = pick('orders');
-    const sales = pick('sales');
-    const units = pick('units');
-    const sums = `sum(impressions)::text AS impressions, sum(clicks)::text AS clicks, sum(cost)::text AS cost,
-      sum(${orders})::text AS orders, sum(${sales})::text AS sales, sum(${units})::text AS units`;
-
-    const period = f.granularity === 'hour' ? 'hour_start' : `${localDate}::text`;
-    const groupCols = f.groupBy ? GROUP_COLUMNS[f.groupBy] : [];
-    const keyCols = [period, ...groupCols];
-    const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : '';
-
-    // One statement: the page's rows and, through the empty grouping set, the totals of the whole
-    // range (the row with is_total = 1, sorted first and never filtered by the cursor).
-    let keyset = '';
-    if (page.after) {
-      const first = f.granularity === 'hour' ? `${p(page.after.period)}::timestamptz` : `${p(page.after.period)}::text`;
-      const rest = page.after.groupKey.map((k) => `${p(k)}::text`);
-      keyset = `HAVING GROUPING(${period}) = 1 OR (${keyCols.join(', ')}) > (${[first, ...rest].join(', ')})`;
-    }
-    const sql = `
-      SELECT ${[`${period} AS period`, 'max(utc_offset_minutes) AS utc_offset_minutes', ...groupCols, sums, `GROUPING(${period}) AS is_total`].join(', ')}
-      FROM hourly_fact LEFT JOIN advertiser_setting s USING (advertiser_id) ${whereSql}
-      GROUP BY GROUPING SETS ((${keyCols.join(', ')}), ())
-      ${keyset}
-      ORDER BY is_total DESC, ${keyCols.join(', ')}
-      LIMIT ${p(page.limit + 1)}`;
-    const result = (await this.ds.query(sql, params)) as Array<Record<string, unknown>>;
-    const sumsOf = (r: Record<string, unknown> | undefined): MetricSums => ({
-      impressions: String(r?.['impressions'] ?? '0'),
-      clicks: String(r?.['clicks'] ?? '0'),
-      cost: String(r?.['cost'] ?? '0'),
-      orders: String(r?.['orders'] ?? '0'),
-      sales: String(r?.['sales'] ?? '0'),
-      units: String(r?.['units'] ?? '0'),
-    });
-    const total = result[0] && Number(result[0]['is_total']) === 1 ? result[0] : undefined;
-    const rows = total ? result.slice(1) : result;
-    return {
-      rows: rows.map((r) => ({
-        period: r['period'] instanceof Date ? r['period'].toISOString() : String(r['period']),
-        utcOffsetMinutes: Number(r['utc_offset_minutes']),
-        groupKey: groupCols.map((c) => String(r[c])),
-        ...sumsOf(r),
-      })),
-      // sum() over no rows is NULL: totals of an empty range are zeros
-      totals: sumsOf(total && total['impressions'] !== null ? total : undefined),
-    };
+    return { rows, totals: totals ?? sumsOf([]), groupCols };
   }
 
+  /** A named prepared statement on the TypeORM pool (node-postgres prepares it once per connection). */
+  private async run(text: string, values: unknown[]): Promise<PerformanceRow[]> {
+    let name = this.statementNames.get(text);
+    if (!name) {
+      name = `perf_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`;
+      if (this.statementNames.size > 1000) this.statementNames.clear();
+      this.statementNames.set(text, name);
+    }
+    // TypeORM's PostgreSQL driver keeps its node-postgres pool in `master`
+    const pool = (this.ds.driver as unknown as { master: Pool }).master;
+    const res = await pool.query<PerformanceRow>({ name, text, values, rowMode: 'array' });
+    return res.rows;
+  }
+}
+
+/** impressions, clicks, cost, orders, sales, units from their columns; missing ones are zero */
+export function sumsOf(r: PerformanceRow): MetricSums {
+  const at = (i: number) => String(r[i] ?? '0');
+  return { impressions: at(0), clicks: at(1), cost: at(2), orders: at(3), sales: at(4), units: at(5) };
+}
+
+const WINDOW_COLUMNS = ['1d', '7d', '14d', '30d'].flatMap((w) => [`orders_${w}`, `sales_${w}`, `units_${w}`]);
+
+/** The statement for a filter and page: up to `limit` rows after the cursor and one row of range totals (is_total). */
+export function buildStatement(
+  f: PerformanceFilter,
+  page: { limit: number; after?: { period: string; groupKey: string[] } },
+): { text: string; values: unknown[]; groupCols: string[] } {
+  const values: unknown[] = [];
+  const p = (v: unknown) => {
+    values.push(v);
+    return `$${values.length}`;
+  };
+  const where: string[] = [];
+  if (f.advertiserId) where.push(`advertiser_id = ${p(f.advertiserId)}`);
+  if (f.campaignId) where.push(`campaign_id = ${p(f.campaignId)}`);
+  if (f.adGroupId) where.push(`ad_group_id = ${p(f.adGroupId)}`);
+  if (f.keywordId) where.push(`keyword_id = ${p(f.keywordId)}`);
+  const localDate = `((hour_start + make_interval(mins => utc_offset_minutes)) AT TIME ZONE 'UTC')::date`;
+  if (f.range.kind === 'instant') {
+    where.push(`hour_start >= ${p(f.range.from)}::timestamptz AND hour_start < ${p(f.range.to)}::timestamptz`);
+  } else {
+    // bound hour_start first (index), then the exact local-day test (offsets are within ±14 h)
+    where.push(
+      `hour_start >= (${p(f.range.from)}::date - interval '14 hours') AND hour_start < (${p(f.range.to)}::date + interval '14 hours')`,
+      `${localDate} >= $${values.length - 1}::date AND ${localDate} < $${values.length}::date`,
+    );
+  }
+  const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : '';
+  const groupCols = f.groupBy ? GROUP_COLUMNS[f.groupBy] : [];
+  const factCols = ['hour_start', 'utc_offset_minutes', ...groupCols, 'impressions', 'clicks', 'cost'];
+
+  // the window asked for, else the advertiser's setting for the row's ad product, else AMS's default
+  let source: string;
+  let pick: (m: string) => string;
+  if (f.attributionWindow) {
+    const w = f.attributionWindow;
+    source = `SELECT ${[...factCols, `orders_${w}`, `sales_${w}`, `units_${w}`].join(', ')} FROM hourly_fact ${whereSql}`;
+    pick = (m) => `${m}_${w}`;
+  } else {
+    const windowOf = `coalesce(CASE ad_product WHEN 'sp' THEN s.attribution_window_sp WHEN 'sb' THEN s.attribution_window_sb
+        ELSE s.attribution_window_sd END, CASE WHEN ad_product = 'sp' THEN '7d' ELSE '14d' END)`;
+    // OFFSET 0 keeps the window a column computed once per fact, not once per metric
+    source = `SELECT ${[...factCols, ...WINDOW_COLUMNS].join(', ')}, ${windowOf} AS w
+      FROM hourly_fact LEFT JOIN advertiser_setting s USING (advertiser_id) ${whereSql} OFFSET 0`;
+    pick = (m) => `CASE w WHEN '1d' THEN ${m}_1d WHEN '7d' THEN ${m}_7d WHEN '14d' THEN ${m}_14d ELSE ${m}_30d END`;
+  }
+
+  const period = f.granularity === 'hour' ? 'hour_start' : `${localDate}::text`;
+  const keyCols = ['period', ...groupCols];
+  // an hour leaves as epoch seconds: node-postgres parses a timestamptz into a Date (slow), a bigint stays text
+  const periodOut = f.granularity === 'hour' ? 'floor(extract(epoch FROM period))::int8' : 'period';
+  const metricCols = ['impressions', 'clicks', 'cost', 'orders', 'sales', 'units'];
+  let keyset = '';
+  if (page.after) {
+    const first = f.granularity === 'hour' ? `${p(page.after.period)}::timestamptz` : `${p(page.after.period)}::text`;
+    const rest = page.after.groupKey.map((k) => `${p(k)}::text`);
+    keyset = `WHERE (${keyCols.join(', ')}) > (${[first, ...rest].join(', ')})`;
+  }
+  const text = `
+    WITH f AS MATERIALIZED (
+      SELECT ${period} AS period, ${groupCols.map((c) => `${c}, `).join('')}max(utc_offset_minutes) AS utc_offset_minutes,
+        sum(impressions) AS impressions, sum(clicks) AS clicks, sum(cost) AS cost,
+        sum(${pick('orders')}) AS orders, sum(${pick('sales')}) AS sales, sum(${pick('units')}) AS units
+      FROM (${source}) x
+      GROUP BY ${[period, ...groupCols].join(', ')}
+    )
+    SELECT true AS is_total, NULL${f.granularity === 'hour' ? '::int8' : '::text'} AS period, ${groupCols.map((c) => `NULL::text AS ${c}, `).join('')}NULL::smallint AS utc_offset_minutes,
+      ${metricCols.map((m) => `sum(${m}) AS ${m}`).join(', ')}
+    FROM f
+    UNION ALL
+    (SELECT false, ${[periodOut, ...groupCols, 'utc_offset_minutes', ...metricCols].join(', ')} FROM f ${keyset}
+     ORDER BY ${keyCols.join(', ')} LIMIT ${p(page.limit)})`;
+  return { text, values, groupCols };
 }

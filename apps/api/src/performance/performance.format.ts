@@ -1,0 +1,108 @@
+import { CPC_SCALE, divideDecimal, RATIO_SCALE, type Ratios } from '@ams/ams';
+
+/**
+ * Exact ratios for the response rows, fast. `computeRatios` (libs/ams) is the definition: BigInt arithmetic on
+ * decimal strings, ~8 µs a row. Here the same half-up division runs on integers held exactly in doubles whenever
+ * every operand and intermediate stays below 2^50 (counts and cents of any real campaign); anything larger, or
+ * anything that is not a plain decimal, goes to `divideDecimal`. Same results to the bit
+ * (performance.format.spec.ts checks it against computeRatios).
+ */
+
+const LIMIT = 2 ** 50;
+const POW10 = Array.from({ length: 16 }, (_, i) => 10 ** i);
+
+interface Parsed {
+  neg: boolean;
+  /** digits without the point, < 10^15 */
+  coef: number;
+  /** digits after the point */
+  scale: number;
+}
+
+/** A plain decimal ("-12.3400", "7") of at most 15 digits, else undefined. */
+function parse(s: string): Parsed | undefined {
+  let start = 0;
+  let neg = false;
+  if (s.charCodeAt(0) === 45) {
+    neg = true;
+    start = 1;
+  }
+  let coef = 0;
+  let digits = 0;
+  let scale = -1;
+  for (let i = start; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 46) {
+      if (scale >= 0) return undefined;
+      scale = 0;
+      continue;
+    }
+    if (c < 48 || c > 57) return undefined;
+    coef = coef * 10 + (c - 48);
+    digits++;
+    if (scale >= 0) scale++;
+  }
+  if (digits === 0 || digits > 15) return undefined;
+  return { neg, coef, scale: scale < 0 ? 0 : scale };
+}
+
+/**
+ * a / b × 10^places rounded half away from zero, as an integer and a sign; null when b is zero; undefined when it
+ * does not fit the fast path.
+ */
+function divide(x: Parsed | undefined, y: Parsed | undefined, places: number): { neg: boolean; q: number } | null | undefined {
+  if (!x || !y) return undefined;
+  if (y.coef === 0) return null;
+  const e1 = y.scale + places;
+  if (e1 > 15) return undefined;
+  const n = x.coef * POW10[e1]; // an integer product < 2^50 is exact; a larger one is refused below
+  const d = y.coef * POW10[x.scale];
+  if (!(n < LIMIT && d < LIMIT)) return undefined;
+  // q = floor((2n + d) / 2d) = round-half-up(n / d); operands < 2^52, so one correction makes it exact
+  const num = 2 * n + d;
+  const den = 2 * d;
+  let q = Math.floor(num / den);
+  const r = num - q * den;
+  if (r < 0) q -= 1;
+  else if (r >= den) q += 1;
+  return { neg: q !== 0 && x.neg !== y.neg, q };
+}
+
+function ratio(a: string, x: Parsed | undefined, b: string, y: Parsed | undefined): number | null {
+  const r = divide(x, y, RATIO_SCALE);
+  if (r === undefined) {
+    const slow = divideDecimal(a, b, RATIO_SCALE);
+    return slow === null ? null : Number(slow);
+  }
+  if (r === null) return null;
+  // q / 10^6 is the double nearest to the decimal, exactly what Number("0.016990") gives
+  return (r.neg ? -r.q : r.q) / POW10[RATIO_SCALE];
+}
+
+function cpc(cost: string, x: Parsed | undefined, clicks: string, y: Parsed | undefined): string | null {
+  const r = divide(x, y, CPC_SCALE);
+  if (r === undefined) return divideDecimal(cost, clicks, CPC_SCALE);
+  if (r === null) return null;
+  const digits = String(r.q).padStart(CPC_SCALE + 1, '0');
+  return `${r.neg ? '-' : ''}${digits.slice(0, -CPC_SCALE)}.${digits.slice(-CPC_SCALE)}`;
+}
+
+/** Same as computeRatios for numeric text from PostgreSQL (counts and money as decimal strings). */
+export function fastRatios(p: { impressions: string; clicks: string; cost: string; orders: string; sales: string }): Ratios {
+  return ratiosOf(p.impressions, p.clicks, p.cost, p.orders, p.sales);
+}
+
+export function ratiosOf(impressions: string, clicks: string, cost: string, orders: string, sales: string): Ratios {
+  const i = parse(impressions);
+  const k = parse(clicks);
+  const c = parse(cost);
+  const o = parse(orders);
+  const s = parse(sales);
+  return {
+    ctr: ratio(clicks, k, impressions, i),
+    cpc: cpc(cost, c, clicks, k),
+    cvr: ratio(orders, o, clicks, k),
+    acos: ratio(cost, c, sales, s),
+    roas: ratio(sales, s, cost, c),
+  };
+}
