@@ -165,7 +165,8 @@ describe('api: GET /v1/performance body equals a recomputation from hourly_fact 
     await insert(pg, facts);
     await pg.query(`INSERT INTO advertiser_setting (advertiser_id, attribution_window_sp, attribution_window_sb) VALUES ('ADV1', '1d', '30d')`);
     await pg.end();
-    api = await startNestApp(appDefinition, { ...baseTestEnv(db, uniquePrefix('api')), API_KEYS: KEY });
+    // one connection: the statements prepared by one test are the ones the next finds
+    api = await startNestApp(appDefinition, { ...baseTestEnv(db, uniquePrefix('api')), API_KEYS: KEY, DATABASE_POOL_SIZE: '1' });
   });
   afterAll(async () => {
     await api?.close();
@@ -202,5 +203,20 @@ describe('api: GET /v1/performance body equals a recomputation from hourly_fact 
     expect(await res.text()).toBe(
       '{"data":[],"totals":{"impressions":0,"clicks":0,"cost":"0.00","orders":0,"sales":"0.00","units":0,"ctr":null,"cpc":null,"cvr":null,"acos":null,"roas":null},"nextCursor":null}',
     );
+  });
+
+  it('prepares its statement again when a migration changed its result type', async () => {
+    const path = '/v1/performance?campaignId=C1&from=2025-06-01&to=2025-06-08&granularity=day&groupBy=placement&limit=50';
+    const get = async () => {
+      const res = await fetch(`${api.baseUrl}${path}`, { headers: { authorization: `Bearer ${KEY}` } });
+      return `${res.status} ${await res.text()}`;
+    };
+    const before = await get();
+    expect(before.startsWith('200 ')).toBe(true);
+    const pg = new Client({ connectionString: db.url });
+    await pg.connect();
+    await pg.query('ALTER TABLE hourly_fact ALTER COLUMN utc_offset_minutes TYPE integer');
+    await pg.end();
+    expect(await get()).toBe(before);
   });
 });

@@ -61,6 +61,7 @@ export const GROUP_FIELDS: Record<string, string> = {
 @Injectable()
 export class PerformanceRepository {
   private readonly statementNames = new Map<string, string>();
+  private generation = 0;
 
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
 
@@ -80,20 +81,35 @@ export class PerformanceRepository {
     return { rows, totals: totals ?? sumsOf([]), groupCols };
   }
 
-  /** A named prepared statement on the TypeORM pool (node-postgres prepares it once per connection). */
+  /**
+   * A named prepared statement on the TypeORM pool (node-postgres prepares it once per connection). A migration that
+   * changes the result type of a prepared statement makes PostgreSQL refuse to run it ("cached plan must not change
+   * result type"): then the statement is prepared again under a new name.
+   */
   private async run(text: string, values: unknown[]): Promise<PerformanceRow[]> {
-    let name = this.statementNames.get(text);
-    if (!name) {
-      name = `perf_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`;
-      if (this.statementNames.size > 1000) this.statementNames.clear();
-      this.statementNames.set(text, name);
-    }
     // TypeORM's PostgreSQL driver keeps its node-postgres pool in `master`
     const pool = (this.ds.driver as unknown as { master: Pool }).master;
-    const res = await pool.query<PerformanceRow>({ name, text, values, rowMode: 'array' });
-    return res.rows;
+    for (let attempt = 1; ; attempt++) {
+      let name = this.statementNames.get(text);
+      if (!name) {
+        name = `perf_${this.generation}_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`;
+        if (this.statementNames.size > 1000) this.statementNames.clear();
+        this.statementNames.set(text, name);
+      }
+      try {
+        const res = await pool.query<PerformanceRow>({ name, text, values, rowMode: 'array' });
+        return res.rows;
+      } catch (err) {
+        if (attempt > 1 || (err as { code?: string }).code !== FEATURE_NOT_SUPPORTED) throw err;
+        this.generation++;
+        this.statementNames.clear();
+      }
+    }
   }
 }
+
+/** SQLSTATE of "cached plan must not change result type" */
+const FEATURE_NOT_SUPPORTED = '0A000';
 
 /** impressions, clicks, cost, orders, sales, units from their columns; missing ones are zero */
 export function sumsOf(r: PerformanceRow): MetricSums {
