@@ -2,10 +2,16 @@
  * `npm run bench:api` — GET /v1/performance for one campaign over 30 days, hourly, on a database
  * seeded with ≥ 10 million hourly fact rows (COPY), measured with autocannon against the built api.
  *
+ * Every request asks for a random one of the campaigns, so the api computes every answer (there is no response
+ * cache). Besides throughput and latency it prints the CPU time per request of the api process and of its
+ * PostgreSQL backends, and the machine's load average: on a shared 2-core machine the wall-clock figures move with
+ * whatever else runs, the CPU per request much less.
+ *
  * Flags: --rows 10000000 --campaigns 2000 --seconds 20 --connections 16 --db ams_bench_api --keep
  * The seeded database is kept with --keep and reused when it already holds enough rows.
  */
 import { readFileSync } from 'node:fs';
+import * as os from 'node:os';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { Client } from 'pg';
@@ -46,6 +52,16 @@ const END = Date.UTC(2025, 5, 30); // seeded window ends 2025-06-30T00:00Z
 const HOURS = Math.ceil(ROWS / CAMPAIGNS); // rows per campaign, one per hour going back from END…
 // …spread over keywords: each campaign has KEYWORDS rows per hour for HOURS / KEYWORDS hours
 const KEYWORDS = 4;
+
+/** CPU time (user + system) of a process so far, in ms; 0 once it is gone. */
+function cpuMs(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // clock ticks, 100 per second on Linux
+  } catch {
+    return 0;
+  }
+}
 
 async function seed(pg: Client): Promise<void> {
   const { rows } = await pg.query(`SELECT count(*)::bigint AS n FROM hourly_fact`);
@@ -122,13 +138,24 @@ async function main(): Promise<void> {
         headers: { authorization: `Bearer ${KEY}` },
         requests: [{ setupRequest: (req: Record<string, unknown>) => ({ ...req, path: path(Math.floor(Math.random() * CAMPAIGNS)) }) }],
       });
+    const loadBefore = os.loadavg()[0].toFixed(2);
     await run(3);
+    // CPU time of the api process and of its PostgreSQL backends over the measured run: per request, these do not
+    // depend on what else the machine runs (wall-clock figures do)
+    const backends = (await pg.query(`SELECT pid FROM pg_stat_activity WHERE datname = $1 AND application_name = 'api'`, [DB])).rows.map((x: { pid: number }) => x.pid);
+    const cpu0 = { api: cpuMs(api.pid), pg: backends.reduce((a: number, b: number) => a + cpuMs(b), 0), bench: process.cpuUsage() };
     const r = await run(SECONDS);
+    const apiCpu = cpuMs(api.pid) - cpu0.api;
+    const pgCpu = backends.reduce((a: number, b: number) => a + cpuMs(b), 0) - cpu0.pg;
+    const benchCpu = process.cpuUsage(cpu0.bench);
     console.log(`\nGET /v1/performance (1 campaign, 30 days hourly), ${CONNECTIONS} connections, ${SECONDS} s:`);
     console.log(`| measure | figure |\n|---|---|`);
     console.log(`| requests/s | ${Math.round(r.requests.average).toLocaleString('en-US')} |`);
     console.log(`| latency p50 / p90 / p99 / max | ${r.latency.p50} / ${r.latency.p90} / ${r.latency.p99} / ${r.latency.max} ms |`);
     console.log(`| non-2xx, errors, timeouts | ${r.non2xx}, ${r.errors}, ${r.timeouts} |`);
+    const per = (ms: number) => (ms / Math.max(1, r.requests.total)).toFixed(2);
+    console.log(`| CPU per request: api / PostgreSQL / autocannon | ${per(apiCpu)} / ${per(pgCpu)} / ${per((benchCpu.user + benchCpu.system) / 1000)} ms |`);
+    console.log(`| load average (1 min) before / after | ${loadBefore} / ${os.loadavg()[0].toFixed(2)} |`);
     const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${api.pid}/status`, 'utf8'))?.[1];
     console.log(`| peak RSS api | ${hwm ? (Number(hwm) / 1024).toFixed(0) : 'n/a'} MB |`);
   } finally {
