@@ -112,6 +112,21 @@ describe('system: SQS → ingestor → JetStream → processor → PostgreSQL �
     }, { description: 'every SQS message deleted' });
   });
 
+  it('keeps records of two advertisers that carry the same idempotency id: duplicates are per advertiser', async () => {
+    const a = { ...loadFixture('02'), idempotency_id: 'shared-id-1', campaign_id: '888000000000001' };
+    const b = { ...a, advertiser_id: 'A2OTHERADVERTISER', campaign_id: '888000000000002', clicks: 2 };
+    await sqs.send(queueUrl, JSON.stringify(a));
+    await sqs.send(queueUrl, JSON.stringify(b));
+    await sqs.send(queueUrl, JSON.stringify(b)); // and a real duplicate of one of them
+    await waitFor(async () => (await performance('888000000000001')).totals['clicks'] === a.clicks, { description: 'the first advertiser’s record' });
+    await waitFor(async () => (await performance('888000000000002')).totals['clicks'] === 2, { description: 'the second advertiser’s record' });
+    await waitFor(async () => {
+      const c = await sqs.counts(queueUrl);
+      return c.visible === 0 && c.inFlight === 0;
+    }, { description: 'the duplicate handled too' });
+    expect((await performance('888000000000002')).totals['clicks']).toBe(2);
+  });
+
   it('loses nothing when the processor is stopped with SIGTERM while records flow, then restarted', async () => {
     const template = loadFixture('02');
     const n = 2000;

@@ -130,7 +130,7 @@ describe('ingestor: SQS → JetStream (real fauxqs, NATS, PostgreSQL)', () => {
     it('publishes a record to ams.<dataset> with its idempotency id, then deletes it from SQS', async () => {
       await sqs.send(queueUrl, fixtureBody('02'));
       const msg = await waitFor(() => h.seen.find((m) => m.subject === 'ams.sp-traffic'), { description: 'record in JetStream' });
-      expect(msg.msgId).toBe('e96bfd9b-626b-4f96-9d98-04561b68f233');
+      expect(msg.msgId).toBe('A1EXAMPLEADV01:e96bfd9b-626b-4f96-9d98-04561b68f233');
       expect(msg.json()).toMatchObject({ clicks: 7, impressions: 412, cost: 6.93 });
       expect(msg.headers[HEADERS.sqsMessageId]).toBeTruthy();
       await waitFor(async () => {
@@ -224,7 +224,7 @@ describe('ingestor: SQS → JetStream (real fauxqs, NATS, PostgreSQL)', () => {
       expect(tooLarge?.rawBody.length).toBe(big.length);
       const missing = await waitFor(() => h.seen.map(codeOf).find((q) => q?.reason.includes('campaign_id')), { description: 'missing campaign_id quarantined' });
       expect(missing?.code).toBe('invalid-record');
-      const stored = await waitFor(() => h.seen.find((m) => m.msgId === 'sql-1'), { description: 'SQL-looking record passed on as data' });
+      const stored = await waitFor(() => h.seen.find((m) => m.msgId === 'A1EXAMPLEADV01:sql-1'), { description: 'SQL-looking record passed on as data' });
       expect((stored.json() as { keyword_text: string }).keyword_text).toBe("'); DROP TABLE hourly_fact; --");
     });
 

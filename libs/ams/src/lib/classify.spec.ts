@@ -77,7 +77,7 @@ describe('classifySqsBody — fixtures', () => {
     expect(c.items[0]).toMatchObject({
       ok: true,
       datasetId: 'sp-traffic',
-      dedupKey: 'e96bfd9b-626b-4f96-9d98-04561b68f233',
+      dedupKey: 'A1EXAMPLEADV01:e96bfd9b-626b-4f96-9d98-04561b68f233',
       raw: JSON.parse(text('02-sp-traffic.sqs-body.json')),
     });
   });

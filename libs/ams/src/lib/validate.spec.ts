@@ -41,7 +41,7 @@ const zeroMetrics = Object.fromEntries(METRIC_NAMES.map((m) => [m, '0']));
 describe('validateRecord — fixtures', () => {
   it('02 sp-traffic', () => {
     const r = ok(fixture(SP_TRAFFIC));
-    expect(r.dedupKey).toBe('e96bfd9b-626b-4f96-9d98-04561b68f233');
+    expect(r.dedupKey).toBe('A1EXAMPLEADV01:e96bfd9b-626b-4f96-9d98-04561b68f233');
     expect(r.record).toEqual({
       kind: 'performance',
       datasetId: 'sp-traffic',
@@ -77,7 +77,7 @@ describe('validateRecord — fixtures', () => {
     expect(b.idempotencyId).not.toBe(a.idempotencyId);
     expect(
       ok(fixture('03-sp-traffic-restatement-delta.sqs-body.json')).dedupKey,
-    ).toBe('9e6b4357-6da3-45f3-a6ac-fd4a9bbd49b1');
+    ).toBe('A1EXAMPLEADV01:9e6b4357-6da3-45f3-a6ac-fd4a9bbd49b1');
     const key = (r: PerformanceRecord) => [
       r.advertiserId,
       r.marketplaceId,
@@ -620,8 +620,10 @@ describe('dedup keys', () => {
     );
     const base = fixture(SP_TRAFFIC);
     expect(ok({ ...base, idempotency_id: 'id with space' }).dedupKey).toBe(
-      'id%0020with%0020space',
+      'A1EXAMPLEADV01:id%0020with%0020space',
     );
+    // the same idempotency id from another advertiser is another record
+    expect(ok({ ...base, advertiser_id: 'A2OTHER' }).dedupKey).not.toBe(ok(base).dedupKey);
     fc.assert(
       fc.property(
         fc.string({ unit: 'binary', maxLength: 64 }),

@@ -419,7 +419,9 @@ function validatePerformance(
     metrics,
     extra,
   };
-  return { ok: true, record, dedupKey: escapeKeyPart(idempotencyId) };
+  // scoped by advertiser like the database's unique key (advertiser_id, idempotency_id): the same id from
+  // two advertisers is two records, in JetStream's duplicate window and in a batch as in PostgreSQL
+  return { ok: true, record, dedupKey: `${escapeKeyPart(record.advertiserId)}:${escapeKeyPart(idempotencyId)}` };
 }
 
 function validateBudgetUsage(obj: Record<string, unknown>): ValidationResult {

@@ -77,6 +77,7 @@ export class FaultLab {
   /** a pool (not one client): it reconnects after the database was stopped and started */
   pg!: Pool;
   queueUrl = '';
+  dlqUrl = '';
   env: Record<string, string> = {};
   private dir = mkdtempSync(join(tmpdir(), 'ams-faults-'));
   private runs = 0;
@@ -104,6 +105,7 @@ export class FaultLab {
     this.pg.on('error', () => undefined); // the database is stopped on purpose in one scenario
     const prefix = uniquePrefix(`faults_${this.runs}`);
     this.queueUrl = await this.sqs.createQueue(`ams-${prefix}`, { visibilityTimeoutS: 5, dlq: { name: `ams-${prefix}-dlq`, maxReceiveCount: 50 } });
+    this.dlqUrl = await this.sqs.createQueue(`ams-${prefix}-dlq`);
     this.slack.reset();
     await this.sqsProxy.setMode('pass');
     this.env = {
@@ -248,8 +250,10 @@ export class FaultLab {
          FROM notification_outbox WHERE destination = 'default' GROUP BY alert_id`,
     );
     const named = new Map<string, number>();
+    // one mention per notification: a single card says "Alert #12" once, a grouped message has one line per
+    // notification (the firing and the resolution of one alert can share a message: two lines)
     for (const post of this.slack.delivered) {
-      for (const id of new Set([...post.raw.matchAll(/(?:Alert #|\|#)(\d+)/g)].map((m) => m[1]))) named.set(id, (named.get(id) ?? 0) + 1);
+      for (const [, id] of post.raw.matchAll(/(?:Alert #|\|#)(\d+)/g)) named.set(id, (named.get(id) ?? 0) + 1);
     }
     let expected = 0;
     let delivered = 0;
@@ -293,6 +297,21 @@ export class FaultLab {
       return { check: last, ms: Date.now() - t0 };
     }
     return { check: last as Check, ms: Date.now() - t0 };
+  }
+
+  /** What to look at when a scenario does not settle: the queues and each app's last warnings. */
+  async diagnose(): Promise<string> {
+    const [q, dlq] = await Promise.all([this.sqs.counts(this.queueUrl), this.sqs.counts(this.dlqUrl)]);
+    const lines = [`queue: ${q.visible} visible, ${q.inFlight} in flight; dead-letter queue: ${dlq.visible + dlq.inFlight}`];
+    const stuck = await this.pg
+      .query<{ status: string; n: string }>(`SELECT status, count(*) AS n FROM notification_outbox GROUP BY 1`)
+      .catch(() => ({ rows: [] as Array<{ status: string; n: string }> }));
+    lines.push(`outbox: ${stuck.rows.map((r) => `${r.status} ${r.n}`).join(', ') || 'empty'}`);
+    for (const [name, app] of this.apps) {
+      const warnings = app.logs.filter((l) => /"level":"(warn|error|fatal)"/.test(l)).slice(-8);
+      if (warnings.length) lines.push(`${name}:`, ...warnings.map((l) => `  ${l.slice(0, 400)}`));
+    }
+    return lines.join('\n');
   }
 
   async queueEmpty(): Promise<boolean> {

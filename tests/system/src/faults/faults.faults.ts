@@ -65,6 +65,10 @@ describe(`fault suite (${FULL ? 'full' : 'ci'} size)`, () => {
       note: opts.note ?? '',
     };
     rows.push(row);
+    const c = settled.check;
+    if (c.mismatches.length || c.storedRecords !== c.expectedRecords || c.notificationsDelivered !== c.notificationsExpected) {
+      process.stdout.write(`\n${scenario} did not settle; ${await lab.diagnose()}\n`);
+    }
     expect(truth).toBeDefined();
     return row;
   };
@@ -82,7 +86,7 @@ describe(`fault suite (${FULL ? 'full' : 'ci'} size)`, () => {
 
   it('1. kill -9 of each app in turn mid-load, each restarted at once', async () => {
     const kills: string[] = [];
-    const row = await run('kill -9 each app in turn', { seed: 101, startAfter: 200, speed: SPEED / 4 }, async (loadSent) => {
+    const row = await run('kill -9 each app in turn', { seed: 101, startAfter: 200, speed: Math.round(SPEED / 6) }, async (loadSent) => {
       let stored = await lab.storedRecords();
       for (const app of APPS) {
         if (!loadSent()) kills.push(app);
