@@ -2,6 +2,9 @@ export { JetStreamService, ERROR_CODE_HEADER } from './jetstream.service';
 export { MessagingModule, type MessagingModuleAsyncOptions } from './messaging.module';
 export { MessagingTimeoutError, MessagingRemoteError, MessagingPublishError, type PublishOutcome } from './messaging.errors';
 export {
+  type BroadcastHandle,
+  type BroadcastMessage,
+  type BroadcastOptions,
   CORRELATION_ID_HEADER,
   MESSAGING_OPTIONS,
   type ConsumedMessage,

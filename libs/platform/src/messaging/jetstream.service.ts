@@ -29,6 +29,9 @@ import { MessagingPublishError, MessagingRemoteError, MessagingTimeoutError, typ
 import { MessagingMetrics } from './messaging.metrics';
 import { MessagingNaming } from './messaging.naming';
 import {
+  type BroadcastHandle,
+  type BroadcastMessage,
+  type BroadcastOptions,
   type ConsumedMessage,
   type ConsumerDefinition,
   type ConsumerHandle,
@@ -72,6 +75,15 @@ interface ReplyRegistration {
   sub?: Subscription;
 }
 
+interface BroadcastRegistration {
+  subject: string;
+  handler: (msg: BroadcastMessage) => void;
+  onLive?: (live: boolean) => void;
+  sub?: Subscription;
+  live: boolean;
+  closed: boolean;
+}
+
 class ReplyError extends Error {
   constructor(
     readonly code: string,
@@ -97,6 +109,9 @@ export class JetStreamService implements OnApplicationShutdown {
   private readonly streamDefs = new Map<string, StreamDefinition>();
   private readonly consumers = new Set<BatchConsumer<unknown>>();
   private readonly replies: ReplyRegistration[] = [];
+  private readonly broadcasts = new Set<BroadcastRegistration>();
+  /** Bumped on every disconnect: a flush that began before it cannot mark a subscription live. */
+  private connectionEpoch = 0;
 
   constructor(@Inject(MESSAGING_OPTIONS) private readonly options: MessagingOptions) {
     this.naming = new MessagingNaming(options.prefix);
@@ -296,6 +311,41 @@ export class JetStreamService implements OnApplicationShutdown {
     }
   }
 
+  /**
+   * Receives every message published on `subject` (wildcards allowed) in this process, whichever replica it runs in:
+   * a plain core NATS subscription on the prefixed subject, no queue group and no durable consumer. JetStream publishes
+   * are ordinary NATS messages, so this also sees events that go to a stream, without taking them from anyone. It never
+   * answers a message (a JetStream publish carries a reply inbox for its PubAck; answering would fake the ack).
+   * At most once: messages published while the connection is down are missed, which `onLive` reports. The handler
+   * runs synchronously per message; an exception is logged and the next message still arrives.
+   * May be called before connect(): the subscription is made once connected, and NATS renews it after a reconnect.
+   */
+  subscribeAll(subject: string, handler: (msg: BroadcastMessage) => void, opts: BroadcastOptions = {}): BroadcastHandle {
+    const reg: BroadcastRegistration = { subject, handler, onLive: opts.onLive, live: false, closed: false };
+    this.broadcasts.add(reg);
+    if (this.conn && !this.conn.nc.isClosed()) {
+      this.subscribeBroadcast(this.conn.nc, reg);
+    }
+    const setLive = (live: boolean) => this.setLive(reg, live);
+    const broadcasts = this.broadcasts;
+    return {
+      get live() {
+        return reg.live;
+      },
+      unsubscribe() {
+        if (reg.closed) return;
+        reg.closed = true;
+        broadcasts.delete(reg);
+        try {
+          reg.sub?.unsubscribe();
+        } catch {
+          // the connection is already closed: nothing to unsubscribe from
+        }
+        setLive(false);
+      },
+    };
+  }
+
   isConnected(): boolean {
     return !!this.conn && this.connected && !this.conn.nc.isClosed();
   }
@@ -357,12 +407,17 @@ export class JetStreamService implements OnApplicationShutdown {
       void this.watchStatus(nc);
       void nc.closed().then((err) => {
         this.connected = false;
+        this.connectionEpoch++;
+        for (const reg of this.broadcasts) this.setLive(reg, false);
         if (err) {
           this.logger.error(`NATS connection closed with an error: ${errorMessage(err)}`);
         }
       });
       for (const reg of this.replies) {
         this.subscribeReply(nc, reg);
+      }
+      for (const reg of this.broadcasts) {
+        this.subscribeBroadcast(nc, reg);
       }
       this.logger.log(`connected to NATS ${nc.getServer()} as ${this.options.connectionName}`);
       return conn;
@@ -377,11 +432,15 @@ export class JetStreamService implements OnApplicationShutdown {
       switch (s.type) {
         case Events.Disconnect:
           this.connected = false;
+          this.connectionEpoch++;
+          for (const reg of this.broadcasts) this.setLive(reg, false);
           this.logger.warn(`disconnected from NATS ${String(s.data)}`);
           break;
         case Events.Reconnect:
           this.connected = true;
           this.logger.log(`reconnected to NATS ${String(s.data)}`);
+          // the client has sent its subscriptions again; live once the server has answered a flush after them
+          for (const reg of this.broadcasts) void this.confirmLive(nc, reg);
           break;
         case Events.LDM:
           this.logger.warn(`NATS server ${String(s.data)} entered lame duck mode`);
@@ -456,6 +515,49 @@ export class JetStreamService implements OnApplicationShutdown {
     });
   }
 
+  private subscribeBroadcast(nc: NatsConnection, reg: BroadcastRegistration): void {
+    reg.sub = nc.subscribe(this.naming.subject(reg.subject), {
+      callback: (err, msg) => {
+        if (err) {
+          this.logger.error(`subscription on ${reg.subject} failed: ${err.message}`);
+          return;
+        }
+        try {
+          reg.handler({
+            subject: this.naming.unprefixSubject(msg.subject),
+            data: msg.data,
+            headers: headersToRecord(msg.headers),
+          });
+        } catch (handlerErr) {
+          this.logger.error(`handler of ${reg.subject} failed: ${errorMessage(handlerErr)}`);
+        }
+      },
+    });
+    void this.confirmLive(nc, reg);
+  }
+
+  private async confirmLive(nc: NatsConnection, reg: BroadcastRegistration): Promise<void> {
+    const epoch = this.connectionEpoch;
+    try {
+      await nc.flush();
+    } catch {
+      return; // disconnected again: the next reconnect tries anew
+    }
+    if (!reg.closed && epoch === this.connectionEpoch && this.connected && !nc.isClosed()) {
+      this.setLive(reg, true);
+    }
+  }
+
+  private setLive(reg: BroadcastRegistration, live: boolean): void {
+    if (reg.live === live) return;
+    reg.live = live;
+    try {
+      reg.onLive?.(live);
+    } catch (err) {
+      this.logger.error(`onLive of ${reg.subject} failed: ${errorMessage(err)}`);
+    }
+  }
+
   private async answer(reg: ReplyRegistration, msg: Msg): Promise<void> {
     if (!msg.reply) {
       return;
@@ -517,6 +619,8 @@ export class JetStreamService implements OnApplicationShutdown {
       clearTimeout(timer);
     }
     this.connected = false;
+    this.connectionEpoch++;
+    for (const reg of this.broadcasts) this.setLive(reg, false);
   }
 }
 

@@ -103,3 +103,26 @@ export const MESSAGING_OPTIONS = Symbol('MESSAGING_OPTIONS');
 
 /** Header carrying the correlation id across HTTP and NATS hops. */
 export const CORRELATION_ID_HEADER = 'x-correlation-id';
+
+/** A message received by {@link JetStreamService.subscribeAll}. */
+export interface BroadcastMessage {
+  /** Subject without the prefix. */
+  readonly subject: string;
+  readonly data: Uint8Array;
+  readonly headers: Record<string, string>;
+}
+
+export interface BroadcastOptions {
+  /**
+   * Told `true` once the subscription is known to the server (after the first connect and after every reconnect: a
+   * flush round trip after the SUB), `false` when the connection drops. Messages published while it is not live are
+   * missed: this is core NATS, at most once, so a listener that keeps derived state must distrust it while not live.
+   */
+  onLive?: (live: boolean) => void;
+}
+
+export interface BroadcastHandle {
+  /** Whether messages published now reach this subscription (see BroadcastOptions.onLive). */
+  readonly live: boolean;
+  unsubscribe(): void;
+}
