@@ -13,6 +13,8 @@ import { ThrottledGuard } from './common/throttled.guard';
 import { ApiEnv } from './config/api.env';
 import { IntegrationsHttpController } from './health/integrations.http.controller';
 import { PerformanceHttpController } from './performance/performance.http.controller';
+import { PerformanceCache } from './performance/performance.cache';
+import { PerformanceEventsController } from './performance/performance.events.controller';
 import { PerformanceRepository } from './performance/performance.repository';
 import { PerformanceService } from './performance/performance.service';
 import { QuarantineHttpController } from './quarantine/quarantine.http.controller';
@@ -44,6 +46,17 @@ import { SubscriptionsHttpController } from './subscriptions/subscriptions.http.
     ThrottledGuard,
     PerformanceRepository,
     PerformanceService,
+    {
+      provide: PerformanceCache,
+      inject: [ApiEnv],
+      useFactory: (env: ApiEnv) =>
+        new PerformanceCache({
+          maxEntries: env.API_CACHE_MAX_ENTRIES,
+          maxBytes: env.API_CACHE_MAX_MB * 1024 * 1024,
+          ttlMs: env.API_CACHE_TTL_SECONDS * 1000,
+        }),
+    },
+    PerformanceEventsController,
     CampaignsRepository,
     AlertsRepository,
     { provide: APP_FILTER, useClass: ApiExceptionFilter },

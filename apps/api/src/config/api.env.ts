@@ -41,4 +41,16 @@ export class ApiEnv extends CommonEnv {
   /** Widest range an hourly query may span. */
   @Type(() => Number) @IsInt() @Min(1) @Max(366)
   API_MAX_HOURLY_RANGE_DAYS: number = 93;
+
+  /** Cached /v1/performance responses per process; 0 turns the cache off. */
+  @Type(() => Number) @IsInt() @Min(0) @Max(1_000_000)
+  API_CACHE_MAX_ENTRIES: number = 1000;
+
+  /** Upper bound of the cached bodies' memory per process, in MiB. */
+  @Type(() => Number) @IsInt() @Min(1) @Max(65_536)
+  API_CACHE_MAX_MB: number = 256;
+
+  /** Longest life of a cached response, in seconds (a safety net: events invalidate entries first). */
+  @Type(() => Number) @IsInt() @Min(1) @Max(3600)
+  API_CACHE_TTL_SECONDS: number = 60;
 }

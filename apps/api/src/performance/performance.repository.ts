@@ -81,6 +81,31 @@ export class PerformanceRepository {
     return { rows, totals: totals ?? sumsOf([]), groupCols };
   }
 
+  /** Advertisers with facts of a campaign in [from, to) (the ones whose settings its numbers can use). */
+  async advertisersOf(campaignId: string, from: string, to: string): Promise<string[]> {
+    const rows = await this.run(
+      `SELECT DISTINCT advertiser_id FROM hourly_fact
+       WHERE campaign_id = $1 AND hour_start >= $2::timestamptz AND hour_start < $3::timestamptz`,
+      [campaignId, from, to],
+    );
+    return rows.map((r) => String(r[0]));
+  }
+
+  /**
+   * The stored attribution settings of these advertisers as one string ('' when none has a row): equal strings mean the
+   * numbers that depend on them are the same. One primary-key lookup per advertiser.
+   */
+  async settingsStamp(advertiserIds: string[]): Promise<string> {
+    if (advertiserIds.length === 0) return '';
+    const rows = await this.run(
+      `SELECT coalesce(string_agg(advertiser_id || '=' || attribution_window_sp || '/' || attribution_window_sb || '/' ||
+         attribution_window_sd, ',' ORDER BY advertiser_id), '')
+       FROM advertiser_setting WHERE advertiser_id = ANY($1::text[])`,
+      [advertiserIds],
+    );
+    return String(rows[0]?.[0] ?? '');
+  }
+
   /**
    * A named prepared statement on the TypeORM pool (node-postgres prepares it once per connection). A migration that
    * changes the result type of a prepared statement makes PostgreSQL refuse to run it ("cached plan must not change

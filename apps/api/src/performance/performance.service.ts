@@ -1,8 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import type { Ratios } from '@ams/ams';
+import { counter } from '@ams/platform';
 import { badRequest, decodeCursor, encodeCursor } from '../common/cursor';
 import { ApiEnv } from '../config/api.env';
 import { PerformanceQueryDto, type GroupBy } from './dto/performance-query.dto';
+import { PerformanceCache, weakEtag } from './performance.cache';
 import { ratiosOf } from './performance.format';
 import { GROUP_FIELDS, PerformanceFilter, PerformanceRepository, PerformanceRow } from './performance.repository';
 
@@ -22,15 +24,77 @@ export interface PerformanceResponse {
   nextCursor: string | null;
 }
 
+/** A response and how the cache answered it: `hit`, `miss` (queried; stored unless raced or too large), `off`. */
+export interface PerformanceResult {
+  body: string;
+  /** Set when the body is (or was just put) in the cache. */
+  etag?: string;
+  cache: 'hit' | 'miss' | 'off';
+}
+
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
 
 @Injectable()
 export class PerformanceService {
+  private readonly hits = counter('ams_api_performance_cache_hits_total', 'GET /v1/performance answered from the cache.');
+  private readonly misses = counter(
+    'ams_api_performance_cache_misses_total',
+    'GET /v1/performance queried from PostgreSQL while the cache is on (not cached, expired, invalidated, or settings changed).',
+  );
+
+  /**
+   * Test seam: awaited between a miss's query and its store (the window in which an invalidation must stop the store).
+   * Never set outside tests.
+   */
+  beforeStore?: () => Promise<void>;
+
   constructor(
     private readonly repo: PerformanceRepository,
     private readonly env: ApiEnv,
+    private readonly cache: PerformanceCache,
   ) {}
+
+  /**
+   * The response through the cache (see PerformanceCache): keyed on the validated, normalized query; a hit that depends
+   * on the advertisers' attribution settings is served only after a primary-key read shows them unchanged.
+   */
+  async cachedQuery(q: PerformanceQueryDto): Promise<PerformanceResult> {
+    const filter = this.filterOf(q);
+    if (!this.cache.enabled) return { body: await this.render(q, filter), cache: 'off' };
+    const key = cacheKey(q, filter);
+    const hit = this.cache.get(key);
+    if (
+      hit &&
+      (hit.settingsAdvertisers === null || (await this.repo.settingsStamp(hit.settingsAdvertisers)) === hit.settingsStamp) &&
+      this.cache.holds(key, hit) // not invalidated while the settings were read
+    ) {
+      this.hits.inc();
+      return { body: hit.body, etag: hit.etag, cache: 'hit' };
+    }
+    this.misses.inc();
+    // everything the result depends on is read after the ticket: an invalidation from here on voids the store
+    const ticket = this.cache.ticket();
+    let settingsAdvertisers: string[] | null = null;
+    let settingsStamp = '';
+    if (ticket !== undefined && !filter.attributionWindow) {
+      settingsAdvertisers = filter.advertiserId
+        ? [filter.advertiserId]
+        : await this.repo.advertisersOf(filter.campaignId as string, ...hourBounds(filter.range));
+      settingsStamp = await this.repo.settingsStamp(settingsAdvertisers);
+    }
+    const body = await this.render(q, filter);
+    if (ticket === undefined) return { body, cache: 'miss' };
+    await this.beforeStore?.();
+    const etag = weakEtag(body);
+    const outcome = this.cache.set(
+      key,
+      { body, etag, campaignId: filter.campaignId, advertiserId: filter.advertiserId, settingsAdvertisers, settingsStamp },
+      ticket,
+    );
+    return outcome === 'stored' ? { body, etag, cache: 'miss' } : { body, cache: 'miss' };
+  }
 
   /**
    * The response as JSON text ({@link PerformanceResponse}). Written directly rather than built as 720 objects and
@@ -38,6 +102,10 @@ export class PerformanceService {
    * the time.
    */
   async query(q: PerformanceQueryDto): Promise<string> {
+    return this.render(q, this.filterOf(q));
+  }
+
+  private filterOf(q: PerformanceQueryDto): PerformanceFilter {
     if (!q.advertiserId && !q.campaignId) {
       throw badRequest('campaignId', 'campaignId or advertiserId is required');
     }
@@ -51,6 +119,11 @@ export class PerformanceService {
       groupBy: q.groupBy,
       attributionWindow: q.attributionWindow,
     };
+    if (q.cursor) decodePerformanceCursor(q.cursor, q.groupBy); // a bad cursor is a 400 before any cache lookup
+    return filter;
+  }
+
+  private async render(q: PerformanceQueryDto, filter: PerformanceFilter): Promise<string> {
     const after = q.cursor ? decodePerformanceCursor(q.cursor, q.groupBy) : undefined;
     const { rows, totals, groupCols } = await this.repo.query(filter, { limit: q.limit + 1, after });
     const fields = groupCols.map((c) => `,"${GROUP_FIELDS[c]}":`);
@@ -150,6 +223,32 @@ function offsetSuffix(minutes: number): string {
     if (OFFSET_SUFFIXES.size < 10_000) OFFSET_SUFFIXES.set(minutes, s);
   }
   return s;
+}
+
+/** The validated query, normalized: equal keys mean the same SQL statement and parameters. */
+function cacheKey(q: PerformanceQueryDto, f: PerformanceFilter): string {
+  return JSON.stringify([
+    f.advertiserId ?? null,
+    f.campaignId ?? null,
+    f.adGroupId ?? null,
+    f.keywordId ?? null,
+    f.range.kind,
+    f.range.from,
+    f.range.to,
+    f.granularity,
+    f.groupBy ?? null,
+    f.attributionWindow ?? null,
+    q.limit,
+    q.cursor ?? null,
+  ]);
+}
+
+/** hour_start bounds (UTC ISO) of the facts a range can read: local dates reach 14 hours either side. */
+function hourBounds(range: PerformanceFilter['range']): [string, string] {
+  if (range.kind === 'instant') return [range.from, range.to];
+  const from = Date.parse(`${range.from}T00:00:00Z`) - 14 * HOUR_MS;
+  const to = Date.parse(`${range.to}T00:00:00Z`) + 14 * HOUR_MS;
+  return [new Date(from).toISOString(), new Date(to).toISOString()];
 }
 
 function columnsOf(groupBy: GroupBy): string[] {

@@ -1,0 +1,98 @@
+import { createHash } from 'node:crypto';
+import { type CachedResponse, PerformanceCache, weakEtag } from './performance.cache';
+
+const response = (body: string, over: Partial<CachedResponse> = {}): CachedResponse => ({
+  body,
+  etag: weakEtag(body),
+  campaignId: 'C1',
+  settingsAdvertisers: null,
+  settingsStamp: '',
+  ...over,
+});
+
+function liveCache(limits: Partial<{ maxEntries: number; maxBytes: number; ttlMs: number }> = {}, now = () => 0) {
+  const cache = new PerformanceCache({ maxEntries: 100, maxBytes: 1 << 20, ttlMs: 60_000, ...limits }, now);
+  cache.setLive(true);
+  return cache;
+}
+
+describe('PerformanceCache', () => {
+  it('stores nothing and hands out no ticket until live, or when maxEntries is 0', () => {
+    const idle = new PerformanceCache({ maxEntries: 10, maxBytes: 1000, ttlMs: 1000 });
+    expect(idle.ticket()).toBeUndefined();
+    expect(idle.set('k', response('x'), 0)).toBe('off');
+    const off = new PerformanceCache({ maxEntries: 0, maxBytes: 1000, ttlMs: 1000 });
+    off.setLive(true);
+    expect(off.enabled).toBe(false);
+    expect(off.ticket()).toBeUndefined();
+  });
+
+  it('refuses a store when its campaign or advertiser was invalidated after the ticket, accepts one taken after', () => {
+    const cache = liveCache();
+    const t = cache.ticket();
+    cache.invalidate([{ advertiserId: 'A9', campaignId: 'C1' }]);
+    expect(cache.set('k', response('old'), t)).toBe('raced');
+    expect(cache.set('a', response('old', { campaignId: undefined, advertiserId: 'A9' }), t)).toBe('raced');
+    expect(cache.set('other', response('x', { campaignId: 'C2', advertiserId: 'A1' }), t)).toBe('stored');
+    expect(cache.set('k', response('new'), cache.ticket())).toBe('stored');
+    expect(cache.get('k')?.body).toBe('new');
+  });
+
+  it('drops entries by campaign and by advertiser', () => {
+    const cache = liveCache();
+    cache.set('c1', response('1'), cache.ticket());
+    cache.set('c2', response('2', { campaignId: 'C2' }), cache.ticket());
+    cache.set('a1', response('3', { campaignId: undefined, advertiserId: 'A1' }), cache.ticket());
+    expect(cache.invalidate([{ advertiserId: 'A1', campaignId: 'C1' }])).toBe(2);
+    expect([cache.get('c1'), cache.get('a1')]).toEqual([undefined, undefined]);
+    expect(cache.get('c2')?.body).toBe('2');
+  });
+
+  it('voids every ticket when emptied or when it stops being live', () => {
+    const cache = liveCache();
+    const t = cache.ticket();
+    cache.setLive(false);
+    cache.setLive(true);
+    expect(cache.set('k', response('x'), t)).toBe('raced');
+    const t2 = cache.ticket();
+    cache.clear();
+    expect(cache.set('k', response('x'), t2)).toBe('raced');
+  });
+
+  it('evicts the least recently used entry beyond maxEntries and beyond maxBytes', () => {
+    const byCount = liveCache({ maxEntries: 2 });
+    byCount.set('a', response('a'), byCount.ticket());
+    byCount.set('b', response('b'), byCount.ticket());
+    byCount.get('a');
+    byCount.set('c', response('c'), byCount.ticket());
+    expect([byCount.get('a')?.body, byCount.get('b'), byCount.get('c')?.body]).toEqual(['a', undefined, 'c']);
+
+    const body = 'x'.repeat(1000); // 2,000 bytes as V8 holds it, plus the key
+    const byBytes = liveCache({ maxBytes: 5000 });
+    byBytes.set('k1', response(body), byBytes.ticket());
+    byBytes.set('k2', response(body), byBytes.ticket());
+    expect(byBytes.bytes).toBe(2 * (2000 + 4));
+    byBytes.set('k3', response(body), byBytes.ticket());
+    expect(byBytes.size).toBe(2);
+    expect(byBytes.bytes).toBeLessThanOrEqual(5000);
+    expect(byBytes.get('k1')).toBeUndefined();
+    expect(byBytes.set('huge', response('y'.repeat(3000)), byBytes.ticket())).toBe('too-large');
+  });
+
+  it('forgets an entry after its TTL', () => {
+    let now = 1000;
+    const cache = liveCache({ ttlMs: 500 }, () => now);
+    cache.set('k', response('x'), cache.ticket());
+    now = 1499;
+    expect(cache.get('k')?.body).toBe('x');
+    now = 1500;
+    expect(cache.get('k')).toBeUndefined();
+    expect(cache.size).toBe(0);
+  });
+
+  it('computes the ETag Express would (weak, byte length and sha1)', () => {
+    const body = '{"a":"é"}';
+    const hash = createHash('sha1').update(body).digest('base64').substring(0, 27);
+    expect(weakEtag(body)).toBe(`W/"${Buffer.byteLength(body).toString(16)}-${hash}"`);
+  });
+});
