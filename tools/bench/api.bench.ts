@@ -2,18 +2,22 @@
  * `npm run bench:api` — GET /v1/performance for one campaign over 30 days, hourly, on a database
  * seeded with ≥ 10 million hourly fact rows (COPY), measured with autocannon against the built api.
  *
- * Every request asks for a random one of the campaigns, so the api computes every answer (there is no response
- * cache). Besides throughput and latency it prints the CPU time per request of the api process and of its
- * PostgreSQL backends, and the machine's load average: on a shared 2-core machine the wall-clock figures move with
- * whatever else runs, the CPU per request much less.
+ * Two runs, each against a freshly started api:
+ * - cold: the response cache off (API_CACHE_MAX_ENTRIES=0) and every request for a random one of the campaigns, so
+ *   the api computes every answer (what a miss costs);
+ * - warm: the cache on and the same query every time, so every request after the first is a hit (the best case).
+ * Besides throughput and latency it prints the CPU time per request of the api process and of its PostgreSQL
+ * backends, and the machine's load average: on a shared 2-core machine the wall-clock figures move with whatever
+ * else runs, the CPU per request much less.
  *
- * Flags: --rows 10000000 --campaigns 2000 --seconds 20 --connections 16 --db ams_bench_api --keep
+ * Flags: --rows 10000000 --campaigns 2000 --seconds 20 --connections 16 --db ams_bench_api --keep --mode both|cold|warm
  * The seeded database is kept with --keep and reused when it already holds enough rows.
  */
 import { readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
+import { connect } from 'nats';
 import { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { runMigrations } from '../../libs/db/src';
@@ -44,6 +48,7 @@ const SECONDS = Number(args.get('seconds') ?? 20);
 const CONNECTIONS = Number(args.get('connections') ?? 16);
 const DB = args.get('db') ?? 'ams_bench_api';
 const KEEP = args.get('keep') === 'true';
+const MODE = args.get('mode') ?? 'both';
 const ADMIN = process.env['BENCH_DATABASE_ADMIN_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const url = ADMIN.replace(/\/[^/]*$/, `/${DB}`);
 const KEY = 'bench-api-key-0123456789abcdef';
@@ -120,49 +125,102 @@ async function main(): Promise<void> {
     const { rows: size } = await pg.query(`SELECT count(*)::bigint AS n, pg_size_pretty(pg_total_relation_size('hourly_fact')) AS size FROM hourly_fact`);
     console.log(`hourly_fact: ${Number(size[0].n).toLocaleString('en-US')} rows, ${size[0].size}`);
 
-    api = await startApp('api', { DATABASE_URL: url, DATABASE_POOL_SIZE: '16', NATS_PREFIX: uniquePrefix('benchapi'), LOG_LEVEL: 'warn', API_KEYS: KEY, API_RATE_LIMIT_PER_MINUTE: '1000000' }, { port: await freePort() });
-    await api.waitReady(60_000);
-    const from = new Date(END - DAYS * 86_400_000).toISOString();
-    const to = new Date(END).toISOString();
-    const path = (c: number) => `/v1/performance?campaignId=${100000000000000 + c}&from=${from}&to=${to}&granularity=hour&limit=1000`;
-    const check = await fetch(`${api.baseUrl}${path(7)}`, { headers: { authorization: `Bearer ${KEY}` } });
-    const body = (await check.json()) as { data: unknown[] };
-    if (check.status !== 200) throw new Error(`api answered ${check.status}`);
-    console.log(`one request: ${body.data.length} hourly rows for 30 days`);
-    // warm-up, then the measured run; each request asks for a random campaign
-    const run = (seconds: number) =>
-      autocannon({
-        url: api?.baseUrl,
-        connections: CONNECTIONS,
-        duration: seconds,
-        headers: { authorization: `Bearer ${KEY}` },
-        requests: [{ setupRequest: (req: Record<string, unknown>) => ({ ...req, path: path(Math.floor(Math.random() * CAMPAIGNS)) }) }],
-      });
-    const loadBefore = os.loadavg()[0].toFixed(2);
-    await run(3);
-    // CPU time of the api process and of its PostgreSQL backends over the measured run: per request, these do not
-    // depend on what else the machine runs (wall-clock figures do)
-    const backends = (await pg.query(`SELECT pid FROM pg_stat_activity WHERE datname = $1 AND application_name = 'api'`, [DB])).rows.map((x: { pid: number }) => x.pid);
-    const cpu0 = { api: cpuMs(api.pid), pg: backends.reduce((a: number, b: number) => a + cpuMs(b), 0), bench: process.cpuUsage() };
-    const r = await run(SECONDS);
-    const apiCpu = cpuMs(api.pid) - cpu0.api;
-    const pgCpu = backends.reduce((a: number, b: number) => a + cpuMs(b), 0) - cpu0.pg;
-    const benchCpu = process.cpuUsage(cpu0.bench);
-    console.log(`\nGET /v1/performance (1 campaign, 30 days hourly), ${CONNECTIONS} connections, ${SECONDS} s:`);
-    console.log(`| measure | figure |\n|---|---|`);
-    console.log(`| requests/s | ${Math.round(r.requests.average).toLocaleString('en-US')} |`);
-    console.log(`| latency p50 / p90 / p99 / max | ${r.latency.p50} / ${r.latency.p90} / ${r.latency.p99} / ${r.latency.max} ms |`);
-    console.log(`| non-2xx, errors, timeouts | ${r.non2xx}, ${r.errors}, ${r.timeouts} |`);
-    const per = (ms: number) => (ms / Math.max(1, r.requests.total)).toFixed(2);
-    console.log(`| CPU per request: api / PostgreSQL / autocannon | ${per(apiCpu)} / ${per(pgCpu)} / ${per((benchCpu.user + benchCpu.system) / 1000)} ms |`);
-    console.log(`| load average (1 min) before / after | ${loadBefore} / ${os.loadavg()[0].toFixed(2)} |`);
-    const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${api.pid}/status`, 'utf8'))?.[1];
-    console.log(`| peak RSS api | ${hwm ? (Number(hwm) / 1024).toFixed(0) : 'n/a'} MB |`);
+    const modes = MODE === 'both' ? (['cold', 'warm'] as const) : ([MODE as 'cold' | 'warm'] as const);
+    const rows: Array<[string, string]> = [];
+    for (const mode of modes) {
+      const prefix = uniquePrefix('benchapi');
+      api = await startApp(
+        'api',
+        {
+          DATABASE_URL: url,
+          DATABASE_POOL_SIZE: '16',
+          NATS_PREFIX: prefix,
+          LOG_LEVEL: 'warn',
+          API_KEYS: KEY,
+          API_RATE_LIMIT_PER_MINUTE: '1000000',
+          API_CACHE_MAX_ENTRIES: mode === 'cold' ? '0' : '1000',
+        },
+        { port: await freePort() },
+      );
+      try {
+        await api.waitReady(60_000);
+        rows.push(...(await measure(mode, api, pg)));
+      } finally {
+        await api.stop();
+        api = undefined;
+        await deleteStreams(prefix);
+      }
+    }
+    console.log(`\nGET /v1/performance (1 campaign, 30 days hourly), ${CONNECTIONS} connections, ${SECONDS} s each:`);
+    // two columns, as tools/bench/system.bench.ts collects them
+    console.log('| measure | figure |\n|---|---|');
+    for (const [k, v] of rows) console.log(`| ${k} | ${v} |`);
   } finally {
     await api?.stop();
     await pg.end();
     if (!KEEP) await admin.query(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`);
     await admin.end();
+  }
+}
+
+/** One measured run against a started api; returns its table rows (measure, figure). */
+async function measure(mode: 'cold' | 'warm', api: Awaited<ReturnType<typeof startApp>>, pg: Client): Promise<Array<[string, string]>> {
+  const from = new Date(END - DAYS * 86_400_000).toISOString();
+  const to = new Date(END).toISOString();
+  const path = (c: number) => `/v1/performance?campaignId=${100000000000000 + c}&from=${from}&to=${to}&granularity=hour&limit=1000`;
+  const check = await fetch(`${api.baseUrl}${path(7)}`, { headers: { authorization: `Bearer ${KEY}` } });
+  const body = (await check.json()) as { data: unknown[] };
+  if (check.status !== 200) throw new Error(`api answered ${check.status}`);
+  console.log(`${mode}: one request: ${body.data.length} hourly rows for 30 days (X-Cache: ${check.headers.get('x-cache')})`);
+  if (mode === 'warm') {
+    const again = await fetch(`${api.baseUrl}${path(7)}`, { headers: { authorization: `Bearer ${KEY}` } });
+    await again.arrayBuffer();
+    if (again.headers.get('x-cache') !== 'hit') throw new Error(`warm run: the repeat was not a hit (${again.headers.get('x-cache')})`);
+  }
+  // cold: each request asks for a random campaign (with the cache off, every one is computed); warm: always the same
+  const pick = () => (mode === 'cold' ? path(Math.floor(Math.random() * CAMPAIGNS)) : path(7));
+  const run = (seconds: number) =>
+    autocannon({
+      url: api.baseUrl,
+      connections: CONNECTIONS,
+      duration: seconds,
+      headers: { authorization: `Bearer ${KEY}` },
+      requests: [{ setupRequest: (req: Record<string, unknown>) => ({ ...req, path: pick() }) }],
+    });
+  const loadBefore = os.loadavg()[0].toFixed(2);
+  await run(3);
+  // CPU time of the api process and of its PostgreSQL backends over the measured run: per request, these do not
+  // depend on what else the machine runs (wall-clock figures do)
+  const backends = (await pg.query(`SELECT pid FROM pg_stat_activity WHERE datname = $1 AND application_name = 'api'`, [DB])).rows.map((x: { pid: number }) => x.pid);
+  const cpu0 = { api: cpuMs(api.pid), pg: backends.reduce((a: number, b: number) => a + cpuMs(b), 0), bench: process.cpuUsage() };
+  const r = await run(SECONDS);
+  const apiCpu = cpuMs(api.pid) - cpu0.api;
+  const pgCpu = backends.reduce((a: number, b: number) => a + cpuMs(b), 0) - cpu0.pg;
+  const benchCpu = process.cpuUsage(cpu0.bench);
+  const per = (ms: number) => (ms / Math.max(1, r.requests.total)).toFixed(2);
+  const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${api.pid}/status`, 'utf8'))?.[1];
+  const label = mode === 'cold' ? 'cold (cache off, random campaign)' : 'warm (cache on, same query: hits)';
+  return [
+    [`${label}: requests/s`, Math.round(r.requests.average).toLocaleString('en-US')],
+    [`${label}: latency p50 / p90 / p99 / max`, `${r.latency.p50} / ${r.latency.p90} / ${r.latency.p99} / ${r.latency.max} ms`],
+    [`${label}: non-2xx, errors, timeouts`, `${r.non2xx}, ${r.errors}, ${r.timeouts}`],
+    [`${label}: CPU per request: api / PostgreSQL / autocannon`, `${per(apiCpu)} / ${per(pgCpu)} / ${per((benchCpu.user + benchCpu.system) / 1000)} ms`],
+    [`${label}: load average (1 min) before / after`, `${loadBefore} / ${os.loadavg()[0].toFixed(2)}`],
+    [`${label}: peak RSS api`, `${hwm ? (Number(hwm) / 1024).toFixed(0) : 'n/a'} MB`],
+  ];
+}
+
+/** Removes the streams the api created under the run's prefix (AMS, EVENTS). */
+async function deleteStreams(prefix: string): Promise<void> {
+  const streamPrefix = `${prefix.toUpperCase().replace(/[^A-Z0-9_-]/g, '_')}_`;
+  const nc = await connect({ servers: process.env['NATS_URL'] ?? 'nats://127.0.0.1:4222' });
+  try {
+    const jsm = await nc.jetstreamManager();
+    for await (const si of jsm.streams.list()) {
+      if (si.config.name.startsWith(streamPrefix)) await jsm.streams.delete(si.config.name);
+    }
+  } finally {
+    await nc.close();
   }
 }
 
