@@ -15,7 +15,7 @@ import { APPS, Check, FaultLab, Truth } from './fault-lab';
 
 const FULL = process.env['FAULT_SIZE'] === 'full';
 /** simulator flags of one load, and the pace it is sent at */
-const LOAD = FULL ? ['--hours', '48', '--advertisers', '3', '--campaigns', '5'] : ['--hours', '12', '--advertisers', '2', '--campaigns', '2'];
+const LOAD = FULL ? ['--hours', '48', '--advertisers', '3', '--campaigns', '5'] : ['--hours', '8', '--advertisers', '2', '--campaigns', '2'];
 const SPEED = FULL ? 1500 : 400;
 const FLOOD = FULL ? ['--hours', '24', '--advertisers', '3', '--campaigns', '4'] : LOAD;
 const OUTAGE_MS = FULL ? 20_000 : 6_000;
