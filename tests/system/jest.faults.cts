@@ -1,12 +1,9 @@
+// the system test's setup, for the fault suite's files and its longer scenarios
+const e2e = require('./jest.e2e.cts');
+
 module.exports = {
+  ...e2e,
   displayName: 'fault-suite',
-  preset: '../../jest.preset.js',
-  rootDir: __dirname,
-  testEnvironment: 'node',
   testMatch: ['<rootDir>/src/faults/*.faults.ts'],
-  transform: {
-    '^.+\\.[tj]s$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }],
-  },
-  moduleFileExtensions: ['ts', 'js'],
   testTimeout: 400000,
 };

@@ -10,7 +10,7 @@ export type { SqsEndpoint } from './lib/sqs';
 export { startSlackCatcher } from './lib/slack-catcher';
 export type { CaughtPost, ScriptedResponse, SlackCatcher } from './lib/slack-catcher';
 export { workspaceRoot, fixturePath, loadFixture, fixtureBody } from './lib/fixtures';
-export { startApp } from './lib/processes';
+export { runSimulator, startApp } from './lib/processes';
 export type { AppName, AppProcess, StartAppOptions } from './lib/processes';
 export { startNestApp, baseTestEnv } from './lib/nest-app';
 export type { RunningTestApp } from './lib/nest-app';

@@ -4,7 +4,6 @@
  * pipeline has drained, the api's daily totals per campaign equal the simulator's ground truth exactly,
  * and the quarantine holds exactly the malformed messages.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,34 +13,16 @@ import {
   createTestDatabase,
   startApp,
   startSqsEndpoint,
+  runSimulator,
   uniquePrefix,
   waitFor,
-  workspaceRoot,
   type AppProcess,
   type SqsEndpoint,
   type TestDatabase,
 } from '@ams/testing';
 import type { GroundTruth } from './ground-truth';
 
-const root = workspaceRoot();
 const API_KEY = 'simulator-pipeline-test-key-0001';
-
-function runSimulator(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
-    // NODE_OPTIONS and TS_NODE_* (set by Nx's jest executor) would change how ts-node compiles the simulator
-    for (const k of Object.keys(childEnv)) if (k === 'NODE_OPTIONS' || k.startsWith('TS_NODE_')) delete childEnv[k];
-    const child = spawn(
-      process.execPath,
-      [join(root, 'node_modules/ts-node/dist/bin.js'), '--transpile-only', '-P', 'tools/tsconfig.json', '-r', './tools/register-paths.js', 'tools/simulator/src/main.ts', ...args],
-      { cwd: root, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    child.once('close', (code) => resolve({ code, out }));
-  });
-}
 
 describe('simulator → ingestor → processor → api', () => {
   let db: TestDatabase;

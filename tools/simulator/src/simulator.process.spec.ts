@@ -4,32 +4,13 @@
  * received bodies alone (through the AMS validators, deduplicated by idempotency id, summed exactly)
  * equals the file the simulator wrote.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { addDecimal, classifySqsBody, defaultAttributionWindow, type PerformanceRecord } from '@ams/ams';
-import { startSqsEndpoint, workspaceRoot, type SqsEndpoint } from '@ams/testing';
+import { runSimulator, startSqsEndpoint, type SqsEndpoint } from '@ams/testing';
 import type { GroundTruth } from './ground-truth';
 
-const root = workspaceRoot();
-
-function runSimulator(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
-    // NODE_OPTIONS and TS_NODE_* (set by Nx's jest executor) would change how ts-node compiles the simulator
-    for (const k of Object.keys(childEnv)) if (k === 'NODE_OPTIONS' || k.startsWith('TS_NODE_')) delete childEnv[k];
-    const child = spawn(
-      process.execPath,
-      [join(root, 'node_modules/ts-node/dist/bin.js'), '--transpile-only', '-P', 'tools/tsconfig.json', '-r', './tools/register-paths.js', 'tools/simulator/src/main.ts', ...args],
-      { cwd: root, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    child.once('close', (code) => resolve({ code, out }));
-  });
-}
 
 /** money as the api prints it: at least two decimals */
 const money = (d: string) => {

@@ -123,3 +123,27 @@ export async function startApp(name: AppName, env: Record<string, string>, opts:
     },
   };
 }
+
+/**
+ * Runs `npm run simulate -- <args>` (tools/simulator through ts-node, as the npm script does) to completion,
+ * with `env` on top of this process's environment; resolves with the exit code and the merged output.
+ */
+export function runSimulator(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; out: string }> {
+  const root = workspaceRoot();
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
+  // NODE_OPTIONS and TS_NODE_* (set by Nx's jest executor) would change how ts-node compiles the simulator
+  for (const k of Object.keys(childEnv)) if (k === 'NODE_OPTIONS' || k.startsWith('TS_NODE_')) delete childEnv[k];
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      [join(root, 'node_modules/ts-node/dist/bin.js'), '--transpile-only', '-P', 'tools/tsconfig.json', '-r', './tools/register-paths.js', 'tools/simulator/src/main.ts', ...args],
+      { cwd: root, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    trackChild(child);
+    let out = '';
+    child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, out }));
+  });
+}

@@ -4,7 +4,6 @@
  * disk), fauxqs behind a proxy that can fail, and a Slack catcher — fed by the simulator, whose ground
  * truth says what every total must be afterwards.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +15,7 @@ import {
   FaultProxy,
   PrivateNatsServer,
   PrivatePostgres,
+  runSimulator,
   SlackCatcher,
   SqsEndpoint,
   startApp,
@@ -27,7 +27,6 @@ import {
   TestDatabase,
   uniquePrefix,
   waitFor,
-  workspaceRoot,
 } from '@ams/testing';
 
 export const APPS: AppName[] = ['ingestor', 'processor', 'aggregator', 'alerter', 'api'];
@@ -150,23 +149,12 @@ export class FaultLab {
   /** Runs the simulator against the scenario's queue (directly to fauxqs, not through the failing proxy). */
   load(args: string[], sends: number): Load {
     const out = join(this.dir, `truth-${this.runs}-${Date.now()}.json`);
-    const root = workspaceRoot();
-    const env: NodeJS.ProcessEnv = { ...process.env, SQS_QUEUE_URLS: this.queueUrl, SQS_ENDPOINT: this.sqs.endpoint, LAUNCHER_DATA_DIR: this.dir };
-    for (const k of Object.keys(env)) if (k === 'NODE_OPTIONS' || k.startsWith('TS_NODE_')) delete env[k];
-    const done = new Promise<Truth>((resolve, reject) => {
-      const child = spawn(
-        process.execPath,
-        [join(root, 'node_modules/ts-node/dist/bin.js'), '--transpile-only', '-P', 'tools/tsconfig.json', '-r', './tools/register-paths.js', 'tools/simulator/src/main.ts', ...args, '--out', out],
-        { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] },
-      );
-      let log = '';
-      child.stdout.on('data', (d: Buffer) => (log += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (log += d.toString()));
-      child.once('close', (code) => {
-        if (code !== 0) return reject(new Error(`the simulator exited ${code}:\n${log}`));
-        resolve(JSON.parse(readFileSync(out, 'utf8')) as Truth);
-      });
-    });
+    const done = runSimulator([...args, '--out', out], { SQS_QUEUE_URLS: this.queueUrl, SQS_ENDPOINT: this.sqs.endpoint, LAUNCHER_DATA_DIR: this.dir }).then(
+      ({ code, out: log }) => {
+        if (code !== 0) throw new Error(`the simulator exited ${code}:\n${log}`);
+        return JSON.parse(readFileSync(out, 'utf8')) as Truth;
+      },
+    );
     return { args, sends, done };
   }
 
