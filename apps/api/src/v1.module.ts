@@ -9,6 +9,7 @@ import { BudgetsHttpController } from './budgets/budgets.http.controller';
 import { CampaignsHttpController } from './campaigns/campaigns.http.controller';
 import { CampaignsRepository } from './campaigns/campaigns.repository';
 import { ApiExceptionFilter } from './common/api-exception.filter';
+import { SlidingLogThrottlerStorage } from './common/sliding-log.storage';
 import { ThrottledGuard } from './common/throttled.guard';
 import { ApiEnv } from './config/api.env';
 import { IntegrationsHttpController } from './health/integrations.http.controller';
@@ -26,7 +27,10 @@ import { SubscriptionsHttpController } from './subscriptions/subscriptions.http.
   imports: [
     ThrottlerModule.forRootAsync({
       inject: [ApiEnv],
-      useFactory: (env: ApiEnv) => [{ ttl: 60_000, limit: env.API_RATE_LIMIT_PER_MINUTE }],
+      useFactory: (env: ApiEnv) => ({
+        throttlers: [{ ttl: 60_000, limit: env.API_RATE_LIMIT_PER_MINUTE }],
+        storage: new SlidingLogThrottlerStorage(),
+      }),
     }),
   ],
   controllers: [

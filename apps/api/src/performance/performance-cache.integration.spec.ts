@@ -16,6 +16,8 @@ import {
 import { appDefinition } from '../app.module';
 import { ApiEnv } from '../config/api.env';
 import { PerformanceCache } from './performance.cache';
+import { PerformanceQueryDto } from './dto/performance-query.dto';
+import { PerformanceRepository } from './performance.repository';
 import { PerformanceService } from './performance.service';
 
 jest.setTimeout(120_000);
@@ -156,6 +158,33 @@ describe('api: /v1/performance response cache (real PostgreSQL and NATS)', () =>
     expect((await read(campaignPath)).body.totals.orders).toBe(5 * rows);
     expect((await read(advertiserPath)).body.totals.orders).toBe(5 * a.body.totals.orders);
     expect((await read(campaignPath)).cache).toBe('hit'); // stored again under the new setting
+  });
+
+  it('hits that arrive together share one settings read; a setting changed on another replica shows on the next call', async () => {
+    const service = api.app.get(PerformanceService);
+    const repo = api.app.get(PerformanceRepository);
+    const q = Object.assign(new PerformanceQueryDto(), { campaignId: 'C1', from: DAY, to: DAY, granularity: 'day' });
+    await service.cachedQuery(q);
+    expect((await service.cachedQuery(q)).cache).toBe('hit');
+    const reads = jest.spyOn(repo, 'settingsStamp');
+    try {
+      const burst = await Promise.all(Array.from({ length: 10 }, () => service.cachedQuery(q)));
+      expect(burst.map((r) => r.cache)).toEqual(Array(10).fill('hit'));
+      expect(reads).toHaveBeenCalledTimes(1);
+
+      // another replica changes the setting (no event reaches this one); the next call reads after it
+      const rows = Number((await pg.query(`SELECT count(*) FROM hourly_fact WHERE campaign_id = 'C1'`)).rows[0].count);
+      await pg.query(
+        `INSERT INTO advertiser_setting (advertiser_id, attribution_window_sp) VALUES ('ADV1', '7d')
+         ON CONFLICT (advertiser_id) DO UPDATE SET attribution_window_sp = '7d'`,
+      );
+      const next = await service.cachedQuery(q);
+      expect(next.cache).toBe('miss');
+      expect((JSON.parse(next.body.toString()) as Body).totals.orders).toBe(rows); // 7 d again: one order per fact
+      expect(reads).toHaveBeenCalledTimes(3); // the hit's check, then the miss's own read
+    } finally {
+      reads.mockRestore();
+    }
   });
 
   it('empties itself on an event it cannot read', async () => {

@@ -9,7 +9,8 @@ export interface CacheLimits {
 
 /** What a response depends on, besides the facts of its campaign or advertiser. */
 export interface CachedResponse {
-  body: string;
+  /** The response's UTF-8 bytes, held off the V8 heap and sent as they are (no re-encoding per hit). */
+  body: Buffer;
   /** Weak ETag as Express would compute it for the same body, so a hit and a miss agree. */
   etag: string;
   /** The query's campaign and advertiser filters: an event touching either drops the entry. */
@@ -46,7 +47,7 @@ const MAX_MARKS = 100_000;
  * event subscription is not live (NATS down or reconnecting), events may be missed: the cache is emptied and stores
  * nothing until it is live again, and tickets taken before that are void.
  *
- * Bounded: at most `maxEntries` entries and `maxBytes` of bodies (UTF-16 length × 2, what V8 holds), least recently
+ * Bounded: at most `maxEntries` entries and `maxBytes` of bodies and keys (bytes), least recently
  * used evicted first, and each entry lives `ttlMs` at most.
  */
 export class PerformanceCache {
@@ -117,7 +118,7 @@ export class PerformanceCache {
     if (ticket < this.minTicket) return 'raced';
     if (value.campaignId !== undefined && (this.campaignMarks.get(value.campaignId) ?? -1) > ticket) return 'raced';
     if (value.advertiserId !== undefined && (this.advertiserMarks.get(value.advertiserId) ?? -1) > ticket) return 'raced';
-    const bytes = value.body.length * 2 + key.length * 2;
+    const bytes = value.body.length + key.length * 2;
     if (bytes > this.limits.maxBytes) return 'too-large';
     const old = this.entries.get(key);
     if (old) this.remove(old);
@@ -198,7 +199,7 @@ function unindex(map: Map<string, Set<string>>, id: string, key: string): void {
 }
 
 /** Express's default (weak) ETag of a body: W/"<byte length hex>-<sha1 base64, 27 chars>". */
-export function weakEtag(body: string): string {
-  const hash = createHash('sha1').update(body, 'utf8').digest('base64').substring(0, 27);
-  return `W/"${Buffer.byteLength(body, 'utf8').toString(16)}-${hash}"`;
+export function weakEtag(body: Buffer): string {
+  const hash = createHash('sha1').update(body).digest('base64').substring(0, 27);
+  return `W/"${body.length.toString(16)}-${hash}"`;
 }

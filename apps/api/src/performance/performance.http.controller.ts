@@ -1,5 +1,5 @@
-import { Controller, Get, Header, Query, Res, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Query, Res, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { ApiKeyGuard } from '../auth/api-key.guard';
 import { ThrottledGuard } from '../common/throttled.guard';
@@ -18,13 +18,15 @@ export class PerformanceHttpController {
    * `X-Cache: hit|miss|off` tells how it was answered; a cached body carries its ETag (If-None-Match → 304).
    */
   @Get()
-  @Header('Content-Type', 'application/json; charset=utf-8')
+  @ApiProduces('application/json')
   @ApiOkResponse({ description: '{ data, totals, nextCursor }' })
-  async query(@Query() q: PerformanceQueryDto, @Res({ passthrough: true }) res: Response): Promise<string> {
+  async query(@Query() q: PerformanceQueryDto, @Res() res: Response): Promise<void> {
     const r = await this.service.cachedQuery(q);
+    // the body is JSON already encoded (a hit is sent as stored): Express sends the bytes as they are, answers
+    // If-None-Match with 304, and computes the same ETag itself when none is set; setting it spares hashing every hit
+    res.setHeader('Content-Type', 'application/json; charset=utf-8');
     res.setHeader('X-Cache', r.cache);
-    // Express computes the same ETag itself when none is set; setting it spares hashing the body on every hit
     if (r.etag) res.setHeader('ETag', r.etag);
-    return r.body;
+    res.send(r.body);
   }
 }

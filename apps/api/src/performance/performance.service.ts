@@ -26,7 +26,8 @@ export interface PerformanceResponse {
 
 /** A response and how the cache answered it: `hit`, `miss` (queried; stored unless raced or too large), `off`. */
 export interface PerformanceResult {
-  body: string;
+  /** UTF-8 JSON ({@link PerformanceResponse}). */
+  body: Buffer;
   /** Set when the body is (or was just put) in the cache. */
   etag?: string;
   cache: 'hit' | 'miss' | 'off';
@@ -50,6 +51,9 @@ export class PerformanceService {
    */
   beforeStore?: () => Promise<void>;
 
+  /** Settings reads asked for but not yet sent, by advertiser list (see settingsStamp). */
+  private readonly pendingStamps = new Map<string, Promise<string>>();
+
   constructor(
     private readonly repo: PerformanceRepository,
     private readonly env: ApiEnv,
@@ -62,12 +66,12 @@ export class PerformanceService {
    */
   async cachedQuery(q: PerformanceQueryDto): Promise<PerformanceResult> {
     const filter = this.filterOf(q);
-    if (!this.cache.enabled) return { body: await this.render(q, filter), cache: 'off' };
+    if (!this.cache.enabled) return { body: Buffer.from(await this.render(q, filter)), cache: 'off' };
     const key = cacheKey(q, filter);
     const hit = this.cache.get(key);
     if (
       hit &&
-      (hit.settingsAdvertisers === null || (await this.repo.settingsStamp(hit.settingsAdvertisers)) === hit.settingsStamp) &&
+      (hit.settingsAdvertisers === null || (await this.settingsStamp(hit.settingsAdvertisers)) === hit.settingsStamp) &&
       this.cache.holds(key, hit) // not invalidated while the settings were read
     ) {
       this.hits.inc();
@@ -82,9 +86,9 @@ export class PerformanceService {
       settingsAdvertisers = filter.advertiserId
         ? [filter.advertiserId]
         : await this.repo.advertisersOf(filter.campaignId as string, ...hourBounds(filter.range));
-      settingsStamp = await this.repo.settingsStamp(settingsAdvertisers);
+      settingsStamp = await this.settingsStamp(settingsAdvertisers);
     }
-    const body = await this.render(q, filter);
+    const body = Buffer.from(await this.render(q, filter));
     if (ticket === undefined) return { body, cache: 'miss' };
     await this.beforeStore?.();
     const etag = weakEtag(body);
@@ -94,6 +98,26 @@ export class PerformanceService {
       ticket,
     );
     return outcome === 'stored' ? { body, etag, cache: 'miss' } : { body, cache: 'miss' };
+  }
+
+  /**
+   * The settings stamp of these advertisers, read by a statement sent after this call: hits that arrive together (in
+   * the same turn of the event loop) share one read, so a burst of hits costs one primary-key lookup, not one each.
+   * A read already sent is never shared with a later caller, so no hit is judged on a read older than its request.
+   */
+  private settingsStamp(advertisers: string[]): Promise<string> {
+    const key = advertisers.join('\u0000');
+    let read = this.pendingStamps.get(key);
+    if (!read) {
+      read = new Promise<string>((resolve, reject) =>
+        setImmediate(() => {
+          this.pendingStamps.delete(key); // from here on, callers wait for the next read
+          this.repo.settingsStamp(advertisers).then(resolve, reject);
+        }),
+      );
+      this.pendingStamps.set(key, read);
+    }
+    return read;
   }
 
   /**

@@ -1,10 +1,11 @@
 import 'reflect-metadata';
-import { BadRequestException, DynamicModule, INestApplication, ValidationPipe } from '@nestjs/common';
+import { BadRequestException, DynamicModule, INestApplication } from '@nestjs/common';
 import type { ValidationError } from 'class-validator';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { CommonEnv, ConfigError, loadConfig } from '../config';
 import { httpLatencyMiddleware } from '../metrics';
+import { QueryValidationPipe } from './query-validation.pipe';
 
 export interface BootstrapOptions<E extends CommonEnv> {
   /** the app's name: in every log line, the NATS connection name, metrics labels */
@@ -84,7 +85,7 @@ export async function createApp<E extends CommonEnv>(opts: BootstrapOptions<E>, 
   app.useLogger(app.get(Logger));
   app.use(httpLatencyMiddleware());
   app.useGlobalPipes(
-    new ValidationPipe({
+    new QueryValidationPipe({
       whitelist: true,
       forbidNonWhitelisted: true,
       transform: true,
