@@ -270,9 +270,19 @@ describe('ingestor: SQS → JetStream (real fauxqs, NATS, PostgreSQL)', () => {
       }, { description: 'hand-off failure counted' });
       const c = await sqs.counts(queueUrl);
       expect(c.visible + c.inFlight).toBe(1);
+      const metric = async (name: string) => {
+        const metrics = await (await fetch(`${h?.app.baseUrl}/metrics`)).text();
+        return Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(metrics)?.[1]);
+      };
+      await waitFor(async () => (await metric('ams_ingest_poll_backoff_seconds')) > 0, { description: 'polling backed off' });
 
       await nats.start();
       const harness = h;
+      // the reconnect itself ends the back-off: the pollers do not wait out the rest of it
+      await waitFor(async () => (await metric('ams_ingest_backoff_ended_by_reconnect_total')) >= 1, {
+        timeoutMs: 20_000,
+        description: 'the back-off ended by the reconnect',
+      });
       await waitFor(() => harness.seen.find((m) => m.subject === 'ams.sp-traffic'), { timeoutMs: 45_000, description: 'record handed over after NATS came back' });
       await waitFor(async () => {
         const after = await sqs.counts(queueUrl);

@@ -1,6 +1,7 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { SQSClient, type Message } from '@aws-sdk/client-sqs';
 import { Consumer } from 'sqs-consumer';
+import { JetStreamService } from '@ams/platform';
 import { IngestorEnv } from '../config/ingestor.env';
 import { ingestMetrics } from './ingest.metrics';
 import { MessageRouterService, queueName } from './message-router.service';
@@ -10,7 +11,9 @@ const MAX_BACKOFF_MS = 30_000;
 /**
  * Long-polls every configured queue with `SQS_CONCURRENCY` sqs-consumer pollers each. A batch is
  * deleted only after JetStream acknowledged every record in it; when the hand-off fails (NATS
- * down), nothing is deleted, SQS redelivers, and polling backs off exponentially until it works.
+ * down), nothing is deleted, SQS redelivers, and polling backs off exponentially until it works —
+ * or until the NATS connection comes back, which ends the back-off at once (a poller waiting out up to
+ * 30 s is woken) instead of leaving records on SQS for the rest of it.
  */
 @Injectable()
 export class SqsPollerService implements OnModuleInit, BeforeApplicationShutdown {
@@ -21,10 +24,12 @@ export class SqsPollerService implements OnModuleInit, BeforeApplicationShutdown
   private draining = false;
   private paused = true;
   private failures = 0;
+  private stopListening?: () => void;
 
   constructor(
     private readonly env: IngestorEnv,
     private readonly router: MessageRouterService,
+    private readonly messaging: JetStreamService,
   ) {
     this.sqs = new SQSClient({ region: env.AWS_REGION, ...(env.SQS_ENDPOINT ? { endpoint: env.SQS_ENDPOINT } : {}) });
   }
@@ -35,6 +40,8 @@ export class SqsPollerService implements OnModuleInit, BeforeApplicationShutdown
       const pollers = this.env.concurrencyFor(queueName(queueUrl));
       for (let i = 0; i < pollers; i++) this.consumers.push(this.createConsumer(queueUrl));
     }
+    ingestMetrics.backoff.set(0);
+    this.stopListening = this.messaging.onReconnect(() => this.onNatsBack());
   }
 
   get isPaused(): boolean {
@@ -62,6 +69,7 @@ export class SqsPollerService implements OnModuleInit, BeforeApplicationShutdown
 
   async beforeApplicationShutdown(): Promise<void> {
     this.draining = true;
+    this.stopListening?.();
     for (const c of this.consumers) c.stop();
     const deadline = Date.now() + this.env.SHUTDOWN_TIMEOUT_MS - 2000;
     while (this.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
@@ -122,6 +130,7 @@ export class SqsPollerService implements OnModuleInit, BeforeApplicationShutdown
     ingestMetrics.failures.inc({ queue });
     const wait = this.backoffMs();
     for (const c of this.consumers) c.updateOption('pollingWaitTimeMs', wait);
+    ingestMetrics.backoff.set(wait / 1000);
     this.logger.warn(
       { queue, failures: this.failures, backoffMs: wait, err: err instanceof Error ? err.message : String(err) },
       'hand-off to JetStream failed; messages stay on SQS, backing off',
@@ -130,8 +139,33 @@ export class SqsPollerService implements OnModuleInit, BeforeApplicationShutdown
 
   private onSuccess(): void {
     if (this.failures === 0) return;
+    this.endBackoff();
+    this.logger.log('hand-off to JetStream recovered');
+  }
+
+  /** NATS is reachable again: poll now rather than after the back-off (a hand-off failure starts a new one). */
+  private onNatsBack(): void {
+    if (this.failures === 0 || this.draining) return;
+    this.endBackoff();
+    let woken = 0;
+    if (!this.paused) {
+      for (const c of this.consumers) {
+        // running and not polling = sleeping until its next poll; stop() clears that timer and start() polls now.
+        // A poller mid-receive or mid-batch is left alone (restarting it would run two poll loops).
+        if (c.status.isRunning && !c.status.isPolling) {
+          c.stop();
+          c.start();
+          woken++;
+        }
+      }
+    }
+    ingestMetrics.reconnectWakeups.inc();
+    this.logger.log({ woken }, 'NATS reconnected: back-off ended, polling again');
+  }
+
+  private endBackoff(): void {
     this.failures = 0;
     for (const c of this.consumers) c.updateOption('pollingWaitTimeMs', 0);
-    this.logger.log('hand-off to JetStream recovered');
+    ingestMetrics.backoff.set(0);
   }
 }

@@ -112,6 +112,7 @@ export class JetStreamService implements OnApplicationShutdown {
   private readonly broadcasts = new Set<BroadcastRegistration>();
   /** Bumped on every disconnect: a flush that began before it cannot mark a subscription live. */
   private connectionEpoch = 0;
+  private readonly reconnectListeners = new Set<() => void>();
 
   constructor(@Inject(MESSAGING_OPTIONS) private readonly options: MessagingOptions) {
     this.naming = new MessagingNaming(options.prefix);
@@ -346,6 +347,15 @@ export class JetStreamService implements OnApplicationShutdown {
     };
   }
 
+  /**
+   * Calls `listener` each time the client has reconnected after losing the server (not on the first connect); returns
+   * the function that removes it. For work that backs off while NATS is away and should not wait out its back-off.
+   */
+  onReconnect(listener: () => void): () => void {
+    this.reconnectListeners.add(listener);
+    return () => this.reconnectListeners.delete(listener);
+  }
+
   isConnected(): boolean {
     return !!this.conn && this.connected && !this.conn.nc.isClosed();
   }
@@ -441,6 +451,13 @@ export class JetStreamService implements OnApplicationShutdown {
           this.logger.log(`reconnected to NATS ${String(s.data)}`);
           // the client has sent its subscriptions again; live once the server has answered a flush after them
           for (const reg of this.broadcasts) void this.confirmLive(nc, reg);
+          for (const listener of this.reconnectListeners) {
+            try {
+              listener();
+            } catch (err) {
+              this.logger.error(`a reconnect listener failed: ${err instanceof Error ? err.message : String(err)}`);
+            }
+          }
           break;
         case Events.LDM:
           this.logger.warn(`NATS server ${String(s.data)} entered lame duck mode`);
