@@ -264,16 +264,14 @@ describe('ingestor: SQS → JetStream (real fauxqs, NATS, PostgreSQL)', () => {
       await sqs.send(queueUrl, fixtureBody('02'));
       // the message is received but can't be handed off: it must still be on the queue a while later
       await waitFor(async () => (await sqs.counts(queueUrl)).inFlight === 1, { description: 'message received while NATS is down' });
-      await waitFor(async () => {
-        const metrics = await (await fetch(`${h?.app.baseUrl}/metrics`)).text();
-        return /ams_ingest_batch_failures_total\{[^}]*\} [1-9]/.test(metrics);
-      }, { description: 'hand-off failure counted' });
-      const c = await sqs.counts(queueUrl);
-      expect(c.visible + c.inFlight).toBe(1);
+      /** The value of a metric's first series on the ingestor's /metrics (NaN when it has none yet). */
       const metric = async (name: string) => {
         const metrics = await (await fetch(`${h?.app.baseUrl}/metrics`)).text();
         return Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(metrics)?.[1]);
       };
+      await waitFor(async () => (await metric('ams_ingest_batch_failures_total')) >= 1, { description: 'hand-off failure counted' });
+      const c = await sqs.counts(queueUrl);
+      expect(c.visible + c.inFlight).toBe(1);
       await waitFor(async () => (await metric('ams_ingest_poll_backoff_seconds')) > 0, { description: 'polling backed off' });
 
       await nats.start();
