@@ -28,6 +28,8 @@ describe('JetStreamService across a NATS restart (private nats-server)', () => {
   let svc: JetStreamService;
   let handle: ConsumerHandle | undefined;
   const handled = new Map<string, number>();
+  /** Every delivery handed to the handler: msgId → `streamSequence/deliveryCount` of each. */
+  const deliveries = new Map<string, string[]>();
 
   beforeAll(async () => {
     nats = await PrivateNatsServer.start();
@@ -37,7 +39,11 @@ describe('JetStreamService across a NATS restart (private nats-server)', () => {
       { stream: 'RESTART', durable: 'restart', filterSubject: 'restart.>', maxBatch: 50, maxWaitMs: 20, ackWaitMs: 5000, nakDelayMs: 100 },
       async (batch) => {
         await delay(batch[0]?.msgId?.startsWith('k-') ? 20 : 2);
-        for (const m of batch) handled.set(m.msgId ?? '?', (handled.get(m.msgId ?? '?') ?? 0) + 1);
+        for (const m of batch) {
+          const id = m.msgId ?? '?';
+          handled.set(id, (handled.get(id) ?? 0) + 1);
+          deliveries.set(id, [...(deliveries.get(id) ?? []), `${m.streamSequence}/${m.deliveryCount}`]);
+        }
       },
     );
   });
@@ -66,7 +72,16 @@ describe('JetStreamService across a NATS restart (private nats-server)', () => {
 
     await waitFor(() => handled.size === 400, { what: '400 handled after restart', timeoutMs: 30_000 });
     await waitFor(async () => (await svc.consumerPending('RESTART', 'restart')) === 0, { what: 'all acked' });
-    expect([...handled.values()].every((n) => n === 1)).toBe(true);
+    // JetStream delivers at least once: consumer state the server had not yet written when it went down comes
+    // back as a redelivery (seen once in CI under load), which every handler downstream absorbs (idempotent
+    // writes). What must hold is that nothing was lost (above) and that the stream stored each message once: the
+    // msg-id dedupe survived the restart although publishes were retried across it.
+    for (const [id, ds] of deliveries) {
+      expect({ id, sequences: new Set(ds.map((d) => d.split('/')[0])).size }).toEqual({ id, sequences: 1 });
+    }
+    expect(deliveries.size).toBe(400);
+    const twice = [...deliveries].filter(([, ds]) => ds.length > 1);
+    if (twice.length > 0) console.warn(`server redeliveries across the restart: ${JSON.stringify(twice)}`);
   });
 
   it('loses nothing when the server is killed while batches are in flight', async () => {
