@@ -3,6 +3,7 @@ import { IngestControl1764390100000 } from './1764390100000-ingest-control';
 import { AdvertiserSettings1764390200000 } from './1764390200000-advertiser-settings';
 import { Rollups1764390400000 } from './1764390400000-rollups';
 import { Alerting1764391700000 } from './1764391700000-alerting';
+import { HourlyFactFillfactor1764392000000 } from './1764392000000-hourly-fact-fillfactor';
 
 /** Every migration, in order. Run by `npm run db:migrate` (and a Job in Kubernetes), never at app start. */
-export const MIGRATIONS = [InitialSchema1764390000000, IngestControl1764390100000, AdvertiserSettings1764390200000, Rollups1764390400000, Alerting1764391700000];
+export const MIGRATIONS = [InitialSchema1764390000000, IngestControl1764390100000, AdvertiserSettings1764390200000, Rollups1764390400000, Alerting1764391700000, HourlyFactFillfactor1764392000000];
