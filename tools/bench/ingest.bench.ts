@@ -49,6 +49,8 @@ const PROCESSOR_ENV = Object.fromEntries([...args].filter(([k]) => k.startsWith(
 const CPU_PROF = args.get('cpu-prof');
 // --node-args "…": extra node flags for the processor (e.g. heap settings to compare)
 const NODE_ARGS = (args.get('node-args') ?? '').split(' ').filter(Boolean);
+// --processor-entry PATH: another build of the processor for the processor stage (A/B of a change)
+const PROCESSOR_ENTRY = args.get('processor-entry');
 
 const template = loadFixture('02');
 /** A realistic spread: 200 campaigns × 5 ad groups × 10 keywords × 3 placements over 24 hours. */
@@ -201,6 +203,7 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     const processor = await startApp('processor', baseEnv, {
       port: await freePort(),
+      entry: PROCESSOR_ENTRY,
       nodeArgs: [...NODE_ARGS, ...(CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`] : [])],
     });
     apps.push(processor);

@@ -61,7 +61,7 @@ export class RecordConsumerService implements OnApplicationBootstrap, BeforeAppl
     const sentTimes: number[] = [];
 
     for (const msg of batch) {
-      const sent = Date.parse(msg.headers[HEADERS.sentAt] ?? '');
+      const sent = Date.parse(msg.header(HEADERS.sentAt) ?? '');
       if (Number.isFinite(sent)) sentTimes.push(sent);
       if (msg.subject === AMS_QUARANTINE_SUBJECT) {
         input.quarantine.push(fromIngestorQuarantine(msg));
@@ -80,8 +80,8 @@ export class RecordConsumerService implements OnApplicationBootstrap, BeforeAppl
           reason: result.reason,
           datasetId: result.datasetId,
           rawBody: msg.string(),
-          sqsMessageId: msg.headers[HEADERS.sqsMessageId] ?? null,
-          receivedAt: msg.headers[HEADERS.receivedAt] ?? msg.publishedAt.toISOString(),
+          sqsMessageId: msg.header(HEADERS.sqsMessageId) ?? null,
+          receivedAt: msg.header(HEADERS.receivedAt) ?? msg.publishedAt.toISOString(),
         });
         continue;
       }
@@ -159,7 +159,7 @@ function fromIngestorQuarantine(msg: ConsumedMessage): QuarantineRow {
       reason: `quarantine message did not match its contract: ${body.reason}`,
       datasetId: null,
       rawBody: msg.string(),
-      sqsMessageId: msg.headers[HEADERS.sqsMessageId] ?? null,
+      sqsMessageId: msg.header(HEADERS.sqsMessageId) ?? null,
       receivedAt: msg.publishedAt.toISOString(),
     };
   }

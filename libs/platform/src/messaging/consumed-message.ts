@@ -41,6 +41,11 @@ export class ConsumedMessageImpl<T> implements ConsumedMessage<T> {
     return this._headers;
   }
 
+  header(name: string): string | undefined {
+    if (this._headers) return this._headers[name];
+    return this.msg.headers?.has(name) ? this.msg.headers.get(name) : undefined;
+  }
+
   get msgId(): string | null {
     return this.msg.headers?.get(MSG_ID_HEADER) || null;
   }

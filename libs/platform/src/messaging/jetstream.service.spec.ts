@@ -155,7 +155,11 @@ describe('JetStreamService (integration, NATS at ' + TEST_NATS_URL + ')', () => 
       const m = seen[0];
       expect(m.subject).toBe('meta.thing');
       expect(m.json()).toEqual({ hello: 'world' });
+      expect(m.header('x-correlation-id')).toBe('corr-123'); // straight from the NATS headers
+      expect(m.header('x-absent')).toBeUndefined();
+      expect(seen[2].header('x-correlation-id')).toBeUndefined(); // published without headers
       expect(m.headers['x-correlation-id']).toBe('corr-123');
+      expect(m.header('x-correlation-id')).toBe('corr-123'); // from the record built by `headers`
       expect(m.msgId).toBe('meta-1');
       expect(m.streamSequence).toBe(ack.seq);
       expect(m.deliveryCount).toBe(1);

@@ -51,6 +51,8 @@ export interface ConsumedMessage<T = unknown> {
   json(): T;
   string(): string;
   readonly headers: Record<string, string>;
+  /** One header's first value, without building `headers` (cheaper per message on a hot path). */
+  header(name: string): string | undefined;
   /** The `Nats-Msg-Id` it was published with, if any. */
   readonly msgId: string | null;
   readonly streamSequence: number;
