@@ -92,6 +92,10 @@ describe('ingestor: SQS → JetStream (real fauxqs, NATS, PostgreSQL)', () => {
   let sns: SnsStub;
 
   beforeAll(async () => {
+    // for every test, not only the first block's: without them the SDK's default credential chain goes on to
+    // probe the EC2 metadata endpoint, and a test run alone (-t) hung there
+    process.env['AWS_ACCESS_KEY_ID'] ??= 'test';
+    process.env['AWS_SECRET_ACCESS_KEY'] ??= 'test';
     db = await createTestDatabase();
     sqs = await startSqsEndpoint();
     sns = await startSnsStub();
@@ -121,8 +125,6 @@ describe('ingestor: SQS → JetStream (real fauxqs, NATS, PostgreSQL)', () => {
     beforeAll(async () => {
       const prefix = uniquePrefix('ing');
       queueUrl = await sqs.createQueue(`ams-${prefix}`);
-      process.env['AWS_ACCESS_KEY_ID'] ??= 'test';
-      process.env['AWS_SECRET_ACCESS_KEY'] ??= 'test';
       h = await startHarness(envFor(queueUrl, prefix), DEFAULT_NATS_URL, prefix);
     });
     afterAll(() => stopHarness(h));
