@@ -2,7 +2,8 @@
  * `npm run bench:ingest` — ingestion throughput and latency on this machine, all services running.
  *
  *  1. SQS endpoint ceiling: fauxqs's own send → receive → delete rate (what bounds end to end).
- *  2. Processor stage: N records preloaded in JetStream, drained by the built processor into PostgreSQL.
+ *  2. Processor stage: N records preloaded in JetStream, drained by the built processor into PostgreSQL;
+ *     then each half alone (JetStream consume + ack with no work; the batch write with no NATS) and the bound they set.
  *  3. Naive mode: the same records through one ORM save + commit per record; the ratio of 2 to 3.
  *  4. End to end: M messages preloaded on SQS, through the built ingestor and processor.
  *  5. Latency: messages sent at a steady rate; p50/p99 from SQS send to commit (processor histogram).
@@ -13,8 +14,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { Client } from 'pg';
+import { DataSource } from 'typeorm';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import { validateRecord } from '../../libs/ams/src';
+import { validateRecord, type PerformanceRecord } from '../../libs/ams/src';
+import { dataSourceOptions } from '../../libs/db/src';
+import { BatchWriterRepository } from '../../apps/processor/src/ingest/batch-writer.repository';
 import { amsRecordSubject } from '../../libs/contracts/src';
 import { JetStreamService } from '../../libs/platform/src/messaging';
 import {
@@ -94,6 +98,42 @@ async function drained(app: AppProcess, pg: Client, n: number, description: stri
   await waitFor(async () => (await committed(app)) >= n, { timeoutMs: 600_000, intervalMs: 100, description });
   const stored = await count(pg, 'SELECT count(*) AS n FROM performance_delta');
   if (stored < n) throw new Error(`${description}: the processor counted ${n} but the table holds ${stored}`);
+}
+
+/**
+ * The processor's write path alone: the same repository and SQL, records validated beforehand, `writers` batches
+ * in flight on their own connections, no NATS. Returns records/s.
+ */
+async function writePathAlone(n: number, batchSize: number, writers: number): Promise<number> {
+  const db = await createTestDatabase();
+  const ds = new DataSource(dataSourceOptions({ url: db.url, poolSize: writers, applicationName: 'bench-write-alone' }));
+  await ds.initialize();
+  try {
+    const batches: PerformanceRecord[][] = [];
+    for (let i = 0; i < n; i += batchSize) {
+      const batch: PerformanceRecord[] = [];
+      for (let k = i; k < Math.min(n, i + batchSize); k++) {
+        const v = validateRecord(record(k, 'alone'));
+        if (!v.ok || v.record.kind !== 'performance') throw new Error('fixture invalid');
+        batch.push(v.record);
+      }
+      batches.push(batch);
+    }
+    const repo = new BatchWriterRepository(ds);
+    let next = 0;
+    const t = performance.now();
+    await Promise.all(
+      Array.from({ length: writers }, async () => {
+        while (next < batches.length) {
+          await repo.write({ performance: batches[next++], budgets: [], entities: [], quarantine: [] });
+        }
+      }),
+    );
+    return n / ((performance.now() - t) / 1000);
+  } finally {
+    await ds.destroy();
+    await db.drop();
+  }
 }
 
 async function count(pg: Client, sql: string): Promise<number> {
@@ -219,6 +259,22 @@ async function main(): Promise<void> {
     const { rows: sums } = await pg.query('SELECT sum(clicks)::text AS clicks FROM hourly_fact');
     report('  exact?', sums[0].clicks === expectedClicks.toString() ? `yes (sum of clicks ${sums[0].clicks})` : `NO: ${sums[0].clicks} vs ${expectedClicks}`);
     await processor.stop();
+
+    // 2b. what bounds the stage: each of its halves alone, on the same two cores
+    const batchSize = Number(PROCESSOR_ENV['PROCESSOR_BATCH_SIZE'] ?? 1000);
+    const writers = Number(PROCESSOR_ENV['PROCESSOR_CONCURRENCY'] ?? 2);
+    const t1 = performance.now();
+    const bare = await js.consumeBatches(
+      { stream: 'AMS', durable: 'bound', filterSubject: 'ams.>', maxBatch: batchSize, maxWaitMs: 50, ackWaitMs: 30_000, concurrency: writers },
+      async () => undefined,
+    );
+    await waitFor(async () => (await js.consumerPending('AMS', 'bound')) === 0, { timeoutMs: 600_000, intervalMs: 50, description: 'bare consume' });
+    const bareRate = RECORDS / ((performance.now() - t1) / 1000);
+    await bare.stop();
+    report('  JetStream alone: consume + ack, no work', `${fmt(bareRate)} records/s`);
+    const writeRate = await writePathAlone(Math.min(RECORDS, 200_000), batchSize, writers);
+    report('  PostgreSQL alone: batch write, no NATS', `${fmt(writeRate)} records/s (${writers} writers)`);
+    report('  bound of the two sharing the cores', `${fmt(1 / (1 / bareRate + 1 / writeRate))} records/s`);
     if (STAGE_ONLY) return;
 
     // 3. naive mode on its own database and prefix
