@@ -136,6 +136,17 @@ describe('simulate', () => {
     expect(day?.hours.length).toBeLessThan(24); // no traffic once the budget is spent
   });
 
+  it('runs the out-of-budget campaign dry whatever hour of the local day the history ends at', () => {
+    // CI runs at any time: the budget alerts the ground truth expects must happen for every end hour
+    for (let hour = 0; hour < 24; hour++) {
+      const end = Date.parse('2026-11-29T00:00:00Z') + hour * 3_600_000;
+      const run = simulate({ seed: 3, advertisers: 2, campaigns: 2, hours: 8, endMs: end, anomalies: ['out-of-budget'] });
+      const oob = run.anomalies.find((a) => a.kind === 'out-of-budget');
+      const campaign = buildGroundTruth(run).advertisers[0].campaigns.find((c) => c.campaignId === oob?.campaignId);
+      expect({ hour, percentage: Number(campaign?.budgetUsage?.percentage) >= 100 }).toEqual({ hour, percentage: true });
+    }
+  });
+
   it('collapses CTR and spikes spend on the anomaly day, against the day before', () => {
     const truth = buildGroundTruth(sim);
     const day = (kind: string) => {

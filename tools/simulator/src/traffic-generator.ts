@@ -219,9 +219,28 @@ function describeAnomaly(kind: AnomalyKind, date: string): { expectedAlerts: str
     case 'out-of-budget':
       return {
         expectedAlerts: [`budget nearly spent (budget-warning-campaign)`, `out of budget (budget-out-campaign)`, `Spend spike (spend-spike), ${window}`],
-        detail: 'three times the usual traffic until the daily budget is spent, then none for the rest of the day',
+        detail: 'at least three times the usual traffic until the daily budget is spent, then none for the rest of the day',
       };
   }
+}
+
+/**
+ * The out-of-budget campaign's traffic multiplier on its anomaly day: at least 3, and enough that the day's simulated
+ * hours spend 1.5 × the day's budget at the usual CTR and CPC. The budget then runs out whatever hour of the local day
+ * the history ends at: with a flat 3 it ran out only when the whole day was simulated (a day of its first 6 night
+ * hours needs ~50×), so the expected budget alerts depended on the time of day a run started.
+ */
+function outOfBudgetFactor(o: ScenarioOptions, adv: Advertiser, c: Campaign): number {
+  const tz = adv.market.timeZone;
+  let rhythm = 0;
+  for (let h = adv.startMs; h < o.endMs; h += HOUR_MS) {
+    const offset = utcOffsetMinutes(tz, h);
+    if (localDate(h, offset) === adv.anomalyDate) rhythm += DAILY_RHYTHM[Number(localIso(h, offset).slice(11, 13))];
+  }
+  const budgetMinor = c.budgetChange && adv.anomalyDate >= c.budgetChange.fromDate ? c.budgetChange.budgetMinor : c.budgetMinor;
+  const meanCtr = c.rows.reduce((sum, r) => sum + r.share * r.ctr, 0);
+  const expectedMinor = c.hourlyImpressions * rhythm * meanCtr * c.cpcMinor;
+  return expectedMinor > 0 ? Math.max(3, Math.ceil((1.5 * budgetMinor) / expectedMinor)) : 3;
 }
 
 interface Sinks {
@@ -242,6 +261,7 @@ function generateCampaign(o: ScenarioOptions, adv: Advertiser, c: Campaign, sink
   let day = '';
   let spentMinor = 0;
   let stepsReported = 0;
+  const outOfBudget = c.anomalies.includes('out-of-budget') ? outOfBudgetFactor(o, adv, c) : 1;
   for (let h = adv.startMs; h < o.endMs; h += HOUR_MS) {
     const offset = utcOffsetMinutes(m.timeZone, h);
     const date = localDate(h, offset);
@@ -259,7 +279,7 @@ function generateCampaign(o: ScenarioOptions, adv: Advertiser, c: Campaign, sink
     const rng = Rng.of(o.seed, c.campaignId, h, anomalous.join('+'));
     // out of budget: the campaign stops serving until the next local day
     if (anomalous.includes('out-of-budget') && spentMinor >= budgetMinor) continue;
-    const impressionsFactor = anomalous.includes('out-of-budget') ? 3 : 1;
+    const impressionsFactor = anomalous.includes('out-of-budget') ? outOfBudget : 1;
     const ctrFactor = anomalous.includes('ctr-collapse') ? 0.25 : 1;
     const cpcFactor = anomalous.includes('spend-spike') ? 2.5 : 1;
 
