@@ -136,6 +136,12 @@ async function writePathAlone(n: number, batchSize: number, writers: number): Pr
   }
 }
 
+/** Seconds from the first to the last delta committed (`received_at` is set at insert): a steady rate's divisor. */
+async function commitSpanSeconds(pg: Client): Promise<number> {
+  const { rows } = await pg.query(`SELECT extract(epoch FROM max(received_at) - min(received_at)) AS s FROM performance_delta`);
+  return Number(rows[0].s);
+}
+
 async function count(pg: Client, sql: string): Promise<number> {
   return Number((await pg.query(sql)).rows[0].n);
 }
@@ -249,10 +255,7 @@ async function main(): Promise<void> {
     apps.push(processor);
     await drained(processor, pg, RECORDS, 'processor stage drained');
     const stageSeconds = (performance.now() - t0) / 1000;
-    const { rows: span } = await pg.query(
-      `SELECT extract(epoch FROM max(received_at) - min(received_at)) AS s FROM performance_delta`,
-    );
-    const stageRate = RECORDS / Number(span[0].s);
+    const stageRate = RECORDS / (await commitSpanSeconds(pg));
     report('processor stage (JetStream → PostgreSQL)', `${fmt(stageRate)} records/s (first to last commit; ${fmt(RECORDS / stageSeconds)}/s incl. process start)`);
     let expectedClicks = 0n;
     for (let i = 0; i < RECORDS; i++) expectedClicks += BigInt((i % 9) - 1);
@@ -344,10 +347,7 @@ async function main(): Promise<void> {
     await drained(e2eProcessor, e2ePg, E2E, 'end to end drained');
     const e2eWithStart = E2E / ((performance.now() - te) / 1000);
     // the steady rate, as for the processor stage: first to last commit (the ingestor's own boot is not throughput)
-    const { rows: e2eSpan } = await e2ePg.query(
-      `SELECT extract(epoch FROM max(received_at) - min(received_at)) AS s FROM performance_delta`,
-    );
-    const e2eRate = E2E / Number(e2eSpan[0].s);
+    const e2eRate = E2E / (await commitSpanSeconds(e2ePg));
     report('end to end (SQS → PostgreSQL)', `${fmt(e2eRate)} records/s (first to last commit; ${fmt(e2eWithStart)}/s incl. ingestor start)`);
     report(
       '  end to end / SQS ceiling',

@@ -154,6 +154,16 @@ export interface ScenarioOptions {
   anomalies: AnomalyKind[];
 }
 
+/** Clicks per impression over a campaign's rows, weighted by their share of its impressions. */
+export function meanCtr(rows: readonly Row[]): number {
+  return rows.reduce((sum, r) => sum + r.share * r.ctr, 0);
+}
+
+/** A campaign's daily budget (minor units) on an advertiser-local date: the changed one from its first day on. */
+export function budgetOn(c: Campaign, date: string): number {
+  return c.budgetChange && date >= c.budgetChange.fromDate ? c.budgetChange.budgetMinor : c.budgetMinor;
+}
+
 /** The campaign of advertiser 0 that carries each anomaly. */
 export function anomalyTarget(kind: AnomalyKind, campaigns: number): number {
   return ANOMALIES.indexOf(kind) % campaigns;
@@ -208,9 +218,8 @@ export function buildScenario(o: ScenarioOptions): Advertiser[] {
       const cpcMinor = Math.max(1, Math.round(acos * cvr * price));
       const hourlyImpressions = crng.int(6_000, 12_000);
       const rows = buildRows(crng, adProduct, product, uniqueId);
-      const meanCtr = rows.reduce((s, r) => s + r.share * r.ctr, 0);
       const rhythmSum = DAILY_RHYTHM.reduce((s, x) => s + x, 0);
-      const expectedDailySpend = hourlyImpressions * rhythmSum * meanCtr * cpcMinor;
+      const expectedDailySpend = hourlyImpressions * rhythmSum * meanCtr(rows) * cpcMinor;
       // normal days spend about half the budget; the spend-spike campaign has room for its spike
       const budgetFactor = anomalies.includes('spend-spike') ? 5 : crng.between(1.8, 2.4);
       const budgetMinor = roundBudget(expectedDailySpend * budgetFactor);

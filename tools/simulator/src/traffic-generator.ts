@@ -8,7 +8,9 @@
 import {
   anomalyTarget,
   buildScenario,
+  budgetOn,
   DAILY_RHYTHM,
+  meanCtr,
   type AdProduct,
   type Advertiser,
   type AnomalyKind,
@@ -237,10 +239,8 @@ function outOfBudgetFactor(o: ScenarioOptions, adv: Advertiser, c: Campaign): nu
     const offset = utcOffsetMinutes(tz, h);
     if (localDate(h, offset) === adv.anomalyDate) rhythm += DAILY_RHYTHM[Number(localIso(h, offset).slice(11, 13))];
   }
-  const budgetMinor = c.budgetChange && adv.anomalyDate >= c.budgetChange.fromDate ? c.budgetChange.budgetMinor : c.budgetMinor;
-  const meanCtr = c.rows.reduce((sum, r) => sum + r.share * r.ctr, 0);
-  const expectedMinor = c.hourlyImpressions * rhythm * meanCtr * c.cpcMinor;
-  return expectedMinor > 0 ? Math.max(3, Math.ceil((1.5 * budgetMinor) / expectedMinor)) : 3;
+  const expectedMinor = c.hourlyImpressions * rhythm * meanCtr(c.rows) * c.cpcMinor;
+  return expectedMinor > 0 ? Math.max(3, Math.ceil((1.5 * budgetOn(c, adv.anomalyDate)) / expectedMinor)) : 3;
 }
 
 interface Sinks {
@@ -272,7 +272,7 @@ function generateCampaign(o: ScenarioOptions, adv: Advertiser, c: Campaign, sink
       spentMinor = 0;
       stepsReported = 0;
     }
-    const budgetMinor = c.budgetChange && date >= c.budgetChange.fromDate ? c.budgetChange.budgetMinor : c.budgetMinor;
+    const budgetMinor = budgetOn(c, date);
     const anomalous = date === adv.anomalyDate ? c.anomalies : [];
     // an hour's records (idempotency ids included) are a function of the seed, the campaign, the hour and its
     // anomalies only: a re-run repeats them exactly, and an id never comes back with other numbers
