@@ -1,4 +1,4 @@
-import { escapeMrkdwn, messageAsText, NotificationPayload, renderSlackMessage } from './notification.logic';
+import { escapeMrkdwn, messageAsText, mrkdwnToPlain, NotificationPayload, renderSlackMessage } from './notification.logic';
 
 const payload = (over: Partial<NotificationPayload> = {}, entity: Partial<NotificationPayload['entity']> = {}): NotificationPayload => ({
   v: 1,
@@ -22,9 +22,10 @@ describe('Slack messages', () => {
     const m = renderSlackMessage([payload()], opts);
     const text = messageAsText(m);
     expect(m.blocks[0]).toEqual({ type: 'header', text: { type: 'plain_text', text: '🔴 ACOS above target: Campaign “SP - Earbuds <Exact>” (185402650650808)', emoji: true } });
-    expect(text).toContain('*SP - Earbuds &lt;Exact&gt;* (`185402650650808`)');
+    expect(JSON.stringify(m.blocks)).toContain('*SP - Earbuds &lt;Exact&gt;* (`185402650650808`)');
+    expect(text).toContain('*SP - Earbuds <Exact>* (`185402650650808`)');
     expect(text).toContain('41.2 %');
-    expect(text).toContain('ACOS &gt; 30 %');
+    expect(text).toContain('ACOS > 30 %');
     expect(text).toContain('2025-06-03 (local day)');
     expect(text).toContain('warning');
     expect(JSON.stringify(m.blocks)).toContain('"url":"https://ams.example.com/v1/alerts/42"');
@@ -37,7 +38,7 @@ describe('Slack messages', () => {
       opts,
     );
     expect(messageAsText(m)).toContain('*Baseline*: 2 % (-50 %)');
-    expect(messageAsText(m)).toContain('CTR down &gt; 20 % vs previous window');
+    expect(messageAsText(m)).toContain('CTR down > 20 % vs previous window');
   });
 
   it('groups a burst into one message per destination, with one line per alert', () => {
@@ -50,7 +51,10 @@ describe('Slack messages', () => {
     const m = renderSlackMessage(burst, opts);
     expect(m.blocks[0]).toMatchObject({ type: 'header', text: { text: '🔴 12 campaigns: out of budget' } });
     const text = messageAsText(m);
-    for (let i = 0; i < 12; i++) expect(text).toContain(`<https://ams.example.com/v1/alerts/${100 + i}|#${100 + i}>`);
+    for (let i = 0; i < 12; i++) {
+      expect(JSON.stringify(m.blocks)).toContain(`<https://ams.example.com/v1/alerts/${100 + i}|#${100 + i}>`);
+      expect(text).toContain(`#${100 + i} (https://ams.example.com/v1/alerts/${100 + i})`);
+    }
     expect(m.blocks.length).toBeLessThanOrEqual(50);
   });
 
@@ -72,5 +76,14 @@ describe('Slack messages', () => {
 
   it('escapes Slack markup in names', () => {
     expect(escapeMrkdwn('a <b> & c')).toBe('a &lt;b&gt; &amp; c');
+  });
+
+  it('logs names exactly as written: mrkdwn escapes and links are undone in the plain text', () => {
+    for (const name of ['A & B <x>', '&lt;already&gt; &amp;', 'a|b <https://x.y|z>', '>>> &&']) {
+      expect(mrkdwnToPlain(escapeMrkdwn(name))).toBe(name);
+      const text = messageAsText(renderSlackMessage([payload({}, { name })], opts));
+      expect(text).toContain(`*${name}*`);
+    }
+    expect(mrkdwnToPlain('see <https://a.example/v1/alerts/7|#7> and <https://b.example>')).toBe('see #7 (https://a.example/v1/alerts/7) and https://b.example');
   });
 });

@@ -237,6 +237,19 @@ export function renderSlackMessage(payloads: NotificationPayload[], opts: Render
   return { text: `${title}: ${titles.join('; ')}`, blocks: blocks.slice(0, 50) };
 }
 
+/**
+ * Slack mrkdwn as plain text: links `<url|label>` become `label (url)`, and the three escaped
+ * characters are restored, so a name reads in a log exactly as the advertiser wrote it.
+ */
+export function mrkdwnToPlain(s: string): string {
+  return s
+    .replace(/<([^<>|]+)\|([^<>]*)>/g, '$2 ($1)')
+    .replace(/<([^<>|]+)>/g, '$1')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
+}
+
 /** Plain text of a message, for the log when no webhook is configured. */
 export function messageAsText(m: SlackMessage): string {
   const parts: string[] = [];
@@ -249,5 +262,5 @@ export function messageAsText(m: SlackMessage): string {
       for (const e of b.elements) parts.push(e.text);
     }
   }
-  return parts.join('\n');
+  return mrkdwnToPlain(parts.join('\n'));
 }
