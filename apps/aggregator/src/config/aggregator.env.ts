@@ -88,4 +88,15 @@ export class AggregatorEnv extends CommonEnv {
   /** The conversion sweep recomputes this many days back (AMS revises conversions for up to 60 days). */
   @Type(() => Number) @IsInt() @Min(1) @Max(400)
   AGGREGATOR_CONVERSION_SWEEP_DAYS: number = 60;
+
+  /**
+   * Every this many seconds, campaign-days whose rollup_pending mark is older than AGGREGATOR_PENDING_GRACE_SECONDS
+   * are recomputed (their event was lost, or has waited that long): the api reads such days from the facts until then.
+   */
+  @Type(() => Number) @IsInt() @Min(1) @Max(3_600)
+  AGGREGATOR_PENDING_DRAIN_SECONDS: number = 30;
+
+  /** How long a mark is left to the event path before the drain takes it. */
+  @Type(() => Number) @IsInt() @Min(0) @Max(86_400)
+  AGGREGATOR_PENDING_GRACE_SECONDS: number = 60;
 }

@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { METRIC_COLUMNS, MONEY_COLUMNS } from '@ams/db';
-import type { CampaignKey, RecomputeChunk } from './rollup.scope';
+import { rollupMetrics } from './rollup.metrics';
+import type { CampaignKey, DayScope, RecomputeChunk } from './rollup.scope';
 
 /** First half of every advisory lock of the aggregator: `pg_advisory_xact_lock(ROLLUP_LOCK_NAMESPACE, campaignKey)`. */
 export const ROLLUP_LOCK_NAMESPACE = 0x41474752; // 'AGGR'
@@ -188,6 +189,11 @@ export const CAMPAIGN_DAILY_SQL = recomputeSql({
   scope: DAILY_SCOPE,
 });
 
+/** Ids of the rollup_pending marks of the day scopes ($1 advertiser ids, $2 campaign ids, $3 local dates). */
+const PENDING_OF_DAYS_SQL = `
+  WITH ${SCOPES_CTE}
+  SELECT p.id FROM scopes s JOIN rollup_pending p ON ${sameCampaign('p', 's')} AND p.local_date = s.local_date`;
+
 /** Campaigns with facts on a local day, or with daily rollups there (whose facts may have vanished). */
 const CAMPAIGNS_OF_DAY_SQL = `
   SELECT advertiser_id, campaign_id FROM (
@@ -229,13 +235,32 @@ export class RollupRepository {
       }
       if (chunk.days.length) {
         const params = dayParams(chunk);
+        // the marks of these days, read before the facts are: every fact write they stand for is seen below
+        const marks = ((await em.query(PENDING_OF_DAYS_SQL, params)) as Array<{ id: string }>).map((r) => r.id);
         // keyword first: ad group and campaign days are summed from the rows just written
         outcomes.push(await this.run(em, 'keyword_daily', KEYWORD_DAILY_SQL, params));
         outcomes.push(await this.run(em, 'ad_group_daily', AD_GROUP_DAILY_SQL, params));
         outcomes.push(await this.run(em, 'campaign_daily', CAMPAIGN_DAILY_SQL, params));
+        // only the marks read above: one committed since then (a write these sums may miss) stays
+        if (marks.length) await em.query(`DELETE FROM rollup_pending WHERE id = ANY($1::int8[])`, [marks]);
+        rollupMetrics.pendingCleared.inc(marks.length);
       }
       return outcomes;
     });
+  }
+
+  /**
+   * Campaign-days marked pending for at least `olderThanSeconds` (their event was lost, or is still queued), oldest
+   * mark first, at most `limit`.
+   */
+  async pendingDays(olderThanSeconds: number, limit: number): Promise<DayScope[]> {
+    const rows = (await this.ds.query(
+      `SELECT advertiser_id, campaign_id, local_date::text AS local_date FROM rollup_pending
+        WHERE created_at < now() - make_interval(secs => $1::int)
+        GROUP BY advertiser_id, campaign_id, local_date ORDER BY min(id) LIMIT $2::int`,
+      [olderThanSeconds, limit],
+    )) as Array<{ advertiser_id: string; campaign_id: string; local_date: string }>;
+    return rows.map((r) => ({ advertiserId: r.advertiser_id, campaignId: r.campaign_id, localDate: r.local_date }));
   }
 
   /** Campaigns to revisit for a local day, in (advertiser, campaign) order. */

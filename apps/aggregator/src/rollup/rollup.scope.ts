@@ -110,6 +110,29 @@ export function planForDay(localDate: string, campaigns: CampaignKey[], campaign
   return chunks;
 }
 
+/** Whole campaign-days (every campaign-hour and daily row of each), in chunks of campaigns, in campaign order. */
+export function planForScopes(scopes: DayScope[], campaignsPerChunk: number): RecomputeChunk[] {
+  const byCampaign = new Map<string, { key: CampaignKey; days: Map<string, DayScope> }>();
+  for (const d of scopes) {
+    const id = campaignId(d);
+    let entry = byCampaign.get(id);
+    if (!entry) byCampaign.set(id, (entry = { key: { advertiserId: d.advertiserId, campaignId: d.campaignId }, days: new Map() }));
+    entry.days.set(d.localDate, { advertiserId: d.advertiserId, campaignId: d.campaignId, localDate: d.localDate });
+  }
+  const campaigns = [...byCampaign.values()].sort((a, b) => compareCampaigns(a.key, b.key));
+  const chunks: RecomputeChunk[] = [];
+  for (let i = 0; i < campaigns.length; i += campaignsPerChunk) {
+    const part = campaigns.slice(i, i + campaignsPerChunk);
+    chunks.push({
+      campaigns: part.length,
+      lockKeys: lockKeysOf(part.map((c) => c.key)),
+      hours: 'whole-days',
+      days: part.flatMap((c) => [...c.days.values()].sort((a, b) => a.localDate.localeCompare(b.localDate))),
+    });
+  }
+  return chunks;
+}
+
 /** Sorted, distinct: every transaction takes its locks in the same global order, so none can deadlock. */
 function lockKeysOf(campaigns: CampaignKey[]): number[] {
   return [...new Set(campaigns.map((c) => campaignLockKey(c.advertiserId, c.campaignId)))].sort((a, b) => a - b);

@@ -2,9 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { AggregatorEnv } from '../config/aggregator.env';
 import { RollupRepository, RollupTable, TableOutcome } from './rollup.repository';
 import { rollupMetrics } from './rollup.metrics';
-import { planForDay, planFromTouched, RecomputeChunk, TouchedHour } from './rollup.scope';
+import { planForDay, planForScopes, planFromTouched, RecomputeChunk, TouchedHour } from './rollup.scope';
 
-export type RecomputeSource = 'event' | 'sweep';
+export type RecomputeSource = 'event' | 'sweep' | 'drain';
 
 export interface RecomputeSummary {
   transactions: number;
@@ -32,6 +32,16 @@ export class RollupService {
   async recomputeDay(localDate: string, shouldStop: () => boolean = () => false): Promise<RecomputeSummary> {
     const campaigns = await this.repository.campaignsOfDay(localDate);
     return this.runChunks(planForDay(localDate, campaigns, this.env.AGGREGATOR_CAMPAIGNS_PER_TRANSACTION), 'sweep', shouldStop);
+  }
+
+  /**
+   * Recomputes whole campaign-days marked pending for at least `olderThanSeconds`, up to `limit` of them; the
+   * recompute clears their marks. Returns the number of campaign-days taken.
+   */
+  async drainPending(olderThanSeconds: number, limit: number, shouldStop: () => boolean = () => false): Promise<number> {
+    const days = await this.repository.pendingDays(olderThanSeconds, limit);
+    if (days.length) await this.runChunks(planForScopes(days, this.env.AGGREGATOR_CAMPAIGNS_PER_TRANSACTION), 'drain', shouldStop);
+    return days.length;
   }
 
   private async runChunks(chunks: RecomputeChunk[], source: RecomputeSource, shouldStop: () => boolean = () => false): Promise<RecomputeSummary> {

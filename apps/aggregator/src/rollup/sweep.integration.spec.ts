@@ -4,7 +4,17 @@ import type { PerfHourlyUpdatedV1 } from '@ams/contracts';
 import { baseTestEnv, createTestDatabase, RunningTestApp, startNestApp, TestDatabase, uniquePrefix } from '@ams/testing';
 import { appDefinition } from '../app.module';
 import { AggregatorEnv } from '../config/aggregator.env';
-import { diffRollups, FactDelta, FactModel, readRollups, touchedOf, writeFacts, zoned } from '../testing/hourly-facts.fixture';
+import {
+  diffRollups,
+  FactDelta,
+  FactModel,
+  pendingMarks,
+  readRollups,
+  touchedOf,
+  unmarkedDailyDiffs,
+  writeFacts,
+  zoned,
+} from '../testing/hourly-facts.fixture';
 import { PerfEventsConsumerService } from './perf-events-consumer.service';
 import { SWEEP_LOCK_KEYS, SweepService } from './sweep.service';
 import { SWEEP_LOCK_NAMESPACE } from './rollup.repository';
@@ -46,6 +56,21 @@ const update: fc.Arbitrary<Update> = fc.record({
   flush: fc.boolean(),
 });
 
+/** An update with every field set, for tests that vary a few. */
+const base: Update = {
+  campaign: 0,
+  adGroup: 0,
+  keyword: 0,
+  hour: 0,
+  impressions: 1000,
+  clicks: 0,
+  costCents: 0,
+  orders: 1,
+  salesCents: 2500,
+  fate: 'delivered',
+  flush: true,
+};
+
 function toDelta(advertiserId: string, zone: string, u: Update): FactDelta {
   // Kolkata (UTC+05:30) hours start at :30 UTC, like its time_window_start
   const start = WINDOW_START + u.hour * HOUR + (zone === 'Asia/Kolkata' ? 30 * 60_000 : 0);
@@ -82,7 +107,11 @@ describe('aggregator: sweeps heal lost events', () => {
     db = await createTestDatabase();
     pg = new Client({ connectionString: db.url });
     await pg.connect();
-    app = await startNestApp(appDefinition, { ...baseTestEnv(db, uniquePrefix('aggsweep')), AGGREGATOR_SWEEPS_ENABLED: 'false' });
+    app = await startNestApp(appDefinition, {
+      ...baseTestEnv(db, uniquePrefix('aggsweep')),
+      AGGREGATOR_SWEEPS_ENABLED: 'false', // sweeps and the drain run when the tests say
+      AGGREGATOR_PENDING_GRACE_SECONDS: '0',
+    });
     consumer = app.app.get(PerfEventsConsumerService);
     sweeps = app.app.get(SweepService);
   });
@@ -108,12 +137,18 @@ describe('aggregator: sweeps heal lost events', () => {
           const event: PerfHourlyUpdatedV1 = { version: 1, touched: touchedOf([delta]), emittedAt: new Date().toISOString() };
           if (u.fate !== 'lost') pending.push(event);
           if (u.fate === 'duplicated') late.push(event);
+          // whatever was lost or is still queued: a campaign-day without a pending mark has exact daily rollups
+          expect(await unmarkedDailyDiffs(pg, advertiserId, model.rollups(advertiserId))).toEqual([]);
           if (u.flush) {
             await consumer.process(pending);
             pending = [];
+            expect(await unmarkedDailyDiffs(pg, advertiserId, model.rollups(advertiserId))).toEqual([]);
           }
         }
         await consumer.process([...pending, ...late]);
+        expect(await unmarkedDailyDiffs(pg, advertiserId, model.rollups(advertiserId))).toEqual([]);
+        // every write was followed by an event for its day: the events cleared every mark
+        if (updates.every((u) => u.fate !== 'lost')) expect(await pendingMarks(pg, advertiserId)).toBe(0);
 
         const expected = model.rollups(advertiserId);
         if (updates.every((u) => u.fate !== 'lost')) {
@@ -123,6 +158,7 @@ describe('aggregator: sweeps heal lost events', () => {
         const outcome = await sweeps.run('traffic', NOW);
         expect(outcome.status).toBe('completed');
         expect(diffRollups(await readRollups(pg, advertiserId), expected)).toEqual([]);
+        expect(await pendingMarks(pg, advertiserId)).toBe(0);
       }),
       { numRuns: 25, endOnFailure: true },
     );
@@ -137,6 +173,39 @@ describe('aggregator: sweeps heal lost events', () => {
     expect(outcome.summary.rows.campaign_daily?.written).toBe(0);
     const after = await pg.query(`SELECT count(*)::int AS n, max(updated_at) AS last FROM campaign_daily`);
     expect(after.rows[0]).toEqual(before.rows[0]);
+  });
+
+  it('the drain recomputes campaign-days whose events never came, and keeps the mark of a write it could not see', async () => {
+    const model = new FactModel();
+    const deltas = [0, 1, 2].flatMap((campaign) =>
+      [0, 5, 30, 50].map((hour) => toDelta('DRAIN', 'Asia/Tokyo', { ...base, campaign, hour, clicks: hour + campaign, costCents: 100 * hour + 7 })),
+    );
+    await writeFacts(pg, deltas); // no event at all
+    deltas.forEach((d) => model.apply(d));
+    expect(await pendingMarks(pg, 'DRAIN')).toBeGreaterThan(0);
+
+    // a processor transaction still open while the drain runs: its write is not in the drain's sums
+    const writer = new Client({ connectionString: db.url });
+    await writer.connect();
+    try {
+      await writer.query('BEGIN');
+      const late = toDelta('DRAIN', 'Asia/Tokyo', { ...base, campaign: 0, hour: 5, clicks: 1000, costCents: 99_999 });
+      await writeFacts(writer, [late]);
+      expect(await sweeps.drainPending()).toBeGreaterThan(0);
+      expect(diffRollups(await readRollups(pg, 'DRAIN'), model.rollups('DRAIN'))).toEqual([]);
+      expect(await pendingMarks(pg, 'DRAIN')).toBe(0);
+      await writer.query('COMMIT');
+      model.apply(late);
+      // committed after the drain read the facts: its day is marked again, so readers take it from the facts
+      expect(await pendingMarks(pg, 'DRAIN')).toBe(1);
+      expect(await unmarkedDailyDiffs(pg, 'DRAIN', model.rollups('DRAIN'))).toEqual([]);
+      expect(diffRollups(await readRollups(pg, 'DRAIN'), model.rollups('DRAIN'))).not.toEqual([]);
+      await sweeps.drainPending();
+      expect(diffRollups(await readRollups(pg, 'DRAIN'), model.rollups('DRAIN'))).toEqual([]);
+      expect(await pendingMarks(pg, 'DRAIN')).toBe(0);
+    } finally {
+      await writer.end();
+    }
   });
 
   it('skips a sweep while another replica holds its lock, and runs it once the lock is free', async () => {

@@ -1,5 +1,5 @@
 import { Injectable, Logger, Type } from '@nestjs/common';
-import { Cron } from '@nestjs/schedule';
+import { Cron, Interval } from '@nestjs/schedule';
 import { AggregatorEnv } from '../config/aggregator.env';
 import { SweepKind } from './rollup.scope';
 import { SweepService } from './sweep.service';
@@ -7,7 +7,8 @@ import { SweepService } from './sweep.service';
 /**
  * The cron jobs of the sweeps. The expressions come from the validated env, so the class is made per app
  * instance (decorators need them at definition time). Jobs run in UTC, never overlap themselves
- * (waitForCompletion), and are registered but never started when AGGREGATOR_SWEEPS_ENABLED is false.
+ * (waitForCompletion), and are registered but never started when AGGREGATOR_SWEEPS_ENABLED is false; the same
+ * setting turns off the drain of rollup_pending on this replica.
  */
 export function sweepSchedulerFor(env: AggregatorEnv): Type<unknown> {
   const disabled = !env.AGGREGATOR_SWEEPS_ENABLED;
@@ -27,6 +28,21 @@ export function sweepSchedulerFor(env: AggregatorEnv): Type<unknown> {
     conversion(): Promise<void> {
       return this.run('conversion');
     }
+
+    /** Lost events heal here within AGGREGATOR_PENDING_GRACE_SECONDS + this interval, on whichever replica drains. */
+    @Interval('pending-drain', env.AGGREGATOR_PENDING_DRAIN_SECONDS * 1000)
+    async drain(): Promise<void> {
+      if (disabled || this.drainRunning) return;
+      this.drainRunning = true;
+      try {
+        await this.sweeps.drainPending();
+      } catch (err) {
+        this.logger.error(`rollup_pending drain failed: ${err instanceof Error ? err.message : String(err)}`);
+      } finally {
+        this.drainRunning = false;
+      }
+    }
+    private drainRunning = false;
 
     private async run(kind: SweepKind): Promise<void> {
       try {

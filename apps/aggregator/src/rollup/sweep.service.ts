@@ -8,6 +8,10 @@ import { RecomputeSummary, RollupService } from './rollup.service';
 import { SweepKind, sweepDays } from './rollup.scope';
 
 export const SWEEP_LOCK_KEYS: Record<SweepKind, number> = { traffic: 1, conversion: 2 };
+/** Second half of the session lock held by the one replica draining rollup_pending. */
+export const DRAIN_LOCK_KEY = 3;
+/** Campaign-days taken per pass of the drain (the pass repeats while it finds this many). */
+const DRAIN_BATCH = 2_000;
 
 export type SweepOutcome =
   | { kind: SweepKind; status: 'completed' | 'interrupted'; days: number; seconds: number; summary: RecomputeSummary }
@@ -43,31 +47,74 @@ export class SweepService implements BeforeApplicationShutdown {
 
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
-    await Promise.allSettled([...this.running.values()]);
+    await Promise.allSettled([...this.running.values(), this.draining]);
+  }
+
+  private draining: Promise<unknown> = Promise.resolve();
+
+  /**
+   * Recomputes the campaign-days whose rollup_pending marks are older than the grace period (events lost, or queued
+   * that long), until none is left; one replica at a time. Returns the campaign-days recomputed, or null when
+   * another replica holds the drain.
+   */
+  drainPending(): Promise<number | null> {
+    if (this.stopping) return Promise.resolve(0);
+    const run = this.exclusive(DRAIN_LOCK_KEY, async () => {
+      let total = 0;
+      for (;;) {
+        const n = await this.rollups.drainPending(this.env.AGGREGATOR_PENDING_GRACE_SECONDS, DRAIN_BATCH, () => this.stopping);
+        total += n;
+        if (n < DRAIN_BATCH || this.stopping) break;
+      }
+      rollupMetrics.pendingDrained.inc(total);
+      rollupMetrics.pendingOldest.set(await this.oldestMarkSeconds());
+      if (total) this.logger.warn({ campaignDays: total }, 'recomputed campaign-days whose rollup_pending marks outlived the grace period');
+      return total;
+    });
+    this.draining = run.catch(() => undefined);
+    return run;
+  }
+
+  private async oldestMarkSeconds(): Promise<number> {
+    const [row] = (await this.ds.query(
+      `SELECT coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 AS age FROM rollup_pending`,
+    )) as Array<{ age: number }>;
+    return Number(row.age);
   }
 
   private async sweep(kind: SweepKind, now: Date): Promise<SweepOutcome> {
-    const runner = this.ds.createQueryRunner();
     try {
-      await runner.connect();
-      const [{ locked }] = (await runner.query('SELECT pg_try_advisory_lock($1::int, $2::int) AS locked', [
-        SWEEP_LOCK_NAMESPACE,
-        SWEEP_LOCK_KEYS[kind],
-      ])) as Array<{ locked: boolean }>;
-      if (!locked) {
+      const outcome = await this.exclusive(SWEEP_LOCK_KEYS[kind], () => this.sweepDays(kind, now));
+      if (outcome === null) {
         rollupMetrics.sweeps.inc({ kind, outcome: 'skipped' });
         this.logger.log(`${kind} sweep skipped: another replica is running it`);
         return { kind, status: 'skipped', reason: 'another replica is running it' };
       }
-      try {
-        return await this.sweepDays(kind, now);
-      } finally {
-        await runner.query('SELECT pg_advisory_unlock($1::int, $2::int)', [SWEEP_LOCK_NAMESPACE, SWEEP_LOCK_KEYS[kind]]).catch(() => undefined);
-      }
+      return outcome;
     } catch (err) {
       rollupMetrics.sweeps.inc({ kind, outcome: 'failed' });
       this.logger.error(`${kind} sweep failed: ${err instanceof Error ? err.message : String(err)}`);
       throw err;
+    }
+  }
+
+  /**
+   * Runs `work` while holding the session advisory lock (SWEEP_LOCK_NAMESPACE, key) on a dedicated connection, or
+   * returns null at once when another replica holds it.
+   */
+  private async exclusive<T>(key: number, work: () => Promise<T>): Promise<T | null> {
+    const runner = this.ds.createQueryRunner();
+    try {
+      await runner.connect();
+      const [{ locked }] = (await runner.query('SELECT pg_try_advisory_lock($1::int, $2::int) AS locked', [SWEEP_LOCK_NAMESPACE, key])) as Array<{
+        locked: boolean;
+      }>;
+      if (!locked) return null;
+      try {
+        return await work();
+      } finally {
+        await runner.query('SELECT pg_advisory_unlock($1::int, $2::int)', [SWEEP_LOCK_NAMESPACE, key]).catch(() => undefined);
+      }
     } finally {
       await runner.release();
     }

@@ -230,3 +230,29 @@ export function zoned(instant: Date, timeZone: string): { utcOffsetMinutes: numb
   const utcOffsetMinutes = m && m[1] ? (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) : 0;
   return { utcOffsetMinutes, localDate: `${get('year')}-${get('month')}-${get('day')}` };
 }
+
+/**
+ * Differences in the daily rollups of one advertiser's campaign-days that carry no rollup_pending mark, against the
+ * model (empty when equal). What readers rely on: an unmarked campaign-day's daily rollups equal its facts.
+ */
+export async function unmarkedDailyDiffs(pg: Client, advertiserId: string, expected: Rollups): Promise<string[]> {
+  const { rows } = await pg.query(
+    `SELECT DISTINCT advertiser_id, campaign_id, local_date::text AS d FROM rollup_pending WHERE advertiser_id = $1`,
+    [advertiserId],
+  );
+  const marked = new Set(rows.map((r: { advertiser_id: string; campaign_id: string; d: string }) => key(r.advertiser_id, r.campaign_id, r.d)));
+  const unmarked = <T>(m: Map<string, T>) => new Map([...m].filter(([k]) => !marked.has(k.split('|').slice(0, 3).join('|'))));
+  const daily = (r: Rollups): Rollups => ({
+    campaignHourly: new Map(),
+    campaignDaily: unmarked(r.campaignDaily),
+    adGroupDaily: unmarked(r.adGroupDaily),
+    keywordDaily: unmarked(r.keywordDaily),
+  });
+  return diffRollups(daily(await readRollups(pg, advertiserId)), daily(expected));
+}
+
+/** The number of rollup_pending marks of an advertiser. */
+export async function pendingMarks(pg: Client, advertiserId: string): Promise<number> {
+  const { rows } = await pg.query(`SELECT count(*)::int AS n FROM rollup_pending WHERE advertiser_id = $1`, [advertiserId]);
+  return Number(rows[0].n);
+}

@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import { addDecimal, computeRatios } from '@ams/ams';
+import { METRIC_COLUMNS } from '@ams/db';
 import { baseTestEnv, createTestDatabase, RunningTestApp, startNestApp, TestDatabase, uniquePrefix } from '@ams/testing';
 import { appDefinition } from '../app.module';
 import { ApiEnv } from '../config/api.env';
@@ -165,8 +166,14 @@ describe('api: GET /v1/performance body equals a recomputation from hourly_fact 
     await insert(pg, facts);
     await pg.query(`INSERT INTO advertiser_setting (advertiser_id, attribution_window_sp, attribution_window_sb) VALUES ('ADV1', '1d', '30d')`);
     await pg.end();
-    // one connection: the statements prepared by one test are the ones the next finds
-    api = await startNestApp(appDefinition, { ...baseTestEnv(db, uniquePrefix('api')), API_KEYS: KEY, DATABASE_POOL_SIZE: '1' });
+    // one connection: the statements prepared by one test are the ones the next finds; no response cache: the tests
+    // change the tables behind the api's back (no update events), and every answer must come from PostgreSQL
+    api = await startNestApp(appDefinition, {
+      ...baseTestEnv(db, uniquePrefix('api')),
+      API_KEYS: KEY,
+      DATABASE_POOL_SIZE: '1',
+      API_CACHE_MAX_ENTRIES: '0',
+    });
   });
   afterAll(async () => {
     await api?.close();
@@ -196,6 +203,70 @@ describe('api: GET /v1/performance body equals a recomputation from hourly_fact 
       }
     }
     expect(compared).toBe(72);
+  });
+
+  it('reads whole days from the daily rollups except the days marked pending, which it sums from the facts', async () => {
+    const pg = new Client({ connectionString: db.url });
+    await pg.connect();
+    const get = async (path: string) => {
+      const res = await fetch(`${api.baseUrl}${path}`, { headers: { authorization: `Bearer ${KEY}` } });
+      expect(res.status).toBe(200);
+      return res.text();
+    };
+    const dayQueries = ['C0', 'C3'].flatMap((campaignId) =>
+      ([undefined, 'keyword'] as const).flatMap((groupBy) =>
+        [undefined, '30d'].map((window) => ({ campaignId, from: '2025-06-01', to: '2025-06-08', granularity: 'day' as const, groupBy, window, limit: 50 })),
+      ),
+    );
+    const pathOf = (q: (typeof dayQueries)[number]) =>
+      `/v1/performance?campaignId=${q.campaignId}&from=${q.from}&to=${q.to}&granularity=day&limit=${q.limit}` +
+      `${q.groupBy ? `&groupBy=${q.groupBy}` : ''}${q.window ? `&attributionWindow=${q.window}` : ''}`;
+    const expectAllExact = async () => {
+      for (const q of dayQueries) expect({ q, body: await get(pathOf(q)) }).toEqual({ q, body: expectedBody(facts, q, settings) });
+    };
+    try {
+      // rollups as the aggregator keeps them (summed here from the facts, independently of its code), no day marked
+      const localDate = `((hour_start + make_interval(mins => utc_offset_minutes::int)) AT TIME ZONE 'UTC')::date`;
+      const sums = METRIC_COLUMNS.map((c) => `sum(${c})`).join(', ');
+      const attrs = 'max(marketplace_id), max(ad_product), max(currency)';
+      await pg.query(`INSERT INTO keyword_daily (advertiser_id, campaign_id, local_date, ad_group_id, keyword_id, marketplace_id, ad_product,
+          currency, ${METRIC_COLUMNS.join(', ')})
+        SELECT advertiser_id, campaign_id, ${localDate}, ad_group_id, keyword_id, ${attrs}, ${sums} FROM hourly_fact GROUP BY 1, 2, 3, 4, 5`);
+      await pg.query(`INSERT INTO ad_group_daily (advertiser_id, campaign_id, local_date, ad_group_id, marketplace_id, ad_product, currency,
+          ${METRIC_COLUMNS.join(', ')})
+        SELECT advertiser_id, campaign_id, ${localDate}, ad_group_id, ${attrs}, ${sums} FROM hourly_fact GROUP BY 1, 2, 3, 4`);
+      await pg.query(`INSERT INTO campaign_daily (advertiser_id, campaign_id, local_date, marketplace_id, ad_product, currency,
+          ${METRIC_COLUMNS.join(', ')})
+        SELECT advertiser_id, campaign_id, ${localDate}, ${attrs}, ${sums} FROM hourly_fact GROUP BY 1, 2, 3`);
+      await pg.query('DELETE FROM rollup_pending');
+      await expectAllExact();
+
+      // a stale rollup on a marked day is never read: the facts answer for that day
+      const stale = `SET clicks = clicks + 1000, cost = cost + 10 WHERE campaign_id = 'C0' AND local_date = '2025-06-03'`;
+      for (const table of ['campaign_daily', 'ad_group_daily', 'keyword_daily']) await pg.query(`UPDATE ${table} ${stale}`);
+      await pg.query(`INSERT INTO rollup_pending (advertiser_id, campaign_id, local_date)
+        SELECT DISTINCT advertiser_id, campaign_id, local_date FROM campaign_daily WHERE campaign_id = 'C0' AND local_date = '2025-06-03'`);
+      await expectAllExact();
+
+      // and the rollups are what answers the other days: with the mark gone, the stale numbers show
+      await pg.query('DELETE FROM rollup_pending');
+      const q = dayQueries[0];
+      const body = JSON.parse(await get(pathOf(q))) as { data: Array<{ period: string; clicks: number }>; totals: { clicks: number } };
+      const exact = JSON.parse(expectedBody(facts, q, settings)) as typeof body;
+      // one campaign_daily row per advertiser of C0 on that day
+      const staleRows = (await pg.query(`SELECT count(*)::int AS n FROM campaign_daily WHERE campaign_id = 'C0' AND local_date = '2025-06-03'`)).rows[0].n;
+      expect(staleRows).toBeGreaterThan(0);
+      expect(body.totals.clicks - exact.totals.clicks).toBe(1000 * staleRows);
+      const day = (b: typeof body) => b.data.find((r) => r.period === '2025-06-03')?.clicks ?? 0;
+      expect(day(body) - day(exact)).toBe(1000 * staleRows);
+    } finally {
+      // back to facts only: no rollups, every campaign-day marked (as the migration leaves a database with facts)
+      for (const table of ['campaign_daily', 'ad_group_daily', 'keyword_daily', 'rollup_pending']) await pg.query(`DELETE FROM ${table}`);
+      await pg.query(`INSERT INTO rollup_pending (advertiser_id, campaign_id, local_date)
+        SELECT DISTINCT advertiser_id, campaign_id, ((hour_start + make_interval(mins => utc_offset_minutes::int)) AT TIME ZONE 'UTC')::date
+        FROM hourly_fact`);
+      await pg.end();
+    }
   });
 
   it('answers zeros and nulls for a range without facts', async () => {

@@ -1,4 +1,4 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 import { MetricColumns } from './metric-columns';
 
 /**
@@ -45,4 +45,18 @@ export class KeywordDailyEntity extends RollupColumns {
   @PrimaryColumn('text', { name: 'keyword_id' }) keywordId!: string;
   @Column('text', { name: 'keyword_text', nullable: true }) keywordText!: string | null;
   @Column('text', { name: 'match_type', nullable: true }) matchType!: string | null;
+}
+
+/**
+ * A campaign-day whose daily rollups may not equal its hourly facts yet. Appended by triggers on hourly_fact in the
+ * transaction of every fact write; deleted by the aggregator, by id, in the transaction that recomputes that day.
+ * A campaign-day with no row here has exact daily rollups (migration RollupPending1764392100000).
+ */
+@Entity({ name: 'rollup_pending' })
+export class RollupPendingEntity {
+  @PrimaryGeneratedColumn('increment', { type: 'bigint' }) id!: string;
+  @Column('text', { name: 'advertiser_id' }) advertiserId!: string;
+  @Column('text', { name: 'campaign_id' }) campaignId!: string;
+  @Column('date', { name: 'local_date' }) localDate!: string;
+  @Column('timestamptz', { name: 'created_at' }) createdAt!: Date;
 }

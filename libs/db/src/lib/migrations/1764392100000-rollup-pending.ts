@@ -1,0 +1,70 @@
+import { MigrationInterface, QueryRunner } from 'typeorm';
+
+/** The advertiser-local day of a hourly_fact row (the same expression as the aggregator's and the api's). */
+const LOCAL_DATE = `((hour_start + make_interval(mins => utc_offset_minutes::int)) AT TIME ZONE 'UTC')::date`;
+
+/**
+ * rollup_pending: the campaign-days whose daily rollups may not equal their hourly facts yet.
+ *
+ * Every statement that writes hourly_fact (the processor's batch upsert, a rebuild, a direct INSERT or COPY) appends
+ * one row per campaign-day it touched, by statement-level triggers, in the writer's own transaction. The aggregator
+ * deletes the rows it read before recomputing those days, by id, in the transaction that writes the recomputed
+ * rollups. So in any snapshot a campaign-day without a row here has daily rollups equal to its facts, and a reader
+ * (the api) can take those days from the rollups and only the marked ones from the facts.
+ *
+ * Append-only for the writers (no conflicts, no row locks shared between processor replicas); the aggregator deletes
+ * exactly the rows it saw, so a mark committed while it recomputed survives it. Existing facts are all marked here,
+ * since rollups written before this migration carry no such guarantee.
+ */
+export class RollupPending1764392100000 implements MigrationInterface {
+  name = 'RollupPending1764392100000';
+
+  public async up(q: QueryRunner): Promise<void> {
+    await q.query(`
+      CREATE TABLE rollup_pending (
+        id bigserial PRIMARY KEY,
+        advertiser_id text NOT NULL,
+        campaign_id text NOT NULL,
+        local_date date NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now()
+      )`);
+    await q.query(`CREATE INDEX rollup_pending_advertiser_idx ON rollup_pending (advertiser_id, local_date)`);
+    await q.query(`CREATE INDEX rollup_pending_campaign_idx ON rollup_pending (campaign_id, local_date)`);
+    // the api reads campaign_daily by campaign id without its advertiser
+    await q.query(`CREATE INDEX campaign_daily_campaign_idx ON campaign_daily (campaign_id, local_date)`);
+    await q.query(`
+      CREATE FUNCTION rollup_pending_mark() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF TG_OP = 'INSERT' THEN
+          INSERT INTO rollup_pending (advertiser_id, campaign_id, local_date)
+          SELECT DISTINCT advertiser_id, campaign_id, ${LOCAL_DATE} FROM new_rows;
+        ELSIF TG_OP = 'DELETE' THEN
+          INSERT INTO rollup_pending (advertiser_id, campaign_id, local_date)
+          SELECT DISTINCT advertiser_id, campaign_id, ${LOCAL_DATE} FROM old_rows;
+        ELSE
+          INSERT INTO rollup_pending (advertiser_id, campaign_id, local_date)
+          SELECT advertiser_id, campaign_id, ${LOCAL_DATE} FROM new_rows
+          UNION
+          SELECT advertiser_id, campaign_id, ${LOCAL_DATE} FROM old_rows;
+        END IF;
+        RETURN NULL;
+      END $$`);
+    await q.query(`CREATE TRIGGER hourly_fact_pending_insert AFTER INSERT ON hourly_fact
+      REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION rollup_pending_mark()`);
+    await q.query(`CREATE TRIGGER hourly_fact_pending_update AFTER UPDATE ON hourly_fact
+      REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION rollup_pending_mark()`);
+    await q.query(`CREATE TRIGGER hourly_fact_pending_delete AFTER DELETE ON hourly_fact
+      REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION rollup_pending_mark()`);
+    await q.query(`INSERT INTO rollup_pending (advertiser_id, campaign_id, local_date)
+      SELECT DISTINCT advertiser_id, campaign_id, ${LOCAL_DATE} FROM hourly_fact`);
+  }
+
+  public async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP TRIGGER IF EXISTS hourly_fact_pending_delete ON hourly_fact`);
+    await q.query(`DROP TRIGGER IF EXISTS hourly_fact_pending_update ON hourly_fact`);
+    await q.query(`DROP TRIGGER IF EXISTS hourly_fact_pending_insert ON hourly_fact`);
+    await q.query(`DROP FUNCTION IF EXISTS rollup_pending_mark()`);
+    await q.query(`DROP INDEX IF EXISTS campaign_daily_campaign_idx`);
+    await q.query(`DROP TABLE IF EXISTS rollup_pending`);
+  }
+}
