@@ -2,15 +2,19 @@
  * `npm run bench:api` — GET /v1/performance for one campaign over 30 days, hourly, on a database
  * seeded with ≥ 10 million hourly fact rows (COPY), measured with autocannon against the built api.
  *
- * Two runs, each against a freshly started api:
+ * Runs, each against a freshly started api:
  * - cold: the response cache off (API_CACHE_MAX_ENTRIES=0) and every request for a random one of the campaigns, so
  *   the api computes every answer (what a miss costs);
- * - warm: the cache on and the same query every time, so every request after the first is a hit (the best case).
+ * - warm: the cache on and the same query every time, so every request after the first is a hit (the best case);
+ * - day, facts / day, rollups: an advertiser's daily totals over 50 days (its 40 campaigns), a random advertiser per
+ *   request, cache off — first with every campaign-day marked pending (summed from the facts), then after the built
+ *   aggregator drained the marks into the daily rollups (read from campaign_daily); the drain's time is printed too.
  * Besides throughput and latency it prints the CPU time per request of the api process and of its PostgreSQL
  * backends, and the machine's load average: on a shared 2-core machine the wall-clock figures move with whatever
  * else runs, the CPU per request much less.
  *
- * Flags: --rows 10000000 --campaigns 2000 --seconds 20 --connections 16 --db ams_bench_api --keep --mode both|cold|warm
+ * Flags: --rows 10000000 --campaigns 2000 --seconds 20 --connections 16 --db ams_bench_api --keep --mode all|both|cold|warm|day
+ * (both: cold and warm; all: those and day)
  * The seeded database is kept with --keep and reused when it already holds enough rows.
  */
 import { readFileSync } from 'node:fs';
@@ -48,11 +52,15 @@ const SECONDS = Number(args.get('seconds') ?? 20);
 const CONNECTIONS = Number(args.get('connections') ?? 16);
 const DB = args.get('db') ?? 'ams_bench_api';
 const KEEP = args.get('keep') === 'true';
-const MODE = args.get('mode') ?? 'both';
+const MODE = args.get('mode') ?? 'all';
 const ADMIN = process.env['BENCH_DATABASE_ADMIN_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const url = ADMIN.replace(/\/[^/]*$/, `/${DB}`);
 const KEY = 'bench-api-key-0123456789abcdef';
 const DAYS = 30;
+const ADVERTISERS = 50;
+/** the daily run's range: 50 advertiser-local days inside the seeded window */
+const DAY_FROM = '2025-05-10';
+const DAY_TO = '2025-06-28';
 const END = Date.UTC(2025, 5, 30); // seeded window ends 2025-06-30T00:00Z
 const HOURS = Math.ceil(ROWS / CAMPAIGNS); // rows per campaign, one per hour going back from END…
 // …spread over keywords: each campaign has KEYWORDS rows per hour for HOURS / KEYWORDS hours
@@ -82,7 +90,7 @@ async function seed(pg: Client): Promise<void> {
     let batch: string[] = [];
     for (let c = 0; c < CAMPAIGNS && produced < ROWS; c++) {
       const campaign = String(100000000000000 + c);
-      const advertiser = `ADV${c % 50}`;
+      const advertiser = `ADV${c % ADVERTISERS}`;
       for (let h = 0; h < hoursPerCampaign && produced < ROWS; h++) {
         const hour = new Date(END - (h + 1) * 3_600_000).toISOString();
         for (let k = 0; k < KEYWORDS && produced < ROWS; k++, produced++) {
@@ -125,9 +133,12 @@ async function main(): Promise<void> {
     const { rows: size } = await pg.query(`SELECT count(*)::bigint AS n, pg_size_pretty(pg_total_relation_size('hourly_fact')) AS size FROM hourly_fact`);
     console.log(`hourly_fact: ${Number(size[0].n).toLocaleString('en-US')} rows, ${size[0].size}`);
 
-    const modes = MODE === 'both' ? (['cold', 'warm'] as const) : ([MODE as 'cold' | 'warm'] as const);
+    const modes: Mode[] =
+      MODE === 'all' ? ['cold', 'warm', 'day-facts', 'day-rollups'] : MODE === 'both' ? ['cold', 'warm'] : MODE === 'day' ? ['day-facts', 'day-rollups'] : [MODE as Mode];
     const rows: Array<[string, string]> = [];
     for (const mode of modes) {
+      if (mode === 'day-facts') await markEverything(pg);
+      if (mode === 'day-rollups') rows.push(await drainIntoRollups(pg));
       const prefix = uniquePrefix('benchapi');
       api = await startApp(
         'api',
@@ -138,7 +149,7 @@ async function main(): Promise<void> {
           LOG_LEVEL: 'warn',
           API_KEYS: KEY,
           API_RATE_LIMIT_PER_MINUTE: '1000000',
-          API_CACHE_MAX_ENTRIES: mode === 'cold' ? '0' : '1000',
+          API_CACHE_MAX_ENTRIES: mode === 'warm' ? '1000' : '0',
         },
         { port: await freePort() },
       );
@@ -151,7 +162,7 @@ async function main(): Promise<void> {
         await deleteStreams(prefix);
       }
     }
-    console.log(`\nGET /v1/performance (1 campaign, 30 days hourly), ${CONNECTIONS} connections, ${SECONDS} s each:`);
+    console.log(`\nGET /v1/performance (cold/warm: 1 campaign, 30 days hourly; day: 1 advertiser, 50 days daily), ${CONNECTIONS} connections, ${SECONDS} s each:`);
     // two columns, as tools/bench/system.bench.ts collects them
     console.log('| measure | figure |\n|---|---|');
     for (const [k, v] of rows) console.log(`| ${k} | ${v} |`);
@@ -163,22 +174,82 @@ async function main(): Promise<void> {
   }
 }
 
+type Mode = 'cold' | 'warm' | 'day-facts' | 'day-rollups';
+
+/** Marks every campaign-day of the seeded facts pending, as a write would (so daily answers come from the facts). */
+async function markEverything(pg: Client): Promise<void> {
+  const t0 = performance.now();
+  await pg.query('DELETE FROM rollup_pending');
+  await pg.query(`INSERT INTO rollup_pending (advertiser_id, campaign_id, local_date)
+    SELECT DISTINCT advertiser_id, campaign_id, ((hour_start + make_interval(mins => utc_offset_minutes::int)) AT TIME ZONE 'UTC')::date
+    FROM hourly_fact`);
+  const { rows } = await pg.query('SELECT count(*)::int AS n FROM rollup_pending');
+  console.log(`day, facts: ${Number(rows[0].n).toLocaleString('en-US')} campaign-days marked pending (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+}
+
+/** Starts the built aggregator with a drain every second and no grace, and waits until no campaign-day is pending. */
+async function drainIntoRollups(pg: Client): Promise<[string, string]> {
+  const { rows } = await pg.query('SELECT count(DISTINCT (advertiser_id, campaign_id, local_date))::int AS n FROM rollup_pending');
+  const days = Number(rows[0].n);
+  const prefix = uniquePrefix('benchagg');
+  const t0 = performance.now();
+  const aggregator = await startApp(
+    'aggregator',
+    { DATABASE_URL: url, NATS_PREFIX: prefix, LOG_LEVEL: 'warn', AGGREGATOR_PENDING_GRACE_SECONDS: '0', AGGREGATOR_PENDING_DRAIN_SECONDS: '1' },
+    { port: await freePort() },
+  );
+  try {
+    await aggregator.waitReady(60_000);
+    for (;;) {
+      const left = Number((await pg.query('SELECT count(*)::int AS n FROM rollup_pending')).rows[0].n);
+      if (left === 0) break;
+      if (performance.now() - t0 > 3_600_000) throw new Error(`the drain left ${left} marks after an hour`);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  } finally {
+    await aggregator.stop();
+    await deleteStreams(prefix);
+  }
+  const s = (performance.now() - t0) / 1000;
+  console.log(`day, rollups: the aggregator drained ${days.toLocaleString('en-US')} campaign-days into the rollups in ${s.toFixed(0)} s`);
+  return ['aggregator drain: every campaign-day of the 10 M facts recomputed into the rollups', `${days.toLocaleString('en-US')} campaign-days in ${s.toFixed(0)} s (${Math.round(days / s).toLocaleString('en-US')}/s, incl. start)`];
+}
+
+const LABELS: Record<Mode, string> = {
+  cold: 'cold (cache off, random campaign)',
+  warm: 'warm (cache on, same query: hits)',
+  'day-facts': 'day, facts (advertiser × 50 days, every day marked pending, cache off, random advertiser)',
+  'day-rollups': 'day, rollups (advertiser × 50 days from campaign_daily, cache off, random advertiser)',
+};
+
+/** The day-facts run's answer for ADV7, which the day-rollups run must repeat exactly. */
+let dayFactsBody: string | undefined;
+
 /** One measured run against a started api; returns its table rows (measure, figure). */
-async function measure(mode: 'cold' | 'warm', api: Awaited<ReturnType<typeof startApp>>, pg: Client): Promise<Array<[string, string]>> {
+async function measure(mode: Mode, api: Awaited<ReturnType<typeof startApp>>, pg: Client): Promise<Array<[string, string]>> {
   const from = new Date(END - DAYS * 86_400_000).toISOString();
   const to = new Date(END).toISOString();
-  const path = (c: number) => `/v1/performance?campaignId=${100000000000000 + c}&from=${from}&to=${to}&granularity=hour&limit=1000`;
+  const daily = mode === 'day-facts' || mode === 'day-rollups';
+  const path = daily
+    ? (a: number) => `/v1/performance?advertiserId=ADV${a % ADVERTISERS}&from=${DAY_FROM}&to=${DAY_TO}&granularity=day&limit=1000`
+    : (c: number) => `/v1/performance?campaignId=${100000000000000 + c}&from=${from}&to=${to}&granularity=hour&limit=1000`;
   const check = await fetch(`${api.baseUrl}${path(7)}`, { headers: { authorization: `Bearer ${KEY}` } });
   const body = (await check.json()) as { data: unknown[] };
   if (check.status !== 200) throw new Error(`api answered ${check.status}`);
-  console.log(`${mode}: one request: ${body.data.length} hourly rows for 30 days (X-Cache: ${check.headers.get('x-cache')})`);
+  console.log(`${mode}: one request: ${body.data.length} ${daily ? 'daily rows for 50 days' : 'hourly rows for 30 days'} (X-Cache: ${check.headers.get('x-cache')})`);
+  if (mode === 'day-rollups') {
+    // the same answer as from the facts, byte for byte (taken before the drain by the day-facts run)
+    const bytes = JSON.stringify(body);
+    if (dayFactsBody !== undefined && bytes !== dayFactsBody) throw new Error('day, rollups: the answer differs from the one summed from the facts');
+  }
+  if (mode === 'day-facts') dayFactsBody = JSON.stringify(body);
   if (mode === 'warm') {
     const again = await fetch(`${api.baseUrl}${path(7)}`, { headers: { authorization: `Bearer ${KEY}` } });
     await again.arrayBuffer();
     if (again.headers.get('x-cache') !== 'hit') throw new Error(`warm run: the repeat was not a hit (${again.headers.get('x-cache')})`);
   }
   // cold: each request asks for a random campaign (with the cache off, every one is computed); warm: always the same
-  const pick = () => (mode === 'cold' ? path(Math.floor(Math.random() * CAMPAIGNS)) : path(7));
+  const pick = () => (mode === 'warm' ? path(7) : path(Math.floor(Math.random() * (daily ? ADVERTISERS : CAMPAIGNS))));
   const run = (seconds: number) =>
     autocannon({
       url: api.baseUrl,
@@ -199,7 +270,7 @@ async function measure(mode: 'cold' | 'warm', api: Awaited<ReturnType<typeof sta
   const benchCpu = process.cpuUsage(cpu0.bench);
   const per = (ms: number) => (ms / Math.max(1, r.requests.total)).toFixed(2);
   const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${api.pid}/status`, 'utf8'))?.[1];
-  const label = mode === 'cold' ? 'cold (cache off, random campaign)' : 'warm (cache on, same query: hits)';
+  const label = LABELS[mode];
   return [
     [`${label}: requests/s`, Math.round(r.requests.average).toLocaleString('en-US')],
     [`${label}: latency p50 / p90 / p99 / max`, `${r.latency.p50} / ${r.latency.p90} / ${r.latency.p99} / ${r.latency.max} ms`],

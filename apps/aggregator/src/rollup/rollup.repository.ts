@@ -189,10 +189,14 @@ export const CAMPAIGN_DAILY_SQL = recomputeSql({
   scope: DAILY_SCOPE,
 });
 
-/** Ids of the rollup_pending marks of the day scopes ($1 advertiser ids, $2 campaign ids, $3 local dates). */
+/**
+ * The rollup_pending marks of the day scopes ($1 advertiser ids, $2 campaign ids, $3 local dates), by ctid: marks have
+ * no key, are never updated, and only a recompute holding the campaign's advisory lock deletes them, so a ctid read in
+ * the recompute's transaction still names the same mark when that transaction deletes it.
+ */
 const PENDING_OF_DAYS_SQL = `
   WITH ${SCOPES_CTE}
-  SELECT p.id FROM scopes s JOIN rollup_pending p ON ${sameCampaign('p', 's')} AND p.local_date = s.local_date`;
+  SELECT p.ctid FROM scopes s JOIN rollup_pending p ON ${sameCampaign('p', 's')} AND p.local_date = s.local_date`;
 
 /** Campaigns with facts on a local day, or with daily rollups there (whose facts may have vanished). */
 const CAMPAIGNS_OF_DAY_SQL = `
@@ -236,13 +240,13 @@ export class RollupRepository {
       if (chunk.days.length) {
         const params = dayParams(chunk);
         // the marks of these days, read before the facts are: every fact write they stand for is seen below
-        const marks = ((await em.query(PENDING_OF_DAYS_SQL, params)) as Array<{ id: string }>).map((r) => r.id);
+        const marks = ((await em.query(PENDING_OF_DAYS_SQL, params)) as Array<{ ctid: string }>).map((r) => r.ctid);
         // keyword first: ad group and campaign days are summed from the rows just written
         outcomes.push(await this.run(em, 'keyword_daily', KEYWORD_DAILY_SQL, params));
         outcomes.push(await this.run(em, 'ad_group_daily', AD_GROUP_DAILY_SQL, params));
         outcomes.push(await this.run(em, 'campaign_daily', CAMPAIGN_DAILY_SQL, params));
         // only the marks read above: one committed since then (a write these sums may miss) stays
-        if (marks.length) await em.query(`DELETE FROM rollup_pending WHERE id = ANY($1::int8[])`, [marks]);
+        if (marks.length) await em.query(`DELETE FROM rollup_pending WHERE ctid = ANY($1::tid[])`, [marks]);
         rollupMetrics.pendingCleared.inc(marks.length);
       }
       return outcomes;
@@ -257,7 +261,7 @@ export class RollupRepository {
     const rows = (await this.ds.query(
       `SELECT advertiser_id, campaign_id, local_date::text AS local_date FROM rollup_pending
         WHERE created_at < now() - make_interval(secs => $1::int)
-        GROUP BY advertiser_id, campaign_id, local_date ORDER BY min(id) LIMIT $2::int`,
+        GROUP BY advertiser_id, campaign_id, local_date ORDER BY min(created_at) LIMIT $2::int`,
       [olderThanSeconds, limit],
     )) as Array<{ advertiser_id: string; campaign_id: string; local_date: string }>;
     return rows.map((r) => ({ advertiserId: r.advertiser_id, campaignId: r.campaign_id, localDate: r.local_date }));

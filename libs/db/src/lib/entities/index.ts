@@ -9,7 +9,7 @@ import { AmsEntityEntity } from './ams-entity.entity';
 import { BudgetUsageEventEntity, BudgetUsageLatestEntity } from './budget-usage.entity';
 import { HourlyFactEntity, PerformanceDeltaEntity } from './performance.entity';
 import { QuarantineEntity } from './quarantine.entity';
-import { AdGroupDailyEntity, CampaignDailyEntity, CampaignHourlyEntity, KeywordDailyEntity, RollupPendingEntity } from './rollup.entity';
+import { AdGroupDailyEntity, CampaignDailyEntity, CampaignHourlyEntity, KeywordDailyEntity } from './rollup.entity';
 import { SubscriptionConfirmationEntity } from './subscription-confirmation.entity';
 
 export * from './metric-columns';
@@ -38,6 +38,5 @@ export const ENTITIES = [
   AdGroupDailyEntity,
   CampaignDailyEntity,
   CampaignHourlyEntity,
-  RollupPendingEntity,
   KeywordDailyEntity,
 ];

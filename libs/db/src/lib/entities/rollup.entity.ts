@@ -1,11 +1,12 @@
-import { Column, Entity, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { MetricColumns } from './metric-columns';
 
 /**
  * Rollups of hourly_fact, written only by the aggregator (a SUM recompute of the source facts, never an
  * increment). Ratios are not stored: sum the parts over the range you read, then compute them
  * (`computeRatios` in @ams/ams; a zero denominator gives null). `localDate` is the advertiser's local day
- * ('YYYY-MM-DD'), so a DST day holds 23 or 25 hours.
+ * ('YYYY-MM-DD'), so a DST day holds 23 or 25 hours. A campaign-day listed in rollup_pending (no entity: written by
+ * triggers, read and deleted with SQL; see migration RollupPending1764392100000) may not equal its facts yet.
  */
 abstract class RollupColumns extends MetricColumns {
   @PrimaryColumn('text', { name: 'advertiser_id' }) advertiserId!: string;
@@ -47,16 +48,3 @@ export class KeywordDailyEntity extends RollupColumns {
   @Column('text', { name: 'match_type', nullable: true }) matchType!: string | null;
 }
 
-/**
- * A campaign-day whose daily rollups may not equal its hourly facts yet. Appended by triggers on hourly_fact in the
- * transaction of every fact write; deleted by the aggregator, by id, in the transaction that recomputes that day.
- * A campaign-day with no row here has exact daily rollups (migration RollupPending1764392100000).
- */
-@Entity({ name: 'rollup_pending' })
-export class RollupPendingEntity {
-  @PrimaryGeneratedColumn('increment', { type: 'bigint' }) id!: string;
-  @Column('text', { name: 'advertiser_id' }) advertiserId!: string;
-  @Column('text', { name: 'campaign_id' }) campaignId!: string;
-  @Column('date', { name: 'local_date' }) localDate!: string;
-  @Column('timestamptz', { name: 'created_at' }) createdAt!: Date;
-}

@@ -7,14 +7,18 @@ const LOCAL_DATE = `((hour_start + make_interval(mins => utc_offset_minutes::int
  * rollup_pending: the campaign-days whose daily rollups may not equal their hourly facts yet.
  *
  * Every statement that writes hourly_fact (the processor's batch upsert, a rebuild, a direct INSERT or COPY) appends
- * one row per campaign-day it touched, by statement-level triggers, in the writer's own transaction. The aggregator
- * deletes the rows it read before recomputing those days, by id, in the transaction that writes the recomputed
- * rollups. So in any snapshot a campaign-day without a row here has daily rollups equal to its facts, and a reader
- * (the api) can take those days from the rollups and only the marked ones from the facts.
+ * one row per campaign-day it touched, by statement-level triggers, in the writer's own transaction (an UPDATE marks
+ * the days of its rows before and after). The aggregator reads the rows of the days it recomputes before it reads the
+ * facts, and deletes exactly those rows (by ctid) in the transaction that writes the recomputed rollups. So in any
+ * snapshot a campaign-day without a row here has daily rollups equal to its facts, and a reader (the api) can take
+ * those days from the rollups and only the marked ones from the facts.
  *
- * Append-only for the writers (no conflicts, no row locks shared between processor replicas); the aggregator deletes
- * exactly the rows it saw, so a mark committed while it recomputed survives it. Existing facts are all marked here,
- * since rollups written before this migration carry no such guarantee.
+ * Append-only for the writers: no key, no conflicts, no row locks shared between processor replicas. A mark committed
+ * while the aggregator recomputed is not among the rows it read, so it survives. The ctids it read stay valid until
+ * it deletes them: only the aggregator deletes marks, under the campaign's advisory lock, and its open transaction
+ * keeps VACUUM FULL away. Measured on the processor stage (bench:ingest --stage-only, alternating runs): 24,348 →
+ * 23,444 records/s (medians of 3), the batch write alone 44,357 → 38,601 records/s. Existing facts are all marked
+ * here, since rollups written before this migration carry no such guarantee.
  */
 export class RollupPending1764392100000 implements MigrationInterface {
   name = 'RollupPending1764392100000';
@@ -22,7 +26,6 @@ export class RollupPending1764392100000 implements MigrationInterface {
   public async up(q: QueryRunner): Promise<void> {
     await q.query(`
       CREATE TABLE rollup_pending (
-        id bigserial PRIMARY KEY,
         advertiser_id text NOT NULL,
         campaign_id text NOT NULL,
         local_date date NOT NULL,
