@@ -61,76 +61,71 @@ function compareCampaigns(a: CampaignKey, b: CampaignKey): number {
   return a.advertiserId < b.advertiserId ? -1 : a.advertiserId > b.advertiserId ? 1 : a.campaignId < b.campaignId ? -1 : a.campaignId > b.campaignId ? 1 : 0;
 }
 
+/** What one campaign's recompute covers. */
+interface CampaignWork {
+  key: CampaignKey;
+  hours: Map<string, HourKey>;
+  days: Map<string, DayScope>;
+}
+
+function workOf(byCampaign: Map<string, CampaignWork>, k: CampaignKey): CampaignWork {
+  const id = campaignId(k);
+  let entry = byCampaign.get(id);
+  if (!entry) {
+    entry = { key: { advertiserId: k.advertiserId, campaignId: k.campaignId }, hours: new Map(), days: new Map() };
+    byCampaign.set(id, entry);
+  }
+  return entry;
+}
+
+/** Chunks of at most `campaignsPerChunk` campaigns, in (advertiser, campaign) order, hours and days sorted. */
+function chunked(byCampaign: Map<string, CampaignWork>, campaignsPerChunk: number, wholeDays: boolean): RecomputeChunk[] {
+  const campaigns = [...byCampaign.values()].sort((a, b) => compareCampaigns(a.key, b.key));
+  const chunks: RecomputeChunk[] = [];
+  for (let i = 0; i < campaigns.length; i += campaignsPerChunk) {
+    const part = campaigns.slice(i, i + campaignsPerChunk);
+    chunks.push({
+      campaigns: part.length,
+      lockKeys: lockKeysOf(part.map((c) => c.key)),
+      hours: wholeDays ? 'whole-days' : part.flatMap((c) => [...c.hours.values()].sort((a, b) => a.hourStart.localeCompare(b.hourStart))),
+      days: part.flatMap((c) => [...c.days.values()].sort((a, b) => a.localDate.localeCompare(b.localDate))),
+    });
+  }
+  return chunks;
+}
+
 /**
  * Merges the touched keys of a batch of events: each campaign-hour once, each campaign-day once (the day
  * of the hour in the offset the event gives), grouped into chunks of at most `campaignsPerChunk` campaigns,
  * in (advertiser, campaign) order. Duplicated events collapse here; the recompute makes replays harmless.
  */
 export function planFromTouched(touched: Iterable<TouchedHour>, campaignsPerChunk: number): RecomputeChunk[] {
-  const byCampaign = new Map<string, { key: CampaignKey; hours: Map<string, HourKey>; days: Map<string, DayScope> }>();
+  const byCampaign = new Map<string, CampaignWork>();
   for (const t of touched) {
-    const id = campaignId(t);
-    let entry = byCampaign.get(id);
-    if (!entry) {
-      entry = { key: { advertiserId: t.advertiserId, campaignId: t.campaignId }, hours: new Map(), days: new Map() };
-      byCampaign.set(id, entry);
-    }
+    const entry = workOf(byCampaign, t);
     const hourStart = new Date(t.hourStart).toISOString();
     entry.hours.set(hourStart, { advertiserId: t.advertiserId, campaignId: t.campaignId, hourStart });
     const localDate = localDateOf(hourStart, t.utcOffsetMinutes);
     entry.days.set(localDate, { advertiserId: t.advertiserId, campaignId: t.campaignId, localDate });
   }
-  const campaigns = [...byCampaign.values()].sort((a, b) => compareCampaigns(a.key, b.key));
-  const chunks: RecomputeChunk[] = [];
-  for (let i = 0; i < campaigns.length; i += campaignsPerChunk) {
-    const part = campaigns.slice(i, i + campaignsPerChunk);
-    chunks.push({
-      campaigns: part.length,
-      lockKeys: lockKeysOf(part.map((c) => c.key)),
-      hours: part.flatMap((c) => [...c.hours.values()].sort((a, b) => a.hourStart.localeCompare(b.hourStart))),
-      days: part.flatMap((c) => [...c.days.values()].sort((a, b) => a.localDate.localeCompare(b.localDate))),
-    });
-  }
-  return chunks;
+  return chunked(byCampaign, campaignsPerChunk, false);
 }
 
 /** A sweep slice: every campaign-hour and daily row of `localDate` for the given campaigns, in chunks. */
 export function planForDay(localDate: string, campaigns: CampaignKey[], campaignsPerChunk: number): RecomputeChunk[] {
-  const sorted = [...campaigns].sort(compareCampaigns);
-  const chunks: RecomputeChunk[] = [];
-  for (let i = 0; i < sorted.length; i += campaignsPerChunk) {
-    const part = sorted.slice(i, i + campaignsPerChunk);
-    chunks.push({
-      campaigns: part.length,
-      lockKeys: lockKeysOf(part),
-      hours: 'whole-days',
-      days: part.map((c) => ({ advertiserId: c.advertiserId, campaignId: c.campaignId, localDate })),
-    });
-  }
-  return chunks;
+  return planForScopes(
+    campaigns.map((c) => ({ advertiserId: c.advertiserId, campaignId: c.campaignId, localDate })),
+    campaignsPerChunk,
+  );
 }
 
 /** Whole campaign-days (every campaign-hour and daily row of each), in chunks of campaigns, in campaign order. */
 export function planForScopes(scopes: DayScope[], campaignsPerChunk: number): RecomputeChunk[] {
-  const byCampaign = new Map<string, { key: CampaignKey; days: Map<string, DayScope> }>();
+  const byCampaign = new Map<string, CampaignWork>();
   for (const d of scopes) {
-    const id = campaignId(d);
-    let entry = byCampaign.get(id);
-    if (!entry) byCampaign.set(id, (entry = { key: { advertiserId: d.advertiserId, campaignId: d.campaignId }, days: new Map() }));
-    entry.days.set(d.localDate, { advertiserId: d.advertiserId, campaignId: d.campaignId, localDate: d.localDate });
+    workOf(byCampaign, d).days.set(d.localDate, { advertiserId: d.advertiserId, campaignId: d.campaignId, localDate: d.localDate });
   }
-  const campaigns = [...byCampaign.values()].sort((a, b) => compareCampaigns(a.key, b.key));
-  const chunks: RecomputeChunk[] = [];
-  for (let i = 0; i < campaigns.length; i += campaignsPerChunk) {
-    const part = campaigns.slice(i, i + campaignsPerChunk);
-    chunks.push({
-      campaigns: part.length,
-      lockKeys: lockKeysOf(part.map((c) => c.key)),
-      hours: 'whole-days',
-      days: part.flatMap((c) => [...c.days.values()].sort((a, b) => a.localDate.localeCompare(b.localDate))),
-    });
-  }
-  return chunks;
+  return chunked(byCampaign, campaignsPerChunk, true);
 }
 
 /** Sorted, distinct: every transaction takes its locks in the same global order, so none can deadlock. */
