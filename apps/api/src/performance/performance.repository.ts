@@ -222,7 +222,6 @@ export function buildStatement(
         `${localDate('h')} >= $${values.length - 1}::date AND ${localDate('h')} < $${values.length}::date`,
       );
     }
-    // an hour leaves as epoch seconds: node-postgres parses a timestamptz into a Date (slow), a bigint stays text
     const period = f.granularity === 'hour' ? 'h.hour_start' : `${localDate('h')}::text`;
     rows = `src AS (
       SELECT ${period} AS period, h.utc_offset_minutes, ${groupCols.map((c) => `h.${c}, `).join('')}
@@ -248,6 +247,7 @@ export function buildStatement(
   }
 
   const keyCols = ['period', ...groupCols];
+  // an hour leaves as epoch seconds: node-postgres parses a timestamptz into a Date (slow), a bigint stays text
   const periodOut = f.granularity === 'hour' ? 'floor(extract(epoch FROM period))::int8' : 'period';
   const metricCols = ['impressions', 'clicks', 'cost', 'orders', 'sales', 'units'];
   let keyset = '';
