@@ -50,7 +50,8 @@ export const GROUP_FIELDS: Record<string, string> = {
 };
 
 /**
- * Reads summed performance from the hourly facts; every number is summed in SQL as numeric.
+ * Reads summed performance from the hourly facts, or for whole local days from the daily rollups where no
+ * rollup_pending mark says they may lag the facts (see dailyRollupOf); every number is summed in SQL as numeric.
  *
  * Cost per request is what limits the endpoint, so the statement is shaped for it (measured on the bench, 2,880 facts
  * → 720 hours, backend CPU per statement): the attribution window of a fact is resolved once per fact below an
