@@ -11,6 +11,8 @@ describe('aggregator env', () => {
       AGGREGATOR_TRAFFIC_SWEEP_CRON: '5 * * * *',
       AGGREGATOR_CONVERSION_SWEEP_CRON: '30 3 * * *',
       AGGREGATOR_SWEEPS_ENABLED: true,
+      AGGREGATOR_PENDING_DRAIN_SECONDS: 30,
+      AGGREGATOR_PENDING_GRACE_SECONDS: 60,
     });
   });
 
@@ -25,6 +27,8 @@ describe('aggregator env', () => {
         AGGREGATOR_TRAFFIC_SWEEP_HOURS: '0',
         AGGREGATOR_CAMPAIGNS_PER_TRANSACTION: 'many',
         AGGREGATOR_SWEEPS_ENABLED: 'maybe',
+        AGGREGATOR_PENDING_DRAIN_SECONDS: '0',
+        AGGREGATOR_PENDING_GRACE_SECONDS: 'soon',
       });
     } catch (err) {
       error = err;
@@ -35,6 +39,8 @@ describe('aggregator env', () => {
     expect(problems).toMatch(/AGGREGATOR_TRAFFIC_SWEEP_HOURS/);
     expect(problems).toMatch(/AGGREGATOR_CAMPAIGNS_PER_TRANSACTION/);
     expect(problems).toMatch(/AGGREGATOR_SWEEPS_ENABLED/);
+    expect(problems).toMatch(/AGGREGATOR_PENDING_DRAIN_SECONDS/);
+    expect(problems).toMatch(/AGGREGATOR_PENDING_GRACE_SECONDS/);
   });
 });
 
