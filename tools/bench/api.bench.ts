@@ -24,7 +24,7 @@ import { Readable } from 'node:stream';
 import { connect } from 'nats';
 import { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { runMigrations } from '../../libs/db/src';
+import { localDateSql, runMigrations } from '../../libs/db/src';
 import { freePort, startApp, uniquePrefix } from '../../libs/testing/src';
 
 const autocannon = require('autocannon') as (opts: Record<string, unknown>) => Promise<AutocannonResult>;
@@ -181,7 +181,7 @@ async function markEverything(pg: Client): Promise<void> {
   const t0 = performance.now();
   await pg.query('DELETE FROM rollup_pending');
   await pg.query(`INSERT INTO rollup_pending (advertiser_id, campaign_id, local_date)
-    SELECT DISTINCT advertiser_id, campaign_id, ((hour_start + make_interval(mins => utc_offset_minutes::int)) AT TIME ZONE 'UTC')::date
+    SELECT DISTINCT advertiser_id, campaign_id, ${localDateSql(null)}
     FROM hourly_fact`);
   const { rows } = await pg.query('SELECT count(*)::int AS n FROM rollup_pending');
   console.log(`day, facts: ${Number(rows[0].n).toLocaleString('en-US')} campaign-days marked pending (${((performance.now() - t0) / 1000).toFixed(1)} s)`);

@@ -2,3 +2,4 @@ export * from './lib/entities';
 export * from './lib/migrations';
 export * from './lib/data-source';
 export * from './lib/db.module';
+export * from './lib/local-date';

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { METRIC_COLUMNS, MONEY_COLUMNS } from '@ams/db';
+import { localDateSql, localDayHoursSql, METRIC_COLUMNS, MONEY_COLUMNS } from '@ams/db';
 import { rollupMetrics } from './rollup.metrics';
 import type { CampaignKey, DayScope, RecomputeChunk } from './rollup.scope';
 
@@ -22,15 +22,11 @@ export interface TableOutcome {
   deleted: number;
 }
 
-/** The advertiser-local day of a row with `hour_start` and `utc_offset_minutes` (same expression as the api). */
-const localDate = (a: string) => `((${a}.hour_start + make_interval(mins => ${a}.utc_offset_minutes::int)) AT TIME ZONE 'UTC')::date`;
 /** hour_start bounds of a local day whatever the offset (±14 h): lets the (campaign_id, hour_start) index work. */
-const dayHours = (a: string, s: string) =>
-  `${a}.hour_start >= ((${s}.local_date - interval '14 hours') AT TIME ZONE 'UTC') AND ` +
-  `${a}.hour_start < ((${s}.local_date + interval '38 hours') AT TIME ZONE 'UTC')`;
+const dayHours = (a: string, s: string) => localDayHoursSql(a, `${s}.local_date`);
 const sameCampaign = (a: string, b: string) => `${a}.advertiser_id = ${b}.advertiser_id AND ${a}.campaign_id = ${b}.campaign_id`;
 /** rows of hourly_fact (alias `a`) in the day scope `s` */
-const factInDay = (a: string) => `${sameCampaign(a, 's')} AND ${dayHours(a, 's')} AND ${localDate(a)} = s.local_date`;
+const factInDay = (a: string) => `${sameCampaign(a, 's')} AND ${dayHours(a, 's')} AND ${localDateSql(a)} = s.local_date`;
 
 const SCOPES_CTE = `scopes AS (
   SELECT DISTINCT advertiser_id, campaign_id, local_date
@@ -202,7 +198,7 @@ const PENDING_OF_DAYS_SQL = `
 const CAMPAIGNS_OF_DAY_SQL = `
   SELECT advertiser_id, campaign_id FROM (
     SELECT DISTINCT f.advertiser_id, f.campaign_id
-    FROM (SELECT $1::date AS local_date) s JOIN hourly_fact f ON ${dayHours('f', 's')} AND ${localDate('f')} = s.local_date
+    FROM (SELECT $1::date AS local_date) s JOIN hourly_fact f ON ${dayHours('f', 's')} AND ${localDateSql('f')} = s.local_date
     UNION
     SELECT advertiser_id, campaign_id FROM campaign_daily WHERE local_date = $1::date
   ) c

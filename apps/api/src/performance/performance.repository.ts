@@ -4,6 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import type { AttributionWindow } from '@ams/ams';
+import { localDateSql, localDayHoursSql } from '@ams/db';
 import type { GroupBy } from './dto/performance-query.dto';
 
 export interface PerformanceFilter {
@@ -168,7 +169,6 @@ export function buildStatement(
     return `$${values.length}`;
   };
   const groupCols = f.groupBy ? GROUP_COLUMNS[f.groupBy] : [];
-  const localDate = (a: string) => `((${a}.hour_start + make_interval(mins => ${a}.utc_offset_minutes::int)) AT TIME ZONE 'UTC')::date`;
   /** equality filters on the columns of alias `a` */
   const filters = (a: string, cols: Array<'advertiser_id' | 'campaign_id' | 'ad_group_id' | 'keyword_id'>) => {
     const byCol = { advertiser_id: f.advertiserId, campaign_id: f.campaignId, ad_group_id: f.adGroupId, keyword_id: f.keywordId };
@@ -205,9 +205,7 @@ export function buildStatement(
       SELECT m.local_date::text, NULL::smallint, ${groupCols.map((c) => `h.${c}, `).join('')}
         h.advertiser_id, h.ad_product, ${metricsOf('h').join(', ')}
       FROM marked m JOIN hourly_fact h ON h.advertiser_id = m.advertiser_id AND h.campaign_id = m.campaign_id
-        AND h.hour_start >= ((m.local_date - interval '14 hours') AT TIME ZONE 'UTC')
-        AND h.hour_start < ((m.local_date + interval '38 hours') AT TIME ZONE 'UTC')
-        AND ${localDate('h')} = m.local_date
+        AND ${localDayHoursSql('h', 'm.local_date')} AND ${localDateSql('h')} = m.local_date
       ${factWhere.length ? `WHERE ${factWhere.join(' AND ')}` : ''}`;
     rows = `marked AS MATERIALIZED (
         SELECT DISTINCT m.advertiser_id, m.campaign_id, m.local_date FROM rollup_pending m WHERE ${marked.join(' AND ')}
@@ -220,10 +218,10 @@ export function buildStatement(
       // bound hour_start first (index), then the exact local-day test (offsets are within ±14 h)
       where.push(
         `h.hour_start >= (${p(f.range.from)}::date - interval '14 hours') AND h.hour_start < (${p(f.range.to)}::date + interval '14 hours')`,
-        `${localDate('h')} >= $${values.length - 1}::date AND ${localDate('h')} < $${values.length}::date`,
+        `${localDateSql('h')} >= $${values.length - 1}::date AND ${localDateSql('h')} < $${values.length}::date`,
       );
     }
-    const period = f.granularity === 'hour' ? 'h.hour_start' : `${localDate('h')}::text`;
+    const period = f.granularity === 'hour' ? 'h.hour_start' : `${localDateSql('h')}::text`;
     rows = `src AS (
       SELECT ${period} AS period, h.utc_offset_minutes, ${groupCols.map((c) => `h.${c}, `).join('')}
         h.advertiser_id, h.ad_product, ${metricsOf('h').join(', ')}

@@ -1,6 +1,6 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
-/** The advertiser-local day of a hourly_fact row (the same expression as the aggregator's and the api's). */
+/** The advertiser-local day of a hourly_fact row: `localDateSql(null)` as of this migration, frozen here. */
 const LOCAL_DATE = `((hour_start + make_interval(mins => utc_offset_minutes::int)) AT TIME ZONE 'UTC')::date`;
 
 /**
