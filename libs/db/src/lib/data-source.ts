@@ -11,6 +11,13 @@ export interface DbConnectionOptions {
   statementTimeoutMs?: number;
 }
 
+/**
+ * Startup options of every connection we open: the session TimeZone is UTC whatever the server's or the database's
+ * `TimeZone`, so no timestamp/timestamptz conversion, `::date` of an instant or text rendering of one can shift by the
+ * server's local hours. (A client's startup option overrides `ALTER DATABASE … SET timezone`.)
+ */
+export const PG_SESSION_OPTIONS = '-c TimeZone=UTC';
+
 /** The one place that turns a database URL into TypeORM options: schema only through migrations. */
 export function dataSourceOptions(opts: DbConnectionOptions): DataSourceOptions {
   return {
@@ -26,6 +33,7 @@ export function dataSourceOptions(opts: DbConnectionOptions): DataSourceOptions 
     extra: {
       max: opts.poolSize ?? 10,
       connectionTimeoutMillis: 5_000,
+      options: PG_SESSION_OPTIONS,
       ...(opts.statementTimeoutMs ? { statement_timeout: opts.statementTimeoutMs } : {}),
     },
   };
