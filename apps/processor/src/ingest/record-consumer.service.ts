@@ -16,6 +16,7 @@ import { ProcessorEnv } from '../config/processor.env';
 import { BatchInput, BatchWriterRepository, QuarantineRow } from './batch-writer.repository';
 import { classifyDbError, dbErrorReason } from './db-errors';
 import { writeIsolating } from './isolate-poison';
+import { chunkBySize, eventBudget } from './event-chunks';
 import { processorMetrics } from './processor.metrics';
 
 /**
@@ -144,9 +145,13 @@ export class RecordConsumerService implements OnApplicationBootstrap, BeforeAppl
   /**
    * Events name every key of the batch, not only the newly inserted ones: a batch redelivered
    * after a crash between commit and publish must still announce its changes. Consumers recompute.
+   * A batch's changes may take several events: each stays within the server's max_payload (less headroom for
+   * headers) and the contract's 100,000 items; consumers treat every event on its own.
    */
   async announce(performance: PerformanceRecord[], budgets: BudgetUsageRecord[]): Promise<void> {
+    if (!performance.length && !budgets.length) return;
     const emittedAt = new Date().toISOString();
+    const budget = eventBudget(await this.messaging.maxPayload());
     if (performance.length) {
       const touched = new Map<string, PerfHourlyUpdatedV1['touched'][number]>();
       for (const r of performance) {
@@ -160,8 +165,10 @@ export class RecordConsumerService implements OnApplicationBootstrap, BeforeAppl
           });
         }
       }
-      const event: PerfHourlyUpdatedV1 = { version: 1, touched: [...touched.values()], emittedAt };
-      await this.messaging.publish(EVENT_SUBJECTS.perfHourlyUpdated, event);
+      const event = (chunk: PerfHourlyUpdatedV1['touched']): PerfHourlyUpdatedV1 => ({ version: 1, touched: chunk, emittedAt });
+      for (const chunk of chunkBySize([...touched.values()], event, budget, MAX_EVENT_ITEMS)) {
+        await this.messaging.publish(EVENT_SUBJECTS.perfHourlyUpdated, event(chunk));
+      }
     }
     if (budgets.length) {
       const scopes = new Map<string, BudgetUsageUpdatedV1['scopes'][number]>();
@@ -173,11 +180,16 @@ export class RecordConsumerService implements OnApplicationBootstrap, BeforeAppl
           budgetScopeId: b.budgetScopeId,
         });
       }
-      const event: BudgetUsageUpdatedV1 = { version: 1, scopes: [...scopes.values()], emittedAt };
-      await this.messaging.publish(EVENT_SUBJECTS.budgetUsageUpdated, event);
+      const event = (chunk: BudgetUsageUpdatedV1['scopes']): BudgetUsageUpdatedV1 => ({ version: 1, scopes: chunk, emittedAt });
+      for (const chunk of chunkBySize([...scopes.values()], event, budget, MAX_EVENT_ITEMS)) {
+        await this.messaging.publish(EVENT_SUBJECTS.budgetUsageUpdated, event(chunk));
+      }
     }
   }
 }
+
+/** The contracts' ArrayMaxSize of `touched` and `scopes`. */
+const MAX_EVENT_ITEMS = 100_000;
 
 /** Quarantine code of a record that passed validation but that PostgreSQL refused to store. */
 export const DB_REJECTED = 'db-rejected';
