@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { ENTITIES } from './entities';
 import { MIGRATIONS } from './migrations';
+import { BoundedQueryLogger } from './query-logger';
 
 export interface DbConnectionOptions {
   url: string;
@@ -29,6 +30,7 @@ export function dataSourceOptions(opts: DbConnectionOptions): DataSourceOptions 
     synchronize: false,
     migrationsRun: false,
     logging: ['error'],
+    logger: new BoundedQueryLogger(),
     applicationName: opts.applicationName,
     extra: {
       max: opts.poolSize ?? 10,
