@@ -24,7 +24,7 @@ import { Readable } from 'node:stream';
 import { connect } from 'nats';
 import { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { localDateSql, runMigrations } from '../../libs/db/src';
+import { localDateSql, PG_SESSION_OPTIONS, runMigrations } from '../../libs/db/src';
 import { freePort, startApp, uniquePrefix } from '../../libs/testing/src';
 
 const autocannon = require('autocannon') as (opts: Record<string, unknown>) => Promise<AutocannonResult>;
@@ -125,7 +125,7 @@ async function main(): Promise<void> {
   const exists = (await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [DB])).rowCount;
   if (!exists) await admin.query(`CREATE DATABASE ${DB}`);
   await runMigrations(url);
-  const pg = new Client({ connectionString: url });
+  const pg = new Client({ connectionString: url, options: PG_SESSION_OPTIONS });
   await pg.connect();
   let api: Awaited<ReturnType<typeof startApp>> | undefined;
   try {

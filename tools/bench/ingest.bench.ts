@@ -17,7 +17,7 @@ import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { validateRecord, type PerformanceRecord } from '../../libs/ams/src';
-import { dataSourceOptions } from '../../libs/db/src';
+import { dataSourceOptions, PG_SESSION_OPTIONS } from '../../libs/db/src';
 import { BatchWriterRepository } from '../../apps/processor/src/ingest/batch-writer.repository';
 import { amsRecordSubject } from '../../libs/contracts/src';
 import { JetStreamService } from '../../libs/platform/src/messaging';
@@ -226,7 +226,7 @@ async function main(): Promise<void> {
     // 2. processor stage
     const db = await createTestDatabase();
     dbs.push(db);
-    const pg = new Client({ connectionString: db.url });
+    const pg = new Client({ connectionString: db.url, options: PG_SESSION_OPTIONS });
     await pg.connect();
     clients.push({ close: () => pg.end() });
     const prefix = uniquePrefix('bench');
@@ -283,7 +283,7 @@ async function main(): Promise<void> {
     // 3. naive mode on its own database and prefix
     const naiveDb = await createTestDatabase();
     dbs.push(naiveDb);
-    const naivePg = new Client({ connectionString: naiveDb.url });
+    const naivePg = new Client({ connectionString: naiveDb.url, options: PG_SESSION_OPTIONS });
     await naivePg.connect();
     clients.push({ close: () => naivePg.end() });
     const naivePrefix = uniquePrefix('naive');
@@ -311,7 +311,7 @@ async function main(): Promise<void> {
     // 4. end to end: SQS backlog through the built ingestor and processor
     const e2eDb = await createTestDatabase();
     dbs.push(e2eDb);
-    const e2ePg = new Client({ connectionString: e2eDb.url });
+    const e2ePg = new Client({ connectionString: e2eDb.url, options: PG_SESSION_OPTIONS });
     await e2ePg.connect();
     clients.push({ close: () => e2ePg.end() });
     const e2ePrefix = uniquePrefix('e2e');

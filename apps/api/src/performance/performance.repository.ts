@@ -4,7 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import type { AttributionWindow } from '@ams/ams';
-import { localDateSql, localDayHoursSql } from '@ams/db';
+import { localDateRangeHoursSql, localDateSql, localDayHoursSql } from '@ams/db';
 import type { GroupBy } from './dto/performance-query.dto';
 
 export interface PerformanceFilter {
@@ -216,10 +216,9 @@ export function buildStatement(
       where.push(`h.hour_start >= ${p(f.range.from)}::timestamptz AND h.hour_start < ${p(f.range.to)}::timestamptz`);
     } else {
       // bound hour_start first (index), then the exact local-day test (offsets are within ±14 h)
-      where.push(
-        `h.hour_start >= (${p(f.range.from)}::date - interval '14 hours') AND h.hour_start < (${p(f.range.to)}::date + interval '14 hours')`,
-        `${localDateSql('h')} >= $${values.length - 1}::date AND ${localDateSql('h')} < $${values.length}::date`,
-      );
+      const from = `${p(f.range.from)}::date`;
+      const to = `${p(f.range.to)}::date`;
+      where.push(localDateRangeHoursSql('h', from, to), `${localDateSql('h')} >= ${from} AND ${localDateSql('h')} < ${to}`);
     }
     const period = f.granularity === 'hour' ? 'h.hour_start' : `${localDateSql('h')}::text`;
     rows = `src AS (

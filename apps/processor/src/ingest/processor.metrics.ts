@@ -5,6 +5,7 @@ export const processorMetrics = {
   stored: counter('ams_processor_records_stored_total', 'distinct records newly stored', ['kind']),
   duplicates: counter('ams_processor_records_duplicate_total', 'records already stored (redelivery, duplicates)', ['kind']),
   quarantined: counter('ams_processor_records_quarantined_total', 'records and bodies put in quarantine', ['code']),
+  batchSplits: counter('ams_processor_batch_splits_total', 'batches split to isolate records PostgreSQL refused'),
   batchDuration: histogram('ams_processor_batch_duration_seconds', 'time to write one batch (one transaction)', [], LATENCY_BUCKETS),
   batchSize: histogram('ams_processor_batch_size', 'records per batch', [], [1, 10, 50, 100, 250, 500, 1000, 2500, 5000]),
   lag: gauge('ams_processor_commit_lag_seconds', 'delay from SQS send (or ingest) to commit of the latest batch'),

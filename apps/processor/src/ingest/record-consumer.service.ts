@@ -14,6 +14,9 @@ import {
 import { ConsumedMessage, ConsumerHandle, JetStreamService } from '@ams/platform';
 import { ProcessorEnv } from '../config/processor.env';
 import { BatchInput, BatchWriterRepository, QuarantineRow } from './batch-writer.repository';
+import { classifyDbError, dbErrorReason } from './db-errors';
+import { writeIsolating } from './isolate-poison';
+import { chunkBySize, eventBudget } from './event-chunks';
 import { processorMetrics } from './processor.metrics';
 
 /**
@@ -53,18 +56,25 @@ export class RecordConsumerService implements OnApplicationBootstrap, BeforeAppl
     this.logger.log('record consumer drained');
   }
 
-  /** Validates, writes and announces one batch. Exposed for the quarantine replay path. */
+  /**
+   * Validates, writes and announces one batch. Exposed for the quarantine replay path. A record PostgreSQL refuses
+   * (a data error, see classifyDbError) is isolated by splitting the batch: the rest is written and acknowledged,
+   * the refused record goes to quarantine with the database's error (code `db-rejected`). Transient errors fail the
+   * batch for redelivery as before.
+   */
   async process(batch: ConsumedMessage[]): Promise<void> {
     const end = processorMetrics.batchDuration.startTimer();
-    const input: BatchInput = { performance: [], budgets: [], entities: [], quarantine: [] };
+    const units: Unit[] = [];
     const seen = new Set<string>();
     const sentTimes: number[] = [];
 
     for (const msg of batch) {
+      const unit: Unit = { msg, input: emptyInput(), datasetId: null };
+      units.push(unit);
       const sent = Date.parse(msg.header(HEADERS.sentAt) ?? '');
       if (Number.isFinite(sent)) sentTimes.push(sent);
       if (msg.subject === AMS_QUARANTINE_SUBJECT) {
-        input.quarantine.push(fromIngestorQuarantine(msg));
+        unit.input.quarantine.push(fromIngestorQuarantine(msg));
         continue;
       }
       const parsed = parseJson(msg.string());
@@ -73,8 +83,8 @@ export class RecordConsumerService implements OnApplicationBootstrap, BeforeAppl
         : { ok: false as const, code: 'not-json' as const, reason: parsed.reason, datasetId: null };
       processorMetrics.received.inc({ dataset: result.ok ? result.record.datasetId : (result.datasetId ?? 'unknown') });
       if (!result.ok) {
-        input.quarantine.push({
-          key: `p:${msg.msgId ?? `seq:${msg.streamSequence}`}`,
+        unit.input.quarantine.push({
+          key: processorQuarantineKey(msg),
           source: 'processor',
           code: result.code,
           reason: result.reason,
@@ -85,36 +95,63 @@ export class RecordConsumerService implements OnApplicationBootstrap, BeforeAppl
         });
         continue;
       }
+      unit.datasetId = result.record.datasetId;
       if (seen.has(result.dedupKey)) continue; // a duplicate inside the batch counts once
       seen.add(result.dedupKey);
       const r = result.record;
-      if (r.kind === 'performance') input.performance.push(r);
-      else if (r.kind === 'budget-usage') input.budgets.push(r);
-      else input.entities.push(r);
+      if (r.kind === 'performance') unit.input.performance.push(r);
+      else if (r.kind === 'budget-usage') unit.input.budgets.push(r);
+      else unit.input.entities.push(r);
     }
 
-    const outcome = await this.writer.write(input);
-    await this.announce(input.performance, input.budgets);
+    const { written, quarantined } = await writeIsolating(units, {
+      write: (part) => this.writer.write(mergeInputs(part)),
+      isPoison: (err) => classifyDbError(err) === 'record',
+      quarantine: async (unit, err) => {
+        const row = dbRejectedRow(unit, err);
+        await this.writer.write({ ...emptyInput(), quarantine: [row] });
+        this.logger.warn({ key: row.key, dataset: row.datasetId, reason: row.reason }, 'record refused by PostgreSQL: quarantined');
+      },
+    });
+    const stored = mergeInputs(written.flatMap((w) => w.units));
+    await this.announce(stored.performance, stored.budgets);
     const seconds = end();
 
+    const outcome = written.reduce(
+      (sum, w) => ({
+        performanceInserted: sum.performanceInserted + w.result.performanceInserted,
+        budgetsInserted: sum.budgetsInserted + w.result.budgetsInserted,
+        entitiesUpdated: sum.entitiesUpdated + w.result.entitiesUpdated,
+        quarantined: sum.quarantined + w.result.quarantined,
+      }),
+      { performanceInserted: 0, budgetsInserted: 0, entitiesUpdated: 0, quarantined: 0 },
+    );
     processorMetrics.batchSize.observe(batch.length);
     processorMetrics.stored.inc({ kind: 'performance' }, outcome.performanceInserted);
     processorMetrics.stored.inc({ kind: 'budget-usage' }, outcome.budgetsInserted);
     processorMetrics.stored.inc({ kind: 'entity' }, outcome.entitiesUpdated);
-    processorMetrics.duplicates.inc({ kind: 'performance' }, input.performance.length - outcome.performanceInserted);
-    for (const q of input.quarantine) processorMetrics.quarantined.inc({ code: q.code });
+    processorMetrics.duplicates.inc({ kind: 'performance' }, stored.performance.length - outcome.performanceInserted);
+    for (const q of stored.quarantine) processorMetrics.quarantined.inc({ code: q.code });
+    if (quarantined.length) {
+      processorMetrics.quarantined.inc({ code: DB_REJECTED }, quarantined.length);
+      processorMetrics.batchSplits.inc();
+    }
     const committedAt = Date.now();
     for (const sent of sentTimes) processorMetrics.sqsToCommit.observe((committedAt - sent) / 1000);
     if (sentTimes.length) processorMetrics.lag.set((committedAt - Math.min(...sentTimes)) / 1000);
-    this.logger.debug({ records: batch.length, ...outcome, seconds }, 'batch committed');
+    this.logger.debug({ records: batch.length, ...outcome, refused: quarantined.length, seconds }, 'batch committed');
   }
 
   /**
    * Events name every key of the batch, not only the newly inserted ones: a batch redelivered
    * after a crash between commit and publish must still announce its changes. Consumers recompute.
+   * A batch's changes may take several events: each stays within the server's max_payload (less headroom for
+   * headers) and the contract's 100,000 items; consumers treat every event on its own.
    */
   async announce(performance: PerformanceRecord[], budgets: BudgetUsageRecord[]): Promise<void> {
+    if (!performance.length && !budgets.length) return;
     const emittedAt = new Date().toISOString();
+    const budget = eventBudget(await this.messaging.maxPayload());
     if (performance.length) {
       const touched = new Map<string, PerfHourlyUpdatedV1['touched'][number]>();
       for (const r of performance) {
@@ -128,8 +165,10 @@ export class RecordConsumerService implements OnApplicationBootstrap, BeforeAppl
           });
         }
       }
-      const event: PerfHourlyUpdatedV1 = { version: 1, touched: [...touched.values()], emittedAt };
-      await this.messaging.publish(EVENT_SUBJECTS.perfHourlyUpdated, event);
+      const event = (chunk: PerfHourlyUpdatedV1['touched']): PerfHourlyUpdatedV1 => ({ version: 1, touched: chunk, emittedAt });
+      for (const chunk of chunkBySize([...touched.values()], event, budget, MAX_EVENT_ITEMS)) {
+        await this.messaging.publish(EVENT_SUBJECTS.perfHourlyUpdated, event(chunk));
+      }
     }
     if (budgets.length) {
       const scopes = new Map<string, BudgetUsageUpdatedV1['scopes'][number]>();
@@ -141,10 +180,63 @@ export class RecordConsumerService implements OnApplicationBootstrap, BeforeAppl
           budgetScopeId: b.budgetScopeId,
         });
       }
-      const event: BudgetUsageUpdatedV1 = { version: 1, scopes: [...scopes.values()], emittedAt };
-      await this.messaging.publish(EVENT_SUBJECTS.budgetUsageUpdated, event);
+      const event = (chunk: BudgetUsageUpdatedV1['scopes']): BudgetUsageUpdatedV1 => ({ version: 1, scopes: chunk, emittedAt });
+      for (const chunk of chunkBySize([...scopes.values()], event, budget, MAX_EVENT_ITEMS)) {
+        await this.messaging.publish(EVENT_SUBJECTS.budgetUsageUpdated, event(chunk));
+      }
     }
   }
+}
+
+/** The contracts' ArrayMaxSize of `touched` and `scopes`. */
+const MAX_EVENT_ITEMS = 100_000;
+
+/** Quarantine code of a record that passed validation but that PostgreSQL refused to store. */
+export const DB_REJECTED = 'db-rejected';
+
+/** One message of a batch and what it contributes to the batch's write: the unit a refused write is split into. */
+interface Unit {
+  msg: ConsumedMessage;
+  input: BatchInput;
+  datasetId: string | null;
+}
+
+function emptyInput(): BatchInput {
+  return { performance: [], budgets: [], entities: [], quarantine: [] };
+}
+
+function mergeInputs(units: Unit[]): BatchInput {
+  const input = emptyInput();
+  for (const u of units) {
+    input.performance.push(...u.input.performance);
+    input.budgets.push(...u.input.budgets);
+    input.entities.push(...u.input.entities);
+    input.quarantine.push(...u.input.quarantine);
+  }
+  return input;
+}
+
+/** The processor's quarantine key of a message: stable across redeliveries (message id, else stream sequence). */
+function processorQuarantineKey(msg: ConsumedMessage): string {
+  return `p:${msg.msgId ?? `seq:${msg.streamSequence}`}`;
+}
+
+/**
+ * The quarantine row of a message PostgreSQL refused: its raw body (NUL characters escaped, which a text column
+ * cannot hold, so this row itself can always be stored) and the database's error as the reason.
+ */
+function dbRejectedRow(unit: Unit, err: unknown): QuarantineRow {
+  const { msg } = unit;
+  return {
+    key: processorQuarantineKey(msg),
+    source: 'processor',
+    code: DB_REJECTED,
+    reason: dbErrorReason(err),
+    datasetId: unit.datasetId,
+    rawBody: msg.string().split('\u0000').join('\\u0000'),
+    sqsMessageId: msg.header(HEADERS.sqsMessageId) ?? null,
+    receivedAt: msg.publishedAt.toISOString(),
+  };
 }
 
 function fromIngestorQuarantine(msg: ConsumedMessage): QuarantineRow {

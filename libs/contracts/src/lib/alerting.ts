@@ -6,7 +6,6 @@ import {
   IsIn,
   IsInt,
   IsISO8601,
-  IsNumberString,
   IsOptional,
   IsString,
   Matches,
@@ -15,6 +14,7 @@ import {
   Min,
   MinLength,
 } from 'class-validator';
+import { IsBoundedDecimal, MAX_COUNT } from './validators';
 
 /**
  * Commands of the alerter (`COMMAND_SUBJECTS.alert*`, core NATS request/reply). The alerter owns
@@ -55,15 +55,14 @@ export type AlertSeverity = (typeof ALERT_SEVERITIES)[number];
 export const ALERT_WINDOW_HOURS = [1, 2, 3, 4, 6, 8, 12, 24, 48, 72, 168] as const;
 
 const DESTINATION = /^[a-z0-9][a-z0-9_-]{0,31}$/;
-const DECIMAL = { no_symbols: false } as const;
 
 /** `cmd.alerter.alert-rule-create.v1` */
 export class AlertRuleCreateRequestV1 {
   @IsString() @MinLength(1) @MaxLength(120) name!: string;
   @IsIn(ALERT_METRICS) metric!: AlertMetric;
   @IsIn(ALERT_CONDITIONS) condition!: AlertCondition;
-  /** Decimal string, e.g. "30". Percent for ctr, cvr, acos, budget_usage and change conditions; ratio for roas; money for cpc, spend. */
-  @IsNumberString(DECIMAL) threshold!: string;
+  /** Decimal string, e.g. "30" (at most 15 digits before the point, 10 after). Percent for ctr, cvr, acos, budget_usage and change conditions; ratio for roas; money for cpc, spend. */
+  @IsBoundedDecimal() threshold!: string;
   /** Required for change conditions. */
   @IsOptional() @IsIn(ALERT_BASELINES) baseline?: AlertBaseline | null;
   /** Required for every metric but budget_usage (which judges the latest usage, not a window). */
@@ -71,9 +70,9 @@ export class AlertRuleCreateRequestV1 {
   @IsIn(ALERT_ENTITY_LEVELS) entityLevel!: AlertEntityLevel;
   @IsOptional() @IsIn(ALERT_SCOPE_TYPES) scopeType?: AlertScopeType;
   @IsOptional() @IsString() @MaxLength(64) scopeId?: string | null;
-  @IsOptional() @IsInt() @Min(0) minImpressions?: number;
-  @IsOptional() @IsInt() @Min(0) minClicks?: number;
-  @IsOptional() @IsNumberString(DECIMAL) minSpend?: string;
+  @IsOptional() @IsInt() @Min(0) @Max(MAX_COUNT) minImpressions?: number;
+  @IsOptional() @IsInt() @Min(0) @Max(MAX_COUNT) minClicks?: number;
+  @IsOptional() @IsBoundedDecimal() minSpend?: string;
   /** Conversion metrics (cvr, acos, roas) only: windows younger than this are not judged. */
   @IsOptional() @IsInt() @Min(0) @Max(24 * 30) settlingHours?: number;
   @IsOptional() @IsIn(ALERT_SEVERITIES) severity?: AlertSeverity;
@@ -88,14 +87,14 @@ export class AlertRuleUpdateRequestV1 {
   @IsString() @Matches(/^\d{1,18}$/) id!: string;
   @IsOptional() @IsString() @MinLength(1) @MaxLength(120) name?: string;
   @IsOptional() @IsIn(ALERT_CONDITIONS) condition?: AlertCondition;
-  @IsOptional() @IsNumberString(DECIMAL) threshold?: string;
+  @IsOptional() @IsBoundedDecimal() threshold?: string;
   @IsOptional() @IsIn(ALERT_BASELINES) baseline?: AlertBaseline | null;
   @IsOptional() @IsIn(ALERT_WINDOW_HOURS) windowHours?: number | null;
   @IsOptional() @IsIn(ALERT_SCOPE_TYPES) scopeType?: AlertScopeType;
   @IsOptional() @IsString() @MaxLength(64) scopeId?: string | null;
-  @IsOptional() @IsInt() @Min(0) minImpressions?: number;
-  @IsOptional() @IsInt() @Min(0) minClicks?: number;
-  @IsOptional() @IsNumberString(DECIMAL) minSpend?: string;
+  @IsOptional() @IsInt() @Min(0) @Max(MAX_COUNT) minImpressions?: number;
+  @IsOptional() @IsInt() @Min(0) @Max(MAX_COUNT) minClicks?: number;
+  @IsOptional() @IsBoundedDecimal() minSpend?: string;
   @IsOptional() @IsInt() @Min(0) @Max(24 * 30) settlingHours?: number;
   @IsOptional() @IsIn(ALERT_SEVERITIES) severity?: AlertSeverity;
   @IsOptional() @Matches(DESTINATION) destination?: string;

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { ENTITIES } from './entities';
 import { MIGRATIONS } from './migrations';
+import { BoundedQueryLogger } from './query-logger';
 
 export interface DbConnectionOptions {
   url: string;
@@ -10,6 +11,13 @@ export interface DbConnectionOptions {
   /** statement timeout in ms for this connection pool (0 = none) */
   statementTimeoutMs?: number;
 }
+
+/**
+ * Startup options of every connection we open: the session TimeZone is UTC whatever the server's or the database's
+ * `TimeZone`, so no timestamp/timestamptz conversion, `::date` of an instant or text rendering of one can shift by the
+ * server's local hours. (A client's startup option overrides `ALTER DATABASE … SET timezone`.)
+ */
+export const PG_SESSION_OPTIONS = '-c TimeZone=UTC';
 
 /** The one place that turns a database URL into TypeORM options: schema only through migrations. */
 export function dataSourceOptions(opts: DbConnectionOptions): DataSourceOptions {
@@ -22,10 +30,12 @@ export function dataSourceOptions(opts: DbConnectionOptions): DataSourceOptions 
     synchronize: false,
     migrationsRun: false,
     logging: ['error'],
+    logger: new BoundedQueryLogger(),
     applicationName: opts.applicationName,
     extra: {
       max: opts.poolSize ?? 10,
       connectionTimeoutMillis: 5_000,
+      options: PG_SESSION_OPTIONS,
       ...(opts.statementTimeoutMs ? { statement_timeout: opts.statementTimeoutMs } : {}),
     },
   };

@@ -19,3 +19,15 @@ export function localDayHoursSql(alias: string, date: string): string {
     `${alias}.hour_start < ((${date} + interval '38 hours') AT TIME ZONE 'UTC')`
   );
 }
+
+/**
+ * SQL bounding `alias.hour_start` to the hours that can fall on a local date in [`from`, `to`) (date expressions, `to`
+ * exclusive) in any UTC offset (±14 h): index-friendly; the exact test is `localDateSql(alias)` within the range. The
+ * bounds are instants computed in UTC, so they mean the same hours whatever the session's TimeZone.
+ */
+export function localDateRangeHoursSql(alias: string, from: string, to: string): string {
+  return (
+    `${alias}.hour_start >= ((${from} - interval '14 hours') AT TIME ZONE 'UTC') AND ` +
+    `${alias}.hour_start < ((${to} + interval '14 hours') AT TIME ZONE 'UTC')`
+  );
+}

@@ -60,6 +60,9 @@ const ERR_CONSUMER_ALREADY_EXISTS = 10148; // server ≥ 2.10 refuses a "create"
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+/** NATS's own default max_payload, used until the server's INFO says otherwise. */
+const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
+
 interface Connected {
   nc: NatsConnection;
   js: JetStreamClient;
@@ -363,6 +366,15 @@ export class JetStreamService implements OnApplicationShutdown {
   async rtt(): Promise<number> {
     const { nc } = await this.ready();
     return nc.rtt();
+  }
+
+  /**
+   * The largest message (headers and data) the server accepts, from its INFO (`max_payload`, 1 MiB by default); a
+   * publisher of variable-size events splits them below it. Read on every call: a reconnect may reach another server.
+   */
+  async maxPayload(): Promise<number> {
+    const { nc } = await this.ready();
+    return nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD;
   }
 
   /** Messages of a durable not yet acknowledged: num_pending + num_ack_pending. */

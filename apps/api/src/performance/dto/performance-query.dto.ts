@@ -2,9 +2,9 @@ import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { ATTRIBUTION_WINDOWS, type AttributionWindow } from '@ams/ams';
+import { IsCalendarDateOrInstant } from '@ams/contracts';
 
 const ID = /^[A-Za-z0-9._-]{1,64}$/;
-const DATE_OR_DATETIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2}))?$/;
 export const GROUP_BY = ['campaign', 'adGroup', 'ad', 'keyword', 'placement'] as const;
 export type GroupBy = (typeof GROUP_BY)[number];
 
@@ -20,11 +20,11 @@ export class PerformanceQueryDto {
   @ApiPropertyOptional() @IsOptional() @IsString() @Matches(ID) keywordId?: string;
 
   @ApiPropertyOptional({ description: 'inclusive: a date (advertiser-local day) or an ISO-8601 instant with offset' })
-  @IsString() @Matches(DATE_OR_DATETIME, { message: '$property must be YYYY-MM-DD or an ISO-8601 date-time with offset' })
+  @IsString() @IsCalendarDateOrInstant()
   from!: string;
 
   @ApiPropertyOptional({ description: 'a date is inclusive (whole local day); an instant is exclusive' })
-  @IsString() @Matches(DATE_OR_DATETIME, { message: '$property must be YYYY-MM-DD or an ISO-8601 date-time with offset' })
+  @IsString() @IsCalendarDateOrInstant()
   to!: string;
 
   @ApiPropertyOptional({ enum: ['hour', 'day'] }) @IsOptional() @IsIn(['hour', 'day'])

@@ -1,4 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
+import { bigTableDdl } from './big-table-ddl';
 
 const METRICS_SQL = `
   impressions bigint NOT NULL DEFAULT 0,
@@ -96,11 +97,12 @@ export class Rollups1764390400000 implements MigrationInterface {
 
     // The sweeps look up the campaigns active on a day by hour range. BRIN: a few pages, and next to nothing
     // for the processor's inserts (hour_start never changes, so updates stay HOT).
-    await q.query(`CREATE INDEX hourly_fact_hour_start_brin ON hourly_fact USING brin (hour_start)`);
+    // applied before big-table DDL had to be CONCURRENTLY: kept as it was, only bounded by lock_timeout now
+    await bigTableDdl(q, [`CREATE INDEX hourly_fact_hour_start_brin ON hourly_fact USING brin (hour_start)`]);
   }
 
   public async down(q: QueryRunner): Promise<void> {
-    await q.query(`DROP INDEX IF EXISTS hourly_fact_hour_start_brin`);
+    await bigTableDdl(q, [`DROP INDEX IF EXISTS hourly_fact_hour_start_brin`]);
     for (const t of ['keyword_daily', 'ad_group_daily', 'campaign_daily', 'campaign_hourly']) {
       await q.query(`DROP TABLE IF EXISTS ${t}`);
     }

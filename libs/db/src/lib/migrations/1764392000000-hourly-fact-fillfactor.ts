@@ -1,4 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
+import { bigTableDdl } from './big-table-ddl';
 
 /**
  * hourly_fact rows are updated in place many times in their life (traffic deltas within the hour, conversions for
@@ -12,10 +13,10 @@ export class HourlyFactFillfactor1764392000000 implements MigrationInterface {
   name = 'HourlyFactFillfactor1764392000000';
 
   public async up(q: QueryRunner): Promise<void> {
-    await q.query(`ALTER TABLE hourly_fact SET (fillfactor = 70)`);
+    await bigTableDdl(q, [`ALTER TABLE hourly_fact SET (fillfactor = 70)`]);
   }
 
   public async down(q: QueryRunner): Promise<void> {
-    await q.query(`ALTER TABLE hourly_fact RESET (fillfactor)`);
+    await bigTableDdl(q, [`ALTER TABLE hourly_fact RESET (fillfactor)`]);
   }
 }

@@ -1,4 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
+import { bigTableDdl } from './big-table-ddl';
 
 /** The advertiser-local day of a hourly_fact row: `localDateSql(null)` as of this migration, frozen here. */
 const LOCAL_DATE = `((hour_start + make_interval(mins => utc_offset_minutes::int)) AT TIME ZONE 'UTC')::date`;
@@ -52,20 +53,24 @@ export class RollupPending1764392100000 implements MigrationInterface {
         END IF;
         RETURN NULL;
       END $$`);
-    await q.query(`CREATE TRIGGER hourly_fact_pending_insert AFTER INSERT ON hourly_fact
-      REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION rollup_pending_mark()`);
-    await q.query(`CREATE TRIGGER hourly_fact_pending_update AFTER UPDATE ON hourly_fact
-      REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION rollup_pending_mark()`);
-    await q.query(`CREATE TRIGGER hourly_fact_pending_delete AFTER DELETE ON hourly_fact
-      REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION rollup_pending_mark()`);
+    await bigTableDdl(q, [
+      `CREATE TRIGGER hourly_fact_pending_insert AFTER INSERT ON hourly_fact
+      REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION rollup_pending_mark()`,
+      `CREATE TRIGGER hourly_fact_pending_update AFTER UPDATE ON hourly_fact
+      REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION rollup_pending_mark()`,
+      `CREATE TRIGGER hourly_fact_pending_delete AFTER DELETE ON hourly_fact
+      REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION rollup_pending_mark()`,
+    ]);
     await q.query(`INSERT INTO rollup_pending (advertiser_id, campaign_id, local_date)
       SELECT DISTINCT advertiser_id, campaign_id, ${LOCAL_DATE} FROM hourly_fact`);
   }
 
   public async down(q: QueryRunner): Promise<void> {
-    await q.query(`DROP TRIGGER IF EXISTS hourly_fact_pending_delete ON hourly_fact`);
-    await q.query(`DROP TRIGGER IF EXISTS hourly_fact_pending_update ON hourly_fact`);
-    await q.query(`DROP TRIGGER IF EXISTS hourly_fact_pending_insert ON hourly_fact`);
+    await bigTableDdl(q, [
+      `DROP TRIGGER IF EXISTS hourly_fact_pending_delete ON hourly_fact`,
+      `DROP TRIGGER IF EXISTS hourly_fact_pending_update ON hourly_fact`,
+      `DROP TRIGGER IF EXISTS hourly_fact_pending_insert ON hourly_fact`,
+    ]);
     await q.query(`DROP FUNCTION IF EXISTS rollup_pending_mark()`);
     await q.query(`DROP INDEX IF EXISTS campaign_daily_campaign_idx`);
     await q.query(`DROP TABLE IF EXISTS rollup_pending`);
