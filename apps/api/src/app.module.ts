@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { DbModule } from '@ams/db';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { BootstrapOptions, platformImports } from '@ams/platform';
+import { describeScopes } from './auth/scope';
 import { ApiEnv } from './config/api.env';
 import { V1Module } from './v1.module';
 
@@ -40,6 +41,7 @@ export const appDefinition: BootstrapOptions<ApiEnv> = {
         .addBearerAuth()
         .build(),
     );
+    describeScopes(doc);
     SwaggerModule.setup('docs', app, doc, { jsonDocumentUrl: 'docs-json' });
   },
 };

@@ -27,15 +27,15 @@ export interface CampaignRow {
 export class CampaignsRepository {
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
 
-  async list(f: { advertiserId?: string; q?: string; campaignId?: string; after?: [string, string]; limit: number }): Promise<CampaignRow[]> {
+  async list(f: { advertiserIds?: string[]; q?: string; campaignId?: string; after?: [string, string]; limit: number }): Promise<CampaignRow[]> {
     const params: unknown[] = [];
     const p = (v: unknown) => `$${params.push(v)}`;
     const entityWhere = [`entity_type = 'campaign'`];
     const factWhere = [`hour_start >= now() - interval '30 days'`];
-    if (f.advertiserId) {
-      const a = p(f.advertiserId);
-      entityWhere.push(`advertiser_id = ${a}`);
-      factWhere.push(`advertiser_id = ${a}`);
+    if (f.advertiserIds) {
+      const a = p(f.advertiserIds);
+      entityWhere.push(`advertiser_id = ANY(${a}::text[])`);
+      factWhere.push(`advertiser_id = ANY(${a}::text[])`);
     }
     if (f.campaignId) {
       const c = p(f.campaignId);

@@ -3,13 +3,30 @@ import { ArrayMinSize, IsBoolean, IsInt, IsOptional, IsString, Max, Min, MinLeng
 import { CommonEnv, envBoolean, envList } from '@ams/platform';
 
 export class ApiEnv extends CommonEnv {
-  /** Bearer keys accepted on /v1 (comma-separated, each ≥ 20 characters). Required unless API_INSECURE_NO_AUTH. */
+  /**
+   * Admin bearer keys on /v1 (comma-separated, each ≥ 20 characters): everything, including managing keys. Required
+   * unless API_INSECURE_NO_AUTH.
+   */
   @Transform(envList)
   @ValidateIf((o: ApiEnv) => !o.API_INSECURE_NO_AUTH)
   @IsString({ each: true })
   @MinLength(20, { each: true, message: 'each key must be at least 20 characters' })
   @ArrayMinSize(1, { message: 'set at least one key (or API_INSECURE_NO_AUTH=true for a local run)' })
   API_KEYS: string[] = [];
+
+  /** Operator keys: everything a read key may, plus acknowledging and snoozing alerts (and approving proposed actions). */
+  @Transform(envList) @IsString({ each: true })
+  @MinLength(20, { each: true, message: 'each key must be at least 20 characters' })
+  API_OPERATOR_KEYS: string[] = [];
+
+  /** Read keys: GET only. */
+  @Transform(envList) @IsString({ each: true })
+  @MinLength(20, { each: true, message: 'each key must be at least 20 characters' })
+  API_READ_KEYS: string[] = [];
+
+  /** Failed authentications per client address per minute before the address gets 429 for a minute. */
+  @Type(() => Number) @IsInt() @Min(1) @Max(100_000)
+  API_AUTH_FAILURES_PER_MINUTE: number = 30;
 
   /** Keys that were issued and withdrawn: answered with 403 instead of 401. */
   @Transform(envList) @IsString({ each: true })

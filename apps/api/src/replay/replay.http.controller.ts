@@ -4,6 +4,7 @@ import { IsISO8601 } from 'class-validator';
 import { COMMAND_SUBJECTS, ReprocessWindowReplyV1 } from '@ams/contracts';
 import { JetStreamService } from '@ams/platform';
 import { ApiKeyGuard } from '../auth/api-key.guard';
+import { Audit } from '../audit/audit.decorator';
 import { badRequest } from '../common/cursor';
 import { ThrottledGuard } from '../common/throttled.guard';
 
@@ -32,6 +33,7 @@ export class ReplayHttpController {
    */
   @Post()
   @HttpCode(200)
+  @Audit('reprocess', (req) => `window:${String((req.body as { from?: unknown })?.from)}/${String((req.body as { to?: unknown })?.to)}`)
   reprocess(@Body() body: ReprocessDto): Promise<ReprocessWindowReplyV1> {
     const from = Date.parse(body.from);
     const to = Date.parse(body.to);
