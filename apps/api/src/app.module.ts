@@ -31,7 +31,9 @@ export const appDefinition: BootstrapOptions<ApiEnv> = {
   name: APP_NAME,
   env: ApiEnv,
   module: (env) => AppModule.register(env),
-  configure: (app) => {
+  configure: (app, env) => {
+    const express = app.getHttpAdapter().getInstance() as { set(name: string, value: unknown): void };
+    express.set('trust proxy', trustProxy(env.API_TRUST_PROXY));
     const doc = SwaggerModule.createDocument(
       app,
       new DocumentBuilder()
@@ -45,3 +47,11 @@ export const appDefinition: BootstrapOptions<ApiEnv> = {
     SwaggerModule.setup('docs', app, doc, { jsonDocumentUrl: 'docs-json' });
   },
 };
+
+/** API_TRUST_PROXY as Express's `trust proxy` value. */
+export function trustProxy(v: string): boolean | number | string {
+  if (v === '' || v === 'false') return false;
+  if (v === 'true') return true;
+  if (/^\d+$/.test(v)) return Number(v);
+  return v;
+}

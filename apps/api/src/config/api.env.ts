@@ -1,5 +1,5 @@
 import { Transform, Type } from 'class-transformer';
-import { ArrayMinSize, IsBoolean, IsInt, IsOptional, IsString, Max, Min, MinLength, ValidateIf } from 'class-validator';
+import { ArrayMinSize, IsBoolean, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, ValidateIf } from 'class-validator';
 import { CommonEnv, envBoolean, envList } from '@ams/platform';
 
 export class ApiEnv extends CommonEnv {
@@ -28,6 +28,16 @@ export class ApiEnv extends CommonEnv {
   @Type(() => Number) @IsInt() @Min(1) @Max(100_000)
   API_AUTH_FAILURES_PER_MINUTE: number = 30;
 
+  /**
+   * Express `trust proxy`: which hops' X-Forwarded-For to believe for the client address (failed-authentication limit,
+   * logs). Empty/false: none (the socket's address). `true`, a hop count, or addresses/subnets (`loopback`,
+   * `10.0.0.0/8`, comma-separated) as Express reads them.
+   */
+  @IsOptional() @IsString() @Matches(/^(|true|false|\d{1,2}|[A-Za-z0-9.:/]+(\s*,\s*[A-Za-z0-9.:/]+)*)$/, {
+    message: 'must be empty, true, false, a hop count, or addresses/subnets separated by commas',
+  })
+  API_TRUST_PROXY: string = '';
+
   /** Keys that were issued and withdrawn: answered with 403 instead of 401. */
   @Transform(envList) @IsString({ each: true })
   API_REVOKED_KEYS: string[] = [];
@@ -36,7 +46,7 @@ export class ApiEnv extends CommonEnv {
   @Transform(envBoolean) @IsBoolean()
   API_INSECURE_NO_AUTH: boolean = false;
 
-  /** Requests per minute per API key (or address) on /v1; over it, 429 with Retry-After. */
+  /** Requests per minute per API key on /v1, all routes together (per address without auth); over it, 429 with Retry-After. */
   @Type(() => Number) @IsInt() @Min(1) @Max(1_000_000)
   API_RATE_LIMIT_PER_MINUTE: number = 1200;
 
