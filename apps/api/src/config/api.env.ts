@@ -69,6 +69,10 @@ export class ApiEnv extends CommonEnv {
   @Type(() => Number) @IsInt() @Min(1) @Max(366)
   API_MAX_HOURLY_RANGE_DAYS: number = 93;
 
+  /** Widest range any performance query may span (daily ones included: a wider one reads years of rollups). */
+  @Type(() => Number) @IsInt() @Min(1) @Max(3660)
+  API_MAX_DAILY_RANGE_DAYS: number = 400;
+
   /** Cached /v1/performance responses per process; 0 turns the cache off. */
   @Type(() => Number) @IsInt() @Min(0) @Max(1_000_000)
   API_CACHE_MAX_ENTRIES: number = 1000;
