@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { DbModule } from '@ams/db';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import helmet from 'helmet';
 import { BootstrapOptions, platformImports } from '@ams/platform';
 import { describeScopes } from './auth/scope';
 import { ApiEnv } from './config/api.env';
@@ -32,8 +33,11 @@ export const appDefinition: BootstrapOptions<ApiEnv> = {
   env: ApiEnv,
   module: (env) => AppModule.register(env),
   configure: (app, env) => {
-    const express = app.getHttpAdapter().getInstance() as { set(name: string, value: unknown): void };
+    const express = app.getHttpAdapter().getInstance() as { set(name: string, value: unknown): void; disable(name: string): void };
     express.set('trust proxy', trustProxy(env.API_TRUST_PROXY));
+    express.disable('x-powered-by');
+    // security headers on every answer (helmet's defaults: CSP default-src 'self', HSTS, nosniff, frame SAMEORIGIN …)
+    app.use(helmet());
     const doc = SwaggerModule.createDocument(
       app,
       new DocumentBuilder()

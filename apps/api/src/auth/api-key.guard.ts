@@ -94,6 +94,24 @@ export class ApiKeyGuard implements CanActivate, OnModuleInit, OnModuleDestroy {
     return true;
   }
 
+  /**
+   * The caller's principal when the request carries a valid key, else null (no key, a wrong, revoked or rate-limited
+   * one): for routes that show more to an authenticated caller. A wrong key still counts as a failed authentication.
+   */
+  async tryAuthenticate(req: Request, res: Response): Promise<Principal | null> {
+    if (this.env.API_INSECURE_NO_AUTH) return { id: 'insecure', scope: 'admin', advertiserIds: null, source: 'insecure' };
+    if (req.headers.authorization === undefined) return null;
+    try {
+      return await this.authenticate(req, res);
+    } catch (err) {
+      if (err instanceof HttpException && err.getStatus() < 500) {
+        res.removeHeader('Retry-After');
+        return null;
+      }
+      throw err;
+    }
+  }
+
   private async authenticate(req: Request, res: Response): Promise<Principal> {
     const address = req.ip ?? req.socket.remoteAddress ?? 'unknown';
     const wait = this.failures.blockedFor(address);
