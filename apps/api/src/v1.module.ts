@@ -10,6 +10,7 @@ import { AuditInterceptor } from './audit/audit.interceptor';
 import { AuditRepository } from './audit/audit.repository';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { ApiKeysRepository } from './auth/api-keys.repository';
+import { AuthFailureLimiter } from './auth/auth-failures';
 import { BudgetsHttpController } from './budgets/budgets.http.controller';
 import { CampaignsHttpController } from './campaigns/campaigns.http.controller';
 import { CampaignsRepository } from './campaigns/campaigns.repository';
@@ -54,6 +55,7 @@ import { SubscriptionsHttpController } from './subscriptions/subscriptions.http.
   ],
   providers: [
     ApiKeysRepository,
+    AuthFailureLimiter,
     ApiKeyGuard,
     AuditRepository,
     { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },

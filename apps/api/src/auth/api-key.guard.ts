@@ -7,7 +7,6 @@ import {
   HttpStatus,
   Injectable,
   Logger,
-  OnModuleDestroy,
   OnModuleInit,
   UnauthorizedException,
 } from '@nestjs/common';
@@ -46,16 +45,16 @@ export function bearerKey(header: unknown): string | null {
  * SCOPE_REQUIRED naming the scope. The caller's Principal is left on the request for the handlers.
  */
 @Injectable()
-export class ApiKeyGuard implements CanActivate, OnModuleInit, OnModuleDestroy {
+export class ApiKeyGuard implements CanActivate, OnModuleInit {
   private readonly logger = new Logger('auth');
   private readonly keys: EnvKey[];
   private readonly revoked: Buffer[];
-  private readonly failures: AuthFailureLimiter;
 
   constructor(
     private readonly env: ApiEnv,
     private readonly reflector: Reflector,
     private readonly managed: ApiKeysRepository,
+    private readonly failures: AuthFailureLimiter,
   ) {
     this.keys = [
       ...env.API_KEYS.map((k) => ({ digest: keyDigest(k), scope: 'admin' as const })),
@@ -63,17 +62,12 @@ export class ApiKeyGuard implements CanActivate, OnModuleInit, OnModuleDestroy {
       ...env.API_READ_KEYS.map((k) => ({ digest: keyDigest(k), scope: 'read' as const })),
     ];
     this.revoked = env.API_REVOKED_KEYS.map(keyDigest);
-    this.failures = new AuthFailureLimiter(env.API_AUTH_FAILURES_PER_MINUTE);
   }
 
   onModuleInit(): void {
     if (this.env.API_INSECURE_NO_AUTH) {
       this.logger.warn('API_INSECURE_NO_AUTH=true: /v1 is served WITHOUT authentication. Never do this beyond localhost.');
     }
-  }
-
-  onModuleDestroy(): void {
-    this.failures.stop();
   }
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {

@@ -1,17 +1,23 @@
+import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import { SlidingLogThrottlerStorage } from '../common/sliding-log.storage';
+import { ApiEnv } from '../config/api.env';
 
 const MINUTE = 60_000;
 
 /**
  * Failed authentications per client address (req.ip: the socket's address, or the client's as given by a proxy the
- * app trusts, see API_TRUST_PROXY). Over `limit` a minute, the address is refused with 429 for a minute before its key
- * is even looked at: guessing keys costs a minute per `limit` tries.
+ * app trusts, see API_TRUST_PROXY). Over API_AUTH_FAILURES_PER_MINUTE, the address is refused with 429 for a minute
+ * before its key is even looked at: guessing keys costs a minute per that many tries. One per process, shared by
+ * every route (a provider, not state of a guard instance); each api replica counts its own.
  */
-export class AuthFailureLimiter {
-  constructor(
-    private readonly limit: number,
-    private readonly storage = new SlidingLogThrottlerStorage(),
-  ) {}
+@Injectable()
+export class AuthFailureLimiter implements OnModuleDestroy {
+  private readonly limit: number;
+  private readonly storage = new SlidingLogThrottlerStorage();
+
+  constructor(env: ApiEnv) {
+    this.limit = env.API_AUTH_FAILURES_PER_MINUTE;
+  }
 
   /** Seconds the address must wait, or 0 when it may try. */
   blockedFor(address: string): number {
@@ -24,7 +30,7 @@ export class AuthFailureLimiter {
     return r.isBlocked ? r.timeToBlockExpire : 0;
   }
 
-  stop(): void {
+  onModuleDestroy(): void {
     this.storage.stop();
   }
 }
