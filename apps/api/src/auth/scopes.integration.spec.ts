@@ -101,6 +101,9 @@ describe('api: scoped keys (real PostgreSQL and NATS)', () => {
     expect(scopeOf('POST /v1/alerts/{id}/snooze')).toBe('operator');
     expect(scopeOf('POST /v1/quarantine/{id}/replay')).toBe('admin');
     expect(scopeOf('PUT /v1/advertisers/{advertiserId}/settings')).toBe('admin');
+    // declared on the controller: its GETs need admin too
+    expect(scopeOf('GET /v1/audit')).toBe('admin');
+    expect(scopeOf('GET /v1/api-keys')).toBe('admin');
   });
 });
 
