@@ -1,7 +1,9 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { DbModule } from '@ams/db';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import helmet from 'helmet';
 import { BootstrapOptions, platformImports } from '@ams/platform';
+import { describeScopes } from './auth/scope';
 import { ApiEnv } from './config/api.env';
 import { V1Module } from './v1.module';
 
@@ -30,7 +32,12 @@ export const appDefinition: BootstrapOptions<ApiEnv> = {
   name: APP_NAME,
   env: ApiEnv,
   module: (env) => AppModule.register(env),
-  configure: (app) => {
+  configure: (app, env) => {
+    const express = app.getHttpAdapter().getInstance() as { set(name: string, value: unknown): void; disable(name: string): void };
+    express.set('trust proxy', trustProxy(env.API_TRUST_PROXY));
+    express.disable('x-powered-by');
+    // security headers on every answer (helmet's defaults: CSP default-src 'self', HSTS, nosniff, frame SAMEORIGIN …)
+    app.use(helmet());
     const doc = SwaggerModule.createDocument(
       app,
       new DocumentBuilder()
@@ -40,6 +47,15 @@ export const appDefinition: BootstrapOptions<ApiEnv> = {
         .addBearerAuth()
         .build(),
     );
+    describeScopes(doc);
     SwaggerModule.setup('docs', app, doc, { jsonDocumentUrl: 'docs-json' });
   },
 };
+
+/** API_TRUST_PROXY as Express's `trust proxy` value. */
+export function trustProxy(v: string): boolean | number | string {
+  if (v === '' || v === 'false') return false;
+  if (v === 'true') return true;
+  if (/^\d+$/.test(v)) return Number(v);
+  return v;
+}

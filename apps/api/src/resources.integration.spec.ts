@@ -130,7 +130,8 @@ describe('api: campaigns, budgets, quarantine, subscriptions, health (real Postg
   });
 
   it('GET /health names the configured integrations without secrets and without a key', async () => {
-    const res = await fetch(`${api.baseUrl}/health`);
+    // with a key it names the queues and counts the keys (without one it only says what is configured: exposure spec)
+    const res = await fetch(`${api.baseUrl}/health`, { headers: { authorization: `Bearer ${KEY}` } });
     const text = await res.text();
     expect(res.status).toBe(200);
     expect(text).not.toContain('SECRETSECRET');

@@ -1,10 +1,16 @@
 import { Module } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { AdvertisersHttpController } from './advertisers/advertisers.http.controller';
 import { AlertRulesHttpController, AlertsHttpController } from './alerts/alerts.http.controller';
 import { AlertsRepository } from './alerts/alerts.repository';
+import { ApiKeysHttpController } from './api-keys/api-keys.http.controller';
+import { AuditHttpController } from './audit/audit.http.controller';
+import { AuditInterceptor } from './audit/audit.interceptor';
+import { AuditRepository } from './audit/audit.repository';
 import { ApiKeyGuard } from './auth/api-key.guard';
+import { ApiKeysRepository } from './auth/api-keys.repository';
+import { AuthFailureLimiter } from './auth/auth-failures';
 import { BudgetsHttpController } from './budgets/budgets.http.controller';
 import { CampaignsHttpController } from './campaigns/campaigns.http.controller';
 import { CampaignsRepository } from './campaigns/campaigns.repository';
@@ -22,7 +28,7 @@ import { QuarantineHttpController } from './quarantine/quarantine.http.controlle
 import { ReplayHttpController } from './replay/replay.http.controller';
 import { SubscriptionsHttpController } from './subscriptions/subscriptions.http.controller';
 
-/** The REST surface: /v1 resources (bearer key, rate limited) and GET /health. */
+/** The REST surface: /v1 resources (bearer key with a scope, rate limited, changes audited) and GET /health. */
 @Module({
   imports: [
     ThrottlerModule.forRootAsync({
@@ -44,9 +50,15 @@ import { SubscriptionsHttpController } from './subscriptions/subscriptions.http.
     AlertsHttpController,
     AlertRulesHttpController,
     ReplayHttpController,
+    ApiKeysHttpController,
+    AuditHttpController,
   ],
   providers: [
+    ApiKeysRepository,
+    AuthFailureLimiter,
     ApiKeyGuard,
+    AuditRepository,
+    { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
     ThrottledGuard,
     PerformanceRepository,
     PerformanceService,

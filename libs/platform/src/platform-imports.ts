@@ -14,7 +14,7 @@ export function platformImports<E extends CommonEnv>(app: string, envClass: new 
   return [
     AppConfigModule.forRoot(envClass, env),
     LoggingModule.forRoot(app, env.LOG_LEVEL),
-    MetricsModule.forRoot(app),
+    MetricsModule.forRoot(app, env.METRICS_PORT),
     MessagingModule.forRoot({
       url: env.NATS_URL,
       prefix: env.NATS_PREFIX,

@@ -130,7 +130,7 @@ describe('the Secret', () => {
     const template = secretTemplate();
     for (const [key, value] of Object.entries(template)) expect({ key, placeholder: /CHANGE_ME/.test(value) }).toEqual({ key, placeholder: true });
     expect(Object.keys(template).sort()).toEqual(
-      ['API_KEYS', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'DATABASE_URL', 'POSTGRES_PASSWORD', 'SLACK_WEBHOOKS', 'SLACK_WEBHOOK_URL'],
+      ['API_KEYS', 'API_OPERATOR_KEYS', 'API_READ_KEYS', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'DATABASE_URL', 'POSTGRES_PASSWORD', 'SLACK_WEBHOOKS', 'SLACK_WEBHOOK_URL'],
     );
   });
 

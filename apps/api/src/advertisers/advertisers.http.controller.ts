@@ -6,6 +6,8 @@ import { IsIn, IsOptional, ValidateNested } from 'class-validator';
 import { DataSource } from 'typeorm';
 import { ATTRIBUTION_WINDOWS, type AttributionWindow } from '@ams/ams';
 import { ApiKeyGuard } from '../auth/api-key.guard';
+import { CurrentPrincipal, mayAccess, notFound, Principal } from '../auth/principal';
+import { Audit } from '../audit/audit.decorator';
 import { badRequest } from '../common/cursor';
 import { ID_PATTERN } from '../common/pagination.dto';
 import { ThrottledGuard } from '../common/throttled.guard';
@@ -40,8 +42,8 @@ export class AdvertisersHttpController {
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
 
   @Get()
-  async get(@Param('advertiserId') advertiserId: string) {
-    check(advertiserId);
+  async get(@Param('advertiserId') advertiserId: string, @CurrentPrincipal() who: Principal) {
+    check(advertiserId, who);
     const [row] = (await this.ds.query(
       `SELECT attribution_window_sp, attribution_window_sb, attribution_window_sd, updated_at FROM advertiser_setting WHERE advertiser_id = $1`,
       [advertiserId],
@@ -50,8 +52,9 @@ export class AdvertisersHttpController {
   }
 
   @Put()
-  async put(@Param('advertiserId') advertiserId: string, @Body() body: AdvertiserSettingsDto) {
-    check(advertiserId);
+  @Audit('settings.update', (req) => `advertiser:${String(req.params['advertiserId'])}`)
+  async put(@Param('advertiserId') advertiserId: string, @Body() body: AdvertiserSettingsDto, @CurrentPrincipal() who: Principal) {
+    check(advertiserId, who);
     const w = body.attributionWindow ?? {};
     const [row] = (await this.ds.query(
       `INSERT INTO advertiser_setting (advertiser_id, attribution_window_sp, attribution_window_sb, attribution_window_sd)
@@ -68,8 +71,9 @@ export class AdvertisersHttpController {
   }
 }
 
-function check(advertiserId: string): void {
+function check(advertiserId: string, who: Principal): void {
   if (!ID_PATTERN.test(advertiserId)) throw badRequest('advertiserId', 'must be an id of letters, digits, . _ -');
+  if (!mayAccess(who, advertiserId)) throw notFound(`advertiser ${advertiserId} does not exist`);
 }
 
 function view(advertiserId: string, r: SettingRow) {

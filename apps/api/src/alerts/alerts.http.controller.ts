@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, NotFoundException, Param, Patch, Post, Query, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiPropertyOptional, ApiTags, OmitType } from '@nestjs/swagger';
 import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { Type } from 'class-transformer';
@@ -12,6 +12,9 @@ import {
 } from '@ams/contracts';
 import { JetStreamService } from '@ams/platform';
 import { ApiKeyGuard } from '../auth/api-key.guard';
+import { advertiserFilter, CurrentPrincipal, mayAccess, notFound, Principal } from '../auth/principal';
+import { RequireScope } from '../auth/scope';
+import { Audit } from '../audit/audit.decorator';
 import { badRequest, decodeCursor, page } from '../common/cursor';
 import { AdvertiserPageQueryDto, ID_MESSAGE, ID_PATTERN } from '../common/pagination.dto';
 import { ThrottledGuard } from '../common/throttled.guard';
@@ -101,6 +104,11 @@ function ruleView(r: Record<string, unknown>) {
   };
 }
 
+function ruleVisible(who: Principal, r: Record<string, unknown>): boolean {
+  if (who.advertiserIds === null || r['scope_type'] === 'all') return true;
+  return r['scope_type'] === 'advertiser' && mayAccess(who, r['scope_id'] as string | null);
+}
+
 function checkId(field: string, id: string): void {
   if (!NUMERIC_ID.test(id)) throw badRequest(field, 'must be a numeric id');
 }
@@ -117,37 +125,51 @@ export class AlertsHttpController {
 
   /** Alerts newest first; filter by state, advertiser, campaign, time. */
   @Get()
-  async list(@Query() q: AlertsQueryDto) {
+  async list(@Query() q: AlertsQueryDto, @CurrentPrincipal() who: Principal) {
+    const advertiserIds = advertiserFilter(who, q.advertiserId);
     const after = q.cursor ? (decodeCursor(q.cursor, 2) as [string, string]) : undefined;
     if (after && (!NUMERIC_ID.test(after[1]) || Number.isNaN(Date.parse(after[0])))) throw badRequest('cursor', 'is not a cursor returned by this endpoint');
-    const rows = await this.repo.list({ state: q.state, advertiserId: q.advertiserId, campaignId: q.campaignId, since: q.since, after, limit: q.limit + 1 });
+    const rows = await this.repo.list({ state: q.state, advertiserIds, campaignId: q.campaignId, since: q.since, after, limit: q.limit + 1 });
     const { data, nextCursor } = page(rows, q.limit, (r) => [r.fired_at.toISOString(), r.id]);
     return { data: data.map(alertView), nextCursor };
   }
 
   /** One alert with its history (every state change) and its notifications. */
   @Get(':id')
-  async one(@Param('id') id: string) {
+  async one(@Param('id') id: string, @CurrentPrincipal() who: Principal) {
     checkId('id', id);
     const row = await this.repo.one(id);
-    if (!row) throw new NotFoundException({ statusCode: 404, code: 'NOT_FOUND', message: `alert ${id} does not exist` });
+    if (!row || !mayAccess(who, row.advertiser_id)) throw notFound(`alert ${id} does not exist`);
     const [history, notifications] = await Promise.all([this.repo.history(id), this.repo.notifications(id)]);
     return { ...alertView(row), history, notifications };
   }
 
   @Post(':id/acknowledge')
   @HttpCode(200)
-  acknowledge(@Param('id') id: string, @Body() body: AcknowledgeDto): Promise<AlertV1> {
+  @RequireScope('operator')
+  @Audit('alert.acknowledge', (req) => `alert:${String(req.params['id'])}`)
+  async acknowledge(@Param('id') id: string, @Body() body: AcknowledgeDto, @CurrentPrincipal() who: Principal): Promise<AlertV1> {
     checkId('id', id);
+    await this.visible(id, who);
     return this.messaging.request<AlertV1>(COMMAND_SUBJECTS.alertAcknowledge, { alertId: id, ...body }, COMMAND_TIMEOUT_MS);
   }
 
   @Post(':id/snooze')
   @HttpCode(200)
-  snooze(@Param('id') id: string, @Body() body: SnoozeDto): Promise<AlertV1> {
+  @RequireScope('operator')
+  @Audit('alert.snooze', (req) => `alert:${String(req.params['id'])}`)
+  async snooze(@Param('id') id: string, @Body() body: SnoozeDto, @CurrentPrincipal() who: Principal): Promise<AlertV1> {
     checkId('id', id);
+    await this.visible(id, who);
     if (body.until === undefined && body.minutes === undefined) throw badRequest('until', 'or minutes is required');
     return this.messaging.request<AlertV1>(COMMAND_SUBJECTS.alertSnooze, { alertId: id, ...body }, COMMAND_TIMEOUT_MS);
+  }
+
+  /** A key limited to advertisers may command only their alerts: the others are 404, as if they did not exist. */
+  private async visible(id: string, who: Principal): Promise<void> {
+    if (who.advertiserIds === null) return;
+    const advertiserId = await this.repo.advertiserOf(id);
+    if (!mayAccess(who, advertiserId)) throw notFound(`alert ${id} does not exist`);
   }
 }
 
@@ -161,25 +183,28 @@ export class AlertRulesHttpController {
     private readonly messaging: JetStreamService,
   ) {}
 
+  /** Every rule; a key limited to advertisers sees the rules for all advertisers and those scoped to its own. */
   @Get()
-  async list() {
-    return { data: (await this.repo.rules()).map(ruleView) };
+  async list(@CurrentPrincipal() who: Principal) {
+    return { data: (await this.repo.rules()).filter((r) => ruleVisible(who, r)).map(ruleView) };
   }
 
   @Get(':id')
-  async one(@Param('id') id: string) {
+  async one(@Param('id') id: string, @CurrentPrincipal() who: Principal) {
     checkId('id', id);
     const [row] = await this.repo.rules(id);
-    if (!row) throw new NotFoundException({ statusCode: 404, code: 'NOT_FOUND', message: `alert rule ${id} does not exist` });
+    if (!row || !ruleVisible(who, row)) throw notFound(`alert rule ${id} does not exist`);
     return ruleView(row);
   }
 
   @Post()
+  @Audit('rule.create')
   create(@Body() body: AlertRuleCreateRequestV1): Promise<AlertRuleV1> {
     return this.messaging.request<AlertRuleV1>(COMMAND_SUBJECTS.alertRuleCreate, body, COMMAND_TIMEOUT_MS);
   }
 
   @Patch(':id')
+  @Audit('rule.update', (req) => `alert-rule:${String(req.params['id'])}`)
   update(@Param('id') id: string, @Body() body: AlertRulePatchDto): Promise<AlertRuleV1> {
     checkId('id', id);
     return this.messaging.request<AlertRuleV1>(COMMAND_SUBJECTS.alertRuleUpdate, { ...body, id }, COMMAND_TIMEOUT_MS);
@@ -187,6 +212,7 @@ export class AlertRulesHttpController {
 
   @Delete(':id')
   @HttpCode(200)
+  @Audit('rule.delete', (req) => `alert-rule:${String(req.params['id'])}`)
   remove(@Param('id') id: string): Promise<AlertRuleDeleteReplyV1> {
     checkId('id', id);
     return this.messaging.request<AlertRuleDeleteReplyV1>(COMMAND_SUBJECTS.alertRuleDelete, { id }, COMMAND_TIMEOUT_MS);

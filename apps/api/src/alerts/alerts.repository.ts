@@ -46,7 +46,8 @@ export class AlertsRepository {
 
   async list(f: {
     state?: string;
-    advertiserId?: string;
+    /** undefined: every advertiser */
+    advertiserIds?: string[];
     campaignId?: string;
     since?: string;
     after?: [string, string];
@@ -56,7 +57,7 @@ export class AlertsRepository {
     const p = (v: unknown) => `$${params.push(v)}`;
     const where: string[] = [];
     if (f.state) where.push(`a.state = ${p(f.state)}`);
-    if (f.advertiserId) where.push(`a.advertiser_id = ${p(f.advertiserId)}`);
+    if (f.advertiserIds) where.push(`a.advertiser_id = ANY(${p(f.advertiserIds)}::text[])`);
     if (f.campaignId) where.push(`a.campaign_id = ${p(f.campaignId)}`);
     if (f.since) where.push(`a.fired_at >= ${p(f.since)}::timestamptz`);
     if (f.after) where.push(`(a.fired_at, a.id) < (${p(f.after[0])}::timestamptz, ${p(f.after[1])}::bigint)`);
@@ -69,6 +70,11 @@ export class AlertsRepository {
   async one(id: string): Promise<AlertRow | undefined> {
     const rows = (await this.ds.query(`${SELECT} WHERE a.id = $1`, [id])) as AlertRow[];
     return rows[0];
+  }
+
+  async advertiserOf(id: string): Promise<string | undefined> {
+    const rows = (await this.ds.query(`SELECT advertiser_id FROM alert WHERE id = $1`, [id])) as Array<{ advertiser_id: string }>;
+    return rows[0]?.advertiser_id;
   }
 
   async history(id: string): Promise<Array<Record<string, unknown>>> {

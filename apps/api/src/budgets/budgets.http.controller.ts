@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
 import { ApiKeyGuard } from '../auth/api-key.guard';
+import { advertiserFilter, CurrentPrincipal, Principal } from '../auth/principal';
 import { decodeCursor, page } from '../common/cursor';
 import { AdvertiserPageQueryDto } from '../common/pagination.dto';
 import { ThrottledGuard } from '../common/throttled.guard';
@@ -29,11 +30,12 @@ export class BudgetsHttpController {
 
   /** The latest budget usage per campaign and portfolio (by Amazon's usage time, not arrival). */
   @Get()
-  async list(@Query() q: AdvertiserPageQueryDto) {
+  async list(@Query() q: AdvertiserPageQueryDto, @CurrentPrincipal() who: Principal) {
+    const advertiserIds = advertiserFilter(who, q.advertiserId);
     const params: unknown[] = [];
     const p = (v: unknown) => `$${params.push(v)}`;
     const where: string[] = [];
-    if (q.advertiserId) where.push(`b.advertiser_id = ${p(q.advertiserId)}`);
+    if (advertiserIds) where.push(`b.advertiser_id = ANY(${p(advertiserIds)}::text[])`);
     if (q.cursor) {
       const [a, m, t, i] = decodeCursor(q.cursor, 4);
       where.push(`(b.advertiser_id, b.marketplace_id, b.budget_scope_type, b.budget_scope_id) > (${p(a)}, ${p(m)}, ${p(t)}, ${p(i)})`);

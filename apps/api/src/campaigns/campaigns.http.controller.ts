@@ -1,8 +1,9 @@
-import { Controller, Get, NotFoundException, Param, Query, UseGuards } from '@nestjs/common';
+import { Controller, Get, Param, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
 import { computeRatios } from '@ams/ams';
 import { ApiKeyGuard } from '../auth/api-key.guard';
+import { advertiserFilter, CurrentPrincipal, notFound, Principal } from '../auth/principal';
 import { badRequest, decodeCursor, page } from '../common/cursor';
 import { AdvertiserPageQueryDto, ID_PATTERN } from '../common/pagination.dto';
 import { money } from '../performance/performance.service';
@@ -45,18 +46,19 @@ export class CampaignsHttpController {
 
   /** Campaigns known from the campaign datasets or from performance data, with last-24 h totals. */
   @Get()
-  async list(@Query() q: CampaignsQueryDto) {
+  async list(@Query() q: CampaignsQueryDto, @CurrentPrincipal() who: Principal) {
+    const advertiserIds = advertiserFilter(who, q.advertiserId);
     const after = q.cursor ? (decodeCursor(q.cursor, 2) as [string, string]) : undefined;
-    const rows = await this.repo.list({ advertiserId: q.advertiserId, q: q.q, after, limit: q.limit + 1 });
+    const rows = await this.repo.list({ advertiserIds, q: q.q, after, limit: q.limit + 1 });
     const { data, nextCursor } = page(rows, q.limit, (r) => [r.advertiser_id, r.campaign_id]);
     return { data: data.map(view), nextCursor };
   }
 
   @Get(':campaignId')
-  async one(@Param('campaignId') campaignId: string) {
+  async one(@Param('campaignId') campaignId: string, @CurrentPrincipal() who: Principal) {
     if (!ID_PATTERN.test(campaignId)) throw badRequest('campaignId', 'must be an id of letters, digits, . _ -');
-    const rows = await this.repo.list({ campaignId, limit: 2 });
-    if (!rows.length) throw new NotFoundException({ statusCode: 404, code: 'NOT_FOUND', message: `campaign ${campaignId} is unknown` });
+    const rows = await this.repo.list({ campaignId, advertiserIds: who.advertiserIds ?? undefined, limit: 2 });
+    if (!rows.length) throw notFound(`campaign ${campaignId} is unknown`);
     return view(rows[0]);
   }
 }

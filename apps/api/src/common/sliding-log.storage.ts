@@ -65,6 +65,12 @@ export class SlidingLogThrottlerStorage implements ThrottlerStorage {
     return { totalHits: count + 1, timeToExpire: secondsUntil(oldest), isBlocked: true, timeToBlockExpire: secondsUntil(log.blockedUntil) };
   }
 
+  /** Seconds until a blocked client may try again, 0 when it is not blocked; counts nothing. */
+  blockedFor(key: string): number {
+    const until = this.logs.get(key)?.blockedUntil ?? 0;
+    return Math.max(0, Math.ceil((until - this.now()) / 1000));
+  }
+
   /** Clients with state kept. */
   get size(): number {
     return this.logs.size;

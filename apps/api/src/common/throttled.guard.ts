@@ -1,16 +1,25 @@
-import { createHash } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { ExecutionContext, Injectable } from '@nestjs/common';
 import { ThrottlerGuard } from '@nestjs/throttler';
+import { principalOf } from '../auth/principal';
 
 /**
- * Rate limit per client on /v1 (health and metrics are never throttled: they don't use it).
- * Answers 429 with Retry-After. Keyed by API key when there is one, else by address.
+ * Rate limit per client on /v1 (health and metrics are never throttled: they don't use it). Answers 429 with
+ * Retry-After.
+ *
+ * One bucket per key identity across every route: runs after ApiKeyGuard, which names the caller (`env:<digest>` or
+ * `key:<id>`), so `bearer k`, `Bearer  k` and `Bearer k` are one client, and spreading requests over routes gains
+ * nothing. Without authentication (API_INSECURE_NO_AUTH) the bucket is the client address. Failed authentications
+ * never get here: ApiKeyGuard limits them per address itself.
  */
 @Injectable()
 export class ThrottledGuard extends ThrottlerGuard {
   protected override async getTracker(req: Record<string, unknown>): Promise<string> {
-    const headers = (req['headers'] ?? {}) as Record<string, string | undefined>;
-    const auth = headers['authorization'];
-    return auth ? `key:${createHash('sha256').update(auth).digest('hex').slice(0, 16)}` : `ip:${String(req['ip'] ?? 'unknown')}`;
+    const p = principalOf(req);
+    return p && p.source !== 'insecure' ? p.id : `ip:${String(req['ip'] ?? 'unknown')}`;
+  }
+
+  /** The bucket is the client alone (the library's default adds the controller and handler: a bucket per route). */
+  protected override generateKey(_ctx: ExecutionContext, tracker: string, throttlerName: string): string {
+    return `${throttlerName}:${tracker}`;
   }
 }

@@ -1,15 +1,42 @@
 import { Transform, Type } from 'class-transformer';
-import { ArrayMinSize, IsBoolean, IsInt, IsOptional, IsString, Max, Min, MinLength, ValidateIf } from 'class-validator';
+import { ArrayMinSize, IsBoolean, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, ValidateIf } from 'class-validator';
 import { CommonEnv, envBoolean, envList } from '@ams/platform';
 
 export class ApiEnv extends CommonEnv {
-  /** Bearer keys accepted on /v1 (comma-separated, each ≥ 20 characters). Required unless API_INSECURE_NO_AUTH. */
+  /**
+   * Admin bearer keys on /v1 (comma-separated, each ≥ 20 characters): everything, including managing keys. Required
+   * unless API_INSECURE_NO_AUTH.
+   */
   @Transform(envList)
   @ValidateIf((o: ApiEnv) => !o.API_INSECURE_NO_AUTH)
   @IsString({ each: true })
   @MinLength(20, { each: true, message: 'each key must be at least 20 characters' })
   @ArrayMinSize(1, { message: 'set at least one key (or API_INSECURE_NO_AUTH=true for a local run)' })
   API_KEYS: string[] = [];
+
+  /** Operator keys: everything a read key may, plus acknowledging and snoozing alerts (and approving proposed actions). */
+  @Transform(envList) @IsString({ each: true })
+  @MinLength(20, { each: true, message: 'each key must be at least 20 characters' })
+  API_OPERATOR_KEYS: string[] = [];
+
+  /** Read keys: GET only. */
+  @Transform(envList) @IsString({ each: true })
+  @MinLength(20, { each: true, message: 'each key must be at least 20 characters' })
+  API_READ_KEYS: string[] = [];
+
+  /** Failed authentications per client address per minute before the address gets 429 for a minute. */
+  @Type(() => Number) @IsInt() @Min(1) @Max(100_000)
+  API_AUTH_FAILURES_PER_MINUTE: number = 30;
+
+  /**
+   * Express `trust proxy`: which hops' X-Forwarded-For to believe for the client address (failed-authentication limit,
+   * logs). Empty/false: none (the socket's address). `true`, a hop count, or addresses/subnets (`loopback`,
+   * `10.0.0.0/8`, comma-separated) as Express reads them.
+   */
+  @IsOptional() @IsString() @Matches(/^(|true|false|\d{1,2}|[A-Za-z0-9.:/]+(\s*,\s*[A-Za-z0-9.:/]+)*)$/, {
+    message: 'must be empty, true, false, a hop count, or addresses/subnets separated by commas',
+  })
+  API_TRUST_PROXY: string = '';
 
   /** Keys that were issued and withdrawn: answered with 403 instead of 401. */
   @Transform(envList) @IsString({ each: true })
@@ -19,7 +46,7 @@ export class ApiEnv extends CommonEnv {
   @Transform(envBoolean) @IsBoolean()
   API_INSECURE_NO_AUTH: boolean = false;
 
-  /** Requests per minute per API key (or address) on /v1; over it, 429 with Retry-After. */
+  /** Requests per minute per API key on /v1, all routes together (per address without auth); over it, 429 with Retry-After. */
   @Type(() => Number) @IsInt() @Min(1) @Max(1_000_000)
   API_RATE_LIMIT_PER_MINUTE: number = 1200;
 
@@ -41,6 +68,10 @@ export class ApiEnv extends CommonEnv {
   /** Widest range an hourly query may span. */
   @Type(() => Number) @IsInt() @Min(1) @Max(366)
   API_MAX_HOURLY_RANGE_DAYS: number = 93;
+
+  /** Widest range any performance query may span (daily ones included: a wider one reads years of rollups). */
+  @Type(() => Number) @IsInt() @Min(1) @Max(3660)
+  API_MAX_DAILY_RANGE_DAYS: number = 400;
 
   /** Cached /v1/performance responses per process; 0 turns the cache off. */
   @Type(() => Number) @IsInt() @Min(0) @Max(1_000_000)

@@ -1,21 +1,40 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, Req, Res } from '@nestjs/common';
+import type { Request, Response } from 'express';
 import { ApiTags } from '@nestjs/swagger';
 import { PUBLISHER_ACCOUNTS } from '@ams/ams';
+import { ApiKeyGuard } from '../auth/api-key.guard';
 import { ApiEnv } from '../config/api.env';
 
 /**
- * GET /health: which integrations this deployment has configured — names only, never a URL with a
- * secret in it, never a key. No authentication (like /health/live and /health/ready).
+ * GET /health: which integrations this deployment has configured — never a URL with a secret in it, never a key.
+ * No authentication needed (like /health/live and /health/ready); without a valid key (any scope) it says only
+ * what is configured, with one it also names the queues, region, Slack destinations and how many keys there are.
  */
 @ApiTags('health')
 @Controller('health')
 export class IntegrationsHttpController {
-  constructor(private readonly env: ApiEnv) {}
+  constructor(
+    private readonly env: ApiEnv,
+    private readonly auth: ApiKeyGuard,
+  ) {}
 
   @Get()
-  summary() {
+  async summary(@Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    const detailed = (await this.auth.tryAuthenticate(req, res)) !== null;
     const accounts = Object.values(PUBLISHER_ACCOUNTS).flatMap((byRealm) => Object.values(byRealm));
     const destinations = this.env.SLACK_WEBHOOKS.map((entry) => entry.split('=')[0]?.trim()).filter(Boolean);
+    const slackConfigured = Boolean(this.env.SLACK_WEBHOOK_URL) || destinations.length > 0;
+    if (!detailed) {
+      return {
+        status: 'ok',
+        integrations: {
+          sqs: { configured: this.env.SQS_QUEUE_URLS.length > 0 },
+          slack: { configured: slackConfigured },
+          amazonPublisherAllowList: { datasets: Object.keys(PUBLISHER_ACCOUNTS).length },
+          auth: { required: !this.env.API_INSECURE_NO_AUTH },
+        },
+      };
+    }
     return {
       status: 'ok',
       integrations: {
@@ -25,12 +44,18 @@ export class IntegrationsHttpController {
           region: this.env.AWS_REGION,
         },
         slack: {
-          configured: Boolean(this.env.SLACK_WEBHOOK_URL) || destinations.length > 0,
+          configured: slackConfigured,
           defaultDestination: Boolean(this.env.SLACK_WEBHOOK_URL),
           destinations,
         },
         amazonPublisherAllowList: { datasets: Object.keys(PUBLISHER_ACCOUNTS).length, accounts: new Set(accounts).size },
-        auth: { apiKeys: this.env.API_KEYS.length, revokedKeys: this.env.API_REVOKED_KEYS.length, insecure: this.env.API_INSECURE_NO_AUTH },
+        auth: {
+          apiKeys: this.env.API_KEYS.length,
+          operatorKeys: this.env.API_OPERATOR_KEYS.length,
+          readKeys: this.env.API_READ_KEYS.length,
+          revokedKeys: this.env.API_REVOKED_KEYS.length,
+          insecure: this.env.API_INSECURE_NO_AUTH,
+        },
       },
     };
   }

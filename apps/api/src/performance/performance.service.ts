@@ -175,6 +175,9 @@ export class PerformanceService {
     if (!Number.isFinite(from)) throw badRequest('from', 'is not a real date');
     if (!Number.isFinite(to)) throw badRequest('to', 'is not a real date');
     if (to <= from) throw badRequest('to', 'must be after from');
+    if (to - from > this.env.API_MAX_DAILY_RANGE_DAYS * DAY_MS) {
+      throw badRequest('to', `a range may span at most ${this.env.API_MAX_DAILY_RANGE_DAYS} days`);
+    }
     if (q.granularity === 'hour' && to - from > this.env.API_MAX_HOURLY_RANGE_DAYS * DAY_MS) {
       throw badRequest('to', `an hourly range may span at most ${this.env.API_MAX_HOURLY_RANGE_DAYS} days; use granularity=day`);
     }

@@ -18,6 +18,8 @@ import { DataSource } from 'typeorm';
 import { COMMAND_SUBJECTS, QuarantineReplayReplyV1 } from '@ams/contracts';
 import { JetStreamService } from '@ams/platform';
 import { ApiKeyGuard } from '../auth/api-key.guard';
+import { CurrentPrincipal, notFound, Principal } from '../auth/principal';
+import { Audit } from '../audit/audit.decorator';
 import { badRequest, decodeCursor, page } from '../common/cursor';
 import { PageQueryDto } from '../common/pagination.dto';
 import { ThrottledGuard } from '../common/throttled.guard';
@@ -87,7 +89,9 @@ export class QuarantineHttpController {
 
   /** What could not be stored, newest first, with the reason and (a preview of) the raw body. */
   @Get()
-  async list(@Query() q: QuarantineQueryDto) {
+  async list(@Query() q: QuarantineQueryDto, @CurrentPrincipal() who: Principal) {
+    // a quarantined body names no advertiser the api could trust: a key limited to advertisers sees none
+    if (who.advertiserIds !== null) return { data: [], nextCursor: null };
     const params: unknown[] = [];
     const p = (v: unknown) => `$${params.push(v)}`;
     const where: string[] = [];
@@ -112,8 +116,9 @@ export class QuarantineHttpController {
   }
 
   @Get(':id')
-  async one(@Param('id') id: string) {
+  async one(@Param('id') id: string, @CurrentPrincipal() who: Principal) {
     if (!/^\d{1,18}$/.test(id)) throw badRequest('id', 'must be a quarantine id');
+    if (who.advertiserIds !== null) throw notFound(`quarantine item ${id} does not exist`);
     const [row] = (await this.ds.query(
       `SELECT id::text, source, code, reason, dataset_id, raw_body, octet_length(raw_body) AS raw_body_bytes, sqs_message_id,
               received_at, status, replayed_at, replay_outcome
@@ -127,6 +132,7 @@ export class QuarantineHttpController {
   /** Stores the item again through the processor (after a fix, or with a corrected body). */
   @Post(':id/replay')
   @HttpCode(200)
+  @Audit('quarantine.replay', (req) => `quarantine:${String(req.params['id'])}`)
   async replay(@Param('id') id: string, @Body() body: ReplayBodyDto) {
     if (!/^\d{1,18}$/.test(id)) throw badRequest('id', 'must be a quarantine id');
     const reply = await this.messaging.request<QuarantineReplayReplyV1>(

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
 import { ApiKeyGuard } from '../auth/api-key.guard';
+import { CurrentPrincipal, Principal } from '../auth/principal';
 import { badRequest, decodeCursor, page } from '../common/cursor';
 import { PageQueryDto } from '../common/pagination.dto';
 import { ThrottledGuard } from '../common/throttled.guard';
@@ -29,7 +30,9 @@ export class SubscriptionsHttpController {
 
   /** Every SNS subscription confirmation the ingestor saw and what it did (confirmed, refused, failed). */
   @Get()
-  async list(@Query() q: PageQueryDto) {
+  async list(@Query() q: PageQueryDto, @CurrentPrincipal() who: Principal) {
+    // confirmations carry an AWS account, not an advertiser: a key limited to advertisers sees none
+    if (who.advertiserIds !== null) return { data: [], nextCursor: null };
     const params: unknown[] = [];
     let where = '';
     if (q.cursor) {

@@ -8,15 +8,32 @@ import {
   validatePayload,
 } from '@ams/contracts';
 import { JetStreamService } from '@ams/platform';
-import { validateRecord, type AmsRecord } from '@ams/ams';
+import { validateRecord } from '@ams/ams';
+import { ProcessorEnv } from '../config/processor.env';
 import { BatchWriterRepository } from '../ingest/batch-writer.repository';
 import { RecordConsumerService } from '../ingest/record-consumer.service';
+import { ReprocessRunRepository } from './reprocess-run.repository';
+
+const HOUR_MS = 3_600_000;
+
+type FactKey = { advertiserId: string; campaignId: string; hourStart: string };
+
+/** A command refusal the api turns into an HTTP status (see the api's exception filter). */
+const refusal = (code: string, message: string) => Object.assign(new Error(message), { code });
 
 /**
- * Re-runs a window of the replay log (the AMS stream keeps every accepted record for
- * AMS_STREAM_MAX_AGE_HOURS) through the normal batch path — every write is idempotent, so only
- * missing deltas are inserted — then rebuilds the touched hourly facts from the deltas, so facts
- * and deltas agree again after, say, a partial database restore. Nothing is ever doubled.
+ * Re-runs a window of the replay log (the AMS stream keeps every accepted record for AMS_STREAM_MAX_AGE_HOURS)
+ * through the normal batch path — every write is idempotent, so only missing deltas are inserted — and rebuilds the
+ * touched hourly facts from the deltas, so facts and deltas agree again after, say, a partial database restore.
+ * Nothing is ever doubled.
+ *
+ * Invariants:
+ * - one run at a time across all replicas (ReprocessRunRepository); a second is refused with REPROCESS_RUNNING and
+ *   the running one's id;
+ * - a window no longer than the stream's retention (older records are gone: a longer window would silently do less);
+ * - memory bounded by one chunk of PROCESSOR_BATCH_SIZE messages whatever the window: each chunk is stored and its
+ *   facts rebuilt before the next is fetched (a fact touched by several chunks is rebuilt again: rebuilding is
+ *   idempotent).
  */
 @Injectable()
 export class ReprocessService implements OnModuleInit {
@@ -26,49 +43,76 @@ export class ReprocessService implements OnModuleInit {
     private readonly messaging: JetStreamService,
     private readonly consumer: RecordConsumerService,
     private readonly writer: BatchWriterRepository,
+    private readonly runs: ReprocessRunRepository,
+    private readonly env: ProcessorEnv,
   ) {}
 
   onModuleInit(): void {
     this.messaging.reply<unknown, ReprocessWindowReplyV1>(COMMAND_SUBJECTS.reprocessWindow, async (req) => {
       const v = validatePayload(ReprocessWindowRequestV1, req);
-      if (!v.ok) throw Object.assign(new Error(v.reason), { code: 'VALIDATION' });
+      if (!v.ok) throw refusal('VALIDATION', v.reason);
       const from = new Date(v.value.from);
       const to = new Date(v.value.to);
-      if (!(to > from)) throw Object.assign(new Error('to must be after from'), { code: 'VALIDATION' });
+      if (!(to > from)) throw refusal('VALIDATION', 'to must be after from');
+      const maxHours = this.env.AMS_STREAM_MAX_AGE_HOURS;
+      if (to.getTime() - from.getTime() > maxHours * HOUR_MS) {
+        throw refusal('VALIDATION', `to: a window spans at most the AMS stream's retention, ${maxHours} hours`);
+      }
       return this.reprocess(from, to);
     });
   }
 
   async reprocess(from: Date, to: Date): Promise<ReprocessWindowReplyV1> {
+    const started = await this.runs.start(from, to);
+    if ('running' in started) {
+      const r = started.running;
+      throw refusal(
+        'REPROCESS_RUNNING',
+        r ? `reprocess run ${r.id} is running (window ${r.from.toISOString()} to ${r.to.toISOString()})` : 'a reprocess run is running',
+      );
+    }
+    const { run } = started;
     const t0 = Date.now();
-    const touched = new Map<string, { advertiserId: string; campaignId: string; hourStart: string }>();
-    const { messages, batches } = await this.messaging.readWindow(STREAMS.ams.name, `${AMS_SUBJECT_ROOT}.>`, { from, to }, async (batch) => {
-      await this.consumer.process(batch);
-      for (const m of batch) {
-        const v = safeValidate(m.string());
-        if (v?.kind === 'performance') {
-          touched.set(`${v.advertiserId}\u0000${v.campaignId}\u0000${v.hourStartUtc}`, {
-            advertiserId: v.advertiserId,
-            campaignId: v.campaignId,
-            hourStart: v.hourStartUtc,
-          });
-        }
-      }
-    });
-    // deltas that were missing are back; facts are rebuilt from the deltas so they cannot drift
-    const keys = [...touched.values()];
-    for (let i = 0; i < keys.length; i += 1000) await this.writer.rebuildFacts(keys.slice(i, i + 1000));
-    const seconds = (Date.now() - t0) / 1000;
-    this.logger.log({ from: from.toISOString(), to: to.toISOString(), messages, batches, seconds }, 'window reprocessed');
-    return { from: from.toISOString(), to: to.toISOString(), messages, batches, seconds };
+    let messages = 0;
+    try {
+      const result = await this.messaging.readWindow(
+        STREAMS.ams.name,
+        `${AMS_SUBJECT_ROOT}.>`,
+        { from, to },
+        async (batch) => {
+          await this.consumer.process(batch);
+          messages += batch.length;
+          // deltas that were missing are back; this chunk's facts are rebuilt from the deltas so they cannot drift
+          await this.writer.rebuildFacts(factKeys(batch.map((m) => m.string())));
+        },
+        { batchSize: this.env.PROCESSOR_BATCH_SIZE },
+      );
+      const seconds = (Date.now() - t0) / 1000;
+      await run.finish('ok', result.messages);
+      this.logger.log({ run: run.id, from: from.toISOString(), to: to.toISOString(), ...result, seconds }, 'window reprocessed');
+      return { from: from.toISOString(), to: to.toISOString(), messages: result.messages, batches: result.batches, seconds };
+    } catch (err) {
+      await run.finish('failed', messages, err instanceof Error ? err.message : String(err)).catch(() => undefined);
+      throw err;
+    }
   }
 }
 
-function safeValidate(body: string): AmsRecord | null {
-  try {
-    const v = validateRecord(JSON.parse(body));
-    return v.ok ? v.record : null;
-  } catch {
-    return null;
+/** The distinct hourly-fact keys of the performance records among these bodies. */
+export function factKeys(bodies: string[]): FactKey[] {
+  const touched = new Map<string, FactKey>();
+  for (const body of bodies) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      continue;
+    }
+    const v = validateRecord(parsed);
+    if (v.ok && v.record.kind === 'performance') {
+      const r = v.record;
+      touched.set(`${r.advertiserId}\u0000${r.campaignId}\u0000${r.hourStartUtc}`, { advertiserId: r.advertiserId, campaignId: r.campaignId, hourStart: r.hourStartUtc });
+    }
   }
+  return [...touched.values()];
 }

@@ -37,6 +37,13 @@ export class CommonEnv {
   @Type(() => Number) @IsInt() @Min(1) @Max(24 * 30)
   EVENTS_STREAM_MAX_AGE_HOURS: number = 72;
 
+  /**
+   * Serve /metrics on this port instead of PORT (which then answers 404 for it), so an ingress or a Service that
+   * exposes PORT never exposes the metrics. Unset: /metrics on PORT, as before.
+   */
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(65535)
+  METRICS_PORT?: number;
+
   /** How long a graceful shutdown may take before the process exits anyway. */
   @Type(() => Number) @IsInt() @Min(1000) @Max(600_000)
   SHUTDOWN_TIMEOUT_MS: number = 25_000;

@@ -1,4 +1,5 @@
-import { Controller, DynamicModule, Get, Module, Res } from '@nestjs/common';
+import { createServer, Server } from 'node:http';
+import { Controller, DynamicModule, Get, Injectable, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown, Res } from '@nestjs/common';
 import { Counter, Histogram, register, Registry, collectDefaultMetrics, Gauge } from 'prom-client';
 import type { NextFunction, Request, Response } from 'express';
 
@@ -46,16 +47,62 @@ class MetricsController {
   }
 }
 
+/**
+ * /metrics on a port of its own (METRICS_PORT): a bare HTTP server that answers GET /metrics and 404 for anything
+ * else, started with the app and closed with it.
+ */
+@Injectable()
+export class MetricsServer implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('metrics');
+  private server?: Server;
+
+  constructor(private readonly port: number) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const server = createServer((req, res) => {
+      if (req.method === 'GET' && (req.url === '/metrics' || req.url?.startsWith('/metrics?'))) {
+        register.metrics().then(
+          (text) => res.writeHead(200, { 'Content-Type': register.contentType }).end(text),
+          () => res.writeHead(500).end(),
+        );
+        return;
+      }
+      res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found\n');
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.port, '0.0.0.0', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.server = server;
+    this.logger.log(`/metrics on :${this.port} (not on the main port)`);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}
+
 let defaultsCollected = false;
 
-/** `/metrics` in Prometheus text format, process defaults, and HTTP latency for every route. */
+/**
+ * `/metrics` in Prometheus text format, process defaults, and HTTP latency for every route: on the main port, or with
+ * `metricsPort` only on that port (the main one then answers 404 for /metrics).
+ */
 @Module({})
 export class MetricsModule {
-  static forRoot(app: string): DynamicModule {
+  static forRoot(app: string, metricsPort?: number): DynamicModule {
     if (!defaultsCollected) {
       register.setDefaultLabels({ app });
       collectDefaultMetrics({ register: register as Registry });
       defaultsCollected = true;
+    }
+    if (metricsPort !== undefined) {
+      return { module: MetricsModule, providers: [{ provide: MetricsServer, useFactory: () => new MetricsServer(metricsPort) }] };
     }
     return {
       module: MetricsModule,

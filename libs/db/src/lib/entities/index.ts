@@ -5,6 +5,7 @@ import {
   NotificationDestinationEntity,
   NotificationOutboxEntity,
 } from './alerting.entity';
+import { ApiKeyEntity, AuditLogEntity, ReprocessRunEntity } from './access.entity';
 import { AmsEntityEntity } from './ams-entity.entity';
 import { BudgetUsageEventEntity, BudgetUsageLatestEntity } from './budget-usage.entity';
 import { HourlyFactEntity, PerformanceDeltaEntity } from './performance.entity';
@@ -13,6 +14,7 @@ import { AdGroupDailyEntity, CampaignDailyEntity, CampaignHourlyEntity, KeywordD
 import { SubscriptionConfirmationEntity } from './subscription-confirmation.entity';
 
 export * from './metric-columns';
+export * from './access.entity';
 export * from './alerting.entity';
 export * from './ams-entity.entity';
 export * from './budget-usage.entity';
@@ -29,6 +31,9 @@ export const ENTITIES = [
   NotificationDestinationEntity,
   NotificationOutboxEntity,
   AmsEntityEntity,
+  ApiKeyEntity,
+  AuditLogEntity,
+  ReprocessRunEntity,
   BudgetUsageEventEntity,
   BudgetUsageLatestEntity,
   HourlyFactEntity,

@@ -5,6 +5,7 @@ import { Rollups1764390400000 } from './1764390400000-rollups';
 import { Alerting1764391700000 } from './1764391700000-alerting';
 import { HourlyFactFillfactor1764392000000 } from './1764392000000-hourly-fact-fillfactor';
 import { RollupPending1764392100000 } from './1764392100000-rollup-pending';
+import { ApiKeysAudit1764393000000 } from './1764393000000-api-keys-audit';
 
 /** Every migration, in order. Run by `npm run db:migrate` (and a Job in Kubernetes), never at app start. */
-export const MIGRATIONS = [InitialSchema1764390000000, IngestControl1764390100000, AdvertiserSettings1764390200000, Rollups1764390400000, Alerting1764391700000, HourlyFactFillfactor1764392000000, RollupPending1764392100000];
+export const MIGRATIONS = [InitialSchema1764390000000, IngestControl1764390100000, AdvertiserSettings1764390200000, Rollups1764390400000, Alerting1764391700000, HourlyFactFillfactor1764392000000, RollupPending1764392100000, ApiKeysAudit1764393000000];
