@@ -33,7 +33,11 @@ export function envClassOf(app: string): EnvClass {
 
 /** Every variable the app declares (with or without a default), as loadConfig reads them. */
 export function declaredVariables(app: string): string[] {
-  const cls = envClassOf(app);
+  return variablesOf(envClassOf(app));
+}
+
+/** Every variable an env class declares: its defaulted properties and the undefaulted ones class-validator knows. */
+export function variablesOf(cls: new () => object): string[] {
   const names = new Set(Object.keys(new cls()));
   for (const meta of getMetadataStorage().getTargetValidationMetadatas(cls, '', true, false)) names.add(meta.propertyName);
   return [...names].sort();

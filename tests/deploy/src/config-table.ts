@@ -10,7 +10,7 @@
  * without editing this file, and every problem names the variable and the file to edit.
  */
 import { CommonEnv, ConfigError, loadConfig } from '@ams/platform';
-import { declaredVariables, envClassOf } from './app-env';
+import { declaredVariables, envClassOf, variablesOf } from './app-env';
 import { APPS, AppName } from './manifests';
 
 export const TABLE = 'env.example';
@@ -87,7 +87,7 @@ const COMMON_FILE = 'libs/platform/src/config/common-env.ts';
 export function configTableProblems(text: string): string[] {
   const { entries } = parseTable(text);
   const problems: string[] = [];
-  const common = new Set(Object.keys(new CommonEnv()));
+  const common = new Set(variablesOf(CommonEnv));
   const declaredBy = new Map<string, AppName[]>();
   for (const app of APPS) for (const name of declaredVariables(app)) declaredBy.set(name, [...(declaredBy.get(name) ?? []), app]);
 
