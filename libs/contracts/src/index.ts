@@ -5,3 +5,4 @@ export * from './lib/alerting';
 export * from './lib/nats-naming';
 export * from './lib/nats-permissions';
 export * from './lib/nats-server-config';
+export * from './lib/nats-config-files';

@@ -82,7 +82,7 @@ export function renderNatsServerConf(settings: NatsServerSettings, prefix: strin
     ...(settings.httpPort !== undefined ? [`http_port: ${settings.httpPort}`] : []),
     '',
     'jetstream {',
-    `  store_dir: ${q(settings.storeDir)}`,
+    `  store_dir: ${/^[\w./-]+$/.test(settings.storeDir) ? settings.storeDir : q(settings.storeDir)}`,
     ...(settings.syncAlways === false
       ? []
       : [
