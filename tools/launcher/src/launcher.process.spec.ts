@@ -6,7 +6,7 @@
  * depends on their builds), so the launcher runs with --skip-build.
  */
 import { ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'nats';
@@ -108,6 +108,20 @@ describe('launcher process', () => {
     expect(exit.code).toBe(69);
     expect(l.out()).toContain(`DATABASE_URL (postgres://postgres@127.0.0.1:${port}/ams_test_closed) is not reachable: connection refused`);
     expect(l.out()).toMatch(/unset it to use the machine's PostgreSQL/);
+  });
+
+  it('as root, refuses in one line when the postgres user cannot enter the data directory (a 0700 temp dir), not with a bare EACCES', async () => {
+    expect(process.getuid?.()).toBe(0); // the embedded PostgreSQL switches to the postgres user only as root (this machine, CI)
+    const closed = mkdtempSync(join(tmpdir(), 'launcher-closed-')); // mode 0700
+    tempDirs.push(closed);
+    const l = launch(['--skip-build', '--embedded-postgres'], { LAUNCHER_DATA_DIR: closed, LAUNCHER_SQS_PORT: String(await freePort()) });
+    const exit = await Promise.race([l.exit, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`still running after 30 s:\n${l.out()}`)), 30_000))]);
+    expect(exit.code).toBe(78);
+    const line = must(l.out().split('\n').find((x) => x.includes('cannot start:')), `the refusal in:\n${l.out()}`);
+    expect(line).toContain(`the system user postgres (not as root), which cannot enter ${closed} (mode 0700) on the way to its data directory ${join(closed, 'postgres')}`);
+    expect(line).toContain('set LAUNCHER_DATA_DIR to a directory postgres can enter');
+    expect(l.out()).not.toMatch(/EACCES/);
+    expect(existsSync(join(closed, 'launcher', 'state.json'))).toBe(false); // nothing was left running
   });
 
   describe('on the machine services', () => {

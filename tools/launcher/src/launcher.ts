@@ -10,6 +10,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { buildApps, missingBuilds, startAppProcess, waitAllReady, type RunningApp } from './app-processes';
 import { startEmbeddedPostgres } from './embedded-postgres';
 import { LauncherState } from './launcher-state';
+import { PostgresAccessError } from './postgres-access';
 import { prepareDatabase, startFauxqs, startNatsServer } from './local-services';
 import type { ManagedProcess } from './managed-process';
 import { appNatsEnv, loadOrCreateNatsPasswords, NATS_USERS_FILE, natsServerEnv, type NatsPasswords, writeLauncherNatsConf } from './nats-users';
@@ -380,7 +381,7 @@ export async function runLauncher(argv: string[], env: NodeJS.ProcessEnv): Promi
     return await shutdown(0);
   } catch (err) {
     if (err instanceof Interrupted || interruptedBy) return shutdown(0);
-    const code = err instanceof LauncherError ? err.exitCode : 1;
+    const code = err instanceof LauncherError ? err.exitCode : err instanceof PostgresAccessError ? EXIT_CONFIG : 1;
     complain(`cannot start: ${err instanceof Error ? err.message : String(err)}`);
     return shutdown(code);
   }
