@@ -21,7 +21,7 @@ describe('natsPermissions', () => {
   it('lets only the processor consume the AMS stream, and nobody read another app\'s inbox', () => {
     for (const app of NATS_APPS) {
       const p = perms[app];
-      const consumesAms = ['$JS.API.CONSUMER.MSG.NEXT.PFX_AMS.processor', '$JS.API.CONSUMER.CREATE.PFX_AMS.x.pfx.ams.>', '$JS.ACK.PFX_AMS.processor.1.2.3.4.5']
+      const consumesAms = ['$JS.API.CONSUMER.MSG.NEXT.PFX_AMS.processor', '$JS.API.CONSUMER.CREATE.PFX_AMS.x.pfx.ams.>', '$JS.ACK.PFX_AMS.processor.1.2.3.4.5', '$JS.ACK._.ACCHASH.PFX_AMS.processor.1.2.3.4.5.x']
         .some((s) => allowed(p.publish, s));
       expect({ app, consumesAms }).toEqual({ app, consumesAms: app === 'processor' });
       expect(allowed(p.subscribe, 'pfx.ams.sp-traffic')).toBe(false);

@@ -133,7 +133,8 @@ export const DENIED_TO_EVERY_APP: readonly string[] = [
  * to nats-server ≥ 2.9: `$JS.API.INFO` (jetstreamManager), `STREAM.INFO/CREATE/UPDATE.<stream>` (ensureStream),
  * `CONSUMER.CREATE.<stream>.<durable>.<filter>` (consumers.add/update with the new create API; `DURABLE.CREATE`
  * for older servers), `CONSUMER.INFO.<stream>.<durable>` (consumers.get, pending metrics),
- * `CONSUMER.MSG.NEXT.<stream>.<durable>` (pull) and `$JS.ACK.<stream>.<durable>.>` (ack, nak, working).
+ * `CONSUMER.MSG.NEXT.<stream>.<durable>` (pull) and `$JS.ACK.<stream>.<durable>.>` (ack, nak, working; also in the
+ * `$JS.ACK.<domain>.<account hash>.<stream>.<durable>.>` form).
  */
 export function natsPermissions(prefix: string): Record<NatsApp, NatsUserPermissions> {
   const n = natsNames(prefix);
@@ -152,6 +153,8 @@ export function natsPermissions(prefix: string): Record<NatsApp, NatsUserPermiss
         `$JS.API.CONSUMER.INFO.${s}.${d.durable}`,
         `$JS.API.CONSUMER.MSG.NEXT.${s}.${d.durable}`,
         `$JS.ACK.${s}.${d.durable}.>`,
+        // the newer ack subject (domain and account hash before the stream), should a server send it
+        `$JS.ACK.*.*.${s}.${d.durable}.>`,
       );
     }
     for (const w of u.readsWindows) {
