@@ -137,6 +137,7 @@ describe('the Secret', () => {
       [
         'API_KEYS', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'DATABASE_URL', 'POSTGRES_PASSWORD', 'SLACK_WEBHOOKS', 'SLACK_WEBHOOK_URL',
         ...APPS.flatMap((app) => [`${app.toUpperCase()}_NATS_USER`, `${app.toUpperCase()}_NATS_PASSWORD`]),
+        'OPERATOR_NATS_PASSWORD',
       ].sort(),
     );
   });

@@ -4,7 +4,7 @@
  * what the system test proves the apps need; every app connects as its own user with a password from the
  * environment or the Secret, never a literal in git nor the ConfigMap; only the apps reach the dev NATS.
  */
-import { NATS_APPS, NATS_CONFIG_FILES, natsPasswordVariable, natsUserName, natsUserVariable, renderNatsAccounts } from '@ams/contracts';
+import { NATS_APPS, NATS_CONFIG_FILES, NATS_USERS, natsPasswordVariable, natsUserName, natsUserVariable, renderNatsAccounts } from '@ams/contracts';
 import { configData, type EnvVar, get, type K8sObject, kustomize, must, podSpec, readText, readYaml } from './manifests';
 import { flowsByWorkload } from './network-flows';
 import { CONFIG_MAP, secretTemplate } from './policies';
@@ -21,7 +21,7 @@ describe('the committed NATS configurations', () => {
       const conf = readText(path);
       expect(conf).toContain(renderNatsAccounts(''));
       expect(conf).not.toMatch(/no_auth_user|authorization\s*\{/);
-      for (const app of NATS_APPS) expect(conf).toContain(`password: $${natsPasswordVariable(app)}`);
+      for (const user of NATS_USERS) expect(conf).toContain(`password: $${natsPasswordVariable(user)}`);
       expect(conf).not.toMatch(/password:\s*"/);
     }
   });
@@ -33,8 +33,8 @@ describe('the committed NATS configurations', () => {
     };
     const account = values.config.merge.accounts.AMS;
     expect(account.jetstream).toBe('enabled');
-    expect(account.users.map((u) => u.user)).toEqual(NATS_APPS.map(natsUserName));
-    for (const app of NATS_APPS) {
+    expect(account.users.map((u) => u.user)).toEqual(NATS_USERS.map(natsUserName));
+    for (const app of NATS_USERS) {
       const v = natsPasswordVariable(app);
       expect(account.users.find((u) => u.user === app)?.password).toBe(`<< $${v} >>`);
       expect(values.container.env[v]).toEqual({ valueFrom: { secretKeyRef: { name: 'ams-sentinel-nats-users', key: v } } });
@@ -46,8 +46,8 @@ describe('the committed NATS configurations', () => {
 describe('docker/docker-compose.yml', () => {
   const services = (readYaml('docker/docker-compose.yml') as { services: Record<string, { environment?: Record<string, string> }> }).services;
 
-  it('gives nats-server each app\'s password from the environment (docker/.env), required, never a literal', () => {
-    for (const app of NATS_APPS) {
+  it('gives nats-server each user\'s password from the environment (docker/.env), required, never a literal', () => {
+    for (const app of NATS_USERS) {
       const v = natsPasswordVariable(app);
       expect(services['nats'].environment?.[v]).toMatch(new RegExp(`^\\$\\{${v}:\\?[^}]+\\}$`));
     }
@@ -87,10 +87,10 @@ describe('k8s/overlays/dev NATS', () => {
     objects = kustomize('k8s/overlays/dev');
   });
 
-  it('gets every app\'s password from the Secret, and its config (no secret in it) from the generated nats.conf', () => {
+  it('gets every user\'s password from the Secret, and its config (no secret in it) from the generated nats.conf', () => {
     const pod = podSpec(get(objects, 'StatefulSet', 'nats'));
     const env = (pod.containers[0].env ?? []) as EnvVar[];
-    for (const app of NATS_APPS) {
+    for (const app of NATS_USERS) {
       const v = natsPasswordVariable(app);
       expect(env.find((e) => e.name === v)?.valueFrom?.secretKeyRef).toEqual({ name: 'ams-sentinel-secrets', key: v });
     }

@@ -13,7 +13,9 @@ import { Client } from 'pg';
 import {
   NATS_APPS,
   NATS_USAGE,
+  NATS_USERS,
   type NatsApp,
+  type NatsUser,
   natsInboxPrefix,
   natsNames,
   natsPasswordVariable,
@@ -43,7 +45,7 @@ const VIOLATION = /permissions[ _]violation|authorization[ _]violation/i;
 describe('NATS with per-app users and permissions', () => {
   const prefix = uniquePrefix('natsauth');
   const names = natsNames(prefix);
-  const passwords = Object.fromEntries(NATS_APPS.map((a) => [a, randomBytes(18).toString('base64url')])) as Record<NatsApp, string>;
+  const passwords = Object.fromEntries(NATS_USERS.map((a) => [a, randomBytes(18).toString('base64url')])) as Record<NatsUser, string>;
   let nats: PrivateNatsServer;
   let db: TestDatabase;
   let sqs: SqsEndpoint;
@@ -61,7 +63,7 @@ describe('NATS with per-app users and permissions', () => {
   };
 
   /** A raw client as an app's user, with the app's inbox prefix (as JetStreamService connects). */
-  const connectAs = async (app: NatsApp, password = passwords[app]) => {
+  const connectAs = async (app: NatsUser, password = passwords[app]) => {
     const nc = await connect({ servers: nats.url, user: app, pass: password, inboxPrefix: natsInboxPrefix(app), reconnect: false });
     clients.push(nc);
     return nc;
@@ -76,7 +78,7 @@ describe('NATS with per-app users and permissions', () => {
       );
     nats = await startPrivateNatsServer({
       config,
-      env: Object.fromEntries(NATS_APPS.map((a) => [natsPasswordVariable(a), passwords[a]])),
+      env: Object.fromEntries(NATS_USERS.map((a) => [natsPasswordVariable(a), passwords[a]])),
     });
     db = await createTestDatabase();
     sqs = await startSqsEndpoint();
@@ -242,6 +244,14 @@ describe('NATS with per-app users and permissions', () => {
       }
       const processor = await (await connectAs('processor')).jetstreamManager();
       expect((await processor.streams.info(names.stream(STREAMS.ams.name))).state.messages).toBeGreaterThanOrEqual(6);
+    });
+
+    it('the operator (NATS CLI user) pauses and resumes ingestion: the ingestor answers under its own user', async () => {
+      const op = await connectAs('operator');
+      const ask = async (body: unknown) => JSON.parse(new TextDecoder().decode((await op.request(names.subject('cmd.ingestor.polling.v1'), JSON.stringify(body), { timeout: 5000 })).data)) as Json;
+      expect(await ask({ enabled: false, reason: 'nats-auth e2e' })).toMatchObject({ enabled: false });
+      expect(await ask({ enabled: true })).toMatchObject({ enabled: true });
+      await expect((await op.jetstreamManager({ timeout: 3000 })).streams.delete(names.stream(STREAMS.ams.name))).rejects.toThrow(/Permissions Violation/);
     });
 
     it('no app may pause ingestion: cmd.ingestor.polling.v1 is for an operator', async () => {

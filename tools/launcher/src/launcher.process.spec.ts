@@ -187,7 +187,7 @@ describe('launcher process', () => {
     const usersFile = join(dir, 'launcher', 'nats-users.json');
     expect(statSync(usersFile).mode & 0o777).toBe(0o600);
     const passwords = JSON.parse(readFileSync(usersFile, 'utf8')) as Record<string, string>;
-    expect(Object.keys(passwords).sort()).toEqual(['aggregator', 'alerter', 'api', 'ingestor', 'processor']);
+    expect(Object.keys(passwords).sort()).toEqual(['aggregator', 'alerter', 'api', 'ingestor', 'operator', 'processor']);
     for (const pw of Object.values(passwords)) expect(first.out()).not.toContain(pw);
     const natsUrl = must(/NATS\s+started \S+, (nats:\/\/127\.0\.0\.1:\d+)/.exec(first.out()), 'the NATS URL in the table')[1];
     await expect(connect({ servers: natsUrl, reconnect: false })).rejects.toMatchObject({ code: 'AUTHORIZATION_VIOLATION' });

@@ -7,9 +7,10 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { NATS_APPS, type NatsApp, natsPasswordVariable, natsUserName, renderNatsServerConf } from '@ams/contracts';
+import { type NatsApp, type NatsUser, NATS_USERS, natsPasswordVariable, natsUserName, renderNatsServerConf } from '@ams/contracts';
 
-export type NatsPasswords = Record<NatsApp, string>;
+/** Every user's password: the five apps' and the operator's (for the NATS CLI). */
+export type NatsPasswords = Record<NatsUser, string>;
 
 /** The passwords kept in `file`, completed with new ones for apps that have none; the file is (re)written 0600. */
 export function loadOrCreateNatsPasswords(file: string): NatsPasswords {
@@ -22,7 +23,7 @@ export function loadOrCreateNatsPasswords(file: string): NatsPasswords {
     }
   }
   const out = {} as NatsPasswords;
-  for (const app of NATS_APPS) {
+  for (const app of NATS_USERS) {
     const k = kept[app];
     out[app] = typeof k === 'string' && k.length >= 24 ? k : randomBytes(24).toString('base64url');
   }
@@ -32,9 +33,9 @@ export function loadOrCreateNatsPasswords(file: string): NatsPasswords {
   return out;
 }
 
-/** nats-server's environment for the config: `<APP>_NATS_PASSWORD` per app. */
+/** nats-server's environment for the config: `<USER>_NATS_PASSWORD` per user. */
 export function natsServerEnv(passwords: NatsPasswords): Record<string, string> {
-  return Object.fromEntries(NATS_APPS.map((a) => [natsPasswordVariable(a), passwords[a]]));
+  return Object.fromEntries(NATS_USERS.map((a) => [natsPasswordVariable(a), passwords[a]]));
 }
 
 /** What an app gets in its environment to connect as its own user. */

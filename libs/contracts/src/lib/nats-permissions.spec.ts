@@ -1,4 +1,4 @@
-import { NATS_APPS, NATS_USAGE, natsPermissions, OPERATOR_COMMANDS } from './nats-permissions';
+import { NATS_APPS, NATS_OPERATOR, NATS_USAGE, NATS_USERS, natsPermissions, OPERATOR_COMMANDS } from './nats-permissions';
 import { renderNatsAccounts } from './nats-server-config';
 import { COMMAND_SUBJECTS, STREAMS } from './subjects';
 
@@ -63,6 +63,19 @@ describe('natsPermissions', () => {
     expect(publishers('pfx.perf.hourly.updated.v1')).toEqual(['processor']);
     expect(publishers('pfx.budget.usage.updated.v1')).toEqual(['processor']);
     expect(publishers('ams.sp-traffic')).toEqual([]); // another deployment's subjects
+  });
+
+  it('gives the operator (NATS CLI) every command and read-only JetStream state, nothing to consume or destroy', () => {
+    const op = perms[NATS_OPERATOR];
+    for (const subject of Object.values(COMMAND_SUBJECTS)) expect({ subject, ok: allowed(op.publish, `pfx.${subject}`) }).toEqual({ subject, ok: true });
+    expect(allowed(op.publish, '$JS.API.CONSUMER.INFO.PFX_AMS.processor')).toBe(true);
+    expect(allowed(op.publish, '$JS.API.STREAM.INFO.PFX_EVENTS')).toBe(true);
+    for (const s of ['$JS.API.CONSUMER.MSG.NEXT.PFX_AMS.processor', '$JS.API.CONSUMER.CREATE.PFX_AMS.x', '$JS.API.CONSUMER.DELETE.PFX_AMS.processor',
+      '$JS.API.STREAM.DELETE.PFX_AMS', '$JS.API.STREAM.PURGE.PFX_AMS', '$JS.API.STREAM.UPDATE.PFX_AMS', 'pfx.ams.sp-traffic', 'pfx.perf.hourly.updated.v1']) {
+      expect({ s, ok: allowed(op.publish, s) }).toEqual({ s, ok: false });
+    }
+    expect(op.subscribe.allow).toEqual(['_INBOX.operator.>']);
+    expect(Object.keys(perms).sort()).toEqual([...NATS_USERS].sort());
   });
 
   it('renders without a prefix for a deployment of its own', () => {

@@ -20,6 +20,15 @@ import { AMS_SUBJECT_ROOT, COMMAND_SUBJECTS, DURABLES, EVENT_SUBJECTS, STREAMS }
 export const NATS_APPS = ['ingestor', 'processor', 'aggregator', 'alerter', 'api'] as const;
 export type NatsApp = (typeof NATS_APPS)[number];
 
+/**
+ * The one user that is not an app: a person with the NATS CLI. Needed because pausing and resuming ingestion
+ * (`cmd.ingestor.polling.v1`) is an operator's command no app sends; it may also request the other commands and read
+ * stream and consumer state, and, like every user, may not delete or purge anything.
+ */
+export const NATS_OPERATOR = 'operator';
+export const NATS_USERS = [...NATS_APPS, NATS_OPERATOR] as const;
+export type NatsUser = (typeof NATS_USERS)[number];
+
 type StreamName = (typeof STREAMS)[keyof typeof STREAMS]['name'];
 
 export interface DurableUse {
@@ -136,10 +145,10 @@ export const DENIED_TO_EVERY_APP: readonly string[] = [
  * `CONSUMER.MSG.NEXT.<stream>.<durable>` (pull) and `$JS.ACK.<stream>.<durable>.>` (ack, nak, working; also in the
  * `$JS.ACK.<domain>.<account hash>.<stream>.<durable>.>` form).
  */
-export function natsPermissions(prefix: string): Record<NatsApp, NatsUserPermissions> {
+export function natsPermissions(prefix: string): Record<NatsUser, NatsUserPermissions> {
   const n = natsNames(prefix);
   const streams = Object.values(STREAMS).map((s) => n.stream(s.name));
-  const out = {} as Record<NatsApp, NatsUserPermissions>;
+  const out = {} as Record<NatsUser, NatsUserPermissions>;
   for (const app of NATS_APPS) {
     const u = NATS_USAGE[app];
     const pub: string[] = ['$JS.API.INFO'];
@@ -175,6 +184,20 @@ export function natsPermissions(prefix: string): Record<NatsApp, NatsUserPermiss
       allowResponses: u.answers.length > 0,
     };
   }
+  out[NATS_OPERATOR] = {
+    publish: {
+      allow: [
+        '$JS.API.INFO',
+        '$JS.API.STREAM.NAMES',
+        '$JS.API.STREAM.LIST',
+        ...streams.flatMap((s) => [`$JS.API.STREAM.INFO.${s}`, `$JS.API.CONSUMER.LIST.${s}`, `$JS.API.CONSUMER.NAMES.${s}`, `$JS.API.CONSUMER.INFO.${s}.*`]),
+        ...ALL_COMMANDS.map(n.subject),
+      ],
+      deny: [...DENIED_TO_EVERY_APP],
+    },
+    subscribe: { allow: [`${natsInboxPrefix(NATS_OPERATOR)}.>`], deny: [] },
+    allowResponses: false,
+  };
   return out;
 }
 

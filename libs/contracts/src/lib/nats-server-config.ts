@@ -4,23 +4,23 @@
  * each is a variable that nats-server reads from its own environment (`$INGESTOR_NATS_PASSWORD`, …), so a rendered
  * file can be committed. Clients without credentials, or with a wrong password, are refused.
  */
-import { NATS_APPS, type NatsApp, natsPermissions, type NatsUserPermissions } from './nats-permissions';
+import { NATS_USERS, type NatsUser, natsPermissions, type NatsUserPermissions } from './nats-permissions';
 
 /** The account every app's user belongs to (JetStream streams live in it). */
 export const NATS_ACCOUNT = 'AMS';
 
 /** The variable holding an app's password, in nats-server's environment and in the Secret: `INGESTOR_NATS_PASSWORD`. */
-export function natsPasswordVariable(app: NatsApp): string {
+export function natsPasswordVariable(app: NatsUser): string {
   return `${app.toUpperCase()}_NATS_PASSWORD`;
 }
 
 /** The key of an app's NATS user name in the Secret: `INGESTOR_NATS_USER`. */
-export function natsUserVariable(app: NatsApp): string {
+export function natsUserVariable(app: NatsUser): string {
   return `${app.toUpperCase()}_NATS_USER`;
 }
 
-/** An app's NATS user name: the app's name. */
-export function natsUserName(app: NatsApp): string {
+/** A NATS user name: the app's name (or `operator`). */
+export function natsUserName(app: NatsUser): string {
   return app;
 }
 
@@ -47,7 +47,7 @@ const q = (s: string) => JSON.stringify(s);
 export function renderNatsAccounts(prefix: string, indent = ''): string {
   const perms = natsPermissions(prefix);
   const lines: string[] = [`${indent}accounts {`, `${indent}  ${NATS_ACCOUNT} {`, `${indent}    jetstream: enabled`, `${indent}    users: [`];
-  for (const app of NATS_APPS) {
+  for (const app of NATS_USERS) {
     const p = indent + '      ';
     lines.push(`${p}{`);
     lines.push(`${p}  user: ${q(natsUserName(app))}`);
@@ -94,7 +94,8 @@ export function renderNatsServerConf(settings: NatsServerSettings, prefix: strin
     `  max_file_store: ${settings.maxFileStore}`,
     '}',
     '',
-    '# one user per app, each with the subjects it uses and no more; a client without credentials is refused',
+    '# one user per app, each with the subjects it uses and no more, and an operator user for the NATS CLI',
+    '# (e.g. pausing ingestion: cmd.ingestor.polling.v1); a client without credentials is refused',
     renderNatsAccounts(prefix),
     '',
   ];
@@ -108,7 +109,7 @@ export function renderNatsServerConf(settings: NatsServerSettings, prefix: strin
 export function renderNatsAccountsHelmYaml(prefix: string, indent: string): string {
   const perms = natsPermissions(prefix);
   const lines: string[] = [`${indent}accounts:`, `${indent}  ${NATS_ACCOUNT}:`, `${indent}    jetstream: enabled`, `${indent}    users:`];
-  for (const app of NATS_APPS) {
+  for (const app of NATS_USERS) {
     const p = `${indent}      `;
     const u: NatsUserPermissions = perms[app];
     lines.push(`${p}- user: ${natsUserName(app)}`);
