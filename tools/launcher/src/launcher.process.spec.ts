@@ -181,6 +181,9 @@ describe('launcher process', () => {
     const first = launch(['--skip-build', '--embedded-postgres', '--own-nats'], env);
     await waitReady(first, 50_000);
     expect(first.out()).toMatch(/PostgreSQL\s+embedded, 127\.0\.0\.1:\d+/);
+    const orphans = startedPids(dir);
+    Object.values(orphans).forEach((p) => leftoverPids.add(p));
+    expect(Object.keys(orphans).sort()).toEqual(['aggregator', 'alerter', 'api', 'fauxqs', 'ingestor', 'nats', 'postgres', 'processor']);
     expect(first.out()).toMatch(/NATS\s+started .*nats-server.*per-app users/);
     expect(first.out()).not.toMatch(/has no authentication/);
     // per-app users with passwords made once, kept 0600; the apps got ready under them; anonymous clients are refused
@@ -193,9 +196,6 @@ describe('launcher process', () => {
     await expect(connect({ servers: natsUrl, reconnect: false })).rejects.toMatchObject({ code: 'AUTHORIZATION_VIOLATION' });
     const api = await connect({ servers: natsUrl, user: 'api', pass: passwords['api'], reconnect: false });
     await api.close();
-    const orphans = startedPids(dir);
-    Object.values(orphans).forEach((p) => leftoverPids.add(p));
-    expect(Object.keys(orphans).sort()).toEqual(['aggregator', 'alerter', 'api', 'fauxqs', 'ingestor', 'nats', 'postgres', 'processor']);
 
     first.child.kill('SIGKILL');
     await first.exit;
@@ -203,11 +203,11 @@ describe('launcher process', () => {
 
     const second = launch(['--skip-build', '--embedded-postgres', '--own-nats'], env);
     await waitReady(second, 50_000);
-    expect(JSON.parse(readFileSync(usersFile, 'utf8'))).toEqual(passwords); // generated once
     for (const name of Object.keys(orphans)) expect(second.out()).toMatch(new RegExp(`stopped ${name} \\(pid ${orphans[name]}`));
     for (const pid of Object.values(orphans)) expect(isAlive(pid)).toBe(false);
     const pids = startedPids(dir);
     Object.values(pids).forEach((p) => leftoverPids.add(p));
+    expect(JSON.parse(readFileSync(usersFile, 'utf8'))).toEqual(passwords); // generated once
 
     second.child.kill('SIGTERM');
     expect(await second.exit).toEqual({ code: 0, signal: null });
