@@ -3,3 +3,7 @@ export * from './lib/events';
 export * from './lib/validate-payload';
 export * from './lib/alerting';
 export * from './lib/validators';
+export * from './lib/nats-naming';
+export * from './lib/nats-permissions';
+export * from './lib/nats-server-config';
+export * from './lib/nats-config-files';

@@ -2,7 +2,7 @@ import { DynamicModule } from '@nestjs/common';
 import { AppConfigModule, CommonEnv } from './config';
 import { HealthModule } from './health';
 import { LoggingModule } from './logging';
-import { MessagingModule } from './messaging';
+import { MessagingModule, messagingSecurity } from './messaging';
 import { MessagingTopologyModule } from './messaging-topology';
 import { MetricsModule } from './metrics';
 
@@ -20,6 +20,7 @@ export function platformImports<E extends CommonEnv>(app: string, envClass: new 
       prefix: env.NATS_PREFIX,
       connectionName: app,
       streamReplicas: env.NATS_STREAM_REPLICAS,
+      ...messagingSecurity(app, env),
     }),
     MessagingTopologyModule.forRoot(env),
     HealthModule.forRoot(),

@@ -303,6 +303,22 @@ export function providedEnv(c: Container, objects: K8sObject[], secret: Record<s
 }
 
 /**
+ * Variables of env.example that no manifest sets, on purpose: NATS_TOKEN is another way to authenticate than the
+ * per-app NATS user the manifests give (NATS_USER/NATS_PASSWORD from per-app Secret keys); whoever uses a token
+ * adds it to the Deployments from their Secret.
+ */
+export const SET_BY_THE_OPERATOR: readonly string[] = ['NATS_TOKEN'];
+
+/** Every app's Deployment sets `name` in its container's env (e.g. NATS_USER from its own Secret key). */
+function setOnEveryApp(objects: K8sObject[], name: string): boolean {
+  return APPS.every((app) => {
+    const dep = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === app);
+    const c = dep && appContainer(dep, app);
+    return !!c && ((c.env ?? []) as EnvVar[]).some((e) => e.name === name);
+  });
+}
+
+/**
  * Every variable an app requires is provided: the app's own validation (its env class, through the
  * loadConfig it runs at start) accepts the environment its Deployment gets, so a missing required
  * variable or a value of the wrong type fails here as it would fail the pod. Every variable of
@@ -327,8 +343,10 @@ export function envProblems(objects: K8sObject[], secret: Record<string, string>
   }
   const config = findConfigMap(objects, CONFIG_MAP)?.['data'] as Record<string, string> | undefined;
   if (!config) return [...problems, `no ConfigMap ${CONFIG_MAP}`];
-  for (const name of envExampleVariables().filter((n) => n !== 'PORT')) {
-    if (!(name in config) && !(name in secret)) problems.push(`${name} (env.example) is in neither the ConfigMap ${CONFIG_MAP} nor the Secret`);
+  for (const name of envExampleVariables().filter((n) => n !== 'PORT' && !SET_BY_THE_OPERATOR.includes(n))) {
+    if (!(name in config) && !(name in secret) && !setOnEveryApp(objects, name)) {
+      problems.push(`${name} (env.example) is in neither the ConfigMap ${CONFIG_MAP} nor the Secret, nor set on every app`);
+    }
   }
   const declared = new Set(APPS.flatMap((app) => declaredVariables(app)));
   for (const name of Object.keys(config).filter((n) => !declared.has(n))) {

@@ -9,6 +9,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { arch, platform } from 'node:os';
 import { dirname, join } from 'node:path';
 import { commandLine, isAlive, spawnManaged, stopPid, type ManagedProcess } from './managed-process';
+import { assertPostgresCanReach, type SystemUser } from './postgres-access';
 import { freePort, isPortFree, probePostgres } from './probes';
 
 export interface EmbeddedPostgres {
@@ -52,10 +53,18 @@ function binary(name: 'postgres'): string {
   return join(dirname(entry), '..', 'native', 'bin', name);
 }
 
-function postgresUser(): { uid: number; gid: number } | null {
+/**
+ * As root: the `postgres` system user PostgreSQL runs as, or null while it does not exist yet (initialise() creates
+ * it). Not root: null (PostgreSQL runs as the current user).
+ */
+function postgresUser(): SystemUser | null {
   if (process.getuid?.() !== 0) return null;
-  const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }).trim());
-  return { uid: id('-u'), gid: id('-g') };
+  try {
+    const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
+    return { name: 'postgres', uid: id('-u'), gid: id('-g') };
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -81,7 +90,10 @@ export async function startEmbeddedPostgres(opts: {
   const leftover = await stopLeftover(dataDir);
   if (leftover) opts.say(leftover);
 
-  const user = postgresUser();
+  const asRoot = process.getuid?.() === 0;
+  let user = postgresUser();
+  // before initdb or postgres meet a bare EACCES: one line that says which directory blocks and what to do
+  if (user) assertPostgresCanReach({ binary: binary('postgres'), dataDir }, user);
   // With `persistent: true` a second initialise() on an existing cluster fails: initialise only once.
   if (!existsSync(join(dataDir, 'PG_VERSION'))) {
     rmSync(dataDir, { recursive: true, force: true }); // a half-made cluster from an interrupted first run
@@ -95,7 +107,7 @@ export async function startEmbeddedPostgres(opts: {
       password: 'postgres',
       authMethod: 'trust',
       persistent: true,
-      createPostgresUser: user !== null,
+      createPostgresUser: asRoot,
       initdbFlags: ['--encoding=UTF8'],
       onLog: (m: unknown) => log.push(String(m)),
       onError: (m: unknown) => log.push(String(m)),
@@ -104,6 +116,10 @@ export async function startEmbeddedPostgres(opts: {
       await pg.initialise();
     } catch (err) {
       throw new Error(`embedded PostgreSQL initdb failed: ${err instanceof Error ? err.message : String(err)}\n${log.slice(-20).join('')}`);
+    }
+    if (!user) {
+      user = postgresUser(); // created by initialise() on a machine that had none
+      if (user) assertPostgresCanReach({ binary: binary('postgres'), dataDir }, user);
     }
   }
 

@@ -6,12 +6,18 @@
  * depends on their builds), so the launcher runs with --skip-build.
  */
 import { ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect } from 'nats';
 import { createTestDatabase, freePort, uniquePrefix, waitFor, workspaceRoot, type TestDatabase } from '@ams/testing';
 
 const root = workspaceRoot();
+
+function must<T>(value: T | null | undefined, what: string): T {
+  if (value === null || value === undefined) throw new Error(`missing: ${what}`);
+  return value;
+}
 
 interface Launched {
   child: ChildProcess;
@@ -104,6 +110,20 @@ describe('launcher process', () => {
     expect(l.out()).toMatch(/unset it to use the machine's PostgreSQL/);
   });
 
+  it('as root, refuses in one line when the postgres user cannot enter the data directory (a 0700 temp dir), not with a bare EACCES', async () => {
+    expect(process.getuid?.()).toBe(0); // the embedded PostgreSQL switches to the postgres user only as root (this machine, CI)
+    const closed = mkdtempSync(join(tmpdir(), 'launcher-closed-')); // mode 0700
+    tempDirs.push(closed);
+    const l = launch(['--skip-build', '--embedded-postgres'], { LAUNCHER_DATA_DIR: closed, LAUNCHER_SQS_PORT: String(await freePort()) });
+    const exit = await Promise.race([l.exit, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`still running after 30 s:\n${l.out()}`)), 30_000))]);
+    expect(exit.code).toBe(78);
+    const line = must(l.out().split('\n').find((x) => x.includes('cannot start:')), `the refusal in:\n${l.out()}`);
+    expect(line).toContain(`the system user postgres (not as root), which cannot enter ${closed} (mode 0700) on the way to its data directory ${join(closed, 'postgres')}`);
+    expect(line).toContain('set LAUNCHER_DATA_DIR to a directory postgres can enter');
+    expect(l.out()).not.toMatch(/EACCES/);
+    expect(existsSync(join(closed, 'launcher', 'state.json'))).toBe(false); // nothing was left running
+  });
+
   describe('on the machine services', () => {
     let db: TestDatabase;
     beforeAll(async () => {
@@ -131,6 +151,8 @@ describe('launcher process', () => {
       expect(Object.keys(pids).sort()).toEqual(['aggregator', 'alerter', 'api', 'fauxqs', 'ingestor', 'processor']);
       expect(l.out()).toContain(`${apiKey}   (from API_KEYS)`);
       expect(l.out()).toContain(`http://127.0.0.1:${apiPort}/docs`);
+      // the machine's NATS is open: said once, before anything starts
+      expect(l.out().match(/NATS at nats:\/\/127\.0\.0\.1:4222 has no authentication/g)).toHaveLength(1);
 
       // the key from the environment reached the api
       const res = await fetch(`http://127.0.0.1:${apiPort}/v1/performance?advertiserId=nobody&from=2025-06-01&to=2025-06-02&granularity=day`, {
@@ -159,10 +181,21 @@ describe('launcher process', () => {
     const first = launch(['--skip-build', '--embedded-postgres', '--own-nats'], env);
     await waitReady(first, 50_000);
     expect(first.out()).toMatch(/PostgreSQL\s+embedded, 127\.0\.0\.1:\d+/);
-    expect(first.out()).toMatch(/NATS\s+started .*nats-server/);
     const orphans = startedPids(dir);
     Object.values(orphans).forEach((p) => leftoverPids.add(p));
     expect(Object.keys(orphans).sort()).toEqual(['aggregator', 'alerter', 'api', 'fauxqs', 'ingestor', 'nats', 'postgres', 'processor']);
+    expect(first.out()).toMatch(/NATS\s+started .*nats-server.*per-app users/);
+    expect(first.out()).not.toMatch(/has no authentication/);
+    // per-app users with passwords made once, kept 0600; the apps got ready under them; anonymous clients are refused
+    const usersFile = join(dir, 'launcher', 'nats-users.json');
+    expect(statSync(usersFile).mode & 0o777).toBe(0o600);
+    const passwords = JSON.parse(readFileSync(usersFile, 'utf8')) as Record<string, string>;
+    expect(Object.keys(passwords).sort()).toEqual(['aggregator', 'alerter', 'api', 'ingestor', 'operator', 'processor']);
+    for (const pw of Object.values(passwords)) expect(first.out()).not.toContain(pw);
+    const natsUrl = must(/NATS\s+started \S+, (nats:\/\/127\.0\.0\.1:\d+)/.exec(first.out()), 'the NATS URL in the table')[1];
+    await expect(connect({ servers: natsUrl, reconnect: false })).rejects.toMatchObject({ code: 'AUTHORIZATION_VIOLATION' });
+    const api = await connect({ servers: natsUrl, user: 'api', pass: passwords['api'], reconnect: false });
+    await api.close();
 
     first.child.kill('SIGKILL');
     await first.exit;
@@ -174,6 +207,7 @@ describe('launcher process', () => {
     for (const pid of Object.values(orphans)) expect(isAlive(pid)).toBe(false);
     const pids = startedPids(dir);
     Object.values(pids).forEach((p) => leftoverPids.add(p));
+    expect(JSON.parse(readFileSync(usersFile, 'utf8'))).toEqual(passwords); // generated once
 
     second.child.kill('SIGTERM');
     expect(await second.exit).toEqual({ code: 0, signal: null });

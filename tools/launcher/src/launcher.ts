@@ -10,13 +10,16 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { buildApps, missingBuilds, startAppProcess, waitAllReady, type RunningApp } from './app-processes';
 import { startEmbeddedPostgres } from './embedded-postgres';
 import { LauncherState } from './launcher-state';
+import { PostgresAccessError } from './postgres-access';
 import { prepareDatabase, startFauxqs, startNatsServer } from './local-services';
 import type { ManagedProcess } from './managed-process';
+import { appNatsEnv, loadOrCreateNatsPasswords, NATS_USERS_FILE, natsServerEnv, type NatsPasswords, writeLauncherNatsConf } from './nats-users';
 import { findNatsServer, freePort, isPortFree, probeNats, probePostgres } from './probes';
 import {
   APPS,
   DEFAULT_DATABASE,
   assignPorts,
+  natsAuthWarning,
   parsePort,
   planServices,
   probesFor,
@@ -189,6 +192,8 @@ export async function runLauncher(argv: string[], env: NodeJS.ProcessEnv): Promi
     if (!planned.ok) throw new LauncherError(planned.errors.join('\n'), EXIT_UNAVAILABLE);
     const plan = planned.plan;
     for (const n of plan.notes) say(n);
+    const openNats = natsAuthWarning(plan, seen, env);
+    if (openNats) say(openNats);
 
     const requests = requestedPorts(env);
     if ('error' in requests) throw new LauncherError(requests.error, EXIT_CONFIG);
@@ -235,16 +240,25 @@ export async function runLauncher(argv: string[], env: NodeJS.ProcessEnv): Promi
     // ---- NATS
     let natsUrl: string;
     let natsLine: string;
+    let natsPasswords: NatsPasswords | null = null;
     if (plan.nats.kind === 'own') {
+      // the production users and permissions, with passwords made once for this machine
+      const passwords = loadOrCreateNatsPasswords(NATS_USERS_FILE(dataDir));
+      const storeDir = join(dataDir, 'nats');
+      const file = writeLauncherNatsConf({ file: join(dataDir, 'launcher', 'nats.conf'), storeDir, prefix: env['NATS_PREFIX'] ?? '', binary: plan.nats.binary });
       const nats = await startNatsServer({
         binary: plan.nats.binary,
         preferredPort: plan.nats.preferredPort,
-        storeDir: join(dataDir, 'nats'),
+        storeDir,
         logFile: join(logDir, 'nats.log'),
+        config: { file, env: natsServerEnv(passwords) },
       });
+      natsPasswords = passwords;
       track('nats', nats.process, 'nats-server', () => nats.process.stop('SIGTERM', 10_000));
       natsUrl = nats.url;
-      natsLine = `started ${plan.nats.binary}, ${nats.url}, JetStream store ${shown(join(dataDir, 'nats'))}`;
+      natsLine =
+        `started ${plan.nats.binary}, ${nats.url}, JetStream store ${shown(storeDir)}, ` +
+        `per-app users (passwords in ${shown(NATS_USERS_FILE(dataDir))})`;
       say(`nats-server ready on ${nats.url}`);
     } else {
       natsUrl = plan.nats.url;
@@ -316,7 +330,8 @@ export async function runLauncher(argv: string[], env: NodeJS.ProcessEnv): Promi
     };
     const running: RunningApp[] = [];
     for (const app of APPS) {
-      const a = startAppProcess({ root, app, port: assigned.ports[app], env: appEnv, logFile: join(logDir, `${app}.log`), print });
+      const env = natsPasswords ? { ...appEnv, ...appNatsEnv(app, natsPasswords) } : appEnv;
+      const a = startAppProcess({ root, app, port: assigned.ports[app], env, logFile: join(logDir, `${app}.log`), print });
       running.push(a);
       const deadline = Number(env['SHUTDOWN_TIMEOUT_MS'] ?? '') || 25_000;
       track(app, a.process, `dist/apps/${app}/main.js`, async () => {
@@ -366,7 +381,7 @@ export async function runLauncher(argv: string[], env: NodeJS.ProcessEnv): Promi
     return await shutdown(0);
   } catch (err) {
     if (err instanceof Interrupted || interruptedBy) return shutdown(0);
-    const code = err instanceof LauncherError ? err.exitCode : 1;
+    const code = err instanceof LauncherError ? err.exitCode : err instanceof PostgresAccessError ? EXIT_CONFIG : 1;
     complain(`cannot start: ${err instanceof Error ? err.message : String(err)}`);
     return shutdown(code);
   }

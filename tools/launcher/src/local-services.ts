@@ -26,11 +26,19 @@ export interface OwnNats {
   process: ManagedProcess;
 }
 
-export async function startNatsServer(opts: { binary: string; preferredPort: number; storeDir: string; logFile: string }): Promise<OwnNats> {
+export async function startNatsServer(opts: {
+  binary: string;
+  preferredPort: number;
+  storeDir: string;
+  logFile: string;
+  /** A config file (users, JetStream in storeDir) and the environment it reads (the users' passwords). */
+  config?: { file: string; env: Record<string, string> };
+}): Promise<OwnNats> {
   mkdirSync(opts.storeDir, { recursive: true });
   const port = (await isPortFree(opts.preferredPort)) ? opts.preferredPort : await freePort();
-  const proc = spawnManaged('nats', opts.binary, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', opts.storeDir], {
-    env: process.env,
+  const store = opts.config ? ['-c', opts.config.file] : ['-js', '-sd', opts.storeDir];
+  const proc = spawnManaged('nats', opts.binary, [...store, '-a', '127.0.0.1', '-p', String(port)], {
+    env: { ...process.env, ...opts.config?.env },
     logFile: opts.logFile,
   });
   const url = `nats://127.0.0.1:${port}`;

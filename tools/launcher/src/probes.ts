@@ -108,8 +108,8 @@ export async function probeNats(urls: string[], timeoutMs = PROBE_TIMEOUT_MS): P
       continue;
     }
     try {
-      const info = JSON.parse(t.line.slice(5)) as { jetstream?: boolean };
-      return { ok: true, jetstream: info.jetstream === true };
+      const info = JSON.parse(t.line.slice(5)) as { jetstream?: boolean; auth_required?: boolean };
+      return { ok: true, jetstream: info.jetstream === true, authRequired: info.auth_required === true };
     } catch {
       return { ok: true, jetstream: false };
     }

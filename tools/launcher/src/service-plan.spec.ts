@@ -4,6 +4,7 @@ import {
   LOCAL_NATS_URL,
   LOCAL_POSTGRES_URL,
   assignPorts,
+  natsAuthWarning,
   planServices,
   probesFor,
   requestedPorts,
@@ -151,5 +152,20 @@ describe('safeUrl', () => {
   it('hides passwords and survives garbage', () => {
     expect(safeUrl('postgres://u:p@h:5432/d')).toBe('postgres://u:***@h:5432/d');
     expect(safeUrl('::')).toBe('(not a URL)');
+  });
+});
+
+describe('natsAuthWarning', () => {
+  const open: Observations = { ...up, nats: { ok: true, jetstream: true, authRequired: false } };
+  it('warns about a NATS it did not start that accepts clients without credentials', () => {
+    expect(natsAuthWarning(plan({}, open), open, {})).toMatch(/^warning: NATS at nats:\/\/127\.0\.0\.1:4222 has no authentication/);
+    expect(natsAuthWarning(plan({ NATS_URL: 'nats://n:4222' }, open), open, { NATS_URL: 'nats://n:4222' })).toMatch(/NATS at nats:\/\/n:4222 has no authentication/);
+  });
+  it('is silent for its own nats-server, a server that requires authentication, or configured credentials', () => {
+    expect(natsAuthWarning(plan({}, open, { embeddedPostgres: false, ownNats: true }), open, {})).toBeNull();
+    const closed: Observations = { ...up, nats: { ok: true, jetstream: true, authRequired: true } };
+    expect(natsAuthWarning(plan({}, closed), closed, {})).toBeNull();
+    expect(natsAuthWarning(plan({}, open), open, { NATS_USER: 'api' })).toBeNull();
+    expect(natsAuthWarning(plan({}, open), open, { NATS_CREDS_FILE: '/run/app.creds' })).toBeNull();
   });
 });

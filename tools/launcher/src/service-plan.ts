@@ -19,7 +19,8 @@ export const NATS_BINARY_CANDIDATES = ['/usr/sbin/nats-server', '/usr/local/bin/
 
 /** What a reachability probe saw; `detail` says why not, in a few words ("connection refused"). */
 export type Reach = { ok: true } | { ok: false; detail: string };
-export type NatsReach = { ok: true; jetstream: boolean } | { ok: false; detail: string };
+/** authRequired: the server's INFO says it refuses clients without credentials. */
+export type NatsReach = { ok: true; jetstream: boolean; authRequired?: boolean } | { ok: false; detail: string };
 
 export interface Flags {
   /** --embedded-postgres: start the embedded PostgreSQL even if one is reachable */
@@ -247,4 +248,19 @@ export function assignPorts(
     used.add(ports[r.app]);
   }
   return { ok: true, ports, moved };
+}
+
+/**
+ * The one warning for a NATS the launcher did not start that accepts anyone (the machine's open NATS, or a NATS_URL
+ * without credentials configured): any local process could publish records or commands. Null when the launcher runs
+ * its own (per-app users), the server requires authentication, or credentials are configured.
+ */
+export function natsAuthWarning(plan: ServicePlan, seen: Observations, env: Env): string | null {
+  if (plan.nats.kind === 'own') return null;
+  if (seen.nats?.ok && seen.nats.authRequired) return null;
+  if (['NATS_USER', 'NATS_CREDS_FILE', 'NATS_TOKEN'].some((k) => (env[k] ?? '') !== '')) return null;
+  return (
+    `warning: NATS at ${safeUrl(plan.nats.url)} has no authentication: any process that reaches it can publish records ` +
+    'and commands (npm start --own-nats runs a nats-server with per-app users)'
+  );
 }

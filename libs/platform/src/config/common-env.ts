@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { ExclusiveWith, IsReadableFile, RequiresWith } from './env-validators';
 
 const POSTGRES_URL = /^postgres(ql)?:\/\/[^\s]+$/;
 const NATS_URLS = /^(nats|tls):\/\/[^\s,]+(,(nats|tls):\/\/[^\s,]+)*$/;
@@ -47,4 +48,33 @@ export class CommonEnv {
   /** How long a graceful shutdown may take before the process exits anyway. */
   @Type(() => Number) @IsInt() @Min(1000) @Max(600_000)
   SHUTDOWN_TIMEOUT_MS: number = 25_000;
+
+  // ---- NATS credentials and TLS (issue 14 §1). None set: no authentication (a local, open NATS). At most one way
+  // to authenticate: NATS_USER with NATS_PASSWORD, or NATS_CREDS_FILE (nkey/JWT .creds), or NATS_TOKEN. Secrets:
+  // from the Secret or a mounted file, never the ConfigMap; never logged.
+
+  /** The app's NATS user (with NATS_PASSWORD). */
+  @IsOptional() @IsString() @RequiresWith('NATS_PASSWORD') @ExclusiveWith('NATS_CREDS_FILE', 'NATS_TOKEN')
+  NATS_USER?: string;
+
+  @IsOptional() @IsString() @RequiresWith('NATS_USER')
+  NATS_PASSWORD?: string;
+
+  /** A .creds file (user JWT and nkey seed) for a NATS with decentralised auth; read at every (re)connect. */
+  @IsOptional() @IsString() @IsReadableFile() @ExclusiveWith('NATS_USER', 'NATS_TOKEN')
+  NATS_CREDS_FILE?: string;
+
+  @IsOptional() @IsString() @ExclusiveWith('NATS_USER', 'NATS_CREDS_FILE')
+  NATS_TOKEN?: string;
+
+  /** PEM CA bundle that signed the NATS server's certificate: TLS is required when set. */
+  @IsOptional() @IsString() @IsReadableFile()
+  NATS_TLS_CA?: string;
+
+  /** Client certificate and key (PEM) for servers that verify clients; set both or neither. */
+  @IsOptional() @IsString() @IsReadableFile() @RequiresWith('NATS_TLS_KEY')
+  NATS_TLS_CERT?: string;
+
+  @IsOptional() @IsString() @IsReadableFile() @RequiresWith('NATS_TLS_CERT')
+  NATS_TLS_KEY?: string;
 }

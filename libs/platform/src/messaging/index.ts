@@ -1,4 +1,5 @@
-export { JetStreamService, ERROR_CODE_HEADER } from './jetstream.service';
+export { JetStreamService, ERROR_CODE_HEADER, connectionSecurity } from './jetstream.service';
+export { messagingSecurity } from './messaging-security';
 export { MessagingModule, type MessagingModuleAsyncOptions } from './messaging.module';
 export { MessagingTimeoutError, MessagingRemoteError, MessagingPublishError, type PublishOutcome } from './messaging.errors';
 export {
@@ -10,7 +11,9 @@ export {
   type ConsumedMessage,
   type ConsumerDefinition,
   type ConsumerHandle,
+  type MessagingAuth,
   type MessagingOptions,
+  type MessagingTls,
   type PublishItem,
   type PublishOptions,
   type PublishResult,

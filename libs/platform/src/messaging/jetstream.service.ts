@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import {
   AckPolicy,
   connect,
+  type ConnectionOptions,
   type ConsumerConfig,
+  credsAuthenticator,
   DeliverPolicy,
   DiscardPolicy,
   ErrorCode,
@@ -414,6 +417,7 @@ export class JetStreamService implements OnApplicationShutdown {
       .filter(Boolean);
     const nc = await connect({
       servers,
+      ...connectionSecurity(this.options),
       name: this.options.connectionName,
       maxReconnectAttempts: -1,
       reconnectTimeWait: 1000,
@@ -654,6 +658,25 @@ export class JetStreamService implements OnApplicationShutdown {
     this.connectionEpoch++;
     for (const reg of this.broadcasts) this.setLive(reg, false);
   }
+}
+
+/** Credentials, TLS and inbox prefix of the connection (values are passed to nats.js, never logged). */
+export function connectionSecurity(opts: MessagingOptions): Partial<ConnectionOptions> {
+  const out: Partial<ConnectionOptions> = {};
+  const auth = opts.auth;
+  if (auth?.kind === 'user') {
+    out.user = auth.user;
+    out.pass = auth.password;
+  } else if (auth?.kind === 'token') {
+    out.token = auth.token;
+  } else if (auth?.kind === 'creds') {
+    const file = auth.file;
+    out.authenticator = credsAuthenticator(() => new Uint8Array(readFileSync(file)));
+  }
+  const tls = Object.fromEntries(Object.entries(opts.tls ?? {}).filter(([, v]) => !!v));
+  if (Object.keys(tls).length) out.tls = tls;
+  if (opts.inboxPrefix) out.inboxPrefix = opts.inboxPrefix;
+  return out;
 }
 
 function validateConsumerDefinition(def: ConsumerDefinition): void {

@@ -1,15 +1,14 @@
-/** Applies the test/run prefix to subjects and stream names (see MessagingOptions.prefix). */
+import { natsNames } from '@ams/contracts';
+
+/** Applies the test/run prefix to subjects and stream names (see MessagingOptions.prefix and natsNames). */
 export class MessagingNaming {
   private readonly subjectPrefix: string;
   private readonly streamPrefix: string;
 
   constructor(prefix: string) {
-    const p = prefix.trim();
-    if (/[\s*>]/.test(p) || p.startsWith('.') || p.endsWith('.')) {
-      throw new Error(`Invalid messaging prefix '${prefix}'`);
-    }
-    this.subjectPrefix = p ? `${p}.` : '';
-    this.streamPrefix = p ? `${p.toUpperCase().replace(/[^A-Z0-9_-]/g, '_')}_` : '';
+    const names = natsNames(prefix);
+    this.subjectPrefix = names.subjectPrefix;
+    this.streamPrefix = names.streamPrefix;
   }
 
   subject(subject: string): string {

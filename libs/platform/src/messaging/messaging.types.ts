@@ -11,6 +11,28 @@ export interface MessagingOptions {
   connectionName: string;
   /** Replicas of the streams created by `ensureStream` (1 locally, 3 in production). Default 1. */
   streamReplicas?: number;
+  /** How to authenticate; none: an open NATS. */
+  auth?: MessagingAuth;
+  /** TLS to the server; none: plain unless the URL says tls://. */
+  tls?: MessagingTls;
+  /**
+   * Prefix of the connection's inboxes (replies, PubAcks, pulled messages), default `_INBOX`. Per app
+   * (`_INBOX.<app>`, natsInboxPrefix) so that a user may subscribe to its own inboxes only.
+   */
+  inboxPrefix?: string;
+}
+
+/** One way to authenticate (CommonEnv validates that at most one is configured). */
+export type MessagingAuth =
+  | { kind: 'user'; user: string; password: string }
+  | { kind: 'token'; token: string }
+  /** nkey/JWT credentials file, read at every (re)connect so a rotated file is picked up. */
+  | { kind: 'creds'; file: string };
+
+export interface MessagingTls {
+  caFile?: string;
+  certFile?: string;
+  keyFile?: string;
 }
 
 export interface StreamDefinition {

@@ -1,6 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { access, mkdtemp, rm } from 'node:fs/promises';
+import { access, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -40,6 +40,8 @@ export interface PrivateNatsServer {
   url: string;
   port: number;
   storeDir: string;
+  /** The server's last log lines. */
+  logs(): string;
   /** Sends `signal` (default SIGTERM) and waits for the exit (SIGKILL after 15 s). */
   stop(signal?: NodeJS.Signals): Promise<void>;
   /** (Re)starts on the same port and store dir; resolves once the server greets a TCP client. */
@@ -55,6 +57,14 @@ export interface StartPrivateNatsServerOptions {
   binary?: string;
   /** Default: a free port. */
   port?: number;
+  /**
+   * A nats-server config file's text (e.g. renderNatsServerConf) for the store dir it is given: written next to the
+   * store and passed with `-c` instead of `-js -sd` (the file must enable JetStream in that dir); the address and
+   * port flags still apply (they override the file's).
+   */
+  config?: (storeDir: string) => string;
+  /** Added to the server's environment (a config's `$VARIABLE`s, e.g. the users' passwords). */
+  env?: Record<string, string>;
 }
 
 /** Resolves true when the server on `port` sends its INFO greeting. */
@@ -90,14 +100,21 @@ export async function startPrivateNatsServer(opts: StartPrivateNatsServerOptions
   let port = opts.port ?? (await freePort());
   const storeDir = await mkdtemp(join(tmpdir(), 'ams-nats-'));
   trackDir(storeDir);
+  let storeArgs = ['-js', '-sd', storeDir];
+  if (opts.config !== undefined) {
+    const file = join(storeDir, 'nats.conf');
+    await writeFile(file, opts.config(join(storeDir, 'jetstream')), { mode: 0o600 });
+    storeArgs = ['-c', file];
+  }
 
   let child: ChildProcess | undefined;
   const logs = new LineBuffer(200);
 
   const start = async (): Promise<void> => {
     if (child && isRunning(child)) throw new Error(`nats-server on port ${port} is already running`);
-    const proc = spawn(binary, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir], {
+    const proc = spawn(binary, [...storeArgs, '-a', '127.0.0.1', '-p', String(port)], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...opts.env },
     });
     child = proc;
     trackChild(proc);
@@ -148,6 +165,7 @@ export async function startPrivateNatsServer(opts: StartPrivateNatsServerOptions
   return {
     url: `nats://127.0.0.1:${port}`,
     port,
+    logs: () => logs.tail(200),
     storeDir,
     start,
     stop,

@@ -26,14 +26,16 @@ export class PrivateNatsServer {
   private constructor(
     readonly port: number,
     readonly storeDir: string,
+    /** More nats-server flags, e.g. `--auth <token>` or `--tls …`. */
+    private readonly extraArgs: string[] = [],
   ) {}
 
   get url(): string {
     return `nats://127.0.0.1:${this.port}`;
   }
 
-  static async start(): Promise<PrivateNatsServer> {
-    const server = new PrivateNatsServer(await freePort(), await mkdtemp(join(tmpdir(), 'ams-nats-')));
+  static async start(extraArgs: string[] = []): Promise<PrivateNatsServer> {
+    const server = new PrivateNatsServer(await freePort(), await mkdtemp(join(tmpdir(), 'ams-nats-')), extraArgs);
     await server.launch();
     return server;
   }
@@ -43,7 +45,7 @@ export class PrivateNatsServer {
     if (this.proc) {
       throw new Error('already running');
     }
-    const proc = spawn(NATS_SERVER_BIN, ['-js', '-sd', this.storeDir, '-p', String(this.port), '-a', '127.0.0.1'], {
+    const proc = spawn(NATS_SERVER_BIN, ['-js', '-sd', this.storeDir, '-p', String(this.port), '-a', '127.0.0.1', ...this.extraArgs], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.proc = proc;

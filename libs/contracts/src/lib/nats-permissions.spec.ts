@@ -1,0 +1,88 @@
+import { NATS_APPS, NATS_OPERATOR, NATS_USAGE, NATS_USERS, natsPermissions, OPERATOR_COMMANDS } from './nats-permissions';
+import { renderNatsAccounts } from './nats-server-config';
+import { COMMAND_SUBJECTS, STREAMS } from './subjects';
+
+/** Whether a NATS subject pattern from an allow list matches `subject` (tokens, `*` one, `>` the rest). */
+function matches(pattern: string, subject: string): boolean {
+  const p = pattern.split('.');
+  const s = subject.split('.');
+  for (let i = 0; i < p.length; i++) {
+    if (p[i] === '>') return s.length > i;
+    if (i >= s.length || (p[i] !== '*' && p[i] !== s[i])) return false;
+  }
+  return p.length === s.length;
+}
+const allowed = (list: { allow: string[]; deny: string[] }, subject: string) =>
+  list.allow.some((a) => matches(a, subject)) && !list.deny.some((d) => matches(d, subject));
+
+describe('natsPermissions', () => {
+  const perms = natsPermissions('pfx');
+
+  it('lets only the processor consume the AMS stream, and nobody read another app\'s inbox', () => {
+    for (const app of NATS_APPS) {
+      const p = perms[app];
+      const consumesAms = ['$JS.API.CONSUMER.MSG.NEXT.PFX_AMS.processor', '$JS.API.CONSUMER.CREATE.PFX_AMS.x.pfx.ams.>', '$JS.ACK.PFX_AMS.processor.1.2.3.4.5', '$JS.ACK._.ACCHASH.PFX_AMS.processor.1.2.3.4.5.x']
+        .some((s) => allowed(p.publish, s));
+      expect({ app, consumesAms }).toEqual({ app, consumesAms: app === 'processor' });
+      expect(allowed(p.subscribe, 'pfx.ams.sp-traffic')).toBe(false);
+      for (const other of NATS_APPS) expect({ app, other, ok: allowed(p.subscribe, `_INBOX.${other}.abc.1`) }).toEqual({ app, other, ok: app === other });
+    }
+  });
+
+  it('lets only the owning app answer its cmd.<app>.* subjects, and only the api request them (not the operator commands)', () => {
+    for (const subject of Object.values(COMMAND_SUBJECTS)) {
+      const owner = subject.split('.')[1];
+      for (const app of NATS_APPS) {
+        expect({ subject, app, answers: allowed(perms[app].subscribe, `pfx.${subject}`) }).toEqual({ subject, app, answers: app === owner });
+        const requests = app === 'api' && !OPERATOR_COMMANDS.includes(subject);
+        expect({ subject, app, requests: allowed(perms[app].publish, `pfx.${subject}`) }).toEqual({ subject, app, requests });
+      }
+    }
+    expect(allowed(perms.api.publish, 'pfx.cmd.ingestor.polling.v1')).toBe(false);
+  });
+
+  it('lets no app delete or purge a stream, delete a message, or touch a consumer it does not own', () => {
+    for (const app of NATS_APPS) {
+      for (const s of Object.values(STREAMS).map((x) => `PFX_${x.name}`)) {
+        for (const api of ['STREAM.DELETE', 'STREAM.PURGE', 'STREAM.MSG.DELETE']) {
+          expect({ app, api, ok: allowed(perms[app].publish, `$JS.API.${api}.${s}`) }).toEqual({ app, api, ok: false });
+        }
+      }
+      for (const d of ['aggregator-perf', 'alerter-perf', 'alerter-budget']) {
+        expect(allowed(perms[app].publish, `$JS.API.CONSUMER.DELETE.PFX_EVENTS.${d}`)).toBe(false);
+        const owns = NATS_USAGE[app].durables.some((x) => x.durable === d);
+        expect({ app, d, ok: allowed(perms[app].publish, `$JS.API.CONSUMER.MSG.NEXT.PFX_EVENTS.${d}`) }).toEqual({ app, d, ok: owns });
+      }
+    }
+  });
+
+  it('lets each app publish only what it produces', () => {
+    const publishers = (s: string) => NATS_APPS.filter((a) => allowed(perms[a].publish, s));
+    expect(publishers('pfx.ams.sp-traffic')).toEqual(['ingestor']);
+    expect(publishers('pfx.ams._quarantine')).toEqual(['ingestor']);
+    expect(publishers('pfx.perf.hourly.updated.v1')).toEqual(['processor']);
+    expect(publishers('pfx.budget.usage.updated.v1')).toEqual(['processor']);
+    expect(publishers('ams.sp-traffic')).toEqual([]); // another deployment's subjects
+  });
+
+  it('gives the operator (NATS CLI) every command and read-only JetStream state, nothing to consume or destroy', () => {
+    const op = perms[NATS_OPERATOR];
+    for (const subject of Object.values(COMMAND_SUBJECTS)) expect({ subject, ok: allowed(op.publish, `pfx.${subject}`) }).toEqual({ subject, ok: true });
+    expect(allowed(op.publish, '$JS.API.CONSUMER.INFO.PFX_AMS.processor')).toBe(true);
+    expect(allowed(op.publish, '$JS.API.STREAM.INFO.PFX_EVENTS')).toBe(true);
+    for (const s of ['$JS.API.CONSUMER.MSG.NEXT.PFX_AMS.processor', '$JS.API.CONSUMER.CREATE.PFX_AMS.x', '$JS.API.CONSUMER.DELETE.PFX_AMS.processor',
+      '$JS.API.STREAM.DELETE.PFX_AMS', '$JS.API.STREAM.PURGE.PFX_AMS', '$JS.API.STREAM.UPDATE.PFX_AMS', 'pfx.ams.sp-traffic', 'pfx.perf.hourly.updated.v1']) {
+      expect({ s, ok: allowed(op.publish, s) }).toEqual({ s, ok: false });
+    }
+    expect(op.subscribe.allow).toEqual(['_INBOX.operator.>']);
+    expect(Object.keys(perms).sort()).toEqual([...NATS_USERS].sort());
+  });
+
+  it('renders without a prefix for a deployment of its own', () => {
+    const conf = renderNatsAccounts('');
+    expect(conf).toContain('"ams.>"');
+    expect(conf).toContain('"$JS.API.CONSUMER.MSG.NEXT.AMS.processor"');
+    expect(conf).toContain('password: $API_NATS_PASSWORD');
+    expect(conf).not.toMatch(/password: "/);
+  });
+});
