@@ -1,4 +1,4 @@
-export { JetStreamService, ERROR_CODE_HEADER } from './jetstream.service';
+export { JetStreamService, ERROR_CODE_HEADER, type StreamCapacity } from './jetstream.service';
 export { MessagingModule, type MessagingModuleAsyncOptions } from './messaging.module';
 export { MessagingTimeoutError, MessagingRemoteError, MessagingPublishError, type PublishOutcome } from './messaging.errors';
 export {
