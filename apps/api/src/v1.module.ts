@@ -8,6 +8,8 @@ import { ApiKeyGuard } from './auth/api-key.guard';
 import { BudgetsHttpController } from './budgets/budgets.http.controller';
 import { CampaignsHttpController } from './campaigns/campaigns.http.controller';
 import { CampaignsRepository } from './campaigns/campaigns.repository';
+import { DeadLettersHttpController } from './dead-letters/dead-letters.http.controller';
+import { PipelineStatusClient } from './dead-letters/pipeline-status.client';
 import { ApiExceptionFilter } from './common/api-exception.filter';
 import { SlidingLogThrottlerStorage } from './common/sliding-log.storage';
 import { ThrottledGuard } from './common/throttled.guard';
@@ -44,6 +46,7 @@ import { SubscriptionsHttpController } from './subscriptions/subscriptions.http.
     AlertsHttpController,
     AlertRulesHttpController,
     ReplayHttpController,
+    DeadLettersHttpController,
   ],
   providers: [
     ApiKeyGuard,
@@ -63,6 +66,7 @@ import { SubscriptionsHttpController } from './subscriptions/subscriptions.http.
     PerformanceEventsController,
     CampaignsRepository,
     AlertsRepository,
+    PipelineStatusClient,
     { provide: APP_FILTER, useClass: ApiExceptionFilter },
   ],
 })

@@ -2,6 +2,7 @@ import { Controller, Get } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { PUBLISHER_ACCOUNTS } from '@ams/ams';
 import { ApiEnv } from '../config/api.env';
+import { PipelineStatusClient } from '../dead-letters/pipeline-status.client';
 
 /**
  * GET /health: which integrations this deployment has configured — names only, never a URL with a
@@ -10,10 +11,13 @@ import { ApiEnv } from '../config/api.env';
 @ApiTags('health')
 @Controller('health')
 export class IntegrationsHttpController {
-  constructor(private readonly env: ApiEnv) {}
+  constructor(
+    private readonly env: ApiEnv,
+    private readonly pipeline: PipelineStatusClient,
+  ) {}
 
   @Get()
-  summary() {
+  async summary() {
     const accounts = Object.values(PUBLISHER_ACCOUNTS).flatMap((byRealm) => Object.values(byRealm));
     const destinations = this.env.SLACK_WEBHOOKS.map((entry) => entry.split('=')[0]?.trim()).filter(Boolean);
     return {
@@ -30,6 +34,8 @@ export class IntegrationsHttpController {
           destinations,
         },
         amazonPublisherAllowList: { datasets: Object.keys(PUBLISHER_ACCOUNTS).length, accounts: new Set(accounts).size },
+        // queues' and dead-letter queues' depth as an ingestor reads them ("unknown" if none answers)
+        pipeline: await this.pipeline.status(),
         auth: { apiKeys: this.env.API_KEYS.length, revokedKeys: this.env.API_REVOKED_KEYS.length, insecure: this.env.API_INSECURE_NO_AUTH },
       },
     };
