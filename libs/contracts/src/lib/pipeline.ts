@@ -1,33 +1,38 @@
 import 'reflect-metadata';
-import { IsBoolean, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 
 /** Depth of one SQS queue from GetQueueAttributes, and the age of its oldest message where it can be known. */
-export interface QueueDepthV1 {
+export class QueueDepthV1 {
   /** ApproximateNumberOfMessages */
-  visible: number;
+  @IsInt() @Min(0) visible!: number;
   /** ApproximateNumberOfMessagesNotVisible (received, not yet deleted) */
-  notVisible: number;
+  @IsInt() @Min(0) notVisible!: number;
   /** ApproximateNumberOfMessagesDelayed */
-  delayed: number;
+  @IsInt() @Min(0) delayed!: number;
   /**
    * Seconds since the oldest known message was sent, null when unknown. Source queues: the oldest message the
    * ingestor received since the last status or holds now (a lower bound: SQS has no such attribute and a peek
    * would count a receive); dead-letter queues: the oldest of a peek of up to 10 messages.
    */
-  oldestAgeSeconds: number | null;
+  @IsOptional() @IsInt() @Min(0) oldestAgeSeconds!: number | null;
+}
+
+export class DeadLetterDepthV1 extends QueueDepthV1 {
+  @IsString() @MaxLength(256) queue!: string;
 }
 
 /** One polled queue, its redrive policy and its dead-letter queue. */
-export interface QueueStatusV1 {
-  queue: string;
+export class QueueStatusV1 {
+  @IsString() @MaxLength(256) queue!: string;
   /** from the queue's RedrivePolicy; null: no redrive policy */
-  maxReceiveCount: number | null;
+  @IsOptional() @IsInt() @Min(1) maxReceiveCount!: number | null;
   /** null when the attributes could not be read (see error) */
-  depth: QueueDepthV1 | null;
-  deadLetter: (QueueDepthV1 & { queue: string }) | null;
-  error?: string;
+  @IsOptional() @ValidateNested() @Type(() => QueueDepthV1) depth!: QueueDepthV1 | null;
+  @IsOptional() @ValidateNested() @Type(() => DeadLetterDepthV1) deadLetter!: DeadLetterDepthV1 | null;
+  @IsOptional() @IsString() @MaxLength(1000) error?: string;
   /** when these attributes were read, ISO-8601 */
-  checkedAt: string;
+  @IsISO8601() checkedAt!: string;
 }
 
 /** `cmd.ingestor.queue-status.v1`: the queues' depth as the ingestor last read it (fresh: read now). */
@@ -43,11 +48,11 @@ export interface IngestQueueStatusReplyV1 {
 }
 
 /** `pipeline.queue.status.v1` (stream EVENTS): published by the ingestor after each read of its queues. */
-export interface PipelineQueueStatusV1 {
-  version: 1;
-  instance: string;
-  queues: QueueStatusV1[];
-  emittedAt: string;
+export class PipelineQueueStatusV1 {
+  @IsIn([1]) version!: 1;
+  @IsString() @MaxLength(128) instance!: string;
+  @IsArray() @ArrayMaxSize(1000) @ValidateNested({ each: true }) @Type(() => QueueStatusV1) queues!: QueueStatusV1[];
+  @IsISO8601() emittedAt!: string;
 }
 
 /** `cmd.ingestor.dead-letter-redrive.v1`: move dead-letter messages back to their source queue. */

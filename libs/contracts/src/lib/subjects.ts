@@ -64,4 +64,5 @@ export const DURABLES = {
   aggregatorPerf: 'aggregator-perf',
   alerterPerf: 'alerter-perf',
   alerterBudget: 'alerter-budget',
+  alerterPipeline: 'alerter-pipeline',
 } as const;
