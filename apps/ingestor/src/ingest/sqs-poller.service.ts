@@ -121,7 +121,7 @@ export class SqsPollerService implements OnModuleInit, BeforeApplicationShutdown
       },
     });
     consumer.on('error', (err) => {
-      if (!this.draining && !(err.message ?? '').includes(GateAbandonedError.name)) this.logger.warn({ queue, err: err.message }, 'sqs error');
+      if (!this.draining) this.logger.warn({ queue, err: err.message }, 'sqs error');
     });
     consumer.on('processing_error', (err) => this.logger.warn({ queue, err: err.message }, 'batch not handed off'));
     return consumer;
