@@ -92,6 +92,11 @@ export class HandOffService implements OnModuleInit, OnModuleDestroy, BeforeAppl
     let holding = false;
     try {
       for (;;) {
+        if (!this.gate.isOpen && !holding) {
+          // received just before the gate closed: held from the start
+          holding = true;
+          handOffMetrics.held.inc(opts.held);
+        }
         await this.gate.wait();
         attempts++;
         try {
