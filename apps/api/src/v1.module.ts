@@ -14,6 +14,8 @@ import { AuthFailureLimiter } from './auth/auth-failures';
 import { BudgetsHttpController } from './budgets/budgets.http.controller';
 import { CampaignsHttpController } from './campaigns/campaigns.http.controller';
 import { CampaignsRepository } from './campaigns/campaigns.repository';
+import { DeadLettersHttpController } from './dead-letters/dead-letters.http.controller';
+import { PipelineStatusClient } from './dead-letters/pipeline-status.client';
 import { ApiExceptionFilter } from './common/api-exception.filter';
 import { SlidingLogThrottlerStorage } from './common/sliding-log.storage';
 import { ThrottledGuard } from './common/throttled.guard';
@@ -52,6 +54,7 @@ import { SubscriptionsHttpController } from './subscriptions/subscriptions.http.
     ReplayHttpController,
     ApiKeysHttpController,
     AuditHttpController,
+    DeadLettersHttpController,
   ],
   providers: [
     ApiKeysRepository,
@@ -75,6 +78,7 @@ import { SubscriptionsHttpController } from './subscriptions/subscriptions.http.
     PerformanceEventsController,
     CampaignsRepository,
     AlertsRepository,
+    PipelineStatusClient,
     { provide: APP_FILTER, useClass: ApiExceptionFilter },
   ],
 })

@@ -7,3 +7,4 @@ export * from './lib/nats-naming';
 export * from './lib/nats-permissions';
 export * from './lib/nats-server-config';
 export * from './lib/nats-config-files';
+export * from './lib/pipeline';

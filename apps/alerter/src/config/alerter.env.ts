@@ -36,6 +36,9 @@ export class AlerterEnv extends CommonEnv {
   @Matches(DECIMAL, DECIMAL_MESSAGE) ALERT_BUDGET_WARN_PCT: string = '90';
   @Matches(DECIMAL, DECIMAL_MESSAGE) ALERT_BUDGET_OUT_PCT: string = '100';
 
+  /** Default pipeline-health rule: a polled queue whose oldest known message is older than this (seconds) alerts. */
+  @Type(() => Number) @IsInt() @Min(1) @Max(1_209_600) ALERT_QUEUE_MAX_AGE_SECONDS: number = 900;
+
   /** Minimum volumes of the default rules: below them a window is not judged. */
   @Type(() => Number) @IsInt() @Min(0) ALERT_MIN_IMPRESSIONS: number = 1000;
   @Type(() => Number) @IsInt() @Min(0) ALERT_MIN_CLICKS: number = 20;

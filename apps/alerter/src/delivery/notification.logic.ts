@@ -67,6 +67,7 @@ const ENTITY_WORDS: Record<string, [string, string]> = {
   ad_group: ['ad group', 'ad groups'],
   keyword: ['keyword', 'keywords'],
   portfolio: ['portfolio', 'portfolios'],
+  queue: ['queue', 'queues'],
 };
 const SECTION_LIMIT = 2900;
 const HEADER_LIMIT = 150;
@@ -170,7 +171,8 @@ export function renderSlackMessage(payloads: NotificationPayload[], opts: Render
       ...(baselineText(p) ? [`*Baseline*\n${baselineText(p)}`] : []),
       `*Window*\n${escapeMrkdwn(windowText(p))}`,
       `*Severity*\n${p.rule.severity}`,
-      `*Advertiser*\n\`${escapeMrkdwn(p.entity.advertiserId)}\``,
+      // pipeline alerts (queues) belong to no advertiser
+      ...(p.entity.advertiserId ? [`*Advertiser*\n\`${escapeMrkdwn(p.entity.advertiserId)}\``] : []),
     ];
     const when = p.kind === 'resolved' ? `resolved ${p.at}` : `fired ${p.firedAt}`;
     return {

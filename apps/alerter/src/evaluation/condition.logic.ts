@@ -37,6 +37,9 @@ export function metricValue(metric: AlertMetric, p: WindowParts): string | null 
       return toDecimalString(p.cost);
     case 'budget_usage':
       throw new Error('budget_usage is read from budget_usage_latest, not summed');
+    case 'dead_letter_messages':
+    case 'queue_oldest_age_seconds':
+      throw new Error(`${metric} is read from the ingestor's queue status, not summed`);
     default:
       break;
   }
@@ -119,6 +122,12 @@ export function judgeWindow(
   const moved = rule.condition === 'increase_pct' ? changePct : multiplyDecimal(changePct, '-1');
   const breach = compareDecimal(moved, rule.threshold) > 0;
   return { status: breach ? 'breach' : 'ok', value, baseline: base, changePct, note: null };
+}
+
+/** Judges a queue's latest status value (dead-letter messages, oldest age in seconds) against the threshold. */
+export function judgeQueue(rule: Pick<AlertRule, 'condition' | 'threshold'>, value: number): Judgement {
+  const v = toDecimalString(String(value));
+  return { status: crosses(rule.condition, v, rule.threshold) ? 'breach' : 'ok', value: v, baseline: null, changePct: null, note: null };
 }
 
 /** Judges the latest budget usage (percent) of a campaign or portfolio. */

@@ -5,6 +5,8 @@ import {
   DURABLES,
   EVENT_SUBJECTS,
   PerfHourlyUpdatedV1,
+  PipelineQueueStatusV1,
+  type QueueStatusV1,
   STREAMS,
   TouchedHourV1,
   validatePayload,
@@ -15,7 +17,8 @@ import { AlerterEnv } from '../config/alerter.env';
 import { EvaluationService } from './evaluation.service';
 
 /**
- * The alerter's durable consumers of `perf.hourly.updated.v1` and `budget.usage.updated.v1`. A burst
+ * The alerter's durable consumers of `perf.hourly.updated.v1`, `budget.usage.updated.v1` and
+ * `pipeline.queue.status.v1`. A burst
  * of events is one micro-batch: its touched keys are merged and evaluated together, then acked. A
  * failed evaluation is naked and redelivered; evaluating again is harmless (same data, same state).
  */
@@ -46,8 +49,12 @@ export class EvaluationEventsController implements OnApplicationBootstrap, Befor
         { ...common, durable: DURABLES.alerterBudget, filterSubject: EVENT_SUBJECTS.budgetUsageUpdated },
         (batch) => this.onBudget(batch),
       ),
+      await this.messaging.consumeBatches(
+        { ...common, durable: DURABLES.alerterPipeline, filterSubject: EVENT_SUBJECTS.pipelineQueueStatus },
+        (batch) => this.onPipeline(batch),
+      ),
     );
-    this.logger.log('evaluating alert rules on perf.hourly.updated.v1 and budget.usage.updated.v1');
+    this.logger.log('evaluating alert rules on perf.hourly.updated.v1, budget.usage.updated.v1 and pipeline.queue.status.v1');
   }
 
   async beforeApplicationShutdown(): Promise<void> {
@@ -70,6 +77,15 @@ export class EvaluationEventsController implements OnApplicationBootstrap, Befor
       }
     }
     if (scopes.size) await this.evaluation.onBudgetUpdated([...scopes.values()]);
+  }
+
+  /** The latest status of each queue in the batch (events are in stream order: a later read wins). */
+  async onPipeline(batch: ConsumedMessage[]): Promise<void> {
+    const queues = new Map<string, QueueStatusV1>();
+    for (const event of this.valid(PipelineQueueStatusV1, batch, EVENT_SUBJECTS.pipelineQueueStatus)) {
+      for (const q of event.queues) queues.set(q.queue, q);
+    }
+    if (queues.size) await this.evaluation.onQueueStatus([...queues.values()]);
   }
 
   /** Every inbound event is validated against its contract; one that does not match is logged and skipped. */

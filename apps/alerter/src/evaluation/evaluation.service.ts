@@ -1,14 +1,14 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import type { BudgetScopeV1, TouchedHourV1 } from '@ams/contracts';
+import { PIPELINE_ALERT_METRICS, type BudgetScopeV1, type QueueStatusV1, type TouchedHourV1 } from '@ams/contracts';
 import { alerterMetrics } from '../alerter.metrics';
 import { AlerterEnv } from '../config/alerter.env';
 import { OutboxSenderService } from '../delivery/outbox-sender.service';
 import { CHANGE_CONDITIONS, type AlertRule } from '../rules/rule.logic';
 import { RulesRepository } from '../rules/rules.repository';
 import { AlertStateRepository, type ApplyOutcome, type Evaluated } from './alert-state.repository';
-import { judgeBudget, judgeWindow, type WindowParts } from './condition.logic';
+import { judgeBudget, judgeQueue, judgeWindow, type WindowParts } from './condition.logic';
 import { MetricsRepository, nameKey, type EntityRef, type SumRow, type SumUnit } from './metrics.repository';
 import { baselineBounds, type EvalWindow, windowsToJudge } from './window.logic';
 
@@ -16,7 +16,7 @@ import { baselineBounds, type EvalWindow, windowsToJudge } from './window.logic'
 const LOCKS_PER_TRANSACTION = 200;
 const ZERO: WindowParts = { impressions: '0', clicks: '0', cost: '0', orders: '0', sales: '0' };
 
-type PerfLevel = Exclude<AlertRule['entityLevel'], 'portfolio'>;
+type PerfLevel = Exclude<AlertRule['entityLevel'], 'portfolio' | 'queue'>;
 
 interface PerfUnit {
   key: string;
@@ -100,6 +100,42 @@ export class EvaluationService {
               usageUpdatedAt: row.usageUpdatedAt.toISOString(),
             },
             name: null,
+          });
+        }
+      }
+      return this.applyJudged(em, items, now);
+    });
+    end();
+    return outcome;
+  }
+
+  /**
+   * Judges the pipeline-health rules on the queues' latest status (the ingestor's `pipeline.queue.status.v1`):
+   * one alert per rule and queue, advertiser '' (the pipeline belongs to no advertiser). A value that is not known
+   * (attributes unreadable; a source queue's oldest age while it holds messages nobody received) is not judged,
+   * so the alert keeps its state; an empty queue's age is 0.
+   */
+  async onQueueStatus(queues: QueueStatusV1[], now = new Date()): Promise<EvaluationOutcome> {
+    const end = alerterMetrics.evaluationDuration.startTimer({ kind: 'pipeline' });
+    const rules = (await this.rules.enabled()).filter((r) => PIPELINE_ALERT_METRICS.includes(r.metric));
+    const latest = new Map(queues.map((q) => [q.queue, q]));
+    const work = [...latest.values()].map((q) => ({ lockKey: `pipeline\u0000${q.queue}`, q }));
+    const outcome = await this.inChunks(work, async (em, chunk) => {
+      const items: Evaluated[] = [];
+      for (const { q } of chunk) {
+        for (const rule of rules) {
+          const value = queueValue(rule.metric, q);
+          if (value === null) continue;
+          items.push({
+            rule,
+            advertiserId: '',
+            entityType: 'queue',
+            entityId: q.queue,
+            campaignId: null,
+            window: null,
+            judgement: judgeQueue(rule, value),
+            details: { queue: q.queue, deadLetterQueue: q.deadLetter?.queue ?? null, checkedAt: q.checkedAt },
+            name: q.queue,
           });
         }
       }
@@ -262,6 +298,17 @@ function budgetInScope(rule: AlertRule, s: Pick<BudgetScopeV1, 'advertiserId' | 
     default:
       return false;
   }
+}
+
+/** The value a pipeline rule judges for one queue; null when it is not known (not judged). */
+function queueValue(metric: AlertRule['metric'], q: QueueStatusV1): number | null {
+  if (metric === 'dead_letter_messages') {
+    const d = q.deadLetter;
+    return d ? d.visible + d.notVisible + d.delayed : q.depth ? 0 : null;
+  }
+  if (!q.depth) return null;
+  if (q.depth.oldestAgeSeconds !== null) return q.depth.oldestAgeSeconds;
+  return q.depth.visible + q.depth.notVisible + q.depth.delayed === 0 ? 0 : null;
 }
 
 function budgetLockKey(s: BudgetScopeV1): string {

@@ -47,7 +47,7 @@ export interface EntityRef {
 const LOCAL_HOUR = `((h.hour_start AT TIME ZONE 'UTC') + make_interval(mins => h.utc_offset_minutes::int))`;
 
 /** Entity columns grouped by, per rule level (the unit already pins the advertiser and campaign). */
-const GROUP_COLUMNS: Record<Exclude<AlertEntityLevel, 'portfolio'>, string[]> = {
+const GROUP_COLUMNS: Record<Exclude<AlertEntityLevel, 'portfolio' | 'queue'>, string[]> = {
   advertiser: [],
   campaign: [],
   ad_group: ['ad_group_id'],
@@ -65,7 +65,7 @@ export class MetricsRepository {
    * Sums per unit and entity of `level`. Orders and sales use the default attribution window of the
    * ad product (SP 7 d, SB/SD 14 d); `pinned` sums each unit as one entity (baselines).
    */
-  async sumWindows(em: EntityManager, level: Exclude<AlertEntityLevel, 'portfolio'> | 'pinned', units: SumUnit[]): Promise<SumRow[]> {
+  async sumWindows(em: EntityManager, level: Exclude<AlertEntityLevel, 'portfolio' | 'queue'> | 'pinned', units: SumUnit[]): Promise<SumRow[]> {
     if (units.length === 0) return [];
     const byCampaign = units.filter((u) => u.campaignId !== null);
     const byAdvertiser = units.filter((u) => u.campaignId === null);

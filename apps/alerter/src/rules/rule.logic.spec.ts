@@ -53,6 +53,8 @@ describe('rules', () => {
       'budget-out-campaign Budget usage ≥ 100 %',
       'budget-warning-portfolio Budget usage ≥ 90 %',
       'budget-out-portfolio Budget usage ≥ 100 %',
+      'pipeline-dead-letters Dead-letter messages > 0',
+      'pipeline-queue-age Oldest message age > 900 s',
     ]);
     for (const r of rules) expect(ruleProblems(r, destinations)).toEqual([]);
   });

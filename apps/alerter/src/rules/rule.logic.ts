@@ -8,6 +8,7 @@ import {
   type AlertSeverity,
   ALERT_WINDOW_HOURS,
   CONVERSION_ALERT_METRICS,
+  PIPELINE_ALERT_METRICS,
 } from '@ams/contracts';
 import type { AlerterEnv } from '../config/alerter.env';
 
@@ -25,10 +26,11 @@ const SCOPES_BY_LEVEL: Record<AlertEntityLevel, readonly AlertScopeType[]> = {
   ad_group: ['all', 'advertiser', 'campaign', 'ad_group'],
   keyword: ['all', 'advertiser', 'campaign', 'ad_group', 'keyword'],
   portfolio: ['all', 'advertiser', 'portfolio'],
+  queue: ['all'],
 };
 
 /** Units of thresholds, for messages and validation. */
-export function metricUnit(metric: AlertMetric): 'percent' | 'ratio' | 'money' | 'count' {
+export function metricUnit(metric: AlertMetric): 'percent' | 'ratio' | 'money' | 'count' | 'seconds' {
   switch (metric) {
     case 'ctr':
     case 'cvr':
@@ -40,6 +42,8 @@ export function metricUnit(metric: AlertMetric): 'percent' | 'ratio' | 'money' |
     case 'cpc':
     case 'spend':
       return 'money';
+    case 'queue_oldest_age_seconds':
+      return 'seconds';
     default:
       return 'count';
   }
@@ -49,9 +53,16 @@ export function metricUnit(metric: AlertMetric): 'percent' | 'ratio' | 'money' |
 export function ruleProblems(r: RuleDraft, knownDestinations: ReadonlySet<string>): string[] {
   const problems: string[] = [];
   const isBudget = r.metric === 'budget_usage';
+  const isPipeline = PIPELINE_ALERT_METRICS.includes(r.metric);
   const isChange = CHANGE_CONDITIONS.has(r.condition);
   if (compareDecimal(r.threshold, '0') < 0) problems.push('threshold: must not be negative');
-  if (isBudget) {
+  if (isPipeline) {
+    if (r.entityLevel !== 'queue') problems.push(`entityLevel: ${r.metric} rules judge SQS queues (queue)`);
+    if (isChange) problems.push(`condition: ${r.metric} rules compare with a threshold, not a baseline`);
+    if (r.windowHours !== null) problems.push(`windowHours: ${r.metric} rules judge the latest queue status and take no window`);
+  } else if (r.entityLevel === 'queue') {
+    problems.push('entityLevel: queue is for pipeline metrics only (dead_letter_messages, queue_oldest_age_seconds)');
+  } else if (isBudget) {
     if (r.entityLevel !== 'campaign' && r.entityLevel !== 'portfolio') {
       problems.push('entityLevel: budget_usage rules judge campaign or portfolio budgets');
     }
@@ -159,6 +170,30 @@ export function defaultRules(env: AlerterEnv): RuleDraft[] {
     budget('campaign', 'budget-out-campaign', 'out of budget', env.ALERT_BUDGET_OUT_PCT, 'critical'),
     budget('portfolio', 'budget-warning-portfolio', 'budget nearly spent', env.ALERT_BUDGET_WARN_PCT, 'warning'),
     budget('portfolio', 'budget-out-portfolio', 'out of budget', env.ALERT_BUDGET_OUT_PCT, 'critical'),
+    // pipeline health, per SQS queue from the ingestor's queue status: records waiting in a dead-letter queue are
+    // missing from every number until they are redriven; an old message means ingestion is falling behind
+    {
+      ...common,
+      defaultKey: 'pipeline-dead-letters',
+      name: 'dead-letter queue holds messages',
+      metric: 'dead_letter_messages',
+      condition: 'above',
+      threshold: '0',
+      windowHours: null,
+      entityLevel: 'queue',
+      severity: 'critical',
+    },
+    {
+      ...common,
+      defaultKey: 'pipeline-queue-age',
+      name: 'queue falling behind',
+      metric: 'queue_oldest_age_seconds',
+      condition: 'above',
+      threshold: String(env.ALERT_QUEUE_MAX_AGE_SECONDS),
+      windowHours: null,
+      entityLevel: 'queue',
+      severity: 'warning',
+    },
   ];
 }
 
@@ -194,6 +229,8 @@ export const METRIC_LABELS: Record<AlertMetric, string> = {
   impressions: 'Impressions',
   clicks: 'Clicks',
   budget_usage: 'Budget usage',
+  dead_letter_messages: 'Dead-letter messages',
+  queue_oldest_age_seconds: 'Oldest message age',
 };
 
 /** A value in its metric's unit for people: `31.25 %`, `1.8`, `52.10`, `1200`. */
@@ -207,6 +244,8 @@ export function formatValue(value: string | null, unit: ReturnType<typeof metric
       return trim(n, 2);
     case 'money':
       return n.toFixed(2);
+    case 'seconds':
+      return `${value} s`;
     default:
       return value;
   }

@@ -21,4 +21,16 @@ describe('IngestorEnv', () => {
     }
     expect(err?.problems.map((p) => p.split(':')[0]).sort()).toEqual(['INGEST_ENABLED', 'SQS_BATCH_SIZE', 'SQS_QUEUE_CONCURRENCY', 'SQS_QUEUE_URLS']);
   });
+
+  it('has defaults for the outage settings and names a bad one', () => {
+    const env = loadConfig('ingestor', IngestorEnv, base);
+    expect([env.SQS_RECEIVE_COUNT_MARGIN, env.SQS_QUEUE_STATUS_INTERVAL_S, env.INGEST_PROBE_MAX_INTERVAL_MS]).toEqual([2, 60, 5000]);
+    let err: ConfigError | undefined;
+    try {
+      loadConfig('ingestor', IngestorEnv, { ...base, SQS_RECEIVE_COUNT_MARGIN: '-1', SQS_QUEUE_STATUS_INTERVAL_S: '0', INGEST_PROBE_MAX_INTERVAL_MS: '10' });
+    } catch (e) {
+      err = e as ConfigError;
+    }
+    expect(err?.problems.map((p) => p.split(':')[0]).sort()).toEqual(['INGEST_PROBE_MAX_INTERVAL_MS', 'SQS_QUEUE_STATUS_INTERVAL_S', 'SQS_RECEIVE_COUNT_MARGIN']);
+  });
 });

@@ -46,6 +46,21 @@ export class IngestorEnv extends CommonEnv {
   @Type(() => Number) @IsInt() @Min(1) @Max(43_200)
   SQS_VISIBILITY_TIMEOUT_S: number = 60;
 
+  /**
+   * A message whose ApproximateReceiveCount is at least its queue's maxReceiveCount minus this margin is never
+   * given back to the queue unpublished (held until JetStream takes it): the next receives would dead-letter it.
+   */
+  @Type(() => Number) @IsInt() @Min(0) @Max(100)
+  SQS_RECEIVE_COUNT_MARGIN: number = 2;
+
+  /** How often each queue's attributes (redrive policy, depth, dead-letter queue) are read. */
+  @Type(() => Number) @IsInt() @Min(1) @Max(3600)
+  SQS_QUEUE_STATUS_INTERVAL_S: number = 60;
+
+  /** Longest wait between two JetStream probes while receiving is stopped (the first is 250 ms, doubling). */
+  @Type(() => Number) @IsInt() @Min(250) @Max(60_000)
+  INGEST_PROBE_MAX_INTERVAL_MS: number = 5_000;
+
   /** false starts the ingestor paused (resume with the polling command, no restart needed). */
   @Transform(envBoolean) @IsBoolean()
   INGEST_ENABLED: boolean = true;

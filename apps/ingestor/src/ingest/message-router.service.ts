@@ -1,10 +1,10 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import type { Message } from '@aws-sdk/client-sqs';
-import { classifySqsBody, type ClassifiedItem } from '@ams/ams';
+import { classifySqsBody, type ClassifiedBody, type ClassifiedItem } from '@ams/ams';
 import { AMS_QUARANTINE_SUBJECT, amsRecordSubject, HEADERS, QuarantinedBodyV1 } from '@ams/contracts';
-import { JetStreamService } from '@ams/platform';
+import { HandOffService } from '../handoff/hand-off.service';
 import { SubscriptionService } from '../subscription/subscription.service';
-import { ingestMetrics } from './ingest.metrics';
+import { handOffMetrics, ingestMetrics } from './ingest.metrics';
 
 interface Publication {
   subject: string;
@@ -16,16 +16,22 @@ interface Publication {
 
 /**
  * Turns a batch of SQS messages into durable JetStream publications. Resolves with the messages
- * whose every record (or quarantine entry) JetStream acknowledged: only those may be deleted.
+ * whose every record (or quarantine entry) JetStream acknowledged: only those may be deleted. The
+ * publications are held while JetStream cannot take them (HandOffService); `keep` says the batch must
+ * never be given back (a message in it is close to its queue's maxReceiveCount). A subscription
+ * confirmation that fails (SNS or its database record) is left on SQS for a retry and never fails the
+ * records of its batch: its promise cannot reject.
  */
 @Injectable()
 export class MessageRouterService {
+  private readonly logger = new Logger(MessageRouterService.name);
+
   constructor(
-    private readonly messaging: JetStreamService,
+    private readonly handOff: HandOffService,
     private readonly subscriptions: SubscriptionService,
   ) {}
 
-  async route(messages: Message[], queueUrl: string): Promise<Message[]> {
+  async route(messages: Message[], queueUrl: string, opts: { keep?: boolean } = {}): Promise<Message[]> {
     const receivedAt = new Date().toISOString();
     const publications: Publication[] = [];
     const done: Message[] = [];
@@ -44,7 +50,7 @@ export class MessageRouterService {
       const classified = classifySqsBody(message.Body ?? '');
       switch (classified.kind) {
         case 'subscription-confirmation':
-          confirmations.push(this.subscriptions.handle(classified, id).then((keep) => (keep ? message : null)));
+          confirmations.push(this.confirm(classified, id, message));
           continue;
         case 'rejected':
           publications.push(quarantine(`q:${id}`, classified.code, classified.reason, null, message.Body ?? '', id, receivedAt, headers));
@@ -70,8 +76,8 @@ export class MessageRouterService {
     }
 
     if (publications.length) {
-      // Every publication of the batch in flight at once; any failure leaves the whole batch on SQS.
-      const acks = await this.messaging.publishMany(publications);
+      // Every publication of the batch in flight at once; held and retried while JetStream cannot take them.
+      const acks = await this.handOff.publishAll(publications, { queue: queueName(queueUrl), held: messages.length, keep: opts.keep ?? false });
       acks.forEach((ack, i) => {
         const p = publications[i];
         if (p.subject === AMS_QUARANTINE_SUBJECT) ingestMetrics.quarantined.inc({ code: (p.data as QuarantinedBodyV1).code });
@@ -83,7 +89,20 @@ export class MessageRouterService {
     ingestMetrics.received.inc({ queue: queueName(queueUrl) }, messages.length);
     return done;
   }
+
+  /** The message when its confirmation is recorded and final, else null (left on SQS for a retry); never rejects. */
+  private async confirm(c: Confirmation, sqsMessageId: string, message: Message): Promise<Message | null> {
+    try {
+      return (await this.subscriptions.handle(c, sqsMessageId)) ? message : null;
+    } catch (err) {
+      handOffMetrics.confirmationErrors.inc();
+      this.logger.warn({ sqsMessageId, err: err instanceof Error ? err.message : String(err) }, 'subscription confirmation not recorded; left on SQS for a retry');
+      return null;
+    }
+  }
 }
+
+type Confirmation = Extract<ClassifiedBody, { kind: 'subscription-confirmation' }>;
 
 function quarantine(
   msgId: string,

@@ -1,38 +1,41 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { SQSClient, type Message } from '@aws-sdk/client-sqs';
+import type { Message } from '@aws-sdk/client-sqs';
 import { Consumer } from 'sqs-consumer';
-import { JetStreamService } from '@ams/platform';
 import { IngestorEnv } from '../config/ingestor.env';
-import { ingestMetrics } from './ingest.metrics';
+import { GateAbandonedError } from '../handoff/hand-off-gate';
+import { HandOffService } from '../handoff/hand-off.service';
+import { nearMaxReceive } from '../queues/redrive-policy';
+import { QueueStatusService } from '../queues/queue-status.service';
+import { SqsClientProvider } from '../queues/sqs-client.provider';
+import { handOffMetrics, ingestMetrics } from './ingest.metrics';
 import { MessageRouterService, queueName } from './message-router.service';
-
-const MAX_BACKOFF_MS = 30_000;
 
 /**
  * Long-polls every configured queue with `SQS_CONCURRENCY` sqs-consumer pollers each. A batch is
- * deleted only after JetStream acknowledged every record in it; when the hand-off fails (NATS
- * down), nothing is deleted, SQS redelivers, and polling backs off exponentially until it works —
- * or until the NATS connection comes back, which ends the back-off at once (a poller waiting out up to
- * 30 s is woken) instead of leaving records on SQS for the rest of it.
+ * deleted only after JetStream acknowledged every record in it. While JetStream cannot take records
+ * (HandOffService's gate is closed) no poller calls ReceiveMessage — each waits on the gate before it
+ * would — and the batches already received are held, their visibility extended by the heartbeat, until
+ * they are handed off: an outage of any length costs a message no receive beyond the one that brought it.
+ * A message is given back (visibility 0) only when the app shuts down, or after repeated failures while
+ * JetStream answered healthy — and never when its ApproximateReceiveCount is within
+ * SQS_RECEIVE_COUNT_MARGIN of its queue's maxReceiveCount: one more receive could move it to the
+ * dead-letter queue, so it is held until it is published.
  */
 @Injectable()
 export class SqsPollerService implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger(SqsPollerService.name);
-  private readonly sqs: SQSClient;
   private readonly consumers: Consumer[] = [];
   private inFlight = 0;
   private draining = false;
   private paused = true;
-  private failures = 0;
-  private stopListening?: () => void;
 
   constructor(
     private readonly env: IngestorEnv,
     private readonly router: MessageRouterService,
-    private readonly messaging: JetStreamService,
-  ) {
-    this.sqs = new SQSClient({ region: env.AWS_REGION, ...(env.SQS_ENDPOINT ? { endpoint: env.SQS_ENDPOINT } : {}) });
-  }
+    private readonly handOff: HandOffService,
+    private readonly queues: QueueStatusService,
+    private readonly sqs: SqsClientProvider,
+  ) {}
 
   /** Pollers are created here and started by PollingControlService (which knows the switch). */
   onModuleInit(): void {
@@ -40,8 +43,6 @@ export class SqsPollerService implements OnModuleInit, BeforeApplicationShutdown
       const pollers = this.env.concurrencyFor(queueName(queueUrl));
       for (let i = 0; i < pollers; i++) this.consumers.push(this.createConsumer(queueUrl));
     }
-    ingestMetrics.backoff.set(0);
-    this.stopListening = this.messaging.onReconnect(() => this.onNatsBack());
   }
 
   get isPaused(): boolean {
@@ -69,15 +70,15 @@ export class SqsPollerService implements OnModuleInit, BeforeApplicationShutdown
 
   async beforeApplicationShutdown(): Promise<void> {
     this.draining = true;
-    this.stopListening?.();
     for (const c of this.consumers) c.stop();
+    // held batches and pollers waiting for JetStream give up now: held messages go back to the queue at once
+    this.handOff.gate.abandon('shutting down');
     const deadline = Date.now() + this.env.SHUTDOWN_TIMEOUT_MS - 2000;
     while (this.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     // abort the long polls still waiting: any message they return later stays on SQS for redelivery
     for (const c of this.consumers) {
       (c as unknown as { abortController?: AbortController }).abortController?.abort();
     }
-    this.sqs.destroy();
     this.logger.log(`sqs pollers stopped (${this.inFlight} batches unfinished)`);
   }
 
@@ -85,7 +86,7 @@ export class SqsPollerService implements OnModuleInit, BeforeApplicationShutdown
     const queue = queueName(queueUrl);
     const consumer = Consumer.create({
       queueUrl,
-      sqs: this.sqs,
+      sqs: this.sqs.client,
       useQueueUrlAsEndpoint: !this.env.SQS_ENDPOINT,
       batchSize: this.env.SQS_BATCH_SIZE,
       waitTimeSeconds: this.env.SQS_WAIT_TIME_SECONDS,
@@ -94,21 +95,26 @@ export class SqsPollerService implements OnModuleInit, BeforeApplicationShutdown
       messageSystemAttributeNames: ['SentTimestamp', 'ApproximateReceiveCount'],
       pollingWaitTimeMs: 0,
       authenticationErrorTimeout: 5_000,
-      // a batch refused while shutting down goes straight back to the queue for another replica
-      terminateVisibilityTimeout: () => (this.draining ? 0 : Math.min(this.backoffMs() / 1000, this.env.SQS_VISIBILITY_TIMEOUT_S)),
+      // no ReceiveMessage while JetStream cannot take records (rejects only when shutting down)
+      preReceiveMessageCallback: () => this.handOff.waitOpen(),
+      // a batch given back goes straight back to the queue (shutdown) or after a short wait (repeated failures)
+      terminateVisibilityTimeout: () => (this.draining ? 0 : Math.min(5, this.env.SQS_VISIBILITY_TIMEOUT_S)),
       handleMessageBatch: async (messages: Message[]) => {
-        if (this.draining) throw new Error('shutting down');
+        if (this.draining) throw new GateAbandonedError('shutting down');
         this.inFlight++;
         const end = ingestMetrics.batchDuration.startTimer({ queue });
+        const keep = this.mustKeep(queueUrl, queue, messages);
+        this.queues.noteReceived(queueUrl, messages);
+        const unhold = this.queues.noteHeld(queueUrl, messages);
         try {
-          const done = await this.router.route(messages, queueUrl);
-          this.onSuccess();
+          const done = await this.router.route(messages, queueUrl, { keep });
           ingestMetrics.deleted.inc({ queue }, done.length);
           return done;
         } catch (err) {
-          this.onFailure(queue, err);
+          handOffMetrics.givenBack.inc({ queue, reason: err instanceof GateAbandonedError ? 'shutdown' : 'failed' }, messages.length);
           throw err;
         } finally {
+          unhold();
           end();
           this.inFlight--;
         }
@@ -121,51 +127,18 @@ export class SqsPollerService implements OnModuleInit, BeforeApplicationShutdown
     return consumer;
   }
 
-  private backoffMs(): number {
-    return this.failures === 0 ? 0 : Math.min(MAX_BACKOFF_MS, 250 * 2 ** Math.min(this.failures, 10));
-  }
-
-  private onFailure(queue: string, err: unknown): void {
-    this.failures++;
-    ingestMetrics.failures.inc({ queue });
-    const wait = this.backoffMs();
-    for (const c of this.consumers) c.updateOption('pollingWaitTimeMs', wait);
-    ingestMetrics.backoff.set(wait / 1000);
-    this.logger.warn(
-      { queue, failures: this.failures, backoffMs: wait, err: err instanceof Error ? err.message : String(err) },
-      'hand-off to JetStream failed; messages stay on SQS, backing off',
-    );
-  }
-
-  private onSuccess(): void {
-    if (this.failures === 0) return;
-    this.endBackoff();
-    this.logger.log('hand-off to JetStream recovered');
-  }
-
-  /** NATS is reachable again: poll now rather than after the back-off (a hand-off failure starts a new one). */
-  private onNatsBack(): void {
-    if (this.failures === 0 || this.draining) return;
-    this.endBackoff();
-    let woken = 0;
-    if (!this.paused) {
-      for (const c of this.consumers) {
-        // running and not polling = sleeping until its next poll; stop() clears that timer and start() polls now.
-        // A poller mid-receive or mid-batch is left alone (restarting it would run two poll loops).
-        if (c.status.isRunning && !c.status.isPolling) {
-          c.stop();
-          c.start();
-          woken++;
-        }
+  /** Receive counts of the batch on /metrics; true when one of them must not go back to the queue. */
+  private mustKeep(queueUrl: string, queue: string, messages: Message[]): boolean {
+    const max = this.queues.maxReceiveCount(queueUrl);
+    let keep = false;
+    for (const m of messages) {
+      const count = Number(m.Attributes?.ApproximateReceiveCount ?? 1);
+      handOffMetrics.receiveCount.observe({ queue }, count);
+      if (nearMaxReceive(count, max, this.env.SQS_RECEIVE_COUNT_MARGIN)) {
+        handOffMetrics.nearMax.inc({ queue });
+        keep = true;
       }
     }
-    ingestMetrics.reconnectWakeups.inc();
-    this.logger.log({ woken }, 'NATS reconnected: back-off ended, polling again');
-  }
-
-  private endBackoff(): void {
-    this.failures = 0;
-    for (const c of this.consumers) c.updateOption('pollingWaitTimeMs', 0);
-    ingestMetrics.backoff.set(0);
+    return keep;
   }
 }

@@ -24,8 +24,22 @@ import { IsBoundedDecimal, MAX_COUNT } from './validators';
  */
 
 /** What a rule measures. Ratios are computed from summed parts over the rule's window. */
-export const ALERT_METRICS = ['ctr', 'cpc', 'cvr', 'acos', 'roas', 'spend', 'impressions', 'clicks', 'budget_usage'] as const;
+export const ALERT_METRICS = [
+  'ctr',
+  'cpc',
+  'cvr',
+  'acos',
+  'roas',
+  'spend',
+  'impressions',
+  'clicks',
+  'budget_usage',
+  'dead_letter_messages',
+  'queue_oldest_age_seconds',
+] as const;
 export type AlertMetric = (typeof ALERT_METRICS)[number];
+/** Pipeline health: judged per SQS queue from the ingestor's `pipeline.queue.status.v1`, not from performance data. */
+export const PIPELINE_ALERT_METRICS: readonly AlertMetric[] = ['dead_letter_messages', 'queue_oldest_age_seconds'];
 /** Conversion metrics: judged only on windows older than the rule's settling delay. */
 export const CONVERSION_ALERT_METRICS: readonly AlertMetric[] = ['cvr', 'acos', 'roas'];
 
@@ -40,8 +54,8 @@ export type AlertCondition = (typeof ALERT_CONDITIONS)[number];
 export const ALERT_BASELINES = ['previous', 'week_ago'] as const;
 export type AlertBaseline = (typeof ALERT_BASELINES)[number];
 
-/** The entities a rule judges one by one (portfolio: budget_usage only). */
-export const ALERT_ENTITY_LEVELS = ['advertiser', 'campaign', 'ad_group', 'keyword', 'portfolio'] as const;
+/** The entities a rule judges one by one (portfolio: budget_usage only; queue: pipeline metrics only). */
+export const ALERT_ENTITY_LEVELS = ['advertiser', 'campaign', 'ad_group', 'keyword', 'portfolio', 'queue'] as const;
 export type AlertEntityLevel = (typeof ALERT_ENTITY_LEVELS)[number];
 
 /** Which entities a rule applies to: all, or those under one advertiser, campaign, ad group, keyword or portfolio. */

@@ -67,7 +67,8 @@ export function commandsOf(app: NatsApp): string[] {
 /** What each app does on NATS, from reading each app's code (grep publish|consumeBatches|reply|request|subscribeAll). */
 export const NATS_USAGE: Record<NatsApp, NatsUsage> = {
   ingestor: {
-    publishes: [`${AMS_SUBJECT_ROOT}.>`], // ams.<dataset_id> and ams._quarantine
+    // ams.<dataset_id> and ams._quarantine; the queues' status for the pipeline-health rules
+    publishes: [`${AMS_SUBJECT_ROOT}.>`, EVENT_SUBJECTS.pipelineQueueStatus],
     answers: commandsOf('ingestor'),
     requests: [],
     hears: [],
@@ -98,6 +99,7 @@ export const NATS_USAGE: Record<NatsApp, NatsUsage> = {
     durables: [
       { stream: STREAMS.events.name, durable: DURABLES.alerterPerf, filterSubject: EVENT_SUBJECTS.perfHourlyUpdated },
       { stream: STREAMS.events.name, durable: DURABLES.alerterBudget, filterSubject: EVENT_SUBJECTS.budgetUsageUpdated },
+      { stream: STREAMS.events.name, durable: DURABLES.alerterPipeline, filterSubject: EVENT_SUBJECTS.pipelineQueueStatus },
     ],
     readsWindows: [],
   },

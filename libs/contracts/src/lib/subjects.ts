@@ -15,6 +15,8 @@ export const AMS_QUARANTINE_SUBJECT = 'ams._quarantine';
 export const EVENT_SUBJECTS = {
   perfHourlyUpdated: 'perf.hourly.updated.v1',
   budgetUsageUpdated: 'budget.usage.updated.v1',
+  /** the ingestor's queues and dead-letter queues, after each read (pipeline health) */
+  pipelineQueueStatus: 'pipeline.queue.status.v1',
 } as const;
 
 export const COMMAND_SUBJECTS = {
@@ -30,6 +32,10 @@ export const COMMAND_SUBJECTS = {
   alertOutboxRetry: 'cmd.alerter.outbox-retry.v1',
   /** broadcast to every ingestor replica: pause or resume SQS polling */
   ingestPolling: 'cmd.ingestor.polling.v1',
+  /** the SQS queues' and their dead-letter queues' depth, answered by one ingestor */
+  ingestQueueStatus: 'cmd.ingestor.queue-status.v1',
+  /** move dead-letter messages back to their source queue (at least once: records are idempotent) */
+  deadLetterRedrive: 'cmd.ingestor.dead-letter-redrive.v1',
 } as const;
 
 /** Message headers that travel with records and events. */
@@ -50,7 +56,7 @@ export const STREAMS = {
   /** The replay log: every record the ingestor accepted, kept for the configured retention. */
   ams: { name: 'AMS', subjects: [`${AMS_SUBJECT_ROOT}.>`] },
   /** Domain events between apps (short retention: consumers recompute from PostgreSQL). */
-  events: { name: 'EVENTS', subjects: ['perf.>', 'budget.>'] },
+  events: { name: 'EVENTS', subjects: ['perf.>', 'budget.>', 'pipeline.>'] },
 } as const satisfies Record<string, StreamSpec>;
 
 export const DURABLES = {
@@ -58,4 +64,5 @@ export const DURABLES = {
   aggregatorPerf: 'aggregator-perf',
   alerterPerf: 'alerter-perf',
   alerterBudget: 'alerter-budget',
+  alerterPipeline: 'alerter-pipeline',
 } as const;

@@ -4,7 +4,7 @@ import type { ValidationError } from 'class-validator';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { CommonEnv, ConfigError, loadConfig } from '../config';
-import { httpLatencyMiddleware } from '../metrics';
+import { counter, httpLatencyMiddleware } from '../metrics';
 import { QueryValidationPipe } from './query-validation.pipe';
 
 export interface BootstrapOptions<E extends CommonEnv> {
@@ -45,6 +45,14 @@ export async function bootstrap<E extends CommonEnv>(opts: BootstrapOptions<E>):
     process.exit(1);
   }
   const logger = app.get(Logger);
+
+  // A backstop, not error handling: a promise that rejects with nobody listening is logged and counted instead of
+  // ending the process (Node's default), so one bad message cannot take an app down. Each one is a bug to fix.
+  const unhandled = counter('ams_unhandled_rejections_total', 'promise rejections nobody handled (logged; the process stays up)');
+  process.on('unhandledRejection', (reason) => {
+    unhandled.inc();
+    logger.error(`unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`);
+  });
 
   // SIGTERM/SIGINT: run Nest's shutdown hooks (consumers drain, connections close), then exit 0.
   // A shutdown that overruns SHUTDOWN_TIMEOUT_MS exits 1 rather than hang.

@@ -1,4 +1,4 @@
-export { JetStreamService, ERROR_CODE_HEADER, connectionSecurity } from './jetstream.service';
+export { JetStreamService, ERROR_CODE_HEADER, connectionSecurity, type StreamCapacity } from './jetstream.service';
 export { messagingSecurity } from './messaging-security';
 export { MessagingModule, type MessagingModuleAsyncOptions } from './messaging.module';
 export { MessagingTimeoutError, MessagingRemoteError, MessagingPublishError, type PublishOutcome } from './messaging.errors';

@@ -90,6 +90,18 @@ interface BroadcastRegistration {
   closed: boolean;
 }
 
+/** A stream's fill and limits and the account's storage (-1: no limit); see JetStreamService.streamCapacity. */
+export interface StreamCapacity {
+  bytes: number;
+  messages: number;
+  maxBytes: number;
+  maxMessages: number;
+  /** the stream refuses new messages when full (DiscardPolicy.New), rather than dropping old ones */
+  discardNew: boolean;
+  accountStorageUsed: number;
+  accountStorageLimit: number;
+}
+
 class ReplyError extends Error {
   constructor(
     readonly code: string,
@@ -384,6 +396,26 @@ export class JetStreamService implements OnApplicationShutdown {
   async consumerPending(stream: string, durable: string): Promise<number> {
     const { jsm } = await this.ready();
     return this.readPending(jsm, stream, durable);
+  }
+
+  /**
+   * What a publisher needs to know before it sends again, without publishing: the stream's state and limits
+   * (answered by the stream's leader, so an answer means the stream has quorum) and the account's JetStream
+   * storage use and limit. Rejects when JetStream does not answer within `timeoutMs`.
+   */
+  async streamCapacity(stream: string, timeoutMs = METRICS_API_TIMEOUT_MS): Promise<StreamCapacity> {
+    const { nc } = await this.ready();
+    const jsm = await nc.jetstreamManager({ timeout: timeoutMs, checkAPI: false });
+    const [info, account] = await Promise.all([jsm.streams.info(this.naming.stream(stream)), jsm.getAccountInfo()]);
+    return {
+      bytes: info.state.bytes,
+      messages: info.state.messages,
+      maxBytes: info.config.max_bytes,
+      maxMessages: info.config.max_msgs,
+      discardNew: info.config.discard === DiscardPolicy.New,
+      accountStorageUsed: account.storage,
+      accountStorageLimit: account.limits.max_storage,
+    };
   }
 
   /** Stops every consumer (waiting for batches in flight), then drains the connection. */

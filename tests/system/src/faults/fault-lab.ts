@@ -95,15 +95,19 @@ export class FaultLab {
     return new FaultLab(postgres, nats, sqs, proxy, slack);
   }
 
-  /** A fresh scenario: its own database, queue, NATS prefix and Slack history; all five apps running. */
-  async begin(extraEnv: Record<string, string> = {}): Promise<void> {
+  /**
+   * A fresh scenario: its own database, queue, NATS prefix and Slack history; all five apps running. The queue's
+   * redrive policy sends a message to the dead-letter queue after `maxReceiveCount` receives (default 50: out of
+   * the way; a real AMS queue has 5).
+   */
+  async begin(extraEnv: Record<string, string> = {}, opts: { maxReceiveCount?: number } = {}): Promise<void> {
     await this.end();
     this.runs++;
     this.db = await createTestDatabase({ adminUrl: this.postgres.adminUrl });
     this.pg = new Pool({ connectionString: this.db.url, max: 2 });
     this.pg.on('error', () => undefined); // the database is stopped on purpose in one scenario
     const prefix = uniquePrefix(`faults_${this.runs}`);
-    this.queueUrl = await this.sqs.createQueue(`ams-${prefix}`, { visibilityTimeoutS: 5, dlq: { name: `ams-${prefix}-dlq`, maxReceiveCount: 50 } });
+    this.queueUrl = await this.sqs.createQueue(`ams-${prefix}`, { visibilityTimeoutS: 5, dlq: { name: `ams-${prefix}-dlq`, maxReceiveCount: opts.maxReceiveCount ?? 50 } });
     this.dlqUrl = await this.sqs.createQueue(`ams-${prefix}-dlq`);
     this.slack.reset();
     await this.sqsProxy.setMode('pass');

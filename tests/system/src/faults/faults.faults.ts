@@ -20,6 +20,8 @@ const SPEED = FULL ? 1500 : 400;
 const FLOOD = FULL ? ['--hours', '24', '--advertisers', '3', '--campaigns', '4'] : LOAD;
 const OUTAGE_MS = FULL ? 20_000 : 6_000;
 const PG_OUTAGE_MS = 20_000;
+/** A long NATS outage: the same 4 minutes at both sizes (twice what a queue with maxReceiveCount 5 used to survive). */
+const LONG_OUTAGE_MS = 240_000;
 const SETTLE_MS = FULL ? 240_000 : 150_000;
 
 interface Row {
@@ -31,7 +33,7 @@ interface Row {
 }
 const rows: Row[] = [];
 /** How many scenarios the suite has: bench/results/faults-full.md is written only by a run of all of them. */
-const SCENARIOS = 7;
+const SCENARIOS = 8;
 
 describe(`fault suite (${FULL ? 'full' : 'ci'} size)`, () => {
   let lab: FaultLab;
@@ -46,10 +48,10 @@ describe(`fault suite (${FULL ? 'full' : 'ci'} size)`, () => {
   /** Sends a load, runs `fault` once `startAfter` records are stored, then waits for exact totals. */
   const run = async (
     scenario: string,
-    opts: { seed: number; args?: string[]; speed?: number; repeat?: number; startAfter?: number; env?: Record<string, string>; note?: string },
+    opts: { seed: number; args?: string[]; speed?: number; repeat?: number; startAfter?: number; env?: Record<string, string>; note?: string; maxReceiveCount?: number },
     fault: (loadSent: () => boolean) => Promise<void> = async () => undefined,
   ): Promise<Row> => {
-    await lab.begin(opts.env);
+    await lab.begin(opts.env, { maxReceiveCount: opts.maxReceiveCount });
     const repeat = opts.repeat ?? 1;
     const load = lab.load([...(opts.args ?? LOAD), '--seed', String(opts.seed), '--speed', String(opts.speed ?? SPEED), '--anomaly', 'out-of-budget'], 0);
     let truth: Truth | undefined;
@@ -185,6 +187,35 @@ describe(`fault suite (${FULL ? 'full' : 'ci'} size)`, () => {
     const row = await run('reversed (restatements first)', { seed: 107, args: [...LOAD, '--order', 'reversed'] });
     expectExact(row);
   }, 400_000);
+
+  it('7. NATS down for 4 minutes mid-load, on a queue with an AMS redrive policy (maxReceiveCount 5)', async () => {
+    const row = await run(
+      'NATS down 4 min, maxReceiveCount 5',
+      // CI: a trickle (~450 messages at 10/s), NATS stopped near its end: the few dozen messages still arriving are a
+      // backlog small enough that pollers which keep receiving cycle through it again and again (AMS's hourly
+      // traffic is like that); full: the full load, NATS stopped a fifth of the way in, ~14,000 messages wait it out
+      {
+        seed: 108,
+        args: FULL ? LOAD : ['--hours', '2', '--advertisers', '1', '--campaigns', '1'],
+        speed: FULL ? SPEED : 10,
+        startAfter: FULL ? 3000 : 370,
+        maxReceiveCount: 5,
+        note: `down ${LONG_OUTAGE_MS / 1000} s, DLQ after 5 receives`,
+      },
+      async () => {
+        await lab.nats.stop(); // the load keeps arriving on SQS meanwhile
+        await hold(LONG_OUTAGE_MS, 'NATS down for 4 minutes');
+        await lab.nats.start();
+      },
+    );
+    // the ingestor stopped receiving and held what it had: nothing was received often enough to be dead-lettered
+    const dlq = await lab.sqs.counts(lab.dlqUrl);
+    row.note += `; dead-letter queue at the end: ${dlq.visible + dlq.inFlight}`;
+    expect(dlq.visible + dlq.inFlight).toBe(0);
+    const metrics = await (await fetch(`${lab.apps.get('ingestor')?.baseUrl}/metrics`)).text();
+    expect(metrics).toMatch(/ams_ingest_handoff_closed_total(\{[^}]*\})? [1-9]/);
+    expectExact(row);
+  }, 900_000);
 });
 
 /** Keeps a fault in place for `ms` (the outage's length is the point, not an outcome to wait for). */
