@@ -69,7 +69,7 @@ export class IntegrationsHttpController {
 }
 
 /** The pipeline's state for a caller without a key: whether it is healthy and how much is dead-lettered, no queue names. */
-function withoutQueueNames(pipeline: PipelineStatus): Omit<PipelineStatus, 'queues'> {
+function withoutQueueNames(pipeline: PipelineStatus): Record<string, unknown> {
   if (pipeline.status === 'unknown') return { status: 'unknown', reason: 'no ingestor answered' };
   const { queues: _queues, ...rest } = pipeline;
   return rest;
