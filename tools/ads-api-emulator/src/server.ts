@@ -128,6 +128,16 @@ export async function startAdsEmulator(o: AdsEmulatorOptions = {}): Promise<AdsE
   const spMax = o.spMaxPageSize ?? 1000;
   const spDefault = o.spDefaultPageSize ?? 100;
   const profiles = new Map(seed.profiles.map((p) => [p.profileId, p]));
+  // slow answers still waiting; stop() ends them so no timer outlives the emulator
+  const delays = new Map<NodeJS.Timeout, () => void>();
+  const delay = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const t = setTimeout(() => {
+        delays.delete(t);
+        resolve();
+      }, ms);
+      delays.set(t, resolve);
+    });
 
   // ---- LwA -----------------------------------------------------------------------------------------------
 
@@ -447,7 +457,7 @@ export async function startAdsEmulator(o: AdsEmulatorOptions = {}): Promise<AdsE
       requestId,
       body: route === 'token' ? `grant_type=${new URLSearchParams(body).get('grant_type') ?? ''}` : body || undefined,
     });
-    if (fault?.kind === 'delay') await new Promise((r) => setTimeout(r, fault.ms));
+    if (fault?.kind === 'delay') await delay(fault.ms);
     if (res.destroyed) return;
     const headers: Record<string, string> = { 'x-amzn-RequestId': requestId, ...(a.headers ?? {}) };
     if (a.body !== undefined) headers['content-type'] = a.contentType ?? 'application/json';
@@ -507,6 +517,11 @@ export async function startAdsEmulator(o: AdsEmulatorOptions = {}): Promise<AdsE
     control,
     stop: () =>
       new Promise<void>((resolve) => {
+        for (const [t, release] of delays) {
+          clearTimeout(t);
+          release();
+        }
+        delays.clear();
         server.closeAllConnections();
         server.close(() => resolve());
       }),
