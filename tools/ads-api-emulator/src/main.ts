@@ -67,7 +67,7 @@ async function main(): Promise<void> {
   const o = parseCli(process.argv.slice(2));
   const seed = seedOf(o);
   const emulator = await startAdsEmulator({ port: o.port, host: o.host, seed, accessTokenLifetimeSeconds: o.tokenLifetime });
-  console.log(JSON.stringify({ url: emulator.url, tokenUrl: emulator.tokenUrl, clientId: seed.clientId, profiles: seed.profiles.map((p) => p.profileId) }));
+  process.stdout.write(`${JSON.stringify({ url: emulator.url, tokenUrl: emulator.tokenUrl, clientId: seed.clientId, profiles: seed.profiles.map((p) => p.profileId) })}\n`);
   const stop = () => {
     emulator.stop().then(() => process.exit(0));
   };
@@ -77,7 +77,7 @@ async function main(): Promise<void> {
 
 if (require.main === module) {
   main().catch((err: Error) => {
-    console.error(`ads-api-emulator: ${err.message}`);
+    process.stderr.write(`ads-api-emulator: ${err.message}\n`);
     process.exit(64);
   });
 }

@@ -20,7 +20,11 @@ describe('AdsApiClient: operations', () => {
       logger: { debug: () => undefined, info: () => undefined, warn: (m, f) => warnings.push(`${m} ${JSON.stringify(f)}`), error: () => undefined },
       ...o,
     });
-  const seeded = (profileId: string) => seed.profiles.find((p) => p.profileId === profileId)!;
+  const seeded = (profileId: string) => {
+    const p = seed.profiles.find((x) => x.profileId === profileId);
+    if (!p) throw new Error(`no seeded profile ${profileId}`);
+    return p;
+  };
   const spCampaignIds = (profileId: string) => new Set(seeded(profileId).campaigns.filter((c) => c.adProduct === 'sp').map((c) => c.campaignId));
 
   beforeAll(async () => {
