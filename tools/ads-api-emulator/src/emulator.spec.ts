@@ -170,6 +170,32 @@ describe('Ads API emulator', () => {
     });
   });
 
+  describe('control over HTTP (for the CLI)', () => {
+    it('sets statuses, injects faults, expires tokens and lists what was asked, under /__emulator/', async () => {
+      const ct = 'application/vnd.amazonmarketingstreamsubscriptions.v1+json';
+      const created = await api('/streams/subscriptions', {
+        method: 'POST',
+        headers: await authed(us, { 'Content-Type': ct, Accept: ct }),
+        body: JSON.stringify({ clientRequestToken: 'token-0000000000000000000009', dataSetId: 'sp-traffic', destinationArn: 'arn:aws:sqs:us-east-1:123456789012:q' }),
+      });
+      const { subscriptionId } = JSON.parse(created.text);
+      const post = (path: string, body: object) => fetch(`${emu.url}/__emulator${path}`, { method: 'POST', body: JSON.stringify(body) });
+      expect((await post(`/subscriptions/${subscriptionId}/status`, { status: 'SUSPENDED' })).status).toBe(204);
+      expect((await post(`/subscriptions/${subscriptionId}/status`, { status: 'NOPE' })).status).toBe(400);
+      const subs = (await (await fetch(`${emu.url}/__emulator/subscriptions?profileId=${us}`)).json()) as Array<{ status: string }>;
+      expect(subs.map((s) => s.status)).toEqual(['SUSPENDED']);
+      expect((await post('/faults', { route: 'profiles', action: { kind: 'status', status: 503 } })).status).toBe(204);
+      const headers = await authed();
+      expect((await api('/v2/profiles', { headers })).status).toBe(503);
+      expect((await post('/expire-tokens', {})).status).toBe(204);
+      expect((await api('/v2/profiles', { headers })).status).toBe(401);
+      const grants = (await (await fetch(`${emu.url}/__emulator/token-grants`)).json()) as { tokenGrants: number };
+      expect(grants.tokenGrants).toBe(2);
+      const recorded = (await (await fetch(`${emu.url}/__emulator/requests`)).json()) as Array<{ route: string; status: number }>;
+      expect(recorded.filter((r) => r.route === 'profiles').map((r) => r.status)).toEqual([503, 401]);
+    });
+  });
+
   describe('seeds', () => {
     it('the default seed: US, DE, JP advertisers in their time zones, SP/SB/SD campaigns with keywords and targets', () => {
       const s = defaultSeed();

@@ -397,6 +397,46 @@ export async function startAdsEmulator(o: AdsEmulatorOptions = {}): Promise<AdsE
     return 'unknown';
   }
 
+  /**
+   * The control over HTTP, for an emulator in another process (the CLI): the same operations as `control`.
+   * Under /__emulator/, a prefix no Amazon path has.
+   */
+  function controlAnswer(c: Ctx): Answer {
+    const path = c.url.pathname.slice('/__emulator'.length);
+    const method = c.req.method ?? 'GET';
+    const b = parseBody(c.body || '{}') ?? {};
+    try {
+      if (method === 'GET' && path === '/requests') return json(200, requests);
+      if (method === 'GET' && path === '/subscriptions') return json(200, control.subscriptions(c.url.searchParams.get('profileId') ?? undefined));
+      if (method === 'GET' && path === '/token-grants') return json(200, { tokenGrants: grants });
+      if (method === 'POST' && path === '/faults') {
+        control.injectFault(b as unknown as FaultSpec);
+        return { status: 204 };
+      }
+      const status = /^\/subscriptions\/([^/]+)\/status$/.exec(path);
+      if (method === 'POST' && status) {
+        if (!(SUBSCRIPTION_STATUSES as readonly string[]).includes(String(b['status']))) return json(400, { message: `status must be one of ${SUBSCRIPTION_STATUSES.join(', ')}` });
+        control.setSubscriptionStatus(decodeURIComponent(status[1]), b['status'] as SubscriptionStatus);
+        return { status: 204 };
+      }
+      if (method === 'POST' && path === '/expire-tokens') {
+        control.expireAccessTokens();
+        return { status: 204 };
+      }
+      if (method === 'POST' && path === '/revoke') {
+        control.revokeRefreshToken(String(b['refreshToken'] ?? ''));
+        return { status: 204 };
+      }
+      if (method === 'POST' && path === '/reset') {
+        control.reset();
+        return { status: 204 };
+      }
+    } catch (err) {
+      return json(404, { message: (err as Error).message });
+    }
+    return json(404, { message: `no control ${method} ${path}` });
+  }
+
   function answer(c: Ctx, route: EmulatorRoute | 'unknown', fault: FaultAction | undefined): Answer {
     const method = c.req.method ?? 'GET';
     if (route === 'token') return method === 'POST' ? token(c) : json(405, { error: 'invalid_request' });
@@ -434,6 +474,12 @@ export async function startAdsEmulator(o: AdsEmulatorOptions = {}): Promise<AdsE
     const url = new URL(req.url ?? '/', 'http://emulator');
     const body = await readBody(req);
     const requestId = randomUUID().toUpperCase();
+    if (url.pathname.startsWith('/__emulator/')) {
+      const a = controlAnswer({ req, url, body, requestId });
+      res.writeHead(a.status, a.body === undefined ? {} : { 'content-type': 'application/json' });
+      res.end(a.body ?? '');
+      return;
+    }
     const route = routeOf(url.pathname);
     const method = req.method ?? 'GET';
     const c: Ctx = { req, url, body, requestId };
