@@ -256,7 +256,13 @@ describe('Ads API emulator', () => {
 
     it('starts as a process, prints its URL, serves, and exits 0 on SIGTERM', async () => {
       const root = resolve(__dirname, '../../..');
-      const child = spawn(process.execPath, [resolve(root, 'node_modules/ts-node/dist/bin.js'), '--transpile-only', '-P', 'tools/tsconfig.json', 'tools/ads-api-emulator/src/main.ts', '--port', '0', '--campaigns', '2'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+      // TS_NODE_* (set by Nx's jest executor) would change how ts-node compiles the emulator
+      const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TS_NODE_')));
+      const child = spawn(process.execPath, [resolve(root, 'node_modules/ts-node/dist/bin.js'), '--transpile-only', '-P', 'tools/tsconfig.json', 'tools/ads-api-emulator/src/main.ts', '--port', '0', '--campaigns', '2'], {
+        cwd: root,
+        env,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
       const line = await new Promise<string>((resolveLine, reject) => {
         let out = '';
         child.stdout.on('data', (d: Buffer) => {

@@ -4,12 +4,12 @@
  * wall time of the whole listing and this process's peak RSS. Prints one JSON line.
  *
  *   npx ts-node --transpile-only -P tools/tsconfig.json -r ./tools/register-paths.js \
- *     tools/ads-api-emulator/bench/keyword-listing.bench.ts [--keywords 50000] [--page-size 1000]
+ *     tools/bench/ads-keywords.bench.ts [--keywords 50000] [--page-size 1000]
  */
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { AdsApiClient } from '@ams/ads-api';
-import { DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_REFRESH_TOKEN } from '../src/seed';
+import { DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_REFRESH_TOKEN } from '@ams/ads-api-emulator';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(name);
@@ -19,9 +19,11 @@ function arg(name: string, fallback: number): number {
 async function main(): Promise<void> {
   const keywords = arg('--keywords', 50_000);
   const pageSize = arg('--page-size', 1000);
-  const root = resolve(__dirname, '../../..');
+  const root = resolve(__dirname, '../..');
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TS_NODE_')));
   const child = spawn(process.execPath, [resolve(root, 'node_modules/ts-node/dist/bin.js'), '--transpile-only', '-P', 'tools/tsconfig.json', 'tools/ads-api-emulator/src/main.ts', '--port', '0', '--keywords', String(keywords)], {
     cwd: root,
+    env,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   try {
