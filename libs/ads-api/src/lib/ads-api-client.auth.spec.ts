@@ -71,6 +71,36 @@ describe('AdsApiClient: tokens and authorization', () => {
     expect(emu.control.requests.map((r) => `${r.route}:${r.status}`)).toEqual(['token:200', 'profiles:200', 'profiles:401', 'token:200', 'profiles:200']);
   });
 
+  it('concurrent 401s share one renewal', async () => {
+    const c = client();
+    await c.listProfiles();
+    emu.control.expireAccessTokens();
+    await Promise.all(Array.from({ length: 12 }, () => c.listSpKeywords(DEFAULT_PROFILE_IDS[0])));
+    expect(emu.control.requestsTo('token')).toHaveLength(2);
+    expect(emu.control.requestsTo('sp').filter((r) => r.status === 401)).toHaveLength(12);
+    expect(emu.control.requestsTo('sp').filter((r) => r.status === 200)).toHaveLength(12);
+  });
+
+  it('LwA 5xx and 429 are retried with back-off; the token comes on the third try', async () => {
+    emu.control.injectFault({ route: 'token', action: { kind: 'status', status: 503 } });
+    emu.control.injectFault({ route: 'token', action: { kind: 'status', status: 429, headers: { 'Retry-After': '0' } } });
+    await expect(client().listProfiles()).resolves.toHaveLength(3);
+    expect(emu.control.requestsTo('token').map((r) => r.status)).toEqual([503, 429, 200]);
+  });
+
+  it('regional clients from forRegion share one token and one connection state', async () => {
+    const na = client();
+    const eu = na.forRegion('EU', emu.url);
+    expect(na.forRegion('FE').apiBaseUrl).toBe('https://advertising-api-fe.amazon.com');
+    expect(eu.region).toBe('EU');
+    await Promise.all([na.listProfiles(), eu.listProfiles(), eu.listSdCampaigns(DEFAULT_PROFILE_IDS[1])]);
+    expect(emu.control.requestsTo('token')).toHaveLength(1);
+    emu.control.revokeRefreshToken(DEFAULT_REFRESH_TOKEN);
+    emu.control.expireAccessTokens();
+    await expect(eu.listProfiles()).rejects.toBeInstanceOf(AdsNeedsReauthorizationError);
+    expect(na.connectionState).toBe('needs_reauthorization');
+  });
+
   it('a second 401 after the renewal is the answer: no loop of refreshes', async () => {
     const c = client();
     await c.listProfiles();

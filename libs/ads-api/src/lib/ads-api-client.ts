@@ -57,6 +57,12 @@ export interface AdsApiClientOptions {
   random?: () => number;
 }
 
+/** Internal: lets `forRegion` share one token provider between regional clients. */
+interface SharedParts {
+  tokens: LwaTokenProvider;
+  secrets: { clientSecret: string; refreshToken: string };
+}
+
 export interface ProfileFilter {
   profileTypeFilter?: string;
   accessLevel?: 'edit' | 'view';
@@ -109,13 +115,17 @@ export class AdsApiClient {
   private readonly pageSizes: NonNullable<AdsApiClientOptions['pageSizes']>;
   private readonly secrets: { clientSecret: string; refreshToken: string };
 
-  constructor(o: AdsApiClientOptions) {
+  constructor(
+    private readonly options: AdsApiClientOptions,
+    shared?: SharedParts,
+  ) {
+    const o = options;
     this.region = o.region ?? 'NA';
     const { apiBaseUrl, tokenUrl } = resolveEndpoints({ region: this.region, apiEndpoint: o.apiEndpoint, lwaEndpoint: o.lwaEndpoint });
     this.apiBaseUrl = apiBaseUrl;
     this.tokenUrl = tokenUrl;
-    this.secrets = { clientSecret: o.clientSecret, refreshToken: o.refreshToken };
-    this.tokens = new LwaTokenProvider({
+    this.secrets = shared?.secrets ?? { clientSecret: o.clientSecret, refreshToken: o.refreshToken };
+    this.tokens = shared?.tokens ?? new LwaTokenProvider({
       tokenUrl,
       credentials: { clientId: o.clientId, clientSecret: o.clientSecret, refreshToken: o.refreshToken },
       refreshMarginMs: o.refreshMarginMs,
@@ -127,7 +137,7 @@ export class AdsApiClient {
       sleep: o.sleep,
       random: o.random,
     });
-    this.tokens.onRefreshTokenRotated((t) => (this.secrets.refreshToken = t));
+    if (!shared) this.tokens.onRefreshTokenRotated((t) => (this.secrets.refreshToken = t));
     this.http = new AdsHttpClient({
       apiBaseUrl,
       clientId: o.clientId,
@@ -147,6 +157,14 @@ export class AdsApiClient {
   }
 
   // ---- connection -----------------------------------------------------------------------------------------
+
+  /**
+   * A client for another region's host that shares this one's access token (tokens are global): one
+   * refresh serves all three hosts, and `invalid_grant` stops them all. `apiEndpoint` overrides the host.
+   */
+  forRegion(region: AdsRegion, apiEndpoint?: string): AdsApiClient {
+    return new AdsApiClient({ ...this.options, region, apiEndpoint }, { tokens: this.tokens, secrets: this.secrets });
+  }
 
   get connectionState(): AdsConnectionState {
     return this.tokens.state;
