@@ -5,13 +5,18 @@ import nx from '@nx/eslint-plugin';
 const frameworkImports = ['@nestjs/*', 'typeorm', 'nats', 'pg', '@aws-sdk/*', '@slack/*', 'express'];
 
 const depConstraints = [
-  { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:domain', 'type:contracts', 'type:data-access', 'type:platform'] },
+  { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:domain', 'type:contracts', 'type:data-access', 'type:platform', 'type:integration'] },
+  // the Amazon Ads API client: plain TypeScript over fetch, no framework, no database, no logger of its own
+  { sourceTag: 'type:integration', onlyDependOnLibsWithTags: ['type:domain'], bannedExternalImports: [...frameworkImports, 'pino', 'nestjs-pino', 'axios'] },
+  // dev/test tools (the Ads API emulator): never a dependency of app code or of a lib's non-spec code; it
+  // does not use the client it emulates for (the specs check one against the other)
+  { sourceTag: 'type:devtool', onlyDependOnLibsWithTags: ['type:domain'] },
   { sourceTag: 'type:platform', onlyDependOnLibsWithTags: ['type:domain', 'type:contracts'] },
   { sourceTag: 'type:data-access', onlyDependOnLibsWithTags: ['type:domain'] },
   { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:domain'], bannedExternalImports: frameworkImports },
   { sourceTag: 'type:domain', onlyDependOnLibsWithTags: [], bannedExternalImports: frameworkImports },
-  { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:domain', 'type:contracts', 'type:data-access', 'type:platform'] },
-  { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:testing', 'type:domain', 'type:contracts', 'type:data-access', 'type:platform'] },
+  { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:domain', 'type:contracts', 'type:data-access', 'type:platform', 'type:integration', 'type:devtool'] },
+  { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:testing', 'type:domain', 'type:contracts', 'type:data-access', 'type:platform', 'type:integration', 'type:devtool'] },
   { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
   { sourceTag: 'scope:api', onlyDependOnLibsWithTags: ['scope:shared'] },
   { sourceTag: 'scope:ingestor', onlyDependOnLibsWithTags: ['scope:shared'] },
@@ -20,9 +25,14 @@ const depConstraints = [
   { sourceTag: 'scope:aggregator', onlyDependOnLibsWithTags: ['scope:shared'] },
   { sourceTag: 'scope:system', onlyDependOnLibsWithTags: ['scope:shared'] },
 ];
-// Specs (and only specs) of apps may also use the test helpers; app code may not.
+// Specs (and only specs) of apps may also use the test helpers and the Ads API emulator; app code may not.
+// Specs of the Ads API client run against the emulator.
 const specDepConstraints = depConstraints.map((c) =>
-  c.sourceTag === 'type:app' ? { ...c, onlyDependOnLibsWithTags: [...c.onlyDependOnLibsWithTags, 'type:testing'] } : c,
+  c.sourceTag === 'type:app'
+    ? { ...c, onlyDependOnLibsWithTags: [...c.onlyDependOnLibsWithTags, 'type:testing', 'type:devtool'] }
+    : c.sourceTag === 'type:integration'
+      ? { ...c, onlyDependOnLibsWithTags: [...c.onlyDependOnLibsWithTags, 'type:testing', 'type:devtool'] }
+      : c,
 );
 
 export default [

@@ -28,6 +28,11 @@ describe('module boundaries', () => {
     ['libs/contracts/src/lib/x.ts', "import { DbModule } from '@ams/db'; export const x = DbModule;", 'contracts depend only on the domain lib'],
     ['libs/db/src/lib/x.ts', "import { JetStreamService } from '@ams/platform'; export const x = JetStreamService;", 'data access does not depend on platform'],
     ['libs/platform/src/x.ts', "import { DbModule } from '@ams/db'; export const x = DbModule;", 'platform does not depend on data access'],
+    ['apps/api/src/x.ts', "import { startAdsEmulator } from '@ams/ads-api-emulator'; export const x = startAdsEmulator;", 'app code never imports the Ads API emulator'],
+    ['libs/ads-api/src/lib/x.ts', "import { startAdsEmulator } from '@ams/ads-api-emulator'; export const x = startAdsEmulator;", 'the Ads API client uses the emulator in specs only'],
+    ['libs/ads-api/src/lib/x.ts', "import { Injectable } from '@nestjs/common'; export const x = Injectable;", 'the Ads API client imports no Nest'],
+    ['libs/ads-api/src/lib/x.ts', "import { DbModule } from '@ams/db'; export const x = DbModule;", 'the Ads API client has no database'],
+    ['libs/ads-api/src/lib/x.ts', "import pino from 'pino'; export const x = pino;", 'the Ads API client logs through an injected logger only'],
   ])('%s: %s is refused (%s)', async (file, code) => {
     expect(await boundaryErrors(file, code)).not.toEqual([]);
   }, 60_000);
@@ -36,6 +41,10 @@ describe('module boundaries', () => {
     ['apps/alerter/src/x.spec.ts', "import { waitFor } from '@ams/testing'; export const x = waitFor;"],
     ['apps/api/src/x.ts', "import { computeRatios } from '@ams/ams'; import { DbModule } from '@ams/db'; export const x = [computeRatios, DbModule];"],
     ['libs/db/src/lib/x.ts', "import { METRIC_NAMES } from '@ams/ams'; export const x = METRIC_NAMES;"],
+    ['apps/api/src/x.ts', "import { AdsApiClient } from '@ams/ads-api'; export const x = AdsApiClient;"],
+    ['libs/ads-api/src/lib/x.spec.ts', "import { startAdsEmulator } from '@ams/ads-api-emulator'; export const x = startAdsEmulator;"],
+    ['apps/api/src/x.spec.ts', "import { startAdsEmulator } from '@ams/ads-api-emulator'; export const x = startAdsEmulator;"],
+    ['tools/launcher/src/x.ts', "import { startAdsEmulator } from '@ams/ads-api-emulator'; import { AdsApiClient } from '@ams/ads-api'; export const x = [startAdsEmulator, AdsApiClient];"],
   ])('%s: %s is allowed', async (file, code) => {
     expect(await boundaryErrors(file, code)).toEqual([]);
   }, 60_000);

@@ -1,0 +1,397 @@
+import { AdsHttpClient, AdsRequest } from './http-client';
+import { AdsConnectionState, AdsConnectionStatus, LwaTokenProvider } from './token-provider';
+import { AdsRegion, resolveEndpoints } from './regions';
+import { AdsLogger } from './logger';
+import { BackoffPolicy } from './backoff';
+import { AdsMediaTypes, DEFAULT_MEDIA_TYPES } from './media-types';
+import { AdsApiError, AdsMalformedResponseError } from './errors';
+import { isValidClientRequestToken } from './client-request-token';
+import { Check } from './validate';
+import {
+  AdsProfile,
+  SbCampaign,
+  SdCampaign,
+  SpAdGroup,
+  SpCampaign,
+  SpKeyword,
+  SpTarget,
+  StreamDestination,
+  StreamSubscription,
+  createSubscriptionAnswerCheck,
+  getSubscriptionAnswerCheck,
+  listSubscriptionsAnswerCheck,
+  profilesCheck,
+  sbCampaignPageCheck,
+  sdCampaignListCheck,
+  spAdGroupPageCheck,
+  spCampaignPageCheck,
+  spKeywordPageCheck,
+  spTargetPageCheck,
+} from './shapes';
+
+export interface AdsApiClientOptions {
+  clientId: string;
+  clientSecret: string;
+  refreshToken: string;
+  /** which regional host serves the calls (default NA) */
+  region?: AdsRegion;
+  /** API base URL instead of the region's host (an emulator, a proxy) */
+  apiEndpoint?: string;
+  /** LwA token URL instead of the region's */
+  lwaEndpoint?: string;
+  logger?: AdsLogger;
+  retry?: Partial<BackoffPolicy>;
+  /** per-attempt timeout (default 30 000 ms) */
+  requestTimeoutMs?: number;
+  /** refresh an access token this long before it expires (default 60 000 ms) */
+  refreshMarginMs?: number;
+  lwaClientAuth?: 'body' | 'basic';
+  /** unknown fields in answers: dropped with a warning (default) or a malformed-response error */
+  unknownFields?: 'strip' | 'reject';
+  mediaTypes?: Partial<AdsMediaTypes>;
+  /** default page sizes; undefined leaves Amazon's default (SP v3 "max page size") */
+  pageSizes?: { sp?: number; sb?: number; sd?: number; subscriptions?: number };
+  fetch?: typeof fetch;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+}
+
+/** Internal: lets `forRegion` share one token provider between regional clients. */
+interface SharedParts {
+  tokens: LwaTokenProvider;
+  secrets: { clientSecret: string; refreshToken: string };
+}
+
+export interface ProfileFilter {
+  profileTypeFilter?: string;
+  accessLevel?: 'edit' | 'view';
+  apiProgram?: string;
+  validPaymentMethodFilter?: boolean;
+}
+
+export interface CreateStreamSubscription {
+  /** 22–36 characters; the same token on a retry makes the create idempotent (see deriveClientRequestToken) */
+  clientRequestToken: string;
+  dataSetId: string;
+  /** the SQS queue ARN (legacy field), or `destination` */
+  destinationArn?: string;
+  destination?: StreamDestination;
+  notes?: string;
+}
+
+/** SP v3 list filters (`{include: […]}` each); see ADS-API §3.1. */
+export interface SpListFilter {
+  stateFilter?: Array<'ENABLED' | 'PAUSED' | 'ARCHIVED'>;
+  campaignIdFilter?: string[];
+  adGroupIdFilter?: string[];
+  portfolioIdFilter?: string[];
+  includeExtendedDataFields?: boolean;
+  /** maxResults per page */
+  pageSize?: number;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Amazon's request id of the page's response */
+  requestId: string | undefined;
+}
+
+const MAX_PAGES = 100_000;
+
+/**
+ * The Amazon Ads API, typed: profiles, Marketing Stream subscriptions (v1) and entity lists (SP campaigns,
+ * ad groups, keywords, targets; SB and SD campaigns). One instance per connection (client id + refresh
+ * token); it may be shared by any number of concurrent callers. Errors are `AdsApiError`s; after
+ * `invalid_grant` every call fails with `AdsNeedsReauthorizationError` without touching the network.
+ */
+export class AdsApiClient {
+  readonly region: AdsRegion;
+  readonly apiBaseUrl: string;
+  readonly tokenUrl: string;
+  private readonly tokens: LwaTokenProvider;
+  private readonly http: AdsHttpClient;
+  private readonly media: AdsMediaTypes;
+  private readonly pageSizes: NonNullable<AdsApiClientOptions['pageSizes']>;
+  private readonly secrets: { clientSecret: string; refreshToken: string };
+
+  constructor(
+    private readonly options: AdsApiClientOptions,
+    shared?: SharedParts,
+  ) {
+    const o = options;
+    this.region = o.region ?? 'NA';
+    const { apiBaseUrl, tokenUrl } = resolveEndpoints({ region: this.region, apiEndpoint: o.apiEndpoint, lwaEndpoint: o.lwaEndpoint });
+    this.apiBaseUrl = apiBaseUrl;
+    this.tokenUrl = tokenUrl;
+    this.secrets = shared?.secrets ?? { clientSecret: o.clientSecret, refreshToken: o.refreshToken };
+    this.tokens = shared?.tokens ?? new LwaTokenProvider({
+      tokenUrl,
+      credentials: { clientId: o.clientId, clientSecret: o.clientSecret, refreshToken: o.refreshToken },
+      refreshMarginMs: o.refreshMarginMs,
+      clientAuth: o.lwaClientAuth,
+      retry: o.retry,
+      logger: o.logger,
+      fetch: o.fetch,
+      now: o.now,
+      sleep: o.sleep,
+      random: o.random,
+    });
+    if (!shared) this.tokens.onRefreshTokenRotated((t) => (this.secrets.refreshToken = t));
+    this.http = new AdsHttpClient({
+      apiBaseUrl,
+      clientId: o.clientId,
+      tokens: this.tokens,
+      secrets: () => [this.secrets.clientSecret, this.secrets.refreshToken],
+      retry: o.retry,
+      requestTimeoutMs: o.requestTimeoutMs,
+      unknownFields: o.unknownFields,
+      logger: o.logger,
+      fetch: o.fetch,
+      now: o.now,
+      sleep: o.sleep,
+      random: o.random,
+    });
+    this.media = { ...DEFAULT_MEDIA_TYPES, ...o.mediaTypes };
+    this.pageSizes = { sb: 100, sd: 100, ...o.pageSizes };
+  }
+
+  // ---- connection -----------------------------------------------------------------------------------------
+
+  /**
+   * A client for another region's host that shares this one's access token (tokens are global): one
+   * refresh serves all three hosts, and `invalid_grant` stops them all. `apiEndpoint` overrides the host.
+   */
+  forRegion(region: AdsRegion, apiEndpoint?: string): AdsApiClient {
+    return new AdsApiClient({ ...this.options, region, apiEndpoint }, { tokens: this.tokens, secrets: this.secrets });
+  }
+
+  get connectionState(): AdsConnectionState {
+    return this.tokens.state;
+  }
+
+  /** state, last token refresh, last error: safe to show (no secret in it) */
+  connectionStatus(): AdsConnectionStatus {
+    return this.tokens.connectionStatus();
+  }
+
+  onConnectionStateChange(listener: (state: AdsConnectionState, error?: AdsApiError) => void): () => void {
+    return this.tokens.onStateChange(listener);
+  }
+
+  /** LwA returned a different refresh token: persist it (the client already uses it). */
+  onRefreshTokenRotated(listener: (refreshToken: string) => void): () => void {
+    return this.tokens.onRefreshTokenRotated(listener);
+  }
+
+  /** A new refresh token after consent: leaves `needs_reauthorization`. */
+  reauthorize(refreshToken: string): void {
+    this.secrets.refreshToken = refreshToken;
+    this.tokens.setRefreshToken(refreshToken);
+  }
+
+  /** An access token (cached or refreshed): to check a connection without listing anything. */
+  async verifyAuthorization(): Promise<void> {
+    await this.tokens.getAccessToken('verifyAuthorization');
+  }
+
+  // ---- profiles -------------------------------------------------------------------------------------------
+
+  /** `GET /v2/profiles` on this client's regional host (no scope header). `[]`: authorized, nothing in this region. */
+  async listProfiles(filter: ProfileFilter = {}): Promise<AdsProfile[]> {
+    const { value } = await this.http.request({
+      operation: 'listProfiles',
+      method: 'GET',
+      path: '/v2/profiles',
+      query: {
+        profileTypeFilter: filter.profileTypeFilter,
+        accessLevel: filter.accessLevel,
+        apiProgram: filter.apiProgram,
+        validPaymentMethodFilter: filter.validPaymentMethodFilter === undefined ? undefined : String(filter.validPaymentMethodFilter),
+      },
+      mediaType: this.media.profiles,
+      check: profilesCheck,
+    });
+    return value;
+  }
+
+  // ---- Marketing Stream subscriptions v1 ------------------------------------------------------------------
+
+  /** `POST /streams/subscriptions`: returns the subscription id (the same one again for a repeated token). */
+  async createStreamSubscription(profileId: string, req: CreateStreamSubscription): Promise<{ subscriptionId: string; clientRequestToken: string }> {
+    if (!isValidClientRequestToken(req.clientRequestToken)) throw new RangeError('clientRequestToken must be 22-36 characters');
+    if ((req.destinationArn === undefined) === (req.destination === undefined)) throw new RangeError('give exactly one of destinationArn and destination');
+    if (req.notes !== undefined && req.notes.length > 128) throw new RangeError('notes must be at most 128 characters');
+    const { value } = await this.http.request({
+      ...this.streamRequest('createStreamSubscription', profileId),
+      method: 'POST',
+      path: '/streams/subscriptions',
+      body: req,
+      check: createSubscriptionAnswerCheck,
+    });
+    return { subscriptionId: value.subscriptionId, clientRequestToken: value.clientRequestToken ?? req.clientRequestToken };
+  }
+
+  /** Every subscription of the profile (all pages of `GET /streams/subscriptions`). */
+  async listStreamSubscriptions(profileId: string): Promise<StreamSubscription[]> {
+    const all: StreamSubscription[] = [];
+    for await (const page of this.pages('listStreamSubscriptions', (token) => ({
+      ...this.streamRequest('listStreamSubscriptions', profileId),
+      method: 'GET' as const,
+      path: '/streams/subscriptions',
+      query: { maxResults: this.pageSizes.subscriptions, startingToken: token },
+      check: listSubscriptionsAnswerCheck,
+    }), (v) => ({ items: v.subscriptions, next: v.nextToken }))) {
+      all.push(...page.items);
+    }
+    return all;
+  }
+
+  async getStreamSubscription(profileId: string, subscriptionId: string): Promise<StreamSubscription> {
+    const { value } = await this.http.request({
+      ...this.streamRequest('getStreamSubscription', profileId),
+      method: 'GET',
+      path: `/streams/subscriptions/${encodeURIComponent(subscriptionId)}`,
+      check: getSubscriptionAnswerCheck,
+    });
+    return value.subscription;
+  }
+
+  /** `PUT /streams/subscriptions/{id}`: `ARCHIVED` is the only status a client can set; notes ≤ 128. */
+  async updateStreamSubscription(profileId: string, subscriptionId: string, update: { status?: 'ARCHIVED'; notes?: string }): Promise<void> {
+    await this.http.request({
+      ...this.streamRequest('updateStreamSubscription', profileId),
+      method: 'PUT',
+      path: `/streams/subscriptions/${encodeURIComponent(subscriptionId)}`,
+      body: update,
+      check: anything,
+      allowEmpty: true,
+    });
+  }
+
+  archiveStreamSubscription(profileId: string, subscriptionId: string): Promise<void> {
+    return this.updateStreamSubscription(profileId, subscriptionId, { status: 'ARCHIVED' });
+  }
+
+  // ---- Sponsored Products v3 ------------------------------------------------------------------------------
+
+  spCampaignPages(profileId: string, filter: SpListFilter = {}): AsyncGenerator<Page<SpCampaign>> {
+    return this.spPages('listSpCampaigns', profileId, '/sp/campaigns/list', this.media.spCampaigns, filter, spCampaignPageCheck, (v) => v.campaigns);
+  }
+  spAdGroupPages(profileId: string, filter: SpListFilter = {}): AsyncGenerator<Page<SpAdGroup>> {
+    return this.spPages('listSpAdGroups', profileId, '/sp/adGroups/list', this.media.spAdGroups, filter, spAdGroupPageCheck, (v) => v.adGroups);
+  }
+  spKeywordPages(profileId: string, filter: SpListFilter = {}): AsyncGenerator<Page<SpKeyword>> {
+    return this.spPages('listSpKeywords', profileId, '/sp/keywords/list', this.media.spKeywords, filter, spKeywordPageCheck, (v) => v.keywords);
+  }
+  spTargetPages(profileId: string, filter: SpListFilter = {}): AsyncGenerator<Page<SpTarget>> {
+    return this.spPages('listSpTargets', profileId, '/sp/targets/list', this.media.spTargets, filter, spTargetPageCheck, (v) => v.targetingClauses);
+  }
+
+  listSpCampaigns(profileId: string, filter?: SpListFilter): Promise<SpCampaign[]> {
+    return collect(this.spCampaignPages(profileId, filter));
+  }
+  listSpAdGroups(profileId: string, filter?: SpListFilter): Promise<SpAdGroup[]> {
+    return collect(this.spAdGroupPages(profileId, filter));
+  }
+  listSpKeywords(profileId: string, filter?: SpListFilter): Promise<SpKeyword[]> {
+    return collect(this.spKeywordPages(profileId, filter));
+  }
+  listSpTargets(profileId: string, filter?: SpListFilter): Promise<SpTarget[]> {
+    return collect(this.spTargetPages(profileId, filter));
+  }
+
+  // ---- Sponsored Brands v4 / Sponsored Display ------------------------------------------------------------
+
+  /** `POST /sb/v4/campaigns/list`, `maxResults` 1–100. */
+  sbCampaignPages(profileId: string, filter: { stateFilter?: Array<'ENABLED' | 'PAUSED' | 'ARCHIVED'>; pageSize?: number } = {}): AsyncGenerator<Page<SbCampaign>> {
+    const base = { stateFilter: filter.stateFilter ? { include: filter.stateFilter } : undefined, maxResults: filter.pageSize ?? this.pageSizes.sb };
+    return this.pages('listSbCampaigns', (token) => ({
+      operation: 'listSbCampaigns',
+      method: 'POST' as const,
+      path: '/sb/v4/campaigns/list',
+      profileId,
+      mediaType: this.media.sbCampaigns,
+      body: { ...base, nextToken: token },
+      check: sbCampaignPageCheck,
+    }), (v) => ({ items: v.campaigns, next: v.nextToken }));
+  }
+  listSbCampaigns(profileId: string, filter?: { stateFilter?: Array<'ENABLED' | 'PAUSED' | 'ARCHIVED'>; pageSize?: number }): Promise<SbCampaign[]> {
+    return collect(this.sbCampaignPages(profileId, filter));
+  }
+
+  /** `GET /sd/campaigns?startIndex&count`: offset paging over a bare array; the last page is shorter than `count`. */
+  async *sdCampaignPages(profileId: string, filter: { stateFilter?: Array<'enabled' | 'paused' | 'archived'>; pageSize?: number } = {}): AsyncGenerator<Page<SdCampaign>> {
+    const count = filter.pageSize ?? this.pageSizes.sd ?? 100;
+    for (let startIndex = 0, pages = 0; pages < MAX_PAGES; pages++) {
+      const { value, requestId } = await this.http.request({
+        operation: 'listSdCampaigns',
+        method: 'GET',
+        path: '/sd/campaigns',
+        profileId,
+        mediaType: this.media.sdCampaigns,
+        query: { startIndex, count, stateFilter: filter.stateFilter?.join(',') },
+        check: sdCampaignListCheck,
+      });
+      if (value.length > 0) yield { items: value, requestId };
+      if (value.length < count) return;
+      startIndex += value.length;
+    }
+  }
+  listSdCampaigns(profileId: string, filter?: { stateFilter?: Array<'enabled' | 'paused' | 'archived'>; pageSize?: number }): Promise<SdCampaign[]> {
+    return collect(this.sdCampaignPages(profileId, filter));
+  }
+
+  // ---- internals ------------------------------------------------------------------------------------------
+
+  private streamRequest(operation: string, profileId: string) {
+    return { operation, profileId, mediaType: this.media.streamSubscriptions, fallbackMediaType: this.media.streamSubscriptionsFallback };
+  }
+
+  private spPages<V, T>(
+    operation: string,
+    profileId: string,
+    path: string,
+    mediaType: string,
+    f: SpListFilter,
+    check: Check<V>,
+    items: (v: V) => T[],
+  ): AsyncGenerator<Page<T>> {
+    const include = (xs?: string[]) => (xs ? { include: xs } : undefined);
+    const base = {
+      stateFilter: include(f.stateFilter),
+      campaignIdFilter: include(f.campaignIdFilter),
+      adGroupIdFilter: include(f.adGroupIdFilter),
+      portfolioIdFilter: include(f.portfolioIdFilter),
+      includeExtendedDataFields: f.includeExtendedDataFields,
+      maxResults: f.pageSize ?? this.pageSizes.sp,
+    };
+    return this.pages(operation, (token) => ({ operation, method: 'POST' as const, path, profileId, mediaType, body: { ...base, nextToken: token }, check }), (v) => ({
+      items: items(v),
+      next: (v as { nextToken?: string }).nextToken,
+    }));
+  }
+
+  /** Token paging: request pages until the answer has no `nextToken`. A token that repeats is a malformed answer (no endless loop). */
+  private async *pages<V, T>(operation: string, request: (token: string | undefined) => AdsRequest<V>, read: (v: V) => { items: T[]; next: string | undefined }): AsyncGenerator<Page<T>> {
+    const seen = new Set<string>();
+    let token: string | undefined;
+    for (let pages = 0; pages < MAX_PAGES; pages++) {
+      const { value, requestId, status } = await this.http.request(request(token));
+      const { items, next } = read(value);
+      if (items.length > 0) yield { items, requestId };
+      if (!next) return;
+      if (seen.has(next)) throw new AdsMalformedResponseError(operation, `nextToken repeats (page ${pages + 1})`, status, requestId);
+      seen.add(next);
+      token = next;
+    }
+  }
+}
+
+const anything: Check<unknown> = (v) => v;
+
+async function collect<T>(pages: AsyncGenerator<Page<T>>): Promise<T[]> {
+  const all: T[] = [];
+  for await (const p of pages) for (const item of p.items) all.push(item);
+  return all;
+}

@@ -1,0 +1,29 @@
+/**
+ * Content-Type/Accept per endpoint family. Amazon's spec and docs disagree for Marketing Stream (M): the
+ * client sends the spec's type and, on 415/406, retries once with the fallback (`application/json`, which a
+ * recorded real call accepted). Each can be overridden per client.
+ */
+export interface AdsMediaTypes {
+  profiles: string;
+  streamSubscriptions: string;
+  streamSubscriptionsFallback: string | undefined;
+  spCampaigns: string;
+  spAdGroups: string;
+  spKeywords: string;
+  spTargets: string;
+  sbCampaigns: string;
+  sdCampaigns: string;
+}
+
+export const DEFAULT_MEDIA_TYPES: AdsMediaTypes = {
+  profiles: 'application/json',
+  streamSubscriptions: 'application/vnd.amazonmarketingstreamsubscriptions.v1+json',
+  streamSubscriptionsFallback: 'application/json',
+  spCampaigns: 'application/vnd.spCampaign.v3+json',
+  // not confirmed by a stored source (M): same pattern as the other SP v3 entities
+  spAdGroups: 'application/vnd.spAdGroup.v3+json',
+  spKeywords: 'application/vnd.spKeyword.v3+json',
+  spTargets: 'application/vnd.spTargetingClause.v3+json',
+  sbCampaigns: 'application/vnd.sbcampaignresource.v4+json',
+  sdCampaigns: 'application/json',
+};
