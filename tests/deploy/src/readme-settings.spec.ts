@@ -13,6 +13,13 @@ describe('README settings tables', () => {
     expect(settingsRows(readText('libs/platform/README.md')).map((r) => r.name)).toContain('DATABASE_POOL_SIZE');
   });
 
+  it('knows the CommonEnv variables without a default: unset, never another value', () => {
+    const text = ['| variable | default | meaning |', '|---|---|---|', '| `METRICS_PORT` | unset | ok |', '| `NATS_USER` | `ams` | wrong |'].join('\n');
+    expect(settingsProblems('libs/platform/README.md', 'common', text)).toEqual([
+      'libs/platform/README.md:4: NATS_USER default is "`ams`", but libs/platform/src/config/common-env.ts gives "unset": write unset',
+    ]);
+  });
+
   it('names a wrong default, a wrong word, and a variable the app does not declare', () => {
     const text = [
       '| variable | default | meaning |',

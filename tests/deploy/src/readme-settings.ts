@@ -7,7 +7,7 @@
  * or the value as env.example writes it, in backticks or not.
  */
 import { CommonEnv } from '@ams/platform';
-import { declaredVariables } from './app-env';
+import { declaredVariables, variablesOf } from './app-env';
 import { defaultOf, requiredVariables, writtenDefault } from './config-table';
 import { APPS, AppName } from './manifests';
 
@@ -44,7 +44,11 @@ export function settingsRows(markdown: string): SettingsRow[] {
 
 /** What the default cell should read for the app's variable, in the words above. */
 export function expectedCell(app: AppName | 'common', name: string): string {
-  if (app === 'common') return writtenDefault((new CommonEnv() as unknown as Record<string, unknown>)[name]) || 'empty';
+  if (app === 'common') {
+    const value = (new CommonEnv() as unknown as Record<string, unknown>)[name];
+    if (value === undefined || value === null) return 'unset';
+    return writtenDefault(value) || 'empty';
+  }
   if (requiredVariables(app).includes(name)) return 'required';
   const value = defaultOf(app, name);
   if (value === undefined || value === null) return 'unset';
@@ -59,7 +63,8 @@ export const SETTINGS_READMES: ReadonlyArray<[string, AppName | 'common']> = [
 
 export function settingsProblems(readme: string, owner: AppName | 'common', markdown: string): string[] {
   const problems: string[] = [];
-  const declared = new Set(owner === 'common' ? Object.keys(new CommonEnv()) : declaredVariables(owner));
+  // variablesOf also finds the optional variables without a default (METRICS_PORT, NATS_USER …), which are no own keys
+  const declared = new Set(owner === 'common' ? variablesOf(CommonEnv) : declaredVariables(owner));
   const file = owner === 'common' ? 'libs/platform/src/config/common-env.ts' : `apps/${owner}/src/config/${owner}.env.ts`;
   for (const row of settingsRows(markdown)) {
     const at = `${readme}:${row.line}`;
