@@ -14,7 +14,7 @@
 import { Logger } from '@nestjs/common';
 import { COMMAND_SUBJECTS } from '@ams/contracts';
 import { waitFor } from '@ams/testing';
-import { AlerterHarness, HOUR } from '../testing/alerter.harness';
+import { AlerterHarness, HOUR } from '../../apps/alerter/src/testing/alerter.harness';
 
 const total = Number(process.env['BENCH_ALERTS'] ?? 200);
 const rate = Number(process.env['BENCH_RATE'] ?? 10);

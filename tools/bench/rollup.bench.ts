@@ -16,9 +16,9 @@ import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions, runMigrations } from '@ams/db';
-import { AggregatorEnv } from '../config/aggregator.env';
-import { RollupRepository } from '../rollup/rollup.repository';
-import { RecomputeSummary, RollupService } from '../rollup/rollup.service';
+import { AggregatorEnv } from '../../apps/aggregator/src/config/aggregator.env';
+import { RollupRepository } from '../../apps/aggregator/src/rollup/rollup.repository';
+import { RecomputeSummary, RollupService } from '../../apps/aggregator/src/rollup/rollup.service';
 
 const DAY = '2026-06-15';
 const OFFSET_MINUTES = -420; // a US advertiser in summer: the local day is 07:00Z .. 07:00Z next day

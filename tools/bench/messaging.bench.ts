@@ -1,13 +1,13 @@
 /**
  * Micro-benchmark of the messaging module against a real NATS (not a jest test):
- *   npx ts-node --transpile-only -P libs/platform/tsconfig.lib.json libs/platform/src/messaging/messaging.bench.ts
+ *   npm run bench:messaging
  * Env: NATS_URL (default nats://127.0.0.1:4222), BENCH_MESSAGES (default 50000).
  */
 import { randomBytes } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { connect } from 'nats';
-import { JetStreamService } from './jetstream.service';
-import { MessagingNaming } from './messaging.naming';
+import { JetStreamService } from '../../libs/platform/src/messaging/jetstream.service';
+import { MessagingNaming } from '../../libs/platform/src/messaging/messaging.naming';
 
 const url = process.env['NATS_URL'] ?? 'nats://127.0.0.1:4222';
 const total = Number(process.env['BENCH_MESSAGES'] ?? 50_000);
