@@ -24,8 +24,8 @@ import { Readable } from 'node:stream';
 import { connect } from 'nats';
 import { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { localDateSql, PG_SESSION_OPTIONS, runMigrations } from '../../libs/db/src';
-import { freePort, startApp, uniquePrefix } from '../../libs/testing/src';
+import { localDateSql, PG_SESSION_OPTIONS, runMigrations } from '@ams/db';
+import { freePort, startApp, uniquePrefix } from '@ams/testing';
 
 const autocannon = require('autocannon') as (opts: Record<string, unknown>) => Promise<AutocannonResult>;
 interface AutocannonResult {

@@ -16,11 +16,11 @@ import { readFileSync } from 'node:fs';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import { validateRecord, type PerformanceRecord } from '../../libs/ams/src';
-import { dataSourceOptions, PG_SESSION_OPTIONS } from '../../libs/db/src';
+import { validateRecord, type PerformanceRecord } from '@ams/ams';
+import { dataSourceOptions, PG_SESSION_OPTIONS } from '@ams/db';
 import { BatchWriterRepository } from '../../apps/processor/src/ingest/batch-writer.repository';
-import { amsRecordSubject } from '../../libs/contracts/src';
-import { JetStreamService } from '../../libs/platform/src/messaging';
+import { amsRecordSubject } from '@ams/contracts';
+import { JetStreamService } from '@ams/platform';
 import {
   AppProcess,
   createTestDatabase,
@@ -35,7 +35,7 @@ import {
   TestDatabase,
   uniquePrefix,
   waitFor,
-} from '../../libs/testing/src';
+} from '@ams/testing';
 import { startNaiveConsumer } from './naive-consumer';
 
 const args = new Map<string, string>();

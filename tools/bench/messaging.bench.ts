@@ -6,8 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { connect } from 'nats';
-import { JetStreamService } from '../../libs/platform/src/messaging/jetstream.service';
-import { MessagingNaming } from '../../libs/platform/src/messaging/messaging.naming';
+import { natsNames } from '@ams/contracts';
+import { JetStreamService } from '@ams/platform';
 
 const url = process.env['NATS_URL'] ?? 'nats://127.0.0.1:4222';
 const total = Number(process.env['BENCH_MESSAGES'] ?? 50_000);
@@ -98,7 +98,7 @@ async function main(): Promise<void> {
     await svc.close();
     const nc = await connect({ servers: url });
     const jsm = await nc.jetstreamManager();
-    const naming = new MessagingNaming(prefix);
+    const naming = natsNames(prefix);
     await jsm.streams.delete(naming.stream('BENCH')).catch(() => false);
     await jsm.streams.delete(naming.stream('BENCHCHUNK')).catch(() => false);
     await nc.close();

@@ -5,9 +5,9 @@
  * do; only its speed is compared here.
  */
 import { DataSource } from 'typeorm';
-import { validateRecord, type PerformanceRecord } from '../../libs/ams/src';
-import { dataSourceOptions, HourlyFactEntity, PerformanceDeltaEntity } from '../../libs/db/src';
-import { ConsumerHandle, JetStreamService } from '../../libs/platform/src/messaging';
+import { validateRecord, type PerformanceRecord } from '@ams/ams';
+import { dataSourceOptions, HourlyFactEntity, PerformanceDeltaEntity } from '@ams/db';
+import { ConsumerHandle, JetStreamService } from '@ams/platform';
 
 const METRICS = {
   impressions: 'impressions',
