@@ -4,7 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import type { AttributionWindow } from '@ams/ams';
-import { localDateRangeHoursSql, localDateSql, localDayHoursSql } from '@ams/db';
+import { defaultAttributionWindowSql, localDateRangeHoursSql, localDateSql, localDayHoursSql } from '@ams/db';
 import type { GroupBy } from './dto/performance-query.dto';
 
 export interface PerformanceFilter {
@@ -237,7 +237,7 @@ export function buildStatement(
     pick = (m) => `${m}_${w}`;
   } else {
     const windowOf = `coalesce(CASE src.ad_product WHEN 'sp' THEN s.attribution_window_sp WHEN 'sb' THEN s.attribution_window_sb
-        ELSE s.attribution_window_sd END, CASE WHEN src.ad_product = 'sp' THEN '7d' ELSE '14d' END)`;
+        ELSE s.attribution_window_sd END, ${defaultAttributionWindowSql('src')})`;
     // OFFSET 0 keeps the window a column computed once per row, not once per metric
     source = `SELECT ${srcCols.map((c) => `src.${c}`).join(', ')}, ${windowOf} AS w
       FROM src LEFT JOIN advertiser_setting s ON s.advertiser_id = src.advertiser_id OFFSET 0`;
