@@ -6,7 +6,8 @@ import { ApiEnv } from '../config/api.env';
 import { PerformanceQueryDto, type GroupBy } from './dto/performance-query.dto';
 import { PerformanceCache, weakEtag } from './performance.cache';
 import { formatPeriod, money, ratiosOf } from './performance.format';
-import { GROUP_FIELDS, PerformanceFilter, PerformanceRepository, PerformanceRow } from './performance.repository';
+import { GROUP_FIELDS, PerformanceRepository, PerformanceRow } from './performance.repository';
+import type { PerformanceFilter } from './performance.statement';
 
 export interface PerformanceMetrics extends Ratios {
   impressions: number;
