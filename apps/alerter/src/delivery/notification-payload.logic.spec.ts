@@ -1,29 +1,18 @@
 import type { Evaluated } from '../evaluation/alert-plan.logic';
+import { testRule } from '../testing/rule.fixture';
 import { notificationKind, notificationPayload } from './notification-payload.logic';
 
 const queueAlert: Evaluated = {
-  rule: {
+  rule: testRule({
     id: '3',
-    defaultKey: null,
     name: 'queue backlog',
     metric: 'dead_letter_messages',
     condition: 'at_least',
     threshold: '1',
-    baseline: null,
     windowHours: null,
     entityLevel: 'queue',
-    scopeType: 'all',
-    scopeId: null,
-    minImpressions: 0,
-    minClicks: 0,
-    minSpend: '0',
-    settlingHours: 0,
     severity: 'critical',
-    destination: 'default',
-    repeatIntervalMinutes: 60,
-    enabled: true,
-    customized: false,
-  },
+  }),
   advertiserId: '',
   entityType: 'queue',
   entityId: 'ams-dlq',

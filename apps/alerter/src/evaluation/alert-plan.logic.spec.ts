@@ -1,32 +1,11 @@
-import type { AlertRule } from '../rules/rule.logic';
+import { testRule } from '../testing/rule.fixture';
 import { type Evaluated, type ExistingAlert, identityKey, identityOf, planAlertChanges } from './alert-plan.logic';
 import type { JudgedStatus } from './condition.logic';
 
 const now = new Date('2025-06-05T12:00:00Z');
 const ago = (minutes: number) => new Date(now.getTime() - minutes * 60_000);
 
-const rule: AlertRule = {
-  id: '7',
-  defaultKey: null,
-  name: 'spend spike',
-  metric: 'spend',
-  condition: 'above',
-  threshold: '100',
-  baseline: null,
-  windowHours: 24,
-  entityLevel: 'campaign',
-  scopeType: 'all',
-  scopeId: null,
-  minImpressions: 0,
-  minClicks: 0,
-  minSpend: '0',
-  settlingHours: 0,
-  severity: 'warning',
-  destination: 'ops',
-  repeatIntervalMinutes: 60,
-  enabled: true,
-  customized: false,
-};
+const rule = testRule({ id: '7', name: 'spend spike', destination: 'ops' });
 
 function item(entityId: string, status: JudgedStatus, value = '150'): Evaluated {
   return {

@@ -120,11 +120,7 @@ export class AlertStateRepository {
         fresh.map((c) => c.item.window?.key ?? ''),
         fresh.map((c) => (c.item.window ? new Date(c.item.window.startUtcMs) : null)),
         fresh.map((c) => (c.item.window ? new Date(c.item.window.endUtcMs) : null)),
-        fresh.map((c) => c.item.rule.threshold),
-        fresh.map((c) => c.item.judgement.value),
-        fresh.map((c) => c.item.judgement.baseline),
-        fresh.map((c) => c.item.judgement.changePct),
-        fresh.map((c) => JSON.stringify(c.details)),
+        ...lastValues(fresh),
         fresh.map((c) => c.lastNotifiedAt),
         now,
       ],
@@ -161,11 +157,7 @@ export class AlertStateRepository {
         changed.map((c) => c.firedAt),
         changed.map((c) => c.resolvedAt),
         changed.map((c) => c.resetAck),
-        changed.map((c) => c.item.rule.threshold),
-        changed.map((c) => c.item.judgement.value),
-        changed.map((c) => c.item.judgement.baseline),
-        changed.map((c) => c.item.judgement.changePct),
-        changed.map((c) => JSON.stringify(c.details)),
+        ...lastValues(changed),
         changed.map((c) => c.lastNotifiedAt),
         now,
       ],
@@ -202,4 +194,15 @@ export class AlertStateRepository {
     )) as Array<{ id: string; alert_id: string }>;
     return new Map(rows.map((r) => [String(r.alert_id), String(r.id)]));
   }
+}
+
+/** The judged values an alert keeps, one array per column: threshold, last_value, last_baseline, last_change_pct, last_details. */
+function lastValues(changes: PlannedChange[]): unknown[][] {
+  return [
+    changes.map((c) => c.item.rule.threshold),
+    changes.map((c) => c.item.judgement.value),
+    changes.map((c) => c.item.judgement.baseline),
+    changes.map((c) => c.item.judgement.changePct),
+    changes.map((c) => JSON.stringify(c.details)),
+  ];
 }
