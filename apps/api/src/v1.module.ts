@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
+import { AdvertiserSettingsRepository } from './advertisers/advertiser-settings.repository';
 import { AdvertisersHttpController } from './advertisers/advertisers.http.controller';
 import { AlertRulesHttpController, AlertsHttpController } from './alerts/alerts.http.controller';
 import { AlertsRepository } from './alerts/alerts.repository';
@@ -12,6 +13,7 @@ import { ApiKeyGuard } from './auth/api-key.guard';
 import { ApiKeysRepository } from './auth/api-keys.repository';
 import { AuthFailureLimiter } from './auth/auth-failures';
 import { BudgetsHttpController } from './budgets/budgets.http.controller';
+import { BudgetsRepository } from './budgets/budgets.repository';
 import { CampaignsHttpController } from './campaigns/campaigns.http.controller';
 import { CampaignsRepository } from './campaigns/campaigns.repository';
 import { DeadLettersHttpController } from './dead-letters/dead-letters.http.controller';
@@ -27,8 +29,10 @@ import { PerformanceEventsController } from './performance/performance.events.co
 import { PerformanceRepository } from './performance/performance.repository';
 import { PerformanceService } from './performance/performance.service';
 import { QuarantineHttpController } from './quarantine/quarantine.http.controller';
+import { QuarantineRepository } from './quarantine/quarantine.repository';
 import { ReplayHttpController } from './replay/replay.http.controller';
 import { SubscriptionsHttpController } from './subscriptions/subscriptions.http.controller';
+import { SubscriptionsRepository } from './subscriptions/subscriptions.repository';
 
 /** The REST surface: /v1 resources (bearer key with a scope, rate limited, changes audited) and GET /health. */
 @Module({
@@ -78,6 +82,10 @@ import { SubscriptionsHttpController } from './subscriptions/subscriptions.http.
     PerformanceEventsController,
     CampaignsRepository,
     AlertsRepository,
+    AdvertiserSettingsRepository,
+    BudgetsRepository,
+    QuarantineRepository,
+    SubscriptionsRepository,
     PipelineStatusClient,
     { provide: APP_FILTER, useClass: ApiExceptionFilter },
   ],

@@ -3,3 +3,4 @@ export * from './lib/migrations';
 export * from './lib/data-source';
 export * from './lib/db.module';
 export * from './lib/local-date';
+export * from './lib/attribution-window';

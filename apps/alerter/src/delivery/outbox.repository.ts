@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import type { NotificationPayload } from './notification.logic';
 
 export interface ClaimedEntry {
@@ -25,6 +25,14 @@ export interface DueDestination {
   dueInMs: number;
 }
 
+/** A notification to send, written in the transaction of the state change it announces. */
+export interface OutboxEntry {
+  alertId: string;
+  alertEventId: string | null;
+  destination: string;
+  payload: NotificationPayload;
+}
+
 export interface RetryPolicy {
   maxAttempts: number;
   baseMs: number;
@@ -32,7 +40,8 @@ export interface RetryPolicy {
 }
 
 /**
- * The notification outbox (writer: alerter). Entries are claimed with `FOR UPDATE SKIP LOCKED` and a
+ * The notification outbox (writer: alerter; this class is its only writer). `enqueue` adds entries in
+ * the caller's transaction, so a committed state change always has its notification. Entries are claimed with `FOR UPDATE SKIP LOCKED` and a
  * lease (`status = 'sending'`, a claim token, `lease_until`) committed before the HTTP call, and
  * marked by that token after Slack answered. Replicas and restarts never claim the same entry twice
  * while a lease runs; an expired lease (a crash mid-delivery) returns the entry to the queue flagged
@@ -43,6 +52,25 @@ export class OutboxRepository {
   private readonly knownDestinations = new Set<string>();
 
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
+
+  /** Adds entries in the caller's transaction (`em`), due at once. */
+  async enqueue(em: EntityManager, entries: OutboxEntry[], now: Date): Promise<void> {
+    if (entries.length === 0) return;
+    await em.query(
+      `INSERT INTO notification_outbox (alert_id, alert_event_id, kind, destination, payload, created_at, next_attempt_at)
+       SELECT alert_id, alert_event_id, kind, destination, payload::jsonb, $6, $6
+         FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[])
+           AS t(alert_id, alert_event_id, kind, destination, payload)`,
+      [
+        entries.map((e) => e.alertId),
+        entries.map((e) => e.alertEventId),
+        entries.map((e) => e.payload.kind),
+        entries.map((e) => e.destination),
+        entries.map((e) => JSON.stringify(e.payload)),
+        now,
+      ],
+    );
+  }
 
   /** Destinations with pending entries and when each may send next (database clock). */
   async dueDestinations(): Promise<DueDestination[]> {

@@ -4,10 +4,13 @@ import { DataSource, EntityManager } from 'typeorm';
 import { PIPELINE_ALERT_METRICS, type BudgetScopeV1, type QueueStatusV1, type TouchedHourV1 } from '@ams/contracts';
 import { alerterMetrics } from '../alerter.metrics';
 import { AlerterEnv } from '../config/alerter.env';
+import { notificationPayload } from '../delivery/notification-payload.logic';
 import { OutboxSenderService } from '../delivery/outbox-sender.service';
+import { OutboxRepository } from '../delivery/outbox.repository';
 import { CHANGE_CONDITIONS, type AlertRule } from '../rules/rule.logic';
 import { RulesRepository } from '../rules/rules.repository';
-import { AlertStateRepository, type ApplyOutcome, type Evaluated } from './alert-state.repository';
+import { type Evaluated, planAlertChanges, type TransitionCounts } from './alert-plan.logic';
+import { AlertStateRepository, type WrittenChange } from './alert-state.repository';
 import { judgeBudget, judgeQueue, judgeWindow, type WindowParts } from './condition.logic';
 import { MetricsRepository, nameKey, type EntityRef, type SumRow, type SumUnit } from './metrics.repository';
 import { baselineBounds, type EvalWindow, windowsToJudge } from './window.logic';
@@ -27,7 +30,11 @@ interface PerfUnit {
   window: EvalWindow;
 }
 
-export type EvaluationOutcome = ApplyOutcome & { judged: number };
+export interface EvaluationOutcome {
+  transitions: TransitionCounts;
+  notifications: number;
+  judged: number;
+}
 
 /**
  * Judges the rules for what just changed, and only that: the windows holding the touched hours (and,
@@ -45,6 +52,7 @@ export class EvaluationService {
     private readonly rules: RulesRepository,
     private readonly metrics: MetricsRepository,
     private readonly state: AlertStateRepository,
+    private readonly outbox: OutboxRepository,
     private readonly sender: OutboxSenderService,
   ) {}
 
@@ -235,10 +243,34 @@ export class EvaluationService {
     return this.applyJudged(em, items, now);
   }
 
+  /**
+   * Applies judgements in the chunk's transaction: the plan (pure), names for what will be announced, the
+   * alerts and their history, then the outbox entries of the announced changes.
+   */
   private async applyJudged(em: EntityManager, items: Evaluated[], now: Date): Promise<EvaluationOutcome> {
     for (const it of items) alerterMetrics.judged.inc({ outcome: it.judgement.status });
-    const outcome = await this.state.apply(em, items, now, (notified) => this.fillNames(em, notified));
-    return { ...outcome, judged: items.length };
+    const plan = planAlertChanges(items, await this.state.existing(em, items), now);
+    const announced = plan.changes.filter((c) => c.notify);
+    if (plan.changes.length === 0) return { transitions: plan.transitions, notifications: 0, judged: items.length };
+    await this.fillNames(
+      em,
+      announced.map((c) => c.item),
+    );
+    const written = await this.state.write(em, plan.changes, now);
+    await this.outbox.enqueue(
+      em,
+      announced.map((c) => {
+        const w = written.get(c) as WrittenChange;
+        return {
+          alertId: w.alertId,
+          alertEventId: w.alertEventId,
+          destination: c.item.rule.destination,
+          payload: notificationPayload(c.item, c.transition, { id: w.alertId, firedAt: c.firedAt }, now),
+        };
+      }),
+      now,
+    );
+    return { transitions: plan.transitions, notifications: announced.length, judged: items.length };
   }
 
   /** Names from ams_entity for the entities about to be announced (ids are shown when unknown). */

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { AlertEntityLevel } from '@ams/contracts';
+import { defaultWindowMetricSql } from '@ams/db';
 import type { WindowParts } from './condition.logic';
 import { localTimestamp } from './window.logic';
 
@@ -183,8 +184,8 @@ function sumSql(groupCols: string[], withCampaign: boolean, level: string): stri
     )
     SELECT u.idx${select}, ${campaignCol} AS campaign_id,
            sum(h.impressions)::text AS impressions, sum(h.clicks)::text AS clicks, sum(h.cost)::text AS cost,
-           sum(CASE WHEN h.ad_product = 'sp' THEN h.orders_7d ELSE h.orders_14d END)::text AS orders,
-           sum(CASE WHEN h.ad_product = 'sp' THEN h.sales_7d ELSE h.sales_14d END)::text AS sales,
+           sum(${defaultWindowMetricSql('h', 'orders')})::text AS orders,
+           sum(${defaultWindowMetricSql('h', 'sales')})::text AS sales,
            to_char(max(${LOCAL_HOUR}), 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS last_local,
            max(h.keyword_text) AS keyword_text
       FROM u

@@ -1,28 +1,10 @@
 import { loadConfig } from '@ams/platform';
 import { AlerterEnv } from '../config/alerter.env';
+import { testRuleDraft } from '../testing/rule.fixture';
 import { defaultRules, describeCondition, type RuleDraft, ruleProblems } from './rule.logic';
 
 const destinations = new Set(['default', 'ops']);
-const base: RuleDraft = {
-  defaultKey: null,
-  name: 'r',
-  metric: 'spend',
-  condition: 'above',
-  threshold: '100',
-  baseline: null,
-  windowHours: 24,
-  entityLevel: 'campaign',
-  scopeType: 'all',
-  scopeId: null,
-  minImpressions: 0,
-  minClicks: 0,
-  minSpend: '0',
-  settlingHours: 0,
-  severity: 'warning',
-  destination: 'default',
-  repeatIntervalMinutes: 60,
-  enabled: true,
-};
+const base: RuleDraft = testRuleDraft();
 
 describe('rules', () => {
   it('accepts a consistent rule and names every problem of an inconsistent one', () => {

@@ -6,7 +6,7 @@ import { ApiKeyGuard } from '../auth/api-key.guard';
 import { advertiserFilter, CurrentPrincipal, notFound, Principal } from '../auth/principal';
 import { badRequest, decodeCursor, page } from '../common/cursor';
 import { AdvertiserPageQueryDto, ID_PATTERN } from '../common/pagination.dto';
-import { money } from '../performance/performance.service';
+import { money } from '../performance/performance.format';
 import { CampaignRow, CampaignsRepository } from './campaigns.repository';
 import { ThrottledGuard } from '../common/throttled.guard';
 

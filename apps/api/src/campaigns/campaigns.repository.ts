@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { defaultWindowMetricSql } from '@ams/db';
 
 export interface CampaignRow {
   advertiser_id: string;
@@ -88,8 +89,8 @@ export class CampaignsRepository {
       LEFT JOIN ams_entity e ON e.advertiser_id = k.advertiser_id AND e.entity_type = 'campaign' AND e.entity_id = k.campaign_id
       LEFT JOIN LATERAL (
         SELECT max(ad_product) AS ad_product, sum(impressions) AS impressions, sum(clicks) AS clicks, sum(cost) AS cost,
-               sum(CASE WHEN ad_product = 'sp' THEN orders_7d ELSE orders_14d END) AS orders,
-               sum(CASE WHEN ad_product = 'sp' THEN sales_7d ELSE sales_14d END) AS sales
+               sum(${defaultWindowMetricSql(null, 'orders')}) AS orders,
+               sum(${defaultWindowMetricSql(null, 'sales')}) AS sales
         FROM hourly_fact h
         WHERE h.campaign_id = k.campaign_id AND h.advertiser_id = k.advertiser_id AND h.hour_start >= now() - interval '24 hours'
       ) t ON true

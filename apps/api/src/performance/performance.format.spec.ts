@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { computeRatios } from '@ams/ams';
-import { fastRatios } from './performance.format';
+import { fastRatios, formatPeriod, money } from './performance.format';
 
 /** numeric text as PostgreSQL prints a sum: optional sign, digits, optional point and scale (trailing zeros kept) */
 const decimalText = (maxDigits: number) =>
@@ -44,5 +44,27 @@ describe('fastRatios', () => {
   it('falls back to exact BigInt division for sums beyond 2^50', () => {
     const parts = { impressions: '123456789012345678901', clicks: '98765432109876543', cost: '1234567890123.4567', orders: '3', sales: '0.01' };
     expect(fastRatios(parts)).toEqual(computeRatios(parts));
+  });
+});
+
+describe('money and periods', () => {
+  it('writes money with at least two places, never rounding', () => {
+    expect([money('5'), money('5.9'), money('5.9400'), money('-0.123'), money(null), money('12.000')]).toEqual([
+      '5.00',
+      '5.90',
+      '5.94',
+      '-0.123',
+      '0.00',
+      '12.00',
+    ]);
+  });
+
+  it('writes an hour in the advertiser\'s offset and a day as it is', () => {
+    const hour = (epoch: number, offset: number) => [String(epoch), String(offset), '0', '0', '0', '0', '0', '0'];
+    const tenUtc = Date.parse('2025-06-03T10:00:00Z') / 1000;
+    expect(formatPeriod(hour(tenUtc, -420), 'hour')).toBe('2025-06-03T03:00:00-07:00');
+    expect(formatPeriod(hour(tenUtc, 330), 'hour')).toBe('2025-06-03T15:30:00+05:30');
+    expect(formatPeriod(hour(tenUtc - 11 * 3600, 0), 'hour')).toBe('2025-06-02T23:00:00+00:00');
+    expect(formatPeriod(['2025-06-03', 'c1', null, '0', '0', '0', '0', '0', '0'], 'day')).toBe('2025-06-03');
   });
 });

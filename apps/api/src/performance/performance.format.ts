@@ -1,6 +1,10 @@
 import { CPC_SCALE, divideDecimal, RATIO_SCALE, type Ratios } from '@ams/ams';
+import type { PerformanceRow } from './performance.repository';
 
 /**
+ * How the api writes numbers and times in its answers (performance, campaigns, budgets): money as decimal strings
+ * with at least two places, periods in the advertiser's own offset, and exact ratios.
+ *
  * Exact ratios for the response rows, fast. `computeRatios` (libs/ams) is the definition: BigInt arithmetic on
  * decimal strings, ~8 µs a row. Here the same half-up division runs on integers held exactly in doubles whenever
  * every operand and intermediate stays below 2^50 (counts and cents of any real campaign); anything larger, or
@@ -105,4 +109,49 @@ export function ratiosOf(impressions: string, clicks: string, cost: string, orde
     acos: ratio(cost, c, sales, s),
     roas: ratio(sales, s, cost, c),
   };
+}
+
+/** numeric text → decimal string with at least two places, never rounded ("5.9" → "5.90", "5.9400" → "5.94"). */
+export function money(v: string | null | undefined): string {
+  const s = v ?? '0';
+  const dot = s.indexOf('.');
+  if (dot < 0) return `${s}.00`;
+  let end = s.length;
+  while (end > dot + 1 && s.charCodeAt(end - 1) === 48) end--;
+  const places = end - dot - 1;
+  return places >= 2 ? s.slice(0, end) : s.slice(0, end) + (places === 1 ? '0' : '00');
+}
+
+/** Hour start in the advertiser's own offset, e.g. 2025-06-03T10:00:00-07:00; a day as YYYY-MM-DD. */
+export function formatPeriod(r: PerformanceRow, granularity: 'hour' | 'day'): string {
+  if (granularity === 'day') return String(r[0]);
+  const offset = Number(r[r.length - 7]);
+  return `${localIso(Number(r[0]) + offset * 60)}${offsetSuffix(offset)}`;
+}
+
+const TWO_DIGITS = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'));
+const YEAR_10000 = 253_402_300_800;
+let lastDay = NaN;
+let lastDayText = '';
+/** YYYY-MM-DDTHH:MM:SS of epoch seconds, as toISOString().slice(0, 19); the date is computed once per day. */
+function localIso(seconds: number): string {
+  if (!(seconds >= 0 && seconds < YEAR_10000)) return new Date(seconds * 1000).toISOString().slice(0, 19);
+  const day = Math.floor(seconds / 86_400);
+  if (day !== lastDay) {
+    lastDay = day;
+    lastDayText = new Date(day * 86_400_000).toISOString().slice(0, 11);
+  }
+  const rest = seconds - day * 86_400;
+  return `${lastDayText}${TWO_DIGITS[Math.floor(rest / 3600)]}:${TWO_DIGITS[Math.floor((rest % 3600) / 60)]}:${TWO_DIGITS[rest % 60]}`;
+}
+
+const OFFSET_SUFFIXES = new Map<number, string>();
+function offsetSuffix(minutes: number): string {
+  let s = OFFSET_SUFFIXES.get(minutes);
+  if (s === undefined) {
+    const abs = Math.abs(minutes);
+    s = `${minutes < 0 ? '-' : '+'}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
+    if (OFFSET_SUFFIXES.size < 10_000) OFFSET_SUFFIXES.set(minutes, s);
+  }
+  return s;
 }

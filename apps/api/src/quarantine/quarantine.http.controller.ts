@@ -11,10 +11,8 @@ import {
   UnprocessableEntityException,
   UseGuards,
 } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { ApiBearerAuth, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsISO8601, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import { DataSource } from 'typeorm';
 import { COMMAND_SUBJECTS, QuarantineReplayReplyV1 } from '@ams/contracts';
 import { JetStreamService } from '@ams/platform';
 import { ApiKeyGuard } from '../auth/api-key.guard';
@@ -23,6 +21,7 @@ import { Audit } from '../audit/audit.decorator';
 import { badRequest, decodeCursor, page } from '../common/cursor';
 import { PageQueryDto } from '../common/pagination.dto';
 import { ThrottledGuard } from '../common/throttled.guard';
+import { QuarantineRepository, type QuarantineRow } from './quarantine.repository';
 
 const PREVIEW_CHARS = 2048;
 const COMMAND_TIMEOUT_MS = 10_000;
@@ -42,21 +41,6 @@ class ReplayBodyDto {
   @ApiPropertyOptional({ description: 'a corrected body to store instead of the quarantined one' })
   @IsOptional() @IsString() @MaxLength(262_144)
   rawBody?: string;
-}
-
-interface QuarantineRow {
-  id: string;
-  source: string;
-  code: string;
-  reason: string;
-  dataset_id: string | null;
-  raw_body: string;
-  raw_body_bytes: number;
-  sqs_message_id: string | null;
-  received_at: Date;
-  status: string;
-  replayed_at: Date | null;
-  replay_outcome: string | null;
 }
 
 function view(r: QuarantineRow, full: boolean) {
@@ -83,7 +67,7 @@ function view(r: QuarantineRow, full: boolean) {
 @Controller('v1/quarantine')
 export class QuarantineHttpController {
   constructor(
-    @InjectDataSource() private readonly ds: DataSource,
+    private readonly repo: QuarantineRepository,
     private readonly messaging: JetStreamService,
   ) {}
 
@@ -92,25 +76,13 @@ export class QuarantineHttpController {
   async list(@Query() q: QuarantineQueryDto, @CurrentPrincipal() who: Principal) {
     // a quarantined body names no advertiser the api could trust: a key limited to advertisers sees none
     if (who.advertiserIds !== null) return { data: [], nextCursor: null };
-    const params: unknown[] = [];
-    const p = (v: unknown) => `$${params.push(v)}`;
-    const where: string[] = [];
-    if (q.dataset) where.push(`dataset_id = ${p(q.dataset)}`);
-    if (q.since) where.push(`received_at >= ${p(q.since)}::timestamptz`);
-    if (q.status) where.push(`status = ${p(q.status)}`);
+    let beforeId: string | undefined;
     if (q.cursor) {
       const [id] = decodeCursor(q.cursor, 1);
       if (!/^\d{1,18}$/.test(id)) throw badRequest('cursor', 'is not a cursor returned by this endpoint');
-      where.push(`id < ${p(id)}::bigint`);
+      beforeId = id;
     }
-    const rows = (await this.ds.query(
-      `SELECT id::text, source, code, reason, dataset_id, left(raw_body, ${PREVIEW_CHARS + 1}) AS raw_body,
-              octet_length(raw_body) AS raw_body_bytes, sqs_message_id,
-              received_at, status, replayed_at, replay_outcome
-         FROM quarantine ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-         ORDER BY id DESC LIMIT ${p(q.limit + 1)}`,
-      params,
-    )) as QuarantineRow[];
+    const rows = await this.repo.list({ dataset: q.dataset, since: q.since, status: q.status, beforeId, limit: q.limit + 1 }, PREVIEW_CHARS);
     const { data, nextCursor } = page(rows, q.limit, (r) => [r.id]);
     return { data: data.map((r) => view(r, false)), nextCursor };
   }
@@ -119,12 +91,7 @@ export class QuarantineHttpController {
   async one(@Param('id') id: string, @CurrentPrincipal() who: Principal) {
     if (!/^\d{1,18}$/.test(id)) throw badRequest('id', 'must be a quarantine id');
     if (who.advertiserIds !== null) throw notFound(`quarantine item ${id} does not exist`);
-    const [row] = (await this.ds.query(
-      `SELECT id::text, source, code, reason, dataset_id, raw_body, octet_length(raw_body) AS raw_body_bytes, sqs_message_id,
-              received_at, status, replayed_at, replay_outcome
-         FROM quarantine WHERE id = $1`,
-      [id],
-    )) as QuarantineRow[];
+    const row = await this.repo.one(id);
     if (!row) throw new NotFoundException({ statusCode: 404, code: 'NOT_FOUND', message: `quarantine item ${id} does not exist` });
     return view(row, true);
   }

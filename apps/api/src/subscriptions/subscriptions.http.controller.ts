@@ -1,52 +1,31 @@
 import { Controller, Get, Query, UseGuards } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { DataSource } from 'typeorm';
 import { ApiKeyGuard } from '../auth/api-key.guard';
 import { CurrentPrincipal, Principal } from '../auth/principal';
 import { badRequest, decodeCursor, page } from '../common/cursor';
 import { PageQueryDto } from '../common/pagination.dto';
 import { ThrottledGuard } from '../common/throttled.guard';
-
-interface ConfirmationRow {
-  id: string;
-  topic_arn: string;
-  dataset_id: string | null;
-  realm: string | null;
-  region: string | null;
-  account_id: string | null;
-  outcome: string;
-  detail: string | null;
-  subscription_arn: string | null;
-  attempted_at: Date;
-}
+import { SubscriptionsRepository } from './subscriptions.repository';
 
 @ApiTags('subscriptions')
 @ApiBearerAuth()
 @UseGuards(ApiKeyGuard, ThrottledGuard)
 @Controller('v1/subscriptions')
 export class SubscriptionsHttpController {
-  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+  constructor(private readonly repo: SubscriptionsRepository) {}
 
   /** Every SNS subscription confirmation the ingestor saw and what it did (confirmed, refused, failed). */
   @Get()
   async list(@Query() q: PageQueryDto, @CurrentPrincipal() who: Principal) {
     // confirmations carry an AWS account, not an advertiser: a key limited to advertisers sees none
     if (who.advertiserIds !== null) return { data: [], nextCursor: null };
-    const params: unknown[] = [];
-    let where = '';
+    let beforeId: string | undefined;
     if (q.cursor) {
       const [id] = decodeCursor(q.cursor, 1);
       if (!/^\d{1,18}$/.test(id)) throw badRequest('cursor', 'is not a cursor returned by this endpoint');
-      params.push(id);
-      where = `WHERE id < $1::bigint`;
+      beforeId = id;
     }
-    params.push(q.limit + 1);
-    const rows = (await this.ds.query(
-      `SELECT id::text, topic_arn, dataset_id, realm, region, account_id, outcome, detail, subscription_arn, attempted_at
-         FROM subscription_confirmation ${where} ORDER BY id DESC LIMIT $${params.length}`,
-      params,
-    )) as ConfirmationRow[];
+    const rows = await this.repo.list({ beforeId, limit: q.limit + 1 });
     const { data, nextCursor } = page(rows, q.limit, (r) => [r.id]);
     return {
       data: data.map((r) => ({

@@ -1,9 +1,9 @@
 /**
  * validateRecord(): the one entry point that turns any parsed JSON value into a normalized AMS record, or into a
- * quarantine code + human-readable reason. Never throws.
+ * quarantine code + human-readable reason. Never throws. The record types, metric names, dataset mappings and
+ * dedup-key escaping live in their own files and are re-exported here.
  */
 import {
-  type DatasetId,
   type EntityDatasetId,
   type PerformanceDatasetId,
   KNOWN_UNSUPPORTED_DATASETS,
@@ -11,6 +11,19 @@ import {
   isPerformanceDataset,
   isSupportedDataset,
 } from './datasets';
+import {
+  BUDGET_USAGE_MAPPED,
+  ENTITY_META,
+  PERFORMANCE_MAPPINGS,
+} from './dataset-mappings';
+import { escapeKeyPart } from './dedup-key';
+import { type MetricName, ZERO_METRICS } from './metric-names';
+import type {
+  AdProduct,
+  BudgetUsageRecord,
+  EntityRecord,
+  PerformanceRecord,
+} from './record-types';
 import { hasUnstorableChars } from './text-safety';
 import type { HourWindow } from './time';
 import { RECORD_CLASSES } from './records';
@@ -22,301 +35,39 @@ import {
   pathSegment,
   validateSchema,
 } from './schema';
+import type {
+  QuarantineCode,
+  ValidationFailure,
+  ValidationResult,
+} from './validation-result';
 
-export type AdProduct = 'sp' | 'sb' | 'sd';
-
-export const TRAFFIC_METRICS = [
-  'impressions',
-  'clicks',
-  'cost',
-  'viewable_impressions',
-] as const;
-export const CONVERSION_METRICS = [
-  'orders_1d',
-  'orders_7d',
-  'orders_14d',
-  'orders_30d',
-  'sales_1d',
-  'sales_7d',
-  'sales_14d',
-  'sales_30d',
-  'units_1d',
-  'units_7d',
-  'units_14d',
-  'units_30d',
-] as const;
-export type MetricName =
-  | (typeof TRAFFIC_METRICS)[number]
-  | (typeof CONVERSION_METRICS)[number];
-/** Every normalized metric, traffic first. */
-export const METRIC_NAMES: readonly MetricName[] = Object.freeze([
-  ...TRAFFIC_METRICS,
-  ...CONVERSION_METRICS,
-]);
-const ZERO_METRICS = Object.freeze(
-  Object.fromEntries(METRIC_NAMES.map((m) => [m, '0'])) as Record<
-    MetricName,
-    string
-  >,
-);
-
-/** Metrics that are money (decimal with fraction); the others are integer counts. */
-export const MONEY_METRICS: ReadonlySet<string> = new Set<string>([
-  'cost',
-  'sales_1d',
-  'sales_7d',
-  'sales_14d',
-  'sales_30d',
-]);
-
-export interface PerformanceRecord {
-  kind: 'performance';
-  datasetId: DatasetId;
-  adProduct: AdProduct;
-  family: 'traffic' | 'conversion';
-  idempotencyId: string;
-  advertiserId: string;
-  marketplaceId: string;
-  currency: string | null;
-  campaignId: string;
-  adGroupId: string;
-  adId: string;
-  /** sp/sb keyword_id, sd target_id; '' if absent */
-  keywordId: string;
-  /** sp/sb keyword_text, sd targeting_text */
-  keywordText: string | null;
-  /** sp match_type, sb keyword_type */
-  matchType: string | null;
-  /** sp placement, sb placement_type, sd '' */
-  placement: string;
-  hourStartUtc: string;
-  utcOffsetMinutes: number;
-  localDate: string;
-  /** decimal strings; every metric present ('0' when absent / not applicable) */
-  metrics: Record<MetricName, string>;
-  /** every body field not mapped above, with its original JSON value */
-  extra: Record<string, unknown>;
-}
-
-export interface BudgetUsageRecord {
-  kind: 'budget-usage';
-  datasetId: 'budget-usage';
-  advertiserId: string;
-  marketplaceId: string;
-  budgetScopeId: string;
-  budgetScopeType: 'CAMPAIGN' | 'PORTFOLIO';
-  /** lower-cased advertising_product_type */
-  adProduct: AdProduct;
-  /** decimal string */
-  budget: string;
-  /** decimal string, can exceed 100 */
-  usagePercentage: string;
-  /** ISO-8601 UTC with milliseconds */
-  usageUpdatedAt: string;
-  extra: Record<string, unknown>;
-}
-
-export interface EntityRecord {
-  kind: 'entity';
-  datasetId: EntityDatasetId;
-  entityType: 'campaign' | 'ad_group' | 'ad' | 'target';
-  advertiserId: string;
-  marketplaceId: string;
-  entityId: string;
-  version: number;
-  campaignId: string | null;
-  adGroupId: string | null;
-  portfolioId: string | null;
-  name: string | null;
-  state: string | null;
-  adProduct: string | null;
-  /** decimal string (campaigns: budget.budgetCap.monetaryBudget.amount) */
-  budgetAmount: string | null;
-  budgetCurrency: string | null;
-  /** the whole body as received */
-  raw: Record<string, unknown>;
-}
-
-export type AmsRecord = PerformanceRecord | BudgetUsageRecord | EntityRecord;
-
-export type QuarantineCode =
-  | 'not-json'
-  | 'too-large'
-  | 'not-an-object'
-  | 'unknown-dataset'
-  | 'invalid-record'
-  | 'unsupported-message'
-  | 'empty';
-
-export const QUARANTINE_CODES: readonly QuarantineCode[] = Object.freeze([
-  'not-json',
-  'too-large',
-  'not-an-object',
-  'unknown-dataset',
-  'invalid-record',
-  'unsupported-message',
-  'empty',
-] as const);
-
-export type ValidationSuccess = {
-  ok: true;
-  record: AmsRecord;
-  dedupKey: string;
-};
-export type ValidationFailure = {
-  ok: false;
-  code: QuarantineCode;
-  reason: string;
-  datasetId: string | null;
-};
-export type ValidationResult = ValidationSuccess | ValidationFailure;
+export { escapeKeyPart } from './dedup-key';
+export {
+  CONVERSION_METRICS,
+  METRIC_NAMES,
+  MONEY_METRICS,
+  type MetricName,
+  TRAFFIC_METRICS,
+} from './metric-names';
+export type {
+  AdProduct,
+  AmsRecord,
+  BudgetUsageRecord,
+  EntityRecord,
+  PerformanceRecord,
+} from './record-types';
+export {
+  QUARANTINE_CODES,
+  type QuarantineCode,
+  type ValidationFailure,
+  type ValidationResult,
+  type ValidationSuccess,
+} from './validation-result';
 
 /** At most this many problems are listed in a reason; reasons stay below MAX_REASON_LENGTH characters. */
 const MAX_REASONS = 20;
 export const MAX_REASON_LENGTH = 4000;
 const MAX_DATASET_ID_ECHO = 64;
-
-// ------------------------------------------------------------------------------------------------------------------
-// Dedup keys: safe as a NATS `Nats-Msg-Id` header value
-
-const KEY_SAFE = /^[\x21-\x24\x26-\x39\x3b-\x7e]*$/;
-
-/**
- * Makes one key component printable ASCII without ':' — anything outside 0x21..0x7E, '%' and ':' becomes %XXXX
- * (UTF-16 code unit, 4 hex digits), which keeps keys injective. Real AMS ids never need escaping.
- */
-export function escapeKeyPart(s: string): string {
-  if (KEY_SAFE.test(s)) return s;
-  let out = '';
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    out +=
-      c >= 0x21 && c <= 0x7e && c !== 0x25 && c !== 0x3a
-        ? s[i]
-        : `%${c.toString(16).padStart(4, '0')}`;
-  }
-  return out;
-}
-
-// ------------------------------------------------------------------------------------------------------------------
-// Dataset mappings
-
-interface PerformanceMapping {
-  adProduct: AdProduct;
-  family: 'traffic' | 'conversion';
-  keywordId: string | null;
-  keywordText: string | null;
-  matchType: string | null;
-  placement: string | null;
-  metrics: ReadonlyArray<readonly [MetricName, string]>;
-  /** body fields consumed by the normalized record (everything else goes to `extra`) */
-  mapped: ReadonlySet<string>;
-}
-
-const COMMON_PERFORMANCE_FIELDS = [
-  'dataset_id',
-  'idempotency_id',
-  'marketplace_id',
-  'advertiser_id',
-  'currency',
-  'campaign_id',
-  'ad_group_id',
-  'ad_id',
-  'time_window_start',
-];
-
-const WINDOWS = ['1d', '7d', '14d', '30d'] as const;
-const CONVERSION_SOURCES: ReadonlyArray<readonly [MetricName, string]> =
-  WINDOWS.flatMap(
-    (w) =>
-      [
-        [`orders_${w}`, `attributed_conversions_${w}`],
-        [`sales_${w}`, `attributed_sales_${w}`],
-        [`units_${w}`, `attributed_units_ordered_${w}`],
-      ] as const,
-  );
-
-const DIMENSIONS: Record<
-  AdProduct,
-  Pick<
-    PerformanceMapping,
-    'keywordId' | 'keywordText' | 'matchType' | 'placement'
-  >
-> = {
-  sp: {
-    keywordId: 'keyword_id',
-    keywordText: 'keyword_text',
-    matchType: 'match_type',
-    placement: 'placement',
-  },
-  sb: {
-    keywordId: 'keyword_id',
-    keywordText: 'keyword_text',
-    matchType: 'keyword_type',
-    placement: 'placement_type',
-  },
-  sd: {
-    keywordId: 'target_id',
-    keywordText: 'targeting_text',
-    matchType: null,
-    placement: null,
-  },
-};
-
-function performanceMapping(dataset: PerformanceDatasetId): PerformanceMapping {
-  const adProduct = dataset.slice(0, 2) as AdProduct;
-  const family = dataset.endsWith('-traffic') ? 'traffic' : 'conversion';
-  const dims = DIMENSIONS[adProduct];
-  let metrics: Array<readonly [MetricName, string]>;
-  if (family === 'conversion') {
-    metrics = [...CONVERSION_SOURCES];
-  } else {
-    metrics = [
-      ['impressions', 'impressions'],
-      ['clicks', 'clicks'],
-      ['cost', 'cost'],
-    ];
-    if (adProduct === 'sb')
-      metrics.push(['viewable_impressions', 'viewable_impressions']);
-    if (adProduct === 'sd')
-      metrics.push(['viewable_impressions', 'view_impressions']);
-  }
-  const mapped = new Set<string>(COMMON_PERFORMANCE_FIELDS);
-  const dimensionFields = [
-    dims.keywordId,
-    dims.keywordText,
-    dims.matchType,
-    dims.placement,
-  ];
-  for (const f of dimensionFields) {
-    if (f) mapped.add(f);
-  }
-  for (const [, f] of metrics) mapped.add(f);
-  return { adProduct, family, ...dims, metrics, mapped };
-}
-
-const PERFORMANCE_MAPPINGS: Record<PerformanceDatasetId, PerformanceMapping> = {
-  'sp-traffic': performanceMapping('sp-traffic'),
-  'sp-conversion': performanceMapping('sp-conversion'),
-  'sb-traffic': performanceMapping('sb-traffic'),
-  'sb-conversion': performanceMapping('sb-conversion'),
-  'sd-traffic': performanceMapping('sd-traffic'),
-  'sd-conversion': performanceMapping('sd-conversion'),
-};
-
-const BUDGET_USAGE_MAPPED: ReadonlySet<string> = new Set(
-  getSchema(RECORD_CLASSES['budget-usage']).byName.keys(),
-);
-
-const ENTITY_META: Record<
-  EntityDatasetId,
-  { entityType: EntityRecord['entityType']; idField: string }
-> = {
-  campaigns: { entityType: 'campaign', idField: 'campaignId' },
-  adgroups: { entityType: 'ad_group', idField: 'adGroupId' },
-  ads: { entityType: 'ad', idField: 'adId' },
-  targets: { entityType: 'target', idField: 'targetId' },
-};
 
 // ------------------------------------------------------------------------------------------------------------------
 

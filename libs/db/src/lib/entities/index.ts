@@ -6,36 +6,45 @@ import {
   NotificationOutboxEntity,
 } from './alerting.entity';
 import { ApiKeyEntity, AuditLogEntity, ReprocessRunEntity } from './access.entity';
+import { AdvertiserSettingEntity } from './advertiser-setting.entity';
 import { AmsEntityEntity } from './ams-entity.entity';
 import { BudgetUsageEventEntity, BudgetUsageLatestEntity } from './budget-usage.entity';
+import { IngestControlEntity } from './ingest-control.entity';
 import { HourlyFactEntity, PerformanceDeltaEntity } from './performance.entity';
 import { QuarantineEntity } from './quarantine.entity';
-import { AdGroupDailyEntity, CampaignDailyEntity, CampaignHourlyEntity, KeywordDailyEntity } from './rollup.entity';
+import { AdGroupDailyEntity, CampaignDailyEntity, CampaignHourlyEntity, KeywordDailyEntity, RollupPendingEntity } from './rollup.entity';
 import { SubscriptionConfirmationEntity } from './subscription-confirmation.entity';
 
 export * from './metric-columns';
 export * from './access.entity';
+export * from './advertiser-setting.entity';
 export * from './alerting.entity';
 export * from './ams-entity.entity';
 export * from './budget-usage.entity';
+export * from './ingest-control.entity';
 export * from './performance.entity';
 export * from './quarantine.entity';
 export * from './rollup.entity';
 export * from './subscription-confirmation.entity';
 
-/** Every entity the data source maps. */
+/**
+ * Every entity the data source maps: the typed map of the whole schema, one entity per table (entities-schema.spec.ts
+ * checks tables, columns, types and nullability against the migrations). Most apps write set-based SQL instead.
+ */
 export const ENTITIES = [
   AlertEntity,
   AlertEventEntity,
   AlertRuleEntity,
   NotificationDestinationEntity,
   NotificationOutboxEntity,
+  AdvertiserSettingEntity,
   AmsEntityEntity,
   ApiKeyEntity,
   AuditLogEntity,
   ReprocessRunEntity,
   BudgetUsageEventEntity,
   BudgetUsageLatestEntity,
+  IngestControlEntity,
   HourlyFactEntity,
   PerformanceDeltaEntity,
   QuarantineEntity,
@@ -44,4 +53,5 @@ export const ENTITIES = [
   CampaignDailyEntity,
   CampaignHourlyEntity,
   KeywordDailyEntity,
+  RollupPendingEntity,
 ];

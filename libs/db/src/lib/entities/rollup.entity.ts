@@ -5,8 +5,8 @@ import { MetricColumns } from './metric-columns';
  * Rollups of hourly_fact, written only by the aggregator (a SUM recompute of the source facts, never an
  * increment). Ratios are not stored: sum the parts over the range you read, then compute them
  * (`computeRatios` in @ams/ams; a zero denominator gives null). `localDate` is the advertiser's local day
- * ('YYYY-MM-DD'), so a DST day holds 23 or 25 hours. A campaign-day listed in rollup_pending (no entity: written by
- * triggers, read and deleted with SQL; see migration RollupPending1764392100000) may not equal its facts yet.
+ * ('YYYY-MM-DD'), so a DST day holds 23 or 25 hours. A campaign-day listed in rollup_pending (RollupPendingEntity)
+ * may not equal its facts yet.
  */
 abstract class RollupColumns extends MetricColumns {
   @PrimaryColumn('text', { name: 'advertiser_id' }) advertiserId!: string;
@@ -48,3 +48,16 @@ export class KeywordDailyEntity extends RollupColumns {
   @Column('text', { name: 'match_type', nullable: true }) matchType!: string | null;
 }
 
+/**
+ * A mark: this campaign-day's daily rollups may not equal its facts yet (see migration RollupPending1764392100000).
+ * Appended by triggers on hourly_fact in the writer's transaction, deleted by the aggregator (by ctid) when it
+ * recomputes the day. The table has no key and may hold the same campaign-day many times: TypeORM needs primary
+ * columns, so the three key columns are declared primary here; read marks with SQL, never save through this entity.
+ */
+@Entity({ name: 'rollup_pending' })
+export class RollupPendingEntity {
+  @PrimaryColumn('text', { name: 'advertiser_id' }) advertiserId!: string;
+  @PrimaryColumn('text', { name: 'campaign_id' }) campaignId!: string;
+  @PrimaryColumn('date', { name: 'local_date' }) localDate!: string;
+  @Column('timestamptz', { name: 'created_at' }) createdAt!: Date;
+}
