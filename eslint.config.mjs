@@ -15,7 +15,7 @@ const depConstraints = [
   { sourceTag: 'type:data-access', onlyDependOnLibsWithTags: ['type:domain'] },
   { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:domain'], bannedExternalImports: frameworkImports },
   { sourceTag: 'type:domain', onlyDependOnLibsWithTags: [], bannedExternalImports: frameworkImports },
-  { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:domain', 'type:contracts', 'type:data-access', 'type:platform', 'type:integration', 'type:devtool'] },
+  { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:testing', 'type:domain', 'type:contracts', 'type:data-access', 'type:platform', 'type:integration', 'type:devtool'] },
   { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:testing', 'type:domain', 'type:contracts', 'type:data-access', 'type:platform', 'type:integration', 'type:devtool'] },
   { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
   { sourceTag: 'scope:api', onlyDependOnLibsWithTags: ['scope:shared'] },
@@ -26,14 +26,19 @@ const depConstraints = [
   { sourceTag: 'scope:system', onlyDependOnLibsWithTags: ['scope:shared'] },
 ];
 // Specs (and only specs) of apps may also use the test helpers and the Ads API emulator; app code may not.
-// Specs of the Ads API client run against the emulator.
+// Specs of the Ads API client run against the emulator. Specs of libs/platform use @ams/testing (which does not
+// depend on platform; the Nest helpers that do are @ams/testing/nest, which would make a cycle there).
 const specDepConstraints = depConstraints.map((c) =>
   c.sourceTag === 'type:app'
     ? { ...c, onlyDependOnLibsWithTags: [...c.onlyDependOnLibsWithTags, 'type:testing', 'type:devtool'] }
     : c.sourceTag === 'type:integration'
       ? { ...c, onlyDependOnLibsWithTags: [...c.onlyDependOnLibsWithTags, 'type:testing', 'type:devtool'] }
-      : c,
+      : c.sourceTag === 'type:platform'
+        ? { ...c, onlyDependOnLibsWithTags: [...c.onlyDependOnLibsWithTags, 'type:testing'] }
+        : c,
 );
+// what the spec rules apply to: specs and the spec support files beside them (never imported by app code)
+const specFiles = ['**/*.spec.ts', '**/*.spec-env.ts'];
 
 export default [
   ...nx.configs['flat/base'],
@@ -64,7 +69,7 @@ export default [
     rules: { 'no-console': 'off' },
   },
   {
-    files: ['**/*.spec.ts'],
+    files: specFiles,
     rules: {
       '@nx/enforce-module-boundaries': [
         'error',
