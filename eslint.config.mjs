@@ -40,6 +40,30 @@ const specDepConstraints = depConstraints.map((c) =>
 // what the spec rules apply to: specs and the spec support files beside them (never imported by app code)
 const specFiles = ['**/*.spec.ts', '**/*.spec-env.ts'];
 
+// NATS is reached through JetStreamService (libs/platform); tests that must speak to the broker as a bare client get
+// one from @ams/testing (connectNats). tools/clean-test-streams.js is plain node, run by .ci/run before anything is
+// built, so it cannot load the kit. The patterns are relative to the root: libs/platform's and libs/testing's own
+// configs (linting from their folders) leave this block out instead.
+export const natsOnlyThroughPlatform = {
+  files: ['**/*.ts', '**/*.tsx', '**/*.js', '**/*.jsx', '**/*.mjs', '**/*.cjs', '**/*.cts', '**/*.mts'],
+  ignores: ['libs/platform/**', 'libs/testing/**', 'tools/clean-test-streams.js'],
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      {
+        paths: [{ name: 'nats', message: 'Only libs/platform imports nats: use JetStreamService, or connectNats from @ams/testing in a test.' }],
+        patterns: [{ group: ['nats/*'], message: 'Only libs/platform imports nats.' }],
+      },
+    ],
+    // the same for require('nats') and import('nats'), which no-restricted-imports does not see
+    'no-restricted-syntax': [
+      'error',
+      { selector: "CallExpression[callee.name='require'][arguments.0.value=/^nats(\\u002F.*)?$/]", message: 'Only libs/platform imports nats.' },
+      { selector: "ImportExpression[source.value=/^nats(\\u002F.*)?$/]", message: 'Only libs/platform imports nats.' },
+    ],
+  },
+};
+
 export default [
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
@@ -64,6 +88,7 @@ export default [
       '@typescript-eslint/no-inferrable-types': 'off',
     },
   },
+  natsOnlyThroughPlatform,
   {
     files: ['tools/**/*.ts', 'tools/**/*.js', '**/*.spec.ts', '**/*.e2e.ts', 'libs/testing/**/*.ts'],
     rules: { 'no-console': 'off' },
