@@ -1,4 +1,5 @@
 import nx from '@nx/eslint-plugin';
+import jest from 'eslint-plugin-jest';
 
 // Module boundaries: apps depend only on libs; pure libs (domain, contracts) stay free of
 // frameworks and transports, so they can be reused and tested without Nest, TypeORM or NATS.
@@ -64,6 +65,28 @@ export const natsOnlyThroughPlatform = {
   },
 };
 
+// Every jest file (unit and integration specs, system e2e and fault suites): no test left focused or skipped, every
+// expect complete and awaited where it must be, no two tests of a describe with one title, and every test asserting
+// something — by expect() or by a helper that throws when the outcome is wrong (waitFor, expect*/assert* helpers,
+// fast-check's fc.assert, classify.spec's rejected()). Expects in afterEach hooks (a disposed helper left nothing
+// behind) are allowed: they assert after every test.
+const jestFiles = ['**/*.spec.ts', '**/*.e2e.ts', '**/*.faults.ts'];
+const jestRules = {
+  files: jestFiles,
+  plugins: { jest },
+  languageOptions: { globals: jest.environments.globals.globals },
+  rules: {
+    'jest/no-focused-tests': 'error',
+    'jest/no-disabled-tests': 'error',
+    'jest/no-test-prefixes': 'error',
+    'jest/valid-expect': 'error',
+    'jest/valid-expect-in-promise': 'error',
+    'jest/no-identical-title': 'error',
+    'jest/valid-describe-callback': 'error',
+    'jest/expect-expect': ['error', { assertFunctionNames: ['expect', 'expect*', 'assert*', 'waitFor', 'fc.assert', 'rejected'] }],
+  },
+};
+
 export default [
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
@@ -102,4 +125,5 @@ export default [
       ],
     },
   },
+  jestRules,
 ];
