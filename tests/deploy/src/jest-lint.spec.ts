@@ -1,22 +1,14 @@
-import { spawnSync } from 'node:child_process';
-import { resolve } from 'node:path';
+import { lintSnippet } from './lint-snippet';
 
 /**
  * eslint-plugin-jest guards every spec, integration spec, e2e and fault suite: each snippet below, linted as if it
  * stood in the named file, must be refused by the named rule; the allowed ones must pass.
  */
-const root = resolve(__dirname, '..', '..', '..');
 
-/** The jest/* rules ESLint reports for `code` placed at `filePath` (ESLint in a child process, code on stdin). */
 function jestRuleIds(filePath: string, code: string): string[] {
-  const out = spawnSync(resolve(root, 'node_modules/.bin/eslint'), ['--stdin', '--stdin-filename', resolve(root, filePath), '--format', 'json'], {
-    cwd: root,
-    input: code,
-    encoding: 'utf8',
-    env: { ...process.env, NX_DAEMON: 'false' },
-  });
-  const results = JSON.parse(out.stdout) as Array<{ messages: Array<{ ruleId: string | null }> }>;
-  return results[0].messages.map((m) => m.ruleId ?? '').filter((id) => id.startsWith('jest/'));
+  return lintSnippet(filePath, code)
+    .map((m) => m.ruleId ?? '')
+    .filter((id) => id.startsWith('jest/'));
 }
 
 describe('jest lint rules', () => {

@@ -1,25 +1,17 @@
-import { spawnSync } from 'node:child_process';
-import { resolve } from 'node:path';
+import { lintSnippet } from './lint-snippet';
 
 /**
  * The Nx module-boundary rules must restrict, not just exist: each forbidden import below is linted
  * as if it stood in the named file, and must be refused; the allowed ones must pass.
  */
-const root = resolve(__dirname, '..', '..', '..');
 
 /** The rules that draw boundaries: Nx's by tags, and the ones confining the `nats` package to libs/platform. */
 const BOUNDARY_RULES = ['@nx/enforce-module-boundaries', 'no-restricted-imports', 'no-restricted-syntax'];
 
-/** ESLint in a child process (its flat config is ESM, which jest's sandbox cannot import), code on stdin. */
 async function boundaryErrors(filePath: string, code: string): Promise<string[]> {
-  const out = spawnSync(resolve(root, 'node_modules/.bin/eslint'), ['--stdin', '--stdin-filename', resolve(root, filePath), '--format', 'json'], {
-    cwd: root,
-    input: code,
-    encoding: 'utf8',
-    env: { ...process.env, NX_DAEMON: 'false' },
-  });
-  const results = JSON.parse(out.stdout) as Array<{ messages: Array<{ ruleId: string | null; message: string }> }>;
-  return results[0].messages.filter((m) => m.ruleId !== null && BOUNDARY_RULES.includes(m.ruleId)).map((m) => m.message);
+  return lintSnippet(filePath, code)
+    .filter((m) => m.ruleId !== null && BOUNDARY_RULES.includes(m.ruleId))
+    .map((m) => m.message);
 }
 
 describe('module boundaries', () => {
