@@ -1,3 +1,8 @@
 const nxPreset = require('@nx/jest/preset').default;
 
-module.exports = { ...nxPreset };
+/**
+ * The unit tier (each project's `test` target, `npm run test:unit`): every spec except `*.integration.spec.ts`,
+ * runnable with no PostgreSQL, NATS, SQS endpoint or server process of its own. The integration tier is
+ * jest.integration.js.
+ */
+module.exports = { ...nxPreset, testPathIgnorePatterns: ['/node_modules/', '\\.integration\\.spec\\.ts$'] };

@@ -21,11 +21,10 @@ import { readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
-import { connect } from 'nats';
 import { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { localDateSql, PG_SESSION_OPTIONS, runMigrations } from '@ams/db';
-import { freePort, startApp, uniquePrefix } from '@ams/testing';
+import { deleteStreams, freePort, startApp, uniquePrefix } from '@ams/testing';
 
 const autocannon = require('autocannon') as (opts: Record<string, unknown>) => Promise<AutocannonResult>;
 interface AutocannonResult {
@@ -279,20 +278,6 @@ async function measure(mode: Mode, api: Awaited<ReturnType<typeof startApp>>, pg
     [`${label}: load average (1 min) before / after`, `${loadBefore} / ${os.loadavg()[0].toFixed(2)}`],
     [`${label}: peak RSS api`, `${hwm ? (Number(hwm) / 1024).toFixed(0) : 'n/a'} MB`],
   ];
-}
-
-/** Removes the streams the api created under the run's prefix (AMS, EVENTS). */
-async function deleteStreams(prefix: string): Promise<void> {
-  const streamPrefix = `${prefix.toUpperCase().replace(/[^A-Z0-9_-]/g, '_')}_`;
-  const nc = await connect({ servers: process.env['NATS_URL'] ?? 'nats://127.0.0.1:4222' });
-  try {
-    const jsm = await nc.jetstreamManager();
-    for await (const si of jsm.streams.list()) {
-      if (si.config.name.startsWith(streamPrefix)) await jsm.streams.delete(si.config.name);
-    }
-  } finally {
-    await nc.close();
-  }
 }
 
 main().catch((err: unknown) => {

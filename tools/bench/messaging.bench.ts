@@ -5,9 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Logger } from '@nestjs/common';
-import { connect } from 'nats';
-import { natsNames } from '@ams/contracts';
 import { JetStreamService } from '@ams/platform';
+import { deleteStreams } from '@ams/testing';
 
 const url = process.env['NATS_URL'] ?? 'nats://127.0.0.1:4222';
 const total = Number(process.env['BENCH_MESSAGES'] ?? 50_000);
@@ -96,12 +95,7 @@ async function main(): Promise<void> {
     await handle.stop();
   } finally {
     await svc.close();
-    const nc = await connect({ servers: url });
-    const jsm = await nc.jetstreamManager();
-    const naming = natsNames(prefix);
-    await jsm.streams.delete(naming.stream('BENCH')).catch(() => false);
-    await jsm.streams.delete(naming.stream('BENCHCHUNK')).catch(() => false);
-    await nc.close();
+    await deleteStreams(prefix, url); // BENCH and BENCHCHUNK, the only streams of this prefix
   }
 }
 

@@ -1,10 +1,12 @@
-export { waitFor } from './lib/wait-for';
+export { gate, waitFor } from './lib/wait-for';
 export type { WaitForOptions } from './lib/wait-for';
 export { freePort } from './lib/ports';
 export { assertTestDatabaseName, createTestDatabase } from './lib/database';
 export type { TestDatabase, CreateTestDatabaseOptions } from './lib/database';
-export { uniquePrefix, DEFAULT_NATS_URL, startPrivateNatsServer } from './lib/nats';
+export { uniquePrefix, DEFAULT_NATS_URL, startPrivateNatsServer, deleteStreams, streamMessageCount } from './lib/nats';
 export type { PrivateNatsServer, StartPrivateNatsServerOptions } from './lib/nats';
+export { connectNats } from './lib/nats-client';
+export type { ConnectionOptions, NatsConnection } from './lib/nats-client';
 export { startSqsEndpoint } from './lib/sqs';
 export type { SqsEndpoint } from './lib/sqs';
 export { startSlackCatcher } from './lib/slack-catcher';
@@ -12,8 +14,6 @@ export type { CaughtPost, ScriptedResponse, SlackCatcher } from './lib/slack-cat
 export { workspaceRoot, fixturePath, loadFixture, fixtureBody } from './lib/fixtures';
 export { runSimulator, startApp } from './lib/processes';
 export type { AppName, AppProcess, StartAppOptions } from './lib/processes';
-export { startNestApp, baseTestEnv } from './lib/nest-app';
-export type { RunningTestApp } from './lib/nest-app';
 export { startPrivatePostgres } from './lib/private-postgres';
 export type { PrivatePostgres } from './lib/private-postgres';
 export { startFaultProxy } from './lib/fault-proxy';

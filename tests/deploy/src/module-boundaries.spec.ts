@@ -1,22 +1,17 @@
-import { spawnSync } from 'node:child_process';
-import { resolve } from 'node:path';
+import { lintSnippet } from './lint-snippet';
 
 /**
  * The Nx module-boundary rules must restrict, not just exist: each forbidden import below is linted
  * as if it stood in the named file, and must be refused; the allowed ones must pass.
  */
-const root = resolve(__dirname, '..', '..', '..');
 
-/** ESLint in a child process (its flat config is ESM, which jest's sandbox cannot import), code on stdin. */
+/** The rules that draw boundaries: Nx's by tags, and the ones confining the `nats` package to libs/platform. */
+const BOUNDARY_RULES = ['@nx/enforce-module-boundaries', 'no-restricted-imports', 'no-restricted-syntax'];
+
 async function boundaryErrors(filePath: string, code: string): Promise<string[]> {
-  const out = spawnSync(resolve(root, 'node_modules/.bin/eslint'), ['--stdin', '--stdin-filename', resolve(root, filePath), '--format', 'json'], {
-    cwd: root,
-    input: code,
-    encoding: 'utf8',
-    env: { ...process.env, NX_DAEMON: 'false' },
-  });
-  const results = JSON.parse(out.stdout) as Array<{ messages: Array<{ ruleId: string | null; message: string }> }>;
-  return results[0].messages.filter((m) => m.ruleId === '@nx/enforce-module-boundaries').map((m) => m.message);
+  return lintSnippet(filePath, code)
+    .filter((m) => m.ruleId !== null && BOUNDARY_RULES.includes(m.ruleId))
+    .map((m) => m.message);
 }
 
 describe('module boundaries', () => {
@@ -33,6 +28,14 @@ describe('module boundaries', () => {
     ['libs/ads-api/src/lib/x.ts', "import { Injectable } from '@nestjs/common'; export const x = Injectable;", 'the Ads API client imports no Nest'],
     ['libs/ads-api/src/lib/x.ts', "import { DbModule } from '@ams/db'; export const x = DbModule;", 'the Ads API client has no database'],
     ['libs/ads-api/src/lib/x.ts', "import pino from 'pino'; export const x = pino;", 'the Ads API client logs through an injected logger only'],
+    ['apps/processor/src/x.ts', "import { connect } from 'nats'; export const x = connect;", 'apps reach NATS through libs/platform only'],
+    ['apps/api/src/x.spec.ts', "import { connect } from 'nats'; export const x = connect;", 'specs get a bare NATS client from @ams/testing'],
+    ['libs/db/src/lib/x.ts', "import { headers } from 'nats'; export const x = headers;", 'only libs/platform imports nats'],
+    ['tests/system/src/x.e2e.ts', "export { connect } from 'nats';", 'system tests do not import nats'],
+    ['tools/launcher/src/x.ts', "import type { NatsConnection } from 'nats/lib/nats-base-client/core'; export type X = NatsConnection;", 'no deep imports of nats either'],
+    ['tools/launcher/src/x.js', "const { connect } = require('nats'); module.exports = connect;", 'nor a require of nats'],
+    ['apps/alerter/src/x.ts', "export const x = import('nats');", 'nor a dynamic import of nats'],
+    ['libs/platform/src/x.ts', "import { waitFor } from '@ams/testing'; export const x = waitFor;", 'platform code may not use the test kit'],
   ])('%s: %s is refused (%s)', async (file, code) => {
     expect(await boundaryErrors(file, code)).not.toEqual([]);
   }, 60_000);
@@ -45,6 +48,11 @@ describe('module boundaries', () => {
     ['libs/ads-api/src/lib/x.spec.ts', "import { startAdsEmulator } from '@ams/ads-api-emulator'; export const x = startAdsEmulator;"],
     ['apps/api/src/x.spec.ts', "import { startAdsEmulator } from '@ams/ads-api-emulator'; export const x = startAdsEmulator;"],
     ['tools/launcher/src/x.ts', "import { startAdsEmulator } from '@ams/ads-api-emulator'; import { AdsApiClient } from '@ams/ads-api'; export const x = [startAdsEmulator, AdsApiClient];"],
+    ['libs/platform/src/messaging/x.ts', "import { connect } from 'nats'; export const x = connect;"],
+    ['libs/platform/src/messaging/x.spec.ts', "import { connect } from 'nats'; import { waitFor } from '@ams/testing'; export const x = [connect, waitFor];"],
+    ['libs/testing/src/lib/x.ts', "import { connect } from 'nats'; export const x = connect;"],
+    ['tests/system/src/x.e2e.ts', "import { connectNats } from '@ams/testing'; export const x = connectNats;"],
+    ['apps/api/src/x.spec.ts', "import { startNestApp } from '@ams/testing/nest'; export const x = startNestApp;"],
   ])('%s: %s is allowed', async (file, code) => {
     expect(await boundaryErrors(file, code)).toEqual([]);
   }, 60_000);

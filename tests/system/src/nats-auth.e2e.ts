@@ -8,7 +8,6 @@
  * processor's commands, the ingestor consuming the AMS stream, any app deleting or purging a stream.
  */
 import { randomBytes } from 'node:crypto';
-import { connect, type NatsConnection } from 'nats';
 import { Client } from 'pg';
 import {
   NATS_APPS,
@@ -24,10 +23,12 @@ import {
 } from '@ams/contracts';
 import {
   AppProcess,
+  connectNats as connect,
   createTestDatabase,
   fixtureBody,
   freePort,
   loadFixture,
+  type NatsConnection,
   PrivateNatsServer,
   SqsEndpoint,
   startApp,

@@ -2,16 +2,8 @@ import { Client } from 'pg';
 import { computeRatios } from '@ams/ams';
 import { EVENT_SUBJECTS, PerfHourlyUpdatedV1 } from '@ams/contracts';
 import { JetStreamService } from '@ams/platform';
-import {
-  baseTestEnv,
-  createTestDatabase,
-  DEFAULT_NATS_URL,
-  RunningTestApp,
-  startNestApp,
-  TestDatabase,
-  uniquePrefix,
-  waitFor,
-} from '@ams/testing';
+import { createTestDatabase, DEFAULT_NATS_URL, TestDatabase, uniquePrefix, waitFor } from '@ams/testing';
+import { baseTestEnv, RunningTestApp, startNestApp } from '@ams/testing/nest';
 import { appDefinition } from '../app.module';
 import { AggregatorEnv } from '../config/aggregator.env';
 import { diffRollups, FactDelta, FactModel, readRollups, touchedOf, writeFacts, zoned } from '../testing/hourly-facts.fixture';

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { Client } from 'pg';
 import type { PerfHourlyUpdatedV1 } from '@ams/contracts';
-import { baseTestEnv, createTestDatabase, RunningTestApp, startNestApp, TestDatabase, uniquePrefix } from '@ams/testing';
+import { createTestDatabase, TestDatabase, uniquePrefix } from '@ams/testing';
+import { baseTestEnv, RunningTestApp, startNestApp } from '@ams/testing/nest';
 import { appDefinition } from '../app.module';
 import { AggregatorEnv } from '../config/aggregator.env';
 import {

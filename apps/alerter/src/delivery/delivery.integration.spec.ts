@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { AlertRuleV1, COMMAND_SUBJECTS } from '@ams/contracts';
-import { startNestApp, waitFor } from '@ams/testing';
+import { waitFor } from '@ams/testing';
+import { startNestApp } from '@ams/testing/nest';
 import { appDefinition } from '../app.module';
 import { AlerterHarness, BudgetRow } from '../testing/alerter.harness';
 

@@ -1,4 +1,5 @@
-import { startNestApp, waitFor } from '@ams/testing';
+import { waitFor } from '@ams/testing';
+import { startNestApp } from '@ams/testing/nest';
 import { appDefinition } from '../app.module';
 import { AlerterHarness, dayHour, FactRow } from '../testing/alerter.harness';
 

@@ -7,16 +7,14 @@ import { Client } from 'pg';
 import { BudgetScopeV1, EVENT_SUBJECTS, TouchedHourV1 } from '@ams/contracts';
 import { JetStreamService } from '@ams/platform';
 import {
-  baseTestEnv,
   createTestDatabase,
   DEFAULT_NATS_URL,
-  RunningTestApp,
   SlackCatcher,
-  startNestApp,
   startSlackCatcher,
   TestDatabase,
   uniquePrefix,
 } from '@ams/testing';
+import { baseTestEnv, RunningTestApp, startNestApp } from '@ams/testing/nest';
 import { appDefinition } from '../app.module';
 import { AlerterEnv } from '../config/alerter.env';
 

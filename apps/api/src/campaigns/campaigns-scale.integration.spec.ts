@@ -1,5 +1,6 @@
 import { Client } from 'pg';
-import { baseTestEnv, createTestDatabase, startNestApp, TestDatabase, uniquePrefix, waitFor } from '@ams/testing';
+import { createTestDatabase, TestDatabase, uniquePrefix, waitFor } from '@ams/testing';
+import { baseTestEnv, startNestApp } from '@ams/testing/nest';
 import { appDefinition } from '../app.module';
 
 const KEY = 'campaigns-scale-key-0123456789';

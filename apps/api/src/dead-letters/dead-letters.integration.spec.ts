@@ -1,15 +1,13 @@
 import {
-  baseTestEnv,
   createTestDatabase,
   fixtureBody,
-  RunningTestApp,
   SqsEndpoint,
-  startNestApp,
   startSqsEndpoint,
   TestDatabase,
   uniquePrefix,
   waitFor,
 } from '@ams/testing';
+import { baseTestEnv, RunningTestApp, startNestApp } from '@ams/testing/nest';
 // the real ingestor answers the api's commands (one process, one NATS prefix): no stand-in for our own code
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { appDefinition as ingestorDefinition } from '../../../ingestor/src/app.module';

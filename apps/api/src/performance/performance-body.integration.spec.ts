@@ -1,7 +1,8 @@
 import { Client } from 'pg';
 import { addDecimal, computeRatios } from '@ams/ams';
 import { METRIC_COLUMNS } from '@ams/db';
-import { baseTestEnv, createTestDatabase, RunningTestApp, startNestApp, TestDatabase, uniquePrefix } from '@ams/testing';
+import { createTestDatabase, TestDatabase, uniquePrefix } from '@ams/testing';
+import { baseTestEnv, RunningTestApp, startNestApp } from '@ams/testing/nest';
 import { appDefinition } from '../app.module';
 import { ApiEnv } from '../config/api.env';
 

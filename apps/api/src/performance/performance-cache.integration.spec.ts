@@ -3,16 +3,14 @@ import { Client } from 'pg';
 import { EVENT_SUBJECTS } from '@ams/contracts';
 import { JetStreamService } from '@ams/platform';
 import {
-  baseTestEnv,
   createTestDatabase,
   type PrivateNatsServer,
-  type RunningTestApp,
-  startNestApp,
   startPrivateNatsServer,
   type TestDatabase,
   uniquePrefix,
   waitFor,
 } from '@ams/testing';
+import { baseTestEnv, type RunningTestApp, startNestApp } from '@ams/testing/nest';
 import { appDefinition } from '../app.module';
 import { ApiEnv } from '../config/api.env';
 import { PerformanceCache } from './performance.cache';

@@ -1,4 +1,5 @@
-import { baseTestEnv, createTestDatabase, RunningTestApp, startNestApp, TestDatabase, uniquePrefix } from '@ams/testing';
+import { createTestDatabase, TestDatabase, uniquePrefix } from '@ams/testing';
+import { baseTestEnv, RunningTestApp, startNestApp } from '@ams/testing/nest';
 import { appDefinition } from '../app.module';
 import { ApiEnv } from '../config/api.env';
 

@@ -1,7 +1,8 @@
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '@ams/db';
-import { baseTestEnv, createTestDatabase, startNestApp, TestDatabase, uniquePrefix } from '@ams/testing';
+import { createTestDatabase, TestDatabase, uniquePrefix } from '@ams/testing';
+import { baseTestEnv, startNestApp } from '@ams/testing/nest';
 import { appDefinition } from '../app.module';
 import { buildStatement, PerformanceFilter } from './performance.repository';
 

@@ -1,6 +1,7 @@
 import { COMMAND_SUBJECTS } from '@ams/contracts';
 import { JetStreamService } from '@ams/platform';
-import { baseTestEnv, createTestDatabase, DEFAULT_NATS_URL, RunningTestApp, startNestApp, TestDatabase, uniquePrefix } from '@ams/testing';
+import { createTestDatabase, DEFAULT_NATS_URL, TestDatabase, uniquePrefix } from '@ams/testing';
+import { baseTestEnv, RunningTestApp, startNestApp } from '@ams/testing/nest';
 import { appDefinition } from '../app.module';
 import { ApiEnv } from '../config/api.env';
 

@@ -10,19 +10,17 @@ import {
 } from '@ams/contracts';
 import { ConsumedMessage, ConsumerHandle, JetStreamService } from '@ams/platform';
 import {
-  baseTestEnv,
   createTestDatabase,
   DEFAULT_NATS_URL,
   fixtureBody,
-  RunningTestApp,
   SqsEndpoint,
-  startNestApp,
   startPrivateNatsServer,
   startSqsEndpoint,
   TestDatabase,
   uniquePrefix,
   waitFor,
 } from '@ams/testing';
+import { baseTestEnv, RunningTestApp, startNestApp } from '@ams/testing/nest';
 import { appDefinition } from '../app.module';
 import { IngestorEnv } from '../config/ingestor.env';
 

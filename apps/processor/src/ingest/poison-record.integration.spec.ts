@@ -1,17 +1,8 @@
 import { Client } from 'pg';
 import { amsRecordSubject, COMMAND_SUBJECTS, DURABLES, ReprocessWindowReplyV1, STREAMS } from '@ams/contracts';
 import { JetStreamService } from '@ams/platform';
-import {
-  baseTestEnv,
-  createTestDatabase,
-  DEFAULT_NATS_URL,
-  loadFixture,
-  RunningTestApp,
-  startNestApp,
-  TestDatabase,
-  uniquePrefix,
-  waitFor,
-} from '@ams/testing';
+import { createTestDatabase, DEFAULT_NATS_URL, loadFixture, TestDatabase, uniquePrefix, waitFor } from '@ams/testing';
+import { baseTestEnv, RunningTestApp, startNestApp } from '@ams/testing/nest';
 import { appDefinition } from '../app.module';
 import { ProcessorEnv } from '../config/processor.env';
 

@@ -2,17 +2,8 @@ import { Client } from 'pg';
 import { validateRecord } from '@ams/ams';
 import { amsRecordSubject, COMMAND_SUBJECTS, ReprocessWindowReplyV1 } from '@ams/contracts';
 import { JetStreamService } from '@ams/platform';
-import {
-  baseTestEnv,
-  createTestDatabase,
-  DEFAULT_NATS_URL,
-  loadFixture,
-  RunningTestApp,
-  startNestApp,
-  TestDatabase,
-  uniquePrefix,
-  waitFor,
-} from '@ams/testing';
+import { createTestDatabase, DEFAULT_NATS_URL, loadFixture, TestDatabase, uniquePrefix, waitFor } from '@ams/testing';
+import { baseTestEnv, RunningTestApp, startNestApp } from '@ams/testing/nest';
 import { appDefinition } from '../app.module';
 import { ProcessorEnv } from '../config/processor.env';
 

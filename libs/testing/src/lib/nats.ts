@@ -5,10 +5,13 @@ import { constants } from 'node:fs';
 import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect } from 'nats';
+import { natsNames } from '@ams/contracts';
 import { LineBuffer, exitOf, isRunning, terminate, trackChild, trackDir, untrackDir } from './child-registry';
 import { freePort } from './ports';
 import { waitFor } from './wait-for';
 
+/** The shared broker every test uses unless it starts its own: `TEST_NATS_URL`, default nats://127.0.0.1:4222. */
 export const DEFAULT_NATS_URL: string = process.env['TEST_NATS_URL'] ?? 'nats://127.0.0.1:4222';
 
 const issued = new Set<string>();
@@ -65,6 +68,8 @@ export interface StartPrivateNatsServerOptions {
   config?: (storeDir: string) => string;
   /** Added to the server's environment (a config's `$VARIABLE`s, e.g. the users' passwords). */
   env?: Record<string, string>;
+  /** More nats-server flags after the store and address ones, e.g. `['--user', 'u', '--pass', 'p']` or `['--tls', …]`. */
+  args?: string[];
 }
 
 /** Resolves true when the server on `port` sends its INFO greeting. */
@@ -112,7 +117,7 @@ export async function startPrivateNatsServer(opts: StartPrivateNatsServerOptions
 
   const start = async (): Promise<void> => {
     if (child && isRunning(child)) throw new Error(`nats-server on port ${port} is already running`);
-    const proc = spawn(binary, [...storeArgs, '-a', '127.0.0.1', '-p', String(port)], {
+    const proc = spawn(binary, [...storeArgs, '-a', '127.0.0.1', '-p', String(port), ...(opts.args ?? [])], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, ...opts.env },
     });
@@ -176,4 +181,29 @@ export async function startPrivateNatsServer(opts: StartPrivateNatsServerOptions
       untrackDir(storeDir);
     },
   };
+}
+
+/** Deletes every stream created under `prefix` (named as the apps name them: `natsNames(prefix).stream(…)`). */
+export async function deleteStreams(prefix: string, url = DEFAULT_NATS_URL): Promise<void> {
+  const streamPrefix = natsNames(prefix).stream('');
+  const nc = await connect({ servers: url });
+  try {
+    const jsm = await nc.jetstreamManager();
+    for await (const si of jsm.streams.list()) {
+      if (si.config.name.startsWith(streamPrefix)) await jsm.streams.delete(si.config.name);
+    }
+  } finally {
+    await nc.close();
+  }
+}
+
+/** Number of messages stored in the stream `name` created under `prefix`. */
+export async function streamMessageCount(prefix: string, name: string, url = DEFAULT_NATS_URL): Promise<number> {
+  const nc = await connect({ servers: url });
+  try {
+    const jsm = await nc.jetstreamManager();
+    return (await jsm.streams.info(natsNames(prefix).stream(name))).state.messages;
+  } finally {
+    await nc.close();
+  }
 }

@@ -1,4 +1,4 @@
-import { waitFor } from './wait-for';
+import { gate, waitFor } from './wait-for';
 
 describe('waitFor', () => {
   it('resolves with the first truthy probe result', async () => {
@@ -46,5 +46,18 @@ describe('waitFor', () => {
       /probe still running at the deadline/,
     );
     expect(Date.now() - started).toBeLessThan(1_000);
+  });
+});
+
+describe('gate', () => {
+  it('holds its promise until opened', async () => {
+    const g = gate();
+    let passed = false;
+    const held = g.promise.then(() => (passed = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(passed).toBe(false);
+    g.open();
+    await held;
+    expect(passed).toBe(true);
   });
 });

@@ -5,7 +5,7 @@ import type { QueryRunner } from 'typeorm';
  * DDL on them needs a lock that conflicts with those writers (ALTER TABLE, CREATE TRIGGER, DROP INDEX: ACCESS
  * EXCLUSIVE or SHARE ROW EXCLUSIVE; a plain CREATE INDEX: SHARE, for the whole build). A DDL statement waiting for
  * its lock also blocks every statement queued behind it, so one long read turns a migration into an outage.
- * Every migration that changes one of these tables goes through this file (migrations.spec.ts checks the sources).
+ * Every migration that changes one of these tables goes through this file (migrations.integration.spec.ts checks the sources).
  */
 export const BIG_TABLES = ['hourly_fact', 'performance_delta'] as const;
 

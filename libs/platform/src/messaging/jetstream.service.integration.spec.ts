@@ -7,15 +7,8 @@ import { MessagingPublishError, MessagingTimeoutError } from './messaging.errors
 import { MessagingModule } from './messaging.module';
 import { MessagingNaming } from './messaging.naming';
 import type { ConsumedMessage, ConsumerDefinition, ConsumerHandle } from './messaging.types';
-import {
-  deleteStreams,
-  ServiceTracker,
-  streamMessageCount,
-  TEST_NATS_URL,
-  testOptions,
-  uniquePrefix,
-} from './testing/messaging-test-env';
-import { gate, waitFor } from './testing/wait-for';
+import { DEFAULT_NATS_URL, deleteStreams, gate, streamMessageCount, uniquePrefix, waitFor } from '@ams/testing';
+import { ServiceTracker, testOptions } from './messaging.spec-env';
 
 jest.setTimeout(60_000);
 Logger.overrideLogger(['error', 'warn']);
@@ -47,7 +40,7 @@ afterAll(async () => {
   await deleteStreams(prefix);
 });
 
-describe('JetStreamService (integration, NATS at ' + TEST_NATS_URL + ')', () => {
+describe('JetStreamService (integration, NATS at ' + DEFAULT_NATS_URL + ')', () => {
   let svc: JetStreamService;
   const handles: ConsumerHandle[] = [];
 
@@ -65,7 +58,7 @@ describe('JetStreamService (integration, NATS at ' + TEST_NATS_URL + ')', () => 
       await svc.ensureStream(def);
       await svc.ensureStream(def);
 
-      const nc = await connect({ servers: TEST_NATS_URL });
+      const nc = await connect({ servers: DEFAULT_NATS_URL });
       const jsm = await nc.jetstreamManager();
       const si = await jsm.streams.info(new MessagingNaming(prefix).stream('IDEM'));
       await nc.close();
@@ -84,7 +77,7 @@ describe('JetStreamService (integration, NATS at ' + TEST_NATS_URL + ')', () => 
       const changed = { ...def, maxAgeMs: 2 * HOUR, duplicateWindowMs: 60_000 };
       await Promise.all(all.map((s) => s.ensureStream(changed)));
 
-      const nc = await connect({ servers: TEST_NATS_URL });
+      const nc = await connect({ servers: DEFAULT_NATS_URL });
       const jsm = await nc.jetstreamManager();
       const si = await jsm.streams.info(new MessagingNaming(prefix).stream('CONC'));
       await nc.close();
@@ -151,7 +144,7 @@ describe('JetStreamService (integration, NATS at ' + TEST_NATS_URL + ')', () => 
           seen.push(...batch);
         }),
       );
-      await waitFor(() => seen.length === 3, { what: '3 messages' });
+      await waitFor(() => seen.length === 3, { description: '3 messages' });
       const m = seen[0];
       expect(m.subject).toBe('meta.thing');
       expect(m.json()).toEqual({ hello: 'world' });
@@ -188,8 +181,8 @@ describe('JetStreamService (integration, NATS at ' + TEST_NATS_URL + ')', () => 
           for (const m of batch) committed.set(m.msgId ?? '', (committed.get(m.msgId ?? '') ?? 0) + 1);
         }),
       );
-      await waitFor(() => committed.size === 3, { what: 'all three committed' });
-      await waitFor(async () => (await svc.consumerPending('RETRY', 'retry')) === 0, { what: 'all acked' });
+      await waitFor(() => committed.size === 3, { description: 'all three committed' });
+      await waitFor(async () => (await svc.consumerPending('RETRY', 'retry')) === 0, { description: 'all acked' });
       expect([...committed.values()]).toEqual([1, 1, 1]);
       const first = deliveries.filter((d) => d.count === 1).map((d) => d.id);
       const second = deliveries.filter((d) => d.count === 2).map((d) => d.id);
@@ -208,8 +201,8 @@ describe('JetStreamService (integration, NATS at ' + TEST_NATS_URL + ')', () => 
           for (const m of batch) seen.set(m.streamSequence, (seen.get(m.streamSequence) ?? 0) + 1);
         }),
       );
-      await waitFor(() => seen.size === 2000, { what: '2000 messages', timeoutMs: 20_000 });
-      await waitFor(async () => (await svc.consumerPending('BATCH', 'batch')) === 0, { what: 'all acked' });
+      await waitFor(() => seen.size === 2000, { description: '2000 messages', timeoutMs: 20_000 });
+      await waitFor(async () => (await svc.consumerPending('BATCH', 'batch')) === 0, { description: 'all acked' });
       expect(Math.max(...sizes)).toBe(100);
       expect(sizes.reduce((a, b) => a + b, 0)).toBe(2000);
       expect([...seen.values()].every((n) => n === 1)).toBe(true);
@@ -230,7 +223,7 @@ describe('JetStreamService (integration, NATS at ' + TEST_NATS_URL + ')', () => 
           handled += batch.length;
         }),
       );
-      await waitFor(() => handled === 300, { what: '300 handled' });
+      await waitFor(() => handled === 300, { description: '300 handled' });
       expect(peak).toBe(3);
     });
 
@@ -243,7 +236,7 @@ describe('JetStreamService (integration, NATS at ' + TEST_NATS_URL + ')', () => 
         }),
       );
       await svc.publish('lone.x', { lonely: true });
-      await waitFor(() => got.length === 1, { what: 'the lone message', timeoutMs: 5000 });
+      await waitFor(() => got.length === 1, { description: 'the lone message', timeoutMs: 5000 });
       expect(got).toEqual([1]);
     });
 
@@ -264,7 +257,7 @@ describe('JetStreamService (integration, NATS at ' + TEST_NATS_URL + ')', () => 
       events.push('stopped');
       expect(events.slice(-2)).toEqual(['end', 'stopped']);
       expect(handle.pending).toBe(0);
-      await waitFor(async () => (await svc.consumerPending('SLOW', 'slow')) === 0, { what: 'acks of the slow batch' });
+      await waitFor(async () => (await svc.consumerPending('SLOW', 'slow')) === 0, { description: 'acks of the slow batch' });
     });
 
     it('keeps a long-running batch (and the messages waiting behind it) from being redelivered', async () => {
@@ -280,9 +273,9 @@ describe('JetStreamService (integration, NATS at ' + TEST_NATS_URL + ')', () => 
           },
         ),
       );
-      await waitFor(() => deliveries.length >= 3, { what: 'three deliveries', timeoutMs: 15_000 });
+      await waitFor(() => deliveries.length >= 3, { description: 'three deliveries', timeoutMs: 15_000 });
       await waitFor(async () => (await svc.consumerPending('LONG', 'long')) === 0, {
-        what: 'all acked',
+        description: 'all acked',
         timeoutMs: 15_000,
       });
       expect(deliveries.map((d) => d.count)).toEqual([1, 1, 1]);
@@ -301,8 +294,8 @@ describe('JetStreamService (integration, NATS at ' + TEST_NATS_URL + ')', () => 
       };
       handles.push(await svc.consumeBatches(def, work(byA)), await other.consumeBatches(def, work(byB)));
       await svc.publishMany(Array.from({ length: 1000 }, (_, i) => ({ subject: 'share.x', data: { i } })));
-      await waitFor(() => byA.size + byB.size >= 1000, { what: '1000 handled', timeoutMs: 20_000 });
-      await waitFor(async () => (await svc.consumerPending('SHARE', 'share')) === 0, { what: 'all acked' });
+      await waitFor(() => byA.size + byB.size >= 1000, { description: '1000 handled', timeoutMs: 20_000 });
+      await waitFor(async () => (await svc.consumerPending('SHARE', 'share')) === 0, { description: 'all acked' });
       const both = [...byA].filter((s) => byB.has(s));
       expect(both).toEqual([]);
       expect(new Set([...byA, ...byB]).size).toBe(1000);
@@ -319,15 +312,15 @@ describe('JetStreamService (integration, NATS at ' + TEST_NATS_URL + ')', () => 
         }),
       );
       await svc.publish('gone.x', 'before');
-      await waitFor(() => seen.has('before'), { what: 'first message' });
+      await waitFor(() => seen.has('before'), { description: 'first message' });
 
-      const nc = await connect({ servers: TEST_NATS_URL });
+      const nc = await connect({ servers: DEFAULT_NATS_URL });
       const jsm = await nc.jetstreamManager();
       await jsm.consumers.delete(new MessagingNaming(prefix).stream('GONE'), 'gone');
       await nc.close();
 
       await svc.publish('gone.x', 'after');
-      await waitFor(() => seen.has('after'), { what: 'message after the deletion', timeoutMs: 30_000 });
+      await waitFor(() => seen.has('after'), { description: 'message after the deletion', timeoutMs: 30_000 });
     });
 
     it('recreates a stream it ensured, and its durable, when the stream is deleted from under it', async () => {
@@ -339,15 +332,15 @@ describe('JetStreamService (integration, NATS at ' + TEST_NATS_URL + ')', () => 
         }),
       );
       await svc.publish('vanish.x', 'before');
-      await waitFor(() => seen.has('before'), { what: 'first message' });
+      await waitFor(() => seen.has('before'), { description: 'first message' });
 
-      const nc = await connect({ servers: TEST_NATS_URL });
+      const nc = await connect({ servers: DEFAULT_NATS_URL });
       const jsm = await nc.jetstreamManager();
       await jsm.streams.delete(new MessagingNaming(prefix).stream('VANISH'));
       await nc.close();
 
-      await waitFor(() => svc.publish('vanish.x', 'after', { timeoutMs: 1000 }), { what: 'the stream to be back' });
-      await waitFor(() => seen.has('after'), { what: 'message after the deletion', timeoutMs: 30_000 });
+      await waitFor(() => svc.publish('vanish.x', 'after', { timeoutMs: 1000 }), { description: 'the stream to be back' });
+      await waitFor(() => seen.has('after'), { description: 'message after the deletion', timeoutMs: 30_000 });
     });
 
     it('reports consumer lag and counters through prom-client', async () => {
@@ -359,11 +352,11 @@ describe('JetStreamService (integration, NATS at ' + TEST_NATS_URL + ')', () => 
         await release.promise;
       });
       handles.push(handle);
-      await waitFor(() => handle.pending === 10, { what: 'ten held' });
+      await waitFor(() => handle.pending === 10, { description: 'ten held' });
       const scraped = await register.getSingleMetricAsString('ams_messaging_consumer_pending');
       expect(scraped).toMatch(/ams_messaging_consumer_pending\{stream="LAG",durable="lag"\} 10/);
       release.open();
-      await waitFor(async () => (await svc.consumerPending('LAG', 'lag')) === 0, { what: 'lag drained' });
+      await waitFor(async () => (await svc.consumerPending('LAG', 'lag')) === 0, { description: 'lag drained' });
       const consumed = await register.getSingleMetricAsString('ams_messaging_consumed_total');
       expect(consumed).toMatch(/ams_messaging_consumed_total\{durable="lag"\} 10/);
       const published = await register.getSingleMetricAsString('ams_messaging_published_total');

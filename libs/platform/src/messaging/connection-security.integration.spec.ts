@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { connect } from 'nats';
 import { CommonEnv, loadConfig } from '../config';
 import { messagingSecurity } from './messaging-security';
-import { ServiceTracker, testOptions, uniquePrefix } from './testing/messaging-test-env';
-import { PrivateNatsServer } from './testing/nats-server';
+import { type PrivateNatsServer, startPrivateNatsServer, uniquePrefix } from '@ams/testing';
+import { ServiceTracker, testOptions } from './messaging.spec-env';
 
 const dir = mkdtempSync(join(tmpdir(), 'ams-nats-tls-'));
 const tracker = new ServiceTracker();
@@ -38,7 +38,7 @@ afterAll(async () => {
 });
 
 async function server(args: string[]): Promise<PrivateNatsServer> {
-  const s = await PrivateNatsServer.start(args);
+  const s = await startPrivateNatsServer({ args });
   servers.push(s);
   return s;
 }

@@ -1,9 +1,8 @@
 import { Logger } from '@nestjs/common';
 import type { JetStreamService } from './jetstream.service';
 import type { ConsumerHandle } from './messaging.types';
-import { ServiceTracker, testOptions, uniquePrefix } from './testing/messaging-test-env';
-import { PrivateNatsServer } from './testing/nats-server';
-import { waitFor } from './testing/wait-for';
+import { type PrivateNatsServer, startPrivateNatsServer, uniquePrefix, waitFor } from '@ams/testing';
+import { ServiceTracker, testOptions } from './messaging.spec-env';
 
 jest.setTimeout(90_000);
 Logger.overrideLogger(['error']);
@@ -19,7 +18,7 @@ async function publishEventually(svc: JetStreamService, i: number): Promise<void
       await svc.publish('restart.x', { i }, { msgId: `m-${i}`, timeoutMs: 1000 });
       return true;
     },
-    { what: `publish of m-${i}`, timeoutMs: 30_000, intervalMs: 200 },
+    { description: `publish of m-${i}`, timeoutMs: 30_000, intervalMs: 200 },
   );
 }
 
@@ -32,7 +31,7 @@ describe('JetStreamService across a NATS restart (private nats-server)', () => {
   const deliveries = new Map<string, string[]>();
 
   beforeAll(async () => {
-    nats = await PrivateNatsServer.start();
+    nats = await startPrivateNatsServer();
     svc = await tracker.start(testOptions(prefix, 'restart-spec', nats.url));
     await svc.ensureStream({ name: 'RESTART', subjects: ['restart.>'], maxAgeMs: 3_600_000 });
     handle = await svc.consumeBatches(
@@ -57,21 +56,21 @@ describe('JetStreamService across a NATS restart (private nats-server)', () => {
   it('resumes consumption after the server is stopped and started again on the same store', async () => {
     // before the restart: everything handled and acked
     await svc.publishMany(Array.from({ length: 200 }, (_, i) => ({ subject: 'restart.x', data: { i }, msgId: `m-${i}` })));
-    await waitFor(() => handled.size === 200, { what: '200 handled before restart' });
-    await waitFor(async () => (await svc.consumerPending('RESTART', 'restart')) === 0, { what: 'acked before restart' });
+    await waitFor(() => handled.size === 200, { description: '200 handled before restart' });
+    await waitFor(async () => (await svc.consumerPending('RESTART', 'restart')) === 0, { description: 'acked before restart' });
 
-    await nats.kill('SIGTERM');
-    await waitFor(() => !svc.isConnected(), { what: 'the client to notice the disconnect' });
+    await nats.stop('SIGTERM');
+    await waitFor(() => !svc.isConnected(), { description: 'the client to notice the disconnect' });
     await expect(svc.publish('restart.x', { i: -1 }, { timeoutMs: 500 })).rejects.toThrow();
 
-    await nats.launch();
-    await waitFor(() => svc.isConnected(), { what: 'reconnect', timeoutMs: 20_000 });
+    await nats.start();
+    await waitFor(() => svc.isConnected(), { description: 'reconnect', timeoutMs: 20_000 });
     for (let i = 200; i < 400; i++) {
       await publishEventually(svc, i);
     }
 
-    await waitFor(() => handled.size === 400, { what: '400 handled after restart', timeoutMs: 30_000 });
-    await waitFor(async () => (await svc.consumerPending('RESTART', 'restart')) === 0, { what: 'all acked' });
+    await waitFor(() => handled.size === 400, { description: '400 handled after restart', timeoutMs: 30_000 });
+    await waitFor(async () => (await svc.consumerPending('RESTART', 'restart')) === 0, { description: 'all acked' });
     // JetStream delivers at least once: consumer state the server had not yet written when it went down comes
     // back as a redelivery (seen once in CI under load), which every handler downstream absorbs (idempotent
     // writes). What must hold is that nothing was lost (above) and that the stream stored each message once: the
@@ -87,15 +86,15 @@ describe('JetStreamService across a NATS restart (private nats-server)', () => {
   it('loses nothing when the server is killed while batches are in flight', async () => {
     const items = Array.from({ length: 500 }, (_, i) => ({ subject: 'restart.x', data: { i }, msgId: `k-${i}` }));
     await svc.publishMany(items);
-    await waitFor(() => [...handled.keys()].some((k) => k.startsWith('k-')), { what: 'consumption under way' });
+    await waitFor(() => [...handled.keys()].some((k) => k.startsWith('k-')), { description: 'consumption under way' });
 
     expect(handled.size).toBeLessThan(200 + 500); // still busy when the server dies
-    await nats.kill('SIGKILL');
-    await nats.launch();
+    await nats.kill9();
+    await nats.start();
 
-    await waitFor(() => items.every((it) => handled.has(it.msgId)), { what: 'all 500 handled', timeoutMs: 45_000 });
+    await waitFor(() => items.every((it) => handled.has(it.msgId)), { description: 'all 500 handled', timeoutMs: 45_000 });
     await waitFor(async () => (await svc.consumerPending('RESTART', 'restart')) === 0, {
-      what: 'all acked',
+      description: 'all acked',
       timeoutMs: 30_000,
     });
   });

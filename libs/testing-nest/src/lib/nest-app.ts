@@ -1,7 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { BootstrapOptions, CommonEnv, createApp, loadConfig } from '@ams/platform';
-import type { TestDatabase } from './database';
-import { DEFAULT_NATS_URL } from './nats';
+import { DEFAULT_NATS_URL, type TestDatabase } from '@ams/testing';
 
 export interface RunningTestApp<E> {
   app: INestApplication;

@@ -3,9 +3,8 @@ import { connect, ErrorCode, type NatsError } from 'nats';
 import { JetStreamService } from './jetstream.service';
 import { MessagingNaming } from './messaging.naming';
 import type { BroadcastMessage } from './messaging.types';
-import { deleteStreams, ServiceTracker, TEST_NATS_URL, testOptions, uniquePrefix } from './testing/messaging-test-env';
-import { PrivateNatsServer } from './testing/nats-server';
-import { waitFor } from './testing/wait-for';
+import { DEFAULT_NATS_URL, deleteStreams, startPrivateNatsServer, uniquePrefix, waitFor } from '@ams/testing';
+import { ServiceTracker, testOptions } from './messaging.spec-env';
 
 jest.setTimeout(60_000);
 Logger.overrideLogger(['error']);
@@ -20,7 +19,7 @@ afterAll(async () => {
   await deleteStreams(prefix);
 });
 
-describe('JetStreamService.subscribeAll (NATS at ' + TEST_NATS_URL + ')', () => {
+describe('JetStreamService.subscribeAll (NATS at ' + DEFAULT_NATS_URL + ')', () => {
   let publisher: JetStreamService;
   let replicaA: JetStreamService;
   let replicaB: JetStreamService;
@@ -38,7 +37,7 @@ describe('JetStreamService.subscribeAll (NATS at ' + TEST_NATS_URL + ')', () => 
     const b: BroadcastMessage[] = [];
     const ha = replicaA.subscribeAll('bcast.>', (m) => a.push(m));
     const hb = replicaB.subscribeAll('bcast.>', (m) => b.push(m));
-    await waitFor(() => ha.live && hb.live, { what: 'both subscriptions live' });
+    await waitFor(() => ha.live && hb.live, { description: 'both subscriptions live' });
 
     const acks = [];
     for (let i = 0; i < 20; i++) {
@@ -47,7 +46,7 @@ describe('JetStreamService.subscribeAll (NATS at ' + TEST_NATS_URL + ')', () => 
     expect(acks.map((x) => x.duplicate)).toEqual(Array(20).fill(false));
     expect(new Set(acks.map((x) => x.seq)).size).toBe(20);
 
-    await waitFor(() => a.length === 20 && b.length === 20, { what: '20 messages in each replica' });
+    await waitFor(() => a.length === 20 && b.length === 20, { description: '20 messages in each replica' });
     expect(a.map(text)).toEqual(Array.from({ length: 20 }, (_, i) => JSON.stringify({ i })));
     expect(b.map(text)).toEqual(a.map(text));
     expect(a[3]).toMatchObject({ subject: 'bcast.x', headers: { 'x-correlation-id': 'c-3' } });
@@ -60,8 +59,8 @@ describe('JetStreamService.subscribeAll (NATS at ' + TEST_NATS_URL + ')', () => 
     const got: string[] = [];
     const ha = replicaA.subscribeAll('quiet.q', (m) => got.push(text(m)));
     const hb = replicaB.subscribeAll('quiet.q', (m) => got.push(text(m)));
-    await waitFor(() => ha.live && hb.live, { what: 'both subscriptions live' });
-    const nc = await connect({ servers: TEST_NATS_URL });
+    await waitFor(() => ha.live && hb.live, { description: 'both subscriptions live' });
+    const nc = await connect({ servers: DEFAULT_NATS_URL });
     try {
       const err = await nc
         .request(new MessagingNaming(prefix).subject('quiet.q'), new TextEncoder().encode('"ping"'), { timeout: 300 })
@@ -86,19 +85,19 @@ describe('JetStreamService.subscribeAll (NATS at ' + TEST_NATS_URL + ')', () => 
     });
     const witness: string[] = [];
     const w = replicaB.subscribeAll('bcast.y', (m) => witness.push(text(m)));
-    await waitFor(() => h.live && w.live, { what: 'live' });
+    await waitFor(() => h.live && w.live, { description: 'live' });
     await publisher.publish('bcast.y', 1);
     await publisher.publish('bcast.y', 2);
-    await waitFor(() => got.length === 2, { what: 'both messages despite the throw' });
+    await waitFor(() => got.length === 2, { description: 'both messages despite the throw' });
     h.unsubscribe();
     await publisher.publish('bcast.y', 3);
-    await waitFor(() => witness.length === 3, { what: 'the witness got the third' });
+    await waitFor(() => witness.length === 3, { description: 'the witness got the third' });
     expect(got).toEqual(['1', '2']);
     w.unsubscribe();
   });
 
   it('can be called before connect, and reports not live → live across a server restart, receiving again after it', async () => {
-    const nats = await PrivateNatsServer.start();
+    const nats = await startPrivateNatsServer();
     const local = new ServiceTracker();
     const svc = new JetStreamService(testOptions(prefix, 'api', nats.url));
     try {
@@ -108,23 +107,23 @@ describe('JetStreamService.subscribeAll (NATS at ' + TEST_NATS_URL + ')', () => 
       expect(h.live).toBe(false);
       await svc.connect();
       const pub = await local.start(testOptions(prefix, 'pub', nats.url));
-      await waitFor(() => h.live, { what: 'live after connect' });
+      await waitFor(() => h.live, { description: 'live after connect' });
       await pub.ensureStream({ name: 'R', subjects: ['r.>'], maxAgeMs: HOUR });
       await pub.publish('r.x', 'before');
-      await waitFor(() => got.includes('before'), { what: 'message before the restart' });
+      await waitFor(() => got.includes('before'), { description: 'message before the restart' });
 
-      await nats.kill('SIGTERM');
-      await waitFor(() => !h.live, { what: 'not live once disconnected' });
-      await nats.launch();
-      await waitFor(() => h.live, { what: 'live again after the reconnect', timeoutMs: 20_000 });
+      await nats.stop('SIGTERM');
+      await waitFor(() => !h.live, { description: 'not live once disconnected' });
+      await nats.start();
+      await waitFor(() => h.live, { description: 'live again after the reconnect', timeoutMs: 20_000 });
       await waitFor(
         async () => {
           await pub.publish('r.x', 'after', { timeoutMs: 1000 });
           return true;
         },
-        { what: 'publish after restart', timeoutMs: 20_000, intervalMs: 200 },
+        { description: 'publish after restart', timeoutMs: 20_000, intervalMs: 200 },
       );
-      await waitFor(() => got.includes('after'), { what: 'message after the restart' });
+      await waitFor(() => got.includes('after'), { description: 'message after the restart' });
       expect(states).toEqual([true, false, true]);
       await svc.close();
       expect(h.live).toBe(false);

@@ -1,8 +1,8 @@
 import { Logger } from '@nestjs/common';
 import { JetStreamService } from './jetstream.service';
 import { MessagingRemoteError, MessagingTimeoutError } from './messaging.errors';
-import { ServiceTracker, testOptions, uniquePrefix } from './testing/messaging-test-env';
-import { gate } from './testing/wait-for';
+import { gate, uniquePrefix } from '@ams/testing';
+import { ServiceTracker, testOptions } from './messaging.spec-env';
 
 jest.setTimeout(30_000);
 Logger.overrideLogger(['error']);

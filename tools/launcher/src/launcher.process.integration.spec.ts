@@ -9,8 +9,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect } from 'nats';
-import { createTestDatabase, freePort, uniquePrefix, waitFor, workspaceRoot, type TestDatabase } from '@ams/testing';
+import { connectNats as connect, createTestDatabase, freePort, uniquePrefix, waitFor, workspaceRoot, type TestDatabase } from '@ams/testing';
 
 const root = workspaceRoot();
 

@@ -9,7 +9,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import {
-  baseTestEnv,
   createTestDatabase,
   startApp,
   startSqsEndpoint,
@@ -20,6 +19,7 @@ import {
   type SqsEndpoint,
   type TestDatabase,
 } from '@ams/testing';
+import { baseTestEnv } from '@ams/testing/nest';
 import type { GroundTruth } from './ground-truth';
 
 const API_KEY = 'simulator-pipeline-test-key-0001';
