@@ -1,7 +1,7 @@
 import { defaultAttributionWindow } from '@ams/ams';
 
 const SP_DEFAULT = defaultAttributionWindow('sp');
-/** SB and SD share AMS's default (attribution-window.spec.ts checks the SQL against defaultAttributionWindow). */
+/** SB and SD share AMS's default (attribution-window.integration.spec.ts checks the SQL against defaultAttributionWindow). */
 const OTHER_DEFAULT = defaultAttributionWindow('sb');
 
 /**

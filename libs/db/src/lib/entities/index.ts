@@ -28,7 +28,7 @@ export * from './rollup.entity';
 export * from './subscription-confirmation.entity';
 
 /**
- * Every entity the data source maps: the typed map of the whole schema, one entity per table (entities-schema.spec.ts
+ * Every entity the data source maps: the typed map of the whole schema, one entity per table (entities-schema.integration.spec.ts
  * checks tables, columns, types and nullability against the migrations). Most apps write set-based SQL instead.
  */
 export const ENTITIES = [
