@@ -26,19 +26,30 @@ import {
   type StreamInfo,
   type Subscription,
 } from 'nats';
+import {
+  type Address,
+  CommandError,
+  type CommandDescriptor,
+  type EventDescriptor,
+  validatePayload,
+} from '@ams/contracts';
 import { BatchConsumer, errorMessage } from './batch-consumer';
-import { ConsumedMessageImpl, headersToRecord } from './consumed-message';
+import { ConsumedEventImpl, ConsumedMessageImpl, headersToRecord } from './consumed-message';
 import { MessagingPublishError, MessagingRemoteError, MessagingTimeoutError, type PublishOutcome } from './messaging.errors';
 import { MessagingMetrics } from './messaging.metrics';
 import { MessagingNaming } from './messaging.naming';
 import {
+  type BroadcastEvent,
   type BroadcastHandle,
   type BroadcastMessage,
   type BroadcastOptions,
+  type ConsumedEvent,
   type ConsumedMessage,
   type ConsumerDefinition,
   type ConsumerHandle,
   CORRELATION_ID_HEADER,
+  type EventBroadcastOptions,
+  type EventConsumerOptions,
   MESSAGING_OPTIONS,
   type MessagingOptions,
   type PublishItem,
@@ -184,7 +195,9 @@ export class JetStreamService implements OnApplicationShutdown {
     }
   }
 
-  async publish(subject: string, data: unknown, opts: PublishOptions = {}): Promise<PublishResult> {
+  /** Publishes one message to a catalog address (an event, or a member of a subject family) and waits for its PubAck. */
+  async publish<T>(to: Address<T>, data: NoInfer<T>, opts: PublishOptions = {}): Promise<PublishResult> {
+    const subject = to.subject;
     const { js } = this.conn && !this.closing ? this.conn : await this.ready();
     try {
       const ack = await js.publish(this.naming.subject(subject), encode(data), {
@@ -201,12 +214,10 @@ export class JetStreamService implements OnApplicationShutdown {
   }
 
   /** Publishes all items at once (pipelined) and waits for every PubAck; rejects with MessagingPublishError if any failed. */
-  async publishMany(items: PublishItem[], opts: { timeoutMs?: number } = {}): Promise<PublishResult[]> {
+  async publishMany<T>(items: PublishItem<T>[], opts: { timeoutMs?: number } = {}): Promise<PublishResult[]> {
     await this.ready();
     const settled = await Promise.allSettled(
-      items.map((it) =>
-        this.publish(it.subject, it.data, { msgId: it.msgId, headers: it.headers, timeoutMs: opts.timeoutMs }),
-      ),
+      items.map((it) => this.publish(it.to, it.data, { msgId: it.msgId, headers: it.headers, timeoutMs: opts.timeoutMs })),
     );
     const failed = settled.filter((s) => s.status === 'rejected');
     if (failed.length === 0) {
@@ -223,6 +234,37 @@ export class JetStreamService implements OnApplicationShutdown {
     );
   }
 
+  /**
+   * A durable consumer of one event: each message is validated against the event's contract class (unknown fields
+   * refused) before the handler sees it. A message that does not match can never become valid: it is logged, reported to
+   * `opts.onInvalid`, left out of the batch and acknowledged with it. The handler is not called for a batch with no
+   * valid message.
+   */
+  async consume<T extends object>(
+    event: EventDescriptor<T>,
+    opts: EventConsumerOptions,
+    handler: (batch: ConsumedEvent<T>[]) => Promise<void>,
+  ): Promise<ConsumerHandle> {
+    const { onInvalid, ...def } = opts;
+    return this.consumeBatches({ ...def, stream: event.stream, filterSubject: event.subject }, async (batch) => {
+      const valid: ConsumedEvent<T>[] = [];
+      for (const msg of batch) {
+        const v = validatePayload(event.payload, parseJson(msg.data), { refuseUnknownFields: true, noun: 'event' });
+        if (v.ok) {
+          valid.push(new ConsumedEventImpl(msg, v.value));
+          continue;
+        }
+        this.logger.warn(`invalid ${event.subject} (stream seq ${msg.streamSequence}) skipped: ${v.reason}`);
+        onInvalid?.(v.reason, msg);
+      }
+      if (valid.length) await handler(valid);
+    });
+  }
+
+  /**
+   * A durable consumer of raw messages (no validation): for the AMS stream, whose records `@ams/ams` checks and
+   * quarantines, and for subjects outside the catalog. Events are consumed with `consume`.
+   */
   async consumeBatches<T>(
     def: ConsumerDefinition,
     handler: (batch: ConsumedMessage<T>[]) => Promise<void>,
@@ -253,16 +295,15 @@ export class JetStreamService implements OnApplicationShutdown {
    * them over in batches: the replay log's read path. Acks nothing, changes nothing on the server.
    */
   async readWindow<T>(
-    stream: string,
-    filterSubject: string,
+    source: { stream: string; filter: string },
     window: { from: Date; to: Date },
     onBatch: (batch: ConsumedMessage<T>[]) => Promise<void>,
     opts: { batchSize?: number } = {},
   ): Promise<{ messages: number; batches: number }> {
     const { js } = await this.ready();
     // one filter subject as a string: a list needs server ≥ 2.10
-    const consumer = await js.consumers.get(this.naming.stream(stream), {
-      filterSubjects: this.naming.subject(filterSubject),
+    const consumer = await js.consumers.get(this.naming.stream(source.stream), {
+      filterSubjects: this.naming.subject(source.filter),
       deliver_policy: DeliverPolicy.StartTime,
       opt_start_time: window.from.toISOString(),
     });
@@ -293,7 +334,14 @@ export class JetStreamService implements OnApplicationShutdown {
     return { messages, batches };
   }
 
-  async request<TRes>(subject: string, payload: unknown, timeoutMs: number, opts: RequestOptions = {}): Promise<TRes> {
+  /** Sends a command and waits for its reply; a refusal becomes MessagingRemoteError with the replier's code. */
+  async request<Req extends object, Res>(
+    command: CommandDescriptor<Req, Res>,
+    payload: NoInfer<Req>,
+    timeoutMs: number,
+    opts: RequestOptions = {},
+  ): Promise<Res> {
+    const subject = command.subject;
     const { nc } = await this.ready();
     let msg: Msg;
     try {
@@ -310,19 +358,26 @@ export class JetStreamService implements OnApplicationShutdown {
       const message = (body as { error?: { message?: string } } | undefined)?.error?.message ?? 'remote handler failed';
       throw new MessagingRemoteError(errorCode, message);
     }
-    return body as TRes;
+    return body as Res;
   }
 
   /**
-   * Answers requests on `subject` (queue group = connection name unless given). Handler errors are answered with
-   * `{ error: { code, message } }` and the `x-error-code` header; `request()` turns them into MessagingRemoteError.
+   * Answers a command (queue group = connection name unless given). The request is validated against the command's
+   * contract class first (an empty body is `{}`; unknown fields refused): a request that does not match is answered
+   * VALIDATION and the handler never sees it. Handler errors are answered with `{ error: { code, message } }` and the
+   * `x-error-code` header; `request()` turns them into MessagingRemoteError.
    * May be called before connect(): the subscription is made once connected.
    */
-  reply<TReq, TRes>(subject: string, handler: ReplyHandler<TReq, TRes>, opts: ReplyOptions = {}): void {
+  reply<Req extends object, Res>(command: CommandDescriptor<Req, Res>, handler: ReplyHandler<Req, Res>, opts: ReplyOptions = {}): void {
+    const validated: ReplyHandler<unknown, Res> = (req, headers) => {
+      const v = validatePayload(command.request, req ?? {}, { refuseUnknownFields: true, noun: 'command' });
+      if (!v.ok) throw new CommandError('VALIDATION', v.reason);
+      return handler(v.value, headers);
+    };
     const reg: ReplyRegistration = {
-      subject,
+      subject: command.subject,
       queue: opts.queue ?? this.options.connectionName,
-      handler: handler as ReplyHandler<unknown, unknown>,
+      handler: validated as ReplyHandler<unknown, unknown>,
     };
     this.replies.push(reg);
     if (this.conn && !this.conn.nc.isClosed()) {
@@ -339,7 +394,32 @@ export class JetStreamService implements OnApplicationShutdown {
    * runs synchronously per message; an exception is logged and the next message still arrives.
    * May be called before connect(): the subscription is made once connected, and NATS renews it after a reconnect.
    */
-  subscribeAll(subject: string, handler: (msg: BroadcastMessage) => void, opts: BroadcastOptions = {}): BroadcastHandle {
+  subscribeAll<T extends object>(
+    event: EventDescriptor<T>,
+    handler: (msg: BroadcastEvent<T>) => void,
+    opts: EventBroadcastOptions = {},
+  ): BroadcastHandle {
+    const { onInvalid, ...rest } = opts;
+    return this.subscribeSubject(
+      event.subject,
+      (msg) => {
+        const v = validatePayload(event.payload, parseJson(msg.data), { refuseUnknownFields: true, noun: 'event' });
+        if (v.ok) {
+          handler({ ...msg, payload: v.value });
+          return;
+        }
+        this.logger.warn(`invalid ${event.subject} skipped: ${v.reason}`);
+        onInvalid?.(v.reason, msg);
+      },
+      rest,
+    );
+  }
+
+  /**
+   * `subscribeAll` for a raw subject (wildcards allowed), without validation: for subjects outside the catalog (the
+   * messaging module's own specs). Apps hear events with `subscribeAll`.
+   */
+  subscribeSubject(subject: string, handler: (msg: BroadcastMessage) => void, opts: BroadcastOptions = {}): BroadcastHandle {
     const reg: BroadcastRegistration = { subject, handler, onLive: opts.onLive, live: false, closed: false };
     this.broadcasts.add(reg);
     if (this.conn && !this.conn.nc.isClosed()) {
@@ -756,6 +836,15 @@ function toHeaders(record: Record<string, string> | undefined): MsgHdrs | undefi
     h.set(k, record[k]);
   }
   return h;
+}
+
+/** A received body as JSON, or undefined when it is not JSON (validation then names it: not a JSON object). */
+function parseJson(data: Uint8Array): unknown {
+  try {
+    return data.length > 0 ? (JSON.parse(decoder.decode(data)) as unknown) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function apiErrorCode(err: unknown): number | undefined {

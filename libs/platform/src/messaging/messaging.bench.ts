@@ -8,6 +8,7 @@ import { Logger } from '@nestjs/common';
 import { connect } from 'nats';
 import { JetStreamService } from './jetstream.service';
 import { MessagingNaming } from './messaging.naming';
+import { rawAddress } from './raw-address';
 
 const url = process.env['NATS_URL'] ?? 'nats://127.0.0.1:4222';
 const total = Number(process.env['BENCH_MESSAGES'] ?? 50_000);
@@ -39,7 +40,7 @@ async function main(): Promise<void> {
   await svc.ensureStream({ name: 'BENCHCHUNK', subjects: ['benchchunk.>'], maxAgeMs: 3_600_000 });
   const items = Array.from({ length: total }, (_, i) => {
     const data = record(i);
-    return { subject: 'bench.sp-traffic', data, msgId: data.idempotency_id };
+    return { to: rawAddress('bench.sp-traffic'), data, msgId: data.idempotency_id };
   });
   out(`messaging bench: ${total} messages of ~${JSON.stringify(items[0].data).length} B, NATS ${url}`);
 
@@ -53,7 +54,7 @@ async function main(): Promise<void> {
     // 1b. the ingestor's shape: calls of 500 one after the other
     t0 = Date.now();
     for (let i = 0; i < total; i += 500) {
-      await svc.publishMany(items.slice(i, i + 500).map((it) => ({ ...it, subject: 'benchchunk.sp-traffic' })));
+      await svc.publishMany(items.slice(i, i + 500).map((it) => ({ ...it, to: rawAddress('benchchunk.sp-traffic') })));
     }
     const chunkMs = Date.now() - t0;
     out(`publishMany (sequential calls of 500)   ${rate(total, chunkMs)}  (${chunkMs} ms)`);
@@ -85,7 +86,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < 20; i++) {
       const before = seen;
       const t = Date.now();
-      await svc.publish('bench.lone', { i });
+      await svc.publish(rawAddress('bench.lone'), { i });
       while (seen === before) {
         await new Promise((r) => setImmediate(r));
       }

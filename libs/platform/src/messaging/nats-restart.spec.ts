@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { JetStreamService } from './jetstream.service';
 import type { ConsumerHandle } from './messaging.types';
+import { rawAddress } from './raw-address';
 import { ServiceTracker, testOptions, uniquePrefix } from './testing/messaging-test-env';
 import { PrivateNatsServer } from './testing/nats-server';
 import { waitFor } from './testing/wait-for';
@@ -16,7 +17,7 @@ const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function publishEventually(svc: JetStreamService, i: number): Promise<void> {
   await waitFor(
     async () => {
-      await svc.publish('restart.x', { i }, { msgId: `m-${i}`, timeoutMs: 1000 });
+      await svc.publish(rawAddress('restart.x'), { i }, { msgId: `m-${i}`, timeoutMs: 1000 });
       return true;
     },
     { what: `publish of m-${i}`, timeoutMs: 30_000, intervalMs: 200 },
@@ -56,13 +57,13 @@ describe('JetStreamService across a NATS restart (private nats-server)', () => {
 
   it('resumes consumption after the server is stopped and started again on the same store', async () => {
     // before the restart: everything handled and acked
-    await svc.publishMany(Array.from({ length: 200 }, (_, i) => ({ subject: 'restart.x', data: { i }, msgId: `m-${i}` })));
+    await svc.publishMany(Array.from({ length: 200 }, (_, i) => ({ to: rawAddress('restart.x'), data: { i }, msgId: `m-${i}` })));
     await waitFor(() => handled.size === 200, { what: '200 handled before restart' });
     await waitFor(async () => (await svc.consumerPending('RESTART', 'restart')) === 0, { what: 'acked before restart' });
 
     await nats.kill('SIGTERM');
     await waitFor(() => !svc.isConnected(), { what: 'the client to notice the disconnect' });
-    await expect(svc.publish('restart.x', { i: -1 }, { timeoutMs: 500 })).rejects.toThrow();
+    await expect(svc.publish(rawAddress('restart.x'), { i: -1 }, { timeoutMs: 500 })).rejects.toThrow();
 
     await nats.launch();
     await waitFor(() => svc.isConnected(), { what: 'reconnect', timeoutMs: 20_000 });
@@ -85,7 +86,7 @@ describe('JetStreamService across a NATS restart (private nats-server)', () => {
   });
 
   it('loses nothing when the server is killed while batches are in flight', async () => {
-    const items = Array.from({ length: 500 }, (_, i) => ({ subject: 'restart.x', data: { i }, msgId: `k-${i}` }));
+    const items = Array.from({ length: 500 }, (_, i) => ({ to: rawAddress('restart.x'), data: { i }, msgId: `k-${i}` }));
     await svc.publishMany(items);
     await waitFor(() => [...handled.keys()].some((k) => k.startsWith('k-')), { what: 'consumption under way' });
 
