@@ -1,17 +1,8 @@
 import { NATS_APPS, NATS_OPERATOR, NATS_USAGE, NATS_USERS, natsPermissions, OPERATOR_COMMANDS } from './nats-permissions';
 import { renderNatsAccounts } from './nats-server-config';
 import { COMMAND_CATALOG, STREAMS } from './catalog/catalog';
+import { subjectMatches as matches } from './nats-naming';
 
-/** Whether a NATS subject pattern from an allow list matches `subject` (tokens, `*` one, `>` the rest). */
-function matches(pattern: string, subject: string): boolean {
-  const p = pattern.split('.');
-  const s = subject.split('.');
-  for (let i = 0; i < p.length; i++) {
-    if (p[i] === '>') return s.length > i;
-    if (i >= s.length || (p[i] !== '*' && p[i] !== s[i])) return false;
-  }
-  return p.length === s.length;
-}
 const allowed = (list: { allow: string[]; deny: string[] }, subject: string) =>
   list.allow.some((a) => matches(a, subject)) && !list.deny.some((d) => matches(d, subject));
 

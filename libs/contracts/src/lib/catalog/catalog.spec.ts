@@ -6,19 +6,9 @@ import { validatePayload } from '../validate-payload';
 import * as catalog from './catalog';
 import { COMMAND_CATALOG, EVENT_CATALOG, STREAMS, SUBJECT_FAMILIES } from './catalog';
 import { defineCommand, defineEvent, replyOf } from './descriptors';
+import { subjectMatches as matches } from '../nats-naming';
 
 const ROOT = resolve(__dirname, '../../../../..');
-
-/** Whether a NATS subject pattern (`*` one token, `>` the rest) matches `subject`. */
-function matches(pattern: string, subject: string): boolean {
-  const p = pattern.split('.');
-  const s = subject.split('.');
-  for (let i = 0; i < p.length; i++) {
-    if (p[i] === '>') return s.length > i;
-    if (i >= s.length || (p[i] !== '*' && p[i] !== s[i])) return false;
-  }
-  return p.length === s.length;
-}
 
 /** The production code of each app (comments blanked): its src/ without specs, test harnesses and benchmarks. */
 function appSources(): Array<{ app: NatsApp; file: string; text: string }> {
