@@ -3,6 +3,7 @@ import { validateRecord } from '@ams/ams';
 import {
   AMS_QUARANTINE,
   AMS_RECORDS,
+  HEADERS,
   PERF_HOURLY_UPDATED,
   PerfHourlyUpdatedV1,
   QUARANTINE_REPLAY,
@@ -250,4 +251,22 @@ describe('processor: JetStream → PostgreSQL (real NATS and PostgreSQL)', () =>
     expect(rows[0]).toEqual({ clicks: String(n), impressions: String(n * 10), cost: (n / 100).toFixed(2) });
   });
 
+  it('stores a quarantine message with a field its contract does not know as invalid-quarantine-message, naming the field', async () => {
+    const q = {
+      version: 1,
+      code: 'not-json',
+      reason: 'body: is not JSON',
+      datasetId: null,
+      rawBody: 'unknown-field probe',
+      sqsMessageId: 'sqs-unknown-field',
+      receivedAt: new Date().toISOString(),
+      smuggled: true,
+    } as QuarantinedBodyV1;
+    await js.publish(AMS_QUARANTINE, q, { msgId: 'q:sqs-unknown-field', headers: { [HEADERS.sqsMessageId]: 'sqs-unknown-field' } });
+    await waitFor(async () => (await count(`SELECT count(*) AS n FROM quarantine WHERE sqs_message_id = 'sqs-unknown-field'`)) === 1, {
+      description: 'the probe stored',
+    });
+    const { rows } = await pg.query(`SELECT source, code, reason FROM quarantine WHERE sqs_message_id = 'sqs-unknown-field'`);
+    expect(rows[0]).toMatchObject({ source: 'ingestor', code: 'invalid-quarantine-message', reason: expect.stringContaining('smuggled: is not a field') });
+  });
 });

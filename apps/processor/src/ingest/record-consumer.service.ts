@@ -9,7 +9,6 @@ import {
   HEADERS,
   PERF_HOURLY_UPDATED,
   PerfHourlyUpdatedV1,
-  QuarantinedBodyV1,
   STREAMS,
   validatePayload,
 } from '@ams/contracts';
@@ -244,7 +243,9 @@ function dbRejectedRow(unit: Unit, err: unknown): QuarantineRow {
 function fromIngestorQuarantine(msg: ConsumedMessage): QuarantineRow {
   const key = msg.msgId ?? `seq:${msg.streamSequence}`;
   const parsed = parseJson(msg.string());
-  const body = parsed.ok ? validatePayload(QuarantinedBodyV1, parsed.value) : parsed;
+  // the AMS stream is consumed raw (records are checked by @ams/ams); its quarantine bodies are checked here, as strictly
+  // as the messaging module checks events: unknown fields refused
+  const body = parsed.ok ? validatePayload(AMS_QUARANTINE.payload, parsed.value, { refuseUnknownFields: true }) : parsed;
   if (!body.ok) {
     return {
       key,
