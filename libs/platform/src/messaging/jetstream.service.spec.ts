@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
+import { IsInt } from 'class-validator';
 import { connect, nanos, StorageType } from 'nats';
 import { register } from 'prom-client';
 import { JetStreamService } from './jetstream.service';
@@ -7,6 +8,7 @@ import { MessagingPublishError, MessagingTimeoutError } from './messaging.errors
 import { MessagingModule } from './messaging.module';
 import { MessagingNaming } from './messaging.naming';
 import { rawAddress } from './raw-address';
+import type { EventDescriptor } from '@ams/contracts';
 import type { ConsumedMessage, ConsumerDefinition, ConsumerHandle } from './messaging.types';
 import {
   deleteStreams,
@@ -38,6 +40,12 @@ function consumerDef(stream: string, durable: string, overrides: Partial<Consume
     ...overrides,
   };
 }
+
+class CountedV1 {
+  @IsInt() n!: number;
+}
+/** An event outside the catalog, on a stream of these specs. */
+const COUNTED: EventDescriptor<CountedV1> = { kind: 'event', name: 'COUNTED', subject: 'valid.counted', payload: CountedV1, stream: 'VALID' as 'EVENTS', producer: 'processor' };
 
 async function streamFixture(svc: JetStreamService, name: string): Promise<void> {
   await svc.ensureStream({ name, subjects: [`${name.toLowerCase()}.>`], maxAgeMs: HOUR });
@@ -232,6 +240,28 @@ describe('JetStreamService (integration, NATS at ' + TEST_NATS_URL + ')', () => 
       );
       await waitFor(() => handled === 300, { what: '300 handled' });
       expect(peak).toBe(3);
+    });
+
+    it('consume(event) hands over validated payloads only; a mismatch (bad or unknown field, not JSON) is told and acked', async () => {
+      await streamFixture(svc, 'VALID');
+      const got: unknown[] = [];
+      const invalid: string[] = [];
+      handles.push(
+        await svc.consume(COUNTED, { durable: 'valid', maxBatch: 100, maxWaitMs: 20, ackWaitMs: 10_000, onInvalid: (reason) => invalid.push(reason) }, async (batch) => {
+          got.push(...batch.map((m) => m.payload));
+        }),
+      );
+      const malformed = (body: unknown) => body as CountedV1;
+      await svc.publish(COUNTED, { n: 1 });
+      await svc.publish(COUNTED, malformed({ n: 'two' }));
+      await svc.publish(COUNTED, malformed({ n: 3, extra: true }));
+      await svc.publish(rawAddress('valid.counted'), 'not json {');
+      await svc.publish(COUNTED, { n: 5 });
+      await waitFor(() => got.length === 2 && invalid.length === 3, { what: 'two valid, three invalid', timeoutMs: 5000 });
+      expect(got).toEqual([expect.any(CountedV1), expect.any(CountedV1)]);
+      expect(got).toEqual([{ n: 1 }, { n: 5 }]);
+      expect(invalid).toEqual([expect.stringContaining('n:'), 'extra: is not a field of this event', 'payload: must be a JSON object']);
+      await waitFor(async () => (await svc.consumerPending('VALID', 'valid')) === 0, { what: 'all five acked', timeoutMs: 5000 });
     });
 
     it('hands over a partial batch after maxWaitMs', async () => {
