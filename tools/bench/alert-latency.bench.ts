@@ -12,7 +12,7 @@
  * Env: TEST_DATABASE_ADMIN_URL, TEST_NATS_URL as for the tests.
  */
 import { Logger } from '@nestjs/common';
-import { COMMAND_SUBJECTS } from '@ams/contracts';
+import { ALERT_RULE_CREATE } from '@ams/contracts';
 import { waitFor } from '@ams/testing';
 import { AlerterHarness, HOUR } from '../../apps/alerter/src/testing/alerter.harness';
 
@@ -70,7 +70,7 @@ async function main(): Promise<void> {
   try {
     await h.start({ ALERT_GROUP_WAIT_MS: '200', ALERT_OUTBOX_POLL_MS: '1000', ALERT_EVAL_BATCH_WAIT_MS: '20', LOG_LEVEL: 'error' });
     await h.js.request(
-      COMMAND_SUBJECTS.alertRuleCreate,
+      ALERT_RULE_CREATE,
       { name: 'hourly spend above 100', metric: 'spend', condition: 'above', threshold: '100', windowHours: 1, entityLevel: 'campaign' },
       5000,
     );

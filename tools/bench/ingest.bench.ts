@@ -19,7 +19,7 @@ import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/clien
 import { validateRecord, type PerformanceRecord } from '@ams/ams';
 import { dataSourceOptions, PG_SESSION_OPTIONS } from '@ams/db';
 import { BatchWriterRepository } from '../../apps/processor/src/ingest/batch-writer.repository';
-import { amsRecordSubject } from '@ams/contracts';
+import { AMS_RECORDS } from '@ams/contracts';
 import { JetStreamService } from '@ams/platform';
 import {
   AppProcess,
@@ -238,7 +238,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < RECORDS; i += 1000) {
       await js.publishMany(
         Array.from({ length: Math.min(1000, RECORDS - i) }, (_, k) => ({
-          subject: amsRecordSubject('sp-traffic'),
+          to: AMS_RECORDS.at('sp-traffic'),
           data: record(i + k, 'stage'),
           msgId: `stage-${i + k}`,
         })),
@@ -293,7 +293,7 @@ async function main(): Promise<void> {
     await naiveJs.ensureStream({ name: 'AMS', subjects: ['ams.>'], maxAgeMs: 3_600_000 });
     for (let i = 0; i < NAIVE; i += 1000) {
       await naiveJs.publishMany(
-        Array.from({ length: Math.min(1000, NAIVE - i) }, (_, k) => ({ subject: amsRecordSubject('sp-traffic'), data: record(i + k, 'naive'), msgId: `naive-${i + k}` })),
+        Array.from({ length: Math.min(1000, NAIVE - i) }, (_, k) => ({ to: AMS_RECORDS.at('sp-traffic'), data: record(i + k, 'naive'), msgId: `naive-${i + k}` })),
       );
     }
     const tn = performance.now();

@@ -5,12 +5,15 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Logger } from '@nestjs/common';
+import type { Address } from '@ams/contracts';
 import { JetStreamService } from '@ams/platform';
 import { deleteStreams } from '@ams/testing';
 
 const url = process.env['NATS_URL'] ?? 'nats://127.0.0.1:4222';
 const total = Number(process.env['BENCH_MESSAGES'] ?? 50_000);
 const prefix = `bench${randomBytes(4).toString('hex')}`;
+/** The bench's own test streams are outside the message catalog. */
+const rawAddress = <T = unknown>(subject: string): Address<T> => ({ subject });
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const rate = (n: number, ms: number) => `${Math.round((n / ms) * 1000).toLocaleString('en-US')} msg/s`;
 
@@ -38,7 +41,7 @@ async function main(): Promise<void> {
   await svc.ensureStream({ name: 'BENCHCHUNK', subjects: ['benchchunk.>'], maxAgeMs: 3_600_000 });
   const items = Array.from({ length: total }, (_, i) => {
     const data = record(i);
-    return { subject: 'bench.sp-traffic', data, msgId: data.idempotency_id };
+    return { to: rawAddress('bench.sp-traffic'), data, msgId: data.idempotency_id };
   });
   out(`messaging bench: ${total} messages of ~${JSON.stringify(items[0].data).length} B, NATS ${url}`);
 
@@ -52,7 +55,7 @@ async function main(): Promise<void> {
     // 1b. the ingestor's shape: calls of 500 one after the other
     t0 = Date.now();
     for (let i = 0; i < total; i += 500) {
-      await svc.publishMany(items.slice(i, i + 500).map((it) => ({ ...it, subject: 'benchchunk.sp-traffic' })));
+      await svc.publishMany(items.slice(i, i + 500).map((it) => ({ ...it, to: rawAddress('benchchunk.sp-traffic') })));
     }
     const chunkMs = Date.now() - t0;
     out(`publishMany (sequential calls of 500)   ${rate(total, chunkMs)}  (${chunkMs} ms)`);
@@ -84,7 +87,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < 20; i++) {
       const before = seen;
       const t = Date.now();
-      await svc.publish('bench.lone', { i });
+      await svc.publish(rawAddress('bench.lone'), { i });
       while (seen === before) {
         await new Promise((r) => setImmediate(r));
       }

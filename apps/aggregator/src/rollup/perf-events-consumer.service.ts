@@ -1,12 +1,12 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { DURABLES, EVENT_SUBJECTS, PerfHourlyUpdatedV1, STREAMS, validatePayload } from '@ams/contracts';
-import { ConsumedMessage, ConsumerHandle, JetStreamService } from '@ams/platform';
+import { DURABLES, PERF_HOURLY_UPDATED, PerfHourlyUpdatedV1 } from '@ams/contracts';
+import { ConsumedEvent, ConsumerHandle, JetStreamService } from '@ams/platform';
 import { AggregatorEnv } from '../config/aggregator.env';
 import { rollupMetrics } from './rollup.metrics';
 import { RecomputeSummary, RollupService } from './rollup.service';
 
 /**
- * The durable consumer of perf.hourly.updated.v1: each micro-batch of events is validated, its touched
+ * The durable consumer of PERF_HOURLY_UPDATED: each micro-batch of events (validated by the messaging module), its touched
  * keys merged, the affected rollups recomputed from hourly_fact, and only then acknowledged. A failure
  * naks the batch for redelivery; replays are harmless because every write is a recompute.
  */
@@ -22,15 +22,16 @@ export class PerfEventsConsumerService implements OnApplicationBootstrap, Before
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    this.handle = await this.messaging.consumeBatches(
+    this.handle = await this.messaging.consume(
+      PERF_HOURLY_UPDATED,
       {
-        stream: STREAMS.events.name,
         durable: DURABLES.aggregatorPerf,
-        filterSubject: EVENT_SUBJECTS.perfHourlyUpdated,
         maxBatch: this.env.AGGREGATOR_BATCH_SIZE,
         maxWaitMs: this.env.AGGREGATOR_BATCH_WAIT_MS,
         ackWaitMs: this.env.AGGREGATOR_ACK_WAIT_MS,
         concurrency: this.env.AGGREGATOR_CONCURRENCY,
+        // it can never become valid: dropped (acked with the batch); the sweeps recompute its window anyway
+        onInvalid: () => rollupMetrics.events.inc({ outcome: 'invalid' }),
       },
       (batch) => this.onBatch(batch),
     );
@@ -54,29 +55,9 @@ export class PerfEventsConsumerService implements OnApplicationBootstrap, Before
     return summary;
   }
 
-  private async onBatch(batch: ConsumedMessage[]): Promise<void> {
-    const events: PerfHourlyUpdatedV1[] = [];
-    for (const msg of batch) {
-      const parsed = parse(msg);
-      const result = parsed.ok ? validatePayload(PerfHourlyUpdatedV1, parsed.value) : parsed;
-      if (!result.ok) {
-        // it can never become valid: drop it (acked with the batch); the sweeps recompute its window anyway
-        rollupMetrics.events.inc({ outcome: 'invalid' });
-        this.logger.warn(`dropping invalid ${EVENT_SUBJECTS.perfHourlyUpdated} (stream seq ${msg.streamSequence}): ${result.reason}`);
-        continue;
-      }
-      events.push(result.value);
-    }
-    if (!events.length) return;
+  private async onBatch(batch: ConsumedEvent<PerfHourlyUpdatedV1>[]): Promise<void> {
+    const events = batch.map((m) => m.payload);
     const summary = await this.process(events);
     this.logger.debug({ events: events.length, ...summary }, 'rollups recomputed');
-  }
-}
-
-function parse(msg: ConsumedMessage): { ok: true; value: unknown } | { ok: false; reason: string } {
-  try {
-    return { ok: true, value: JSON.parse(msg.string()) };
-  } catch (err) {
-    return { ok: false, reason: `not JSON: ${err instanceof Error ? err.message : String(err)}` };
   }
 }

@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { EVENT_SUBJECTS, PerfHourlyUpdatedV1 } from '@ams/contracts';
+import { PERF_HOURLY_UPDATED, PerfHourlyUpdatedV1 } from '@ams/contracts';
 import { JetStreamService } from '@ams/platform';
 import { createTestDatabase, DEFAULT_NATS_URL, TestDatabase, uniquePrefix, waitFor } from '@ams/testing';
 import { baseTestEnv, RunningTestApp, startNestApp } from '@ams/testing/nest';
@@ -72,7 +72,7 @@ describe('aggregator: two replicas at once produce the rollups one would', () =>
     for (let i = 0; i < touched.length; i += 9) {
       events.push({ version: 1, touched: touched.slice(i, i + 9), emittedAt: new Date().toISOString() });
     }
-    const items = [...events, ...events.filter((_, i) => i % 4 === 0)].map((data) => ({ subject: EVENT_SUBJECTS.perfHourlyUpdated, data }));
+    const items = [...events, ...events.filter((_, i) => i % 4 === 0)].map((data) => ({ to: PERF_HOURLY_UPDATED, data }));
     await js.publishMany(items);
   }
 

@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import { computeRatios } from '@ams/ams';
-import { EVENT_SUBJECTS, PerfHourlyUpdatedV1 } from '@ams/contracts';
+import { PERF_HOURLY_UPDATED, PerfHourlyUpdatedV1 } from '@ams/contracts';
 import { JetStreamService } from '@ams/platform';
 import { createTestDatabase, DEFAULT_NATS_URL, TestDatabase, uniquePrefix, waitFor } from '@ams/testing';
 import { baseTestEnv, RunningTestApp, startNestApp } from '@ams/testing/nest';
@@ -71,7 +71,7 @@ describe('aggregator: rollups follow the hourly facts in the advertiser-local da
     const touched = touchedOf(deltas);
     for (let i = 0; i < touched.length; i += perEvent) {
       const event: PerfHourlyUpdatedV1 = { version: 1, touched: touched.slice(i, i + perEvent), emittedAt };
-      await js.publish(EVENT_SUBJECTS.perfHourlyUpdated, event);
+      await js.publish(PERF_HOURLY_UPDATED, event);
     }
   }
 
@@ -229,7 +229,7 @@ describe('aggregator: rollups follow the hourly facts in the advertiser-local da
   });
 
   it('drops an invalid event and keeps consuming; removes rollups whose facts vanished', async () => {
-    await js.publish(EVENT_SUBJECTS.perfHourlyUpdated, { version: 2, touched: 'nope' });
+    await js.publish(PERF_HOURLY_UPDATED, { version: 2, touched: 'nope' } as unknown as PerfHourlyUpdatedV1);
     // a campaign-hour deleted from the facts (e.g. a retention job): the recompute removes its rows
     const gone = { advertiserId: US, campaignId: 'c-us-2', hourStart: '2025-03-09T20:00:00.000Z', utcOffsetMinutes: -420 };
     await pg.query(`DELETE FROM hourly_fact WHERE advertiser_id = $1 AND campaign_id = $2 AND hour_start = $3`, [
@@ -238,7 +238,7 @@ describe('aggregator: rollups follow the hourly facts in the advertiser-local da
       gone.hourStart,
     ]);
     model.remove((d) => d.campaignId === gone.campaignId && new Date(d.hourStart).toISOString() === gone.hourStart);
-    await js.publish(EVENT_SUBJECTS.perfHourlyUpdated, { version: 1, touched: [gone], emittedAt: new Date().toISOString() });
+    await js.publish(PERF_HOURLY_UPDATED, { version: 1, touched: [gone], emittedAt: new Date().toISOString() });
     await settled('the vanished hour is gone from the rollups', US);
 
     const metrics = await (await fetch(`${app?.baseUrl}/metrics`)).text();

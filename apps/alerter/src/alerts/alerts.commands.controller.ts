@@ -1,20 +1,21 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import {
+  ALERT_ACKNOWLEDGE,
+  ALERT_OUTBOX_RETRY,
+  ALERT_SNOOZE,
   AlertAcknowledgeRequestV1,
   AlertSnoozeRequestV1,
   AlertV1,
-  COMMAND_SUBJECTS,
+  CommandError,
   OutboxRetryReplyV1,
   OutboxRetryRequestV1,
 } from '@ams/contracts';
 import { JetStreamService } from '@ams/platform';
-import { CommandError } from '../command.errors';
-import { commandPayload } from '../command.payload';
 import { OutboxRepository } from '../delivery/outbox.repository';
 import { OutboxSenderService } from '../delivery/outbox-sender.service';
 import { AlertsRepository } from './alerts.repository';
 
-/** Acknowledge, snooze, and retry failed notifications, over NATS request/reply. */
+/** Acknowledge, snooze, and retry failed notifications, over NATS request/reply (requests arrive validated). */
 @Injectable()
 export class AlertsCommandsController implements OnModuleInit {
   constructor(
@@ -25,9 +26,9 @@ export class AlertsCommandsController implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.messaging.reply(COMMAND_SUBJECTS.alertAcknowledge, (req) => this.acknowledge(commandPayload(AlertAcknowledgeRequestV1, req)));
-    this.messaging.reply(COMMAND_SUBJECTS.alertSnooze, (req) => this.snooze(commandPayload(AlertSnoozeRequestV1, req)));
-    this.messaging.reply(COMMAND_SUBJECTS.alertOutboxRetry, (req) => this.retry(commandPayload(OutboxRetryRequestV1, req)));
+    this.messaging.reply(ALERT_ACKNOWLEDGE, (req) => this.acknowledge(req));
+    this.messaging.reply(ALERT_SNOOZE, (req) => this.snooze(req));
+    this.messaging.reply(ALERT_OUTBOX_RETRY, (req) => this.retry(req));
   }
 
   async acknowledge(req: AlertAcknowledgeRequestV1): Promise<AlertV1> {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { AlertRuleV1, COMMAND_SUBJECTS } from '@ams/contracts';
+import { ALERT_OUTBOX_RETRY, ALERT_RULE_CREATE } from '@ams/contracts';
 import { waitFor } from '@ams/testing';
 import { startNestApp } from '@ams/testing/nest';
 import { appDefinition } from '../app.module';
@@ -98,8 +98,8 @@ describe('alerter: outbox delivery to Slack (real PostgreSQL, NATS and a Slack c
   it('marks entries for a 404 webhook failed without retrying forever, while other destinations carry on', async () => {
     h.catcher.reset();
     h.catcher.script(h.catcher.urlFor('gone'), Array.from({ length: 10 }, () => ({ status: 404, body: 'no_service' })));
-    const rule = await h.js.request<AlertRuleV1>(
-      COMMAND_SUBJECTS.alertRuleCreate,
+    const rule = await h.js.request(
+      ALERT_RULE_CREATE,
       { name: 'gone budget', metric: 'budget_usage', condition: 'at_least', threshold: '90', entityLevel: 'campaign', scopeType: 'campaign', scopeId: 'gone-1', destination: 'gone' },
       5000,
     );
@@ -118,7 +118,7 @@ describe('alerter: outbox delivery to Slack (real PostgreSQL, NATS and a Slack c
     expect(h.catcher.posts.filter((p) => p.path === '/hooks/gone')).toHaveLength(1);
 
     // failed entries stay visible and can be retried by command
-    await expect(h.js.request(COMMAND_SUBJECTS.alertOutboxRetry, {}, 5000)).resolves.toEqual({ requeued: 1 });
+    await expect(h.js.request(ALERT_OUTBOX_RETRY, {}, 5000)).resolves.toEqual({ requeued: 1 });
     await waitFor(async () => (await outboxOf([goneAlert]))[0]?.attempts === 2 && (await outboxOf([goneAlert]))[0]?.status === 'failed');
     expect(h.catcher.posts.filter((p) => p.path === '/hooks/gone')).toHaveLength(2);
   });

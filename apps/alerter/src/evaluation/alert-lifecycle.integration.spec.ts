@@ -1,4 +1,15 @@
-import { AlertRuleV1, AlertV1, COMMAND_SUBJECTS, DURABLES, STREAMS } from '@ams/contracts';
+import {
+  ALERT_ACKNOWLEDGE,
+  ALERT_RULE_CREATE,
+  ALERT_RULE_DELETE,
+  ALERT_RULE_LIST,
+  ALERT_RULE_UPDATE,
+  ALERT_SNOOZE,
+  AlertRuleV1,
+  type CommandDescriptor,
+  DURABLES,
+  STREAMS,
+} from '@ams/contracts';
 import { MessagingRemoteError } from '@ams/platform';
 import { waitFor } from '@ams/testing';
 import { AlerterHarness, ADVERTISER, HOUR } from '../testing/alerter.harness';
@@ -16,7 +27,8 @@ describe('alerter: rules over NATS and the alert lifecycle', () => {
   const touched = [{ advertiserId: ADVERTISER, campaignId: 'life-1', hourStart: hour, utcOffsetMinutes: 0 }];
   const later = (hours: number) => new Date(Date.now() + hours * HOUR);
   const evaluation = () => h.app?.app.get(EvaluationService) as EvaluationService;
-  const request = <T>(subject: string, body: unknown) => h.js.request<T>(subject, body, 5000);
+  /** Sends a command as the api would, malformed bodies included (the alerter must refuse them). */
+  const request = <Req extends object, Res>(command: CommandDescriptor<Req, Res>, body: unknown) => h.js.request(command, body as Req, 5000);
   const notificationsOf = async (alertId: string) =>
     h.rows<{ kind: string }>(`SELECT kind FROM notification_outbox WHERE alert_id = $1 ORDER BY id`, [alertId]);
 
@@ -30,16 +42,16 @@ describe('alerter: rules over NATS and the alert lifecycle', () => {
 
   it('creates, validates, updates and lists rules over NATS request/reply', async () => {
     await expect(
-      request(COMMAND_SUBJECTS.alertRuleCreate, { name: 'x', metric: 'budget_usage', condition: 'increase_pct', threshold: '5', entityLevel: 'keyword' }),
+      request(ALERT_RULE_CREATE, { name: 'x', metric: 'budget_usage', condition: 'increase_pct', threshold: '5', entityLevel: 'keyword' }),
     ).rejects.toMatchObject({ code: 'VALIDATION', message: expect.stringMatching(/entityLevel.*condition/s) });
-    await expect(request(COMMAND_SUBJECTS.alertRuleCreate, { name: 'x', metric: 'spend' })).rejects.toBeInstanceOf(MessagingRemoteError);
+    await expect(request(ALERT_RULE_CREATE, { name: 'x', metric: 'spend' })).rejects.toBeInstanceOf(MessagingRemoteError);
     await expect(
-      request(COMMAND_SUBJECTS.alertRuleCreate, {
+      request(ALERT_RULE_CREATE, {
         name: 'x', metric: 'spend', condition: 'above', threshold: '1', windowHours: 1, entityLevel: 'campaign', destination: 'nowhere',
       }),
     ).rejects.toMatchObject({ code: 'VALIDATION', message: expect.stringContaining('destination') });
 
-    rule = await request<AlertRuleV1>(COMMAND_SUBJECTS.alertRuleCreate, {
+    rule = await request(ALERT_RULE_CREATE, {
       name: 'Hourly spend above 100',
       metric: 'spend',
       condition: 'above',
@@ -51,14 +63,14 @@ describe('alerter: rules over NATS and the alert lifecycle', () => {
       repeatIntervalMinutes: 60,
     });
     expect(rule).toMatchObject({ metric: 'spend', threshold: '90', windowHours: 1, destination: 'default', enabled: true, settlingHours: 0 });
-    await expect(request(COMMAND_SUBJECTS.alertRuleUpdate, { id: rule.id, metric: 'ctr' })).rejects.toMatchObject({
+    await expect(request(ALERT_RULE_UPDATE, { id: rule.id, metric: 'ctr' })).rejects.toMatchObject({
       code: 'VALIDATION',
       message: 'metric: is not a field of this command',
     });
-    await expect(request(COMMAND_SUBJECTS.alertRuleUpdate, { id: '999999', threshold: '1' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    rule = await request<AlertRuleV1>(COMMAND_SUBJECTS.alertRuleUpdate, { id: rule.id, threshold: '100' });
+    await expect(request(ALERT_RULE_UPDATE, { id: '999999', threshold: '1' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    rule = await request(ALERT_RULE_UPDATE, { id: rule.id, threshold: '100' });
     expect(rule.threshold).toBe('100');
-    const list = await request<{ rules: AlertRuleV1[] }>(COMMAND_SUBJECTS.alertRuleList, {});
+    const list = await request(ALERT_RULE_LIST, {});
     expect(list.rules.map((r) => r.id)).toEqual([rule.id]);
   });
 
@@ -93,10 +105,10 @@ describe('alerter: rules over NATS and the alert lifecycle', () => {
     expect(await evaluation().onPerfUpdated(touched, later(1.1))).toMatchObject({ notifications: 1, transitions: { remind: 1 } });
     expect(await evaluation().onPerfUpdated(touched, later(1.2))).toMatchObject({ notifications: 0 });
 
-    const acked = await request<AlertV1>(COMMAND_SUBJECTS.alertAcknowledge, { alertId: id, by: 'oncall' });
+    const acked = await request(ALERT_ACKNOWLEDGE, { alertId: id, by: 'oncall' });
     expect(acked).toMatchObject({ id, acknowledged: true, state: 'firing' });
     expect(await evaluation().onPerfUpdated(touched, later(5))).toMatchObject({ notifications: 0, transitions: { update: 1 } });
-    await expect(request(COMMAND_SUBJECTS.alertAcknowledge, { alertId: '987654' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(request(ALERT_ACKNOWLEDGE, { alertId: '987654' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
     expect(await notificationsOf(id)).toEqual([{ kind: 'firing' }, { kind: 'reminder' }]);
   });
 
@@ -127,8 +139,8 @@ describe('alerter: rules over NATS and the alert lifecycle', () => {
     const [row] = await h.rows<{ acknowledged: boolean }>(`SELECT acknowledged FROM alert WHERE id = $1`, [id]);
     expect(row.acknowledged).toBe(false);
 
-    await expect(request(COMMAND_SUBJECTS.alertSnooze, { alertId: id })).rejects.toMatchObject({ code: 'VALIDATION' });
-    const snoozed = await request<AlertV1>(COMMAND_SUBJECTS.alertSnooze, { alertId: id, minutes: 600 });
+    await expect(request(ALERT_SNOOZE, { alertId: id })).rejects.toMatchObject({ code: 'VALIDATION' });
+    const snoozed = await request(ALERT_SNOOZE, { alertId: id, minutes: 600 });
     expect(Date.parse(snoozed.snoozedUntil as string)).toBeGreaterThan(Date.now() + 500 * 60_000);
     expect(await evaluation().onPerfUpdated(touched, later(3))).toMatchObject({ notifications: 0, transitions: { update: 1 } });
 
@@ -138,15 +150,15 @@ describe('alerter: rules over NATS and the alert lifecycle', () => {
     await h.facts([{ campaignId: 'life-1', hourStart: hour, cost: '110.00' }]);
     expect(await evaluation().onPerfUpdated(touched)).toMatchObject({ notifications: 0, transitions: { refire: 1 } });
     // the snooze ends: the next evaluation reminds
-    await request<AlertV1>(COMMAND_SUBJECTS.alertSnooze, { alertId: id, until: null });
+    await request(ALERT_SNOOZE, { alertId: id, until: null });
     expect(await evaluation().onPerfUpdated(touched)).toMatchObject({ notifications: 1, transitions: { remind: 1 } });
     expect((await notificationsOf(id)).map((n) => n.kind)).toEqual(['firing', 'reminder', 'resolved', 'firing', 'resolved', 'reminder']);
   });
 
   it('stops evaluating a deleted rule but keeps its alerts and history', async () => {
-    await expect(request(COMMAND_SUBJECTS.alertRuleDelete, { id: rule.id })).resolves.toEqual({ id: rule.id, deleted: true });
-    await expect(request(COMMAND_SUBJECTS.alertRuleDelete, { id: rule.id })).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    expect((await request<{ rules: AlertRuleV1[] }>(COMMAND_SUBJECTS.alertRuleList, {})).rules).toEqual([]);
+    await expect(request(ALERT_RULE_DELETE, { id: rule.id })).resolves.toEqual({ id: rule.id, deleted: true });
+    await expect(request(ALERT_RULE_DELETE, { id: rule.id })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect((await request(ALERT_RULE_LIST, {})).rules).toEqual([]);
     expect(await evaluation().onPerfUpdated(touched)).toMatchObject({ judged: 0, notifications: 0 });
     expect((await h.rows(`SELECT 1 FROM alert_event`)).length).toBeGreaterThan(5);
   });

@@ -1,4 +1,4 @@
-import { EVENT_SUBJECTS, type PipelineQueueStatusV1, type QueueStatusV1 } from '@ams/contracts';
+import { PIPELINE_QUEUE_STATUS, type PipelineQueueStatusV1, type QueueStatusV1 } from '@ams/contracts';
 import { waitFor } from '@ams/testing';
 import { AlerterHarness } from '../testing/alerter.harness';
 
@@ -28,7 +28,7 @@ describe('alerter: pipeline-health alerts from queue status events (real Postgre
   });
   const publish = async (...queues: QueueStatusV1[]) => {
     const event: PipelineQueueStatusV1 = { version: 1, instance: 'spec', queues, emittedAt: new Date().toISOString() };
-    await h.js.publish(EVENT_SUBJECTS.pipelineQueueStatus, event);
+    await h.js.publish(PIPELINE_QUEUE_STATUS, event);
   };
   const pipelineStates = async () => Object.fromEntries(Object.entries(await h.alertStates()).filter(([k]) => k.startsWith('pipeline')));
 

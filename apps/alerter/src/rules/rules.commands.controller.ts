@@ -1,16 +1,17 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import {
-  AlertRuleCreateRequestV1,
-  AlertRuleDeleteRequestV1,
-  AlertRuleListRequestV1,
-  AlertRuleUpdateRequestV1,
-  COMMAND_SUBJECTS,
+  ALERT_RULE_CREATE,
+  ALERT_RULE_DELETE,
+  ALERT_RULE_LIST,
+  ALERT_RULE_UPDATE,
 } from '@ams/contracts';
 import { JetStreamService } from '@ams/platform';
-import { commandPayload } from '../command.payload';
 import { RulesService } from './rules.service';
 
-/** Rule commands over NATS request/reply (replicas share them through the queue group). */
+/**
+ * Rule commands over NATS request/reply (replicas share them through the queue group). Requests arrive validated
+ * against their contract classes, unknown fields refused (the messaging module answers VALIDATION otherwise).
+ */
 @Injectable()
 export class RulesCommandsController implements OnModuleInit {
   constructor(
@@ -19,11 +20,9 @@ export class RulesCommandsController implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.messaging.reply(COMMAND_SUBJECTS.alertRuleCreate, (req) => this.rules.create(commandPayload(AlertRuleCreateRequestV1, req)));
-    this.messaging.reply(COMMAND_SUBJECTS.alertRuleUpdate, (req) => this.rules.update(commandPayload(AlertRuleUpdateRequestV1, req)));
-    this.messaging.reply(COMMAND_SUBJECTS.alertRuleDelete, (req) => this.rules.remove(commandPayload(AlertRuleDeleteRequestV1, req).id));
-    this.messaging.reply(COMMAND_SUBJECTS.alertRuleList, (req) =>
-      this.rules.list(commandPayload(AlertRuleListRequestV1, req).includeDisabled ?? true),
-    );
+    this.messaging.reply(ALERT_RULE_CREATE, (req) => this.rules.create(req));
+    this.messaging.reply(ALERT_RULE_UPDATE, (req) => this.rules.update(req));
+    this.messaging.reply(ALERT_RULE_DELETE, (req) => this.rules.remove(req.id));
+    this.messaging.reply(ALERT_RULE_LIST, (req) => this.rules.list(req.includeDisabled ?? true));
   }
 }

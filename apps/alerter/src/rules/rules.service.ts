@@ -6,9 +6,9 @@ import {
   AlertRuleListReplyV1,
   AlertRuleUpdateRequestV1,
   AlertRuleV1,
+  CommandError,
   CONVERSION_ALERT_METRICS,
 } from '@ams/contracts';
-import { CommandError } from '../command.errors';
 import { AlerterEnv } from '../config/alerter.env';
 import { Destinations } from '../delivery/destinations.logic';
 import { defaultRules, RuleDraft, ruleProblems } from './rule.logic';

@@ -4,7 +4,7 @@
  * what the processor would (hourly_fact, budget_usage_latest) and publish its events.
  */
 import { Client } from 'pg';
-import { BudgetScopeV1, EVENT_SUBJECTS, TouchedHourV1 } from '@ams/contracts';
+import { BUDGET_USAGE_UPDATED, BudgetScopeV1, PERF_HOURLY_UPDATED, TouchedHourV1 } from '@ams/contracts';
 import { JetStreamService } from '@ams/platform';
 import {
   createTestDatabase,
@@ -148,7 +148,7 @@ export class AlerterHarness {
       hourStart: new Date(r.hourStart).toISOString(),
       utcOffsetMinutes: r.utcOffsetMinutes ?? 0,
     }));
-    await this.js.publish(EVENT_SUBJECTS.perfHourlyUpdated, { version: 1, touched, emittedAt: new Date().toISOString() });
+    await this.js.publish(PERF_HOURLY_UPDATED, { version: 1, touched, emittedAt: new Date().toISOString() });
   }
 
   async publishBudget(rows: Array<Pick<BudgetRow, 'scopeType' | 'scopeId' | 'advertiserId'>>): Promise<void> {
@@ -158,7 +158,7 @@ export class AlerterHarness {
       budgetScopeType: r.scopeType,
       budgetScopeId: r.scopeId,
     }));
-    await this.js.publish(EVENT_SUBJECTS.budgetUsageUpdated, { version: 1, scopes, emittedAt: new Date().toISOString() });
+    await this.js.publish(BUDGET_USAGE_UPDATED, { version: 1, scopes, emittedAt: new Date().toISOString() });
   }
 
   async rows<T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {

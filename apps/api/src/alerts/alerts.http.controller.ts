@@ -3,12 +3,16 @@ import { ApiBearerAuth, ApiPropertyOptional, ApiTags, OmitType } from '@nestjs/s
 import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { Type } from 'class-transformer';
 import {
+  ALERT_ACKNOWLEDGE,
+  ALERT_RULE_CREATE,
+  ALERT_RULE_DELETE,
+  ALERT_RULE_UPDATE,
+  ALERT_SNOOZE,
   AlertRuleCreateRequestV1,
   AlertRuleDeleteReplyV1,
   AlertRuleUpdateRequestV1,
   AlertRuleV1,
   AlertV1,
-  COMMAND_SUBJECTS,
 } from '@ams/contracts';
 import { JetStreamService } from '@ams/platform';
 import { ApiKeyGuard } from '../auth/api-key.guard';
@@ -151,7 +155,7 @@ export class AlertsHttpController {
   async acknowledge(@Param('id') id: string, @Body() body: AcknowledgeDto, @CurrentPrincipal() who: Principal): Promise<AlertV1> {
     checkId('id', id);
     await this.visible(id, who);
-    return this.messaging.request<AlertV1>(COMMAND_SUBJECTS.alertAcknowledge, { alertId: id, ...body }, COMMAND_TIMEOUT_MS);
+    return this.messaging.request(ALERT_ACKNOWLEDGE, { alertId: id, ...body }, COMMAND_TIMEOUT_MS);
   }
 
   @Post(':id/snooze')
@@ -162,7 +166,7 @@ export class AlertsHttpController {
     checkId('id', id);
     await this.visible(id, who);
     if (body.until === undefined && body.minutes === undefined) throw badRequest('until', 'or minutes is required');
-    return this.messaging.request<AlertV1>(COMMAND_SUBJECTS.alertSnooze, { alertId: id, ...body }, COMMAND_TIMEOUT_MS);
+    return this.messaging.request(ALERT_SNOOZE, { alertId: id, ...body }, COMMAND_TIMEOUT_MS);
   }
 
   /** A key limited to advertisers may command only their alerts: the others are 404, as if they did not exist. */
@@ -200,14 +204,14 @@ export class AlertRulesHttpController {
   @Post()
   @Audit('rule.create')
   create(@Body() body: AlertRuleCreateRequestV1): Promise<AlertRuleV1> {
-    return this.messaging.request<AlertRuleV1>(COMMAND_SUBJECTS.alertRuleCreate, body, COMMAND_TIMEOUT_MS);
+    return this.messaging.request(ALERT_RULE_CREATE, body, COMMAND_TIMEOUT_MS);
   }
 
   @Patch(':id')
   @Audit('rule.update', (req) => `alert-rule:${String(req.params['id'])}`)
   update(@Param('id') id: string, @Body() body: AlertRulePatchDto): Promise<AlertRuleV1> {
     checkId('id', id);
-    return this.messaging.request<AlertRuleV1>(COMMAND_SUBJECTS.alertRuleUpdate, { ...body, id }, COMMAND_TIMEOUT_MS);
+    return this.messaging.request(ALERT_RULE_UPDATE, { ...body, id }, COMMAND_TIMEOUT_MS);
   }
 
   @Delete(':id')
@@ -215,6 +219,6 @@ export class AlertRulesHttpController {
   @Audit('rule.delete', (req) => `alert-rule:${String(req.params['id'])}`)
   remove(@Param('id') id: string): Promise<AlertRuleDeleteReplyV1> {
     checkId('id', id);
-    return this.messaging.request<AlertRuleDeleteReplyV1>(COMMAND_SUBJECTS.alertRuleDelete, { id }, COMMAND_TIMEOUT_MS);
+    return this.messaging.request(ALERT_RULE_DELETE, { id }, COMMAND_TIMEOUT_MS);
   }
 }

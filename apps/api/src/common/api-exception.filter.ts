@@ -1,16 +1,28 @@
 import { randomUUID } from 'node:crypto';
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Response } from 'express';
+import { type CommandErrorCode, isCommandErrorCode } from '@ams/contracts';
 import { MessagingRemoteError, MessagingTimeoutError } from '@ams/platform';
 
-/** Codes a command handler may answer with, and the HTTP status each becomes. */
-const REMOTE_STATUS: Record<string, number> = {
+/**
+ * The HTTP status of each code a command handler may answer with; null: not the client's fault, answered like any
+ * unexpected error (500 with an error id). A Record over the union: a new CommandErrorCode without a status here does
+ * not compile.
+ */
+export const COMMAND_ERROR_STATUS: Record<CommandErrorCode, number | null> = {
   VALIDATION: HttpStatus.BAD_REQUEST,
   BAD_REQUEST: HttpStatus.BAD_REQUEST,
   NOT_FOUND: HttpStatus.NOT_FOUND,
   CONFLICT: HttpStatus.CONFLICT,
   UNPROCESSABLE: HttpStatus.UNPROCESSABLE_ENTITY,
+  REPROCESS_RUNNING: HttpStatus.CONFLICT,
+  INTERNAL: null,
 };
+
+/** The HTTP status of a command's refusal, or null when it is not one the client can act on. */
+export function commandErrorStatus(code: string): number | null {
+  return isCommandErrorCode(code) ? COMMAND_ERROR_STATUS[code] : null;
+}
 
 /**
  * The one place errors become HTTP answers: HttpExceptions keep their body; a command that timed
@@ -33,8 +45,8 @@ export class ApiExceptionFilter implements ExceptionFilter {
       res.json({ statusCode: 503, error: 'Service Unavailable', code: 'COMMAND_TIMEOUT', message: 'the service that owns this resource did not answer in time; retry shortly' });
       return;
     }
-    if (err instanceof MessagingRemoteError && REMOTE_STATUS[err.code]) {
-      const status = REMOTE_STATUS[err.code];
+    const status = err instanceof MessagingRemoteError ? commandErrorStatus(err.code) : null;
+    if (err instanceof MessagingRemoteError && status !== null) {
       res.status(status).json({ statusCode: status, code: err.code, message: err.message });
       return;
     }

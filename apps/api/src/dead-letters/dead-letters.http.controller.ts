@@ -1,7 +1,7 @@
 import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
-import { COMMAND_SUBJECTS, DeadLetterRedriveReplyV1 } from '@ams/contracts';
+import { DEAD_LETTER_REDRIVE, DeadLetterRedriveReplyV1 } from '@ams/contracts';
 import { JetStreamService } from '@ams/platform';
 import { ApiKeyGuard } from '../auth/api-key.guard';
 import { ThrottledGuard } from '../common/throttled.guard';
@@ -33,6 +33,6 @@ export class DeadLettersHttpController {
   @Post('redrive')
   @HttpCode(200)
   redrive(@Body() body: RedriveDto): Promise<DeadLetterRedriveReplyV1> {
-    return this.messaging.request<DeadLetterRedriveReplyV1>(COMMAND_SUBJECTS.deadLetterRedrive, body, REDRIVE_TIMEOUT_MS);
+    return this.messaging.request(DEAD_LETTER_REDRIVE, body, REDRIVE_TIMEOUT_MS);
   }
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { COMMAND_SUBJECTS, type IngestQueueStatusReplyV1, type QueueStatusV1 } from '@ams/contracts';
+import { INGEST_QUEUE_STATUS, type IngestQueueStatusReplyV1, type QueueStatusV1 } from '@ams/contracts';
 import { JetStreamService } from '@ams/platform';
 
 /** How long GET /health waits for an ingestor: short, /health must answer whatever the pipeline's state. */
@@ -21,7 +21,7 @@ export class PipelineStatusClient {
   async status(): Promise<PipelineStatus> {
     let reply: IngestQueueStatusReplyV1;
     try {
-      reply = await this.messaging.request<IngestQueueStatusReplyV1>(COMMAND_SUBJECTS.ingestQueueStatus, {}, QUEUE_STATUS_TIMEOUT_MS);
+      reply = await this.messaging.request(INGEST_QUEUE_STATUS, {}, QUEUE_STATUS_TIMEOUT_MS);
     } catch (err) {
       return { status: 'unknown', reason: `no ingestor answered within ${QUEUE_STATUS_TIMEOUT_MS} ms (${err instanceof Error ? err.message : String(err)})` };
     }

@@ -1,6 +1,6 @@
 import { get as httpGet } from 'node:http';
 import { Client } from 'pg';
-import { EVENT_SUBJECTS } from '@ams/contracts';
+import { PERF_HOURLY_UPDATED, PerfHourlyUpdatedV1 } from '@ams/contracts';
 import { JetStreamService } from '@ams/platform';
 import {
   createTestDatabase,
@@ -54,7 +54,7 @@ function harness(getApi: () => RunningTestApp<ApiEnv>) {
     const before = cache().generation;
     await getApi()
       .app.get(JetStreamService)
-      .publish(EVENT_SUBJECTS.perfHourlyUpdated, { version: 1, touched, emittedAt: new Date().toISOString() });
+      .publish(PERF_HOURLY_UPDATED, { version: 1, touched, emittedAt: new Date().toISOString() });
     await waitFor(() => cache().generation > before, { description: 'the event applied to the cache' });
   };
   return { get, read, cache, announce };
@@ -189,7 +189,7 @@ describe('api: /v1/performance response cache (real PostgreSQL and NATS)', () =>
     await read(campaignPath);
     expect((await read(campaignPath)).cache).toBe('hit');
     const before = cache().generation;
-    await api.app.get(JetStreamService).publish(EVENT_SUBJECTS.perfHourlyUpdated, { version: 1, touched: 'garbage' });
+    await api.app.get(JetStreamService).publish(PERF_HOURLY_UPDATED, { version: 1, touched: 'garbage' } as unknown as PerfHourlyUpdatedV1);
     await waitFor(() => cache().generation > before, { description: 'the bad event handled' });
     expect(cache().size).toBe(0);
     expect((await read(campaignPath)).cache).toBe('miss');

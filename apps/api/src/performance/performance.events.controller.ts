@@ -1,9 +1,7 @@
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { EVENT_SUBJECTS, PerfHourlyUpdatedV1, validatePayload } from '@ams/contracts';
-import { type BroadcastHandle, type BroadcastMessage, counter, gauge, JetStreamService } from '@ams/platform';
+import { PERF_HOURLY_UPDATED, type PerfHourlyUpdatedV1 } from '@ams/contracts';
+import { type BroadcastEvent, type BroadcastHandle, counter, gauge, JetStreamService } from '@ams/platform';
 import { PerformanceCache } from './performance.cache';
-
-const decoder = new TextDecoder();
 
 /**
  * Keeps this replica's PerformanceCache exact: every `perf.hourly.updated.v1` the processor publishes reaches every api
@@ -28,7 +26,8 @@ export class PerformanceEventsController implements OnModuleInit, OnModuleDestro
 
   onModuleInit(): void {
     if (!this.cache.enabled) return;
-    this.handle = this.messaging.subscribeAll(EVENT_SUBJECTS.perfHourlyUpdated, (m) => this.onEvent(m), {
+    this.handle = this.messaging.subscribeAll(PERF_HOURLY_UPDATED, (m) => this.onEvent(m), {
+      onInvalid: (reason) => this.onInvalid(reason),
       onLive: (live) => {
         this.cache.setLive(live);
         this.live.set(live ? 1 : 0);
@@ -42,22 +41,15 @@ export class PerformanceEventsController implements OnModuleInit, OnModuleDestro
     this.handle?.unsubscribe();
   }
 
-  private onEvent(m: BroadcastMessage): void {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(decoder.decode(m.data));
-    } catch {
-      parsed = undefined;
-    }
-    const result = validatePayload(PerfHourlyUpdatedV1, parsed);
-    if (!result.ok) {
-      // what it touched is unknown: forget everything rather than risk a stale answer
-      this.cache.clear();
-      this.events.inc({ result: 'invalid' });
-      this.logger.warn(`invalid ${EVENT_SUBJECTS.perfHourlyUpdated} emptied the performance cache: ${result.reason}`);
-      return;
-    }
-    this.cache.invalidate(result.value.touched);
+  private onEvent(m: BroadcastEvent<PerfHourlyUpdatedV1>): void {
+    this.cache.invalidate(m.payload.touched);
     this.events.inc({ result: 'applied' });
+  }
+
+  /** An event that does not match its contract: what it touched is unknown, so forget everything rather than risk a stale answer. */
+  private onInvalid(reason: string): void {
+    this.cache.clear();
+    this.events.inc({ result: 'invalid' });
+    this.logger.warn(`invalid ${PERF_HOURLY_UPDATED.subject} emptied the performance cache: ${reason}`);
   }
 }

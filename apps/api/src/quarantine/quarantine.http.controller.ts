@@ -13,7 +13,7 @@ import {
 } from '@nestjs/common';
 import { ApiBearerAuth, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsISO8601, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import { COMMAND_SUBJECTS, QuarantineReplayReplyV1 } from '@ams/contracts';
+import { QUARANTINE_REPLAY } from '@ams/contracts';
 import { JetStreamService } from '@ams/platform';
 import { ApiKeyGuard } from '../auth/api-key.guard';
 import { CurrentPrincipal, notFound, Principal } from '../auth/principal';
@@ -102,8 +102,8 @@ export class QuarantineHttpController {
   @Audit('quarantine.replay', (req) => `quarantine:${String(req.params['id'])}`)
   async replay(@Param('id') id: string, @Body() body: ReplayBodyDto) {
     if (!/^\d{1,18}$/.test(id)) throw badRequest('id', 'must be a quarantine id');
-    const reply = await this.messaging.request<QuarantineReplayReplyV1>(
-      COMMAND_SUBJECTS.quarantineReplay,
+    const reply = await this.messaging.request(
+      QUARANTINE_REPLAY,
       { id, ...(body.rawBody !== undefined ? { rawBody: body.rawBody } : {}) },
       COMMAND_TIMEOUT_MS,
     );

@@ -1,7 +1,7 @@
 import { Body, ConflictException, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { IsISO8601 } from 'class-validator';
-import { COMMAND_SUBJECTS, ReprocessWindowReplyV1 } from '@ams/contracts';
+import { REPROCESS_WINDOW, ReprocessWindowReplyV1 } from '@ams/contracts';
 import { JetStreamService, MessagingRemoteError } from '@ams/platform';
 import { ApiKeyGuard } from '../auth/api-key.guard';
 import { Audit } from '../audit/audit.decorator';
@@ -47,7 +47,7 @@ export class ReplayHttpController {
     const maxHours = this.env.AMS_STREAM_MAX_AGE_HOURS;
     if (to - from > maxHours * HOUR_MS) throw badRequest('to', `a window spans at most the AMS stream's retention (${maxHours} hours)`);
     try {
-      return await this.messaging.request<ReprocessWindowReplyV1>(COMMAND_SUBJECTS.reprocessWindow, body, REPROCESS_TIMEOUT_MS);
+      return await this.messaging.request(REPROCESS_WINDOW, body, REPROCESS_TIMEOUT_MS);
     } catch (err) {
       if (err instanceof MessagingRemoteError && err.code === 'REPROCESS_RUNNING') {
         // the processor's message starts "reprocess run <id> is running"

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { COMMAND_SUBJECTS, IngestPollingReplyV1, IngestPollingRequestV1, validatePayload } from '@ams/contracts';
+import { INGEST_POLLING, IngestPollingReplyV1, IngestPollingRequestV1 } from '@ams/contracts';
 import { JetStreamService } from '@ams/platform';
 import { IngestorEnv } from '../config/ingestor.env';
 import { SqsPollerService } from '../ingest/sqs-poller.service';
@@ -34,15 +34,7 @@ export class PollingControlService implements OnApplicationBootstrap {
     else this.logger.warn({ reason: row?.reason ?? 'INGEST_ENABLED=false' }, 'ingestion starts paused');
 
     // a queue group of our own: every replica gets the command (the requester gets the first answer)
-    this.messaging.reply<unknown, IngestPollingReplyV1>(
-      COMMAND_SUBJECTS.ingestPolling,
-      async (req) => {
-        const v = validatePayload(IngestPollingRequestV1, req);
-        if (!v.ok) throw Object.assign(new Error(v.reason), { code: 'VALIDATION' });
-        return this.apply(v.value);
-      },
-      { queue: `ingestor-${this.instance}` },
-    );
+    this.messaging.reply(INGEST_POLLING, (req) => this.apply(req), { queue: `ingestor-${this.instance}` });
   }
 
   private async apply(req: IngestPollingRequestV1): Promise<IngestPollingReplyV1> {

@@ -1,6 +1,6 @@
 import { ChangeMessageVisibilityCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { Client } from 'pg';
-import { COMMAND_SUBJECTS, type DeadLetterRedriveReplyV1, type IngestQueueStatusReplyV1, STREAMS } from '@ams/contracts';
+import { AMS_RECORDS, DEAD_LETTER_REDRIVE, INGEST_QUEUE_STATUS, IngestQueueStatusRequestV1, STREAMS } from '@ams/contracts';
 import { ConsumedMessage, ConsumerHandle, JetStreamService } from '@ams/platform';
 import {
   createTestDatabase,
@@ -30,7 +30,7 @@ async function startHarness(env: Record<string, string>, natsUrl: string, prefix
   await js.connect();
   const seen: ConsumedMessage[] = [];
   const consumer = await js.consumeBatches(
-    { stream: STREAMS.ams.name, durable: 'spec', filterSubject: STREAMS.ams.subjects[0], maxBatch: 100, maxWaitMs: 10, ackWaitMs: 10_000 },
+    { stream: STREAMS.ams.name, durable: 'spec', filterSubject: AMS_RECORDS.filter, maxBatch: 100, maxWaitMs: 10, ackWaitMs: 10_000 },
     async (batch) => {
       seen.push(...batch);
     },
@@ -205,7 +205,7 @@ describe('ingestor: a long NATS outage loses nothing to the dead-letter queue (r
     try {
       h = await startHarness(envFor(queueUrl, prefix), DEFAULT_NATS_URL, prefix);
       const app = h.app;
-      const reply = await h.js.request<IngestQueueStatusReplyV1>(COMMAND_SUBJECTS.ingestQueueStatus, { fresh: true }, 5000);
+      const reply = await h.js.request(INGEST_QUEUE_STATUS, { fresh: true }, 5000);
       expect(reply.handOffOpen).toBe(true);
       expect(reply.queues).toHaveLength(1);
       const [s] = reply.queues;
@@ -218,7 +218,7 @@ describe('ingestor: a long NATS outage loses nothing to the dead-letter queue (r
         description: 'dead-letter depth on /metrics',
       });
       expect(await metric(app, 'ams_sqs_queue_oldest_message_age_seconds', `queue="${dlqName}",role="dlq"`)).toBeGreaterThanOrEqual(0);
-      await expect(h.js.request(COMMAND_SUBJECTS.ingestQueueStatus, { fresh: 'yes' }, 5000)).rejects.toThrow(/fresh/);
+      await expect(h.js.request(INGEST_QUEUE_STATUS, { fresh: 'yes' } as unknown as IngestQueueStatusRequestV1, 5000)).rejects.toThrow(/fresh/);
     } finally {
       await stopHarness(h);
     }
@@ -235,19 +235,19 @@ describe('ingestor: a long NATS outage loses nothing to the dead-letter queue (r
     try {
       h = await startHarness(envFor(queueUrl, prefix), DEFAULT_NATS_URL, prefix);
       const harness = h;
-      const one = await h.js.request<DeadLetterRedriveReplyV1>(COMMAND_SUBJECTS.deadLetterRedrive, { queue: `ams-${prefix}`, maxMessages: 1 }, 10_000);
+      const one = await h.js.request(DEAD_LETTER_REDRIVE, { queue: `ams-${prefix}`, maxMessages: 1 }, 10_000);
       expect(one).toEqual({ moved: 1, queues: [{ queue: `ams-${prefix}`, deadLetterQueue: dlqName, moved: 1, method: 'receive-send-delete' }] });
       const left = await sqs.counts(dlqUrl);
       expect(left.visible + left.inFlight).toBe(2);
-      const rest = await h.js.request<DeadLetterRedriveReplyV1>(COMMAND_SUBJECTS.deadLetterRedrive, {}, 10_000);
+      const rest = await h.js.request(DEAD_LETTER_REDRIVE, {}, 10_000);
       expect(rest.moved).toBe(2);
       await waitFor(() => ids.every((id) => harness.seen.some((m) => m.msgId === msgIdOf(id))), { timeoutMs: 20_000, description: 'redriven records handed over' });
       await waitFor(async () => {
         const [q, d] = [await sqs.counts(queueUrl), await sqs.counts(dlqUrl)];
         return q.visible + q.inFlight + d.visible + d.inFlight === 0;
       }, { timeoutMs: 20_000, description: 'both queues empty' });
-      await expect(h.js.request(COMMAND_SUBJECTS.deadLetterRedrive, { queue: 'no-such-queue' }, 5000)).rejects.toThrow(/not polled/);
-      await expect(h.js.request(COMMAND_SUBJECTS.deadLetterRedrive, { maxMessages: 0 }, 5000)).rejects.toThrow(/maxMessages/);
+      await expect(h.js.request(DEAD_LETTER_REDRIVE, { queue: 'no-such-queue' }, 5000)).rejects.toThrow(/not polled/);
+      await expect(h.js.request(DEAD_LETTER_REDRIVE, { maxMessages: 0 }, 5000)).rejects.toThrow(/maxMessages/);
     } finally {
       await stopHarness(h);
     }

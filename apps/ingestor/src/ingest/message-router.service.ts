@@ -1,18 +1,16 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Message } from '@aws-sdk/client-sqs';
 import { classifySqsBody, type ClassifiedBody, type ClassifiedItem } from '@ams/ams';
-import { AMS_QUARANTINE_SUBJECT, amsRecordSubject, HEADERS, QuarantinedBodyV1 } from '@ams/contracts';
+import { type Address, AMS_QUARANTINE, type AmsRecordBody, AMS_RECORDS, HEADERS, type QuarantinedBodyV1 } from '@ams/contracts';
 import { HandOffService } from '../handoff/hand-off.service';
 import { SubscriptionService } from '../subscription/subscription.service';
 import { handOffMetrics, ingestMetrics } from './ingest.metrics';
 
-interface Publication {
-  subject: string;
-  data: unknown;
-  msgId: string;
-  headers: Record<string, string>;
-  dataset: string;
-}
+/** A record (`AMS_RECORDS.at(dataset)`) or a quarantined body (`AMS_QUARANTINE`), as JetStream will store it. */
+type Publication = { msgId: string; headers: Record<string, string>; dataset: string } & (
+  | { to: Address<AmsRecordBody>; data: AmsRecordBody; quarantined?: undefined }
+  | { to: typeof AMS_QUARANTINE; data: QuarantinedBodyV1; quarantined: true }
+);
 
 /**
  * Turns a batch of SQS messages into durable JetStream publications. Resolves with the messages
@@ -59,8 +57,8 @@ export class MessageRouterService {
           classified.items.forEach((item: ClassifiedItem, index: number) => {
             if (item.ok) {
               publications.push({
-                subject: amsRecordSubject(item.datasetId),
-                data: item.raw,
+                to: AMS_RECORDS.at(item.datasetId),
+                data: item.raw as AmsRecordBody, // an accepted item is a record: a JSON object
                 msgId: item.dedupKey,
                 headers,
                 dataset: item.datasetId,
@@ -80,7 +78,7 @@ export class MessageRouterService {
       const acks = await this.handOff.publishAll(publications, { queue: queueName(queueUrl), held: messages.length, keep: opts.keep ?? false });
       acks.forEach((ack, i) => {
         const p = publications[i];
-        if (p.subject === AMS_QUARANTINE_SUBJECT) ingestMetrics.quarantined.inc({ code: (p.data as QuarantinedBodyV1).code });
+        if (p.quarantined) ingestMetrics.quarantined.inc({ code: p.data.code });
         else if (ack.duplicate) ingestMetrics.duplicates.inc({ dataset: p.dataset });
         else ingestMetrics.records.inc({ dataset: p.dataset });
       });
@@ -115,7 +113,7 @@ function quarantine(
   headers: Record<string, string>,
 ): Publication {
   const body: QuarantinedBodyV1 = { version: 1, code, reason, datasetId, rawBody, sqsMessageId, receivedAt };
-  return { subject: AMS_QUARANTINE_SUBJECT, data: body, msgId, headers, dataset: '_quarantine' };
+  return { to: AMS_QUARANTINE, data: body, msgId, headers, dataset: '_quarantine', quarantined: true };
 }
 
 function safeStringify(v: unknown): string {

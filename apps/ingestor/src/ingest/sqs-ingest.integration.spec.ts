@@ -1,13 +1,6 @@
 import { createServer, IncomingMessage, Server } from 'node:http';
 import { Client } from 'pg';
-import {
-  AMS_QUARANTINE_SUBJECT,
-  COMMAND_SUBJECTS,
-  HEADERS,
-  IngestPollingReplyV1,
-  QuarantinedBodyV1,
-  STREAMS,
-} from '@ams/contracts';
+import { AMS_QUARANTINE, AMS_RECORDS, HEADERS, INGEST_POLLING, IngestPollingRequestV1, QuarantinedBodyV1, STREAMS } from '@ams/contracts';
 import { ConsumedMessage, ConsumerHandle, JetStreamService } from '@ams/platform';
 import {
   createTestDatabase,
@@ -37,7 +30,7 @@ async function startHarness(env: Record<string, string>, natsUrl: string, prefix
   await js.connect();
   const seen: ConsumedMessage[] = [];
   const consumer = await js.consumeBatches(
-    { stream: STREAMS.ams.name, durable: 'spec', filterSubject: STREAMS.ams.subjects[0], maxBatch: 100, maxWaitMs: 10, ackWaitMs: 10_000 },
+    { stream: STREAMS.ams.name, durable: 'spec', filterSubject: AMS_RECORDS.filter, maxBatch: 100, maxWaitMs: 10, ackWaitMs: 10_000 },
     async (batch) => {
       seen.push(...batch);
     },
@@ -151,7 +144,7 @@ describe('ingestor: SQS → JetStream (real fauxqs, NATS, PostgreSQL)', () => {
 
     it('quarantines a body that is not JSON, with its reason and raw body, and deletes it only after that', async () => {
       await sqs.send(queueUrl, 'this is {not json');
-      const msg = await waitFor(() => h.seen.find((m) => m.subject === AMS_QUARANTINE_SUBJECT), { description: 'quarantine message' });
+      const msg = await waitFor(() => h.seen.find((m) => m.subject === AMS_QUARANTINE.subject), { description: 'quarantine message' });
       const q = msg.json() as QuarantinedBodyV1;
       expect(q).toMatchObject({ version: 1, code: 'not-json', rawBody: 'this is {not json' });
       expect(q.reason).toMatch(/JSON/);
@@ -164,7 +157,7 @@ describe('ingestor: SQS → JetStream (real fauxqs, NATS, PostgreSQL)', () => {
     it('quarantines an unknown dataset and keeps going', async () => {
       await sqs.send(queueUrl, JSON.stringify({ dataset_id: 'sp-mystery', idempotency_id: 'x' }));
       await sqs.send(queueUrl, fixtureBody('04'));
-      const q = await waitFor(() => h.seen.find((m) => m.subject === AMS_QUARANTINE_SUBJECT && (m.json() as QuarantinedBodyV1).code === 'unknown-dataset'));
+      const q = await waitFor(() => h.seen.find((m) => m.subject === AMS_QUARANTINE.subject && (m.json() as QuarantinedBodyV1).code === 'unknown-dataset'));
       expect((q.json() as QuarantinedBodyV1).reason).toContain('sp-mystery');
       await waitFor(() => h.seen.find((m) => m.subject === 'ams.sp-conversion'), { description: 'next record still flows' });
     });
@@ -218,7 +211,7 @@ describe('ingestor: SQS → JetStream (real fauxqs, NATS, PostgreSQL)', () => {
       await sqs.send(queueUrl, big);
       await sqs.send(queueUrl, JSON.stringify(noCampaign));
       await sqs.send(queueUrl, JSON.stringify(sql));
-      const codeOf = (m: ConsumedMessage) => (m.subject === AMS_QUARANTINE_SUBJECT ? (m.json() as QuarantinedBodyV1) : null);
+      const codeOf = (m: ConsumedMessage) => (m.subject === AMS_QUARANTINE.subject ? (m.json() as QuarantinedBodyV1) : null);
       const tooLarge = await waitFor(() => h.seen.map(codeOf).find((q) => q?.code === 'too-large'), { description: 'too-large quarantined' });
       expect(tooLarge?.reason).toMatch(/bytes|KiB|large/i);
       expect(tooLarge?.rawBody.length).toBe(big.length);
@@ -229,7 +222,7 @@ describe('ingestor: SQS → JetStream (real fauxqs, NATS, PostgreSQL)', () => {
     });
 
     it('pauses and resumes polling on command, without a restart, and remembers it', async () => {
-      const paused = await h.js.request<IngestPollingReplyV1>(COMMAND_SUBJECTS.ingestPolling, { enabled: false, reason: 'maintenance' }, 5000);
+      const paused = await h.js.request(INGEST_POLLING, { enabled: false, reason: 'maintenance' }, 5000);
       expect(paused.enabled).toBe(false);
       // an in-flight long poll may still deliver once; after that nothing is received
       const before = h.seen.length;
@@ -246,10 +239,10 @@ describe('ingestor: SQS → JetStream (real fauxqs, NATS, PostgreSQL)', () => {
       await pg.end();
       expect(rows).toEqual([{ polling_enabled: false, reason: 'maintenance' }]);
 
-      const resumed = await h.js.request<IngestPollingReplyV1>(COMMAND_SUBJECTS.ingestPolling, { enabled: true }, 5000);
+      const resumed = await h.js.request(INGEST_POLLING, { enabled: true }, 5000);
       expect(resumed.enabled).toBe(true);
       await waitFor(() => h.seen.find((m) => m.subject === 'ams.sd-conversion'), { description: 'polling resumed' });
-      await expect(h.js.request(COMMAND_SUBJECTS.ingestPolling, { enabled: 'yes' }, 5000)).rejects.toThrow(/enabled/);
+      await expect(h.js.request(INGEST_POLLING, { enabled: 'yes' } as unknown as IngestPollingRequestV1, 5000)).rejects.toThrow(/enabled/);
     });
   });
 

@@ -7,7 +7,7 @@ import {
   StartMessageMoveTaskCommand,
   type Message,
 } from '@aws-sdk/client-sqs';
-import type { DeadLetterRedriveReplyV1, DeadLetterRedriveRequestV1 } from '@ams/contracts';
+import { CommandError, type DeadLetterRedriveReplyV1, type DeadLetterRedriveRequestV1 } from '@ams/contracts';
 import { IngestorEnv } from '../config/ingestor.env';
 import { queueName } from '../ingest/message-router.service';
 import { QueueStatusService } from './queue-status.service';
@@ -39,7 +39,7 @@ export class DeadLetterRedriveService {
   async redrive(req: DeadLetterRedriveRequestV1): Promise<DeadLetterRedriveReplyV1> {
     const urls = this.env.SQS_QUEUE_URLS.filter((u) => req.queue === undefined || queueName(u) === req.queue);
     if (req.queue !== undefined && urls.length === 0) {
-      throw Object.assign(new Error(`queue ${req.queue} is not polled by this ingestor`), { code: 'NOT_FOUND' });
+      throw new CommandError('NOT_FOUND', `queue ${req.queue} is not polled by this ingestor`);
     }
     if (urls.some((u) => !this.status.deadLetterOf(u))) await this.status.refresh();
     const queues: QueueResult[] = [];
@@ -49,7 +49,7 @@ export class DeadLetterRedriveService {
       queues.push(await this.redriveOne(url, dlq, req.maxMessages));
     }
     if (req.queue !== undefined && queues.length === 0) {
-      throw Object.assign(new Error(`queue ${req.queue} has no dead-letter queue (no redrive policy)`), { code: 'NOT_FOUND' });
+      throw new CommandError('NOT_FOUND', `queue ${req.queue} has no dead-letter queue (no redrive policy)`);
     }
     const moved = queues.reduce((n, q) => n + q.moved, 0);
     this.logger.log({ moved, queues: queues.map((q) => `${q.deadLetterQueue} → ${q.queue}: ${q.moved} (${q.method})`) }, 'dead-letter redrive');

@@ -1,12 +1,5 @@
 import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
-import {
-  COMMAND_SUBJECTS,
-  DeadLetterRedriveReplyV1,
-  DeadLetterRedriveRequestV1,
-  IngestQueueStatusReplyV1,
-  IngestQueueStatusRequestV1,
-  validatePayload,
-} from '@ams/contracts';
+import { DEAD_LETTER_REDRIVE, INGEST_QUEUE_STATUS } from '@ams/contracts';
 import { JetStreamService } from '@ams/platform';
 import { HandOffService } from '../handoff/hand-off.service';
 import { DeadLetterRedriveService } from './dead-letter-redrive.service';
@@ -26,16 +19,11 @@ export class QueueCommandsService implements OnApplicationBootstrap {
   ) {}
 
   onApplicationBootstrap(): void {
-    this.messaging.reply<unknown, IngestQueueStatusReplyV1>(COMMAND_SUBJECTS.ingestQueueStatus, async (req) => {
-      const v = validatePayload(IngestQueueStatusRequestV1, req ?? {});
-      if (!v.ok) throw Object.assign(new Error(v.reason), { code: 'VALIDATION' });
-      const queues = v.value.fresh ? await this.status.refresh() : this.status.latest();
+    // requests arrive validated against their contract classes (the messaging module refuses the others)
+    this.messaging.reply(INGEST_QUEUE_STATUS, async (req) => {
+      const queues = req.fresh ? await this.status.refresh() : this.status.latest();
       return { instance: this.status.instance, handOffOpen: this.handOff.gate.isOpen, queues };
     });
-    this.messaging.reply<unknown, DeadLetterRedriveReplyV1>(COMMAND_SUBJECTS.deadLetterRedrive, async (req) => {
-      const v = validatePayload(DeadLetterRedriveRequestV1, req ?? {});
-      if (!v.ok) throw Object.assign(new Error(v.reason), { code: 'VALIDATION' });
-      return this.redrive.redrive(v.value);
-    });
+    this.messaging.reply(DEAD_LETTER_REDRIVE, (req) => this.redrive.redrive(req));
   }
 }

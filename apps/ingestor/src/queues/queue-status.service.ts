@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { ChangeMessageVisibilityBatchCommand, GetQueueAttributesCommand, GetQueueUrlCommand, ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
-import { EVENT_SUBJECTS, type PipelineQueueStatusV1, type QueueDepthV1, type QueueStatusV1 } from '@ams/contracts';
+import { PIPELINE_QUEUE_STATUS, type PipelineQueueStatusV1, type QueueDepthV1, type QueueStatusV1 } from '@ams/contracts';
 import { JetStreamService } from '@ams/platform';
 import { IngestorEnv } from '../config/ingestor.env';
 import { queueName } from '../ingest/message-router.service';
@@ -101,7 +101,7 @@ export class QueueStatusService implements OnModuleInit, OnModuleDestroy {
     const out = await Promise.all([...this.queues.values()].map((q) => this.read(q)));
     const event: PipelineQueueStatusV1 = { version: 1, instance: this.instance, queues: out, emittedAt: new Date().toISOString() };
     // not awaited: a read is not held up by NATS (the next read publishes again)
-    void this.messaging.publish(EVENT_SUBJECTS.pipelineQueueStatus, event).catch((err: unknown) => {
+    void this.messaging.publish(PIPELINE_QUEUE_STATUS, event).catch((err: unknown) => {
       this.logger.debug?.({ err: err instanceof Error ? err.message : String(err) }, 'queue status not published');
     });
     return out;

@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { amsRecordSubject, EVENT_SUBJECTS, PerfHourlyUpdatedV1, STREAMS } from '@ams/contracts';
+import { AMS_RECORDS, PERF_HOURLY_UPDATED, PerfHourlyUpdatedV1, STREAMS } from '@ams/contracts';
 import { ConsumerHandle, JetStreamService } from '@ams/platform';
 import { createTestDatabase, DEFAULT_NATS_URL, loadFixture, TestDatabase, uniquePrefix, waitFor } from '@ams/testing';
 import { baseTestEnv, RunningTestApp, startNestApp } from '@ams/testing/nest';
@@ -40,7 +40,7 @@ describe('processor: perf.hourly.updated.v1 fits the NATS payload limit whatever
     js = new JetStreamService({ url: DEFAULT_NATS_URL, prefix, connectionName: 'event-size-spec' });
     await js.connect();
     events = await js.consumeBatches<PerfHourlyUpdatedV1>(
-      { stream: STREAMS.events.name, durable: 'spec-events', filterSubject: EVENT_SUBJECTS.perfHourlyUpdated, maxBatch: 50, maxWaitMs: 10, ackWaitMs: 30_000 },
+      { stream: STREAMS.events.name, durable: 'spec-events', filterSubject: PERF_HOURLY_UPDATED.subject, maxBatch: 50, maxWaitMs: 10, ackWaitMs: 30_000 },
       async (batch) => {
         for (const m of batch) {
           sizes.push(m.data.length);
@@ -53,7 +53,7 @@ describe('processor: perf.hourly.updated.v1 fits the NATS payload limit whatever
       await js.publishMany(
         Array.from({ length: 1000 }, (_, k) => {
           const id = `size-${i + k}`;
-          return { subject: amsRecordSubject('sp-traffic'), data: { ...template, idempotency_id: id, campaign_id: String(700000000000000 + i + k) }, msgId: id };
+          return { to: AMS_RECORDS.at('sp-traffic'), data: { ...template, idempotency_id: id, campaign_id: String(700000000000000 + i + k) }, msgId: id };
         }),
       );
     }

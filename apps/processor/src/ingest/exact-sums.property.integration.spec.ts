@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { Client } from 'pg';
-import { amsRecordSubject } from '@ams/contracts';
+import { AMS_RECORDS } from '@ams/contracts';
 import { JetStreamService } from '@ams/platform';
 import { createTestDatabase, DEFAULT_NATS_URL, loadFixture, TestDatabase, uniquePrefix, waitFor } from '@ams/testing';
 import { baseTestEnv, RunningTestApp, startNestApp } from '@ams/testing/nest';
@@ -81,7 +81,7 @@ describe('processor: exact sums under any delivery (property, real NATS and Post
         app ??= await startNestApp(appDefinition, env);
         for (const [n, idx] of deliveries.entries()) {
           // duplicates published without Nats-Msg-Id, as a redelivery past JetStream's window would be
-          await js.publish(amsRecordSubject('sp-traffic'), records[idx], n < records.length ? { msgId: records[idx].idempotency_id } : {});
+          await js.publish(AMS_RECORDS.at('sp-traffic'), records[idx], n < records.length ? { msgId: records[idx].idempotency_id } : {});
           if (restarts.has(n)) {
             await app.close();
             app = await startNestApp(appDefinition, env);

@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { amsRecordSubject, COMMAND_SUBJECTS, DURABLES, ReprocessWindowReplyV1, STREAMS } from '@ams/contracts';
+import { AMS_RECORDS, DURABLES, REPROCESS_WINDOW, STREAMS } from '@ams/contracts';
 import { JetStreamService } from '@ams/platform';
 import { createTestDatabase, DEFAULT_NATS_URL, loadFixture, TestDatabase, uniquePrefix, waitFor } from '@ams/testing';
 import { baseTestEnv, RunningTestApp, startNestApp } from '@ams/testing/nest';
@@ -46,7 +46,7 @@ describe('processor: a record PostgreSQL refuses is isolated from its batch (rea
     const template = loadFixture('02');
     // an hour whose fact is already at the edge of bigint
     const seedRecord = { ...template, idempotency_id: 'poison-seed', campaign_id: POISON_CAMPAIGN, impressions: 1 };
-    await js.publish(amsRecordSubject('sp-traffic'), seedRecord, { msgId: 'poison-seed' });
+    await js.publish(AMS_RECORDS.at('sp-traffic'), seedRecord, { msgId: 'poison-seed' });
     await waitFor(async () => (await count(`SELECT count(*) AS n FROM hourly_fact WHERE campaign_id = $1`, [POISON_CAMPAIGN])) === 1, {
       description: 'seed fact stored',
     });
@@ -68,7 +68,7 @@ describe('processor: a record PostgreSQL refuses is isolated from its batch (rea
     }));
     const poison = { ...template, idempotency_id: 'poison-1', campaign_id: POISON_CAMPAIGN, impressions: 5000 };
     const batch = [...good.slice(0, 3), poison, ...good.slice(3)];
-    await js.publishMany(batch.map((r) => ({ subject: amsRecordSubject('sp-traffic'), data: r, msgId: String(r.idempotency_id) })));
+    await js.publishMany(batch.map((r) => ({ to: AMS_RECORDS.at('sp-traffic'), data: r, msgId: String(r.idempotency_id) })));
     app = await startNestApp(appDefinition, env);
 
     await waitFor(async () => (await count(`SELECT count(*) AS n FROM quarantine WHERE code = 'db-rejected'`)) === 1, {
@@ -98,8 +98,8 @@ describe('processor: a record PostgreSQL refuses is isolated from its batch (rea
     expect(await count(`SELECT count(*) AS n FROM performance_delta WHERE idempotency_id = 'poison-1'`)).toBe(0);
 
     // the same messages through the batch path again (a redelivery of the window): nothing doubled, one quarantine row
-    const reply = await js.request<ReprocessWindowReplyV1>(
-      COMMAND_SUBJECTS.reprocessWindow,
+    const reply = await js.request(
+      REPROCESS_WINDOW,
       { from: since.toISOString(), to: new Date(Date.now() + 1000).toISOString() },
       20_000,
     );

@@ -1,14 +1,16 @@
 import { Client } from 'pg';
 import { validateRecord } from '@ams/ams';
 import {
-  AMS_QUARANTINE_SUBJECT,
-  amsRecordSubject,
-  COMMAND_SUBJECTS,
-  QuarantineReplayReplyV1,
-  ReprocessWindowReplyV1,
-  EVENT_SUBJECTS,
+  AMS_QUARANTINE,
+  AMS_RECORDS,
+  HEADERS,
+  PERF_HOURLY_UPDATED,
   PerfHourlyUpdatedV1,
+  QUARANTINE_REPLAY,
   QuarantinedBodyV1,
+  QuarantineReplayRequestV1,
+  REPROCESS_WINDOW,
+  ReprocessWindowRequestV1,
   STREAMS,
 } from '@ams/contracts';
 import { ConsumerHandle, JetStreamService } from '@ams/platform';
@@ -22,7 +24,7 @@ async function publishRecord(js: JetStreamService, record: Record<string, unknow
   const v = validateRecord(record);
   const dataset = String(record['dataset_id']);
   const id = msgId === undefined ? (v.ok ? v.dedupKey : undefined) : (msgId ?? undefined);
-  await js.publish(amsRecordSubject(dataset), record, id ? { msgId: id } : {});
+  await js.publish(AMS_RECORDS.at(dataset), record, id ? { msgId: id } : {});
 }
 
 describe('processor: JetStream → PostgreSQL (real NATS and PostgreSQL)', () => {
@@ -56,7 +58,7 @@ describe('processor: JetStream → PostgreSQL (real NATS and PostgreSQL)', () =>
     js = new JetStreamService({ url: DEFAULT_NATS_URL, prefix, connectionName: 'processor-spec' });
     await js.connect();
     eventConsumer = await js.consumeBatches<PerfHourlyUpdatedV1>(
-      { stream: STREAMS.events.name, durable: 'spec-events', filterSubject: EVENT_SUBJECTS.perfHourlyUpdated, maxBatch: 50, maxWaitMs: 10, ackWaitMs: 5000 },
+      { stream: STREAMS.events.name, durable: 'spec-events', filterSubject: PERF_HOURLY_UPDATED.subject, maxBatch: 50, maxWaitMs: 10, ackWaitMs: 5000 },
       async (batch) => {
         for (const m of batch) events.push(m.json());
       },
@@ -134,7 +136,7 @@ describe('processor: JetStream → PostgreSQL (real NATS and PostgreSQL)', () =>
       sqsMessageId: 'sqs-1',
       receivedAt: new Date().toISOString(),
     };
-    await js.publish(AMS_QUARANTINE_SUBJECT, q, { msgId: 'q:sqs-1' });
+    await js.publish(AMS_QUARANTINE, q, { msgId: 'q:sqs-1' });
 
     await waitFor(async () => (await count('SELECT count(*) AS n FROM quarantine')) === 2, { description: 'two quarantined' });
     const { rows } = await pg.query('SELECT source, code, reason, raw_body FROM quarantine ORDER BY source');
@@ -148,7 +150,7 @@ describe('processor: JetStream → PostgreSQL (real NATS and PostgreSQL)', () =>
   it('replays a quarantined record over NATS once it is fixed, exactly once', async () => {
     const { rows } = await pg.query(`SELECT id::text, raw_body FROM quarantine WHERE source = 'processor' AND code = 'invalid-record'`);
     const id = rows[0].id as string;
-    const cmd = (payload: unknown) => js.request<QuarantineReplayReplyV1>(COMMAND_SUBJECTS.quarantineReplay, payload, 5000);
+    const cmd = (payload: unknown) => js.request(QUARANTINE_REPLAY, payload as QuarantineReplayRequestV1, 5000);
 
     expect(await cmd({ id })).toMatchObject({ id, outcome: 'still-invalid' });
     expect(await cmd({ id: '999999999' })).toEqual({ id: '999999999', outcome: 'not-found' });
@@ -170,7 +172,7 @@ describe('processor: JetStream → PostgreSQL (real NATS and PostgreSQL)', () =>
     // a restore from an older backup loses the rows
     await pg.query(`DELETE FROM hourly_fact WHERE campaign_id = '444000000000001'`);
     await pg.query(`DELETE FROM performance_delta WHERE campaign_id = '444000000000001' AND idempotency_id <> 'window-1'`);
-    const cmd = (payload: unknown) => js.request<ReprocessWindowReplyV1>(COMMAND_SUBJECTS.reprocessWindow, payload, 20_000);
+    const cmd = (payload: unknown) => js.request(REPROCESS_WINDOW, payload as ReprocessWindowRequestV1, 20_000);
     const reply = await cmd({ from: since.toISOString(), to: new Date(Date.now() + 1000).toISOString() });
     expect(reply.messages).toBeGreaterThanOrEqual(3);
     // window-1's delta survived, 2 and 3 are inserted again, and the facts are rebuilt from all three
@@ -214,7 +216,7 @@ describe('processor: JetStream → PostgreSQL (real NATS and PostgreSQL)', () =>
           Array.from({ length: 100 }, (_, k) => {
             const j = i + k;
             return {
-              subject: amsRecordSubject('sp-traffic'),
+              to: AMS_RECORDS.at('sp-traffic'),
               data: { ...template, idempotency_id: `restart-${j}`, campaign_id: '888000000000001', ad_id: String(1000 + (j % 7)), clicks: 1, impressions: 10, cost: 0.01 },
               msgId: `restart-${j}`,
             };
@@ -240,4 +242,22 @@ describe('processor: JetStream → PostgreSQL (real NATS and PostgreSQL)', () =>
     expect(rows[0]).toEqual({ clicks: String(n), impressions: String(n * 10), cost: (n / 100).toFixed(2) });
   });
 
+  it('stores a quarantine message with a field its contract does not know as invalid-quarantine-message, naming the field', async () => {
+    const q = {
+      version: 1,
+      code: 'not-json',
+      reason: 'body: is not JSON',
+      datasetId: null,
+      rawBody: 'unknown-field probe',
+      sqsMessageId: 'sqs-unknown-field',
+      receivedAt: new Date().toISOString(),
+      smuggled: true,
+    } as QuarantinedBodyV1;
+    await js.publish(AMS_QUARANTINE, q, { msgId: 'q:sqs-unknown-field', headers: { [HEADERS.sqsMessageId]: 'sqs-unknown-field' } });
+    await waitFor(async () => (await count(`SELECT count(*) AS n FROM quarantine WHERE sqs_message_id = 'sqs-unknown-field'`)) === 1, {
+      description: 'the probe stored',
+    });
+    const { rows } = await pg.query(`SELECT source, code, reason FROM quarantine WHERE sqs_message_id = 'sqs-unknown-field'`);
+    expect(rows[0]).toMatchObject({ source: 'ingestor', code: 'invalid-quarantine-message', reason: expect.stringContaining('smuggled: is not a field') });
+  });
 });

@@ -1,13 +1,14 @@
 import { Injectable, Logger, OnApplicationBootstrap, BeforeApplicationShutdown } from '@nestjs/common';
 import { validateRecord, type BudgetUsageRecord, type PerformanceRecord } from '@ams/ams';
 import {
-  AMS_QUARANTINE_SUBJECT,
+  AMS_QUARANTINE,
+  AMS_RECORDS,
+  BUDGET_USAGE_UPDATED,
   BudgetUsageUpdatedV1,
   DURABLES,
-  EVENT_SUBJECTS,
   HEADERS,
+  PERF_HOURLY_UPDATED,
   PerfHourlyUpdatedV1,
-  QuarantinedBodyV1,
   STREAMS,
   validatePayload,
 } from '@ams/contracts';
@@ -40,7 +41,7 @@ export class RecordConsumerService implements OnApplicationBootstrap, BeforeAppl
       {
         stream: STREAMS.ams.name,
         durable: DURABLES.processor,
-        filterSubject: STREAMS.ams.subjects[0],
+        filterSubject: AMS_RECORDS.filter,
         maxBatch: this.env.PROCESSOR_BATCH_SIZE,
         maxWaitMs: this.env.PROCESSOR_BATCH_WAIT_MS,
         ackWaitMs: this.env.PROCESSOR_ACK_WAIT_MS,
@@ -73,7 +74,7 @@ export class RecordConsumerService implements OnApplicationBootstrap, BeforeAppl
       units.push(unit);
       const sent = Date.parse(msg.header(HEADERS.sentAt) ?? '');
       if (Number.isFinite(sent)) sentTimes.push(sent);
-      if (msg.subject === AMS_QUARANTINE_SUBJECT) {
+      if (msg.subject === AMS_QUARANTINE.subject) {
         unit.input.quarantine.push(fromIngestorQuarantine(msg));
         continue;
       }
@@ -167,7 +168,7 @@ export class RecordConsumerService implements OnApplicationBootstrap, BeforeAppl
       }
       const event = (chunk: PerfHourlyUpdatedV1['touched']): PerfHourlyUpdatedV1 => ({ version: 1, touched: chunk, emittedAt });
       for (const chunk of chunkBySize([...touched.values()], event, budget, MAX_EVENT_ITEMS)) {
-        await this.messaging.publish(EVENT_SUBJECTS.perfHourlyUpdated, event(chunk));
+        await this.messaging.publish(PERF_HOURLY_UPDATED, event(chunk));
       }
     }
     if (budgets.length) {
@@ -182,7 +183,7 @@ export class RecordConsumerService implements OnApplicationBootstrap, BeforeAppl
       }
       const event = (chunk: BudgetUsageUpdatedV1['scopes']): BudgetUsageUpdatedV1 => ({ version: 1, scopes: chunk, emittedAt });
       for (const chunk of chunkBySize([...scopes.values()], event, budget, MAX_EVENT_ITEMS)) {
-        await this.messaging.publish(EVENT_SUBJECTS.budgetUsageUpdated, event(chunk));
+        await this.messaging.publish(BUDGET_USAGE_UPDATED, event(chunk));
       }
     }
   }
@@ -242,7 +243,9 @@ function dbRejectedRow(unit: Unit, err: unknown): QuarantineRow {
 function fromIngestorQuarantine(msg: ConsumedMessage): QuarantineRow {
   const key = msg.msgId ?? `seq:${msg.streamSequence}`;
   const parsed = parseJson(msg.string());
-  const body = parsed.ok ? validatePayload(QuarantinedBodyV1, parsed.value) : parsed;
+  // the AMS stream is consumed raw (records are checked by @ams/ams); its quarantine bodies are checked here, as strictly
+  // as the messaging module checks events: unknown fields refused
+  const body = parsed.ok ? validatePayload(AMS_QUARANTINE.payload, parsed.value, { refuseUnknownFields: true }) : parsed;
   if (!body.ok) {
     return {
       key,

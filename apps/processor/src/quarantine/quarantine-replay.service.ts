@@ -2,12 +2,7 @@ import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { classifySqsBody, type AmsRecord } from '@ams/ams';
-import {
-  COMMAND_SUBJECTS,
-  QuarantineReplayReplyV1,
-  QuarantineReplayRequestV1,
-  validatePayload,
-} from '@ams/contracts';
+import { QUARANTINE_REPLAY, QuarantineReplayReplyV1, QuarantineReplayRequestV1 } from '@ams/contracts';
 import { JetStreamService } from '@ams/platform';
 import { BatchInput, BatchWriterRepository } from '../ingest/batch-writer.repository';
 import { RecordConsumerService } from '../ingest/record-consumer.service';
@@ -29,11 +24,8 @@ export class QuarantineReplayService implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.messaging.reply<unknown, QuarantineReplayReplyV1>(COMMAND_SUBJECTS.quarantineReplay, async (req) => {
-      const v = validatePayload(QuarantineReplayRequestV1, req);
-      if (!v.ok) throw Object.assign(new Error(v.reason), { code: 'VALIDATION' });
-      return this.replay(v.value);
-    });
+    // the messaging module has validated the request against QuarantineReplayRequestV1
+    this.messaging.reply(QUARANTINE_REPLAY, (req) => this.replay(req));
   }
 
   async replay(req: QuarantineReplayRequestV1): Promise<QuarantineReplayReplyV1> {

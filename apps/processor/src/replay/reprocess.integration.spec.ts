@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import { validateRecord } from '@ams/ams';
-import { amsRecordSubject, COMMAND_SUBJECTS, ReprocessWindowReplyV1 } from '@ams/contracts';
+import { AMS_RECORDS, REPROCESS_WINDOW, ReprocessWindowRequestV1 } from '@ams/contracts';
 import { JetStreamService } from '@ams/platform';
 import { createTestDatabase, DEFAULT_NATS_URL, loadFixture, TestDatabase, uniquePrefix, waitFor } from '@ams/testing';
 import { baseTestEnv, RunningTestApp, startNestApp } from '@ams/testing/nest';
@@ -20,7 +20,7 @@ describe('processor: reprocess runs (real NATS and PostgreSQL, two processor rep
   const sum = async (sql: string) => Number((await pg.query(sql)).rows[0].n);
   /** The command as the api sends it; the answer or the refusal's code and message. */
   const reprocess = async (body: unknown) =>
-    js.request<ReprocessWindowReplyV1>(COMMAND_SUBJECTS.reprocessWindow, body, 60_000).then(
+    js.request(REPROCESS_WINDOW, body as ReprocessWindowRequestV1, 60_000).then(
       (reply) => ({ ok: true as const, reply }),
       (err: { code?: string; message: string }) => ({ ok: false as const, code: err.code, message: err.message }),
     );
@@ -57,7 +57,7 @@ describe('processor: reprocess runs (real NATS and PostgreSQL, two processor rep
     for (let i = 0; i < RECORDS; i++) {
       const record = { ...base, idempotency_id: `reproc-${i}`, campaign_id: `55500000000${String(i % CAMPAIGNS).padStart(4, '0')}`, clicks: 1 };
       const v = validateRecord(record);
-      await js.publish(amsRecordSubject(String(record['dataset_id'])), record, v.ok ? { msgId: v.dedupKey } : {});
+      await js.publish(AMS_RECORDS.at(String(record['dataset_id'])), record, v.ok ? { msgId: v.dedupKey } : {});
     }
     const clicks = `SELECT coalesce(sum(clicks), 0) AS n FROM hourly_fact WHERE campaign_id LIKE '55500000000%'`;
     await waitFor(async () => (await sum(clicks)) === RECORDS, { description: 'all records stored', timeoutMs: 60_000 });

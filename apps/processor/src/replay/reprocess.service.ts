@@ -1,12 +1,5 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import {
-  AMS_SUBJECT_ROOT,
-  COMMAND_SUBJECTS,
-  ReprocessWindowReplyV1,
-  ReprocessWindowRequestV1,
-  STREAMS,
-  validatePayload,
-} from '@ams/contracts';
+import { AMS_RECORDS, CommandError, REPROCESS_WINDOW, ReprocessWindowReplyV1 } from '@ams/contracts';
 import { JetStreamService } from '@ams/platform';
 import { validateRecord } from '@ams/ams';
 import { ProcessorEnv } from '../config/processor.env';
@@ -17,9 +10,6 @@ import { ReprocessRunRepository } from './reprocess-run.repository';
 const HOUR_MS = 3_600_000;
 
 type FactKey = { advertiserId: string; campaignId: string; hourStart: string };
-
-/** A command refusal the api turns into an HTTP status (see the api's exception filter). */
-const refusal = (code: string, message: string) => Object.assign(new Error(message), { code });
 
 /**
  * Re-runs a window of the replay log (the AMS stream keeps every accepted record for AMS_STREAM_MAX_AGE_HOURS)
@@ -48,15 +38,14 @@ export class ReprocessService implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.messaging.reply<unknown, ReprocessWindowReplyV1>(COMMAND_SUBJECTS.reprocessWindow, async (req) => {
-      const v = validatePayload(ReprocessWindowRequestV1, req);
-      if (!v.ok) throw refusal('VALIDATION', v.reason);
-      const from = new Date(v.value.from);
-      const to = new Date(v.value.to);
-      if (!(to > from)) throw refusal('VALIDATION', 'to must be after from');
+    // the messaging module has validated the request against ReprocessWindowRequestV1
+    this.messaging.reply(REPROCESS_WINDOW, async (req) => {
+      const from = new Date(req.from);
+      const to = new Date(req.to);
+      if (!(to > from)) throw new CommandError('VALIDATION', 'to must be after from');
       const maxHours = this.env.AMS_STREAM_MAX_AGE_HOURS;
       if (to.getTime() - from.getTime() > maxHours * HOUR_MS) {
-        throw refusal('VALIDATION', `to: a window spans at most the AMS stream's retention, ${maxHours} hours`);
+        throw new CommandError('VALIDATION', `to: a window spans at most the AMS stream's retention, ${maxHours} hours`);
       }
       return this.reprocess(from, to);
     });
@@ -66,7 +55,7 @@ export class ReprocessService implements OnModuleInit {
     const started = await this.runs.start(from, to);
     if ('running' in started) {
       const r = started.running;
-      throw refusal(
+      throw new CommandError(
         'REPROCESS_RUNNING',
         r ? `reprocess run ${r.id} is running (window ${r.from.toISOString()} to ${r.to.toISOString()})` : 'a reprocess run is running',
       );
@@ -76,8 +65,7 @@ export class ReprocessService implements OnModuleInit {
     let messages = 0;
     try {
       const result = await this.messaging.readWindow(
-        STREAMS.ams.name,
-        `${AMS_SUBJECT_ROOT}.>`,
+        AMS_RECORDS,
         { from, to },
         async (batch) => {
           await this.consumer.process(batch);

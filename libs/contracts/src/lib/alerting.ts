@@ -17,7 +17,7 @@ import {
 import { IsBoundedDecimal, MAX_COUNT } from './validators';
 
 /**
- * Commands of the alerter (`COMMAND_SUBJECTS.alert*`, core NATS request/reply). The alerter owns
+ * Commands of the alerter (`ALERT_*` in the catalog, core NATS request/reply). The alerter owns
  * rules, alerts and the notification outbox; the api sends these commands and reads the tables.
  * Errors come back as `{ error: { code, message } }` with the `x-error-code` header:
  * `VALIDATION` (bad request), `NOT_FOUND`, `CONFLICT`.

@@ -1,6 +1,6 @@
 import { PerfHourlyUpdatedV1, QuarantinedBodyV1 } from './events';
 import { validatePayload } from './validate-payload';
-import { amsRecordSubject, STREAMS, AMS_QUARANTINE_SUBJECT } from './subjects';
+import { AMS_QUARANTINE, AMS_RECORDS, STREAMS } from './catalog/catalog';
 
 describe('contracts', () => {
   it('accepts a well-formed perf.hourly.updated.v1', () => {
@@ -35,7 +35,7 @@ describe('contracts', () => {
   it('keeps record subjects inside the AMS stream, quarantine included', () => {
     const [root] = STREAMS.ams.subjects;
     const inStream = (s: string) => s.startsWith(root.replace('>', ''));
-    expect(inStream(amsRecordSubject('sp-traffic'))).toBe(true);
-    expect(inStream(AMS_QUARANTINE_SUBJECT)).toBe(true);
+    expect(inStream(AMS_RECORDS.at('sp-traffic').subject)).toBe(true);
+    expect(inStream(AMS_QUARANTINE.subject)).toBe(true);
   });
 });

@@ -24,3 +24,14 @@ export function natsNames(prefix: string): NatsNames {
     stream: (n) => streamPrefix + n,
   };
 }
+
+/** Whether a NATS subject pattern (`*` one token, `>` the rest, as in stream subjects and permissions) matches `subject`. */
+export function subjectMatches(pattern: string, subject: string): boolean {
+  const p = pattern.split('.');
+  const s = subject.split('.');
+  for (let i = 0; i < p.length; i++) {
+    if (p[i] === '>') return s.length > i;
+    if (i >= s.length || (p[i] !== '*' && p[i] !== s[i])) return false;
+  }
+  return p.length === s.length;
+}

@@ -1,17 +1,8 @@
 import { NATS_APPS, NATS_OPERATOR, NATS_USAGE, NATS_USERS, natsPermissions, OPERATOR_COMMANDS } from './nats-permissions';
 import { renderNatsAccounts } from './nats-server-config';
-import { COMMAND_SUBJECTS, STREAMS } from './subjects';
+import { COMMAND_CATALOG, STREAMS } from './catalog/catalog';
+import { subjectMatches as matches } from './nats-naming';
 
-/** Whether a NATS subject pattern from an allow list matches `subject` (tokens, `*` one, `>` the rest). */
-function matches(pattern: string, subject: string): boolean {
-  const p = pattern.split('.');
-  const s = subject.split('.');
-  for (let i = 0; i < p.length; i++) {
-    if (p[i] === '>') return s.length > i;
-    if (i >= s.length || (p[i] !== '*' && p[i] !== s[i])) return false;
-  }
-  return p.length === s.length;
-}
 const allowed = (list: { allow: string[]; deny: string[] }, subject: string) =>
   list.allow.some((a) => matches(a, subject)) && !list.deny.some((d) => matches(d, subject));
 
@@ -30,7 +21,7 @@ describe('natsPermissions', () => {
   });
 
   it('lets only the owning app answer its cmd.<app>.* subjects, and only the api request them (not the operator commands)', () => {
-    for (const subject of Object.values(COMMAND_SUBJECTS)) {
+    for (const { subject } of COMMAND_CATALOG) {
       const owner = subject.split('.')[1];
       for (const app of NATS_APPS) {
         expect({ subject, app, answers: allowed(perms[app].subscribe, `pfx.${subject}`) }).toEqual({ subject, app, answers: app === owner });
@@ -67,7 +58,7 @@ describe('natsPermissions', () => {
 
   it('gives the operator (NATS CLI) every command and read-only JetStream state, nothing to consume or destroy', () => {
     const op = perms[NATS_OPERATOR];
-    for (const subject of Object.values(COMMAND_SUBJECTS)) expect({ subject, ok: allowed(op.publish, `pfx.${subject}`) }).toEqual({ subject, ok: true });
+    for (const { subject } of COMMAND_CATALOG) expect({ subject, ok: allowed(op.publish, `pfx.${subject}`) }).toEqual({ subject, ok: true });
     expect(allowed(op.publish, '$JS.API.CONSUMER.INFO.PFX_AMS.processor')).toBe(true);
     expect(allowed(op.publish, '$JS.API.STREAM.INFO.PFX_EVENTS')).toBe(true);
     for (const s of ['$JS.API.CONSUMER.MSG.NEXT.PFX_AMS.processor', '$JS.API.CONSUMER.CREATE.PFX_AMS.x', '$JS.API.CONSUMER.DELETE.PFX_AMS.processor',

@@ -1,5 +1,5 @@
 /**
- * Who may do what on NATS, defined once from the subject and stream catalog (subjects.ts): what each app
+ * Who may do what on NATS, defined once from the message catalog (catalog/catalog.ts): what each app
  * publishes, answers, requests, hears and consumes (NATS_USAGE), and from that, for a deployment prefix, the
  * publish/subscribe allow and deny lists of each app's NATS user (natsPermissions). The nats-server configs of
  * docker/ and k8s/ and the launcher's are rendered from it (nats-server-config.ts), and the system test runs the
@@ -14,11 +14,22 @@
  * - no app may delete or purge a stream, delete a message, or touch a consumer it does not own;
  * - every app may look at, create and update the two streams (each app ensures the topology at start).
  */
+import { NATS_APPS, type NatsApp } from './apps';
+import {
+  AMS_RECORDS,
+  BUDGET_USAGE_UPDATED,
+  COMMAND_CATALOG,
+  EVENT_CATALOG,
+  PERF_HOURLY_UPDATED,
+  PIPELINE_QUEUE_STATUS,
+  STREAMS,
+  SUBJECT_FAMILIES,
+} from './catalog/catalog';
+import type { StreamName } from './catalog/descriptors';
 import { natsNames } from './nats-naming';
-import { AMS_SUBJECT_ROOT, COMMAND_SUBJECTS, DURABLES, EVENT_SUBJECTS, STREAMS } from './subjects';
+import { DURABLES } from './subjects';
 
-export const NATS_APPS = ['ingestor', 'processor', 'aggregator', 'alerter', 'api'] as const;
-export type NatsApp = (typeof NATS_APPS)[number];
+export { NATS_APPS, type NatsApp } from './apps';
 
 /**
  * The one user that is not an app: a person with the NATS CLI. Needed because pausing and resuming ingestion
@@ -28,8 +39,6 @@ export type NatsApp = (typeof NATS_APPS)[number];
 export const NATS_OPERATOR = 'operator';
 export const NATS_USERS = [...NATS_APPS, NATS_OPERATOR] as const;
 export type NatsUser = (typeof NATS_USERS)[number];
-
-type StreamName = (typeof STREAMS)[keyof typeof STREAMS]['name'];
 
 export interface DurableUse {
   stream: StreamName;
@@ -55,60 +64,77 @@ export interface NatsUsage {
 }
 
 /** Commands for an operator (a NATS CLI with an operator's credentials), never sent by an app. */
-export const OPERATOR_COMMANDS: readonly string[] = [COMMAND_SUBJECTS.ingestPolling];
+export const OPERATOR_COMMANDS: readonly string[] = COMMAND_CATALOG.filter((c) => c.sender === 'operator').map((c) => c.subject);
 
-const ALL_COMMANDS: string[] = Object.values(COMMAND_SUBJECTS);
+const ALL_COMMANDS: string[] = COMMAND_CATALOG.map((c) => c.subject);
 
-/** The commands an app answers: the catalog's `cmd.<app>.*` subjects (a new command is answered by its owner). */
+/** The commands an app answers: those whose descriptor names it (catalog.spec.ts checks that against the code). */
 export function commandsOf(app: NatsApp): string[] {
-  return ALL_COMMANDS.filter((s) => s.startsWith(`cmd.${app}.`));
+  return COMMAND_CATALOG.filter((c) => c.app === app).map((c) => c.subject);
 }
 
-/** What each app does on NATS, from reading each app's code (grep publish|consumeBatches|reply|request|subscribeAll). */
+/** The commands an app sends: those whose descriptor names it as the sender (only the api sends commands). */
+export function commandsSentBy(app: NatsApp): string[] {
+  return COMMAND_CATALOG.filter((c) => c.sender === app).map((c) => c.subject);
+}
+
+/** What an app publishes: the events and subject families whose descriptor names it as the producer. */
+export function publishedBy(app: NatsApp): string[] {
+  return [...SUBJECT_FAMILIES.filter((f) => f.producer === app).map((f) => f.filter), ...EVENT_CATALOG.filter((e) => e.producer === app && !insideFamily(e.subject)).map((e) => e.subject)];
+}
+
+function insideFamily(subject: string): boolean {
+  return SUBJECT_FAMILIES.some((f) => subject.startsWith(`${f.root}.`));
+}
+
+/**
+ * What each app does on NATS. Publishes, answers and requests are derived from the descriptors; durables, hearing and
+ * windows from reading each app's code (grep consume|consumeBatches|subscribeAll|readWindow).
+ */
 export const NATS_USAGE: Record<NatsApp, NatsUsage> = {
   ingestor: {
     // ams.<dataset_id> and ams._quarantine; the queues' status for the pipeline-health rules
-    publishes: [`${AMS_SUBJECT_ROOT}.>`, EVENT_SUBJECTS.pipelineQueueStatus],
+    publishes: publishedBy('ingestor'),
     answers: commandsOf('ingestor'),
-    requests: [],
+    requests: commandsSentBy('ingestor'),
     hears: [],
     durables: [],
     readsWindows: [],
   },
   processor: {
-    publishes: [EVENT_SUBJECTS.perfHourlyUpdated, EVENT_SUBJECTS.budgetUsageUpdated],
+    publishes: publishedBy('processor'),
     answers: commandsOf('processor'),
-    requests: [],
+    requests: commandsSentBy('processor'),
     hears: [],
-    durables: [{ stream: STREAMS.ams.name, durable: DURABLES.processor, filterSubject: STREAMS.ams.subjects[0] }],
+    durables: [{ stream: STREAMS.ams.name, durable: DURABLES.processor, filterSubject: AMS_RECORDS.filter }],
     readsWindows: [STREAMS.ams.name],
   },
   aggregator: {
-    publishes: [],
+    publishes: publishedBy('aggregator'),
     answers: commandsOf('aggregator'),
-    requests: [],
+    requests: commandsSentBy('aggregator'),
     hears: [],
-    durables: [{ stream: STREAMS.events.name, durable: DURABLES.aggregatorPerf, filterSubject: EVENT_SUBJECTS.perfHourlyUpdated }],
+    durables: [{ stream: STREAMS.events.name, durable: DURABLES.aggregatorPerf, filterSubject: PERF_HOURLY_UPDATED.subject }],
     readsWindows: [],
   },
   alerter: {
-    publishes: [],
+    publishes: publishedBy('alerter'),
     answers: commandsOf('alerter'),
-    requests: [],
+    requests: commandsSentBy('alerter'),
     hears: [],
     durables: [
-      { stream: STREAMS.events.name, durable: DURABLES.alerterPerf, filterSubject: EVENT_SUBJECTS.perfHourlyUpdated },
-      { stream: STREAMS.events.name, durable: DURABLES.alerterBudget, filterSubject: EVENT_SUBJECTS.budgetUsageUpdated },
-      { stream: STREAMS.events.name, durable: DURABLES.alerterPipeline, filterSubject: EVENT_SUBJECTS.pipelineQueueStatus },
+      { stream: STREAMS.events.name, durable: DURABLES.alerterPerf, filterSubject: PERF_HOURLY_UPDATED.subject },
+      { stream: STREAMS.events.name, durable: DURABLES.alerterBudget, filterSubject: BUDGET_USAGE_UPDATED.subject },
+      { stream: STREAMS.events.name, durable: DURABLES.alerterPipeline, filterSubject: PIPELINE_QUEUE_STATUS.subject },
     ],
     readsWindows: [],
   },
   api: {
-    publishes: [],
-    answers: [],
+    publishes: publishedBy('api'),
+    answers: commandsOf('api'),
     // the api is the front door of every command but the operator's
-    requests: ALL_COMMANDS.filter((s) => !OPERATOR_COMMANDS.includes(s)),
-    hears: [EVENT_SUBJECTS.perfHourlyUpdated], // keeps each replica's performance cache exact
+    requests: commandsSentBy('api'),
+    hears: [PERF_HOURLY_UPDATED.subject], // keeps each replica's performance cache exact
     durables: [],
     readsWindows: [],
   },

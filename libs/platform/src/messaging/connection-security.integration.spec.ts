@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { connect } from 'nats';
 import { CommonEnv, loadConfig } from '../config';
 import { messagingSecurity } from './messaging-security';
+import { rawAddress } from './raw-address';
 import { type PrivateNatsServer, startPrivateNatsServer, uniquePrefix } from '@ams/testing';
 import { ServiceTracker, testOptions } from './messaging.spec-env';
 
@@ -49,7 +50,7 @@ async function connectWith(url: string, env: Record<string, string>): Promise<vo
   const svc = await tracker.start({ ...testOptions(uniquePrefix('sec'), 'processor', url), ...messagingSecurity('processor', cfg) });
   expect(await svc.rtt()).toBeGreaterThanOrEqual(0);
   await svc.ensureStream({ name: 'SEC', subjects: ['sec.>'], maxAgeMs: 600_000, duplicateWindowMs: 1000 });
-  expect((await svc.publish('sec.x', { ok: true })).seq).toBe(1);
+  expect((await svc.publish(rawAddress('sec.x'), { ok: true })).seq).toBe(1);
 }
 
 describe('NATS connection security', () => {

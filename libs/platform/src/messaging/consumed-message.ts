@@ -1,5 +1,5 @@
 import type { JsMsg } from 'nats';
-import type { ConsumedMessage } from './messaging.types';
+import type { ConsumedEvent, ConsumedMessage } from './messaging.types';
 
 const MSG_ID_HEADER = 'Nats-Msg-Id';
 const decoder = new TextDecoder();
@@ -60,5 +60,53 @@ export class ConsumedMessageImpl<T> implements ConsumedMessage<T> {
 
   get publishedAt(): Date {
     return new Date(Math.floor(this.msg.info.timestampNanos / 1e6));
+  }
+}
+
+/** A consumed message with its validated payload; everything else is the message's own. */
+export class ConsumedEventImpl<T> implements ConsumedEvent<T> {
+  constructor(
+    private readonly msg: ConsumedMessage,
+    readonly payload: T,
+  ) {}
+
+  get subject(): string {
+    return this.msg.subject;
+  }
+
+  get data(): Uint8Array {
+    return this.msg.data;
+  }
+
+  json(): T {
+    return this.msg.json() as T;
+  }
+
+  string(): string {
+    return this.msg.string();
+  }
+
+  get headers(): Record<string, string> {
+    return this.msg.headers;
+  }
+
+  header(name: string): string | undefined {
+    return this.msg.header(name);
+  }
+
+  get msgId(): string | null {
+    return this.msg.msgId;
+  }
+
+  get streamSequence(): number {
+    return this.msg.streamSequence;
+  }
+
+  get deliveryCount(): number {
+    return this.msg.deliveryCount;
+  }
+
+  get publishedAt(): Date {
+    return this.msg.publishedAt;
   }
 }

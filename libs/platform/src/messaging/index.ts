@@ -3,9 +3,13 @@ export { messagingSecurity } from './messaging-security';
 export { MessagingModule, type MessagingModuleAsyncOptions } from './messaging.module';
 export { MessagingTimeoutError, MessagingRemoteError, MessagingPublishError, type PublishOutcome } from './messaging.errors';
 export {
+  type BroadcastEvent,
   type BroadcastHandle,
   type BroadcastMessage,
   type BroadcastOptions,
+  type ConsumedEvent,
+  type EventBroadcastOptions,
+  type EventConsumerOptions,
   CORRELATION_ID_HEADER,
   MESSAGING_OPTIONS,
   type ConsumedMessage,

@@ -1,11 +1,14 @@
 import { Logger } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
+import { IsInt } from 'class-validator';
 import { connect, nanos, StorageType } from 'nats';
 import { register } from 'prom-client';
 import { JetStreamService } from './jetstream.service';
 import { MessagingPublishError, MessagingTimeoutError } from './messaging.errors';
 import { MessagingModule } from './messaging.module';
 import { MessagingNaming } from './messaging.naming';
+import { rawAddress } from './raw-address';
+import type { EventDescriptor } from '@ams/contracts';
 import type { ConsumedMessage, ConsumerDefinition, ConsumerHandle } from './messaging.types';
 import { DEFAULT_NATS_URL, deleteStreams, gate, streamMessageCount, uniquePrefix, waitFor } from '@ams/testing';
 import { ServiceTracker, testOptions } from './messaging.spec-env';
@@ -30,6 +33,12 @@ function consumerDef(stream: string, durable: string, overrides: Partial<Consume
     ...overrides,
   };
 }
+
+class CountedV1 {
+  @IsInt() n!: number;
+}
+/** An event outside the catalog, on a stream of these specs. */
+const COUNTED: EventDescriptor<CountedV1> = { kind: 'event', name: 'COUNTED', subject: 'valid.counted', payload: CountedV1, stream: 'VALID' as 'EVENTS', producer: 'processor' };
 
 async function streamFixture(svc: JetStreamService, name: string): Promise<void> {
   await svc.ensureStream({ name, subjects: [`${name.toLowerCase()}.>`], maxAgeMs: HOUR });
@@ -93,15 +102,15 @@ describe('JetStreamService (integration, NATS at ' + DEFAULT_NATS_URL + ')', () 
 
     it('deduplicates by msgId: the second publish reports duplicate and the stream holds one message', async () => {
       await streamFixture(svc, 'DEDUP');
-      const first = await svc.publish('dedup.x', { n: 1 }, { msgId: 'idem-1' });
-      const second = await svc.publish('dedup.x', { n: 1 }, { msgId: 'idem-1' });
+      const first = await svc.publish(rawAddress('dedup.x'), { n: 1 }, { msgId: 'idem-1' });
+      const second = await svc.publish(rawAddress('dedup.x'), { n: 1 }, { msgId: 'idem-1' });
       expect(first.duplicate).toBe(false);
       expect(second).toEqual({ seq: first.seq, duplicate: true });
       expect(await streamMessageCount(prefix, 'DEDUP')).toBe(1);
     });
 
     it('publishMany resolves with every PubAck in order, deduplicating repeated ids', async () => {
-      const items = Array.from({ length: 200 }, (_, i) => ({ subject: 'pub.many', data: { i }, msgId: `many-${i % 150}` }));
+      const items = Array.from({ length: 200 }, (_, i) => ({ to: rawAddress('pub.many'), data: { i }, msgId: `many-${i % 150}` }));
       const acks = await svc.publishMany(items);
       expect(acks).toHaveLength(200);
       expect(acks.filter((a) => a.duplicate)).toHaveLength(50);
@@ -111,16 +120,16 @@ describe('JetStreamService (integration, NATS at ' + DEFAULT_NATS_URL + ')', () 
 
     it('throws MessagingTimeoutError at once when no stream takes the subject', async () => {
       const started = Date.now();
-      await expect(svc.publish('nostream.x', 'x', { timeoutMs: 3000 })).rejects.toBeInstanceOf(MessagingTimeoutError);
+      await expect(svc.publish(rawAddress('nostream.x'), 'x', { timeoutMs: 3000 })).rejects.toBeInstanceOf(MessagingTimeoutError);
       expect(Date.now() - started).toBeLessThan(2000);
     });
 
     it('publishMany rejects with per-item outcomes when any publish fails', async () => {
       const err = await svc
         .publishMany([
-          { subject: 'pub.ok', data: 1 },
-          { subject: 'nostream.y', data: 2 },
-          { subject: 'pub.ok', data: 3 },
+          { to: rawAddress('pub.ok'), data: 1 },
+          { to: rawAddress('nostream.y'), data: 2 },
+          { to: rawAddress('pub.ok'), data: 3 },
         ])
         .catch((e: unknown) => e);
       expect(err).toBeInstanceOf(MessagingPublishError);
@@ -131,13 +140,12 @@ describe('JetStreamService (integration, NATS at ' + DEFAULT_NATS_URL + ')', () 
     it('delivers data, headers (x-correlation-id unchanged), msgId and JetStream metadata to the consumer', async () => {
       await streamFixture(svc, 'META');
       const before = Date.now();
-      const ack = await svc.publish(
-        'meta.thing',
+      const ack = await svc.publish(rawAddress('meta.thing'),
         { hello: 'world' },
         { msgId: 'meta-1', headers: { 'x-correlation-id': 'corr-123' } },
       );
-      await svc.publish('meta.raw', new TextEncoder().encode('bytes'));
-      await svc.publish('meta.str', 'plain');
+      await svc.publish(rawAddress('meta.raw'), new TextEncoder().encode('bytes'));
+      await svc.publish(rawAddress('meta.str'), 'plain');
       const seen: ConsumedMessage<{ hello: string }>[] = [];
       handles.push(
         await svc.consumeBatches<{ hello: string }>(consumerDef('META', 'meta'), async (batch) => {
@@ -167,7 +175,7 @@ describe('JetStreamService (integration, NATS at ' + DEFAULT_NATS_URL + ')', () 
   describe('consumeBatches', () => {
     it('acks only after the handler resolves: a failed batch is redelivered and handled exactly once in the end', async () => {
       await streamFixture(svc, 'RETRY');
-      await svc.publishMany([1, 2, 3].map((i) => ({ subject: 'retry.x', data: { i }, msgId: `r-${i}` })));
+      await svc.publishMany([1, 2, 3].map((i) => ({ to: rawAddress('retry.x'), data: { i }, msgId: `r-${i}` })));
       const deliveries: Array<{ id: string | null; count: number }> = [];
       const committed = new Map<string, number>();
       let failures = 0;
@@ -192,7 +200,7 @@ describe('JetStreamService (integration, NATS at ' + DEFAULT_NATS_URL + ')', () 
 
     it('hands over batches of at most maxBatch, every message once', async () => {
       await streamFixture(svc, 'BATCH');
-      await svc.publishMany(Array.from({ length: 2000 }, (_, i) => ({ subject: `batch.s${i % 7}`, data: { i }, msgId: `b-${i}` })));
+      await svc.publishMany(Array.from({ length: 2000 }, (_, i) => ({ to: rawAddress(`batch.s${i % 7}`), data: { i }, msgId: `b-${i}` })));
       const sizes: number[] = [];
       const seen = new Map<number, number>();
       handles.push(
@@ -210,7 +218,7 @@ describe('JetStreamService (integration, NATS at ' + DEFAULT_NATS_URL + ')', () 
 
     it('runs up to `concurrency` batches at once', async () => {
       await streamFixture(svc, 'PAR');
-      await svc.publishMany(Array.from({ length: 300 }, (_, i) => ({ subject: 'par.x', data: { i } })));
+      await svc.publishMany(Array.from({ length: 300 }, (_, i) => ({ to: rawAddress('par.x'), data: { i } })));
       let running = 0;
       let peak = 0;
       let handled = 0;
@@ -227,6 +235,28 @@ describe('JetStreamService (integration, NATS at ' + DEFAULT_NATS_URL + ')', () 
       expect(peak).toBe(3);
     });
 
+    it('consume(event) hands over validated payloads only; a mismatch (bad or unknown field, not JSON) is told and acked', async () => {
+      await streamFixture(svc, 'VALID');
+      const got: unknown[] = [];
+      const invalid: string[] = [];
+      handles.push(
+        await svc.consume(COUNTED, { durable: 'valid', maxBatch: 100, maxWaitMs: 20, ackWaitMs: 10_000, onInvalid: (reason) => invalid.push(reason) }, async (batch) => {
+          got.push(...batch.map((m) => m.payload));
+        }),
+      );
+      const malformed = (body: unknown) => body as CountedV1;
+      await svc.publish(COUNTED, { n: 1 });
+      await svc.publish(COUNTED, malformed({ n: 'two' }));
+      await svc.publish(COUNTED, malformed({ n: 3, extra: true }));
+      await svc.publish(rawAddress('valid.counted'), 'not json {');
+      await svc.publish(COUNTED, { n: 5 });
+      await waitFor(() => got.length === 2 && invalid.length === 3, { description: 'two valid, three invalid', timeoutMs: 5000 });
+      expect(got).toEqual([expect.any(CountedV1), expect.any(CountedV1)]);
+      expect(got).toEqual([{ n: 1 }, { n: 5 }]);
+      expect(invalid).toEqual([expect.stringContaining('n:'), 'extra: is not a field of this event', 'payload: must be a JSON object']);
+      await waitFor(async () => (await svc.consumerPending('VALID', 'valid')) === 0, { description: 'all five acked', timeoutMs: 5000 });
+    });
+
     it('hands over a partial batch after maxWaitMs', async () => {
       await streamFixture(svc, 'LONE');
       const got: number[] = [];
@@ -235,14 +265,14 @@ describe('JetStreamService (integration, NATS at ' + DEFAULT_NATS_URL + ')', () 
           got.push(batch.length);
         }),
       );
-      await svc.publish('lone.x', { lonely: true });
+      await svc.publish(rawAddress('lone.x'), { lonely: true });
       await waitFor(() => got.length === 1, { description: 'the lone message', timeoutMs: 5000 });
       expect(got).toEqual([1]);
     });
 
     it('stop() waits for the in-flight slow batch to finish and be acked', async () => {
       await streamFixture(svc, 'SLOW');
-      await svc.publishMany([1, 2, 3, 4, 5].map((i) => ({ subject: 'slow.x', data: { i } })));
+      await svc.publishMany([1, 2, 3, 4, 5].map((i) => ({ to: rawAddress('slow.x'), data: { i } })));
       const started = gate();
       const events: string[] = [];
       const handle = await svc.consumeBatches(consumerDef('SLOW', 'slow', { maxWaitMs: 50 }), async (batch) => {
@@ -262,7 +292,7 @@ describe('JetStreamService (integration, NATS at ' + DEFAULT_NATS_URL + ')', () 
 
     it('keeps a long-running batch (and the messages waiting behind it) from being redelivered', async () => {
       await streamFixture(svc, 'LONG');
-      await svc.publishMany([1, 2, 3].map((i) => ({ subject: 'long.x', data: { i }, msgId: `l-${i}` })));
+      await svc.publishMany([1, 2, 3].map((i) => ({ to: rawAddress('long.x'), data: { i }, msgId: `l-${i}` })));
       const deliveries: Array<{ id: string | null; count: number }> = [];
       handles.push(
         await svc.consumeBatches(
@@ -293,7 +323,7 @@ describe('JetStreamService (integration, NATS at ' + DEFAULT_NATS_URL + ')', () 
         await delay(5);
       };
       handles.push(await svc.consumeBatches(def, work(byA)), await other.consumeBatches(def, work(byB)));
-      await svc.publishMany(Array.from({ length: 1000 }, (_, i) => ({ subject: 'share.x', data: { i } })));
+      await svc.publishMany(Array.from({ length: 1000 }, (_, i) => ({ to: rawAddress('share.x'), data: { i } })));
       await waitFor(() => byA.size + byB.size >= 1000, { description: '1000 handled', timeoutMs: 20_000 });
       await waitFor(async () => (await svc.consumerPending('SHARE', 'share')) === 0, { description: 'all acked' });
       const both = [...byA].filter((s) => byB.has(s));
@@ -311,7 +341,7 @@ describe('JetStreamService (integration, NATS at ' + DEFAULT_NATS_URL + ')', () 
           for (const m of batch) seen.add(m.string());
         }),
       );
-      await svc.publish('gone.x', 'before');
+      await svc.publish(rawAddress('gone.x'), 'before');
       await waitFor(() => seen.has('before'), { description: 'first message' });
 
       const nc = await connect({ servers: DEFAULT_NATS_URL });
@@ -319,7 +349,7 @@ describe('JetStreamService (integration, NATS at ' + DEFAULT_NATS_URL + ')', () 
       await jsm.consumers.delete(new MessagingNaming(prefix).stream('GONE'), 'gone');
       await nc.close();
 
-      await svc.publish('gone.x', 'after');
+      await svc.publish(rawAddress('gone.x'), 'after');
       await waitFor(() => seen.has('after'), { description: 'message after the deletion', timeoutMs: 30_000 });
     });
 
@@ -331,7 +361,7 @@ describe('JetStreamService (integration, NATS at ' + DEFAULT_NATS_URL + ')', () 
           for (const m of batch) seen.add(m.string());
         }),
       );
-      await svc.publish('vanish.x', 'before');
+      await svc.publish(rawAddress('vanish.x'), 'before');
       await waitFor(() => seen.has('before'), { description: 'first message' });
 
       const nc = await connect({ servers: DEFAULT_NATS_URL });
@@ -339,13 +369,13 @@ describe('JetStreamService (integration, NATS at ' + DEFAULT_NATS_URL + ')', () 
       await jsm.streams.delete(new MessagingNaming(prefix).stream('VANISH'));
       await nc.close();
 
-      await waitFor(() => svc.publish('vanish.x', 'after', { timeoutMs: 1000 }), { description: 'the stream to be back' });
+      await waitFor(() => svc.publish(rawAddress('vanish.x'), 'after', { timeoutMs: 1000 }), { description: 'the stream to be back' });
       await waitFor(() => seen.has('after'), { description: 'message after the deletion', timeoutMs: 30_000 });
     });
 
     it('reports consumer lag and counters through prom-client', async () => {
       await streamFixture(svc, 'LAG');
-      await svc.publishMany(Array.from({ length: 10 }, (_, i) => ({ subject: 'lag.x', data: { i } })));
+      await svc.publishMany(Array.from({ length: 10 }, (_, i) => ({ to: rawAddress('lag.x'), data: { i } })));
       expect(await svc.consumerPending('LAG', 'lag').catch(() => -1)).toBe(-1); // no consumer yet
       const release = gate();
       const handle = await svc.consumeBatches(consumerDef('LAG', 'lag'), async () => {

@@ -1,3 +1,5 @@
+import type { Address } from '@ams/contracts';
+
 /** Connection settings of the messaging module. */
 export interface MessagingOptions {
   /** Server URL, e.g. `nats://127.0.0.1:4222`; a comma-separated list is allowed. */
@@ -84,6 +86,18 @@ export interface ConsumedMessage<T = unknown> {
   readonly publishedAt: Date;
 }
 
+/** A consumed event whose payload matched its contract class (see JetStreamService.consume). */
+export interface ConsumedEvent<T> extends ConsumedMessage<T> {
+  /** the validated payload (an instance of the event's contract class) */
+  readonly payload: T;
+}
+
+/** A consumer of one event: the stream and filter subject come from its descriptor. */
+export interface EventConsumerOptions extends Omit<ConsumerDefinition, 'stream' | 'filterSubject'> {
+  /** Told of each message that does not match the event's contract (after it was logged); it is acked and skipped. */
+  onInvalid?: (reason: string, msg: ConsumedMessage) => void;
+}
+
 export interface ConsumerHandle {
   /** Stops pulling, waits for the batches in flight to be handled and acked (or naked), then resolves. */
   stop(): Promise<void>;
@@ -98,9 +112,10 @@ export interface PublishOptions {
   timeoutMs?: number;
 }
 
-export interface PublishItem {
-  subject: string;
-  data: unknown;
+export interface PublishItem<T = unknown> {
+  /** a catalog address: an event descriptor, or `AMS_RECORDS.at(datasetId)` */
+  to: Address<T>;
+  data: T;
   msgId?: string;
   headers?: Record<string, string>;
 }
@@ -136,6 +151,11 @@ export interface BroadcastMessage {
   readonly headers: Record<string, string>;
 }
 
+/** An event heard by {@link JetStreamService.subscribeAll}, validated against its contract class. */
+export interface BroadcastEvent<T> extends BroadcastMessage {
+  readonly payload: T;
+}
+
 export interface BroadcastOptions {
   /**
    * Told `true` once the subscription is known to the server (after the first connect and after every reconnect: a
@@ -143,6 +163,11 @@ export interface BroadcastOptions {
    * missed: this is core NATS, at most once, so a listener that keeps derived state must distrust it while not live.
    */
   onLive?: (live: boolean) => void;
+}
+
+export interface EventBroadcastOptions extends BroadcastOptions {
+  /** Told of each message that does not match the event's contract (after it was logged); the handler does not see it. */
+  onInvalid?: (reason: string, msg: BroadcastMessage) => void;
 }
 
 export interface BroadcastHandle {

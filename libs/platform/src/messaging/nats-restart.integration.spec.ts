@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { JetStreamService } from './jetstream.service';
 import type { ConsumerHandle } from './messaging.types';
+import { rawAddress } from './raw-address';
 import { type PrivateNatsServer, startPrivateNatsServer, uniquePrefix, waitFor } from '@ams/testing';
 import { ServiceTracker, testOptions } from './messaging.spec-env';
 
@@ -15,7 +16,7 @@ const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function publishEventually(svc: JetStreamService, i: number): Promise<void> {
   await waitFor(
     async () => {
-      await svc.publish('restart.x', { i }, { msgId: `m-${i}`, timeoutMs: 1000 });
+      await svc.publish(rawAddress('restart.x'), { i }, { msgId: `m-${i}`, timeoutMs: 1000 });
       return true;
     },
     { description: `publish of m-${i}`, timeoutMs: 30_000, intervalMs: 200 },
@@ -55,13 +56,13 @@ describe('JetStreamService across a NATS restart (private nats-server)', () => {
 
   it('resumes consumption after the server is stopped and started again on the same store', async () => {
     // before the restart: everything handled and acked
-    await svc.publishMany(Array.from({ length: 200 }, (_, i) => ({ subject: 'restart.x', data: { i }, msgId: `m-${i}` })));
+    await svc.publishMany(Array.from({ length: 200 }, (_, i) => ({ to: rawAddress('restart.x'), data: { i }, msgId: `m-${i}` })));
     await waitFor(() => handled.size === 200, { description: '200 handled before restart' });
     await waitFor(async () => (await svc.consumerPending('RESTART', 'restart')) === 0, { description: 'acked before restart' });
 
     await nats.stop('SIGTERM');
     await waitFor(() => !svc.isConnected(), { description: 'the client to notice the disconnect' });
-    await expect(svc.publish('restart.x', { i: -1 }, { timeoutMs: 500 })).rejects.toThrow();
+    await expect(svc.publish(rawAddress('restart.x'), { i: -1 }, { timeoutMs: 500 })).rejects.toThrow();
 
     await nats.start();
     await waitFor(() => svc.isConnected(), { description: 'reconnect', timeoutMs: 20_000 });
@@ -84,7 +85,7 @@ describe('JetStreamService across a NATS restart (private nats-server)', () => {
   });
 
   it('loses nothing when the server is killed while batches are in flight', async () => {
-    const items = Array.from({ length: 500 }, (_, i) => ({ subject: 'restart.x', data: { i }, msgId: `k-${i}` }));
+    const items = Array.from({ length: 500 }, (_, i) => ({ to: rawAddress('restart.x'), data: { i }, msgId: `k-${i}` }));
     await svc.publishMany(items);
     await waitFor(() => [...handled.keys()].some((k) => k.startsWith('k-')), { description: 'consumption under way' });
 

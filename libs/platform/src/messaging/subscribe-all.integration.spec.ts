@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { connect, ErrorCode, type NatsError } from 'nats';
 import { JetStreamService } from './jetstream.service';
 import { MessagingNaming } from './messaging.naming';
+import { rawAddress } from './raw-address';
 import type { BroadcastMessage } from './messaging.types';
 import { DEFAULT_NATS_URL, deleteStreams, startPrivateNatsServer, uniquePrefix, waitFor } from '@ams/testing';
 import { ServiceTracker, testOptions } from './messaging.spec-env';
@@ -35,13 +36,13 @@ describe('JetStreamService.subscribeAll (NATS at ' + DEFAULT_NATS_URL + ')', () 
   it('hands every JetStream publish to every replica, unprefixed, and the publish is still acked by the stream', async () => {
     const a: BroadcastMessage[] = [];
     const b: BroadcastMessage[] = [];
-    const ha = replicaA.subscribeAll('bcast.>', (m) => a.push(m));
-    const hb = replicaB.subscribeAll('bcast.>', (m) => b.push(m));
+    const ha = replicaA.subscribeSubject('bcast.>', (m) => a.push(m));
+    const hb = replicaB.subscribeSubject('bcast.>', (m) => b.push(m));
     await waitFor(() => ha.live && hb.live, { description: 'both subscriptions live' });
 
     const acks = [];
     for (let i = 0; i < 20; i++) {
-      acks.push(await publisher.publish('bcast.x', { i }, { msgId: `b-${i}`, headers: { 'x-correlation-id': `c-${i}` } }));
+      acks.push(await publisher.publish(rawAddress('bcast.x'), { i }, { msgId: `b-${i}`, headers: { 'x-correlation-id': `c-${i}` } }));
     }
     expect(acks.map((x) => x.duplicate)).toEqual(Array(20).fill(false));
     expect(new Set(acks.map((x) => x.seq)).size).toBe(20);
@@ -57,8 +58,8 @@ describe('JetStreamService.subscribeAll (NATS at ' + DEFAULT_NATS_URL + ')', () 
 
   it('never answers: a request on the subject times out although two subscribers received it', async () => {
     const got: string[] = [];
-    const ha = replicaA.subscribeAll('quiet.q', (m) => got.push(text(m)));
-    const hb = replicaB.subscribeAll('quiet.q', (m) => got.push(text(m)));
+    const ha = replicaA.subscribeSubject('quiet.q', (m) => got.push(text(m)));
+    const hb = replicaB.subscribeSubject('quiet.q', (m) => got.push(text(m)));
     await waitFor(() => ha.live && hb.live, { description: 'both subscriptions live' });
     const nc = await connect({ servers: DEFAULT_NATS_URL });
     try {
@@ -79,18 +80,18 @@ describe('JetStreamService.subscribeAll (NATS at ' + DEFAULT_NATS_URL + ')', () 
 
   it('stops delivering after unsubscribe, and a throwing handler does not stop the next message', async () => {
     const got: string[] = [];
-    const h = replicaA.subscribeAll('bcast.y', (m) => {
+    const h = replicaA.subscribeSubject('bcast.y', (m) => {
       got.push(text(m));
       if (got.length === 1) throw new Error('handler bug');
     });
     const witness: string[] = [];
-    const w = replicaB.subscribeAll('bcast.y', (m) => witness.push(text(m)));
+    const w = replicaB.subscribeSubject('bcast.y', (m) => witness.push(text(m)));
     await waitFor(() => h.live && w.live, { description: 'live' });
-    await publisher.publish('bcast.y', 1);
-    await publisher.publish('bcast.y', 2);
+    await publisher.publish(rawAddress('bcast.y'), 1);
+    await publisher.publish(rawAddress('bcast.y'), 2);
     await waitFor(() => got.length === 2, { description: 'both messages despite the throw' });
     h.unsubscribe();
-    await publisher.publish('bcast.y', 3);
+    await publisher.publish(rawAddress('bcast.y'), 3);
     await waitFor(() => witness.length === 3, { description: 'the witness got the third' });
     expect(got).toEqual(['1', '2']);
     w.unsubscribe();
@@ -103,13 +104,13 @@ describe('JetStreamService.subscribeAll (NATS at ' + DEFAULT_NATS_URL + ')', () 
     try {
       const states: boolean[] = [];
       const got: string[] = [];
-      const h = svc.subscribeAll('r.x', (m) => got.push(text(m)), { onLive: (l) => states.push(l) });
+      const h = svc.subscribeSubject('r.x', (m) => got.push(text(m)), { onLive: (l) => states.push(l) });
       expect(h.live).toBe(false);
       await svc.connect();
       const pub = await local.start(testOptions(prefix, 'pub', nats.url));
       await waitFor(() => h.live, { description: 'live after connect' });
       await pub.ensureStream({ name: 'R', subjects: ['r.>'], maxAgeMs: HOUR });
-      await pub.publish('r.x', 'before');
+      await pub.publish(rawAddress('r.x'), 'before');
       await waitFor(() => got.includes('before'), { description: 'message before the restart' });
 
       await nats.stop('SIGTERM');
@@ -118,7 +119,7 @@ describe('JetStreamService.subscribeAll (NATS at ' + DEFAULT_NATS_URL + ')', () 
       await waitFor(() => h.live, { description: 'live again after the reconnect', timeoutMs: 20_000 });
       await waitFor(
         async () => {
-          await pub.publish('r.x', 'after', { timeoutMs: 1000 });
+          await pub.publish(rawAddress('r.x'), 'after', { timeoutMs: 1000 });
           return true;
         },
         { description: 'publish after restart', timeoutMs: 20_000, intervalMs: 200 },
