@@ -6,9 +6,8 @@ import {
   HEADERS,
   IngestPollingReplyV1,
   QuarantinedBodyV1,
-  STREAMS,
 } from '@ams/contracts';
-import { ConsumedMessage, ConsumerHandle, JetStreamService } from '@ams/platform';
+import { ConsumedMessage } from '@ams/platform';
 import {
   createTestDatabase,
   DEFAULT_NATS_URL,
@@ -20,36 +19,8 @@ import {
   uniquePrefix,
   waitFor,
 } from '@ams/testing';
-import { baseTestEnv, RunningTestApp, startNestApp } from '@ams/testing/nest';
-import { appDefinition } from '../app.module';
-import { IngestorEnv } from '../config/ingestor.env';
-
-interface Harness {
-  app: RunningTestApp<IngestorEnv>;
-  js: JetStreamService;
-  seen: ConsumedMessage[];
-  consumer: ConsumerHandle;
-}
-
-async function startHarness(env: Record<string, string>, natsUrl: string, prefix: string): Promise<Harness> {
-  const app = await startNestApp(appDefinition, env);
-  const js = new JetStreamService({ url: natsUrl, prefix, connectionName: 'ingestor-spec' });
-  await js.connect();
-  const seen: ConsumedMessage[] = [];
-  const consumer = await js.consumeBatches(
-    { stream: STREAMS.ams.name, durable: 'spec', filterSubject: STREAMS.ams.subjects[0], maxBatch: 100, maxWaitMs: 10, ackWaitMs: 10_000 },
-    async (batch) => {
-      seen.push(...batch);
-    },
-  );
-  return { app, js, seen, consumer };
-}
-
-async function stopHarness(h: Harness | undefined): Promise<void> {
-  await h?.consumer.stop();
-  await h?.app.close();
-  await h?.js.close();
-}
+import { baseTestEnv } from '@ams/testing/nest';
+import { Harness, startHarness, stopHarness } from '../testing/ingestor.harness';
 
 /**
  * Stands in for the SNS API at SNS_ENDPOINT: records every request (so a test can prove that nothing

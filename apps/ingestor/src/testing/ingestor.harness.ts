@@ -1,0 +1,44 @@
+/**
+ * Test harness of the ingestor (integration specs only; not part of the app): the app in-process and a
+ * JetStream consumer on the AMS stream that collects every record the ingestor handed off, in order.
+ * `stopHarness` is safe on a harness that never started (undefined).
+ */
+import { STREAMS } from '@ams/contracts';
+import { ConsumedMessage, ConsumerHandle, JetStreamService } from '@ams/platform';
+import { RunningTestApp, startNestApp } from '@ams/testing/nest';
+import { appDefinition } from '../app.module';
+import { IngestorEnv } from '../config/ingestor.env';
+
+export interface Harness {
+  app: RunningTestApp<IngestorEnv>;
+  js: JetStreamService;
+  /** every message the ingestor published to the AMS stream, as consumed */
+  seen: ConsumedMessage[];
+  consumer: ConsumerHandle;
+}
+
+/** Starts the ingestor with `env` and a collecting consumer on `prefix`'s AMS stream at `natsUrl`. */
+export async function startHarness(
+  env: Record<string, string>,
+  natsUrl: string,
+  prefix: string,
+  connectionName = 'ingestor-spec',
+): Promise<Harness> {
+  const app = await startNestApp(appDefinition, env);
+  const js = new JetStreamService({ url: natsUrl, prefix, connectionName });
+  await js.connect();
+  const seen: ConsumedMessage[] = [];
+  const consumer = await js.consumeBatches(
+    { stream: STREAMS.ams.name, durable: 'spec', filterSubject: STREAMS.ams.subjects[0], maxBatch: 100, maxWaitMs: 10, ackWaitMs: 10_000 },
+    async (batch) => {
+      seen.push(...batch);
+    },
+  );
+  return { app, js, seen, consumer };
+}
+
+export async function stopHarness(h: Harness | undefined): Promise<void> {
+  await h?.consumer.stop();
+  await h?.app.close();
+  await h?.js.close();
+}
