@@ -1,7 +1,8 @@
 import { AdsApiError, AdsHttpError, AdsMalformedResponseError, AdsNeedsReauthorizationError, AdsNetworkError, AdsRetriesExhaustedError } from './errors';
-import { AdsLogger, redactSecrets, silentAdsLogger } from './logger';
-import { BackoffPolicy, DEFAULT_BACKOFF, backoffDelayMs, parseRetryAfter } from './backoff';
+import { AdsLogger, redactSecrets } from './logger';
+import { BackoffPolicy, backoffDelayMs, parseRetryAfter } from './backoff';
 import { parseJsonLossless } from './lossless-json';
+import { AdsRuntimeOptions, resolveRuntime } from './runtime';
 import { Check, CheckContext, ValidationProblem, checkRoot } from './validate';
 import { LwaTokenProvider } from './token-provider';
 
@@ -30,24 +31,16 @@ export interface AdsResponse<T> {
   requestId: string | undefined;
 }
 
-export interface AdsHttpClientOptions {
+export interface AdsHttpClientOptions extends AdsRuntimeOptions {
   apiBaseUrl: string;
   clientId: string;
   tokens: LwaTokenProvider;
   /** texts that must never be logged (the client secret, the refresh token) */
   secrets: () => readonly string[];
-  retry?: Partial<BackoffPolicy>;
   /** per-attempt timeout (default 30 000 ms: Amazon's p99 for synchronous calls) */
   requestTimeoutMs?: number;
   unknownFields?: CheckContext['unknownFields'];
-  logger?: AdsLogger;
-  fetch?: typeof fetch;
-  now?: () => number;
-  sleep?: (ms: number) => Promise<void>;
-  random?: () => number;
 }
-
-const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
  * One Amazon Ads API request, done right: the three headers, the media type, lossless JSON, the answer
@@ -70,12 +63,7 @@ export class AdsHttpClient {
   private readonly random: () => number;
 
   constructor(private readonly o: AdsHttpClientOptions) {
-    this.policy = { ...DEFAULT_BACKOFF, ...o.retry };
-    this.log = o.logger ?? silentAdsLogger;
-    this.fetchFn = o.fetch ?? fetch;
-    this.now = o.now ?? Date.now;
-    this.sleep = o.sleep ?? defaultSleep;
-    this.random = o.random ?? Math.random;
+    ({ policy: this.policy, log: this.log, fetchFn: this.fetchFn, now: this.now, sleep: this.sleep, random: this.random } = resolveRuntime(o));
   }
 
   async request<T>(req: AdsRequest<T>): Promise<AdsResponse<T>> {

@@ -1,7 +1,8 @@
 import { AdsApiError, AdsNeedsReauthorizationError, AdsNetworkError, AdsRetriesExhaustedError, AdsTokenError } from './errors';
-import { AdsLogger, silentAdsLogger } from './logger';
-import { BackoffPolicy, DEFAULT_BACKOFF, backoffDelayMs, parseRetryAfter } from './backoff';
+import { AdsLogger } from './logger';
+import { BackoffPolicy, backoffDelayMs, parseRetryAfter } from './backoff';
 import { parseJsonLossless } from './lossless-json';
+import { AdsRuntimeOptions, resolveRuntime } from './runtime';
 
 /**
  * The connection's authorization, as a caller sees it: `unauthorized` until the first token, `authorized`
@@ -18,7 +19,7 @@ export interface AdsCredentials {
   refreshToken: string;
 }
 
-export interface LwaTokenProviderOptions {
+export interface LwaTokenProviderOptions extends AdsRuntimeOptions {
   tokenUrl: string;
   credentials: AdsCredentials;
   /** refresh this long before `expires_in` runs out (default 60 000 ms; Amazon's Postman uses 10 s) */
@@ -27,12 +28,6 @@ export interface LwaTokenProviderOptions {
   clientAuth?: 'body' | 'basic';
   /** per-attempt timeout of a token request (default 15 000 ms) */
   requestTimeoutMs?: number;
-  retry?: Partial<BackoffPolicy>;
-  logger?: AdsLogger;
-  fetch?: typeof fetch;
-  now?: () => number;
-  sleep?: (ms: number) => Promise<void>;
-  random?: () => number;
 }
 
 export interface AdsConnectionStatus {
@@ -45,8 +40,6 @@ export interface AdsConnectionStatus {
 }
 
 type StateListener = (state: AdsConnectionState, error?: AdsApiError) => void;
-
-const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
  * Access tokens from Login with Amazon's refresh-token grant.
@@ -72,12 +65,7 @@ export class LwaTokenProvider {
 
   constructor(private readonly o: LwaTokenProviderOptions) {
     this.credentials = { ...o.credentials };
-    this.policy = { ...DEFAULT_BACKOFF, ...o.retry };
-    this.log = o.logger ?? silentAdsLogger;
-    this.fetchFn = o.fetch ?? fetch;
-    this.now = o.now ?? Date.now;
-    this.sleep = o.sleep ?? defaultSleep;
-    this.random = o.random ?? Math.random;
+    ({ policy: this.policy, log: this.log, fetchFn: this.fetchFn, now: this.now, sleep: this.sleep, random: this.random } = resolveRuntime(o));
   }
 
   get state(): AdsConnectionState {
