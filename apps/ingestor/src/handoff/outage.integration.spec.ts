@@ -12,8 +12,8 @@ import {
   uniquePrefix,
   waitFor,
 } from '@ams/testing';
-import { baseTestEnv, RunningTestApp } from '@ams/testing/nest';
-import { Harness, startHarness, stopHarness } from '../testing/ingestor.harness';
+import { RunningTestApp } from '@ams/testing/nest';
+import { Harness, ingestorTestEnv, startHarness, stopHarness } from '../testing/ingestor.harness';
 
 /** An sp-traffic record of its own (distinct idempotency id). */
 const record = (id: string) => JSON.stringify({ ...JSON.parse(fixtureBody('02')), idempotency_id: `outage-${id}` });
@@ -51,17 +51,11 @@ describe('ingestor: a long NATS outage loses nothing to the dead-letter queue (r
   });
 
   const envFor = (queueUrl: string, prefix: string, natsUrl = DEFAULT_NATS_URL) => ({
-    ...baseTestEnv(db, prefix, natsUrl),
-    SQS_QUEUE_URLS: queueUrl,
-    SQS_ENDPOINT: sqs.endpoint,
-    SQS_WAIT_TIME_SECONDS: '1',
+    ...ingestorTestEnv(db, sqs, queueUrl, prefix, natsUrl),
     SQS_VISIBILITY_TIMEOUT_S: '3',
-    SQS_CONCURRENCY: '2',
     SQS_QUEUE_STATUS_INTERVAL_S: '1',
     INGEST_PROBE_MAX_INTERVAL_MS: '1000',
     SNS_CONFIRM_ENABLED: 'false',
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
   });
 
   it('stops receiving while NATS is down, holds what it received, and dead-letters nothing (maxReceiveCount 3, 20 s down)', async () => {

@@ -19,8 +19,7 @@ import {
   uniquePrefix,
   waitFor,
 } from '@ams/testing';
-import { baseTestEnv } from '@ams/testing/nest';
-import { Harness, startHarness, stopHarness } from '../testing/ingestor.harness';
+import { Harness, ingestorTestEnv, startHarness, stopHarness } from '../testing/ingestor.harness';
 
 /**
  * Stands in for the SNS API at SNS_ENDPOINT: records every request (so a test can prove that nothing
@@ -76,15 +75,9 @@ describe('ingestor: SQS → JetStream (real fauxqs, NATS, PostgreSQL)', () => {
   });
 
   const envFor = (queueUrl: string, prefix: string, natsUrl = DEFAULT_NATS_URL) => ({
-    ...baseTestEnv(db, prefix, natsUrl),
-    SQS_QUEUE_URLS: queueUrl,
-    SQS_ENDPOINT: sqs.endpoint,
+    ...ingestorTestEnv(db, sqs, queueUrl, prefix, natsUrl),
     SNS_ENDPOINT: sns.url,
-    SQS_WAIT_TIME_SECONDS: '1',
     SQS_VISIBILITY_TIMEOUT_S: '5',
-    SQS_CONCURRENCY: '2',
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
   });
 
   describe('with the machine NATS', () => {

@@ -5,9 +5,32 @@
  */
 import { STREAMS } from '@ams/contracts';
 import { ConsumedMessage, ConsumerHandle, JetStreamService } from '@ams/platform';
-import { RunningTestApp, startNestApp } from '@ams/testing/nest';
+import { DEFAULT_NATS_URL, type SqsEndpoint, type TestDatabase } from '@ams/testing';
+import { baseTestEnv, RunningTestApp, startNestApp } from '@ams/testing/nest';
 import { appDefinition } from '../app.module';
 import { IngestorEnv } from '../config/ingestor.env';
+
+/**
+ * The env every ingestor spec starts from: its database and NATS prefix, one queue on the fauxqs endpoint
+ * polled with 1 s long polls by 2 pollers, and static AWS credentials. Specs add or override the rest.
+ */
+export function ingestorTestEnv(
+  db: Pick<TestDatabase, 'url'>,
+  sqs: Pick<SqsEndpoint, 'endpoint'>,
+  queueUrl: string,
+  prefix: string,
+  natsUrl = DEFAULT_NATS_URL,
+): Record<string, string> {
+  return {
+    ...baseTestEnv(db, prefix, natsUrl),
+    SQS_QUEUE_URLS: queueUrl,
+    SQS_ENDPOINT: sqs.endpoint,
+    SQS_WAIT_TIME_SECONDS: '1',
+    SQS_CONCURRENCY: '2',
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+  };
+}
 
 export interface Harness {
   app: RunningTestApp<IngestorEnv>;
