@@ -2,3 +2,5 @@
 // live apart from @ams/testing, which libs/platform's own specs use and which must not depend on it.
 export { startNestApp, baseTestEnv } from './lib/nest-app';
 export type { RunningTestApp } from './lib/nest-app';
+export { startSpecBackends } from './lib/spec-backends';
+export type { SpecBackends } from './lib/spec-backends';

@@ -1,9 +1,9 @@
-import { Client } from 'pg';
+import type { Client } from 'pg';
 import { computeRatios } from '@ams/ams';
 import { PERF_HOURLY_UPDATED, PerfHourlyUpdatedV1 } from '@ams/contracts';
 import { JetStreamService } from '@ams/platform';
-import { createTestDatabase, DEFAULT_NATS_URL, TestDatabase, uniquePrefix, waitFor } from '@ams/testing';
-import { baseTestEnv, RunningTestApp, startNestApp } from '@ams/testing/nest';
+import { TestDatabase, waitFor } from '@ams/testing';
+import { baseTestEnv, RunningTestApp, SpecBackends, startNestApp, startSpecBackends } from '@ams/testing/nest';
 import { appDefinition } from '../app.module';
 import { AggregatorEnv } from '../config/aggregator.env';
 import { diffRollups, FactDelta, FactModel, readRollups, touchedOf, writeFacts, zoned } from '../testing/hourly-facts.fixture';
@@ -61,6 +61,7 @@ function metricValue(text: string, name: string, labels: Record<string, string>)
 }
 
 describe('aggregator: rollups follow the hourly facts in the advertiser-local day', () => {
+  let backends: SpecBackends | undefined;
   let db: TestDatabase;
   let pg: Client;
   let app: RunningTestApp<AggregatorEnv> | undefined;
@@ -103,25 +104,19 @@ describe('aggregator: rollups follow the hourly facts in the advertiser-local da
   }
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    pg = new Client({ connectionString: db.url });
-    await pg.connect();
-    const prefix = uniquePrefix('agg');
+    backends = await startSpecBackends('agg', 'aggregator-spec');
+    ({ db, pg, js } = backends);
     app = await startNestApp(appDefinition, {
-      ...baseTestEnv(db, prefix),
+      ...baseTestEnv(db, backends.prefix),
       AGGREGATOR_SWEEPS_ENABLED: 'false', // events alone must get every rollup right here
       AGGREGATOR_BATCH_WAIT_MS: '20',
       AGGREGATOR_ACK_WAIT_MS: '5000',
     });
-    js = new JetStreamService({ url: DEFAULT_NATS_URL, prefix, connectionName: 'aggregator-spec' });
-    await js.connect();
   });
 
   afterAll(async () => {
     await app?.close();
-    await js?.close();
-    await pg?.end();
-    await db?.drop();
+    await backends?.close();
   });
 
   it('sums a US advertiser across both DST changes: 23-hour and 25-hour local days', async () => {

@@ -1,7 +1,6 @@
 import { ChangeMessageVisibilityCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { Client } from 'pg';
 import { AMS_RECORDS, DEAD_LETTER_REDRIVE, INGEST_QUEUE_STATUS, IngestQueueStatusRequestV1, STREAMS } from '@ams/contracts';
-import { ConsumedMessage, ConsumerHandle, JetStreamService } from '@ams/platform';
 import {
   createTestDatabase,
   DEFAULT_NATS_URL,
@@ -13,36 +12,8 @@ import {
   uniquePrefix,
   waitFor,
 } from '@ams/testing';
-import { baseTestEnv, RunningTestApp, startNestApp } from '@ams/testing/nest';
-import { appDefinition } from '../app.module';
-import { IngestorEnv } from '../config/ingestor.env';
-
-interface Harness {
-  app: RunningTestApp<IngestorEnv>;
-  js: JetStreamService;
-  seen: ConsumedMessage[];
-  consumer: ConsumerHandle;
-}
-
-async function startHarness(env: Record<string, string>, natsUrl: string, prefix: string): Promise<Harness> {
-  const app = await startNestApp(appDefinition, env);
-  const js = new JetStreamService({ url: natsUrl, prefix, connectionName: 'outage-spec' });
-  await js.connect();
-  const seen: ConsumedMessage[] = [];
-  const consumer = await js.consumeBatches(
-    { stream: STREAMS.ams.name, durable: 'spec', filterSubject: AMS_RECORDS.filter, maxBatch: 100, maxWaitMs: 10, ackWaitMs: 10_000 },
-    async (batch) => {
-      seen.push(...batch);
-    },
-  );
-  return { app, js, seen, consumer };
-}
-
-async function stopHarness(h: Harness | undefined): Promise<void> {
-  await h?.consumer.stop();
-  await h?.app.close();
-  await h?.js.close();
-}
+import { RunningTestApp } from '@ams/testing/nest';
+import { Harness, ingestorTestEnv, startHarness, stopHarness } from '../testing/ingestor.harness';
 
 /** An sp-traffic record of its own (distinct idempotency id). */
 const record = (id: string) => JSON.stringify({ ...JSON.parse(fixtureBody('02')), idempotency_id: `outage-${id}` });
@@ -80,17 +51,11 @@ describe('ingestor: a long NATS outage loses nothing to the dead-letter queue (r
   });
 
   const envFor = (queueUrl: string, prefix: string, natsUrl = DEFAULT_NATS_URL) => ({
-    ...baseTestEnv(db, prefix, natsUrl),
-    SQS_QUEUE_URLS: queueUrl,
-    SQS_ENDPOINT: sqs.endpoint,
-    SQS_WAIT_TIME_SECONDS: '1',
+    ...ingestorTestEnv(db, sqs, queueUrl, prefix, natsUrl),
     SQS_VISIBILITY_TIMEOUT_S: '3',
-    SQS_CONCURRENCY: '2',
     SQS_QUEUE_STATUS_INTERVAL_S: '1',
     INGEST_PROBE_MAX_INTERVAL_MS: '1000',
     SNS_CONFIRM_ENABLED: 'false',
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
   });
 
   it('stops receiving while NATS is down, holds what it received, and dead-letters nothing (maxReceiveCount 3, 20 s down)', async () => {
@@ -107,7 +72,7 @@ describe('ingestor: a long NATS outage loses nothing to the dead-letter queue (r
     }
     let h: Harness | undefined;
     try {
-      h = await startHarness({ ...envFor(queueUrl, prefix, nats.url), SQS_RECEIVE_COUNT_MARGIN: '0' }, nats.url, prefix);
+      h = await startHarness({ ...envFor(queueUrl, prefix, nats.url), SQS_RECEIVE_COUNT_MARGIN: '0' }, nats.url, prefix, 'outage-spec');
       const app = h.app;
       await waitFor(() => h?.seen.some((m) => m.msgId === msgIdOf('near-max')), { timeoutMs: 20_000, description: 'the near-max message handed off' });
 
@@ -164,7 +129,7 @@ describe('ingestor: a long NATS outage loses nothing to the dead-letter queue (r
       confirmation.TopicArn = 'arn:aws:sns:us-east-1:123456789012:not-amazon';
       // both in the queue before the ingestor starts: its first receive holds them together
       await sqs.sendMany(queueUrl, [JSON.stringify(confirmation), record('with-confirmation')]);
-      h = await startHarness({ ...envFor(queueUrl, prefix), SQS_CONCURRENCY: '1' }, DEFAULT_NATS_URL, prefix);
+      h = await startHarness({ ...envFor(queueUrl, prefix), SQS_CONCURRENCY: '1' }, DEFAULT_NATS_URL, prefix, 'outage-spec');
       const harness = h;
       await waitFor(() => harness.seen.some((m) => m.msgId === msgIdOf('with-confirmation')), { timeoutMs: 20_000, description: 'record handed over' });
       // the record's message is deleted, the confirmation's stays on SQS for a retry
@@ -203,7 +168,7 @@ describe('ingestor: a long NATS outage loses nothing to the dead-letter queue (r
     await sqs.sendMany(dlqUrl, [record('dead-1'), record('dead-2')]);
     let h: Harness | undefined;
     try {
-      h = await startHarness(envFor(queueUrl, prefix), DEFAULT_NATS_URL, prefix);
+      h = await startHarness(envFor(queueUrl, prefix), DEFAULT_NATS_URL, prefix, 'outage-spec');
       const app = h.app;
       const reply = await h.js.request(INGEST_QUEUE_STATUS, { fresh: true }, 5000);
       expect(reply.handOffOpen).toBe(true);
@@ -233,7 +198,7 @@ describe('ingestor: a long NATS outage loses nothing to the dead-letter queue (r
     await sqs.sendMany(dlqUrl, ids.map(record));
     let h: Harness | undefined;
     try {
-      h = await startHarness(envFor(queueUrl, prefix), DEFAULT_NATS_URL, prefix);
+      h = await startHarness(envFor(queueUrl, prefix), DEFAULT_NATS_URL, prefix, 'outage-spec');
       const harness = h;
       const one = await h.js.request(DEAD_LETTER_REDRIVE, { queue: `ams-${prefix}`, maxMessages: 1 }, 10_000);
       expect(one).toEqual({ moved: 1, queues: [{ queue: `ams-${prefix}`, deadLetterQueue: dlqName, moved: 1, method: 'receive-send-delete' }] });

@@ -1,7 +1,7 @@
 import { createServer, IncomingMessage, Server } from 'node:http';
 import { Client } from 'pg';
 import { AMS_QUARANTINE, AMS_RECORDS, HEADERS, INGEST_POLLING, IngestPollingRequestV1, QuarantinedBodyV1, STREAMS } from '@ams/contracts';
-import { ConsumedMessage, ConsumerHandle, JetStreamService } from '@ams/platform';
+import { ConsumedMessage } from '@ams/platform';
 import {
   createTestDatabase,
   DEFAULT_NATS_URL,
@@ -13,36 +13,7 @@ import {
   uniquePrefix,
   waitFor,
 } from '@ams/testing';
-import { baseTestEnv, RunningTestApp, startNestApp } from '@ams/testing/nest';
-import { appDefinition } from '../app.module';
-import { IngestorEnv } from '../config/ingestor.env';
-
-interface Harness {
-  app: RunningTestApp<IngestorEnv>;
-  js: JetStreamService;
-  seen: ConsumedMessage[];
-  consumer: ConsumerHandle;
-}
-
-async function startHarness(env: Record<string, string>, natsUrl: string, prefix: string): Promise<Harness> {
-  const app = await startNestApp(appDefinition, env);
-  const js = new JetStreamService({ url: natsUrl, prefix, connectionName: 'ingestor-spec' });
-  await js.connect();
-  const seen: ConsumedMessage[] = [];
-  const consumer = await js.consumeBatches(
-    { stream: STREAMS.ams.name, durable: 'spec', filterSubject: AMS_RECORDS.filter, maxBatch: 100, maxWaitMs: 10, ackWaitMs: 10_000 },
-    async (batch) => {
-      seen.push(...batch);
-    },
-  );
-  return { app, js, seen, consumer };
-}
-
-async function stopHarness(h: Harness | undefined): Promise<void> {
-  await h?.consumer.stop();
-  await h?.app.close();
-  await h?.js.close();
-}
+import { Harness, ingestorTestEnv, startHarness, stopHarness } from '../testing/ingestor.harness';
 
 /**
  * Stands in for the SNS API at SNS_ENDPOINT: records every request (so a test can prove that nothing
@@ -98,15 +69,9 @@ describe('ingestor: SQS → JetStream (real fauxqs, NATS, PostgreSQL)', () => {
   });
 
   const envFor = (queueUrl: string, prefix: string, natsUrl = DEFAULT_NATS_URL) => ({
-    ...baseTestEnv(db, prefix, natsUrl),
-    SQS_QUEUE_URLS: queueUrl,
-    SQS_ENDPOINT: sqs.endpoint,
+    ...ingestorTestEnv(db, sqs, queueUrl, prefix, natsUrl),
     SNS_ENDPOINT: sns.url,
-    SQS_WAIT_TIME_SECONDS: '1',
     SQS_VISIBILITY_TIMEOUT_S: '5',
-    SQS_CONCURRENCY: '2',
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
   });
 
   describe('with the machine NATS', () => {

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
-import { Client } from 'pg';
+import type { Client } from 'pg';
 import { AMS_RECORDS } from '@ams/contracts';
 import { JetStreamService } from '@ams/platform';
-import { createTestDatabase, DEFAULT_NATS_URL, loadFixture, TestDatabase, uniquePrefix, waitFor } from '@ams/testing';
-import { baseTestEnv, RunningTestApp, startNestApp } from '@ams/testing/nest';
+import { loadFixture, TestDatabase, waitFor } from '@ams/testing';
+import { baseTestEnv, RunningTestApp, SpecBackends, startNestApp, startSpecBackends } from '@ams/testing/nest';
 import { appDefinition } from '../app.module';
 import { ProcessorEnv } from '../config/processor.env';
 
@@ -12,6 +12,7 @@ import { ProcessorEnv } from '../config/processor.env';
  * processor, the hourly facts equal the reference sum of the distinct deltas.
  */
 describe('processor: exact sums under any delivery (property, real NATS and PostgreSQL)', () => {
+  let backends: SpecBackends | undefined;
   let db: TestDatabase;
   let pg: Client;
   let js: JetStreamService;
@@ -20,18 +21,12 @@ describe('processor: exact sums under any delivery (property, real NATS and Post
   const template = loadFixture('02');
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    pg = new Client({ connectionString: db.url });
-    await pg.connect();
-    prefix = uniquePrefix('prop');
-    js = new JetStreamService({ url: DEFAULT_NATS_URL, prefix, connectionName: 'property-spec' });
-    await js.connect();
+    backends = await startSpecBackends('prop', 'property-spec');
+    ({ db, pg, js, prefix } = backends);
   });
   afterAll(async () => {
     await app?.close();
-    await js?.close();
-    await pg?.end();
-    await db?.drop();
+    await backends?.close();
   });
 
   const delta = fc.record({

@@ -1,8 +1,8 @@
-import { Client } from 'pg';
+import type { Client } from 'pg';
 import { AMS_RECORDS, DURABLES, REPROCESS_WINDOW, STREAMS } from '@ams/contracts';
 import { JetStreamService } from '@ams/platform';
-import { createTestDatabase, DEFAULT_NATS_URL, loadFixture, TestDatabase, uniquePrefix, waitFor } from '@ams/testing';
-import { baseTestEnv, RunningTestApp, startNestApp } from '@ams/testing/nest';
+import { loadFixture, TestDatabase, waitFor } from '@ams/testing';
+import { baseTestEnv, RunningTestApp, SpecBackends, startNestApp, startSpecBackends } from '@ams/testing/nest';
 import { appDefinition } from '../app.module';
 import { ProcessorEnv } from '../config/processor.env';
 
@@ -17,6 +17,7 @@ const GOOD_CAMPAIGN = '555000000000002';
  * one is quarantined once with PostgreSQL's error, and the batch is acknowledged.
  */
 describe('processor: a record PostgreSQL refuses is isolated from its batch (real NATS and PostgreSQL)', () => {
+  let backends: SpecBackends | undefined;
   let db: TestDatabase;
   let pg: Client;
   let js: JetStreamService;
@@ -25,21 +26,15 @@ describe('processor: a record PostgreSQL refuses is isolated from its batch (rea
   const count = async (sql: string, params: unknown[] = []) => Number((await pg.query(sql, params)).rows[0].n);
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    pg = new Client({ connectionString: db.url });
-    await pg.connect();
-    const prefix = uniquePrefix('poison');
-    env = { ...baseTestEnv(db, prefix), PROCESSOR_BATCH_WAIT_MS: '200', PROCESSOR_ACK_WAIT_MS: '5000', PROCESSOR_BATCH_SIZE: '100' };
+    backends = await startSpecBackends('poison', 'poison-spec');
+    ({ db, pg, js } = backends);
+    env = { ...baseTestEnv(db, backends.prefix), PROCESSOR_BATCH_WAIT_MS: '200', PROCESSOR_ACK_WAIT_MS: '5000', PROCESSOR_BATCH_SIZE: '100' };
     app = await startNestApp(appDefinition, env);
-    js = new JetStreamService({ url: DEFAULT_NATS_URL, prefix, connectionName: 'poison-spec' });
-    await js.connect();
   });
 
   afterAll(async () => {
     await app?.close();
-    await js?.close();
-    await pg?.end();
-    await db?.drop();
+    await backends?.close();
   });
 
   it('stores the good records once, quarantines the bad one once with the database error, even when replayed', async () => {

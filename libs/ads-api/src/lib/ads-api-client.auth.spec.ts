@@ -1,5 +1,6 @@
 import { AdsEmulator, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_REFRESH_TOKEN, DEFAULT_PROFILE_IDS, startAdsEmulator } from '@ams/ads-api-emulator';
-import { AdsApiClient, AdsApiClientOptions } from './ads-api-client';
+import { AdsApiClientOptions } from './ads-api-client';
+import { emulatorClient } from './emulator-client.spec-env';
 import { AdsHttpError, AdsNeedsReauthorizationError } from './errors';
 import { AdsLogger } from './logger';
 
@@ -14,16 +15,7 @@ describe('AdsApiClient: tokens and authorization', () => {
     error: (m, f) => logs.push(JSON.stringify({ m, f })),
   };
   const client = (o: Partial<AdsApiClientOptions> = {}) =>
-    new AdsApiClient({
-      clientId: DEFAULT_CLIENT_ID,
-      clientSecret: DEFAULT_CLIENT_SECRET,
-      refreshToken: DEFAULT_REFRESH_TOKEN,
-      apiEndpoint: emu.url,
-      lwaEndpoint: emu.tokenUrl,
-      logger,
-      retry: { baseDelayMs: 20, maxDelayMs: 200 },
-      ...o,
-    });
+    emulatorClient(emu, { logger, retry: { baseDelayMs: 20, maxDelayMs: 200 }, ...o });
 
   beforeAll(async () => {
     emu = await startAdsEmulator();

@@ -1,5 +1,6 @@
-import { AdsEmulator, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_REFRESH_TOKEN, DEFAULT_PROFILE_IDS, FaultSpec, defaultSeed, startAdsEmulator } from '@ams/ads-api-emulator';
-import { AdsApiClient, AdsApiClientOptions } from './ads-api-client';
+import { AdsEmulator, DEFAULT_PROFILE_IDS, FaultSpec, defaultSeed, startAdsEmulator } from '@ams/ads-api-emulator';
+import { AdsApiClientOptions } from './ads-api-client';
+import { emulatorClient } from './emulator-client.spec-env';
 import { AdsMalformedResponseError } from './errors';
 import { deriveClientRequestToken } from './client-request-token';
 
@@ -10,12 +11,7 @@ describe('AdsApiClient: operations', () => {
   const [us, de, jp] = DEFAULT_PROFILE_IDS;
   const warnings: string[] = [];
   const client = (o: Partial<AdsApiClientOptions> = {}) =>
-    new AdsApiClient({
-      clientId: DEFAULT_CLIENT_ID,
-      clientSecret: DEFAULT_CLIENT_SECRET,
-      refreshToken: DEFAULT_REFRESH_TOKEN,
-      apiEndpoint: emu.url,
-      lwaEndpoint: emu.tokenUrl,
+    emulatorClient(emu, {
       retry: { baseDelayMs: 10 },
       logger: { debug: () => undefined, info: () => undefined, warn: (m, f) => warnings.push(`${m} ${JSON.stringify(f)}`), error: () => undefined },
       ...o,

@@ -1,6 +1,7 @@
-import { AdsEmulator, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_REFRESH_TOKEN, DEFAULT_PROFILE_IDS, startAdsEmulator } from '@ams/ads-api-emulator';
+import { AdsEmulator, DEFAULT_PROFILE_IDS, startAdsEmulator } from '@ams/ads-api-emulator';
 import { createServer } from 'node:net';
-import { AdsApiClient, AdsApiClientOptions } from './ads-api-client';
+import { AdsApiClientOptions } from './ads-api-client';
+import { emulatorClient } from './emulator-client.spec-env';
 import { AdsHttpError, AdsNetworkError, AdsRetriesExhaustedError } from './errors';
 import { deriveClientRequestToken } from './client-request-token';
 
@@ -9,15 +10,7 @@ describe('AdsApiClient: retries', () => {
   let emu: AdsEmulator;
   const profileId = DEFAULT_PROFILE_IDS[0];
   const client = (o: Partial<AdsApiClientOptions> = {}) =>
-    new AdsApiClient({
-      clientId: DEFAULT_CLIENT_ID,
-      clientSecret: DEFAULT_CLIENT_SECRET,
-      refreshToken: DEFAULT_REFRESH_TOKEN,
-      apiEndpoint: emu.url,
-      lwaEndpoint: emu.tokenUrl,
-      ...o,
-      retry: { baseDelayMs: 100, maxDelayMs: 5_000, ...o.retry },
-    });
+    emulatorClient(emu, { ...o, retry: { baseDelayMs: 100, maxDelayMs: 5_000, ...o.retry } });
   const spRequests = () => emu.control.requestsTo('sp');
   const gaps = (rs: Array<{ at: number }>) => rs.slice(1).map((r, i) => r.at - rs[i].at);
 

@@ -1,7 +1,8 @@
 import { AdsApiError, AdsHttpError, AdsMalformedResponseError, AdsNeedsReauthorizationError, AdsNetworkError, AdsRetriesExhaustedError } from './errors';
-import { AdsLogger, redactSecrets, silentAdsLogger } from './logger';
-import { BackoffPolicy, DEFAULT_BACKOFF, backoffDelayMs, parseRetryAfter } from './backoff';
+import { redactSecrets } from './logger';
+import { backoffDelayMs, parseRetryAfter } from './backoff';
 import { parseJsonLossless } from './lossless-json';
+import { AdsRuntime, AdsRuntimeOptions, resolveRuntime } from './runtime';
 import { Check, CheckContext, ValidationProblem, checkRoot } from './validate';
 import { LwaTokenProvider } from './token-provider';
 
@@ -30,24 +31,16 @@ export interface AdsResponse<T> {
   requestId: string | undefined;
 }
 
-export interface AdsHttpClientOptions {
+export interface AdsHttpClientOptions extends AdsRuntimeOptions {
   apiBaseUrl: string;
   clientId: string;
   tokens: LwaTokenProvider;
   /** texts that must never be logged (the client secret, the refresh token) */
   secrets: () => readonly string[];
-  retry?: Partial<BackoffPolicy>;
   /** per-attempt timeout (default 30 000 ms: Amazon's p99 for synchronous calls) */
   requestTimeoutMs?: number;
   unknownFields?: CheckContext['unknownFields'];
-  logger?: AdsLogger;
-  fetch?: typeof fetch;
-  now?: () => number;
-  sleep?: (ms: number) => Promise<void>;
-  random?: () => number;
 }
-
-const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
  * One Amazon Ads API request, done right: the three headers, the media type, lossless JSON, the answer
@@ -62,24 +55,14 @@ const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
  * Every response is logged with Amazon's request id (`x-amzn-RequestId`); tokens and secrets never are.
  */
 export class AdsHttpClient {
-  private readonly policy: BackoffPolicy;
-  private readonly log: AdsLogger;
-  private readonly fetchFn: typeof fetch;
-  private readonly now: () => number;
-  private readonly sleep: (ms: number) => Promise<void>;
-  private readonly random: () => number;
+  private readonly rt: AdsRuntime;
 
   constructor(private readonly o: AdsHttpClientOptions) {
-    this.policy = { ...DEFAULT_BACKOFF, ...o.retry };
-    this.log = o.logger ?? silentAdsLogger;
-    this.fetchFn = o.fetch ?? fetch;
-    this.now = o.now ?? Date.now;
-    this.sleep = o.sleep ?? defaultSleep;
-    this.random = o.random ?? Math.random;
+    this.rt = resolveRuntime(o);
   }
 
   async request<T>(req: AdsRequest<T>): Promise<AdsResponse<T>> {
-    const started = this.now();
+    const started = this.rt.now();
     let mediaType = req.mediaType ?? 'application/json';
     let renewedAfter401 = false;
     let switchedMediaType = false;
@@ -89,31 +72,31 @@ export class AdsHttpClient {
       attempt++;
       if (this.o.tokens.state === 'needs_reauthorization') throw new AdsNeedsReauthorizationError(req.operation, undefined);
       const token = await this.o.tokens.getAccessToken(req.operation);
-      const remaining = this.policy.totalTimeoutMs - (this.now() - started);
+      const remaining = this.rt.policy.totalTimeoutMs - (this.rt.now() - started);
       const outcome = await this.attempt(req, token, mediaType, attempt, Math.max(1, Math.min(this.o.requestTimeoutMs ?? 30_000, remaining)));
       if (outcome.kind === 'done') return outcome.response;
       const failure = outcome.error;
       if (outcome.kind === 'unauthorized' && !renewedAfter401) {
         renewedAfter401 = true;
-        this.log.warn('ads_api.unauthorized_renewing_token', { operation: req.operation, requestId: failure.requestId });
+        this.rt.log.warn('ads_api.unauthorized_renewing_token', { operation: req.operation, requestId: failure.requestId });
         await this.o.tokens.renewAfterRejection(token, req.operation);
         continue;
       }
       if (outcome.kind === 'media_type' && req.fallbackMediaType && !switchedMediaType) {
         switchedMediaType = true;
-        this.log.warn('ads_api.media_type_fallback', { operation: req.operation, refused: mediaType, next: req.fallbackMediaType });
+        this.rt.log.warn('ads_api.media_type_fallback', { operation: req.operation, refused: mediaType, next: req.fallbackMediaType });
         mediaType = req.fallbackMediaType;
         continue;
       }
       if (!failure.retryable || outcome.kind === 'unauthorized' || outcome.kind === 'media_type') throw failure;
-      const delay = backoffDelayMs(this.policy, retries, outcome.retryAfterMs, this.random);
-      const elapsed = this.now() - started;
-      if (attempt >= this.policy.maxAttempts || elapsed + delay >= this.policy.totalTimeoutMs) {
-        this.log.error('ads_api.retries_exhausted', { operation: req.operation, attempts: attempt, elapsedMs: elapsed, requestId: failure.requestId });
+      const delay = backoffDelayMs(this.rt.policy, retries, outcome.retryAfterMs, this.rt.random);
+      const elapsed = this.rt.now() - started;
+      if (attempt >= this.rt.policy.maxAttempts || elapsed + delay >= this.rt.policy.totalTimeoutMs) {
+        this.rt.log.error('ads_api.retries_exhausted', { operation: req.operation, attempts: attempt, elapsedMs: elapsed, requestId: failure.requestId });
         throw new AdsRetriesExhaustedError(req.operation, attempt, elapsed, failure);
       }
       retries++;
-      this.log.warn('ads_api.retrying', {
+      this.rt.log.warn('ads_api.retrying', {
         operation: req.operation,
         attempt,
         delayMs: delay,
@@ -121,7 +104,7 @@ export class AdsHttpClient {
         requestId: failure.requestId,
         error: this.redact(failure.message),
       });
-      await this.sleep(delay);
+      await this.rt.sleep(delay);
     }
   }
 
@@ -147,22 +130,22 @@ export class AdsHttpClient {
       headers['Content-Type'] = mediaType;
       body = JSON.stringify(req.body);
     }
-    const t0 = this.now();
+    const t0 = this.rt.now();
     let res: Response;
     let text: string;
     try {
       const signal = AbortSignal.timeout(timeoutMs);
-      res = await this.fetchFn(url, { method: req.method, headers, body, signal });
+      res = await this.rt.fetchFn(url, { method: req.method, headers, body, signal });
       text = await res.text();
     } catch (err) {
       const e = err as Error;
       const timedOut = e.name === 'TimeoutError' || e.name === 'AbortError';
       const error = new AdsNetworkError(req.operation, timedOut, this.redact(String((e as { cause?: Error }).cause?.message ?? e.message)));
-      this.log.warn('ads_api.request_failed', { operation: req.operation, method: req.method, path: req.path, attempt, timedOut, durationMs: this.now() - t0 });
+      this.rt.log.warn('ads_api.request_failed', { operation: req.operation, method: req.method, path: req.path, attempt, timedOut, durationMs: this.rt.now() - t0 });
       return { kind: 'failed', error };
     }
     const requestId = res.headers.get('x-amzn-requestid') ?? res.headers.get('x-amz-request-id') ?? undefined;
-    this.log.info('ads_api.response', {
+    this.rt.log.info('ads_api.response', {
       operation: req.operation,
       method: req.method,
       path: req.path,
@@ -170,21 +153,21 @@ export class AdsHttpClient {
       status: res.status,
       requestId,
       attempt,
-      durationMs: this.now() - t0,
+      durationMs: this.rt.now() - t0,
     });
     if (res.ok) {
       try {
         return { kind: 'done', response: { value: this.read(req, res.status, text, requestId), status: res.status, requestId } };
       } catch (err) {
         if (err instanceof AdsMalformedResponseError) {
-          this.log.error('ads_api.malformed_response', { operation: req.operation, status: res.status, requestId, problem: this.redact(err.problem) });
+          this.rt.log.error('ads_api.malformed_response', { operation: req.operation, status: res.status, requestId, problem: this.redact(err.problem) });
         }
         throw err;
       }
     }
     const { code, detail } = errorBody(text);
     const error = new AdsHttpError(req.operation, res.status, code, detail === undefined ? undefined : this.redact(detail), requestId);
-    const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'), this.now());
+    const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'), this.rt.now());
     if (res.status === 401) return { kind: 'unauthorized', error };
     if (res.status === 415 || res.status === 406) return { kind: 'media_type', error };
     return { kind: 'failed', error, retryAfterMs };
@@ -206,7 +189,7 @@ export class AdsHttpClient {
     }
     try {
       const { value, unknown } = checkRoot(req.check, parsed, this.o.unknownFields ?? 'strip');
-      if (unknown.length > 0) this.log.warn('ads_api.unknown_fields_ignored', { operation: req.operation, requestId, fields: unknown.join(', ') });
+      if (unknown.length > 0) this.rt.log.warn('ads_api.unknown_fields_ignored', { operation: req.operation, requestId, fields: unknown.join(', ') });
       return value;
     } catch (err) {
       if (err instanceof ValidationProblem) throw malformed(err.message);

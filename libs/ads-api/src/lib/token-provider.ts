@@ -1,7 +1,7 @@
 import { AdsApiError, AdsNeedsReauthorizationError, AdsNetworkError, AdsRetriesExhaustedError, AdsTokenError } from './errors';
-import { AdsLogger, silentAdsLogger } from './logger';
-import { BackoffPolicy, DEFAULT_BACKOFF, backoffDelayMs, parseRetryAfter } from './backoff';
+import { backoffDelayMs, parseRetryAfter } from './backoff';
 import { parseJsonLossless } from './lossless-json';
+import { AdsRuntime, AdsRuntimeOptions, resolveRuntime } from './runtime';
 
 /**
  * The connection's authorization, as a caller sees it: `unauthorized` until the first token, `authorized`
@@ -18,7 +18,7 @@ export interface AdsCredentials {
   refreshToken: string;
 }
 
-export interface LwaTokenProviderOptions {
+export interface LwaTokenProviderOptions extends AdsRuntimeOptions {
   tokenUrl: string;
   credentials: AdsCredentials;
   /** refresh this long before `expires_in` runs out (default 60 000 ms; Amazon's Postman uses 10 s) */
@@ -27,12 +27,6 @@ export interface LwaTokenProviderOptions {
   clientAuth?: 'body' | 'basic';
   /** per-attempt timeout of a token request (default 15 000 ms) */
   requestTimeoutMs?: number;
-  retry?: Partial<BackoffPolicy>;
-  logger?: AdsLogger;
-  fetch?: typeof fetch;
-  now?: () => number;
-  sleep?: (ms: number) => Promise<void>;
-  random?: () => number;
 }
 
 export interface AdsConnectionStatus {
@@ -45,8 +39,6 @@ export interface AdsConnectionStatus {
 }
 
 type StateListener = (state: AdsConnectionState, error?: AdsApiError) => void;
-
-const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
  * Access tokens from Login with Amazon's refresh-token grant.
@@ -63,21 +55,11 @@ export class LwaTokenProvider {
   private status: AdsConnectionStatus = { state: 'unauthorized', lastRefreshAt: undefined, lastError: undefined, refreshCount: 0 };
   private readonly listeners = new Set<StateListener>();
   private readonly rotationListeners = new Set<(refreshToken: string) => void>();
-  private readonly policy: BackoffPolicy;
-  private readonly log: AdsLogger;
-  private readonly fetchFn: typeof fetch;
-  private readonly now: () => number;
-  private readonly sleep: (ms: number) => Promise<void>;
-  private readonly random: () => number;
+  private readonly rt: AdsRuntime;
 
   constructor(private readonly o: LwaTokenProviderOptions) {
     this.credentials = { ...o.credentials };
-    this.policy = { ...DEFAULT_BACKOFF, ...o.retry };
-    this.log = o.logger ?? silentAdsLogger;
-    this.fetchFn = o.fetch ?? fetch;
-    this.now = o.now ?? Date.now;
-    this.sleep = o.sleep ?? defaultSleep;
-    this.random = o.random ?? Math.random;
+    this.rt = resolveRuntime(o);
   }
 
   get state(): AdsConnectionState {
@@ -111,7 +93,7 @@ export class LwaTokenProvider {
   /** A valid access token: the cached one, the refresh in flight, or a new refresh. */
   getAccessToken(operation = 'getAccessToken'): Promise<string> {
     if (this.status.state === 'needs_reauthorization') return Promise.reject(new AdsNeedsReauthorizationError(operation, this.status.lastError));
-    if (this.accessToken && this.now() < this.expiresAtMs - (this.o.refreshMarginMs ?? 60_000)) return Promise.resolve(this.accessToken);
+    if (this.accessToken && this.rt.now() < this.expiresAtMs - (this.o.refreshMarginMs ?? 60_000)) return Promise.resolve(this.accessToken);
     return this.refreshOnce(operation);
   }
 
@@ -137,7 +119,7 @@ export class LwaTokenProvider {
   }
 
   private async refresh(operation: string): Promise<string> {
-    const started = this.now();
+    const started = this.rt.now();
     let attempt = 0;
     for (;;) {
       attempt++;
@@ -154,15 +136,15 @@ export class LwaTokenProvider {
         this.recordFailure(failure);
         throw failure;
       }
-      const delay = backoffDelayMs(this.policy, attempt - 1, retryAfterMs, this.random);
-      const elapsed = this.now() - started;
-      if (attempt >= this.policy.maxAttempts || elapsed + delay > this.policy.totalTimeoutMs) {
+      const delay = backoffDelayMs(this.rt.policy, attempt - 1, retryAfterMs, this.rt.random);
+      const elapsed = this.rt.now() - started;
+      if (attempt >= this.rt.policy.maxAttempts || elapsed + delay > this.rt.policy.totalTimeoutMs) {
         const exhausted = new AdsRetriesExhaustedError(operation, attempt, elapsed, failure);
         this.recordFailure(exhausted);
         throw exhausted;
       }
-      this.log.warn('ads_api.token_refresh_retry', { operation, attempt, delayMs: delay, error: failure.message });
-      await this.sleep(delay);
+      this.rt.log.warn('ads_api.token_refresh_retry', { operation, attempt, delayMs: delay, error: failure.message });
+      await this.rt.sleep(delay);
     }
   }
 
@@ -176,16 +158,16 @@ export class LwaTokenProvider {
       form.set('client_secret', clientSecret);
     }
     let res: Response;
-    const t0 = this.now();
+    const t0 = this.rt.now();
     try {
-      res = await this.fetchFn(this.o.tokenUrl, { method: 'POST', headers, body: form.toString(), signal: AbortSignal.timeout(this.o.requestTimeoutMs ?? 15_000) });
+      res = await this.rt.fetchFn(this.o.tokenUrl, { method: 'POST', headers, body: form.toString(), signal: AbortSignal.timeout(this.o.requestTimeoutMs ?? 15_000) });
     } catch (err) {
       const e = err as Error;
       throw new AdsNetworkError(operation, e.name === 'TimeoutError' || e.name === 'AbortError', e.message);
     }
     const text = await readText(res, operation);
     const requestId = res.headers.get('x-amzn-requestid') ?? undefined;
-    this.log.info('ads_api.token_refresh', { operation, status: res.status, requestId, durationMs: this.now() - t0 });
+    this.rt.log.info('ads_api.token_refresh', { operation, status: res.status, requestId, durationMs: this.rt.now() - t0 });
     let body: Record<string, unknown> | undefined;
     try {
       const parsed = parseJsonLossless(text);
@@ -200,12 +182,12 @@ export class LwaTokenProvider {
       this.status.lastError = e.message;
       this.accessToken = undefined;
       this.setState('needs_reauthorization', e);
-      this.log.error('ads_api.needs_reauthorization', { operation, status: res.status, requestId });
+      this.rt.log.error('ads_api.needs_reauthorization', { operation, status: res.status, requestId });
       throw e;
     }
     if (!res.ok) {
       const retryable = res.status === 429 || res.status >= 500;
-      throw new AdsTokenError(operation, res.status, errorCode, description, retryable, parseRetryAfter(res.headers.get('retry-after'), this.now()));
+      throw new AdsTokenError(operation, res.status, errorCode, description, retryable, parseRetryAfter(res.headers.get('retry-after'), this.rt.now()));
     }
     const token = body?.['access_token'];
     const expiresIn = body?.['expires_in'];
@@ -215,12 +197,12 @@ export class LwaTokenProvider {
     const rotated = body?.['refresh_token'];
     if (typeof rotated === 'string' && rotated.length > 0 && rotated !== refreshToken) {
       this.credentials = { ...this.credentials, refreshToken: rotated };
-      this.log.warn('ads_api.refresh_token_rotated', { operation });
+      this.rt.log.warn('ads_api.refresh_token_rotated', { operation });
       for (const l of this.rotationListeners) l(rotated);
     }
     this.accessToken = token;
     this.expiresAtMs = t0 + expiresIn * 1000;
-    this.status.lastRefreshAt = new Date(this.now());
+    this.status.lastRefreshAt = new Date(this.rt.now());
     this.status.refreshCount++;
     this.status.lastError = undefined;
     if (this.status.state !== 'authorized') this.setState('authorized');
@@ -229,7 +211,7 @@ export class LwaTokenProvider {
 
   private recordFailure(e: AdsApiError): void {
     this.status.lastError = e.message;
-    this.log.error('ads_api.token_refresh_failed', { operation: e.operation, error: e.message });
+    this.rt.log.error('ads_api.token_refresh_failed', { operation: e.operation, error: e.message });
   }
 
   private setState(state: AdsConnectionState, error?: AdsApiError): void {
