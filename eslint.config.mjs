@@ -6,9 +6,22 @@ import jest from 'eslint-plugin-jest';
 const frameworkImports = ['@nestjs/*', 'typeorm', 'nats', 'pg', '@aws-sdk/*', '@slack/*', 'express'];
 
 const depConstraints = [
-  { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:domain', 'type:contracts', 'type:data-access', 'type:platform', 'type:integration'] },
+  {
+    sourceTag: 'type:app',
+    onlyDependOnLibsWithTags: [
+      'type:domain',
+      'type:contracts',
+      'type:data-access',
+      'type:platform',
+      'type:integration',
+    ],
+  },
   // the Amazon Ads API client: plain TypeScript over fetch, no framework, no database, no logger of its own
-  { sourceTag: 'type:integration', onlyDependOnLibsWithTags: ['type:domain'], bannedExternalImports: [...frameworkImports, 'pino', 'nestjs-pino', 'axios'] },
+  {
+    sourceTag: 'type:integration',
+    onlyDependOnLibsWithTags: ['type:domain'],
+    bannedExternalImports: [...frameworkImports, 'pino', 'nestjs-pino', 'axios'],
+  },
   // dev/test tools (the Ads API emulator): never a dependency of app code or of a lib's non-spec code; it
   // does not use the client it emulates for (the specs check one against the other)
   { sourceTag: 'type:devtool', onlyDependOnLibsWithTags: ['type:domain'] },
@@ -16,8 +29,30 @@ const depConstraints = [
   { sourceTag: 'type:data-access', onlyDependOnLibsWithTags: ['type:domain'] },
   { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:domain'], bannedExternalImports: frameworkImports },
   { sourceTag: 'type:domain', onlyDependOnLibsWithTags: [], bannedExternalImports: frameworkImports },
-  { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:testing', 'type:domain', 'type:contracts', 'type:data-access', 'type:platform', 'type:integration', 'type:devtool'] },
-  { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:testing', 'type:domain', 'type:contracts', 'type:data-access', 'type:platform', 'type:integration', 'type:devtool'] },
+  {
+    sourceTag: 'type:testing',
+    onlyDependOnLibsWithTags: [
+      'type:testing',
+      'type:domain',
+      'type:contracts',
+      'type:data-access',
+      'type:platform',
+      'type:integration',
+      'type:devtool',
+    ],
+  },
+  {
+    sourceTag: 'type:e2e',
+    onlyDependOnLibsWithTags: [
+      'type:testing',
+      'type:domain',
+      'type:contracts',
+      'type:data-access',
+      'type:platform',
+      'type:integration',
+      'type:devtool',
+    ],
+  },
   { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
   { sourceTag: 'scope:api', onlyDependOnLibsWithTags: ['scope:shared'] },
   { sourceTag: 'scope:ingestor', onlyDependOnLibsWithTags: ['scope:shared'] },
@@ -52,15 +87,24 @@ export const natsOnlyThroughPlatform = {
     'no-restricted-imports': [
       'error',
       {
-        paths: [{ name: 'nats', message: 'Only libs/platform imports nats: use JetStreamService, or connectNats from @ams/testing in a test.' }],
+        paths: [
+          {
+            name: 'nats',
+            message:
+              'Only libs/platform imports nats: use JetStreamService, or connectNats from @ams/testing in a test.',
+          },
+        ],
         patterns: [{ group: ['nats/*'], message: 'Only libs/platform imports nats.' }],
       },
     ],
     // the same for require('nats') and import('nats'), which no-restricted-imports does not see
     'no-restricted-syntax': [
       'error',
-      { selector: "CallExpression[callee.name='require'][arguments.0.value=/^nats(\\u002F.*)?$/]", message: 'Only libs/platform imports nats.' },
-      { selector: "ImportExpression[source.value=/^nats(\\u002F.*)?$/]", message: 'Only libs/platform imports nats.' },
+      {
+        selector: "CallExpression[callee.name='require'][arguments.0.value=/^nats(\\u002F.*)?$/]",
+        message: 'Only libs/platform imports nats.',
+      },
+      { selector: 'ImportExpression[source.value=/^nats(\\u002F.*)?$/]', message: 'Only libs/platform imports nats.' },
     ],
   },
 };
@@ -83,7 +127,10 @@ const jestRules = {
     'jest/valid-expect-in-promise': 'error',
     'jest/no-identical-title': 'error',
     'jest/valid-describe-callback': 'error',
-    'jest/expect-expect': ['error', { assertFunctionNames: ['expect', 'expect*', 'assert*', 'waitFor', 'fc.assert', 'rejected'] }],
+    'jest/expect-expect': [
+      'error',
+      { assertFunctionNames: ['expect', 'expect*', 'assert*', 'waitFor', 'fc.assert', 'rejected'] },
+    ],
   },
 };
 
@@ -121,7 +168,11 @@ export default [
     rules: {
       '@nx/enforce-module-boundaries': [
         'error',
-        { enforceBuildableLibDependency: true, allow: ['^.*/eslint(\\.base)?\\.config\\.[cm]?[jt]s$'], depConstraints: specDepConstraints },
+        {
+          enforceBuildableLibDependency: true,
+          allow: ['^.*/eslint(\\.base)?\\.config\\.[cm]?[jt]s$'],
+          depConstraints: specDepConstraints,
+        },
       ],
     },
   },

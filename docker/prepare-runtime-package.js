@@ -62,7 +62,8 @@ function inspect(distDir) {
   }
   const lockRoot = (installed[''] && installed[''].dependencies) || {};
   for (const [name, range] of Object.entries(deps)) {
-    if (lockRoot[name] !== range) problems.push(`${name}@${range} in package.json but not in package-lock.json's root entry (npm ci would refuse)`);
+    if (lockRoot[name] !== range)
+      problems.push(`${name}@${range} in package.json but not in package-lock.json's root entry (npm ci would refuse)`);
     const entry = installed[`node_modules/${name}`];
     if (!entry) problems.push(`${name} is a dependency but package-lock.json does not install it`);
     else if (entry.dev) problems.push(`${name} is installed only as a dev dependency`);
@@ -92,7 +93,8 @@ function prepare(distDir, workspaceRoot) {
     const entry = lock.packages[`node_modules/${name}`];
     if (!version) throw new Error(`${name} must be a dependency in the workspace package.json`);
     if (!entry) throw new Error(`${name} is not in ${lockFile}: the pruned lockfile cannot install it`);
-    if (entry.version !== version) throw new Error(`${lockFile} has ${name}@${entry.version}, the workspace pins ${version}`);
+    if (entry.version !== version)
+      throw new Error(`${lockFile} has ${name}@${entry.version}, the workspace pins ${version}`);
     pkg.dependencies = sortKeys({ ...pkg.dependencies, [name]: version });
     lock.packages[''].dependencies = sortKeys({ ...lock.packages[''].dependencies, [name]: version });
     added.push(`${name}@${version}`);
@@ -121,7 +123,9 @@ if (require.main === module) {
     }
     const problems = inspect(distDir);
     if (problems.length) {
-      process.stderr.write(`${distDir} is not ready for npm ci --omit=dev:\n${problems.map((p) => `  - ${p}`).join('\n')}\n`);
+      process.stderr.write(
+        `${distDir} is not ready for npm ci --omit=dev:\n${problems.map((p) => `  - ${p}`).join('\n')}\n`,
+      );
       process.exit(1);
     }
     process.stdout.write(`${distDir}: every package main.js requires is a production dependency\n`);

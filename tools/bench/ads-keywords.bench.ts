@@ -21,11 +21,25 @@ async function main(): Promise<void> {
   const pageSize = arg('--page-size', 1000);
   const root = resolve(__dirname, '../..');
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TS_NODE_')));
-  const child = spawn(process.execPath, [resolve(root, 'node_modules/ts-node/dist/bin.js'), '--transpile-only', '-P', 'tools/tsconfig.json', 'tools/ads-api-emulator/src/main.ts', '--port', '0', '--keywords', String(keywords)], {
-    cwd: root,
-    env,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      resolve(root, 'node_modules/ts-node/dist/bin.js'),
+      '--transpile-only',
+      '-P',
+      'tools/tsconfig.json',
+      'tools/ads-api-emulator/src/main.ts',
+      '--port',
+      '0',
+      '--keywords',
+      String(keywords),
+    ],
+    {
+      cwd: root,
+      env,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   try {
     const started = await new Promise<{ url: string; tokenUrl: string; profiles: string[] }>((ok, fail) => {
       let out = '';
@@ -39,7 +53,13 @@ async function main(): Promise<void> {
       });
       child.once('exit', (code) => fail(new Error(`the emulator exited ${code}`)));
     });
-    const client = new AdsApiClient({ clientId: DEFAULT_CLIENT_ID, clientSecret: DEFAULT_CLIENT_SECRET, refreshToken: DEFAULT_REFRESH_TOKEN, apiEndpoint: started.url, lwaEndpoint: started.tokenUrl });
+    const client = new AdsApiClient({
+      clientId: DEFAULT_CLIENT_ID,
+      clientSecret: DEFAULT_CLIENT_SECRET,
+      refreshToken: DEFAULT_REFRESH_TOKEN,
+      apiEndpoint: started.url,
+      lwaEndpoint: started.tokenUrl,
+    });
     await client.verifyAuthorization();
     const rssBeforeMb = process.memoryUsage().rss / 2 ** 20;
     const t0 = process.hrtime.bigint();
@@ -54,7 +74,8 @@ async function main(): Promise<void> {
       }
     }
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-    if (count !== keywords || ids.size !== keywords) throw new Error(`listed ${count} keywords (${ids.size} distinct), expected ${keywords}`);
+    if (count !== keywords || ids.size !== keywords)
+      throw new Error(`listed ${count} keywords (${ids.size} distinct), expected ${keywords}`);
     const peakRssMb = process.resourceUsage().maxRSS / 1024;
     process.stdout.write(
       `${JSON.stringify({ bench: 'ads-api keyword listing', keywords: count, pageSize, pages, seconds: +seconds.toFixed(2), keywordsPerSecond: Math.round(count / seconds), rssBeforeMb: +rssBeforeMb.toFixed(0), peakRssMb: +peakRssMb.toFixed(0) })}\n`,

@@ -68,16 +68,30 @@ async function main(): Promise<void> {
   Logger.overrideLogger(['error']);
   const h = await AlerterHarness.create('alert_bench');
   try {
-    await h.start({ ALERT_GROUP_WAIT_MS: '200', ALERT_OUTBOX_POLL_MS: '1000', ALERT_EVAL_BATCH_WAIT_MS: '20', LOG_LEVEL: 'error' });
+    await h.start({
+      ALERT_GROUP_WAIT_MS: '200',
+      ALERT_OUTBOX_POLL_MS: '1000',
+      ALERT_EVAL_BATCH_WAIT_MS: '20',
+      LOG_LEVEL: 'error',
+    });
     await h.js.request(
       ALERT_RULE_CREATE,
-      { name: 'hourly spend above 100', metric: 'spend', condition: 'above', threshold: '100', windowHours: 1, entityLevel: 'campaign' },
+      {
+        name: 'hourly spend above 100',
+        metric: 'spend',
+        condition: 'above',
+        threshold: '100',
+        windowHours: 1,
+        entityLevel: 'campaign',
+      },
       5000,
     );
     out(`alert latency: perf.hourly.updated.v1 publish → Slack catcher (8 default rules + 1 hourly spend rule)`);
     await runPhase(h, 'steady', total, 1000 / rate);
     await runPhase(h, 'isolated', isolated, 1500);
-    const outbox = await h.rows<{ status: string; n: string }>(`SELECT status, count(*)::text AS n FROM notification_outbox GROUP BY status`);
+    const outbox = await h.rows<{ status: string; n: string }>(
+      `SELECT status, count(*)::text AS n FROM notification_outbox GROUP BY status`,
+    );
     out(`outbox: ${outbox.map((r) => `${r.status} ${r.n}`).join(', ')}; catcher posts ${h.catcher.posts.length}`);
   } finally {
     await h.dispose();

@@ -115,7 +115,9 @@ async function seed(pg: Client): Promise<void> {
   await pipeline(Readable.from(lines()), copy);
   await pg.query('ANALYZE hourly_fact');
   const s = (performance.now() - t0) / 1000;
-  console.log(`seeded ${produced.toLocaleString('en-US')} rows with COPY in ${s.toFixed(0)} s (${Math.round(produced / s).toLocaleString('en-US')} rows/s)`);
+  console.log(
+    `seeded ${produced.toLocaleString('en-US')} rows with COPY in ${s.toFixed(0)} s (${Math.round(produced / s).toLocaleString('en-US')} rows/s)`,
+  );
 }
 
 async function main(): Promise<void> {
@@ -129,11 +131,19 @@ async function main(): Promise<void> {
   let api: Awaited<ReturnType<typeof startApp>> | undefined;
   try {
     await seed(pg);
-    const { rows: size } = await pg.query(`SELECT count(*)::bigint AS n, pg_size_pretty(pg_total_relation_size('hourly_fact')) AS size FROM hourly_fact`);
+    const { rows: size } = await pg.query(
+      `SELECT count(*)::bigint AS n, pg_size_pretty(pg_total_relation_size('hourly_fact')) AS size FROM hourly_fact`,
+    );
     console.log(`hourly_fact: ${Number(size[0].n).toLocaleString('en-US')} rows, ${size[0].size}`);
 
     const modes: Mode[] =
-      MODE === 'all' ? ['cold', 'warm', 'day-facts', 'day-rollups'] : MODE === 'both' ? ['cold', 'warm'] : MODE === 'day' ? ['day-facts', 'day-rollups'] : [MODE as Mode];
+      MODE === 'all'
+        ? ['cold', 'warm', 'day-facts', 'day-rollups']
+        : MODE === 'both'
+          ? ['cold', 'warm']
+          : MODE === 'day'
+            ? ['day-facts', 'day-rollups']
+            : [MODE as Mode];
     const rows: Array<[string, string]> = [];
     for (const mode of modes) {
       if (mode === 'day-facts') await markEverything(pg);
@@ -161,7 +171,9 @@ async function main(): Promise<void> {
         await deleteStreams(prefix);
       }
     }
-    console.log(`\nGET /v1/performance (cold/warm: 1 campaign, 30 days hourly; day: 1 advertiser, 50 days daily), ${CONNECTIONS} connections, ${SECONDS} s each:`);
+    console.log(
+      `\nGET /v1/performance (cold/warm: 1 campaign, 30 days hourly; day: 1 advertiser, 50 days daily), ${CONNECTIONS} connections, ${SECONDS} s each:`,
+    );
     // two columns, as tools/bench/system.bench.ts collects them
     console.log('| measure | figure |\n|---|---|');
     for (const [k, v] of rows) console.log(`| ${k} | ${v} |`);
@@ -183,18 +195,28 @@ async function markEverything(pg: Client): Promise<void> {
     SELECT DISTINCT advertiser_id, campaign_id, ${localDateSql(null)}
     FROM hourly_fact`);
   const { rows } = await pg.query('SELECT count(*)::int AS n FROM rollup_pending');
-  console.log(`day, facts: ${Number(rows[0].n).toLocaleString('en-US')} campaign-days marked pending (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+  console.log(
+    `day, facts: ${Number(rows[0].n).toLocaleString('en-US')} campaign-days marked pending (${((performance.now() - t0) / 1000).toFixed(1)} s)`,
+  );
 }
 
 /** Starts the built aggregator with a drain every second and no grace, and waits until no campaign-day is pending. */
 async function drainIntoRollups(pg: Client): Promise<[string, string]> {
-  const { rows } = await pg.query('SELECT count(DISTINCT (advertiser_id, campaign_id, local_date))::int AS n FROM rollup_pending');
+  const { rows } = await pg.query(
+    'SELECT count(DISTINCT (advertiser_id, campaign_id, local_date))::int AS n FROM rollup_pending',
+  );
   const days = Number(rows[0].n);
   const prefix = uniquePrefix('benchagg');
   const t0 = performance.now();
   const aggregator = await startApp(
     'aggregator',
-    { DATABASE_URL: url, NATS_PREFIX: prefix, LOG_LEVEL: 'warn', AGGREGATOR_PENDING_GRACE_SECONDS: '0', AGGREGATOR_PENDING_DRAIN_SECONDS: '1' },
+    {
+      DATABASE_URL: url,
+      NATS_PREFIX: prefix,
+      LOG_LEVEL: 'warn',
+      AGGREGATOR_PENDING_GRACE_SECONDS: '0',
+      AGGREGATOR_PENDING_DRAIN_SECONDS: '1',
+    },
     { port: await freePort() },
   );
   try {
@@ -210,8 +232,13 @@ async function drainIntoRollups(pg: Client): Promise<[string, string]> {
     await deleteStreams(prefix);
   }
   const s = (performance.now() - t0) / 1000;
-  console.log(`day, rollups: the aggregator drained ${days.toLocaleString('en-US')} campaign-days into the rollups in ${s.toFixed(0)} s`);
-  return ['aggregator drain: every campaign-day of the 10 M facts recomputed into the rollups', `${days.toLocaleString('en-US')} campaign-days in ${s.toFixed(0)} s (${Math.round(days / s).toLocaleString('en-US')}/s, incl. start)`];
+  console.log(
+    `day, rollups: the aggregator drained ${days.toLocaleString('en-US')} campaign-days into the rollups in ${s.toFixed(0)} s`,
+  );
+  return [
+    'aggregator drain: every campaign-day of the 10 M facts recomputed into the rollups',
+    `${days.toLocaleString('en-US')} campaign-days in ${s.toFixed(0)} s (${Math.round(days / s).toLocaleString('en-US')}/s, incl. start)`,
+  ];
 }
 
 const LABELS: Record<Mode, string> = {
@@ -225,27 +252,37 @@ const LABELS: Record<Mode, string> = {
 let dayFactsBody: string | undefined;
 
 /** One measured run against a started api; returns its table rows (measure, figure). */
-async function measure(mode: Mode, api: Awaited<ReturnType<typeof startApp>>, pg: Client): Promise<Array<[string, string]>> {
+async function measure(
+  mode: Mode,
+  api: Awaited<ReturnType<typeof startApp>>,
+  pg: Client,
+): Promise<Array<[string, string]>> {
   const from = new Date(END - DAYS * 86_400_000).toISOString();
   const to = new Date(END).toISOString();
   const daily = mode === 'day-facts' || mode === 'day-rollups';
   const path = daily
-    ? (a: number) => `/v1/performance?advertiserId=ADV${a % ADVERTISERS}&from=${DAY_FROM}&to=${DAY_TO}&granularity=day&limit=1000`
-    : (c: number) => `/v1/performance?campaignId=${100000000000000 + c}&from=${from}&to=${to}&granularity=hour&limit=1000`;
+    ? (a: number) =>
+        `/v1/performance?advertiserId=ADV${a % ADVERTISERS}&from=${DAY_FROM}&to=${DAY_TO}&granularity=day&limit=1000`
+    : (c: number) =>
+        `/v1/performance?campaignId=${100000000000000 + c}&from=${from}&to=${to}&granularity=hour&limit=1000`;
   const check = await fetch(`${api.baseUrl}${path(7)}`, { headers: { authorization: `Bearer ${KEY}` } });
   const body = (await check.json()) as { data: unknown[] };
   if (check.status !== 200) throw new Error(`api answered ${check.status}`);
-  console.log(`${mode}: one request: ${body.data.length} ${daily ? 'daily rows for 50 days' : 'hourly rows for 30 days'} (X-Cache: ${check.headers.get('x-cache')})`);
+  console.log(
+    `${mode}: one request: ${body.data.length} ${daily ? 'daily rows for 50 days' : 'hourly rows for 30 days'} (X-Cache: ${check.headers.get('x-cache')})`,
+  );
   if (mode === 'day-rollups') {
     // the same answer as from the facts, byte for byte (taken before the drain by the day-facts run)
     const bytes = JSON.stringify(body);
-    if (dayFactsBody !== undefined && bytes !== dayFactsBody) throw new Error('day, rollups: the answer differs from the one summed from the facts');
+    if (dayFactsBody !== undefined && bytes !== dayFactsBody)
+      throw new Error('day, rollups: the answer differs from the one summed from the facts');
   }
   if (mode === 'day-facts') dayFactsBody = JSON.stringify(body);
   if (mode === 'warm') {
     const again = await fetch(`${api.baseUrl}${path(7)}`, { headers: { authorization: `Bearer ${KEY}` } });
     await again.arrayBuffer();
-    if (again.headers.get('x-cache') !== 'hit') throw new Error(`warm run: the repeat was not a hit (${again.headers.get('x-cache')})`);
+    if (again.headers.get('x-cache') !== 'hit')
+      throw new Error(`warm run: the repeat was not a hit (${again.headers.get('x-cache')})`);
   }
   // cold: each request asks for a random campaign (with the cache off, every one is computed); warm: always the same
   const pick = () => (mode === 'warm' ? path(7) : path(Math.floor(Math.random() * (daily ? ADVERTISERS : CAMPAIGNS))));
@@ -261,8 +298,14 @@ async function measure(mode: Mode, api: Awaited<ReturnType<typeof startApp>>, pg
   await run(3);
   // CPU time of the api process and of its PostgreSQL backends over the measured run: per request, these do not
   // depend on what else the machine runs (wall-clock figures do)
-  const backends = (await pg.query(`SELECT pid FROM pg_stat_activity WHERE datname = $1 AND application_name = 'api'`, [DB])).rows.map((x: { pid: number }) => x.pid);
-  const cpu0 = { api: cpuMs(api.pid), pg: backends.reduce((a: number, b: number) => a + cpuMs(b), 0), bench: process.cpuUsage() };
+  const backends = (
+    await pg.query(`SELECT pid FROM pg_stat_activity WHERE datname = $1 AND application_name = 'api'`, [DB])
+  ).rows.map((x: { pid: number }) => x.pid);
+  const cpu0 = {
+    api: cpuMs(api.pid),
+    pg: backends.reduce((a: number, b: number) => a + cpuMs(b), 0),
+    bench: process.cpuUsage(),
+  };
   const r = await run(SECONDS);
   const apiCpu = cpuMs(api.pid) - cpu0.api;
   const pgCpu = backends.reduce((a: number, b: number) => a + cpuMs(b), 0) - cpu0.pg;
@@ -272,9 +315,15 @@ async function measure(mode: Mode, api: Awaited<ReturnType<typeof startApp>>, pg
   const label = LABELS[mode];
   return [
     [`${label}: requests/s`, Math.round(r.requests.average).toLocaleString('en-US')],
-    [`${label}: latency p50 / p90 / p99 / max`, `${r.latency.p50} / ${r.latency.p90} / ${r.latency.p99} / ${r.latency.max} ms`],
+    [
+      `${label}: latency p50 / p90 / p99 / max`,
+      `${r.latency.p50} / ${r.latency.p90} / ${r.latency.p99} / ${r.latency.max} ms`,
+    ],
     [`${label}: non-2xx, errors, timeouts`, `${r.non2xx}, ${r.errors}, ${r.timeouts}`],
-    [`${label}: CPU per request: api / PostgreSQL / autocannon`, `${per(apiCpu)} / ${per(pgCpu)} / ${per((benchCpu.user + benchCpu.system) / 1000)} ms`],
+    [
+      `${label}: CPU per request: api / PostgreSQL / autocannon`,
+      `${per(apiCpu)} / ${per(pgCpu)} / ${per((benchCpu.user + benchCpu.system) / 1000)} ms`,
+    ],
     [`${label}: load average (1 min) before / after`, `${loadBefore} / ${os.loadavg()[0].toFixed(2)}`],
     [`${label}: peak RSS api`, `${hwm ? (Number(hwm) / 1024).toFixed(0) : 'n/a'} MB`],
   ];

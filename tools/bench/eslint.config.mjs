@@ -17,7 +17,10 @@ const appInternals = [
 ];
 
 const base = baseConfig.find((c) => c.files?.includes('**/*.ts') && c.rules?.['@nx/enforce-module-boundaries']);
-if (!base) throw new Error('tools/bench/eslint.config.mjs: no @nx/enforce-module-boundaries block for **/*.ts in the root config');
+if (!base)
+  throw new Error(
+    'tools/bench/eslint.config.mjs: no @nx/enforce-module-boundaries block for **/*.ts in the root config',
+  );
 const [level, options] = base.rules['@nx/enforce-module-boundaries'];
 
 export default [

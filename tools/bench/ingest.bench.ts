@@ -89,7 +89,9 @@ function report(label: string, value: string): void {
  */
 async function committed(app: AppProcess): Promise<number> {
   const text = await (await fetch(`${app.baseUrl}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith('ams_processor_records_stored_total{') && l.includes('kind="performance"'));
+  const line = text
+    .split('\n')
+    .find((l) => l.startsWith('ams_processor_records_stored_total{') && l.includes('kind="performance"'));
   return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
 }
 
@@ -106,7 +108,9 @@ async function drained(app: AppProcess, pg: Client, n: number, description: stri
  */
 async function writePathAlone(n: number, batchSize: number, writers: number): Promise<number> {
   const db = await createTestDatabase();
-  const ds = new DataSource(dataSourceOptions({ url: db.url, poolSize: writers, applicationName: 'bench-write-alone' }));
+  const ds = new DataSource(
+    dataSourceOptions({ url: db.url, poolSize: writers, applicationName: 'bench-write-alone' }),
+  );
   await ds.initialize();
   try {
     const batches: PerformanceRecord[][] = [];
@@ -138,7 +142,9 @@ async function writePathAlone(n: number, batchSize: number, writers: number): Pr
 
 /** Seconds from the first to the last delta committed (`received_at` is set at insert): a steady rate's divisor. */
 async function commitSpanSeconds(pg: Client): Promise<number> {
-  const { rows } = await pg.query(`SELECT extract(epoch FROM max(received_at) - min(received_at)) AS s FROM performance_delta`);
+  const { rows } = await pg.query(
+    `SELECT extract(epoch FROM max(received_at) - min(received_at)) AS s FROM performance_delta`,
+  );
   return Number(rows[0].s);
 }
 
@@ -150,15 +156,23 @@ async function sqsCeiling(sqs: SqsEndpoint, n: number): Promise<number> {
   const queueUrl = await sqs.createQueue(`ceiling-${Date.now()}`);
   const body = JSON.stringify(record(0, 'ceiling'));
   const t0 = performance.now();
-  const sending = sqs.sendMany(queueUrl, Array.from({ length: n }, () => body));
+  const sending = sqs.sendMany(
+    queueUrl,
+    Array.from({ length: n }, () => body),
+  );
   let done = 0;
   const worker = async () => {
     while (done < n) {
-      const out = await sqs.client.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+      const out = await sqs.client.send(
+        new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+      );
       const msgs = out.Messages ?? [];
       if (!msgs.length) continue;
       await sqs.client.send(
-        new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: msgs.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })) }),
+        new DeleteMessageBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: msgs.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })),
+        }),
       );
       done += msgs.length;
     }
@@ -245,7 +259,13 @@ async function main(): Promise<void> {
       );
     }
     report('JetStream publish (preload)', `${fmt(RECORDS / ((performance.now() - tPub) / 1000))} records/s`);
-    const baseEnv = { DATABASE_URL: db.url, NATS_URL: DEFAULT_NATS_URL, NATS_PREFIX: prefix, LOG_LEVEL: 'warn', ...PROCESSOR_ENV };
+    const baseEnv = {
+      DATABASE_URL: db.url,
+      NATS_URL: DEFAULT_NATS_URL,
+      NATS_PREFIX: prefix,
+      LOG_LEVEL: 'warn',
+      ...PROCESSOR_ENV,
+    };
     const t0 = performance.now();
     const processor = await startApp('processor', baseEnv, {
       port: await freePort(),
@@ -256,11 +276,19 @@ async function main(): Promise<void> {
     await drained(processor, pg, RECORDS, 'processor stage drained');
     const stageSeconds = (performance.now() - t0) / 1000;
     const stageRate = RECORDS / (await commitSpanSeconds(pg));
-    report('processor stage (JetStream → PostgreSQL)', `${fmt(stageRate)} records/s (first to last commit; ${fmt(RECORDS / stageSeconds)}/s incl. process start)`);
+    report(
+      'processor stage (JetStream → PostgreSQL)',
+      `${fmt(stageRate)} records/s (first to last commit; ${fmt(RECORDS / stageSeconds)}/s incl. process start)`,
+    );
     let expectedClicks = 0n;
     for (let i = 0; i < RECORDS; i++) expectedClicks += BigInt((i % 9) - 1);
     const { rows: sums } = await pg.query('SELECT sum(clicks)::text AS clicks FROM hourly_fact');
-    report('  exact?', sums[0].clicks === expectedClicks.toString() ? `yes (sum of clicks ${sums[0].clicks})` : `NO: ${sums[0].clicks} vs ${expectedClicks}`);
+    report(
+      '  exact?',
+      sums[0].clicks === expectedClicks.toString()
+        ? `yes (sum of clicks ${sums[0].clicks})`
+        : `NO: ${sums[0].clicks} vs ${expectedClicks}`,
+    );
     await processor.stop();
 
     // 2b. what bounds the stage: each of its halves alone, on the same two cores
@@ -268,10 +296,22 @@ async function main(): Promise<void> {
     const writers = Number(PROCESSOR_ENV['PROCESSOR_CONCURRENCY'] ?? 2);
     const t1 = performance.now();
     const bare = await js.consumeBatches(
-      { stream: 'AMS', durable: 'bound', filterSubject: 'ams.>', maxBatch: batchSize, maxWaitMs: 50, ackWaitMs: 30_000, concurrency: writers },
+      {
+        stream: 'AMS',
+        durable: 'bound',
+        filterSubject: 'ams.>',
+        maxBatch: batchSize,
+        maxWaitMs: 50,
+        ackWaitMs: 30_000,
+        concurrency: writers,
+      },
       async () => undefined,
     );
-    await waitFor(async () => (await js.consumerPending('AMS', 'bound')) === 0, { timeoutMs: 600_000, intervalMs: 50, description: 'bare consume' });
+    await waitFor(async () => (await js.consumerPending('AMS', 'bound')) === 0, {
+      timeoutMs: 600_000,
+      intervalMs: 50,
+      description: 'bare consume',
+    });
     const bareRate = RECORDS / ((performance.now() - t1) / 1000);
     await bare.stop();
     report('  JetStream alone: consume + ack, no work', `${fmt(bareRate)} records/s`);
@@ -293,7 +333,11 @@ async function main(): Promise<void> {
     await naiveJs.ensureStream({ name: 'AMS', subjects: ['ams.>'], maxAgeMs: 3_600_000 });
     for (let i = 0; i < NAIVE; i += 1000) {
       await naiveJs.publishMany(
-        Array.from({ length: Math.min(1000, NAIVE - i) }, (_, k) => ({ to: AMS_RECORDS.at('sp-traffic'), data: record(i + k, 'naive'), msgId: `naive-${i + k}` })),
+        Array.from({ length: Math.min(1000, NAIVE - i) }, (_, k) => ({
+          to: AMS_RECORDS.at('sp-traffic'),
+          data: record(i + k, 'naive'),
+          msgId: `naive-${i + k}`,
+        })),
       );
     }
     const tn = performance.now();
@@ -316,7 +360,10 @@ async function main(): Promise<void> {
     clients.push({ close: () => e2ePg.end() });
     const e2ePrefix = uniquePrefix('e2e');
     const queueUrl = await sqs.createQueue(`bench-${e2ePrefix}`);
-    await sqs.sendMany(queueUrl, Array.from({ length: E2E }, (_, i) => JSON.stringify(record(i, 'e2e'))));
+    await sqs.sendMany(
+      queueUrl,
+      Array.from({ length: E2E }, (_, i) => JSON.stringify(record(i, 'e2e'))),
+    );
     const e2eEnv = {
       DATABASE_URL: e2eDb.url,
       NATS_URL: DEFAULT_NATS_URL,
@@ -335,7 +382,11 @@ async function main(): Promise<void> {
     await e2eProcessor.waitReady();
     // the aggregator and the alerter run too: their delays are measured under this load
     const aggregator = await startApp('aggregator', e2eEnv, { port: await freePort() });
-    const alerter = await startApp('alerter', { ...e2eEnv, SLACK_WEBHOOK_URL: slack.urlFor('bench') }, { port: await freePort() });
+    const alerter = await startApp(
+      'alerter',
+      { ...e2eEnv, SLACK_WEBHOOK_URL: slack.urlFor('bench') },
+      { port: await freePort() },
+    );
     apps.push(aggregator, alerter);
     await Promise.all([aggregator.waitReady(), alerter.waitReady()]);
     const te = performance.now();
@@ -348,7 +399,10 @@ async function main(): Promise<void> {
     const e2eWithStart = E2E / ((performance.now() - te) / 1000);
     // the steady rate, as for the processor stage: first to last commit (the ingestor's own boot is not throughput)
     const e2eRate = E2E / (await commitSpanSeconds(e2ePg));
-    report('end to end (SQS → PostgreSQL)', `${fmt(e2eRate)} records/s (first to last commit; ${fmt(e2eWithStart)}/s incl. ingestor start)`);
+    report(
+      'end to end (SQS → PostgreSQL)',
+      `${fmt(e2eRate)} records/s (first to last commit; ${fmt(e2eWithStart)}/s incl. ingestor start)`,
+    );
     report(
       '  end to end / SQS ceiling',
       `${((e2eRate / ceiling) * 100).toFixed(0)} % (${((e2eWithStart / ceiling) * 100).toFixed(0)} % incl. ingestor start)`,
@@ -373,12 +427,20 @@ async function main(): Promise<void> {
         anomalies.set(campaign, Date.now());
         await sqs.send(
           queueUrl,
-          JSON.stringify({ ...loadFixture('05'), budget_scope_id: campaign, budget_usage_percentage: 100.4, usage_updated_timestamp: new Date().toISOString() }),
+          JSON.stringify({
+            ...loadFixture('05'),
+            budget_scope_id: campaign,
+            budget_usage_percentage: 100.4,
+            usage_updated_timestamp: new Date().toISOString(),
+          }),
         );
       }
       const due = Math.min(total, Math.round(((performance.now() - tl) / 1000) * RATE) + 10);
       if (due > sent) {
-        await sqs.sendMany(queueUrl, Array.from({ length: due - sent }, (_, k) => JSON.stringify(record(E2E + sent + k, 'lat'))));
+        await sqs.sendMany(
+          queueUrl,
+          Array.from({ length: due - sent }, (_, k) => JSON.stringify(record(E2E + sent + k, 'lat'))),
+        );
         sent = due;
       } else {
         await new Promise((r) => setTimeout(r, 5));
@@ -389,19 +451,31 @@ async function main(): Promise<void> {
     const p50 = quantile(before, after, 0.5);
     const p99 = quantile(before, after, 0.99);
     const ms = (v: number | null) => (v === null ? 'n/a' : `${Math.round(v * 1000)} ms`);
-    report(`SQS send → commit at ${fmt(RATE)} msg/s for ${SECONDS} s`, `p50 ${ms(p50)}, p99 ${ms(p99)} (histogram buckets, interpolated)`);
+    report(
+      `SQS send → commit at ${fmt(RATE)} msg/s for ${SECONDS} s`,
+      `p50 ${ms(p50)}, p99 ${ms(p99)} (histogram buckets, interpolated)`,
+    );
     const rollupAfter = buckets(await (await fetch(aggregatorMetrics)).text(), rollupHistogram);
-    report('  aggregator: event → rollup committed', `p50 ${ms(quantile(rollupBefore, rollupAfter, 0.5))}, p99 ${ms(quantile(rollupBefore, rollupAfter, 0.99))}`);
+    report(
+      '  aggregator: event → rollup committed',
+      `p50 ${ms(quantile(rollupBefore, rollupAfter, 0.5))}, p99 ${ms(quantile(rollupBefore, rollupAfter, 0.99))}`,
+    );
     const catcher = slack;
     await waitFor(() => [...anomalies.keys()].every((c) => catcher.delivered.some((p) => p.raw.includes(c))), {
       timeoutMs: 60_000,
       description: 'every anomaly in Slack',
     });
-    const delays = [...anomalies].map(([c, at]) => (catcher.delivered.find((p) => p.raw.includes(c))?.at ?? Infinity) - at).sort((a, b) => a - b);
+    const delays = [...anomalies]
+      .map(([c, at]) => (catcher.delivered.find((p) => p.raw.includes(c))?.at ?? Infinity) - at)
+      .sort((a, b) => a - b);
     const pick = (q: number) => delays[Math.min(delays.length - 1, Math.ceil(q * delays.length) - 1)];
-    report(`  SQS send → Slack (${delays.length} budget alerts under load)`, `p50 ${Math.round(pick(0.5))} ms, p99 ${Math.round(pick(0.99))} ms, max ${Math.round(delays[delays.length - 1])} ms`);
+    report(
+      `  SQS send → Slack (${delays.length} budget alerts under load)`,
+      `p50 ${Math.round(pick(0.5))} ms, p99 ${Math.round(pick(0.99))} ms, max ${Math.round(delays[delays.length - 1])} ms`,
+    );
 
-    for (const app of [ingestor, e2eProcessor, aggregator, alerter]) report(`peak RSS ${app.name}`, `${peakRssMb(app.pid)} MB`);
+    for (const app of [ingestor, e2eProcessor, aggregator, alerter])
+      report(`peak RSS ${app.name}`, `${peakRssMb(app.pid)} MB`);
 
     console.log('\n| measure | figure |\n|---|---|');
     for (const [k, v] of results) console.log(`| ${k.trim()} | ${v} |`);

@@ -80,7 +80,9 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 20));
     }
     const ackedMs = Date.now() - t0;
-    out(`consumeBatches (maxBatch 500, no work)  ${rate(total, consumeMs)}  (${consumeMs} ms, ${batches} batches; all acked at ${ackedMs} ms)`);
+    out(
+      `consumeBatches (maxBatch 500, no work)  ${rate(total, consumeMs)}  (${consumeMs} ms, ${batches} batches; all acked at ${ackedMs} ms)`,
+    );
 
     // 3. latency of a lone message at idle (publish -> handler)
     const latencies: number[] = [];

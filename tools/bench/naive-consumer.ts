@@ -28,7 +28,10 @@ const METRICS = {
   units_30d: 'units30d',
 } as const;
 
-export async function startNaiveConsumer(databaseUrl: string, js: JetStreamService): Promise<{ stop(): Promise<void> }> {
+export async function startNaiveConsumer(
+  databaseUrl: string,
+  js: JetStreamService,
+): Promise<{ stop(): Promise<void> }> {
   const ds = new DataSource(dataSourceOptions({ url: databaseUrl, poolSize: 4 }));
   await ds.initialize();
   const handle: ConsumerHandle = await js.consumeBatches(
@@ -38,7 +41,10 @@ export async function startNaiveConsumer(databaseUrl: string, js: JetStreamServi
       if (!v.ok || v.record.kind !== 'performance') return;
       const r: PerformanceRecord = v.record;
       await ds.transaction(async (em) => {
-        const exists = await em.findOneBy(PerformanceDeltaEntity, { advertiserId: r.advertiserId, idempotencyId: r.idempotencyId });
+        const exists = await em.findOneBy(PerformanceDeltaEntity, {
+          advertiserId: r.advertiserId,
+          idempotencyId: r.idempotencyId,
+        });
         if (exists) return;
         const delta = em.create(PerformanceDeltaEntity, {
           advertiserId: r.advertiserId,
@@ -59,7 +65,8 @@ export async function startNaiveConsumer(databaseUrl: string, js: JetStreamServi
           extra: r.extra,
           receivedAt: new Date(),
         });
-        for (const [col, prop] of Object.entries(METRICS)) (delta as unknown as Record<string, string>)[prop] = r.metrics[col as keyof typeof METRICS];
+        for (const [col, prop] of Object.entries(METRICS))
+          (delta as unknown as Record<string, string>)[prop] = r.metrics[col as keyof typeof METRICS];
         await em.save(delta);
         const key = {
           advertiserId: r.advertiserId,

@@ -39,7 +39,9 @@ async function timed(label: string, work: () => Promise<RecomputeSummary>): Prom
   const rows = Object.entries(s.rows)
     .map(([t, r]) => `${t} ${r.computed}/${r.written}w${r.deleted ? `/${r.deleted}d` : ''}`)
     .join(', ');
-  out(`${label.padEnd(18)} ${(ms / 1000).toFixed(2).padStart(7)} s  ${s.transactions} transactions  (rows computed/written: ${rows})`);
+  out(
+    `${label.padEnd(18)} ${(ms / 1000).toFixed(2).padStart(7)} s  ${s.transactions} transactions  (rows computed/written: ${rows})`,
+  );
   return ms;
 }
 
@@ -58,7 +60,9 @@ async function main(): Promise<void> {
   let ds: DataSource | undefined;
   try {
     await runMigrations(url.toString());
-    ds = await new DataSource(dataSourceOptions({ url: url.toString(), poolSize: 2, applicationName: 'rollup-bench' })).initialize();
+    ds = await new DataSource(
+      dataSourceOptions({ url: url.toString(), poolSize: 2, applicationName: 'rollup-bench' }),
+    ).initialize();
 
     const seedStart = Date.now();
     // 100 advertisers × campaigns/100, 24 hours of one local day, `keywords` facts per campaign-hour
@@ -76,7 +80,9 @@ async function main(): Promise<void> {
     );
     await ds.query('ANALYZE hourly_fact');
     const facts = campaigns * 24 * keywords;
-    out(`rollup bench: ${campaigns.toLocaleString('en-US')} campaigns × 24 hours × ${keywords} keyword(s) = ${facts.toLocaleString('en-US')} hourly facts (seeded in ${((Date.now() - seedStart) / 1000).toFixed(1)} s), ${chunk} campaigns per transaction`);
+    out(
+      `rollup bench: ${campaigns.toLocaleString('en-US')} campaigns × 24 hours × ${keywords} keyword(s) = ${facts.toLocaleString('en-US')} hourly facts (seeded in ${((Date.now() - seedStart) / 1000).toFixed(1)} s), ${chunk} campaigns per transaction`,
+    );
 
     const env = Object.assign(new AggregatorEnv(), { AGGREGATOR_CAMPAIGNS_PER_TRANSACTION: chunk });
     const rollups = new RollupService(env, new RollupRepository(ds));
@@ -97,7 +103,9 @@ async function main(): Promise<void> {
     await timed('events, changed', () =>
       rollups.applyTouched(touched.map((t) => ({ ...t, hourStart: t.hourStart.toISOString() }))),
     );
-    out(`one local day of ${campaigns.toLocaleString('en-US')} campaigns × 24 hours recomputed from scratch in ${(cold / 1000).toFixed(2)} s`);
+    out(
+      `one local day of ${campaigns.toLocaleString('en-US')} campaigns × 24 hours recomputed from scratch in ${(cold / 1000).toFixed(2)} s`,
+    );
   } finally {
     await ds?.destroy();
     await admin.query(

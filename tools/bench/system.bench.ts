@@ -31,9 +31,12 @@ function run(script: string, extra: string[]): Array<[string, string]> {
 }
 
 const ingest = run('tools/bench/ingest.bench.ts', [
-  '--records', value('records', '100000'),
-  '--e2e', value('e2e', '20000'),
-  '--seconds', value('seconds', '15'),
+  '--records',
+  value('records', '100000'),
+  '--e2e',
+  value('e2e', '20000'),
+  '--seconds',
+  value('seconds', '15'),
 ]);
 const api = run('tools/bench/api.bench.ts', ['--rows', value('api-rows', '10000000'), '--keep']).map(
   ([k, v]) => [`api: ${k}`, v] as [string, string],
@@ -46,6 +49,13 @@ const dir = join(root, 'bench', 'results');
 mkdirSync(dir, { recursive: true });
 const stem = join(dir, date.slice(0, 10));
 writeFileSync(`${stem}.json`, JSON.stringify({ date, machine, results: Object.fromEntries(rows) }, null, 2) + '\n');
-const md = [`Run ${date} on ${machine}.`, '', '| measure | figure |', '|---|---|', ...rows.map(([k, v]) => `| ${k} | ${v} |`), ''].join('\n');
+const md = [
+  `Run ${date} on ${machine}.`,
+  '',
+  '| measure | figure |',
+  '|---|---|',
+  ...rows.map(([k, v]) => `| ${k} | ${v} |`),
+  '',
+].join('\n');
 writeFileSync(`${stem}.md`, md);
 console.log(`\n${md}\nwritten: ${stem}.json, ${stem}.md`);

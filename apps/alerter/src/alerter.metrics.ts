@@ -9,8 +9,15 @@ export const alerterMetrics = {
   ),
   judged: counter('ams_alerter_windows_judged_total', 'entity windows judged, by outcome', ['outcome']),
   transitions: counter('ams_alerter_alert_transitions_total', 'alert state changes and reminders', ['type']),
-  invalidEvents: counter('ams_alerter_invalid_events_total', 'events that did not match their contract (acked and skipped)', ['subject']),
-  slackRequests: counter('ams_alerter_slack_requests_total', 'POSTs to Slack webhooks by outcome', ['destination', 'outcome']),
+  invalidEvents: counter(
+    'ams_alerter_invalid_events_total',
+    'events that did not match their contract (acked and skipped)',
+    ['subject'],
+  ),
+  slackRequests: counter('ams_alerter_slack_requests_total', 'POSTs to Slack webhooks by outcome', [
+    'destination',
+    'outcome',
+  ]),
   notifications: counter('ams_alerter_notifications_total', 'outbox entries finished, by final status', ['status']),
   notificationDelay: histogram(
     'ams_alerter_notification_delay_seconds',

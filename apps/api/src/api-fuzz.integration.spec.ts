@@ -5,8 +5,33 @@ import { appDefinition } from './app.module';
 import { ApiEnv } from './config/api.env';
 
 const KEY = 'fuzz-key-0123456789abcdefgh';
-const PATHS = ['/v1/performance', '/v1/campaigns', '/v1/budgets', '/v1/alerts', '/v1/alert-rules', '/v1/quarantine', '/v1/subscriptions'];
-const PARAMS = ['advertiserId', 'campaignId', 'adGroupId', 'keywordId', 'from', 'to', 'granularity', 'groupBy', 'attributionWindow', 'limit', 'cursor', 'state', 'since', 'q', 'dataset', 'status'];
+const PATHS = [
+  '/v1/performance',
+  '/v1/campaigns',
+  '/v1/budgets',
+  '/v1/alerts',
+  '/v1/alert-rules',
+  '/v1/quarantine',
+  '/v1/subscriptions',
+];
+const PARAMS = [
+  'advertiserId',
+  'campaignId',
+  'adGroupId',
+  'keywordId',
+  'from',
+  'to',
+  'granularity',
+  'groupBy',
+  'attributionWindow',
+  'limit',
+  'cursor',
+  'state',
+  'since',
+  'q',
+  'dataset',
+  'status',
+];
 
 /** Whatever query an authenticated client sends, the answer is 2xx or 4xx — never a 5xx, never a stack. */
 describe('api: fuzzed queries (real PostgreSQL)', () => {
@@ -15,7 +40,11 @@ describe('api: fuzzed queries (real PostgreSQL)', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    api = await startNestApp(appDefinition, { ...baseTestEnv(db, uniquePrefix('apifuzz')), API_KEYS: KEY, API_RATE_LIMIT_PER_MINUTE: '1000000' });
+    api = await startNestApp(appDefinition, {
+      ...baseTestEnv(db, uniquePrefix('apifuzz')),
+      API_KEYS: KEY,
+      API_RATE_LIMIT_PER_MINUTE: '1000000',
+    });
   });
   afterAll(async () => {
     await api?.close();
@@ -24,10 +53,27 @@ describe('api: fuzzed queries (real PostgreSQL)', () => {
 
   const value = fc.oneof(
     fc.string({ maxLength: 40 }),
-    fc.constantFrom('2025-06-03', '2025-06-03T10:00:00-07:00', '-1', '0', '99999999999999999999', "1' OR 1=1--", '%00', '[]', '{}', 'hour', 'day', 'keyword', '7d', 'firing'),
+    fc.constantFrom(
+      '2025-06-03',
+      '2025-06-03T10:00:00-07:00',
+      '-1',
+      '0',
+      '99999999999999999999',
+      "1' OR 1=1--",
+      '%00',
+      '[]',
+      '{}',
+      'hour',
+      'day',
+      'keyword',
+      '7d',
+      'firing',
+    ),
     fc.integer().map(String),
   );
-  const query = fc.dictionary(fc.oneof(fc.constantFrom(...PARAMS), fc.string({ minLength: 1, maxLength: 10 })), value, { maxKeys: 6 });
+  const query = fc.dictionary(fc.oneof(fc.constantFrom(...PARAMS), fc.string({ minLength: 1, maxLength: 10 })), value, {
+    maxKeys: 6,
+  });
 
   it('answers 2xx/4xx with no stack for any query on every list endpoint', async () => {
     await fc.assert(
@@ -74,7 +120,13 @@ describe('api: fuzzed queries (real PostgreSQL)', () => {
     ['GET', '/v1/performance?campaignId=C1&from=0000-01-01&to=0000-01-02', '', undefined, 'from'],
     ['GET', '/v1/performance?campaignId=C1&from=2025-06-01&to=2025-06-31', '', undefined, 'to'],
     ['GET', '/v1/performance?campaignId=C1&from=2025-06-03T25:00:00Z&to=2025-06-04T00:00:00Z', '', undefined, 'from'],
-    ['GET', '/v1/performance?campaignId=C1&from=2025-06-03T10:00:00%2B99:00&to=2025-06-04T00:00:00Z', '', undefined, 'from'],
+    [
+      'GET',
+      '/v1/performance?campaignId=C1&from=2025-06-03T10:00:00%2B99:00&to=2025-06-04T00:00:00Z',
+      '',
+      undefined,
+      'from',
+    ],
     ['GET', '/v1/alerts?since=2025-02-30T00:00:00Z', '', undefined, 'since'],
     ['GET', '/v1/quarantine?since=0000-01-01T00:00:00Z', '', undefined, 'since'],
     ['POST', '/v1/alert-rules', 'minImpressions 1e21', { minImpressions: 1e21 }, 'minImpressions'],
@@ -89,17 +141,36 @@ describe('api: fuzzed queries (real PostgreSQL)', () => {
     ['POST', '/v1/alerts/1/snooze', 'minutes 1e21', { minutes: 1e21 }, 'minutes'],
     ['POST', '/v1/reprocess', 'from 2025-02-30', { from: '2025-02-30T00:00:00Z', to: '2025-03-01T00:00:00Z' }, 'from'],
     ['POST', '/v1/reprocess', 'from year 0', { from: '0000-01-01T00:00:00Z', to: '0000-01-02T00:00:00Z' }, 'from'],
-    ['PUT', '/v1/advertisers/ADV1/settings', 'a number for a window', { attributionWindow: { sp: 1e21 } }, 'attributionWindow.sp'],
+    [
+      'PUT',
+      '/v1/advertisers/ADV1/settings',
+      'a number for a window',
+      { attributionWindow: { sp: 1e21 } },
+      'attributionWindow.sp',
+    ],
   ])('%s %s %s is a 400 naming the field', async (method, path, _what, patch, field) => {
-    const rule = { name: 'r', metric: 'acos', condition: 'above', threshold: '30', windowHours: 24, entityLevel: 'campaign' };
-    const body = method === 'GET' ? undefined : JSON.stringify(method === 'POST' && path === '/v1/alert-rules' ? { ...rule, ...(patch as object) } : patch);
+    const rule = {
+      name: 'r',
+      metric: 'acos',
+      condition: 'above',
+      threshold: '30',
+      windowHours: 24,
+      entityLevel: 'campaign',
+    };
+    const body =
+      method === 'GET'
+        ? undefined
+        : JSON.stringify(method === 'POST' && path === '/v1/alert-rules' ? { ...rule, ...(patch as object) } : patch);
     const res = await fetch(`${api.baseUrl}${path}`, {
       method,
       headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
       body,
     });
     const answer = (await res.json()) as { errors?: Array<{ field: string }>; field?: string };
-    expect({ status: res.status, fields: [...(answer.errors ?? []).map((e) => e.field), answer.field].filter(Boolean) }).toEqual({
+    expect({
+      status: res.status,
+      fields: [...(answer.errors ?? []).map((e) => e.field), answer.field].filter(Boolean),
+    }).toEqual({
       status: 400,
       fields: expect.arrayContaining([field]),
     });

@@ -33,7 +33,10 @@ export const appDefinition: BootstrapOptions<ApiEnv> = {
   env: ApiEnv,
   module: (env) => AppModule.register(env),
   configure: (app, env) => {
-    const express = app.getHttpAdapter().getInstance() as { set(name: string, value: unknown): void; disable(name: string): void };
+    const express = app.getHttpAdapter().getInstance() as {
+      set(name: string, value: unknown): void;
+      disable(name: string): void;
+    };
     express.set('trust proxy', trustProxy(env.API_TRUST_PROXY));
     express.disable('x-powered-by');
     // security headers on every answer (helmet's defaults: CSP default-src 'self', HSTS, nosniff, frame SAMEORIGIN …)

@@ -71,7 +71,15 @@ describe('api: campaigns, budgets, quarantine, subscriptions, health (real Postg
       name: 'SP - Earbuds - Exact',
       state: 'ENABLED',
       budget: { amount: '50.00', currency: 'USD' },
-      last24h: { impressions: 1000, clicks: 20, cost: '12.34', orders: 2, sales: '50.00', cpc: '0.62', roas: expect.closeTo(4.051864, 5) },
+      last24h: {
+        impressions: 1000,
+        clicks: 20,
+        cost: '12.34',
+        orders: 2,
+        sales: '50.00',
+        cpc: '0.62',
+        roas: expect.closeTo(4.051864, 5),
+      },
     });
     expect(body.data[1]).toMatchObject({ campaignId: 'C2', name: null, last24h: { clicks: 1 } });
     expect(body.data[2]).toMatchObject({ campaignId: 'C3', last24h: { clicks: 0, cost: '0.00', ctr: null } });
@@ -84,7 +92,11 @@ describe('api: campaigns, budgets, quarantine, subscriptions, health (real Postg
     const second = await get(`/v1/campaigns?limit=2&cursor=${first.body.nextCursor}`);
     expect(second.body.data.map((c) => c['campaignId'])).toEqual(['C3']);
     expect(second.body.nextCursor).toBeNull();
-    expect((await get('/v1/campaigns/C3')).body).toMatchObject({ campaignId: 'C3', name: 'Brand defense', budget: { amount: '20.50' } });
+    expect((await get('/v1/campaigns/C3')).body).toMatchObject({
+      campaignId: 'C3',
+      name: 'Brand defense',
+      budget: { amount: '20.50' },
+    });
     expect((await get('/v1/campaigns/NOPE')).status).toBe(404);
     expect((await get('/v1/campaigns?limit=5000')).status).toBe(400);
   });
@@ -119,7 +131,11 @@ describe('api: campaigns, budgets, quarantine, subscriptions, health (real Postg
     expect((await get('/v1/quarantine/abc')).status).toBe(400);
     // no processor in this test: the command has no responder → 503, not a hang
     const t0 = Date.now();
-    const res = await fetch(`${api.baseUrl}/v1/quarantine/${id}/replay`, { method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' }, body: '{}' });
+    const res = await fetch(`${api.baseUrl}/v1/quarantine/${id}/replay`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(res.status).toBe(503);
     expect(await res.json()).toMatchObject({ code: 'COMMAND_TIMEOUT' });
     expect(Date.now() - t0).toBeLessThan(11_000);
@@ -138,7 +154,11 @@ describe('api: campaigns, budgets, quarantine, subscriptions, health (real Postg
     expect(text).not.toContain('SECRETSECRET');
     expect(text).not.toContain(KEY);
     expect(JSON.parse(text)).toMatchObject({
-      integrations: { sqs: { configured: true, queues: ['ams-stream'] }, slack: { configured: true, destinations: ['ops'] }, auth: { apiKeys: 1 } },
+      integrations: {
+        sqs: { configured: true, queues: ['ams-stream'] },
+        slack: { configured: true, destinations: ['ops'] },
+        auth: { apiKeys: 1 },
+      },
     });
   });
 

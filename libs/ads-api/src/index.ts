@@ -8,6 +8,11 @@ export * from './lib/media-types';
 export * from './lib/client-request-token';
 export * from './lib/shapes';
 export { LwaTokenProvider } from './lib/token-provider';
-export type { AdsConnectionState, AdsConnectionStatus, AdsCredentials, LwaTokenProviderOptions } from './lib/token-provider';
+export type {
+  AdsConnectionState,
+  AdsConnectionStatus,
+  AdsCredentials,
+  LwaTokenProviderOptions,
+} from './lib/token-provider';
 export { AdsHttpClient } from './lib/http-client';
 export type { AdsRequest, AdsResponse, AdsHttpClientOptions } from './lib/http-client';

@@ -39,7 +39,8 @@ export function declaredVariables(app: string): string[] {
 /** Every variable an env class declares: its defaulted properties and the undefaulted ones class-validator knows. */
 export function variablesOf(cls: new () => object): string[] {
   const names = new Set(Object.keys(new cls()));
-  for (const meta of getMetadataStorage().getTargetValidationMetadatas(cls, '', true, false)) names.add(meta.propertyName);
+  for (const meta of getMetadataStorage().getTargetValidationMetadatas(cls, '', true, false))
+    names.add(meta.propertyName);
   return [...names].sort();
 }
 
@@ -53,7 +54,10 @@ export function defaultPort(app: string): number {
  * loads, every boolean-looking value the app reads differently than it is written (`false` read as
  * true): what the manifest says must be what the app does.
  */
-export function loadAppConfig(app: string, env: Record<string, string | undefined>): { config?: Record<string, unknown>; problems: string[] } {
+export function loadAppConfig(
+  app: string,
+  env: Record<string, string | undefined>,
+): { config?: Record<string, unknown>; problems: string[] } {
   let config: Record<string, unknown>;
   try {
     config = loadConfig(app, envClassOf(app), env) as unknown as Record<string, unknown>;
@@ -65,7 +69,11 @@ export function loadAppConfig(app: string, env: Record<string, string | undefine
   for (const [name, raw] of Object.entries(env)) {
     if (typeof config[name] !== 'boolean' || !raw) continue;
     const word = raw.trim().toLowerCase();
-    const meant = ['1', 'true', 'yes', 'on'].includes(word) ? true : ['0', 'false', 'no', 'off'].includes(word) ? false : undefined;
+    const meant = ['1', 'true', 'yes', 'on'].includes(word)
+      ? true
+      : ['0', 'false', 'no', 'off'].includes(word)
+        ? false
+        : undefined;
     if (meant !== undefined && config[name] !== meant) problems.push(`reads ${name}=${raw} as ${String(config[name])}`);
   }
   return { config, problems };

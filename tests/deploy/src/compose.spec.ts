@@ -30,7 +30,9 @@ interface Service {
 function interpolate(value: string): string {
   return value
     .replace(/\$\{(\w+):?-([^}]*)\}/g, (_, _name: string, fallback: string) => fallback)
-    .replace(/\$\{(\w+):?\?[^}]*\}/g, (_, name: string) => (name === 'API_KEYS' ? 'compose-check-key-0123456789' : `<${name}>`));
+    .replace(/\$\{(\w+):?\?[^}]*\}/g, (_, name: string) =>
+      name === 'API_KEYS' ? 'compose-check-key-0123456789' : `<${name}>`,
+    );
 }
 
 const compose = readYaml('docker/docker-compose.yml') as { services: Record<string, Service> };
@@ -41,7 +43,8 @@ const env = (name: string): Record<string, string> =>
 describe('docker/docker-compose.yml', () => {
   it('runs PostgreSQL, NATS, an SQS endpoint, the migration step and the five apps, none on a floating tag', () => {
     expect(Object.keys(services).sort()).toEqual(['elasticmq', 'migrate', 'nats', 'postgres', ...APPS].sort());
-    for (const [name, s] of Object.entries(services)) expect({ name, problems: imageProblems(s.image) }).toEqual({ name, problems: [] });
+    for (const [name, s] of Object.entries(services))
+      expect({ name, problems: imageProblems(s.image) }).toEqual({ name, problems: [] });
   });
 
   it('runs a current NATS with JetStream that fsyncs before acknowledging (sync_interval: always)', () => {
@@ -59,7 +62,9 @@ describe('docker/docker-compose.yml', () => {
   it('serves the SQS queue ams-stream with a dead-letter queue after 5 receives, and points the ingestor at it', () => {
     expect(services['elasticmq'].volumes).toContain('./elasticmq.conf:/opt/elasticmq.conf:ro');
     const conf = readText('docker/elasticmq.conf');
-    expect(conf).toMatch(/ams-stream\s*\{[^}]*deadLettersQueue\s*\{\s*name\s*=\s*"ams-stream-dlq"\s*maxReceiveCount\s*=\s*5\s*\}/);
+    expect(conf).toMatch(
+      /ams-stream\s*\{[^}]*deadLettersQueue\s*\{\s*name\s*=\s*"ams-stream-dlq"\s*maxReceiveCount\s*=\s*5\s*\}/,
+    );
     expect(conf).toMatch(/\n\s*ams-stream-dlq\s*\{/);
     expect(env('ingestor')['SQS_QUEUE_URLS']).toBe('http://elasticmq:9324/000000000000/ams-stream');
     expect(env('ingestor')['SQS_ENDPOINT']).toBe('http://elasticmq:9324');
@@ -73,7 +78,11 @@ describe('docker/docker-compose.yml', () => {
     expect(env('migrate')['DATABASE_URL']).toBe(env('api')['DATABASE_URL']);
     const url = new URL(env('migrate')['DATABASE_URL']);
     const pg = env('postgres');
-    expect([url.username, url.password, url.pathname.slice(1)]).toEqual([pg['POSTGRES_USER'], pg['POSTGRES_PASSWORD'], pg['POSTGRES_DB']]);
+    expect([url.username, url.password, url.pathname.slice(1)]).toEqual([
+      pg['POSTGRES_USER'],
+      pg['POSTGRES_PASSWORD'],
+      pg['POSTGRES_DB'],
+    ]);
   });
 
   describe.each(APPS)('%s', (app) => {
@@ -97,7 +106,7 @@ describe('docker/docker-compose.yml', () => {
       expect(s.ports).toEqual([`127.0.0.1:${port}:${port}`]);
     });
 
-    it('gets every variable it requires (the app\'s own validation accepts its environment)', () => {
+    it("gets every variable it requires (the app's own validation accepts its environment)", () => {
       const { config, problems } = loadAppConfig(app, env(app));
       expect(problems).toEqual([]);
       if (app === 'api') expect(config?.['API_INSECURE_NO_AUTH']).toBe(false);

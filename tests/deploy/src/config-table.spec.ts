@@ -38,22 +38,34 @@ describe('env.example, the configuration table', () => {
   });
 
   it('names a default that differs from the class, with the class file', () => {
-    const changed = text.replace(/^SQS_BATCH_SIZE=10/m, 'SQS_BATCH_SIZE=5').replace(/^DATABASE_POOL_SIZE=10/m, 'DATABASE_POOL_SIZE=20');
+    const changed = text
+      .replace(/^SQS_BATCH_SIZE=10/m, 'SQS_BATCH_SIZE=5')
+      .replace(/^DATABASE_POOL_SIZE=10/m, 'DATABASE_POOL_SIZE=20');
     const problems = configTableProblems(changed);
     expect(problems).toHaveLength(2);
-    expect(problems[0]).toMatch(/^DATABASE_POOL_SIZE \(env\.example:\d+\) is "20" in env\.example, but its default in libs\/platform\/src\/config\/common-env\.ts is "10"/);
-    expect(problems[1]).toMatch(/^SQS_BATCH_SIZE \(env\.example:\d+\) is "5" in env\.example, but its default in apps\/ingestor\/src\/config\/ingestor\.env\.ts is "10"/);
+    expect(problems[0]).toMatch(
+      /^DATABASE_POOL_SIZE \(env\.example:\d+\) is "20" in env\.example, but its default in libs\/platform\/src\/config\/common-env\.ts is "10"/,
+    );
+    expect(problems[1]).toMatch(
+      /^SQS_BATCH_SIZE \(env\.example:\d+\) is "5" in env\.example, but its default in apps\/ingestor\/src\/config\/ingestor\.env\.ts is "10"/,
+    );
   });
 
   it('names a variable listed in the section of an app that does not read it', () => {
-    const moved = text.replace(/^(PROCESSOR_ACK_WAIT_MS=.*)\n/m, '').replace(/^(API_CACHE_TTL_SECONDS=.*)$/m, '$1\nPROCESSOR_ACK_WAIT_MS=30000');
+    const moved = text
+      .replace(/^(PROCESSOR_ACK_WAIT_MS=.*)\n/m, '')
+      .replace(/^(API_CACHE_TTL_SECONDS=.*)$/m, '$1\nPROCESSOR_ACK_WAIT_MS=30000');
     expect(configTableProblems(moved)).toEqual([
-      expect.stringMatching(/^PROCESSOR_ACK_WAIT_MS \(env\.example:\d+\) is in the api section, but apps\/api\/src\/config\/api\.env\.ts does not declare it: move it to the section of processor/),
+      expect.stringMatching(
+        /^PROCESSOR_ACK_WAIT_MS \(env\.example:\d+\) is in the api section, but apps\/api\/src\/config\/api\.env\.ts does not declare it: move it to the section of processor/,
+      ),
     ]);
   });
 
   it('names a required variable whose comment does not say so, and a PORT comment that misses an app', () => {
-    const broken = text.replace(/# required, comma-separated/, '# comma-separated').replace(/aggregator 3004/, 'aggregator 3005');
+    const broken = text
+      .replace(/# required, comma-separated/, '# comma-separated')
+      .replace(/aggregator 3004/, 'aggregator 3005');
     const problems = configTableProblems(broken);
     expect(problems).toEqual([
       expect.stringMatching(/^PORT \(env\.example:\d+\): the comment in env\.example must name "aggregator 3004"/),

@@ -48,7 +48,13 @@ export function parseTable(text: string): { entries: TableEntry[]; sections: str
     if (m) {
       const value = m[3] ?? m[2];
       // a value-less line's meaning may be written on the comment line above it (PORT)
-      entries.push({ name: m[1], value, comment: (m[5] ?? '').trim() || (value === '' ? previousComment : ''), section, line: i + 1 });
+      entries.push({
+        name: m[1],
+        value,
+        comment: (m[5] ?? '').trim() || (value === '' ? previousComment : ''),
+        section,
+        line: i + 1,
+      });
     }
     previousComment = '';
   });
@@ -89,7 +95,8 @@ export function configTableProblems(text: string): string[] {
   const problems: string[] = [];
   const common = new Set(variablesOf(CommonEnv));
   const declaredBy = new Map<string, AppName[]>();
-  for (const app of APPS) for (const name of declaredVariables(app)) declaredBy.set(name, [...(declaredBy.get(name) ?? []), app]);
+  for (const app of APPS)
+    for (const name of declaredVariables(app)) declaredBy.set(name, [...(declaredBy.get(name) ?? []), app]);
 
   const seen = new Map<string, TableEntry>();
   for (const entry of entries) {
@@ -101,36 +108,60 @@ export function configTableProblems(text: string): string[] {
     }
     seen.set(entry.name, entry);
     if (!declaredBy.has(entry.name)) {
-      problems.push(`${entry.name} (${where}) is declared by no env class: remove it from ${TABLE}, or declare it in apps/<app>/src/config/<app>.env.ts`);
+      problems.push(
+        `${entry.name} (${where}) is declared by no env class: remove it from ${TABLE}, or declare it in apps/<app>/src/config/<app>.env.ts`,
+      );
       continue;
     }
-    const apps: AppName[] = entry.section === EVERY_APP ? [...APPS] : APPS.includes(entry.section as AppName) ? [entry.section as AppName] : [];
+    const apps: AppName[] =
+      entry.section === EVERY_APP
+        ? [...APPS]
+        : APPS.includes(entry.section as AppName)
+          ? [entry.section as AppName]
+          : [];
     if (!apps.length) {
-      problems.push(`${entry.name} (${where}) is under "# ---- ${entry.section || '(no section)'} ----": move it to the section of an app that reads it (${(declaredBy.get(entry.name) ?? []).join(', ')}) in ${TABLE}`);
+      problems.push(
+        `${entry.name} (${where}) is under "# ---- ${entry.section || '(no section)'} ----": move it to the section of an app that reads it (${(declaredBy.get(entry.name) ?? []).join(', ')}) in ${TABLE}`,
+      );
       continue;
     }
     if (entry.section === EVERY_APP && !common.has(entry.name)) {
-      problems.push(`${entry.name} (${where}) is under "every app" but is not in CommonEnv (${COMMON_FILE}): move it to the section of ${(declaredBy.get(entry.name) ?? []).join(', ')} in ${TABLE}`);
+      problems.push(
+        `${entry.name} (${where}) is under "every app" but is not in CommonEnv (${COMMON_FILE}): move it to the section of ${(declaredBy.get(entry.name) ?? []).join(', ')} in ${TABLE}`,
+      );
       continue;
     }
     for (const app of apps) {
       if (!declaredBy.get(entry.name)?.includes(app)) {
-        problems.push(`${entry.name} (${where}) is in the ${app} section, but ${classFile(app)} does not declare it: move it to the section of ${(declaredBy.get(entry.name) ?? []).join(', ')} in ${TABLE}`);
+        problems.push(
+          `${entry.name} (${where}) is in the ${app} section, but ${classFile(app)} does not declare it: move it to the section of ${(declaredBy.get(entry.name) ?? []).join(', ')} in ${TABLE}`,
+        );
         continue;
       }
       if (requiredVariables(app).includes(entry.name)) {
-        if (!/^required\b/i.test(entry.comment)) problems.push(`${entry.name} (${where}): ${app} requires it; start its comment in ${TABLE} with "required" (its value is an example)`);
+        if (!/^required\b/i.test(entry.comment))
+          problems.push(
+            `${entry.name} (${where}): ${app} requires it; start its comment in ${TABLE} with "required" (its value is an example)`,
+          );
         continue;
       }
       const expected = writtenDefault(defaultOf(app, entry.name));
       if (entry.name === 'PORT' && entry.section === EVERY_APP) {
-        if (entry.value !== '') problems.push(`PORT (${where}) differs per app: leave its value empty in ${TABLE} and name each app's default in its comment`);
-        else if (!new RegExp(`\\b${app} ${expected}\\b`).test(entry.comment)) problems.push(`PORT (${where}): the comment in ${TABLE} must name "${app} ${expected}", the default in ${classFile(app)}`);
+        if (entry.value !== '')
+          problems.push(
+            `PORT (${where}) differs per app: leave its value empty in ${TABLE} and name each app's default in its comment`,
+          );
+        else if (!new RegExp(`\\b${app} ${expected}\\b`).test(entry.comment))
+          problems.push(
+            `PORT (${where}): the comment in ${TABLE} must name "${app} ${expected}", the default in ${classFile(app)}`,
+          );
         continue;
       }
       if (entry.value !== expected) {
         const file = common.has(entry.name) ? COMMON_FILE : classFile(app);
-        problems.push(`${entry.name} (${where}) is "${entry.value}" in ${TABLE}, but its default in ${file} is "${expected}": write the default in ${TABLE}`);
+        problems.push(
+          `${entry.name} (${where}) is "${entry.value}" in ${TABLE}, but its default in ${file} is "${expected}": write the default in ${TABLE}`,
+        );
       }
     }
   }

@@ -9,7 +9,17 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, sta
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { defaultPort } from './app-env';
-import { dockerIgnored, Dockerfile, execForm, expand, instructions, parseCopy, parseDockerfile, readDockerignore, Stage } from './dockerfile';
+import {
+  dockerIgnored,
+  Dockerfile,
+  execForm,
+  expand,
+  instructions,
+  parseCopy,
+  parseDockerfile,
+  readDockerignore,
+  Stage,
+} from './dockerfile';
 import { APPS, must, ROOT, readText } from './manifests';
 
 const runtimePackage = require(join(ROOT, 'docker/prepare-runtime-package.js')) as {
@@ -24,7 +34,10 @@ interface Target {
   app: boolean;
 }
 
-const TARGETS: Target[] = [...APPS.map((app) => ({ name: app, projectRoot: `apps/${app}`, app: true })), { name: 'migrate', projectRoot: 'tools/migrate', app: false }];
+const TARGETS: Target[] = [
+  ...APPS.map((app) => ({ name: app, projectRoot: `apps/${app}`, app: true })),
+  { name: 'migrate', projectRoot: 'tools/migrate', app: false },
+];
 
 /** Output folder and entry file of `nx build <project>`, read from its webpack config. */
 function webpackOutput(projectRoot: string): { outputPath: string; main: string; generatePackageJson: boolean } {
@@ -55,7 +68,11 @@ function stage(file: Dockerfile, name: string): Stage {
 }
 
 function npm(args: string[], cwd: string): string {
-  return execFileSync('npm', [...args, '--no-audit', '--no-fund', '--offline', '--loglevel=error'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  return execFileSync('npm', [...args, '--no-audit', '--no-fund', '--offline', '--loglevel=error'], {
+    cwd,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
 /** Packages `npm ci --omit=dev` would install in a prepared copy of the build output (npm's own dry run). */
@@ -99,7 +116,9 @@ describe.each(TARGETS)('docker/$name.Dockerfile', ({ name, projectRoot, app }) =
     expect(runs[0]).toMatch(/^npm ci\b/);
     expect(runs.join('\n')).not.toMatch(/npm (install|i)\b/);
     // the lockfile install is cached apart from the sources: it comes before COPY . .
-    expect(build.instructions.findIndex((i) => i.keyword === 'RUN')).toBeLessThan(build.instructions.findIndex((i) => i.keyword === 'COPY' && i.args === '. .'));
+    expect(build.instructions.findIndex((i) => i.keyword === 'RUN')).toBeLessThan(
+      build.instructions.findIndex((i) => i.keyword === 'COPY' && i.args === '. .'),
+    );
     expect(runs[1]).toMatch(new RegExp(`^NODE_ENV=production npx nx build ${name}\\b`));
     expect(runs[1]).toContain(`node docker/prepare-runtime-package.js ${output.outputPath}`);
     expect(output.generatePackageJson).toBe(true);
@@ -108,7 +127,11 @@ describe.each(TARGETS)('docker/$name.Dockerfile', ({ name, projectRoot, app }) =
   it('installs production dependencies only, from the package.json and lockfile nx build wrote', () => {
     const deps = stage(file, 'deps');
     const copy = parseCopy(instructions(deps, 'COPY')[0]);
-    expect(copy).toEqual({ from: 'build', sources: [`/workspace/${output.outputPath}/package.json`, `/workspace/${output.outputPath}/package-lock.json`], dest: './' });
+    expect(copy).toEqual({
+      from: 'build',
+      sources: [`/workspace/${output.outputPath}/package.json`, `/workspace/${output.outputPath}/package-lock.json`],
+      dest: './',
+    });
     expect(instructions(deps, 'RUN')).toEqual([expect.stringMatching(/^npm ci --omit=dev\b/)]);
   });
 
@@ -129,7 +152,7 @@ describe.each(TARGETS)('docker/$name.Dockerfile', ({ name, projectRoot, app }) =
   });
 
   if (app) {
-    it('listens on the app\'s default port and checks its health with node (no curl in slim images), never migrating', () => {
+    it("listens on the app's default port and checks its health with node (no curl in slim images), never migrating", () => {
       const runtime = stage(file, 'runtime');
       const port = defaultPort(name);
       expect(instructions(runtime, 'ENV').join(' ')).toMatch(new RegExp(`\\bPORT=${port}\\b`));
@@ -148,7 +171,9 @@ describe.each(TARGETS)('docker/$name.Dockerfile', ({ name, projectRoot, app }) =
   }
 
   it('starts with production dependencies only: npm installs every package the bundle requires, pg included', () => {
-    const pkg = JSON.parse(readFileSync(join(ROOT, output.outputPath, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    const pkg = JSON.parse(readFileSync(join(ROOT, output.outputPath, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+    };
     // each is a production package of the workspace lockfile (a dependency or one of theirs), never a dev one
     const workspaceLock = JSON.parse(readText('package-lock.json')) as { packages: Record<string, { dev?: boolean }> };
     for (const dep of Object.keys(pkg.dependencies)) {
@@ -175,13 +200,20 @@ describe('docker/prepare-runtime-package.js', () => {
       const pkgFile = join(dir, 'package.json');
       const lockFile = join(dir, 'package-lock.json');
       const pkg = JSON.parse(readFileSync(pkgFile, 'utf8')) as { dependencies: Record<string, string> };
-      const lock = JSON.parse(readFileSync(lockFile, 'utf8')) as { packages: Record<string, { dependencies?: Record<string, string> }> };
+      const lock = JSON.parse(readFileSync(lockFile, 'utf8')) as {
+        packages: Record<string, { dependencies?: Record<string, string> }>;
+      };
       expect(pkg.dependencies).toHaveProperty('typeorm');
       delete pkg.dependencies['pg'];
       delete lock.packages['']?.dependencies?.['pg'];
       writeFileSync(pkgFile, JSON.stringify(pkg));
       writeFileSync(lockFile, JSON.stringify(lock));
-      const install = () => new Set([...npm(['ci', '--omit=dev', '--ignore-scripts', '--dry-run'], dir).matchAll(/^add (\S+) \S+$/gm)].map((m) => m[1]));
+      const install = () =>
+        new Set(
+          [...npm(['ci', '--omit=dev', '--ignore-scripts', '--dry-run'], dir).matchAll(/^add (\S+) \S+$/gm)].map(
+            (m) => m[1],
+          ),
+        );
 
       expect(install().has('pg')).toBe(false);
       expect(runtimePackage.inspect(dir)).toEqual([expect.stringMatching(/pg is loaded at run time but missing/)]);
@@ -214,16 +246,39 @@ describe('.dockerignore', () => {
   const patterns = readDockerignore(readText('.dockerignore'));
 
   it('keeps installs, builds, caches, git and env files out of the build context', () => {
-    for (const path of ['node_modules', 'node_modules/nx/package.json', 'apps/api/node_modules/x', 'dist/apps/api/main.js', '.git/HEAD', '.nx/cache/x', '.env', 'apps/api/.env.local', 'k8s/base/kustomization.yaml']) {
+    for (const path of [
+      'node_modules',
+      'node_modules/nx/package.json',
+      'apps/api/node_modules/x',
+      'dist/apps/api/main.js',
+      '.git/HEAD',
+      '.nx/cache/x',
+      '.env',
+      'apps/api/.env.local',
+      'k8s/base/kustomization.yaml',
+    ]) {
       expect({ path, ignored: dockerIgnored(patterns, path) }).toEqual({ path, ignored: true });
     }
   });
 
   it('keeps what the build stage needs', () => {
     const needed = [
-      'package.json', 'package-lock.json', 'nx.json', 'tsconfig.base.json', 'jest.preset.js', 'eslint.config.mjs',
-      'docker/prepare-runtime-package.js', 'libs/db/src/index.ts', 'tools/migrate/src/main.ts', 'tools/migrate/webpack.config.js',
-      ...APPS.flatMap((app) => [`apps/${app}/src/main.ts`, `apps/${app}/webpack.config.js`, `apps/${app}/project.json`, `apps/${app}/tsconfig.app.json`]),
+      'package.json',
+      'package-lock.json',
+      'nx.json',
+      'tsconfig.base.json',
+      'jest.preset.js',
+      'eslint.config.mjs',
+      'docker/prepare-runtime-package.js',
+      'libs/db/src/index.ts',
+      'tools/migrate/src/main.ts',
+      'tools/migrate/webpack.config.js',
+      ...APPS.flatMap((app) => [
+        `apps/${app}/src/main.ts`,
+        `apps/${app}/webpack.config.js`,
+        `apps/${app}/project.json`,
+        `apps/${app}/tsconfig.app.json`,
+      ]),
     ];
     for (const path of needed) {
       expect(existsSync(join(ROOT, path))).toBe(true);

@@ -6,7 +6,18 @@
  */
 import { parse } from 'yaml';
 import { envClassOf } from './app-env';
-import { APPS, AUTOSCALED, configData, get, K8sObject, kustomize, must, podSpec, readText, readYaml } from './manifests';
+import {
+  APPS,
+  AUTOSCALED,
+  configData,
+  get,
+  K8sObject,
+  kustomize,
+  must,
+  podSpec,
+  readText,
+  readYaml,
+} from './manifests';
 import { jetStreamSyncInterval, natsVersionProblems } from './nats-config';
 import { CONFIG_MAP, overlayProblems, quantity, secretTemplate } from './policies';
 
@@ -29,12 +40,19 @@ describe.each(OVERLAYS)('%s', (dir) => {
       expect(get(objects, 'Service', app)).toBeDefined();
       expect(get(objects, 'PodDisruptionBudget', app)).toBeDefined();
     }
-    expect(objects.filter((o) => o.kind === 'HorizontalPodAutoscaler').map((o) => o.metadata.name).sort()).toEqual([...AUTOSCALED].sort());
+    expect(
+      objects
+        .filter((o) => o.kind === 'HorizontalPodAutoscaler')
+        .map((o) => o.metadata.name)
+        .sort(),
+    ).toEqual([...AUTOSCALED].sort());
     expect(get(objects, 'Job', 'migrate')).toBeDefined();
   });
 
   it('gives the installation its first step: the namespace and the migration Job carry the migrate label', () => {
-    const step = objects.filter((o) => o.metadata.labels?.['ams-sentinel/deploy-step'] === 'migrate').map((o) => `${o.kind}/${o.metadata.name}`);
+    const step = objects
+      .filter((o) => o.metadata.labels?.['ams-sentinel/deploy-step'] === 'migrate')
+      .map((o) => `${o.kind}/${o.metadata.name}`);
     expect(step.sort()).toEqual(['Job/migrate', 'Namespace/ams-sentinel']);
   });
 });
@@ -66,15 +84,23 @@ describe('k8s/overlays/dev', () => {
     const pg = get(objects, 'StatefulSet', 'postgres');
     const spec = pg['spec'] as { volumeClaimTemplates: Array<{ metadata: { name: string } }> };
     const container = podSpec(pg).containers[0];
-    expect(container.volumeMounts).toContainEqual({ name: spec.volumeClaimTemplates[0].metadata.name, mountPath: '/var/lib/postgresql' });
-    expect(container.env).toContainEqual({ name: 'POSTGRES_PASSWORD', valueFrom: { secretKeyRef: { name: 'ams-sentinel-secrets', key: 'POSTGRES_PASSWORD' } } });
+    expect(container.volumeMounts).toContainEqual({
+      name: spec.volumeClaimTemplates[0].metadata.name,
+      mountPath: '/var/lib/postgresql',
+    });
+    expect(container.env).toContainEqual({
+      name: 'POSTGRES_PASSWORD',
+      valueFrom: { secretKeyRef: { name: 'ams-sentinel-secrets', key: 'POSTGRES_PASSWORD' } },
+    });
     expect(secretTemplate()).toHaveProperty('POSTGRES_PASSWORD');
   });
 
   it('points the apps at the in-cluster NATS with no more stream replicas than NATS servers', () => {
     const config = configData(objects, CONFIG_MAP);
     expect(config['NATS_URL']).toBe('nats://nats:4222');
-    expect(Number(config['NATS_STREAM_REPLICAS'])).toBeLessThanOrEqual((get(objects, 'StatefulSet', 'nats')['spec'] as { replicas: number }).replicas);
+    expect(Number(config['NATS_STREAM_REPLICAS'])).toBeLessThanOrEqual(
+      (get(objects, 'StatefulSet', 'nats')['spec'] as { replicas: number }).replicas,
+    );
   });
 });
 
@@ -99,8 +125,12 @@ describe('k8s/overlays/prod', () => {
       const baseHpa = base.find((o) => o.kind === 'HorizontalPodAutoscaler' && o.metadata.name === app);
       // the HPA's floor where there is one, else the Deployment's replicas
       const count = (objs: K8sObject[], h: K8sObject | undefined) =>
-        h ? (h['spec'] as { minReplicas: number }).minReplicas : ((get(objs, 'Deployment', app)['spec'] as { replicas?: number }).replicas ?? 1);
-      expect({ app, atLeastTwo: count(prod, hpa) >= 2, moreThanBase: count(prod, hpa) > count(base, baseHpa) }).toEqual({ app, atLeastTwo: true, moreThanBase: true });
+        h
+          ? (h['spec'] as { minReplicas: number }).minReplicas
+          : ((get(objs, 'Deployment', app)['spec'] as { replicas?: number }).replicas ?? 1);
+      expect({ app, atLeastTwo: count(prod, hpa) >= 2, moreThanBase: count(prod, hpa) > count(base, baseHpa) }).toEqual(
+        { app, atLeastTwo: true, moreThanBase: true },
+      );
     }
   });
 
@@ -108,15 +138,23 @@ describe('k8s/overlays/prod', () => {
     for (const app of APPS) {
       const c = podSpec(get(prod, 'Deployment', app)).containers[0].resources;
       const b = podSpec(get(base, 'Deployment', app)).containers[0].resources;
-      expect({ app, memory: quantity('memory', c?.requests?.['memory']) }).toEqual({ app, memory: quantity('memory', c?.limits?.['memory']) });
-      expect(must(quantity('cpu', c?.requests?.['cpu']), 'prod cpu')).toBeGreaterThanOrEqual(must(quantity('cpu', b?.requests?.['cpu']), 'base cpu'));
+      expect({ app, memory: quantity('memory', c?.requests?.['memory']) }).toEqual({
+        app,
+        memory: quantity('memory', c?.limits?.['memory']),
+      });
+      expect(must(quantity('cpu', c?.requests?.['cpu']), 'prod cpu')).toBeGreaterThanOrEqual(
+        must(quantity('cpu', b?.requests?.['cpu']), 'base cpu'),
+      );
     }
   });
 
   it('documents the NATS cluster it expects: a current release, 3 servers, JetStream with sync_interval: always', () => {
     const values = readYaml('k8s/overlays/prod/nats-helm-values.yaml') as {
       container: { image: { repository: string; tag: string } };
-      config: { cluster: { enabled: boolean; replicas: number }; jetstream: { enabled: boolean; merge: { sync_interval: string } } };
+      config: {
+        cluster: { enabled: boolean; replicas: number };
+        jetstream: { enabled: boolean; merge: { sync_interval: string } };
+      };
     };
     expect(natsVersionProblems(`${values.container.image.repository}:${values.container.image.tag}`)).toEqual([]);
     expect(values.config.cluster).toEqual({ enabled: true, replicas: 3 });
@@ -135,7 +173,15 @@ describe('the Secret', () => {
     }
     expect(Object.keys(template).sort()).toEqual(
       [
-        'API_KEYS', 'API_OPERATOR_KEYS', 'API_READ_KEYS', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'DATABASE_URL', 'POSTGRES_PASSWORD', 'SLACK_WEBHOOKS', 'SLACK_WEBHOOK_URL',
+        'API_KEYS',
+        'API_OPERATOR_KEYS',
+        'API_READ_KEYS',
+        'AWS_ACCESS_KEY_ID',
+        'AWS_SECRET_ACCESS_KEY',
+        'DATABASE_URL',
+        'POSTGRES_PASSWORD',
+        'SLACK_WEBHOOKS',
+        'SLACK_WEBHOOK_URL',
         ...APPS.flatMap((app) => [`${app.toUpperCase()}_NATS_USER`, `${app.toUpperCase()}_NATS_PASSWORD`]),
         'OPERATOR_NATS_PASSWORD',
       ].sort(),

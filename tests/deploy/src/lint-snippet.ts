@@ -13,12 +13,16 @@ export interface LintMessage {
  * (relative to the root). In a child process: the flat config is ESM, which jest's sandbox cannot import.
  */
 export function lintSnippet(filePath: string, code: string): LintMessage[] {
-  const out = spawnSync(resolve(root, 'node_modules/.bin/eslint'), ['--stdin', '--stdin-filename', resolve(root, filePath), '--format', 'json'], {
-    cwd: root,
-    input: code,
-    encoding: 'utf8',
-    env: { ...process.env, NX_DAEMON: 'false' },
-  });
+  const out = spawnSync(
+    resolve(root, 'node_modules/.bin/eslint'),
+    ['--stdin', '--stdin-filename', resolve(root, filePath), '--format', 'json'],
+    {
+      cwd: root,
+      input: code,
+      encoding: 'utf8',
+      env: { ...process.env, NX_DAEMON: 'false' },
+    },
+  );
   const results = JSON.parse(out.stdout) as Array<{ messages: LintMessage[] }>;
   return results[0].messages;
 }

@@ -28,7 +28,8 @@ export function kustomize(dir: string): K8sObject[] {
     out = execFileSync('kubectl', ['kustomize', join(ROOT, dir)], { encoding: 'utf8', maxBuffer: 32 * 1024 * 1024 });
   } catch (err) {
     const e = err as NodeJS.ErrnoException & { stderr?: string };
-    if (e.code === 'ENOENT') throw new Error('kubectl is not installed (Debian: apt-get install kubectl); it renders the overlays offline');
+    if (e.code === 'ENOENT')
+      throw new Error('kubectl is not installed (Debian: apt-get install kubectl); it renders the overlays offline');
     throw new Error(`kubectl kustomize ${dir} failed: ${e.stderr ?? e.message}`);
   }
   return parseYamlDocuments(out, dir) as K8sObject[];
@@ -37,7 +38,8 @@ export function kustomize(dir: string): K8sObject[] {
 export function parseYamlDocuments(text: string, source: string): unknown[] {
   return parseAllDocuments(text)
     .map((doc, i) => {
-      if (doc.errors.length) throw new Error(`${source}, document ${i + 1}: ${doc.errors.map((e) => e.message).join('; ')}`);
+      if (doc.errors.length)
+        throw new Error(`${source}, document ${i + 1}: ${doc.errors.map((e) => e.message).join('; ')}`);
       return doc.toJS({ maxAliasCount: -1 }) as unknown;
     })
     .filter((doc) => doc !== null && doc !== undefined);
@@ -71,7 +73,11 @@ export function get(objects: K8sObject[], kind: string, name: string): K8sObject
 
 /** A ConfigMap made by configMapGenerator is named `<name>-<hash>`. */
 export function findConfigMap(objects: K8sObject[], name: string): K8sObject | undefined {
-  return objects.find((o) => o.kind === 'ConfigMap' && (o.metadata.name === name || new RegExp(`^${name}-[a-z0-9]{10}$`).test(o.metadata.name)));
+  return objects.find(
+    (o) =>
+      o.kind === 'ConfigMap' &&
+      (o.metadata.name === name || new RegExp(`^${name}-[a-z0-9]{10}$`).test(o.metadata.name)),
+  );
 }
 
 // ---- pod templates -------------------------------------------------------------------------
@@ -107,7 +113,10 @@ export interface Container {
   image?: string;
   ports?: Array<{ name?: string; containerPort: number }>;
   env?: EnvVar[];
-  envFrom?: Array<{ configMapRef?: { name: string; optional?: boolean }; secretRef?: { name: string; optional?: boolean } }>;
+  envFrom?: Array<{
+    configMapRef?: { name: string; optional?: boolean };
+    secretRef?: { name: string; optional?: boolean };
+  }>;
   livenessProbe?: Probe;
   readinessProbe?: Probe;
   startupProbe?: Probe;
@@ -139,7 +148,7 @@ export const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 
 export function podTemplate(obj: K8sObject): PodTemplate | undefined {
   const spec = obj['spec'] as Record<string, unknown> | undefined;
   if (!spec || !WORKLOAD_KINDS.includes(obj.kind)) return undefined;
-  if (obj.kind === 'CronJob') return ((spec['jobTemplate'] as { spec?: { template?: PodTemplate } })?.spec?.template);
+  if (obj.kind === 'CronJob') return (spec['jobTemplate'] as { spec?: { template?: PodTemplate } })?.spec?.template;
   return spec['template'] as PodTemplate | undefined;
 }
 

@@ -4,8 +4,26 @@
  * what the system test proves the apps need; every app connects as its own user with a password from the
  * environment or the Secret, never a literal in git nor the ConfigMap; only the apps reach the dev NATS.
  */
-import { NATS_APPS, NATS_CONFIG_FILES, NATS_USERS, natsPasswordVariable, natsUserName, natsUserVariable, renderNatsAccounts } from '@ams/contracts';
-import { configData, type EnvVar, get, type K8sObject, kustomize, must, podSpec, readText, readYaml } from './manifests';
+import {
+  NATS_APPS,
+  NATS_CONFIG_FILES,
+  NATS_USERS,
+  natsPasswordVariable,
+  natsUserName,
+  natsUserVariable,
+  renderNatsAccounts,
+} from '@ams/contracts';
+import {
+  configData,
+  type EnvVar,
+  get,
+  type K8sObject,
+  kustomize,
+  must,
+  podSpec,
+  readText,
+  readYaml,
+} from './manifests';
 import { flowsByWorkload } from './network-flows';
 import { CONFIG_MAP, secretTemplate } from './policies';
 
@@ -29,7 +47,14 @@ describe('the committed NATS configurations', () => {
   it('prod: the Helm values merge the same users, each password from the Secret ams-sentinel-nats-users', () => {
     const values = readYaml('k8s/overlays/prod/nats-helm-values.yaml') as {
       container: { env: Record<string, { valueFrom: { secretKeyRef: { name: string; key: string } } }> };
-      config: { merge: { accounts: { AMS: { jetstream: string; users: Array<{ user: string; password: string; permissions: unknown }> } } }; jetstream: { merge: Record<string, string> } };
+      config: {
+        merge: {
+          accounts: {
+            AMS: { jetstream: string; users: Array<{ user: string; password: string; permissions: unknown }> };
+          };
+        };
+        jetstream: { merge: Record<string, string> };
+      };
     };
     const account = values.config.merge.accounts.AMS;
     expect(account.jetstream).toBe('enabled');
@@ -37,16 +62,20 @@ describe('the committed NATS configurations', () => {
     for (const app of NATS_USERS) {
       const v = natsPasswordVariable(app);
       expect(account.users.find((u) => u.user === app)?.password).toBe(`<< $${v} >>`);
-      expect(values.container.env[v]).toEqual({ valueFrom: { secretKeyRef: { name: 'ams-sentinel-nats-users', key: v } } });
+      expect(values.container.env[v]).toEqual({
+        valueFrom: { secretKeyRef: { name: 'ams-sentinel-nats-users', key: v } },
+      });
     }
     expect(values.config.jetstream.merge['sync_interval']).toBe('always');
   });
 });
 
 describe('docker/docker-compose.yml', () => {
-  const services = (readYaml('docker/docker-compose.yml') as { services: Record<string, { environment?: Record<string, string> }> }).services;
+  const services = (
+    readYaml('docker/docker-compose.yml') as { services: Record<string, { environment?: Record<string, string> }> }
+  ).services;
 
-  it('gives nats-server each user\'s password from the environment (docker/.env), required, never a literal', () => {
+  it("gives nats-server each user's password from the environment (docker/.env), required, never a literal", () => {
     for (const app of NATS_USERS) {
       const v = natsPasswordVariable(app);
       expect(services['nats'].environment?.[v]).toMatch(new RegExp(`^\\$\\{${v}:\\?[^}]+\\}$`));
@@ -68,7 +97,10 @@ describe.each(['k8s/overlays/dev', 'k8s/overlays/prod'])('%s', (dir) => {
   });
 
   it.each(NATS_APPS)('%s reads its NATS user and password from the Secret, never the ConfigMap', (app) => {
-    const container = must(podSpec(get(objects, 'Deployment', app)).containers.find((c) => c.name === app), `${app} container`);
+    const container = must(
+      podSpec(get(objects, 'Deployment', app)).containers.find((c) => c.name === app),
+      `${app} container`,
+    );
     const env = (container.env ?? []) as EnvVar[];
     const ref = (name: string) => env.find((e) => e.name === name)?.valueFrom?.secretKeyRef;
     expect(ref('NATS_USER')).toEqual({ name: 'ams-sentinel-secrets', key: natsUserVariable(app) });
@@ -77,7 +109,8 @@ describe.each(['k8s/overlays/dev', 'k8s/overlays/prod'])('%s', (dir) => {
     expect(secret[natsUserVariable(app)]).toBe(natsUserName(app));
     expect(secret[natsPasswordVariable(app)]).toMatch(/CHANGE_ME/); // a placeholder: the real Secret is made in the cluster
     const config = configData(objects, CONFIG_MAP);
-    for (const name of SECRETS_IN_ENV) expect({ name, inConfigMap: name in config }).toEqual({ name, inConfigMap: false });
+    for (const name of SECRETS_IN_ENV)
+      expect({ name, inConfigMap: name in config }).toEqual({ name, inConfigMap: false });
   });
 });
 
@@ -87,7 +120,7 @@ describe('k8s/overlays/dev NATS', () => {
     objects = kustomize('k8s/overlays/dev');
   });
 
-  it('gets every user\'s password from the Secret, and its config (no secret in it) from the generated nats.conf', () => {
+  it("gets every user's password from the Secret, and its config (no secret in it) from the generated nats.conf", () => {
     const pod = podSpec(get(objects, 'StatefulSet', 'nats'));
     const env = (pod.containers[0].env ?? []) as EnvVar[];
     for (const app of NATS_USERS) {
@@ -99,7 +132,9 @@ describe('k8s/overlays/dev NATS', () => {
   });
 
   it('is reachable on 4222 by the app pods only (the migration Job does not use NATS)', () => {
-    expect(flowsByWorkload(objects).get('nats')?.ingress).toEqual(['TCP/4222 from pods app.kubernetes.io/component=app']);
+    expect(flowsByWorkload(objects).get('nats')?.ingress).toEqual([
+      'TCP/4222 from pods app.kubernetes.io/component=app',
+    ]);
     const migrate = podSpec(get(objects, 'Job', 'migrate')).containers[0];
     expect(((migrate.env ?? []) as EnvVar[]).some((e) => e.name.startsWith('NATS_'))).toBe(false);
     expect(readText('tools/migrate/src/main.ts')).not.toMatch(/nats/i);

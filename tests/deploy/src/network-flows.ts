@@ -45,10 +45,17 @@ function describeSelector(selector: LabelSelector): string {
 }
 
 function describePeer(peer: PolicyPeer): string {
-  if (peer.ipBlock) return `ip ${peer.ipBlock.cidr}${peer.ipBlock.except?.length ? ` except ${peer.ipBlock.except.join(',')}` : ''}`;
+  if (peer.ipBlock)
+    return `ip ${peer.ipBlock.cidr}${peer.ipBlock.except?.length ? ` except ${peer.ipBlock.except.join(',')}` : ''}`;
   const ns = peer.namespaceSelector;
   const nsName = ns?.matchLabels?.['kubernetes.io/metadata.name'];
-  const nsPart = !ns ? '' : nsName && Object.keys(ns.matchLabels ?? {}).length === 1 && !ns.matchExpressions ? `namespace ${nsName}` : describeSelector(ns) === 'all' ? 'any namespace' : `namespaces ${describeSelector(ns)}`;
+  const nsPart = !ns
+    ? ''
+    : nsName && Object.keys(ns.matchLabels ?? {}).length === 1 && !ns.matchExpressions
+      ? `namespace ${nsName}`
+      : describeSelector(ns) === 'all'
+        ? 'any namespace'
+        : `namespaces ${describeSelector(ns)}`;
   if (!peer.podSelector) return nsPart || 'nothing';
   const podPart = `pods ${describeSelector(peer.podSelector)}`;
   return nsPart ? `${podPart} in ${nsPart}` : podPart;
@@ -116,13 +123,18 @@ export function networkProblems(objects: K8sObject[]): string[] {
   const defaultDeny = objects.some((o) => {
     const spec = o['spec'] as NetworkPolicySpec | undefined;
     return (
-      o.kind === 'NetworkPolicy' && spec && !Object.keys(spec.podSelector ?? {}).length && !spec.ingress?.length && !spec.egress?.length &&
+      o.kind === 'NetworkPolicy' &&
+      spec &&
+      !Object.keys(spec.podSelector ?? {}).length &&
+      !spec.ingress?.length &&
+      !spec.egress?.length &&
       ['Ingress', 'Egress'].every((t) => spec.policyTypes?.includes(t))
     );
   });
   if (!defaultDeny) problems.push('no default-deny NetworkPolicy (every pod, Ingress and Egress, no rules)');
   for (const [name, flows] of flowsByWorkload(objects)) {
-    if (!flows.ingressIsolated || !flows.egressIsolated) problems.push(`${name}: not covered by a default-deny policy (ingress and egress)`);
+    if (!flows.ingressIsolated || !flows.egressIsolated)
+      problems.push(`${name}: not covered by a default-deny policy (ingress and egress)`);
     const designed = DESIGNED_FLOWS[name];
     if (!designed) {
       problems.push(`${name}: a workload the network design does not know`);

@@ -75,7 +75,9 @@ export function namespaceProblems(objects: K8sObject[]): string[] {
     problems.push(`${o.kind} ${o.metadata.name}: in namespace ${o.metadata.namespace ?? '(none)'}, not ${NAMESPACE}`);
   }
   for (const o of objects.filter((o) => o.kind === 'Secret')) {
-    problems.push(`Secret ${o.metadata.name} is in the manifests: secrets are created in the cluster (${SECRET_TEMPLATE}), never committed`);
+    problems.push(
+      `Secret ${o.metadata.name} is in the manifests: secrets are created in the cluster (${SECRET_TEMPLATE}), never committed`,
+    );
   }
   return problems;
 }
@@ -94,7 +96,18 @@ export function imageProblems(image: string | undefined): string[] {
 
 const CPU = /^(\d+(?:\.\d+)?)(m?)$/;
 const MEMORY = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|K|M|G|T|k)?$/;
-const MEMORY_UNIT: Record<string, number> = { '': 1, k: 1e3, K: 1e3, M: 1e6, G: 1e9, T: 1e12, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40 };
+const MEMORY_UNIT: Record<string, number> = {
+  '': 1,
+  k: 1e3,
+  K: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  Ki: 2 ** 10,
+  Mi: 2 ** 20,
+  Gi: 2 ** 30,
+  Ti: 2 ** 40,
+};
 
 export function quantity(resource: 'cpu' | 'memory', value: string | number | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -111,7 +124,8 @@ function resourceProblems(c: Container): string[] {
     const limit = quantity(resource, c.resources?.limits?.[resource]);
     if (request === undefined) problems.push(`no ${resource} request`);
     if (limit === undefined) problems.push(`no ${resource} limit`);
-    if (request !== undefined && limit !== undefined && request > limit) problems.push(`${resource} request above its limit`);
+    if (request !== undefined && limit !== undefined && request > limit)
+      problems.push(`${resource} request above its limit`);
   }
   return problems;
 }
@@ -120,7 +134,8 @@ function securityProblems(pod: SecurityContext | undefined, c: SecurityContext |
   const problems: string[] = [];
   if ((c?.runAsNonRoot ?? pod?.runAsNonRoot) !== true) problems.push('runAsNonRoot is not true');
   const uid = c?.runAsUser ?? pod?.runAsUser;
-  if (uid === undefined) problems.push('no numeric runAsUser (the images say USER node: a kubelet cannot check a user name is not root)');
+  if (uid === undefined)
+    problems.push('no numeric runAsUser (the images say USER node: a kubelet cannot check a user name is not root)');
   else if (uid === 0) problems.push('runs as uid 0');
   if (c?.allowPrivilegeEscalation !== false) problems.push('allowPrivilegeEscalation is not false');
   if (c?.readOnlyRootFilesystem !== true) problems.push('readOnlyRootFilesystem is not true');
@@ -138,7 +153,8 @@ export function workloadProblems(objects: K8sObject[]): string[] {
     const pod = template.spec;
     const where = `${obj.kind} ${obj.metadata.name}`;
     if (pod.hostNetwork || pod.hostPID || pod.hostIPC) problems.push(`${where}: shares a host namespace`);
-    if (pod.automountServiceAccountToken !== false) problems.push(`${where}: mounts a service account token it does not need`);
+    if (pod.automountServiceAccountToken !== false)
+      problems.push(`${where}: mounts a service account token it does not need`);
     const longRunning = obj.kind !== 'Job' && obj.kind !== 'CronJob';
     const tmpVolumes = new Set((pod.volumes ?? []).filter((v) => v.emptyDir).map((v) => v.name));
     for (const c of [...(pod.initContainers ?? []), ...(pod.containers ?? [])]) {
@@ -188,7 +204,8 @@ function imageTag(image: string | undefined): string {
 function probeProblems(kind: string, probe: Probe | undefined, path: string, port: number, c: Container): string[] {
   if (!probe) return [`no ${kind}`];
   if (probe.httpGet?.path !== path) return [`${kind} does not ask ${path}`];
-  if (resolvePort(probe.httpGet.port, c) !== port) return [`${kind} asks port ${probe.httpGet.port}, the app listens on ${port}`];
+  if (resolvePort(probe.httpGet.port, c) !== port)
+    return [`${kind} asks port ${probe.httpGet.port}, the app listens on ${port}`];
   return [];
 }
 
@@ -221,36 +238,61 @@ export function appProblems(objects: K8sObject[]): string[] {
 
     const portValue = c.env?.find((e) => e.name === 'PORT')?.value;
     const port = portValue ? Number(portValue) : defaultPort(app);
-    if (!c.ports?.some((p) => p.containerPort === port)) add(`the container does not declare the port the app listens on (${port})`);
-    problems.push(...probeProblems('livenessProbe', c.livenessProbe, '/health/live', port, c).map((p) => `Deployment ${app}: ${p}`));
-    problems.push(...probeProblems('readinessProbe', c.readinessProbe, '/health/ready', port, c).map((p) => `Deployment ${app}: ${p}`));
+    if (!c.ports?.some((p) => p.containerPort === port))
+      add(`the container does not declare the port the app listens on (${port})`);
+    problems.push(
+      ...probeProblems('livenessProbe', c.livenessProbe, '/health/live', port, c).map((p) => `Deployment ${app}: ${p}`),
+    );
+    problems.push(
+      ...probeProblems('readinessProbe', c.readinessProbe, '/health/ready', port, c).map(
+        (p) => `Deployment ${app}: ${p}`,
+      ),
+    );
     const grace = template.spec.terminationGracePeriodSeconds ?? 30;
-    if (grace * 1000 <= shutdownMs) add(`terminationGracePeriodSeconds ${grace} s does not leave SHUTDOWN_TIMEOUT_MS (${shutdownMs} ms) to drain`);
+    if (grace * 1000 <= shutdownMs)
+      add(`terminationGracePeriodSeconds ${grace} s does not leave SHUTDOWN_TIMEOUT_MS (${shutdownMs} ms) to drain`);
 
-    const service = services.find((s) => labelsMatch({ matchLabels: (s['spec'] as { selector?: Record<string, string> }).selector }, labels));
+    const service = services.find((s) =>
+      labelsMatch({ matchLabels: (s['spec'] as { selector?: Record<string, string> }).selector }, labels),
+    );
     if (!service) add('no Service selects its pods');
     else {
       const ports = (service['spec'] as { ports?: Array<{ port: number; targetPort?: number | string }> }).ports ?? [];
-      if (!ports.some((p) => resolvePort(p.targetPort ?? p.port, c) === port)) add(`Service ${service.metadata.name} does not reach port ${port}`);
+      if (!ports.some((p) => resolvePort(p.targetPort ?? p.port, c) === port))
+        add(`Service ${service.metadata.name} does not reach port ${port}`);
     }
-    if (!pdbs.some((p) => labelsMatch((p['spec'] as { selector?: LabelSelector }).selector, labels))) add('no PodDisruptionBudget covers its pods');
+    if (!pdbs.some((p) => labelsMatch((p['spec'] as { selector?: LabelSelector }).selector, labels)))
+      add('no PodDisruptionBudget covers its pods');
 
     const hpa = hpas.find((h) => {
       const target = (h['spec'] as { scaleTargetRef: { kind: string; name: string } }).scaleTargetRef;
       return target.kind === 'Deployment' && target.name === app;
     });
     if (AUTOSCALED.includes(app) && !hpa) add('no HorizontalPodAutoscaler');
-    if (hpa && spec.replicas !== undefined) add('sets spec.replicas although its HorizontalPodAutoscaler owns the scale (each apply would reset it)');
+    if (hpa && spec.replicas !== undefined)
+      add('sets spec.replicas although its HorizontalPodAutoscaler owns the scale (each apply would reset it)');
   }
 
   for (const hpa of hpas) {
-    const spec = hpa['spec'] as { scaleTargetRef: { kind: string; name: string }; minReplicas?: number; maxReplicas: number };
-    const target = objects.find((o) => o.kind === spec.scaleTargetRef.kind && o.metadata.name === spec.scaleTargetRef.name);
-    if (!target) problems.push(`HorizontalPodAutoscaler ${hpa.metadata.name}: its target ${spec.scaleTargetRef.kind} ${spec.scaleTargetRef.name} does not exist`);
-    if ((spec.minReplicas ?? 1) > spec.maxReplicas) problems.push(`HorizontalPodAutoscaler ${hpa.metadata.name}: minReplicas above maxReplicas`);
+    const spec = hpa['spec'] as {
+      scaleTargetRef: { kind: string; name: string };
+      minReplicas?: number;
+      maxReplicas: number;
+    };
+    const target = objects.find(
+      (o) => o.kind === spec.scaleTargetRef.kind && o.metadata.name === spec.scaleTargetRef.name,
+    );
+    if (!target)
+      problems.push(
+        `HorizontalPodAutoscaler ${hpa.metadata.name}: its target ${spec.scaleTargetRef.kind} ${spec.scaleTargetRef.name} does not exist`,
+      );
+    if ((spec.minReplicas ?? 1) > spec.maxReplicas)
+      problems.push(`HorizontalPodAutoscaler ${hpa.metadata.name}: minReplicas above maxReplicas`);
   }
 
-  const jobs = objects.filter((o) => o.kind === 'Job' && imageRepository(podTemplate(o)?.spec.containers[0]?.image).endsWith('/migrate'));
+  const jobs = objects.filter(
+    (o) => o.kind === 'Job' && imageRepository(podTemplate(o)?.spec.containers[0]?.image).endsWith('/migrate'),
+  );
   if (jobs.length !== 1) problems.push(`expected one migration Job (image …/migrate), found ${jobs.length}`);
   for (const job of jobs) {
     const c = podTemplate(job)?.spec.containers[0];
@@ -266,10 +308,17 @@ export function appProblems(objects: K8sObject[]): string[] {
 // ---- environment: what each app requires, from the app's own env class -----------------------
 
 /** The environment a container gets from env, envFrom, the ConfigMaps and the Secret template. */
-export function providedEnv(c: Container, objects: K8sObject[], secret: Record<string, string>): { env: Record<string, string>; problems: string[] } {
+export function providedEnv(
+  c: Container,
+  objects: K8sObject[],
+  secret: Record<string, string>,
+): { env: Record<string, string>; problems: string[] } {
   const env: Record<string, string> = {};
   const problems: string[] = [];
-  const configMap = (name: string) => objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === name)?.['data'] as Record<string, string> | undefined;
+  const configMap = (name: string) =>
+    objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === name)?.['data'] as
+      | Record<string, string>
+      | undefined;
   for (const from of c.envFrom ?? []) {
     if (from.configMapRef) {
       const data = configMap(from.configMapRef.name);
@@ -335,17 +384,21 @@ export function envProblems(objects: K8sObject[], secret: Record<string, string>
     problems.push(...wiring.map((p) => `Deployment ${app}: ${p}`));
     const { config, problems: loading } = loadAppConfig(app, env);
     problems.push(...loading.map((p) => `Deployment ${app}: with this configuration the app ${p}`));
-    if (app === 'api' && config && config['API_INSECURE_NO_AUTH'] !== false) problems.push('Deployment api: serves /v1 without authentication (API_INSECURE_NO_AUTH)');
+    if (app === 'api' && config && config['API_INSECURE_NO_AUTH'] !== false)
+      problems.push('Deployment api: serves /v1 without authentication (API_INSECURE_NO_AUTH)');
   }
   for (const job of objects.filter((o) => o.kind === 'Job')) {
     const c = podTemplate(job)?.spec.containers[0];
-    if (c && !('DATABASE_URL' in providedEnv(c, objects, secret).env)) problems.push(`Job ${job.metadata.name}: DATABASE_URL is not provided`);
+    if (c && !('DATABASE_URL' in providedEnv(c, objects, secret).env))
+      problems.push(`Job ${job.metadata.name}: DATABASE_URL is not provided`);
   }
   const config = findConfigMap(objects, CONFIG_MAP)?.['data'] as Record<string, string> | undefined;
   if (!config) return [...problems, `no ConfigMap ${CONFIG_MAP}`];
   for (const name of envExampleVariables().filter((n) => n !== 'PORT' && !SET_BY_THE_OPERATOR.includes(n))) {
     if (!(name in config) && !(name in secret) && !setOnEveryApp(objects, name)) {
-      problems.push(`${name} (env.example) is in neither the ConfigMap ${CONFIG_MAP} nor the Secret, nor set on every app`);
+      problems.push(
+        `${name} (env.example) is in neither the ConfigMap ${CONFIG_MAP} nor the Secret, nor set on every app`,
+      );
     }
   }
   const declared = new Set(APPS.flatMap((app) => declaredVariables(app)));

@@ -31,7 +31,9 @@ describe('README links', () => {
   });
 
   it('computes anchors as GitHub does', () => {
-    expect(anchorOf('Pending marks: what makes the rollups safe to read')).toBe('pending-marks-what-makes-the-rollups-safe-to-read');
+    expect(anchorOf('Pending marks: what makes the rollups safe to read')).toBe(
+      'pending-marks-what-makes-the-rollups-safe-to-read',
+    );
     expect(anchorOf('`GET /v1/performance` and the cache')).toBe('get-v1performance-and-the-cache');
     expect(anchorOf('Delivery and the exactly-once design')).toBe('delivery-and-the-exactly-once-design');
   });

@@ -10,7 +10,11 @@ import { ROOT } from './manifests';
 
 /** Every README.md of the repository that git tracks or would track (node_modules, dist, .data are ignored). */
 export function readmes(): string[] {
-  const out = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '--', 'README.md', '**/README.md'], { cwd: ROOT, encoding: 'utf8' });
+  const out = execFileSync(
+    'git',
+    ['ls-files', '--cached', '--others', '--exclude-standard', '--', 'README.md', '**/README.md'],
+    { cwd: ROOT, encoding: 'utf8' },
+  );
   return [...new Set(out.split('\n').filter(Boolean))].filter((f) => existsSync(join(ROOT, f))).sort();
 }
 
@@ -30,7 +34,8 @@ export function linksOf(markdown: string): Link[] {
     }
     if (fenced) return;
     const text = raw.replace(/`[^`]*`/g, '``');
-    for (const m of text.matchAll(/\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g)) links.push({ target: m[1], line: i + 1 });
+    for (const m of text.matchAll(/\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g))
+      links.push({ target: m[1], line: i + 1 });
     const def = /^\s{0,3}\[[^\]]+\]:\s*<?(\S+?)>?(\s.*)?$/.exec(text);
     if (def) links.push({ target: def[1], line: i + 1 });
   });
@@ -93,7 +98,13 @@ export function linkProblems(readme: string, markdown = readFileSync(join(ROOT, 
       problems.push(`${at}: ${target} points at ${inRepo || '.'}, which does not exist`);
       continue;
     }
-    const headings = !fragment ? undefined : !pathPart ? markdown : file.endsWith('.md') && statSync(file).isFile() ? readFileSync(file, 'utf8') : undefined;
+    const headings = !fragment
+      ? undefined
+      : !pathPart
+        ? markdown
+        : file.endsWith('.md') && statSync(file).isFile()
+          ? readFileSync(file, 'utf8')
+          : undefined;
     if (headings !== undefined && !anchorsOf(headings).has(fragment)) {
       problems.push(`${at}: ${target}: ${inRepo} has no heading with the anchor #${fragment}`);
     }

@@ -9,12 +9,19 @@ describe('README settings tables', () => {
   });
 
   it('reads the rows of the tables that have a variable and a default column', () => {
-    expect(settingsRows(readText('apps/ingestor/README.md')).map((r) => r.name)).toEqual(expect.arrayContaining(['SQS_QUEUE_URLS', 'SQS_BATCH_SIZE', 'SNS_ENDPOINT']));
+    expect(settingsRows(readText('apps/ingestor/README.md')).map((r) => r.name)).toEqual(
+      expect.arrayContaining(['SQS_QUEUE_URLS', 'SQS_BATCH_SIZE', 'SNS_ENDPOINT']),
+    );
     expect(settingsRows(readText('libs/platform/README.md')).map((r) => r.name)).toContain('DATABASE_POOL_SIZE');
   });
 
   it('knows the CommonEnv variables without a default: unset, never another value', () => {
-    const text = ['| variable | default | meaning |', '|---|---|---|', '| `METRICS_PORT` | unset | ok |', '| `NATS_USER` | `ams` | wrong |'].join('\n');
+    const text = [
+      '| variable | default | meaning |',
+      '|---|---|---|',
+      '| `METRICS_PORT` | unset | ok |',
+      '| `NATS_USER` | `ams` | wrong |',
+    ].join('\n');
     expect(settingsProblems('libs/platform/README.md', 'common', text)).toEqual([
       'libs/platform/README.md:4: NATS_USER default is "`ams`", but libs/platform/src/config/common-env.ts gives "unset": write unset',
     ]);
@@ -28,7 +35,7 @@ describe('README settings tables', () => {
       '| `SQS_QUEUE_URLS` | empty | queues |',
       '| `SQS_ENDPOINT` | unset | local endpoint |',
       '| `INGEST_ENABLED` | true | polling |',
-      '| `PROCESSOR_BATCH_SIZE` | `1000` | not the ingestor\'s |',
+      "| `PROCESSOR_BATCH_SIZE` | `1000` | not the ingestor's |",
       '',
       '| metric | what |',
       '|---|---|',

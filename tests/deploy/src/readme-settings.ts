@@ -29,10 +29,16 @@ export function settingsRows(markdown: string): SettingsRow[] {
       columns = null;
       return;
     }
-    const cells = line.replace(/^\||\|$/g, '').split(/(?<!\\)\|/).map((c) => c.trim());
+    const cells = line
+      .replace(/^\||\|$/g, '')
+      .split(/(?<!\\)\|/)
+      .map((c) => c.trim());
     if (!columns) {
       const lower = cells.map((c) => c.toLowerCase());
-      columns = lower.includes('variable') && lower.includes('default') ? { variable: lower.indexOf('variable'), def: lower.indexOf('default') } : { variable: -1, def: -1 };
+      columns =
+        lower.includes('variable') && lower.includes('default')
+          ? { variable: lower.indexOf('variable'), def: lower.indexOf('default') }
+          : { variable: -1, def: -1 };
       return;
     }
     if (columns.variable < 0 || /^:?-+:?$/.test(cells[0])) return;
@@ -65,7 +71,8 @@ export function settingsProblems(readme: string, owner: AppName | 'common', mark
   const problems: string[] = [];
   // variablesOf also finds the optional variables without a default (METRICS_PORT, NATS_USER …), which are no own keys
   const declared = new Set(owner === 'common' ? variablesOf(CommonEnv) : declaredVariables(owner));
-  const file = owner === 'common' ? 'libs/platform/src/config/common-env.ts' : `apps/${owner}/src/config/${owner}.env.ts`;
+  const file =
+    owner === 'common' ? 'libs/platform/src/config/common-env.ts' : `apps/${owner}/src/config/${owner}.env.ts`;
   for (const row of settingsRows(markdown)) {
     const at = `${readme}:${row.line}`;
     if (!declared.has(row.name)) {
@@ -74,7 +81,10 @@ export function settingsProblems(readme: string, owner: AppName | 'common', mark
     }
     const expected = expectedCell(owner, row.name);
     const written = row.cell.replace(/`/g, '').trim();
-    if (written !== expected) problems.push(`${at}: ${row.name} default is "${row.cell}", but ${file} gives "${expected}": write ${expected === 'required' || expected === 'unset' || expected === 'empty' ? expected : `\`${expected}\``}`);
+    if (written !== expected)
+      problems.push(
+        `${at}: ${row.name} default is "${row.cell}", but ${file} gives "${expected}": write ${expected === 'required' || expected === 'unset' || expected === 'empty' ? expected : `\`${expected}\``}`,
+      );
   }
   return problems;
 }

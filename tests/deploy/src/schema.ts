@@ -28,7 +28,8 @@ function modelFor(apiVersion: string, kind: string): ModelClass | undefined {
 /** Schema violations of one object: type errors, missing required fields, unknown kind. */
 export function schemaErrors(obj: K8sObject): string[] {
   const where = `${obj.kind ?? '?'} ${obj.metadata?.name ?? '?'}`;
-  const Model = typeof obj.apiVersion === 'string' && typeof obj.kind === 'string' ? modelFor(obj.apiVersion, obj.kind) : undefined;
+  const Model =
+    typeof obj.apiVersion === 'string' && typeof obj.kind === 'string' ? modelFor(obj.apiVersion, obj.kind) : undefined;
   if (!Model) return [`${where}: unknown apiVersion/kind ${obj.apiVersion}/${obj.kind}`];
   try {
     new Model(obj).validate();
@@ -36,7 +37,9 @@ export function schemaErrors(obj: K8sObject): string[] {
   } catch (err) {
     const errors = (err as { errors?: Array<{ instancePath: string; message?: string; params?: object }> }).errors;
     if (!errors) return [`${where}: ${(err as Error).message}`];
-    return errors.map((e) => `${where}: ${e.instancePath || '/'} ${e.message ?? ''} ${JSON.stringify(e.params ?? {})}`.trim());
+    return errors.map((e) =>
+      `${where}: ${e.instancePath || '/'} ${e.message ?? ''} ${JSON.stringify(e.params ?? {})}`.trim(),
+    );
   }
 }
 
@@ -53,7 +56,12 @@ export class UnknownFieldChecker {
       modelFor(k.apiVersion, k.kind),
     );
     const fileName = join(ROOT, 'tests/deploy/src/__kubernetes-types__.ts');
-    const source = unique.map((k, i) => `import type { I${k.kind} as T${i} } from '${modulePath(k.apiVersion, k.kind)}';\nexport type K${i} = T${i};`).join('\n');
+    const source = unique
+      .map(
+        (k, i) =>
+          `import type { I${k.kind} as T${i} } from '${modulePath(k.apiVersion, k.kind)}';\nexport type K${i} = T${i};`,
+      )
+      .join('\n');
     const options: ts.CompilerOptions = {
       module: ts.ModuleKind.CommonJS,
       moduleResolution: ts.ModuleResolutionKind.Node10,
@@ -66,7 +74,9 @@ export class UnknownFieldChecker {
     const host = ts.createCompilerHost(options);
     const original = { getSourceFile: host.getSourceFile, fileExists: host.fileExists, readFile: host.readFile };
     host.getSourceFile = (name, lang, ...rest) =>
-      name === fileName ? ts.createSourceFile(name, source, lang) : original.getSourceFile.call(host, name, lang, ...rest);
+      name === fileName
+        ? ts.createSourceFile(name, source, lang)
+        : original.getSourceFile.call(host, name, lang, ...rest);
     host.fileExists = (name) => name === fileName || original.fileExists.call(host, name);
     host.readFile = (name) => (name === fileName ? source : original.readFile.call(host, name));
     host.getCurrentDirectory = () => dirname(fileName);
@@ -78,7 +88,8 @@ export class UnknownFieldChecker {
     unique.forEach((k, i) => {
       const alias = aliases.find((a) => a.name.text === `K${i}`);
       const type = alias && this.checker.getTypeAtLocation(alias.name);
-      if (!type || !this.checker.getPropertiesOfType(type).length) throw new Error(`no declaration for ${k.apiVersion}/${k.kind}`);
+      if (!type || !this.checker.getPropertiesOfType(type).length)
+        throw new Error(`no declaration for ${k.apiVersion}/${k.kind}`);
       this.types.set(`${k.apiVersion}/${k.kind}`, type);
     });
   }

@@ -39,7 +39,10 @@ describe('api e2e on pipeline data', () => {
   const call = async (method: string, path: string, body?: unknown, key: string | null = KEY) => {
     const res = await fetch(`${base()}${path}`, {
       method,
-      headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      headers: {
+        ...(key ? { authorization: `Bearer ${key}` } : {}),
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     });
     const text = await res.text();
@@ -134,19 +137,35 @@ describe('api e2e on pipeline data', () => {
     );
     expect(res.body['totals']).toMatchObject(expected);
     expect(res.body['data']).toEqual([expect.objectContaining({ period: '2025-06-03', ...expected })]);
-    const hourly = await get('/v1/performance?campaignId=185402650650808&from=2025-06-03T17:00:00Z&to=2025-06-03T18:00:00Z&granularity=hour&groupBy=keyword');
-    expect(hourly.body['data']).toEqual([expect.objectContaining({ period: '2025-06-03T10:00:00-07:00', keywordId: '236652758809586', clicks: 6 })]);
+    const hourly = await get(
+      '/v1/performance?campaignId=185402650650808&from=2025-06-03T17:00:00Z&to=2025-06-03T18:00:00Z&granularity=hour&groupBy=keyword',
+    );
+    expect(hourly.body['data']).toEqual([
+      expect.objectContaining({ period: '2025-06-03T10:00:00-07:00', keywordId: '236652758809586', clicks: 6 }),
+    ]);
   });
 
   it('campaigns carry the name and budget of the campaign dataset', async () => {
     const list = await get('/v1/campaigns?advertiserId=A1EXAMPLEADV01');
     expect(list.status).toBe(200);
-    expect(list.body['data']).toEqual([expect.objectContaining({ campaignId: '185402650650808', name: 'SP - Earbuds - Exact', budget: { amount: '50.00', currency: 'USD' } })]);
+    expect(list.body['data']).toEqual([
+      expect.objectContaining({
+        campaignId: '185402650650808',
+        name: 'SP - Earbuds - Exact',
+        budget: { amount: '50.00', currency: 'USD' },
+      }),
+    ]);
     expect((await get('/v1/campaigns/185402650650808')).body).toMatchObject({ state: 'ENABLED', version: 7 });
   });
 
   it('budgets and the budget alert: fired, delivered once to Slack, listed, acknowledged, snoozed', async () => {
-    expect((await get('/v1/budgets')).body['data']).toEqual([expect.objectContaining({ budgetScopeId: '185402650650808', usagePercentage: 95.12, name: 'SP - Earbuds - Exact' })]);
+    expect((await get('/v1/budgets')).body['data']).toEqual([
+      expect.objectContaining({
+        budgetScopeId: '185402650650808',
+        usagePercentage: 95.12,
+        name: 'SP - Earbuds - Exact',
+      }),
+    ]);
     const alerts = await waitFor(
       async () => {
         const a = await get('/v1/alerts?state=firing');
@@ -155,7 +174,11 @@ describe('api e2e on pipeline data', () => {
       { timeoutMs: 30_000, description: 'budget alert firing' },
     );
     const alert = alerts.body['data'][0] as Json;
-    expect(alert).toMatchObject({ state: 'firing', rule: { metric: 'budget_usage' }, entity: { id: '185402650650808', name: 'SP - Earbuds - Exact' } });
+    expect(alert).toMatchObject({
+      state: 'firing',
+      rule: { metric: 'budget_usage' },
+      entity: { id: '185402650650808', name: 'SP - Earbuds - Exact' },
+    });
     await waitFor(() => slack.delivered.length >= 1, { timeoutMs: 30_000, description: 'Slack message' });
     expect(JSON.stringify(slack.delivered[0].body)).toContain('185402650650808');
 
@@ -175,7 +198,9 @@ describe('api e2e on pipeline data', () => {
 
   it('alert rules: list the defaults, create, read, patch, delete', async () => {
     const defaults = await get('/v1/alert-rules');
-    expect(defaults.body['data'].map((r: Json) => r['metric'])).toEqual(expect.arrayContaining(['ctr', 'spend', 'acos', 'roas', 'budget_usage']));
+    expect(defaults.body['data'].map((r: Json) => r['metric'])).toEqual(
+      expect.arrayContaining(['ctr', 'spend', 'acos', 'roas', 'budget_usage']),
+    );
     const created = await call('POST', '/v1/alert-rules', {
       name: 'CPC above 2',
       metric: 'cpc',
@@ -187,9 +212,21 @@ describe('api e2e on pipeline data', () => {
     expect(created.status).toBe(201);
     const id = created.body['id'] as string;
     expect((await get(`/v1/alert-rules/${id}`)).body).toMatchObject({ name: 'CPC above 2', threshold: '2' });
-    expect((await call('PATCH', `/v1/alert-rules/${id}`, { threshold: '2.5' })).body).toMatchObject({ threshold: '2.5' });
+    expect((await call('PATCH', `/v1/alert-rules/${id}`, { threshold: '2.5' })).body).toMatchObject({
+      threshold: '2.5',
+    });
     expect((await call('PATCH', `/v1/alert-rules/${id}`, { metric: 'ctr' })).status).toBe(400);
-    expect((await call('POST', '/v1/alert-rules', { name: 'x', metric: 'mood', condition: 'above', threshold: '1', entityLevel: 'campaign' })).status).toBe(400);
+    expect(
+      (
+        await call('POST', '/v1/alert-rules', {
+          name: 'x',
+          metric: 'mood',
+          condition: 'above',
+          threshold: '1',
+          entityLevel: 'campaign',
+        })
+      ).status,
+    ).toBe(400);
     expect((await call('DELETE', `/v1/alert-rules/${id}`)).body).toEqual({ id, deleted: true });
     expect((await get(`/v1/alert-rules/${id}`)).status).toBe(404);
   });
@@ -206,25 +243,46 @@ describe('api e2e on pipeline data', () => {
     const replay = await call('POST', `/v1/quarantine/${item['id']}/replay`, { rawBody: JSON.stringify(corrected) });
     expect(replay.body).toMatchObject({ outcome: 'stored', records: 1 });
     expect((await call('POST', `/v1/quarantine/${item['id']}/replay`, {})).status).toBe(409);
-    expect((await get('/v1/performance?campaignId=185402650650809&from=2025-06-03&to=2025-06-03')).body['totals']).toMatchObject({ clicks: 7 });
+    expect(
+      (await get('/v1/performance?campaignId=185402650650809&from=2025-06-03&to=2025-06-03')).body['totals'],
+    ).toMatchObject({ clicks: 7 });
   });
 
   it('reprocess: re-running the whole replay log changes no number', async () => {
-    const before = (await get('/v1/performance?campaignId=185402650650808&from=2025-06-03&to=2025-06-03')).body['totals'];
-    const r = await call('POST', '/v1/reprocess', { from: new Date(Date.now() - 3_600_000).toISOString(), to: new Date(Date.now() + 60_000).toISOString() });
+    const before = (await get('/v1/performance?campaignId=185402650650808&from=2025-06-03&to=2025-06-03')).body[
+      'totals'
+    ];
+    const r = await call('POST', '/v1/reprocess', {
+      from: new Date(Date.now() - 3_600_000).toISOString(),
+      to: new Date(Date.now() + 60_000).toISOString(),
+    });
     expect(r.status).toBe(200);
     expect(r.body['messages']).toBeGreaterThanOrEqual(5);
-    expect((await get('/v1/performance?campaignId=185402650650808&from=2025-06-03&to=2025-06-03')).body['totals']).toEqual(before);
-    expect((await call('POST', '/v1/reprocess', { from: '2025-06-03T00:00:00Z', to: '2025-06-02T00:00:00Z' })).status).toBe(400);
+    expect(
+      (await get('/v1/performance?campaignId=185402650650808&from=2025-06-03&to=2025-06-03')).body['totals'],
+    ).toEqual(before);
+    expect(
+      (await call('POST', '/v1/reprocess', { from: '2025-06-03T00:00:00Z', to: '2025-06-02T00:00:00Z' })).status,
+    ).toBe(400);
   });
 
   it('subscriptions: the refused confirmation is listed', async () => {
     const s = await get('/v1/subscriptions');
-    expect(s.body['data']).toEqual([expect.objectContaining({ outcome: 'refused', topicArn: 'arn:aws:sns:us-east-1:123456789012:not-amazon' })]);
+    expect(s.body['data']).toEqual([
+      expect.objectContaining({ outcome: 'refused', topicArn: 'arn:aws:sns:us-east-1:123456789012:not-amazon' }),
+    ]);
   });
 
   it('authentication: 401 without or with a wrong key, 403 revoked, health open', async () => {
-    for (const path of ['/v1/performance?campaignId=1&from=2025-06-03&to=2025-06-03', '/v1/campaigns', '/v1/budgets', '/v1/alerts', '/v1/alert-rules', '/v1/quarantine', '/v1/subscriptions']) {
+    for (const path of [
+      '/v1/performance?campaignId=1&from=2025-06-03&to=2025-06-03',
+      '/v1/campaigns',
+      '/v1/budgets',
+      '/v1/alerts',
+      '/v1/alert-rules',
+      '/v1/quarantine',
+      '/v1/subscriptions',
+    ]) {
       expect({ path, status: (await get(path, null)).status }).toEqual({ path, status: 401 });
       expect({ path, status: (await get(path, 'nope-nope-nope-nope-nope')).status }).toEqual({ path, status: 401 });
       expect({ path, status: (await get(path, REVOKED)).status }).toEqual({ path, status: 403 });
@@ -245,7 +303,11 @@ describe('api e2e on pipeline data', () => {
       const r = await call(method, path, body);
       expect({ path, status: r.status }).toEqual({ path, status: 400 });
       expect(r.text).not.toMatch(/at .*\.(js|ts):\d+/);
-      if (field !== 'body') expect({ path, fields: (r.body['errors'] ?? []).map((e: Json) => e['field']) }).toEqual({ path, fields: expect.arrayContaining([field]) });
+      if (field !== 'body')
+        expect({ path, fields: (r.body['errors'] ?? []).map((e: Json) => e['field']) }).toEqual({
+          path,
+          fields: expect.arrayContaining([field]),
+        });
     }
   });
 
@@ -255,7 +317,9 @@ describe('api e2e on pipeline data', () => {
     do {
       const r: Awaited<ReturnType<typeof get>> = await get(`/v1/alert-rules`);
       expect(r.status).toBe(200);
-      const page: Awaited<ReturnType<typeof get>> = await get(`/v1/quarantine?limit=1${cursor ? `&cursor=${cursor}` : ''}`);
+      const page: Awaited<ReturnType<typeof get>> = await get(
+        `/v1/quarantine?limit=1${cursor ? `&cursor=${cursor}` : ''}`,
+      );
       for (const item of page.body['data']) {
         expect(seen.has(item['id'])).toBe(false);
         seen.add(item['id']);
@@ -269,7 +333,23 @@ describe('api e2e on pipeline data', () => {
     const doc = await get('/docs-json', null);
     expect(doc.status).toBe(200);
     expect(Object.keys(doc.body['paths'])).toEqual(
-      expect.arrayContaining(['/v1/performance', '/v1/campaigns', '/v1/campaigns/{campaignId}', '/v1/budgets', '/v1/alerts', '/v1/alerts/{id}', '/v1/alerts/{id}/acknowledge', '/v1/alerts/{id}/snooze', '/v1/alert-rules', '/v1/alert-rules/{id}', '/v1/quarantine', '/v1/quarantine/{id}/replay', '/v1/subscriptions', '/v1/reprocess', '/health']),
+      expect.arrayContaining([
+        '/v1/performance',
+        '/v1/campaigns',
+        '/v1/campaigns/{campaignId}',
+        '/v1/budgets',
+        '/v1/alerts',
+        '/v1/alerts/{id}',
+        '/v1/alerts/{id}/acknowledge',
+        '/v1/alerts/{id}/snooze',
+        '/v1/alert-rules',
+        '/v1/alert-rules/{id}',
+        '/v1/quarantine',
+        '/v1/quarantine/{id}/replay',
+        '/v1/subscriptions',
+        '/v1/reprocess',
+        '/health',
+      ]),
     );
   });
 
@@ -284,7 +364,11 @@ describe('api e2e on pipeline data', () => {
       ['POST', '/v1/alerts/1/acknowledge', {}],
       ['POST', '/v1/alerts/1/snooze', { minutes: 60 }],
       ['GET', '/v1/alert-rules'],
-      ['POST', '/v1/alert-rules', { name: 'x', metric: 'ctr', condition: 'below', threshold: '1', entityLevel: 'campaign' }],
+      [
+        'POST',
+        '/v1/alert-rules',
+        { name: 'x', metric: 'ctr', condition: 'below', threshold: '1', entityLevel: 'campaign' },
+      ],
       ['PATCH', '/v1/alert-rules/1', { enabled: false }],
       ['DELETE', '/v1/alert-rules/1'],
       ['GET', '/v1/quarantine'],
@@ -309,13 +393,27 @@ describe('api e2e on pipeline data', () => {
 
   it('SQL-looking input is inert: in ids, filters and bodies it is a 400/404 or plain text, and the tables stay', async () => {
     const sql = "1' OR '1'='1'; DROP TABLE hourly_fact; --";
-    for (const path of [`/v1/campaigns/${encodeURIComponent(sql)}`, `/v1/campaigns?advertiserId=${encodeURIComponent(sql)}`, `/v1/quarantine?q=${encodeURIComponent(sql)}`]) {
+    for (const path of [
+      `/v1/campaigns/${encodeURIComponent(sql)}`,
+      `/v1/campaigns?advertiserId=${encodeURIComponent(sql)}`,
+      `/v1/quarantine?q=${encodeURIComponent(sql)}`,
+    ]) {
       const r = await get(path);
       expect({ path, ok: [200, 400, 404].includes(r.status) }).toEqual({ path, ok: true });
       if (r.status === 200) expect(r.body['data']).toEqual([]);
     }
-    const created = await call('POST', '/v1/alert-rules', { name: sql, metric: 'ctr', condition: 'below', threshold: '1', windowHours: 24, entityLevel: 'campaign' });
-    expect({ status: created.status, body: created.status === 201 ? {} : created.body }).toEqual({ status: 201, body: {} });
+    const created = await call('POST', '/v1/alert-rules', {
+      name: sql,
+      metric: 'ctr',
+      condition: 'below',
+      threshold: '1',
+      windowHours: 24,
+      entityLevel: 'campaign',
+    });
+    expect({ status: created.status, body: created.status === 201 ? {} : created.body }).toEqual({
+      status: 201,
+      body: {},
+    });
     expect((await get(`/v1/alert-rules/${created.body['id']}`)).body['name']).toBe(sql);
     expect((await call('DELETE', `/v1/alert-rules/${created.body['id']}`)).status).toBe(200);
     const perf = await get('/v1/performance?campaignId=185402650650808&from=2025-06-03&to=2025-06-03');
@@ -323,25 +421,40 @@ describe('api e2e on pipeline data', () => {
   });
 
   it('resource limits: 10,000-row pages, big and deeply nested bodies get clear 4xx answers and bounded memory', async () => {
-    const rss = async () => Number(/VmRSS:\s+(\d+)/.exec(await readFile(`/proc/${apps.get('api')?.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+    const rss = async () =>
+      Number(/VmRSS:\s+(\d+)/.exec(await readFile(`/proc/${apps.get('api')?.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
     const before = await rss();
 
-    const tooMany = await get('/v1/performance?campaignId=185402650650808&from=2024-01-01&to=2025-12-31&granularity=hour&limit=10000');
+    const tooMany = await get(
+      '/v1/performance?campaignId=185402650650808&from=2024-01-01&to=2025-12-31&granularity=hour&limit=10000',
+    );
     expect(tooMany.status).toBe(400);
     expect(tooMany.body['errors']).toEqual(expect.arrayContaining([expect.objectContaining({ field: 'limit' })]));
-    const twoYears = await get('/v1/performance?campaignId=185402650650808&from=2024-01-01&to=2025-12-31&granularity=hour');
+    const twoYears = await get(
+      '/v1/performance?campaignId=185402650650808&from=2024-01-01&to=2025-12-31&granularity=hour',
+    );
     expect([200, 400]).toContain(twoYears.status); // bounded: a page (with a cursor) or a clear refusal
     if (twoYears.status === 200) expect(twoYears.body['data'].length).toBeLessThanOrEqual(5000);
     const alerts = await get('/v1/alerts?limit=10000');
     expect(alerts.status).toBe(400);
     expect(alerts.body['errors']).toEqual(expect.arrayContaining([expect.objectContaining({ field: 'limit' })]));
 
-    const big = JSON.stringify({ name: 'x'.repeat(2 * 1024 * 1024), metric: 'ctr', condition: 'below', threshold: '1', entityLevel: 'campaign' });
+    const big = JSON.stringify({
+      name: 'x'.repeat(2 * 1024 * 1024),
+      metric: 'ctr',
+      condition: 'below',
+      threshold: '1',
+      entityLevel: 'campaign',
+    });
     const deep = `{"name":"deep","metric":"ctr","condition":"below","threshold":"1","entityLevel":"campaign","x":${'['.repeat(200_000)}${']'.repeat(200_000)}}`;
     for (let i = 0; i < 10; i++) {
       const r1 = await call('POST', '/v1/alert-rules', big);
       expect(r1.status).toBe(413);
-      expect(r1.body).toEqual({ statusCode: 413, code: 'PAYLOAD_TOO_LARGE', message: expect.stringMatching(/larger than the limit of \d+ bytes/) });
+      expect(r1.body).toEqual({
+        statusCode: 413,
+        code: 'PAYLOAD_TOO_LARGE',
+        message: expect.stringMatching(/larger than the limit of \d+ bytes/),
+      });
       const r2 = await call('PUT', '/v1/advertisers/ENTITY2LJ7PT1S0EHHP/settings', deep);
       expect([400, 413]).toContain(r2.status);
       expect(r2.text).not.toMatch(/at .*\.(js|ts):\d+/);
@@ -360,7 +473,11 @@ describe('api e2e on pipeline data', () => {
     for (const app of apps.values()) {
       const text = app.logs.join('\n');
       for (const secret of [KEY, REVOKED, AWS_SECRET, 'Wrong-Key-Sent-By-Mistake-0123', slack.urlFor('alerts')]) {
-        expect({ app: app.name, secret, logged: text.includes(secret) }).toEqual({ app: app.name, secret, logged: false }); // …without their secrets
+        expect({ app: app.name, secret, logged: text.includes(secret) }).toEqual({
+          app: app.name,
+          secret,
+          logged: false,
+        }); // …without their secrets
       }
     }
   });

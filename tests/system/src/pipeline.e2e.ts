@@ -106,10 +106,13 @@ describe('system: SQS → ingestor → JetStream → processor → PostgreSQL �
     expect(body.data).toHaveLength(1);
     expect(body.data[0]).toMatchObject(expected);
     expect(body.totals).toMatchObject({ clicks: 6, impressions: 397, cost: '5.94' });
-    await waitFor(async () => {
-      const c = await sqs.counts(queueUrl);
-      return c.visible === 0 && c.inFlight === 0;
-    }, { description: 'every SQS message deleted' });
+    await waitFor(
+      async () => {
+        const c = await sqs.counts(queueUrl);
+        return c.visible === 0 && c.inFlight === 0;
+      },
+      { description: 'every SQS message deleted' },
+    );
   });
 
   it('keeps records of two advertisers that carry the same idempotency id: duplicates are per advertiser', async () => {
@@ -118,12 +121,19 @@ describe('system: SQS → ingestor → JetStream → processor → PostgreSQL �
     await sqs.send(queueUrl, JSON.stringify(a));
     await sqs.send(queueUrl, JSON.stringify(b));
     await sqs.send(queueUrl, JSON.stringify(b)); // and a real duplicate of one of them
-    await waitFor(async () => (await performance('888000000000001')).totals['clicks'] === a.clicks, { description: 'the first advertiser’s record' });
-    await waitFor(async () => (await performance('888000000000002')).totals['clicks'] === 2, { description: 'the second advertiser’s record' });
-    await waitFor(async () => {
-      const c = await sqs.counts(queueUrl);
-      return c.visible === 0 && c.inFlight === 0;
-    }, { description: 'the duplicate handled too' });
+    await waitFor(async () => (await performance('888000000000001')).totals['clicks'] === a.clicks, {
+      description: 'the first advertiser’s record',
+    });
+    await waitFor(async () => (await performance('888000000000002')).totals['clicks'] === 2, {
+      description: 'the second advertiser’s record',
+    });
+    await waitFor(
+      async () => {
+        const c = await sqs.counts(queueUrl);
+        return c.visible === 0 && c.inFlight === 0;
+      },
+      { description: 'the duplicate handled too' },
+    );
     expect((await performance('888000000000002')).totals['clicks']).toBe(2);
   });
 
@@ -131,16 +141,27 @@ describe('system: SQS → ingestor → JetStream → processor → PostgreSQL �
     const template = loadFixture('02');
     const n = 2000;
     const bodies = Array.from({ length: n }, (_, i) =>
-      JSON.stringify({ ...template, idempotency_id: `sigterm-${i}`, campaign_id: '999000000000001', ad_id: String(5000 + (i % 13)), clicks: 1, impressions: 3, cost: 0.07 }),
+      JSON.stringify({
+        ...template,
+        idempotency_id: `sigterm-${i}`,
+        campaign_id: '999000000000001',
+        ad_id: String(5000 + (i % 13)),
+        clicks: 1,
+        impressions: 3,
+        cost: 0.07,
+      }),
     );
     const sending = sqs.sendMany(queueUrl, bodies);
     const processor = apps.get('processor');
     if (!processor) throw new Error('processor not started');
-    await waitFor(async () => {
-      const metrics = await (await fetch(`${processor.baseUrl}/metrics`)).text();
-      const m = /ams_processor_records_stored_total\{[^}]*kind="performance"[^}]*\} (\d+)/.exec(metrics);
-      return m !== null && Number(m[1]) > 5;
-    }, { timeoutMs: 30_000, description: 'the processor is storing records' });
+    await waitFor(
+      async () => {
+        const metrics = await (await fetch(`${processor.baseUrl}/metrics`)).text();
+        const m = /ams_processor_records_stored_total\{[^}]*kind="performance"[^}]*\} (\d+)/.exec(metrics);
+        return m !== null && Number(m[1]) > 5;
+      },
+      { timeoutMs: 30_000, description: 'the processor is storing records' },
+    );
     const exit = await processor.stop('SIGTERM');
     expect(exit.code).toBe(0);
     await sending;
@@ -161,15 +182,29 @@ describe('system: SQS → ingestor → JetStream → processor → PostgreSQL �
     const fields = Object.keys(template).filter((k) => k !== 'idempotency_id');
     // a record with up to three fields changed (its idempotency id made unique below), or garbage
     const mutated = fc
-      .dictionary(fc.constantFrom(...fields, 'extra'), fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.string(), fc.integer(), fc.double()), { maxKeys: 3 })
+      .dictionary(
+        fc.constantFrom(...fields, 'extra'),
+        fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.string(), fc.integer(), fc.double()),
+        { maxKeys: 3 },
+      )
       .map((changes) => ({ changes }));
-    const garbage = fc.oneof(fc.string({ unit: 'binary', maxLength: 200 }), fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v) ?? 'null')).map((text) => ({ text }));
+    const garbage = fc
+      .oneof(
+        fc.string({ unit: 'binary', maxLength: 200 }),
+        fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v) ?? 'null'),
+      )
+      .map((text) => ({ text }));
     // SQS itself refuses bodies with characters outside XML's (and empty ones): those never reach us
     // (fauxqs also refuses U+10000 and above, which AWS accepts)
     const sqsValid = (b: string) => b.replace(/[^\t\n\r\x20-\uD7FF\uE000-\uFFFD]/gu, '');
-    const samples = fc.sample(fc.oneof({ arbitrary: mutated, weight: 2 }, { arbitrary: garbage, weight: 1 }), { numRuns: 240, seed: 20261129 });
+    const samples = fc.sample(fc.oneof({ arbitrary: mutated, weight: 2 }, { arbitrary: garbage, weight: 1 }), {
+      numRuns: 240,
+      seed: 20261129,
+    });
     const raw = samples.map((x, i) =>
-      'changes' in x ? JSON.stringify({ ...template, campaign_id: '777000000000001', ...x.changes, idempotency_id: `fuzz-${i}` }) : x.text,
+      'changes' in x
+        ? JSON.stringify({ ...template, campaign_id: '777000000000001', ...x.changes, idempotency_id: `fuzz-${i}` })
+        : x.text,
     );
     const bodies = [...new Set(raw.map(sqsValid).filter((b) => b.length > 0))];
     const sent: Array<{ body: string; messageId: string; expected: ReturnType<typeof predict> }> = [];
@@ -184,15 +219,22 @@ describe('system: SQS → ingestor → JetStream → processor → PostgreSQL �
         `SELECT sqs_message_id, count(*) AS n, array_agg(reason) AS reasons FROM quarantine WHERE sqs_message_id = ANY($1) GROUP BY 1`,
         [sent.map((m) => m.messageId)],
       );
-      const d = await pg.query<{ idempotency_id: string }>(`SELECT idempotency_id FROM performance_delta WHERE idempotency_id LIKE 'fuzz-%'`);
+      const d = await pg.query<{ idempotency_id: string }>(
+        `SELECT idempotency_id FROM performance_delta WHERE idempotency_id LIKE 'fuzz-%'`,
+      );
       const quarantined = new Map(q.rows.map((r) => [r.sqs_message_id, r]));
       const stored = new Set(d.rows.map((r) => r.idempotency_id));
       return sent
         .map((m) => {
           const id = m.expected.idempotencyId;
-          const got = { stored: id && stored.has(id) ? 1 : 0, quarantined: Number(quarantined.get(m.messageId)?.n ?? 0) };
+          const got = {
+            stored: id && stored.has(id) ? 1 : 0,
+            quarantined: Number(quarantined.get(m.messageId)?.n ?? 0),
+          };
           const reasons = quarantined.get(m.messageId)?.reasons ?? [];
-          return got.stored === m.expected.stored && got.quarantined === m.expected.quarantined && reasons.every((r) => r.length > 0)
+          return got.stored === m.expected.stored &&
+            got.quarantined === m.expected.quarantined &&
+            reasons.every((r) => r.length > 0)
             ? null
             : `${JSON.stringify(m.body).slice(0, 120)}: expected ${JSON.stringify(m.expected)}, got ${JSON.stringify(got)}`;
         })
@@ -200,7 +242,11 @@ describe('system: SQS → ingestor → JetStream → processor → PostgreSQL �
     };
     let problems: string[] = [];
     try {
-      await waitFor(async () => (problems = await outcome()).length === 0, { timeoutMs: 60_000, intervalMs: 250, description: 'every fuzzed body accounted for' }).catch(() => undefined);
+      await waitFor(async () => (problems = await outcome()).length === 0, {
+        timeoutMs: 60_000,
+        intervalMs: 250,
+        description: 'every fuzzed body accounted for',
+      }).catch(() => undefined);
       expect(problems).toEqual([]);
     } finally {
       await pg.end();
@@ -208,7 +254,11 @@ describe('system: SQS → ingestor → JetStream → processor → PostgreSQL �
   });
 
   it('refuses to start with a bad environment, naming every bad variable', async () => {
-    const bad = await startApp('api', { ...env, API_KEYS: 'short', DATABASE_URL: 'mysql://nope', NATS_URL: 'http://x' }, { port: await freePort() });
+    const bad = await startApp(
+      'api',
+      { ...env, API_KEYS: 'short', DATABASE_URL: 'mysql://nope', NATS_URL: 'http://x' },
+      { port: await freePort() },
+    );
     const exit = await bad.exited;
     expect(exit.code).toBe(78);
     const log = bad.logs.join('\n');
@@ -233,11 +283,16 @@ function predict(body: string): { stored: number; quarantined: number; idempoten
   let idempotencyId: string | null = null;
   try {
     const v = JSON.parse(body) as { idempotency_id?: unknown };
-    if (v && typeof v === 'object' && typeof v.idempotency_id === 'string' && v.idempotency_id.startsWith('fuzz-')) idempotencyId = v.idempotency_id;
+    if (v && typeof v === 'object' && typeof v.idempotency_id === 'string' && v.idempotency_id.startsWith('fuzz-'))
+      idempotencyId = v.idempotency_id;
   } catch {
     // not JSON: quarantined whole
   }
   if (c.kind === 'rejected') return { stored: 0, quarantined: 1, idempotencyId };
   if (c.kind !== 'records') return { stored: 0, quarantined: 0, idempotencyId };
-  return { stored: c.items.filter((i) => i.ok).length, quarantined: c.items.filter((i) => !i.ok).length, idempotencyId };
+  return {
+    stored: c.items.filter((i) => i.ok).length,
+    quarantined: c.items.filter((i) => !i.ok).length,
+    idempotencyId,
+  };
 }

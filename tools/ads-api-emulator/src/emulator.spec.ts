@@ -1,7 +1,16 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { AdsEmulator, startAdsEmulator } from './server';
-import { DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_REFRESH_TOKEN, DEFAULT_PROFILE_IDS, ScenarioAdvertiser, defaultSeed, keywordHeavySeed, seedFromScenario } from './seed';
+import {
+  DEFAULT_CLIENT_ID,
+  DEFAULT_CLIENT_SECRET,
+  DEFAULT_REFRESH_TOKEN,
+  DEFAULT_PROFILE_IDS,
+  ScenarioAdvertiser,
+  defaultSeed,
+  keywordHeavySeed,
+  seedFromScenario,
+} from './seed';
 import { parseCli } from './main';
 
 /** The emulator on its own, over raw HTTP: it answers as ADS-API documents Amazon does. */
@@ -10,12 +19,27 @@ describe('Ads API emulator', () => {
   const [us, de] = DEFAULT_PROFILE_IDS;
 
   const tokenFor = async (form: Record<string, string>, headers: Record<string, string> = {}) =>
-    fetch(emu.tokenUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(form).toString() });
-  const refreshForm = { grant_type: 'refresh_token', refresh_token: DEFAULT_REFRESH_TOKEN, client_id: DEFAULT_CLIENT_ID, client_secret: DEFAULT_CLIENT_SECRET };
-  const accessToken = async () => ((await (await tokenFor(refreshForm)).json()) as { access_token: string }).access_token;
+    fetch(emu.tokenUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+      body: new URLSearchParams(form).toString(),
+    });
+  const refreshForm = {
+    grant_type: 'refresh_token',
+    refresh_token: DEFAULT_REFRESH_TOKEN,
+    client_id: DEFAULT_CLIENT_ID,
+    client_secret: DEFAULT_CLIENT_SECRET,
+  };
+  const accessToken = async () =>
+    ((await (await tokenFor(refreshForm)).json()) as { access_token: string }).access_token;
   const api = async (path: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}) => {
     const res = await fetch(emu.url + path, { method: init.method ?? 'GET', headers: init.headers, body: init.body });
-    return { status: res.status, requestId: res.headers.get('x-amzn-requestid'), text: await res.text(), contentType: res.headers.get('content-type') };
+    return {
+      status: res.status,
+      requestId: res.headers.get('x-amzn-requestid'),
+      text: await res.text(),
+      contentType: res.headers.get('content-type'),
+    };
   };
   const authed = async (scope?: string, extra: Record<string, string> = {}) => ({
     'Amazon-Advertising-API-ClientId': DEFAULT_CLIENT_ID,
@@ -35,25 +59,39 @@ describe('Ads API emulator', () => {
       const res = await tokenFor(refreshForm);
       expect(res.status).toBe(200);
       const body = (await res.json()) as Record<string, unknown>;
-      expect(body).toEqual({ access_token: expect.stringMatching(/^Atza\|/), refresh_token: DEFAULT_REFRESH_TOKEN, token_type: 'bearer', expires_in: 3600 });
+      expect(body).toEqual({
+        access_token: expect.stringMatching(/^Atza\|/),
+        refresh_token: DEFAULT_REFRESH_TOKEN,
+        token_type: 'bearer',
+        expires_in: 3600,
+      });
       expect(emu.control.tokenGrants).toBe(1);
     });
 
     it('refuses a wrong client (invalid_client) and an unknown or revoked refresh token (invalid_grant)', async () => {
-      expect(await (await tokenFor({ ...refreshForm, client_secret: 'nope' })).json()).toEqual({ error: 'invalid_client', error_description: expect.any(String) });
+      expect(await (await tokenFor({ ...refreshForm, client_secret: 'nope' })).json()).toEqual({
+        error: 'invalid_client',
+        error_description: expect.any(String),
+      });
       const unknown = await tokenFor({ ...refreshForm, refresh_token: 'Atzr|other' });
       expect(unknown.status).toBe(400);
       expect(((await unknown.json()) as { error: string }).error).toBe('invalid_grant');
       emu.control.revokeRefreshToken(DEFAULT_REFRESH_TOKEN);
       const revoked = await tokenFor(refreshForm);
       expect(revoked.status).toBe(400);
-      expect(await revoked.json()).toMatchObject({ error: 'invalid_grant', error_description: expect.stringContaining('refresh_token') });
+      expect(await revoked.json()).toMatchObject({
+        error: 'invalid_grant',
+        error_description: expect.stringContaining('refresh_token'),
+      });
       expect(emu.control.tokenGrants).toBe(0);
     });
 
     it('accepts client credentials as HTTP Basic', async () => {
       const basic = Buffer.from(`${DEFAULT_CLIENT_ID}:${DEFAULT_CLIENT_SECRET}`).toString('base64');
-      const res = await tokenFor({ grant_type: 'refresh_token', refresh_token: DEFAULT_REFRESH_TOKEN }, { authorization: `Basic ${basic}` });
+      const res = await tokenFor(
+        { grant_type: 'refresh_token', refresh_token: DEFAULT_REFRESH_TOKEN },
+        { authorization: `Basic ${basic}` },
+      );
       expect(res.status).toBe(200);
     });
 
@@ -67,23 +105,46 @@ describe('Ads API emulator', () => {
 
   describe('the headers Amazon requires', () => {
     it('every answer carries x-amzn-RequestId', async () => {
-      const answers = [await api('/v2/profiles'), await api('/nowhere'), await api('/v2/profiles', { headers: await authed() })];
+      const answers = [
+        await api('/v2/profiles'),
+        await api('/nowhere'),
+        await api('/v2/profiles', { headers: await authed() }),
+      ];
       for (const a of answers) expect(a.requestId).toMatch(/^[0-9A-F-]{36}$/);
-      expect(emu.control.requests.map((r) => r.requestId)).toEqual(expect.arrayContaining(answers.map((a) => a.requestId)));
+      expect(emu.control.requests.map((r) => r.requestId)).toEqual(
+        expect.arrayContaining(answers.map((a) => a.requestId)),
+      );
     });
 
     it('no client id → 400; no or bad bearer → 401; scope missing or unknown → 401 naming it', async () => {
       const good = await authed(us);
       const without = (name: string) => Object.fromEntries(Object.entries(good).filter(([k]) => k !== name));
-      const list = (headers: Record<string, string>) => api('/sp/campaigns/list', { method: 'POST', headers: { ...headers, 'Content-Type': 'application/vnd.spCampaign.v3+json', Accept: 'application/vnd.spCampaign.v3+json' }, body: '{}' });
+      const list = (headers: Record<string, string>) =>
+        api('/sp/campaigns/list', {
+          method: 'POST',
+          headers: {
+            ...headers,
+            'Content-Type': 'application/vnd.spCampaign.v3+json',
+            Accept: 'application/vnd.spCampaign.v3+json',
+          },
+          body: '{}',
+        });
       expect((await list(without('Amazon-Advertising-API-ClientId'))).status).toBe(400);
-      expect((await list({ ...good, 'Amazon-Advertising-API-ClientId': 'amzn1.application-oa2-client.other' })).status).toBe(400);
+      expect(
+        (await list({ ...good, 'Amazon-Advertising-API-ClientId': 'amzn1.application-oa2-client.other' })).status,
+      ).toBe(400);
       expect((await list(without('Authorization'))).status).toBe(401);
       expect((await list({ ...good, Authorization: 'Bearer Atza|forged' })).status).toBe(401);
       const noScope = await list(without('Amazon-Advertising-API-Scope'));
-      expect([noScope.status, JSON.parse(noScope.text)]).toEqual([401, { code: 'UNAUTHORIZED', details: 'Scope header is missing' }]);
+      expect([noScope.status, JSON.parse(noScope.text)]).toEqual([
+        401,
+        { code: 'UNAUTHORIZED', details: 'Scope header is missing' },
+      ]);
       const badScope = await list({ ...good, 'Amazon-Advertising-API-Scope': '42' });
-      expect([badScope.status, JSON.parse(badScope.text).details]).toEqual([401, 'No matching advertiser found for scope']);
+      expect([badScope.status, JSON.parse(badScope.text).details]).toEqual([
+        401,
+        'No matching advertiser found for scope',
+      ]);
       expect((await list(good)).status).toBe(200);
     });
 
@@ -96,7 +157,12 @@ describe('Ads API emulator', () => {
 
     it('a wrong media type is 415 (Content-Type) or 406 (Accept)', async () => {
       const headers = await authed(us);
-      const post = (ct: string, accept: string) => api('/sp/keywords/list', { method: 'POST', headers: { ...headers, 'Content-Type': ct, Accept: accept }, body: '{}' });
+      const post = (ct: string, accept: string) =>
+        api('/sp/keywords/list', {
+          method: 'POST',
+          headers: { ...headers, 'Content-Type': ct, Accept: accept },
+          body: '{}',
+        });
       expect((await post('application/json', 'application/vnd.spKeyword.v3+json')).status).toBe(415);
       expect((await post('application/vnd.spKeyword.v3+json', 'application/json')).status).toBe(406);
       expect((await post('application/vnd.spKeyword.v3+json', 'application/vnd.spKeyword.v3+json')).status).toBe(200);
@@ -105,7 +171,12 @@ describe('Ads API emulator', () => {
 
   describe('stream subscriptions', () => {
     const ct = 'application/vnd.amazonmarketingstreamsubscriptions.v1+json';
-    const create = async (body: object, scope = us) => api('/streams/subscriptions', { method: 'POST', headers: await authed(scope, { 'Content-Type': ct, Accept: ct }), body: JSON.stringify(body) });
+    const create = async (body: object, scope = us) =>
+      api('/streams/subscriptions', {
+        method: 'POST',
+        headers: await authed(scope, { 'Content-Type': ct, Accept: ct }),
+        body: JSON.stringify(body),
+      });
     const arn = 'arn:aws:sqs:us-east-1:123456789012:ams-stream';
 
     it('is idempotent on clientRequestToken; the same token for another request is a 409', async () => {
@@ -122,7 +193,13 @@ describe('Ads API emulator', () => {
 
     it('validates the create body: token length, dataset, one destination, notes', async () => {
       const ok = { clientRequestToken: 'token-0000000000000000000003', dataSetId: 'sp-traffic', destinationArn: arn };
-      for (const bad of [{ ...ok, clientRequestToken: 'short' }, { ...ok, dataSetId: undefined }, { ...ok, destinationArn: undefined }, { ...ok, destination: { sqsDestination: { queueArn: arn } } }, { ...ok, notes: 'n'.repeat(129) }]) {
+      for (const bad of [
+        { ...ok, clientRequestToken: 'short' },
+        { ...ok, dataSetId: undefined },
+        { ...ok, destinationArn: undefined },
+        { ...ok, destination: { sqsDestination: { queueArn: arn } } },
+        { ...ok, notes: 'n'.repeat(129) },
+      ]) {
         const res = await create(bad);
         expect([res.status, typeof JSON.parse(res.text).message]).toEqual([400, 'string']);
       }
@@ -130,18 +207,36 @@ describe('Ads API emulator', () => {
     });
 
     it('starts PENDING_CONFIRMATION; the test moves it to ACTIVE; only ARCHIVED can be set by PUT', async () => {
-      const { subscriptionId } = JSON.parse((await create({ clientRequestToken: 'token-0000000000000000000004', dataSetId: 'budget-usage', destinationArn: arn })).text);
-      const get = async () => JSON.parse((await api(`/streams/subscriptions/${subscriptionId}`, { headers: await authed(us, { Accept: ct }) })).text).subscription.status;
+      const { subscriptionId } = JSON.parse(
+        (
+          await create({
+            clientRequestToken: 'token-0000000000000000000004',
+            dataSetId: 'budget-usage',
+            destinationArn: arn,
+          })
+        ).text,
+      );
+      const get = async () =>
+        JSON.parse(
+          (await api(`/streams/subscriptions/${subscriptionId}`, { headers: await authed(us, { Accept: ct }) })).text,
+        ).subscription.status;
       expect(await get()).toBe('PENDING_CONFIRMATION');
       emu.control.setSubscriptionStatus(subscriptionId, 'ACTIVE');
       expect(await get()).toBe('ACTIVE');
-      const put = async (body: object) => api(`/streams/subscriptions/${subscriptionId}`, { method: 'PUT', headers: await authed(us, { 'Content-Type': ct, Accept: ct }), body: JSON.stringify(body) });
+      const put = async (body: object) =>
+        api(`/streams/subscriptions/${subscriptionId}`, {
+          method: 'PUT',
+          headers: await authed(us, { 'Content-Type': ct, Accept: ct }),
+          body: JSON.stringify(body),
+        });
       expect((await put({ status: 'ACTIVE' })).status).toBe(400);
       const archived = await put({ status: 'ARCHIVED' });
       expect([archived.status, archived.text]).toEqual([200, '']);
       expect(await get()).toBe('ARCHIVED');
       // another profile does not see it
-      expect((await api(`/streams/subscriptions/${subscriptionId}`, { headers: await authed(de, { Accept: ct }) })).status).toBe(404);
+      expect(
+        (await api(`/streams/subscriptions/${subscriptionId}`, { headers: await authed(de, { Accept: ct }) })).status,
+      ).toBe(404);
     });
   });
 
@@ -149,7 +244,11 @@ describe('Ads API emulator', () => {
     it('fire the given number of times on the matching route, then the normal answer returns', async () => {
       emu.control.injectFault({ route: 'profiles', times: 2, action: { kind: 'status', status: 429 } });
       const headers = await authed();
-      expect([(await api('/v2/profiles', { headers })).status, (await api('/v2/profiles', { headers })).status, (await api('/v2/profiles', { headers })).status]).toEqual([429, 429, 200]);
+      expect([
+        (await api('/v2/profiles', { headers })).status,
+        (await api('/v2/profiles', { headers })).status,
+        (await api('/v2/profiles', { headers })).status,
+      ]).toEqual([429, 429, 200]);
     });
 
     it('spoil the body: html, truncated, an unknown field, a missing field (int64 ids survive)', async () => {
@@ -163,7 +262,10 @@ describe('Ads API emulator', () => {
       const unknown = (await api('/v2/profiles', { headers })).text;
       expect(unknown).toContain('"surpriseField"');
       expect(unknown).toContain(`"profileId":${de}`);
-      emu.control.injectFault({ route: 'profiles', action: { kind: 'malformed', body: 'missing-field', field: 'timezone' } });
+      emu.control.injectFault({
+        route: 'profiles',
+        action: { kind: 'malformed', body: 'missing-field', field: 'timezone' },
+      });
       const missing = JSON.parse((await api('/v2/profiles', { headers })).text) as Array<Record<string, unknown>>;
       expect(missing[0]).not.toHaveProperty('timezone');
       expect(missing[1]).toHaveProperty('timezone');
@@ -176,13 +278,20 @@ describe('Ads API emulator', () => {
       const created = await api('/streams/subscriptions', {
         method: 'POST',
         headers: await authed(us, { 'Content-Type': ct, Accept: ct }),
-        body: JSON.stringify({ clientRequestToken: 'token-0000000000000000000009', dataSetId: 'sp-traffic', destinationArn: 'arn:aws:sqs:us-east-1:123456789012:q' }),
+        body: JSON.stringify({
+          clientRequestToken: 'token-0000000000000000000009',
+          dataSetId: 'sp-traffic',
+          destinationArn: 'arn:aws:sqs:us-east-1:123456789012:q',
+        }),
       });
       const { subscriptionId } = JSON.parse(created.text);
-      const post = (path: string, body: object) => fetch(`${emu.url}/__emulator${path}`, { method: 'POST', body: JSON.stringify(body) });
+      const post = (path: string, body: object) =>
+        fetch(`${emu.url}/__emulator${path}`, { method: 'POST', body: JSON.stringify(body) });
       expect((await post(`/subscriptions/${subscriptionId}/status`, { status: 'SUSPENDED' })).status).toBe(204);
       expect((await post(`/subscriptions/${subscriptionId}/status`, { status: 'NOPE' })).status).toBe(400);
-      const subs = (await (await fetch(`${emu.url}/__emulator/subscriptions?profileId=${us}`)).json()) as Array<{ status: string }>;
+      const subs = (await (await fetch(`${emu.url}/__emulator/subscriptions?profileId=${us}`)).json()) as Array<{
+        status: string;
+      }>;
       expect(subs.map((s) => s.status)).toEqual(['SUSPENDED']);
       expect((await post('/faults', { route: 'profiles', action: { kind: 'status', status: 503 } })).status).toBe(204);
       const headers = await authed();
@@ -191,7 +300,10 @@ describe('Ads API emulator', () => {
       expect((await api('/v2/profiles', { headers })).status).toBe(401);
       const grants = (await (await fetch(`${emu.url}/__emulator/token-grants`)).json()) as { tokenGrants: number };
       expect(grants.tokenGrants).toBe(2);
-      const recorded = (await (await fetch(`${emu.url}/__emulator/requests`)).json()) as Array<{ route: string; status: number }>;
+      const recorded = (await (await fetch(`${emu.url}/__emulator/requests`)).json()) as Array<{
+        route: string;
+        status: number;
+      }>;
       expect(recorded.filter((r) => r.route === 'profiles').map((r) => r.status)).toEqual([503, 401]);
     });
   });
@@ -209,7 +321,10 @@ describe('Ads API emulator', () => {
         expect(p.keywords.length).toBeGreaterThan(0);
         expect(p.targets.length).toBeGreaterThan(0);
       }
-      const ids = s.profiles.flatMap((p) => [...p.campaigns.map((c) => c.campaignId), ...p.keywords.map((k) => k.keywordId)]);
+      const ids = s.profiles.flatMap((p) => [
+        ...p.campaigns.map((c) => c.campaignId),
+        ...p.keywords.map((k) => k.keywordId),
+      ]);
       expect(new Set(ids).size).toBe(ids.length);
       expect(keywordHeavySeed(1234).profiles[0].keywords).toHaveLength(1234);
     });
@@ -218,7 +333,13 @@ describe('Ads API emulator', () => {
       const adv: ScenarioAdvertiser = {
         advertiserId: 'ENTITYABC123',
         accountId: '9007199254740995',
-        market: { country: 'JP', marketplaceId: 'A1VC38T7YXB528', currency: 'JPY', timeZone: 'Asia/Tokyo', minorDigits: 0 },
+        market: {
+          country: 'JP',
+          marketplaceId: 'A1VC38T7YXB528',
+          currency: 'JPY',
+          timeZone: 'Asia/Tokyo',
+          minorDigits: 0,
+        },
         campaigns: [
           {
             campaignId: '111',
@@ -228,16 +349,38 @@ describe('Ads API emulator', () => {
             budgetMinor: 3000,
             budgetChange: { budgetMinor: 3800 },
             rows: [
-              { adGroupId: '21', targetId: '31', text: '水筒', matchType: 'EXACT', placement: 'Top', share: 0.5, ctr: 0.01 } as ScenarioAdvertiser['campaigns'][0]['rows'][0],
+              {
+                adGroupId: '21',
+                targetId: '31',
+                text: '水筒',
+                matchType: 'EXACT',
+                placement: 'Top',
+                share: 0.5,
+                ctr: 0.01,
+              } as ScenarioAdvertiser['campaigns'][0]['rows'][0],
               { adGroupId: '21', targetId: '31', text: '水筒', matchType: 'EXACT' },
             ],
           },
-          { campaignId: '112', portfolioId: '7', name: 'SD - 水筒 - Retargeting', adProduct: 'sd', budgetMinor: 2000, budgetChange: null, rows: [{ adGroupId: '22', targetId: '32', text: 'views=(exact-product lookback=30)', matchType: null }] },
+          {
+            campaignId: '112',
+            portfolioId: '7',
+            name: 'SD - 水筒 - Retargeting',
+            adProduct: 'sd',
+            budgetMinor: 2000,
+            budgetChange: null,
+            rows: [{ adGroupId: '22', targetId: '32', text: 'views=(exact-product lookback=30)', matchType: null }],
+          },
         ],
       };
       const s = seedFromScenario([adv]);
       const p = s.profiles[0];
-      expect([p.profileId, p.accountId, p.region, p.timezone, p.currencyCode]).toEqual(['9007199254740995', 'ENTITYABC123', 'FE', 'Asia/Tokyo', 'JPY']);
+      expect([p.profileId, p.accountId, p.region, p.timezone, p.currencyCode]).toEqual([
+        '9007199254740995',
+        'ENTITYABC123',
+        'FE',
+        'Asia/Tokyo',
+        'JPY',
+      ]);
       expect(p.campaigns.map((c) => [c.campaignId, c.name, c.budget])).toEqual([
         ['111', 'SP - 水筒 - Exact', 3800],
         ['112', 'SD - 水筒 - Retargeting', 2000],
@@ -258,11 +401,25 @@ describe('Ads API emulator', () => {
       const root = resolve(__dirname, '../../..');
       // TS_NODE_* (set by Nx's jest executor) would change how ts-node compiles the emulator
       const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TS_NODE_')));
-      const child = spawn(process.execPath, [resolve(root, 'node_modules/ts-node/dist/bin.js'), '--transpile-only', '-P', 'tools/tsconfig.json', 'tools/ads-api-emulator/src/main.ts', '--port', '0', '--campaigns', '2'], {
-        cwd: root,
-        env,
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
+      const child = spawn(
+        process.execPath,
+        [
+          resolve(root, 'node_modules/ts-node/dist/bin.js'),
+          '--transpile-only',
+          '-P',
+          'tools/tsconfig.json',
+          'tools/ads-api-emulator/src/main.ts',
+          '--port',
+          '0',
+          '--campaigns',
+          '2',
+        ],
+        {
+          cwd: root,
+          env,
+          stdio: ['ignore', 'pipe', 'inherit'],
+        },
+      );
       const line = await new Promise<string>((resolveLine, reject) => {
         let out = '';
         child.stdout.on('data', (d: Buffer) => {

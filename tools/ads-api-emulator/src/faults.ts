@@ -78,9 +78,15 @@ function mutateFirst(json: string, f: (o: Record<string, unknown>) => void): str
   const root = JSON.parse(quoted) as unknown;
   const target = Array.isArray(root)
     ? root[0]
-    : (Object.values(root as Record<string, unknown>).find((v) => Array.isArray(v) && v.length > 0) as unknown[] | undefined)?.[0] ??
-      (Object.values(root as Record<string, unknown>).find((v) => typeof v === 'object' && v !== null && !Array.isArray(v)) as unknown) ??
-      root;
+    : ((
+        Object.values(root as Record<string, unknown>).find((v) => Array.isArray(v) && v.length > 0) as
+          | unknown[]
+          | undefined
+      )?.[0] ??
+      (Object.values(root as Record<string, unknown>).find(
+        (v) => typeof v === 'object' && v !== null && !Array.isArray(v),
+      ) as unknown) ??
+      root);
   if (typeof target === 'object' && target !== null) f(target as Record<string, unknown>);
   return JSON.stringify(root).replace(/"#int#(-?\d+)"/g, '$1');
 }

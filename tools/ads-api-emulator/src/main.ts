@@ -66,8 +66,15 @@ function seedOf(o: CliOptions): EmulatorSeed {
 async function main(): Promise<void> {
   const o = parseCli(process.argv.slice(2));
   const seed = seedOf(o);
-  const emulator = await startAdsEmulator({ port: o.port, host: o.host, seed, accessTokenLifetimeSeconds: o.tokenLifetime });
-  process.stdout.write(`${JSON.stringify({ url: emulator.url, tokenUrl: emulator.tokenUrl, clientId: seed.clientId, profiles: seed.profiles.map((p) => p.profileId) })}\n`);
+  const emulator = await startAdsEmulator({
+    port: o.port,
+    host: o.host,
+    seed,
+    accessTokenLifetimeSeconds: o.tokenLifetime,
+  });
+  process.stdout.write(
+    `${JSON.stringify({ url: emulator.url, tokenUrl: emulator.tokenUrl, clientId: seed.clientId, profiles: seed.profiles.map((p) => p.profileId) })}\n`,
+  );
   const stop = () => {
     emulator.stop().then(() => process.exit(0));
   };

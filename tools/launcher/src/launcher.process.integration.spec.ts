@@ -9,7 +9,15 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connectNats as connect, createTestDatabase, freePort, uniquePrefix, waitFor, workspaceRoot, type TestDatabase } from '@ams/testing';
+import {
+  connectNats as connect,
+  createTestDatabase,
+  freePort,
+  uniquePrefix,
+  waitFor,
+  workspaceRoot,
+  type TestDatabase,
+} from '@ams/testing';
 
 const root = workspaceRoot();
 
@@ -29,14 +37,33 @@ const tempDirs: string[] = [];
 
 function launch(args: string[], env: NodeJS.ProcessEnv): Launched {
   const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
-  for (const k of ['NODE_OPTIONS', 'NODE_ENV', 'JEST_WORKER_ID', 'DATABASE_URL', 'NATS_URL', 'SQS_QUEUE_URLS', 'SQS_ENDPOINT', 'PORT', 'API_KEYS']) {
+  for (const k of [
+    'NODE_OPTIONS',
+    'NODE_ENV',
+    'JEST_WORKER_ID',
+    'DATABASE_URL',
+    'NATS_URL',
+    'SQS_QUEUE_URLS',
+    'SQS_ENDPOINT',
+    'PORT',
+    'API_KEYS',
+  ]) {
     if (!(k in env)) delete childEnv[k];
   }
   // TS_NODE_* (set by Nx's jest executor) would change how ts-node compiles the launcher
   for (const k of Object.keys(childEnv)) if (k.startsWith('TS_NODE_')) delete childEnv[k];
   const child = spawn(
     process.execPath,
-    [join(root, 'node_modules/ts-node/dist/bin.js'), '--transpile-only', '-P', 'tools/tsconfig.json', '-r', './tools/register-paths.js', 'tools/launcher/src/main.ts', ...args],
+    [
+      join(root, 'node_modules/ts-node/dist/bin.js'),
+      '--transpile-only',
+      '-P',
+      'tools/tsconfig.json',
+      '-r',
+      './tools/register-paths.js',
+      'tools/launcher/src/main.ts',
+      ...args,
+    ],
     { cwd: root, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let text = '';
@@ -73,7 +100,9 @@ function isAlive(pid: number): boolean {
 
 /** The pids the launcher recorded in its state file (every process it started). */
 function startedPids(dir: string): Record<string, number> {
-  const state = JSON.parse(readFileSync(join(dir, 'launcher', 'state.json'), 'utf8')) as { children: Record<string, { pid: number }> };
+  const state = JSON.parse(readFileSync(join(dir, 'launcher', 'state.json'), 'utf8')) as {
+    children: Record<string, { pid: number }>;
+  };
   return Object.fromEntries(Object.entries(state.children).map(([name, e]) => [name, e.pid]));
 }
 
@@ -85,7 +114,9 @@ async function waitReady(l: Launched, timeoutMs: number): Promise<void> {
     },
     { timeoutMs, intervalMs: 100, description: 'the launcher ready table' },
   ).catch((err: unknown) => {
-    throw new Error(`${err instanceof Error ? err.message : String(err)}\n--- launcher output ---\n${l.out().slice(-4000)}`);
+    throw new Error(
+      `${err instanceof Error ? err.message : String(err)}\n--- launcher output ---\n${l.out().slice(-4000)}`,
+    );
   });
 }
 
@@ -101,11 +132,21 @@ describe('launcher process', () => {
   it('fails within seconds with a clear message when DATABASE_URL points at a closed port', async () => {
     const port = await freePort();
     const started = Date.now();
-    const l = launch(['--skip-build'], { DATABASE_URL: `postgres://postgres@127.0.0.1:${port}/ams_test_closed`, LAUNCHER_DATA_DIR: dataDir() });
-    const exit = await Promise.race([l.exit, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`still running after 15 s:\n${l.out()}`)), 15_000))]);
+    const l = launch(['--skip-build'], {
+      DATABASE_URL: `postgres://postgres@127.0.0.1:${port}/ams_test_closed`,
+      LAUNCHER_DATA_DIR: dataDir(),
+    });
+    const exit = await Promise.race([
+      l.exit,
+      new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error(`still running after 15 s:\n${l.out()}`)), 15_000),
+      ),
+    ]);
     expect(Date.now() - started).toBeLessThan(15_000);
     expect(exit.code).toBe(69);
-    expect(l.out()).toContain(`DATABASE_URL (postgres://postgres@127.0.0.1:${port}/ams_test_closed) is not reachable: connection refused`);
+    expect(l.out()).toContain(
+      `DATABASE_URL (postgres://postgres@127.0.0.1:${port}/ams_test_closed) is not reachable: connection refused`,
+    );
     expect(l.out()).toMatch(/unset it to use the machine's PostgreSQL/);
   });
 
@@ -113,11 +154,27 @@ describe('launcher process', () => {
     expect(process.getuid?.()).toBe(0); // the embedded PostgreSQL switches to the postgres user only as root (this machine, CI)
     const closed = mkdtempSync(join(tmpdir(), 'launcher-closed-')); // mode 0700
     tempDirs.push(closed);
-    const l = launch(['--skip-build', '--embedded-postgres'], { LAUNCHER_DATA_DIR: closed, LAUNCHER_SQS_PORT: String(await freePort()) });
-    const exit = await Promise.race([l.exit, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`still running after 30 s:\n${l.out()}`)), 30_000))]);
+    const l = launch(['--skip-build', '--embedded-postgres'], {
+      LAUNCHER_DATA_DIR: closed,
+      LAUNCHER_SQS_PORT: String(await freePort()),
+    });
+    const exit = await Promise.race([
+      l.exit,
+      new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error(`still running after 30 s:\n${l.out()}`)), 30_000),
+      ),
+    ]);
     expect(exit.code).toBe(78);
-    const line = must(l.out().split('\n').find((x) => x.includes('cannot start:')), `the refusal in:\n${l.out()}`);
-    expect(line).toContain(`the system user postgres (not as root), which cannot enter ${closed} (mode 0700) on the way to its data directory ${join(closed, 'postgres')}`);
+    const line = must(
+      l
+        .out()
+        .split('\n')
+        .find((x) => x.includes('cannot start:')),
+      `the refusal in:\n${l.out()}`,
+    );
+    expect(line).toContain(
+      `the system user postgres (not as root), which cannot enter ${closed} (mode 0700) on the way to its data directory ${join(closed, 'postgres')}`,
+    );
     expect(line).toContain('set LAUNCHER_DATA_DIR to a directory postgres can enter');
     expect(l.out()).not.toMatch(/EACCES/);
     expect(existsSync(join(closed, 'launcher', 'state.json'))).toBe(false); // nothing was left running
@@ -154,11 +211,17 @@ describe('launcher process', () => {
       expect(l.out().match(/NATS at nats:\/\/127\.0\.0\.1:4222 has no authentication/g)).toHaveLength(1);
 
       // the key from the environment reached the api
-      const res = await fetch(`http://127.0.0.1:${apiPort}/v1/performance?advertiserId=nobody&from=2025-06-01&to=2025-06-02&granularity=day`, {
-        headers: { authorization: `Bearer ${apiKey}` },
-      });
+      const res = await fetch(
+        `http://127.0.0.1:${apiPort}/v1/performance?advertiserId=nobody&from=2025-06-01&to=2025-06-02&granularity=day`,
+        {
+          headers: { authorization: `Bearer ${apiKey}` },
+        },
+      );
       expect(res.status).toBe(200);
-      const services = JSON.parse(readFileSync(join(dir, 'launcher', 'services.json'), 'utf8')) as { apiKey: string; sqs: { queueUrl: string } };
+      const services = JSON.parse(readFileSync(join(dir, 'launcher', 'services.json'), 'utf8')) as {
+        apiKey: string;
+        sqs: { queueUrl: string };
+      };
       expect(services.apiKey).toBe(apiKey);
       expect(services.sqs.queueUrl).toMatch(/\/ams-stream$/);
 
@@ -166,7 +229,8 @@ describe('launcher process', () => {
       const exit = await l.exit;
       expect(exit).toEqual({ code: 0, signal: null });
       expect(l.out()).toContain('stopped cleanly');
-      for (const [name, pid] of Object.entries(pids)) expect({ name, alive: isAlive(pid) }).toEqual({ name, alive: false });
+      for (const [name, pid] of Object.entries(pids))
+        expect({ name, alive: isAlive(pid) }).toEqual({ name, alive: false });
     }, 60_000);
   });
 
@@ -182,17 +246,38 @@ describe('launcher process', () => {
     expect(first.out()).toMatch(/PostgreSQL\s+embedded, 127\.0\.0\.1:\d+/);
     const orphans = startedPids(dir);
     Object.values(orphans).forEach((p) => leftoverPids.add(p));
-    expect(Object.keys(orphans).sort()).toEqual(['aggregator', 'alerter', 'api', 'fauxqs', 'ingestor', 'nats', 'postgres', 'processor']);
+    expect(Object.keys(orphans).sort()).toEqual([
+      'aggregator',
+      'alerter',
+      'api',
+      'fauxqs',
+      'ingestor',
+      'nats',
+      'postgres',
+      'processor',
+    ]);
     expect(first.out()).toMatch(/NATS\s+started .*nats-server.*per-app users/);
     expect(first.out()).not.toMatch(/has no authentication/);
     // per-app users with passwords made once, kept 0600; the apps got ready under them; anonymous clients are refused
     const usersFile = join(dir, 'launcher', 'nats-users.json');
     expect(statSync(usersFile).mode & 0o777).toBe(0o600);
     const passwords = JSON.parse(readFileSync(usersFile, 'utf8')) as Record<string, string>;
-    expect(Object.keys(passwords).sort()).toEqual(['aggregator', 'alerter', 'api', 'ingestor', 'operator', 'processor']);
+    expect(Object.keys(passwords).sort()).toEqual([
+      'aggregator',
+      'alerter',
+      'api',
+      'ingestor',
+      'operator',
+      'processor',
+    ]);
     for (const pw of Object.values(passwords)) expect(first.out()).not.toContain(pw);
-    const natsUrl = must(/NATS\s+started \S+, (nats:\/\/127\.0\.0\.1:\d+)/.exec(first.out()), 'the NATS URL in the table')[1];
-    await expect(connect({ servers: natsUrl, reconnect: false })).rejects.toMatchObject({ code: 'AUTHORIZATION_VIOLATION' });
+    const natsUrl = must(
+      /NATS\s+started \S+, (nats:\/\/127\.0\.0\.1:\d+)/.exec(first.out()),
+      'the NATS URL in the table',
+    )[1];
+    await expect(connect({ servers: natsUrl, reconnect: false })).rejects.toMatchObject({
+      code: 'AUTHORIZATION_VIOLATION',
+    });
     const api = await connect({ servers: natsUrl, user: 'api', pass: passwords['api'], reconnect: false });
     await api.close();
 
@@ -202,7 +287,8 @@ describe('launcher process', () => {
 
     const second = launch(['--skip-build', '--embedded-postgres', '--own-nats'], env);
     await waitReady(second, 50_000);
-    for (const name of Object.keys(orphans)) expect(second.out()).toMatch(new RegExp(`stopped ${name} \\(pid ${orphans[name]}`));
+    for (const name of Object.keys(orphans))
+      expect(second.out()).toMatch(new RegExp(`stopped ${name} \\(pid ${orphans[name]}`));
     for (const pid of Object.values(orphans)) expect(isAlive(pid)).toBe(false);
     const pids = startedPids(dir);
     Object.values(pids).forEach((p) => leftoverPids.add(p));

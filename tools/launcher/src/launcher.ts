@@ -13,7 +13,14 @@ import { LauncherState } from './launcher-state';
 import { PostgresAccessError } from './postgres-access';
 import { prepareDatabase, startFauxqs, startNatsServer } from './local-services';
 import type { ManagedProcess } from './managed-process';
-import { appNatsEnv, loadOrCreateNatsPasswords, NATS_USERS_FILE, natsServerEnv, type NatsPasswords, writeLauncherNatsConf } from './nats-users';
+import {
+  appNatsEnv,
+  loadOrCreateNatsPasswords,
+  NATS_USERS_FILE,
+  natsServerEnv,
+  type NatsPasswords,
+  writeLauncherNatsConf,
+} from './nats-users';
 import { findNatsServer, freePort, isPortFree, probeNats, probePostgres } from './probes';
 import {
   APPS,
@@ -84,7 +91,13 @@ export async function runLauncher(argv: string[], env: NodeJS.ProcessEnv): Promi
   const dataDir = env['LAUNCHER_DATA_DIR'] ? resolve(env['LAUNCHER_DATA_DIR']) : join(root, '.data');
   const logDir = join(dataDir, 'logs');
   const say = (line: string) => process.stdout.write(`launcher   │ ${line}\n`);
-  const complain = (text: string) => process.stderr.write(text.split('\n').map((l) => `launcher   │ ${l}\n`).join(''));
+  const complain = (text: string) =>
+    process.stderr.write(
+      text
+        .split('\n')
+        .map((l) => `launcher   │ ${l}\n`)
+        .join(''),
+    );
   const shown = (p: string) => {
     const r = relative(process.cwd(), p);
     return r && !r.startsWith('..') ? r : p;
@@ -187,7 +200,11 @@ export async function runLauncher(argv: string[], env: NodeJS.ProcessEnv): Promi
       request.postgres ? probePostgres(request.postgres.url) : Promise.resolve(undefined),
       request.nats ? probeNats(request.nats.urls) : Promise.resolve(undefined),
     ]);
-    const seen: Observations = { postgres: pgReach, nats: natsReach, natsBinary: request.natsBinary ? findNatsServer(env['PATH']) : null };
+    const seen: Observations = {
+      postgres: pgReach,
+      nats: natsReach,
+      natsBinary: request.natsBinary ? findNatsServer(env['PATH']) : null,
+    };
     const planned = planServices(env, opts, seen);
     if (!planned.ok) throw new LauncherError(planned.errors.join('\n'), EXIT_UNAVAILABLE);
     const plan = planned.plan;
@@ -229,12 +246,19 @@ export async function runLauncher(argv: string[], env: NodeJS.ProcessEnv): Promi
       say(`embedded PostgreSQL ready on 127.0.0.1:${pg.port} (${elapsed()})`);
     } else {
       databaseUrl = plan.postgres.url;
-      postgresLine = plan.postgres.kind === 'local' ? `the machine's, ${safeUrl(databaseUrl)}` : `DATABASE_URL, ${safeUrl(databaseUrl)}`;
+      postgresLine =
+        plan.postgres.kind === 'local'
+          ? `the machine's, ${safeUrl(databaseUrl)}`
+          : `DATABASE_URL, ${safeUrl(databaseUrl)}`;
     }
     checkpoint();
     const db = await prepareDatabase(databaseUrl);
     if (db.created) say(`created the database ${new URL(databaseUrl).pathname.slice(1)}`);
-    say(db.applied.length ? `migrations applied: ${db.applied.join(', ')}` : `database schema is up to date (${elapsed()})`);
+    say(
+      db.applied.length
+        ? `migrations applied: ${db.applied.join(', ')}`
+        : `database schema is up to date (${elapsed()})`,
+    );
     checkpoint();
 
     // ---- NATS
@@ -245,7 +269,12 @@ export async function runLauncher(argv: string[], env: NodeJS.ProcessEnv): Promi
       // the production users and permissions, with passwords made once for this machine
       const passwords = loadOrCreateNatsPasswords(NATS_USERS_FILE(dataDir));
       const storeDir = join(dataDir, 'nats');
-      const file = writeLauncherNatsConf({ file: join(dataDir, 'launcher', 'nats.conf'), storeDir, prefix: env['NATS_PREFIX'] ?? '', binary: plan.nats.binary });
+      const file = writeLauncherNatsConf({
+        file: join(dataDir, 'launcher', 'nats.conf'),
+        storeDir,
+        prefix: env['NATS_PREFIX'] ?? '',
+        binary: plan.nats.binary,
+      });
       const nats = await startNatsServer({
         binary: plan.nats.binary,
         preferredPort: plan.nats.preferredPort,
@@ -304,7 +333,11 @@ export async function runLauncher(argv: string[], env: NodeJS.ProcessEnv): Promi
       say(`SQS endpoint (fauxqs) ready on ${fq.endpoint} (${elapsed()})`);
     } else {
       sqsLine = `SQS_QUEUE_URLS, ${plan.sqs.queueUrls.join(', ')}${plan.sqs.endpoint ? ` via ${plan.sqs.endpoint}` : ''}`;
-      sqsForSimulator = { endpoint: plan.sqs.endpoint, queueUrl: plan.sqs.queueUrls[0], region: env['AWS_REGION'] || 'us-east-1' };
+      sqsForSimulator = {
+        endpoint: plan.sqs.endpoint,
+        queueUrl: plan.sqs.queueUrls[0],
+        region: env['AWS_REGION'] || 'us-east-1',
+      };
     }
     checkpoint();
 
@@ -319,19 +352,33 @@ export async function runLauncher(argv: string[], env: NodeJS.ProcessEnv): Promi
     if (!opts.skipBuild) say(`apps built (${elapsed()})`);
     const missing = missingBuilds(root);
     if (missing.length) {
-      throw new LauncherError(`not built: ${missing.map((m) => `dist/apps/${m}/main.js`).join(', ')} (run npm run build, or drop --skip-build)`);
+      throw new LauncherError(
+        `not built: ${missing.map((m) => `dist/apps/${m}/main.js`).join(', ')} (run npm run build, or drop --skip-build)`,
+      );
     }
     checkpoint();
     // Until every app is ready only warnings, errors and non-JSON output are shown (all of it is in the log files).
     const print = (app: AppName, line: string) => {
       if (startupDone || !/^\d\d:\d\d:\d\d (TRACE|DEBUG|INFO)/.test(line)) {
-        process.stdout.write(line.split('\n').map((l) => `${app.padEnd(10)} │ ${l}\n`).join(''));
+        process.stdout.write(
+          line
+            .split('\n')
+            .map((l) => `${app.padEnd(10)} │ ${l}\n`)
+            .join(''),
+        );
       }
     };
     const running: RunningApp[] = [];
     for (const app of APPS) {
       const env = natsPasswords ? { ...appEnv, ...appNatsEnv(app, natsPasswords) } : appEnv;
-      const a = startAppProcess({ root, app, port: assigned.ports[app], env, logFile: join(logDir, `${app}.log`), print });
+      const a = startAppProcess({
+        root,
+        app,
+        port: assigned.ports[app],
+        env,
+        logFile: join(logDir, `${app}.log`),
+        print,
+      });
       running.push(a);
       const deadline = Number(env['SHUTDOWN_TIMEOUT_MS'] ?? '') || 25_000;
       track(app, a.process, `dist/apps/${app}/main.js`, async () => {
@@ -375,7 +422,9 @@ export async function runLauncher(argv: string[], env: NodeJS.ProcessEnv): Promi
     const appDied = Promise.race(running.map((a) => a.process.exited.then((info) => ({ app: a.app, info }))));
     const outcome = await Promise.race([signalled.then(() => null), appDied]);
     if (outcome) {
-      complain(`the ${outcome.app} exited (code ${outcome.info.code}, signal ${outcome.info.signal}): stopping everything`);
+      complain(
+        `the ${outcome.app} exited (code ${outcome.info.code}, signal ${outcome.info.signal}): stopping everything`,
+      );
       return await shutdown(1);
     }
     return await shutdown(0);
@@ -430,7 +479,12 @@ export function readyTable(t: {
     ['SQS', t.sqsLine],
     ['PostgreSQL', t.postgresLine],
     ['NATS', t.natsLine],
-    ['Slack', t.slack.kind === 'configured' ? 'webhook from SLACK_WEBHOOK_URL / SLACK_WEBHOOKS' : 'not configured: the alerter logs each alert'],
+    [
+      'Slack',
+      t.slack.kind === 'configured'
+        ? 'webhook from SLACK_WEBHOOK_URL / SLACK_WEBHOOKS'
+        : 'not configured: the alerter logs each alert',
+    ],
     ['logs', `${t.logDir}/<app>.log`],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));

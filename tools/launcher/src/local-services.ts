@@ -5,12 +5,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Client } from 'pg';
-import {
-  CreateQueueCommand,
-  GetQueueAttributesCommand,
-  ListQueuesCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, GetQueueAttributesCommand, ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { runMigrations } from '@ams/db';
 import { spawnManaged, type ManagedProcess } from './managed-process';
 import { freePort, isPortFree, probeNats } from './probes';
@@ -104,7 +99,11 @@ export async function startFauxqs(opts: {
   delete env['FAUXQS_INIT'];
   delete env['FAUXQS_DEFAULT_REGION'];
   // The CLI logs every request as JSON on stdout: dropped (errors on stderr are kept in the log file).
-  const proc = spawnManaged('fauxqs', process.execPath, [fauxqsCli(opts.root)], { env, dropStdout: true, logFile: opts.logFile });
+  const proc = spawnManaged('fauxqs', process.execPath, [fauxqsCli(opts.root)], {
+    env,
+    dropStdout: true,
+    logFile: opts.logFile,
+  });
   const endpoint = `http://127.0.0.1:${port}`;
   const client = new SQSClient({ endpoint, region: FAUXQS_REGION, credentials: FAUXQS_CREDENTIALS, maxAttempts: 1 });
   try {
@@ -124,13 +123,17 @@ export async function startFauxqs(opts: {
     }
     const dlq = await client.send(new CreateQueueCommand({ QueueName: opts.dlq }));
     if (!dlq.QueueUrl) throw new Error(`CreateQueue ${opts.dlq} returned no QueueUrl`);
-    const attrs = await client.send(new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ['QueueArn'] }));
+    const attrs = await client.send(
+      new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ['QueueArn'] }),
+    );
     const dlqArn = attrs.Attributes?.['QueueArn'];
     if (!dlqArn) throw new Error(`no QueueArn for ${dlq.QueueUrl}`);
     const main = await client.send(
       new CreateQueueCommand({
         QueueName: opts.queue,
-        Attributes: { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: String(opts.maxReceiveCount) }) },
+        Attributes: {
+          RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: String(opts.maxReceiveCount) }),
+        },
       }),
     );
     if (!main.QueueUrl) throw new Error(`CreateQueue ${opts.queue} returned no QueueUrl`);

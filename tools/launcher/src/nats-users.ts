@@ -7,7 +7,14 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { type NatsApp, type NatsUser, NATS_USERS, natsPasswordVariable, natsUserName, renderNatsServerConf } from '@ams/contracts';
+import {
+  type NatsApp,
+  type NatsUser,
+  NATS_USERS,
+  natsPasswordVariable,
+  natsUserName,
+  renderNatsServerConf,
+} from '@ams/contracts';
 
 /** Every user's password: the five apps' and the operator's (for the NATS CLI). */
 export type NatsPasswords = Record<NatsUser, string>;
@@ -55,7 +62,12 @@ export function natsServerVersion(binary: string): [number, number] | null {
 }
 
 /** Writes the launcher's nats-server config (JetStream in `storeDir`, the per-app users for `prefix`); returns its path. */
-export function writeLauncherNatsConf(opts: { file: string; storeDir: string; prefix: string; binary: string }): string {
+export function writeLauncherNatsConf(opts: {
+  file: string;
+  storeDir: string;
+  prefix: string;
+  binary: string;
+}): string {
   const v = natsServerVersion(opts.binary);
   const conf = renderNatsServerConf(
     {

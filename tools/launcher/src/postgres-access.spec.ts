@@ -45,11 +45,15 @@ describe('blockingDirectory (as root, for the postgres user)', () => {
     expect(err).toBeInstanceOf(PostgresAccessError);
     const msg = (err as Error).message;
     expect(msg).not.toContain('\n');
-    expect(msg).toContain(`cannot enter ${closed} (mode 0700) on the way to its data directory ${join(closed, 'postgres')}`);
-    expect(msg).toMatch(/set LAUNCHER_DATA_DIR to a directory postgres can enter/);
-    expect(() => assertPostgresCanReach({ binary: join(closed, 'bin', 'postgres'), dataDir: join(open, 'postgres') }, postgres)).toThrow(
-      new RegExp(`cannot enter ${closed} \\(mode 0700\\) on the way to its binaries`),
+    expect(msg).toContain(
+      `cannot enter ${closed} (mode 0700) on the way to its data directory ${join(closed, 'postgres')}`,
     );
-    expect(() => assertPostgresCanReach({ binary: '/usr/bin/true', dataDir: join(open, 'postgres') }, postgres)).not.toThrow();
+    expect(msg).toMatch(/set LAUNCHER_DATA_DIR to a directory postgres can enter/);
+    expect(() =>
+      assertPostgresCanReach({ binary: join(closed, 'bin', 'postgres'), dataDir: join(open, 'postgres') }, postgres),
+    ).toThrow(new RegExp(`cannot enter ${closed} \\(mode 0700\\) on the way to its binaries`));
+    expect(() =>
+      assertPostgresCanReach({ binary: '/usr/bin/true', dataDir: join(open, 'postgres') }, postgres),
+    ).not.toThrow();
   });
 });

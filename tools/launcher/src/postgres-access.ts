@@ -31,7 +31,12 @@ function existingAncestors(path: string): string[] {
 
 /** Whether `user` may enter `dir`: asked of the system itself, by a shell running as that user (groups as our spawn). */
 function canEnter(dir: string, user: SystemUser): boolean {
-  const r = spawnSync('/bin/sh', ['-c', 'test -x "$1"', 'sh', dir], { uid: user.uid, gid: user.gid, stdio: 'ignore', timeout: 5_000 });
+  const r = spawnSync('/bin/sh', ['-c', 'test -x "$1"', 'sh', dir], {
+    uid: user.uid,
+    gid: user.gid,
+    stdio: 'ignore',
+    timeout: 5_000,
+  });
   return r.status === 0;
 }
 

@@ -37,7 +37,12 @@ function hostPort(url: string, defaultPort: number): { host: string; port: numbe
 }
 
 /** Opens a TCP connection and, when `greeting`, waits for the first line the server sends. */
-function tcp(host: string, port: number, timeoutMs: number, greeting: boolean): Promise<{ ok: true; line: string } | { ok: false; detail: string }> {
+function tcp(
+  host: string,
+  port: number,
+  timeoutMs: number,
+  greeting: boolean,
+): Promise<{ ok: true; line: string } | { ok: false; detail: string }> {
   return new Promise((resolve) => {
     const socket = createConnection({ host, port });
     let buf = '';
@@ -49,7 +54,10 @@ function tcp(host: string, port: number, timeoutMs: number, greeting: boolean): 
       socket.destroy();
       resolve(r);
     };
-    const timer = setTimeout(() => finish({ ok: false, detail: `no answer from ${host}:${port} within ${timeoutMs} ms` }), timeoutMs);
+    const timer = setTimeout(
+      () => finish({ ok: false, detail: `no answer from ${host}:${port} within ${timeoutMs} ms` }),
+      timeoutMs,
+    );
     socket.once('error', (err) => finish({ ok: false, detail: `${reason(err)} (${host}:${port})` }));
     socket.once('connect', () => {
       if (!greeting) finish({ ok: true, line: '' });
@@ -74,7 +82,11 @@ export async function probePostgres(url: string, timeoutMs = PROBE_TIMEOUT_MS): 
   if (!t.ok) return t;
   const admin = new URL(url);
   admin.pathname = '/postgres';
-  const client = new Client({ connectionString: admin.toString(), connectionTimeoutMillis: timeoutMs, application_name: 'ams-sentinel-launcher' });
+  const client = new Client({
+    connectionString: admin.toString(),
+    connectionTimeoutMillis: timeoutMs,
+    application_name: 'ams-sentinel-launcher',
+  });
   client.on('error', () => undefined);
   try {
     await client.connect();
@@ -119,7 +131,13 @@ export async function probeNats(urls: string[], timeoutMs = PROBE_TIMEOUT_MS): P
 
 /** nats-server on the PATH, else the usual install locations. */
 export function findNatsServer(pathEnv = process.env['PATH'] ?? ''): string | null {
-  const candidates = [...pathEnv.split(delimiter).filter(Boolean).map((d) => join(d, 'nats-server')), ...NATS_BINARY_CANDIDATES];
+  const candidates = [
+    ...pathEnv
+      .split(delimiter)
+      .filter(Boolean)
+      .map((d) => join(d, 'nats-server')),
+    ...NATS_BINARY_CANDIDATES,
+  ];
   for (const c of candidates) {
     try {
       accessSync(c, constants.X_OK);

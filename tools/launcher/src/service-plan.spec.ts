@@ -14,7 +14,11 @@ import {
 } from './service-plan';
 
 const noFlags: Flags = { embeddedPostgres: false, ownNats: false };
-const up: Observations = { postgres: { ok: true }, nats: { ok: true, jetstream: true }, natsBinary: '/usr/sbin/nats-server' };
+const up: Observations = {
+  postgres: { ok: true },
+  nats: { ok: true, jetstream: true },
+  natsBinary: '/usr/sbin/nats-server',
+};
 
 function plan(env: Record<string, string>, seen: Observations, flags: Flags = noFlags) {
   const r = planServices(env, flags, seen);
@@ -34,7 +38,9 @@ describe('probesFor', () => {
       nats: { urls: [LOCAL_NATS_URL], configured: false },
       natsBinary: true,
     });
-    expect(probesFor({ DATABASE_URL: 'postgres://u@db:5432/x', NATS_URL: 'nats://a:4222, nats://b:4222' }, noFlags)).toEqual({
+    expect(
+      probesFor({ DATABASE_URL: 'postgres://u@db:5432/x', NATS_URL: 'nats://a:4222, nats://b:4222' }, noFlags),
+    ).toEqual({
       postgres: { url: 'postgres://u@db:5432/x', configured: true },
       nats: { urls: ['nats://a:4222', 'nats://b:4222'], configured: true },
       natsBinary: false,
@@ -54,7 +60,13 @@ describe('planServices', () => {
     const p = plan({}, up);
     expect(p.postgres).toEqual({ kind: 'local', url: LOCAL_POSTGRES_URL });
     expect(p.nats).toEqual({ kind: 'local', url: LOCAL_NATS_URL });
-    expect(p.sqs).toEqual({ kind: 'fauxqs', port: FAUXQS_PORT, queue: 'ams-stream', dlq: 'ams-stream-dlq', maxReceiveCount: 5 });
+    expect(p.sqs).toEqual({
+      kind: 'fauxqs',
+      port: FAUXQS_PORT,
+      queue: 'ams-stream',
+      dlq: 'ams-stream-dlq',
+      maxReceiveCount: 5,
+    });
     expect(p.slack).toEqual({ kind: 'log' });
     expect(p.notes).toEqual([]);
   });
@@ -70,15 +82,23 @@ describe('planServices', () => {
   });
 
   it('never replaces a DATABASE_URL the user set: unreachable is an error naming the URL (without its password)', () => {
-    const errs = errors({ DATABASE_URL: 'postgres://app:s3cret@127.0.0.1:1/ams' }, { ...up, postgres: { ok: false, detail: 'connection refused' } });
+    const errs = errors(
+      { DATABASE_URL: 'postgres://app:s3cret@127.0.0.1:1/ams' },
+      { ...up, postgres: { ok: false, detail: 'connection refused' } },
+    );
     expect(errs).toHaveLength(1);
-    expect(errs[0]).toMatch(/^DATABASE_URL \(postgres:\/\/app:\*\*\*@127\.0\.0\.1:1\/ams\) is not reachable: connection refused/);
+    expect(errs[0]).toMatch(
+      /^DATABASE_URL \(postgres:\/\/app:\*\*\*@127\.0\.0\.1:1\/ams\) is not reachable: connection refused/,
+    );
     expect(errs[0]).not.toContain('s3cret');
     expect(errs[0]).toMatch(/unset it/);
   });
 
   it('uses a reachable DATABASE_URL as it is', () => {
-    expect(plan({ DATABASE_URL: 'postgres://u@db/x' }, up).postgres).toEqual({ kind: 'configured', url: 'postgres://u@db/x' });
+    expect(plan({ DATABASE_URL: 'postgres://u@db/x' }, up).postgres).toEqual({
+      kind: 'configured',
+      url: 'postgres://u@db/x',
+    });
   });
 
   it('starts nats-server when nothing answers on 4222, or when that NATS has no JetStream', () => {
@@ -95,7 +115,9 @@ describe('planServices', () => {
   });
 
   it('requires JetStream and reachability from a NATS_URL the user set', () => {
-    expect(errors({ NATS_URL: 'nats://n:4222' }, { ...up, nats: { ok: true, jetstream: false } })[0]).toMatch(/no JetStream/);
+    expect(errors({ NATS_URL: 'nats://n:4222' }, { ...up, nats: { ok: true, jetstream: false } })[0]).toMatch(
+      /no JetStream/,
+    );
     expect(errors({ NATS_URL: 'nats://n:4222' }, { ...up, nats: { ok: false, detail: 'timed out' } })[0]).toMatch(
       /^NATS_URL \(nats:\/\/n:4222\) is not reachable: timed out/,
     );
@@ -103,15 +125,30 @@ describe('planServices', () => {
   });
 
   it('reports every problem at once', () => {
-    const errs = errors({ DATABASE_URL: 'postgres://x@h:1/d', NATS_URL: 'nats://h:2' }, { postgres: { ok: false, detail: 'a' }, nats: { ok: false, detail: 'b' } });
+    const errs = errors(
+      { DATABASE_URL: 'postgres://x@h:1/d', NATS_URL: 'nats://h:2' },
+      { postgres: { ok: false, detail: 'a' }, nats: { ok: false, detail: 'b' } },
+    );
     expect(errs).toHaveLength(2);
   });
 
   it('uses configured SQS queues (and endpoint) instead of fauxqs, and a configured webhook instead of the log', () => {
-    const p = plan({ SQS_QUEUE_URLS: 'https://sqs.us-east-1.amazonaws.com/1/a,https://sqs.us-east-1.amazonaws.com/1/b', SLACK_WEBHOOK_URL: 'https://hooks.slack.com/x' }, up);
-    expect(p.sqs).toEqual({ kind: 'configured', queueUrls: ['https://sqs.us-east-1.amazonaws.com/1/a', 'https://sqs.us-east-1.amazonaws.com/1/b'], endpoint: null });
+    const p = plan(
+      {
+        SQS_QUEUE_URLS: 'https://sqs.us-east-1.amazonaws.com/1/a,https://sqs.us-east-1.amazonaws.com/1/b',
+        SLACK_WEBHOOK_URL: 'https://hooks.slack.com/x',
+      },
+      up,
+    );
+    expect(p.sqs).toEqual({
+      kind: 'configured',
+      queueUrls: ['https://sqs.us-east-1.amazonaws.com/1/a', 'https://sqs.us-east-1.amazonaws.com/1/b'],
+      endpoint: null,
+    });
     expect(p.slack).toEqual({ kind: 'configured' });
-    expect(plan({ SQS_QUEUE_URLS: 'http://q', SQS_ENDPOINT: 'http://localhost:4566' }, up).sqs).toMatchObject({ endpoint: 'http://localhost:4566' });
+    expect(plan({ SQS_QUEUE_URLS: 'http://q', SQS_ENDPOINT: 'http://localhost:4566' }, up).sqs).toMatchObject({
+      endpoint: 'http://localhost:4566',
+    });
   });
 
   it('moves fauxqs to LAUNCHER_SQS_PORT, and rejects a bad one', () => {
@@ -130,7 +167,11 @@ describe('ports', () => {
       { app: 'api', port: 3000, explicit: false },
     ]);
     expect(requestedPorts({ PORT: '8080' })).toContainEqual({ app: 'api', port: 8080, explicit: true });
-    expect(requestedPorts({ PORT: '8080', API_PORT: '9090' })).toContainEqual({ app: 'api', port: 9090, explicit: true });
+    expect(requestedPorts({ PORT: '8080', API_PORT: '9090' })).toContainEqual({
+      app: 'api',
+      port: 9090,
+      explicit: true,
+    });
     expect(requestedPorts({ API_PORT: 'http' })).toEqual({ error: 'API_PORT must be a port number (1-65535)' });
   });
 
@@ -158,8 +199,12 @@ describe('safeUrl', () => {
 describe('natsAuthWarning', () => {
   const open: Observations = { ...up, nats: { ok: true, jetstream: true, authRequired: false } };
   it('warns about a NATS it did not start that accepts clients without credentials', () => {
-    expect(natsAuthWarning(plan({}, open), open, {})).toMatch(/^warning: NATS at nats:\/\/127\.0\.0\.1:4222 has no authentication/);
-    expect(natsAuthWarning(plan({ NATS_URL: 'nats://n:4222' }, open), open, { NATS_URL: 'nats://n:4222' })).toMatch(/NATS at nats:\/\/n:4222 has no authentication/);
+    expect(natsAuthWarning(plan({}, open), open, {})).toMatch(
+      /^warning: NATS at nats:\/\/127\.0\.0\.1:4222 has no authentication/,
+    );
+    expect(natsAuthWarning(plan({ NATS_URL: 'nats://n:4222' }, open), open, { NATS_URL: 'nats://n:4222' })).toMatch(
+      /NATS at nats:\/\/n:4222 has no authentication/,
+    );
   });
   it('is silent for its own nats-server, a server that requires authentication, or configured credentials', () => {
     expect(natsAuthWarning(plan({}, open, { embeddedPostgres: false, ownNats: true }), open, {})).toBeNull();

@@ -89,7 +89,11 @@ export function probesFor(env: Env, flags: Flags): ProbeRequest {
       : flags.embeddedPostgres
         ? null
         : { url: LOCAL_POSTGRES_URL, configured: false },
-    nats: set(natsUrl) ? { urls: natsUrls(natsUrl), configured: true } : flags.ownNats ? null : { urls: [LOCAL_NATS_URL], configured: false },
+    nats: set(natsUrl)
+      ? { urls: natsUrls(natsUrl), configured: true }
+      : flags.ownNats
+        ? null
+        : { urls: [LOCAL_NATS_URL], configured: false },
     natsBinary: needOwnNatsCheck,
   };
 }
@@ -118,7 +122,7 @@ export function planServices(env: Env, flags: Flags, seen: Observations): PlanRe
     else {
       errors.push(
         `DATABASE_URL (${safeUrl(dbUrl)}) is not reachable: ${seen.postgres && !seen.postgres.ok ? seen.postgres.detail : 'not checked'}. ` +
-          'Start PostgreSQL there, fix DATABASE_URL, or unset it to use the machine\'s PostgreSQL (127.0.0.1:5432) or an embedded one.',
+          "Start PostgreSQL there, fix DATABASE_URL, or unset it to use the machine's PostgreSQL (127.0.0.1:5432) or an embedded one.",
       );
     }
   } else if (!flags.embeddedPostgres && seen.postgres?.ok) {
@@ -148,7 +152,10 @@ export function planServices(env: Env, flags: Flags, seen: Observations): PlanRe
   if (set(natsUrl)) {
     const r = seen.nats;
     if (r?.ok && r.jetstream) nats = { kind: 'configured', url: natsUrl };
-    else if (r?.ok) errors.push(`NATS_URL (${safeUrl(natsUrl)}) answers but has no JetStream: start nats-server with -js (JetStream enabled).`);
+    else if (r?.ok)
+      errors.push(
+        `NATS_URL (${safeUrl(natsUrl)}) answers but has no JetStream: start nats-server with -js (JetStream enabled).`,
+      );
     else {
       errors.push(
         `NATS_URL (${safeUrl(natsUrl)}) is not reachable: ${r && !r.ok ? r.detail : 'not checked'}. ` +
@@ -162,13 +169,19 @@ export function planServices(env: Env, flags: Flags, seen: Observations): PlanRe
   } else if (seen.nats?.ok) {
     nats = ownNats('the NATS at 127.0.0.1:4222 has no JetStream: starting a nats-server of our own on another port');
   } else {
-    nats = ownNats(`no NATS at 127.0.0.1:4222 (${seen.nats && !seen.nats.ok ? seen.nats.detail : 'not checked'}): starting nats-server`);
+    nats = ownNats(
+      `no NATS at 127.0.0.1:4222 (${seen.nats && !seen.nats.ok ? seen.nats.detail : 'not checked'}): starting nats-server`,
+    );
   }
 
   // ---- SQS
   const queues = env['SQS_QUEUE_URLS'];
   const sqs: SqsChoice = set(queues)
-    ? { kind: 'configured', queueUrls: natsUrls(queues), endpoint: set(env['SQS_ENDPOINT']) ? env['SQS_ENDPOINT'] : null }
+    ? {
+        kind: 'configured',
+        queueUrls: natsUrls(queues),
+        endpoint: set(env['SQS_ENDPOINT']) ? env['SQS_ENDPOINT'] : null,
+      }
     : {
         kind: 'fauxqs',
         port: parsePort(env['LAUNCHER_SQS_PORT']) ?? FAUXQS_PORT,
@@ -181,7 +194,8 @@ export function planServices(env: Env, flags: Flags, seen: Observations): PlanRe
   }
 
   // ---- Slack
-  const slack: SlackChoice = set(env['SLACK_WEBHOOK_URL']) || set(env['SLACK_WEBHOOKS']) ? { kind: 'configured' } : { kind: 'log' };
+  const slack: SlackChoice =
+    set(env['SLACK_WEBHOOK_URL']) || set(env['SLACK_WEBHOOKS']) ? { kind: 'configured' } : { kind: 'log' };
 
   if (errors.length > 0 || !postgres || !nats) return { ok: false, errors };
   return { ok: true, plan: { postgres, nats, sqs, slack, notes } };
@@ -198,7 +212,13 @@ export function parsePort(v: string | undefined): number | null {
 
 export const APPS = ['ingestor', 'processor', 'alerter', 'aggregator', 'api'] as const;
 export type AppName = (typeof APPS)[number];
-export const DEFAULT_PORTS: Readonly<Record<AppName, number>> = { api: 3000, ingestor: 3001, processor: 3002, alerter: 3003, aggregator: 3004 };
+export const DEFAULT_PORTS: Readonly<Record<AppName, number>> = {
+  api: 3000,
+  ingestor: 3001,
+  processor: 3002,
+  alerter: 3003,
+  aggregator: 3004,
+};
 
 export interface PortRequest {
   app: AppName;
@@ -217,7 +237,9 @@ export function requestedPorts(env: Env): PortRequest[] | { error: string } {
     apiPort = p;
   }
   return APPS.map((app) =>
-    app === 'api' ? { app, port: apiPort, explicit: apiPortVar !== null } : { app, port: DEFAULT_PORTS[app], explicit: false },
+    app === 'api'
+      ? { app, port: apiPort, explicit: apiPortVar !== null }
+      : { app, port: DEFAULT_PORTS[app], explicit: false },
   );
 }
 
@@ -238,7 +260,10 @@ export function assignPorts(
     if (!taken.has(r.port) && !used.has(r.port)) {
       ports[r.app] = r.port;
     } else if (r.explicit) {
-      return { ok: false, error: `port ${r.port} for the ${r.app} is already in use: free it or choose another with API_PORT` };
+      return {
+        ok: false,
+        error: `port ${r.port} for the ${r.app} is already in use: free it or choose another with API_PORT`,
+      };
     } else {
       const next = pool.find((p) => !used.has(p) && !requests.some((o) => o.port === p));
       if (next === undefined) return { ok: false, error: `no free port for the ${r.app}` };

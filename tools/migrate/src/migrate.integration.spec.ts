@@ -31,7 +31,9 @@ describe('migrate (the production migration entry point)', () => {
     const first = await migrate(db.url);
     expect(first).toMatchObject({ database: db.name, createdDatabase: false });
     expect(first.applied).toHaveLength(MIGRATIONS.length);
-    expect(await tables(db.url)).toEqual(expect.arrayContaining(['hourly_fact', 'performance_delta', 'schema_migrations']));
+    expect(await tables(db.url)).toEqual(
+      expect.arrayContaining(['hourly_fact', 'performance_delta', 'schema_migrations']),
+    );
     expect((await migrate(db.url)).applied).toEqual([]);
   });
 

@@ -20,7 +20,11 @@ export interface MigrateResult {
 export async function migrate(url: string): Promise<MigrateResult> {
   const database = databaseName(url);
   const createdDatabase = await ensureDatabase(url, database);
-  const lock = new Client({ connectionString: url, application_name: 'ams-sentinel-migrate-lock', connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+  const lock = new Client({
+    connectionString: url,
+    application_name: 'ams-sentinel-migrate-lock',
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+  });
   await lock.connect();
   try {
     await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);

@@ -20,7 +20,8 @@ export function compareCampaign(expected: Array<TruthMetrics & { date: string }>
       continue;
     }
     for (const f of FIELDS) {
-      if (String(row[f]) !== String(day[f])) problems.push(`${day.date} ${f}: api ${String(row[f])}, expected ${String(day[f])}`);
+      if (String(row[f]) !== String(day[f]))
+        problems.push(`${day.date} ${f}: api ${String(row[f])}, expected ${String(day[f])}`);
     }
   }
   for (const r of actual) if (!expected.some((d) => d.date === r.period)) problems.push(`${r.period}: unexpected row`);
@@ -39,7 +40,9 @@ export async function verifyAgainstApi(
     problems = new Map();
     for (const c of campaigns) {
       try {
-        const res = await fetch(`${opts.apiUrl}${c.apiQuery}&limit=5000`, { headers: { authorization: `Bearer ${opts.apiKey}` } });
+        const res = await fetch(`${opts.apiUrl}${c.apiQuery}&limit=5000`, {
+          headers: { authorization: `Bearer ${opts.apiKey}` },
+        });
         if (res.status !== 200) {
           problems.set(c.campaignId, [`api answered ${res.status}: ${(await res.text()).slice(0, 200)}`]);
           continue;
@@ -48,22 +51,31 @@ export async function verifyAgainstApi(
         const p = compareCampaign(c.days, body.data);
         if (p.length) problems.set(c.campaignId, p);
       } catch (err) {
-        problems.set(c.campaignId, [`api not reachable at ${opts.apiUrl}: ${err instanceof Error ? err.message : String(err)}`]);
+        problems.set(c.campaignId, [
+          `api not reachable at ${opts.apiUrl}: ${err instanceof Error ? err.message : String(err)}`,
+        ]);
       }
     }
     if (problems.size === 0) {
       const days = campaigns.reduce((s, c) => s + c.days.length, 0);
-      opts.say(`verified: the api's daily totals equal the ground truth for all ${campaigns.length} campaigns (${days} campaign-days)`);
+      opts.say(
+        `verified: the api's daily totals equal the ground truth for all ${campaigns.length} campaigns (${days} campaign-days)`,
+      );
       return true;
     }
     if (Date.now() > deadline) break;
     if (Date.now() - lastReport > 5_000) {
       lastReport = Date.now();
-      opts.say(`waiting for the pipeline: ${campaigns.length - problems.size}/${campaigns.length} campaigns match so far`);
+      opts.say(
+        `waiting for the pipeline: ${campaigns.length - problems.size}/${campaigns.length} campaigns match so far`,
+      );
     }
     await new Promise((r) => setTimeout(r, 1_000));
   }
-  opts.say(`NOT verified after ${Math.round(opts.timeoutMs / 1000)} s: ${problems.size} of ${campaigns.length} campaigns differ`);
-  for (const [id, p] of [...problems.entries()].slice(0, 5)) opts.say(`  campaign ${id}: ${p.slice(0, 4).join('; ')}${p.length > 4 ? ` … (${p.length} differences)` : ''}`);
+  opts.say(
+    `NOT verified after ${Math.round(opts.timeoutMs / 1000)} s: ${problems.size} of ${campaigns.length} campaigns differ`,
+  );
+  for (const [id, p] of [...problems.entries()].slice(0, 5))
+    opts.say(`  campaign ${id}: ${p.slice(0, 4).join('; ')}${p.length > 4 ? ` … (${p.length} differences)` : ''}`);
   return false;
 }

@@ -73,7 +73,9 @@ export function parseCli(argv: string[], nowMs: number): CliOptions | { error: s
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
-    const [name, inline] = flag.includes('=') ? [flag.slice(0, flag.indexOf('=')), flag.slice(flag.indexOf('=') + 1)] : [flag, undefined];
+    const [name, inline] = flag.includes('=')
+      ? [flag.slice(0, flag.indexOf('=')), flag.slice(flag.indexOf('=') + 1)]
+      : [flag, undefined];
     const value = (): string | undefined => inline ?? argv[++i];
     let r: number | { error: string };
     switch (name) {
@@ -96,14 +98,16 @@ export function parseCli(argv: string[], nowMs: number): CliOptions | { error: s
       case '--speed': {
         const v = value();
         if (v === 'max') o.speed = null;
-        else if (typeof (r = int(name, v, 1, 1_000_000)) !== 'number') return { error: '--speed must be max or a number of messages per second' };
+        else if (typeof (r = int(name, v, 1, 1_000_000)) !== 'number')
+          return { error: '--speed must be max or a number of messages per second' };
         else o.speed = r;
         break;
       }
       case '--end': {
         const v = value();
         const t = v === undefined ? NaN : Date.parse(v);
-        if (!Number.isFinite(t) || !/(Z|[+-]\d{2}:?\d{2})$/.test(v ?? '')) return { error: '--end must be an ISO-8601 date-time with an offset, e.g. 2025-06-04T00:00:00Z' };
+        if (!Number.isFinite(t) || !/(Z|[+-]\d{2}:?\d{2})$/.test(v ?? ''))
+          return { error: '--end must be an ISO-8601 date-time with an offset, e.g. 2025-06-04T00:00:00Z' };
         o.endMs = Math.floor(t / HOUR_MS) * HOUR_MS;
         break;
       }
@@ -135,7 +139,8 @@ export function parseCli(argv: string[], nowMs: number): CliOptions | { error: s
         break;
       case '--order': {
         const v = value() as DeliveryOrder | undefined;
-        if (!v || !DELIVERY_ORDERS.includes(v)) return { error: `--order must be one of ${DELIVERY_ORDERS.join(', ')}` };
+        if (!v || !DELIVERY_ORDERS.includes(v))
+          return { error: `--order must be one of ${DELIVERY_ORDERS.join(', ')}` };
         o.order = v;
         break;
       }

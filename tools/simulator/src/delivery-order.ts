@@ -3,7 +3,10 @@ import type { DeliveryOrder } from './cli-options';
 import { Rng, hashSeed } from './random';
 import type { SimMessage } from './traffic-generator';
 
-export function deliveryPlan(messages: SimMessage[], opts: { order: DeliveryOrder; repeat: number; seed: number }): string[] {
+export function deliveryPlan(
+  messages: SimMessage[],
+  opts: { order: DeliveryOrder; repeat: number; seed: number },
+): string[] {
   const once = messages.map((m) => m.body);
   const all = Array.from({ length: opts.repeat }, () => once).flat();
   if (opts.order === 'arrival') return all;

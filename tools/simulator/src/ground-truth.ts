@@ -110,7 +110,12 @@ export function buildGroundTruth(sim: Simulation, sqs?: GroundTruth['sqs']): Gro
     const date = period.slice(0, 10);
     const m: Acc = dataset.endsWith('-traffic')
       ? { ...zero(), impressions: num(r['impressions']), clicks: num(r['clicks']), cost: num(r['cost']) }
-      : { ...zero(), orders: num(r[`attributed_conversions_${w}`]), sales: num(r[`attributed_sales_${w}`]), units: num(r[`attributed_units_ordered_${w}`]) };
+      : {
+          ...zero(),
+          orders: num(r[`attributed_conversions_${w}`]),
+          sales: num(r[`attributed_sales_${w}`]),
+          units: num(r[`attributed_units_ordered_${w}`]),
+        };
     const campaignKey = `${String(r['advertiser_id'])}/${String(r['campaign_id'])}`;
     let days = byCampaign.get(campaignKey);
     if (!days) byCampaign.set(campaignKey, (days = new Map()));
@@ -134,11 +139,14 @@ export function buildGroundTruth(sim: Simulation, sqs?: GroundTruth['sqs']): Gro
   for (const b of sim.budgets) {
     const k = `${b.advertiserId}/${b.campaignId}`;
     const prev = latestBudget.get(k);
-    if (!prev || b.timestamp >= prev.at) latestBudget.set(k, { percentage: toDecimalString(b.percentage), at: b.timestamp });
+    if (!prev || b.timestamp >= prev.at)
+      latestBudget.set(k, { percentage: toDecimalString(b.percentage), at: b.timestamp });
   }
 
   const advertisers = sim.advertisers.map((adv) => {
-    const advDays = [...(byAdvertiserDay.get(adv.advertiserId) ?? new Map<string, Acc>()).entries()].sort(([a], [b]) => a.localeCompare(b));
+    const advDays = [...(byAdvertiserDay.get(adv.advertiserId) ?? new Map<string, Acc>()).entries()].sort(([a], [b]) =>
+      a.localeCompare(b),
+    );
     const from = advDays[0]?.[0] ?? '';
     const to = advDays[advDays.length - 1]?.[0] ?? '';
     return {
@@ -151,7 +159,9 @@ export function buildGroundTruth(sim: Simulation, sqs?: GroundTruth['sqs']): Gro
       to,
       days: advDays.map(([date, acc]) => ({ date, ...finish(acc) })),
       campaigns: adv.campaigns.map((c) => {
-        const days = [...(byCampaign.get(`${adv.advertiserId}/${c.campaignId}`) ?? new Map()).entries()].sort(([a], [b]) => a.localeCompare(b));
+        const days = [...(byCampaign.get(`${adv.advertiserId}/${c.campaignId}`) ?? new Map()).entries()].sort(
+          ([a], [b]) => a.localeCompare(b),
+        );
         const total = zero();
         for (const [, d] of days) add(total, d.acc);
         const entity = sim.entities.find((e) => e.advertiserId === adv.advertiserId && e.campaignId === c.campaignId);
@@ -171,7 +181,9 @@ export function buildGroundTruth(sim: Simulation, sqs?: GroundTruth['sqs']): Gro
           days: days.map(([date, d]) => ({
             date,
             ...finish(d.acc),
-            hours: [...d.hours.entries()].sort(([, a], [, b]) => a.utc - b.utc).map(([period, h]) => ({ period, ...finish(h.acc) })),
+            hours: [...d.hours.entries()]
+              .sort(([, a], [, b]) => a.utc - b.utc)
+              .map(([period, h]) => ({ period, ...finish(h.acc) })),
           })),
           apiQuery: `/v1/performance?campaignId=${c.campaignId}&from=${from}&to=${to}&granularity=day`,
         };
@@ -197,7 +209,8 @@ export function buildGroundTruth(sim: Simulation, sqs?: GroundTruth['sqs']): Gro
     anomalies: sim.anomalies,
     subscriptionConfirmation: {
       topicArn: confirmation ? String((JSON.parse(confirmation.body) as { TopicArn: string }).TopicArn) : '',
-      expected: 'an Amazon publisher topic (sp-traffic, NA): confirmed through SNS, or recorded as refused when SNS_CONFIRM_ENABLED=false',
+      expected:
+        'an Amazon publisher topic (sp-traffic, NA): confirmed through SNS, or recorded as refused when SNS_CONFIRM_ENABLED=false',
     },
   };
 }

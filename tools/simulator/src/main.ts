@@ -45,12 +45,21 @@ function launcherServices(root: string, env: NodeJS.ProcessEnv): ServicesFile | 
   }
 }
 
-function sqsTarget(env: NodeJS.ProcessEnv, services: ServicesFile | null): { queueUrl: string; endpoint: string | null; region: string; source: string } {
+function sqsTarget(
+  env: NodeJS.ProcessEnv,
+  services: ServicesFile | null,
+): { queueUrl: string; endpoint: string | null; region: string; source: string } {
   const first = (env['SQS_QUEUE_URLS'] ?? '')
     .split(',')
     .map((s) => s.trim())
     .find(Boolean);
-  if (first) return { queueUrl: first, endpoint: env['SQS_ENDPOINT'] || null, region: env['AWS_REGION'] || 'us-east-1', source: 'SQS_QUEUE_URLS' };
+  if (first)
+    return {
+      queueUrl: first,
+      endpoint: env['SQS_ENDPOINT'] || null,
+      region: env['AWS_REGION'] || 'us-east-1',
+      source: 'SQS_QUEUE_URLS',
+    };
   if (services) return { ...services.sqs, source: 'the running npm start' };
   return {
     queueUrl: 'http://sqs.us-east-1.localhost:9324/000000000000/ams-stream',
@@ -77,7 +86,14 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const out = o.out ? resolve(o.out) : join(root, '.data', 'simulator', `ground-truth-${o.seed}.json`);
 
   const t0 = Date.now();
-  const sim = simulate({ seed: o.seed, advertisers: o.advertisers, campaigns: o.campaigns, hours: o.hours, endMs: o.endMs, anomalies: o.anomalies });
+  const sim = simulate({
+    seed: o.seed,
+    advertisers: o.advertisers,
+    campaigns: o.campaigns,
+    hours: o.hours,
+    endMs: o.endMs,
+    anomalies: o.anomalies,
+  });
   const truth = buildGroundTruth(sim, { queueUrl: target.queueUrl, endpoint: target.endpoint });
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, `${JSON.stringify(truth, null, 2)}\n`);
@@ -88,33 +104,46 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     `${o.advertisers} advertisers × ${o.campaigns} campaigns, ${truth.advertisers.map((a) => `${a.country} ${a.from}..${a.to}`).join(', ')}, seed ${o.seed}`,
   );
   say(`${fmt(sim.messages.length)} messages: ${kinds}`);
-  for (const a of truth.anomalies) say(`anomaly ${a.kind}: campaign ${a.campaignId} (${a.campaignName}) on ${a.date}; expect ${a.expectedAlerts.join(' and ')}`);
-  say(`ground truth written to ${relative(process.cwd(), out).startsWith('..') ? out : relative(process.cwd(), out)} (${Date.now() - t0} ms)`);
+  for (const a of truth.anomalies)
+    say(
+      `anomaly ${a.kind}: campaign ${a.campaignId} (${a.campaignName}) on ${a.date}; expect ${a.expectedAlerts.join(' and ')}`,
+    );
+  say(
+    `ground truth written to ${relative(process.cwd(), out).startsWith('..') ? out : relative(process.cwd(), out)} (${Date.now() - t0} ms)`,
+  );
   if (o.dryRun) return 0;
 
   const credentials =
-    target.endpoint && !env['AWS_ACCESS_KEY_ID'] ? { credentials: { accessKeyId: 'test', secretAccessKey: 'test' } } : {};
+    target.endpoint && !env['AWS_ACCESS_KEY_ID']
+      ? { credentials: { accessKeyId: 'test', secretAccessKey: 'test' } }
+      : {};
   const plan = deliveryPlan(sim.messages, { order: o.order, repeat: o.repeat, seed: o.seed });
-  if (o.order !== 'arrival' || o.repeat > 1) say(`delivery: ${o.order} order, every message ${o.repeat} time(s): ${fmt(plan.length)} sends`);
-  const client = new SQSClient({ region: target.region, ...(target.endpoint ? { endpoint: target.endpoint } : {}), ...credentials });
-  say(`sending to ${target.queueUrl}${target.endpoint ? ` via ${target.endpoint}` : ''} (from ${target.source})${o.speed ? ` at ${fmt(o.speed)}/s` : ''}`);
+  if (o.order !== 'arrival' || o.repeat > 1)
+    say(`delivery: ${o.order} order, every message ${o.repeat} time(s): ${fmt(plan.length)} sends`);
+  const client = new SQSClient({
+    region: target.region,
+    ...(target.endpoint ? { endpoint: target.endpoint } : {}),
+    ...credentials,
+  });
+  say(
+    `sending to ${target.queueUrl}${target.endpoint ? ` via ${target.endpoint}` : ''} (from ${target.source})${o.speed ? ` at ${fmt(o.speed)}/s` : ''}`,
+  );
   const start = Date.now();
   let sent = 0;
   const progress = setInterval(() => {
     const rate = sent / ((Date.now() - start) / 1000);
     const eta = rate > 0 ? (plan.length - sent) / rate : 0;
-    say(`sent ${fmt(sent)}/${fmt(plan.length)} (${Math.floor((sent / plan.length) * 100)} %), ${fmt(rate)} msg/s, about ${fmt(eta)} s to go`);
+    say(
+      `sent ${fmt(sent)}/${fmt(plan.length)} (${Math.floor((sent / plan.length) * 100)} %), ${fmt(rate)} msg/s, about ${fmt(eta)} s to go`,
+    );
   }, 2_000);
   try {
-    await sendAll(
-      client,
-      target.queueUrl,
-      plan,
-      { rate: o.speed, concurrency: 8, onProgress: (n) => (sent = n) },
-    );
+    await sendAll(client, target.queueUrl, plan, { rate: o.speed, concurrency: 8, onProgress: (n) => (sent = n) });
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    const hint = /ECONNREFUSED|ENOTFOUND/.test(message) ? ' (is `npm start` running? Or set SQS_QUEUE_URLS and SQS_ENDPOINT)' : '';
+    const hint = /ECONNREFUSED|ENOTFOUND/.test(message)
+      ? ' (is `npm start` running? Or set SQS_QUEUE_URLS and SQS_ENDPOINT)'
+      : '';
     process.stderr.write(`simulate │ sending failed after ${fmt(sent)} messages: ${message}${hint}\n`);
     return 1;
   } finally {

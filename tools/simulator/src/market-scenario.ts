@@ -32,11 +32,20 @@ export const MARKETS: readonly Market[] = [
     minorDigits: 2,
     dollar: 100,
     products: [
-      { name: 'Earbuds', keywords: ['wireless earbuds', 'bluetooth earbuds', 'noise cancelling earbuds', 'sport earphones'] },
+      {
+        name: 'Earbuds',
+        keywords: ['wireless earbuds', 'bluetooth earbuds', 'noise cancelling earbuds', 'sport earphones'],
+      },
       { name: 'Yoga Mat', keywords: ['yoga mat', 'non slip yoga mat', 'thick exercise mat', 'travel yoga mat'] },
-      { name: 'Coffee Grinder', keywords: ['burr coffee grinder', 'electric coffee grinder', 'espresso grinder', 'manual coffee mill'] },
+      {
+        name: 'Coffee Grinder',
+        keywords: ['burr coffee grinder', 'electric coffee grinder', 'espresso grinder', 'manual coffee mill'],
+      },
       { name: 'Desk Lamp', keywords: ['led desk lamp', 'dimmable desk lamp', 'desk lamp usb', 'architect lamp'] },
-      { name: 'Water Bottle', keywords: ['insulated water bottle', 'stainless steel bottle', 'water bottle 32 oz', 'kids water bottle'] },
+      {
+        name: 'Water Bottle',
+        keywords: ['insulated water bottle', 'stainless steel bottle', 'water bottle 32 oz', 'kids water bottle'],
+      },
     ],
   },
   {
@@ -47,11 +56,20 @@ export const MARKETS: readonly Market[] = [
     minorDigits: 2,
     dollar: 92,
     products: [
-      { name: 'Kopfhörer', keywords: ['kabellose kopfhörer', 'bluetooth kopfhörer', 'in ear kopfhörer', 'kopfhörer sport'] },
-      { name: 'Trinkflasche', keywords: ['trinkflasche edelstahl', 'trinkflasche 1l', 'thermosflasche', 'trinkflasche kinder'] },
+      {
+        name: 'Kopfhörer',
+        keywords: ['kabellose kopfhörer', 'bluetooth kopfhörer', 'in ear kopfhörer', 'kopfhörer sport'],
+      },
+      {
+        name: 'Trinkflasche',
+        keywords: ['trinkflasche edelstahl', 'trinkflasche 1l', 'thermosflasche', 'trinkflasche kinder'],
+      },
       { name: 'Küchenwaage', keywords: ['küchenwaage digital', 'küchenwaage', 'feinwaage', 'briefwaage'] },
       { name: 'Rucksack', keywords: ['rucksack damen', 'laptop rucksack', 'wanderrucksack', 'rucksack herren'] },
-      { name: 'Luftentfeuchter', keywords: ['luftentfeuchter', 'raumentfeuchter', 'luftentfeuchter elektrisch', 'entfeuchter keller'] },
+      {
+        name: 'Luftentfeuchter',
+        keywords: ['luftentfeuchter', 'raumentfeuchter', 'luftentfeuchter elektrisch', 'entfeuchter keller'],
+      },
     ],
   },
   {
@@ -62,9 +80,15 @@ export const MARKETS: readonly Market[] = [
     minorDigits: 0,
     dollar: 150,
     products: [
-      { name: 'イヤホン', keywords: ['ワイヤレスイヤホン', 'bluetooth イヤホン', 'ノイズキャンセリング イヤホン', 'スポーツ イヤホン'] },
+      {
+        name: 'イヤホン',
+        keywords: ['ワイヤレスイヤホン', 'bluetooth イヤホン', 'ノイズキャンセリング イヤホン', 'スポーツ イヤホン'],
+      },
       { name: '水筒', keywords: ['水筒', 'ステンレスボトル', '水筒 1リットル', 'マグボトル'] },
-      { name: 'コーヒーミル', keywords: ['コーヒーミル', '電動コーヒーミル', '手挽き コーヒーミル', 'コーヒーグラインダー'] },
+      {
+        name: 'コーヒーミル',
+        keywords: ['コーヒーミル', '電動コーヒーミル', '手挽き コーヒーミル', 'コーヒーグラインダー'],
+      },
       { name: 'デスクライト', keywords: ['デスクライト', 'led デスクライト', '学習机 ライト', 'クランプライト'] },
       { name: 'ヨガマット', keywords: ['ヨガマット', 'ヨガマット 10mm', 'トレーニングマット', 'ピラティス マット'] },
     ],
@@ -82,7 +106,12 @@ const SB_PLACEMENTS: ReadonlyArray<[string, number, number]> = [
   ['Other on-Amazon', 0.4, 0.6],
 ];
 const MATCH_TYPES = ['EXACT', 'PHRASE', 'BROAD'] as const;
-const SD_TARGETS = ['views=(exact-product lookback=30)', 'purchases=(related-product lookback=90)', 'asin-category-same-as="{category}"', 'audience=(in-market "{product}")'];
+const SD_TARGETS = [
+  'views=(exact-product lookback=30)',
+  'purchases=(related-product lookback=90)',
+  'asin-category-same-as="{category}"',
+  'audience=(in-market "{product}")',
+];
 
 /** Campaign mix over the campaigns of an advertiser: mostly Sponsored Products. */
 const PRODUCT_MIX: readonly AdProduct[] = ['sp', 'sp', 'sb', 'sd', 'sp'];
@@ -92,7 +121,8 @@ const PRODUCT_MIX: readonly AdProduct[] = ['sp', 'sp', 'sb', 'sd', 'sp'];
  * a morning ramp, an evening peak.
  */
 export const DAILY_RHYTHM: readonly number[] = [
-  0.3, 0.22, 0.18, 0.16, 0.16, 0.2, 0.32, 0.5, 0.7, 0.85, 0.95, 1.0, 1.05, 1.05, 1.0, 1.0, 1.05, 1.15, 1.3, 1.45, 1.5, 1.35, 0.95, 0.55,
+  0.3, 0.22, 0.18, 0.16, 0.16, 0.2, 0.32, 0.5, 0.7, 0.85, 0.95, 1.0, 1.05, 1.05, 1.0, 1.0, 1.05, 1.15, 1.3, 1.45, 1.5,
+  1.35, 0.95, 0.55,
 ];
 
 export interface Row {
@@ -213,7 +243,9 @@ export function buildScenario(o: ScenarioOptions): Advertiser[] {
       // a settled day whose late conversions (about a quarter of its sales) have not arrived yet
       const cvr = crng.between(0.11, 0.15);
       const price = Math.round(crng.between(25, 60) * market.dollar);
-      const pricesMinor = [price, Math.round(price * 0.8), Math.round(price * 1.3)].map((p) => (market.minorDigits === 0 ? Math.round(p / 10) * 10 : p - (p % 100) + 99));
+      const pricesMinor = [price, Math.round(price * 0.8), Math.round(price * 1.3)].map((p) =>
+        market.minorDigits === 0 ? Math.round(p / 10) * 10 : p - (p % 100) + 99,
+      );
       const acos = crng.between(0.1, 0.18);
       const cpcMinor = Math.max(1, Math.round(acos * cvr * price));
       const hourlyImpressions = crng.int(6_000, 12_000);
@@ -226,7 +258,10 @@ export function buildScenario(o: ScenarioOptions): Advertiser[] {
       const days = Math.floor((o.endMs - startMs) / 86_400_000);
       const budgetChange =
         c % 3 === 1 && anomalies.length === 0 && days >= 1
-          ? { budgetMinor: roundBudget(budgetMinor * 1.25), fromDate: addDay(localDate(startMs, utcOffsetMinutes(market.timeZone, startMs)), 1) }
+          ? {
+              budgetMinor: roundBudget(budgetMinor * 1.25),
+              fromDate: addDay(localDate(startMs, utcOffsetMinutes(market.timeZone, startMs)), 1),
+            }
           : null;
       campaigns.push({
         index: c,
@@ -244,7 +279,15 @@ export function buildScenario(o: ScenarioOptions): Advertiser[] {
         anomalies,
       });
     }
-    advertisers.push({ index: a, advertiserId, accountId, market, startMs, campaigns, anomalyDate: anomalyDate(market.timeZone, o.endMs) });
+    advertisers.push({
+      index: a,
+      advertiserId,
+      accountId,
+      market,
+      startMs,
+      campaigns,
+      anomalyDate: anomalyDate(market.timeZone, o.endMs),
+    });
   }
   return advertisers;
 }
@@ -258,7 +301,12 @@ function roundBudget(minor: number): number {
   return Math.max(100, Math.round(minor / 100) * 100);
 }
 
-function buildRows(rng: Rng, adProduct: AdProduct, product: { name: string; keywords: string[] }, uniqueId: (r: Rng) => string): Row[] {
+function buildRows(
+  rng: Rng,
+  adProduct: AdProduct,
+  product: { name: string; keywords: string[] },
+  uniqueId: (r: Rng) => string,
+): Row[] {
   const rows: Row[] = [];
   const adGroups = 2;
   for (let g = 0; g < adGroups; g++) {
@@ -267,8 +315,19 @@ function buildRows(rng: Rng, adProduct: AdProduct, product: { name: string; keyw
     const groupShare = g === 0 ? 0.6 : 0.4;
     if (adProduct === 'sd') {
       for (let t = 0; t < 2; t++) {
-        const text = SD_TARGETS[(g * 2 + t) % SD_TARGETS.length].replace('{product}', product.name).replace('{category}', String(rng.int(1000, 9999)));
-        rows.push({ adGroupId, adId, targetId: uniqueId(rng), text, matchType: null, placement: null, share: groupShare * (t === 0 ? 0.55 : 0.45), ctr: rng.between(0.003, 0.006) });
+        const text = SD_TARGETS[(g * 2 + t) % SD_TARGETS.length]
+          .replace('{product}', product.name)
+          .replace('{category}', String(rng.int(1000, 9999)));
+        rows.push({
+          adGroupId,
+          adId,
+          targetId: uniqueId(rng),
+          text,
+          matchType: null,
+          placement: null,
+          share: groupShare * (t === 0 ? 0.55 : 0.45),
+          ctr: rng.between(0.003, 0.006),
+        });
       }
       continue;
     }
@@ -280,7 +339,16 @@ function buildRows(rng: Rng, adProduct: AdProduct, product: { name: string; keyw
       const matchType = MATCH_TYPES[(g + k) % MATCH_TYPES.length];
       const baseCtr = rng.between(0.004, 0.008);
       for (const [placement, share, ctrMul] of placements) {
-        rows.push({ adGroupId, adId, targetId: keywordId, text, matchType, placement, share: groupShare * keywordShares[k] * share, ctr: baseCtr * ctrMul });
+        rows.push({
+          adGroupId,
+          adId,
+          targetId: keywordId,
+          text,
+          matchType,
+          placement,
+          share: groupShare * keywordShares[k] * share,
+          ctr: baseCtr * ctrMul,
+        });
       }
     });
   }

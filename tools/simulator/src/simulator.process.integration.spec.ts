@@ -11,13 +11,13 @@ import { addDecimal, classifySqsBody, defaultAttributionWindow, type Performance
 import { runSimulator, startSqsEndpoint, type SqsEndpoint } from '@ams/testing';
 import type { GroundTruth } from './ground-truth';
 
-
 /** money as the api prints it: at least two decimals */
 const money = (d: string) => {
   const [i, f = ''] = d.split('.');
   return `${i}.${f.replace(/0+$/, '').padEnd(2, '0')}`;
 };
-const offset = (min: number) => `${min < 0 ? '-' : '+'}${String(Math.floor(Math.abs(min) / 60)).padStart(2, '0')}:${String(Math.abs(min) % 60).padStart(2, '0')}`;
+const offset = (min: number) =>
+  `${min < 0 ? '-' : '+'}${String(Math.floor(Math.abs(min) / 60)).padStart(2, '0')}:${String(Math.abs(min) % 60).padStart(2, '0')}`;
 
 describe('simulator process', () => {
   let sqs: SqsEndpoint;
@@ -35,8 +35,29 @@ describe('simulator process', () => {
     const queueUrl = await sqs.createQueue('ams-stream-sim');
     const out = join(dir, 'truth.json');
     const run = await runSimulator(
-      ['--hours', '26', '--advertisers', '3', '--campaigns', '2', '--seed', '11', '--end', '2025-03-10T12:00:00Z', '--out', out, '--anomaly', 'ctr-collapse'],
-      { SQS_QUEUE_URLS: queueUrl, SQS_ENDPOINT: sqs.endpoint, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', LAUNCHER_DATA_DIR: dir },
+      [
+        '--hours',
+        '26',
+        '--advertisers',
+        '3',
+        '--campaigns',
+        '2',
+        '--seed',
+        '11',
+        '--end',
+        '2025-03-10T12:00:00Z',
+        '--out',
+        out,
+        '--anomaly',
+        'ctr-collapse',
+      ],
+      {
+        SQS_QUEUE_URLS: queueUrl,
+        SQS_ENDPOINT: sqs.endpoint,
+        AWS_ACCESS_KEY_ID: 'test',
+        AWS_SECRET_ACCESS_KEY: 'test',
+        LAUNCHER_DATA_DIR: dir,
+      },
     );
     expect(run.out).toMatch(/sent [\d,]+ messages in/);
     expect(run.code).toBe(0);

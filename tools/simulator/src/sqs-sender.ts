@@ -31,7 +31,8 @@ export async function sendAll(client: SQSClient, queueUrl: string, bodies: strin
       opts.onProgress?.(sent);
     }
   };
-  const workers = opts.rate !== null ? Math.max(1, Math.min(opts.concurrency, Math.ceil(opts.rate / 200))) : opts.concurrency;
+  const workers =
+    opts.rate !== null ? Math.max(1, Math.min(opts.concurrency, Math.ceil(opts.rate / 200))) : opts.concurrency;
   await Promise.all(Array.from({ length: workers }, worker));
 }
 
@@ -42,7 +43,8 @@ async function sendBatch(client: SQSClient, queueUrl: string, bodies: string[]):
     const out = await client.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }));
     const failed = out.Failed ?? [];
     if (failed.length === 0) return;
-    if (attempt >= 5) throw new Error(`SendMessageBatch failed for ${failed.length} messages: ${JSON.stringify(failed.slice(0, 3))}`);
+    if (attempt >= 5)
+      throw new Error(`SendMessageBatch failed for ${failed.length} messages: ${JSON.stringify(failed.slice(0, 3))}`);
     const retry = new Set(failed.map((f) => f.Id));
     entries = entries.filter((e) => retry.has(e.Id));
     await sleep(100 * 2 ** attempt);

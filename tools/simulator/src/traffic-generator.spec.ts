@@ -11,8 +11,12 @@ const END = Date.parse('2025-06-04T12:00:00Z');
 const small = (over: Partial<Parameters<typeof simulate>[0]> = {}): Simulation =>
   simulate({ seed: 7, advertisers: 3, campaigns: 5, hours: 30, endMs: END, anomalies: [], ...over });
 
-const bodies = (sim: Simulation, kind?: string) => sim.messages.filter((m) => (kind ? m.kind === kind : m.kind !== 'malformed')).map((m) => JSON.parse(m.body) as Record<string, unknown>);
-const byDataset = (sim: Simulation, dataset: string) => bodies(sim).filter((b) => b && typeof b === 'object' && b['dataset_id'] === dataset);
+const bodies = (sim: Simulation, kind?: string) =>
+  sim.messages
+    .filter((m) => (kind ? m.kind === kind : m.kind !== 'malformed'))
+    .map((m) => JSON.parse(m.body) as Record<string, unknown>);
+const byDataset = (sim: Simulation, dataset: string) =>
+  bodies(sim).filter((b) => b && typeof b === 'object' && b['dataset_id'] === dataset);
 const keys = (o: object) => Object.keys(o).sort();
 
 describe('simulate', () => {
@@ -33,7 +37,10 @@ describe('simulate', () => {
         continue;
       }
       if (m.kind === 'subscription-confirmation') {
-        expect(c).toMatchObject({ kind: 'subscription-confirmation', publisher: { dataset: 'sp-traffic', realm: 'NA' } });
+        expect(c).toMatchObject({
+          kind: 'subscription-confirmation',
+          publisher: { dataset: 'sp-traffic', realm: 'NA' },
+        });
         continue;
       }
       expect(c.kind).toBe('records');
@@ -45,7 +52,8 @@ describe('simulate', () => {
     expect(sim.malformed).toHaveLength(5);
     for (const bad of sim.malformed) {
       const c = classifySqsBody(bad.body);
-      const code = c.kind === 'rejected' ? c.code : c.kind === 'records' && !c.items[0].ok ? c.items[0].code : 'accepted';
+      const code =
+        c.kind === 'rejected' ? c.code : c.kind === 'records' && !c.items[0].ok ? c.items[0].code : 'accepted';
       expect({ what: bad.what, code }).toEqual({ what: bad.what, code: bad.expectedCode });
     }
   });
@@ -67,23 +75,37 @@ describe('simulate', () => {
 
   it('puts every advertiser in its own time zone with the real offsets', () => {
     const offsets = (advertiser: string) =>
-      new Set(bodies(sim).filter((b) => b['advertiser_id'] === advertiser && typeof b['time_window_start'] === 'string').map((b) => String(b['time_window_start']).slice(19)));
+      new Set(
+        bodies(sim)
+          .filter((b) => b['advertiser_id'] === advertiser && typeof b['time_window_start'] === 'string')
+          .map((b) => String(b['time_window_start']).slice(19)),
+      );
     const [us, de, jp] = sim.advertisers.map((a) => a.advertiserId);
     expect([...offsets(us)]).toEqual(['-07:00']);
     expect([...offsets(de)]).toEqual(['+02:00']);
     expect([...offsets(jp)]).toEqual(['+09:00']);
     const winter = small({ endMs: Date.parse('2025-01-15T12:00:00Z'), advertisers: 2, campaigns: 1 });
-    const winterOffsets = new Set(bodies(winter).map((b) => (typeof b['time_window_start'] === 'string' ? String(b['time_window_start']).slice(19) : null)));
+    const winterOffsets = new Set(
+      bodies(winter).map((b) =>
+        typeof b['time_window_start'] === 'string' ? String(b['time_window_start']).slice(19) : null,
+      ),
+    );
     expect(winterOffsets).toEqual(new Set([null, '-08:00', '+01:00']));
   });
 
   it('gives the US and German DST days 23 and 25 hours', () => {
-    const spring = buildGroundTruth(small({ endMs: Date.parse('2025-03-11T00:00:00Z'), hours: 60, advertisers: 1, campaigns: 1 }));
+    const spring = buildGroundTruth(
+      small({ endMs: Date.parse('2025-03-11T00:00:00Z'), hours: 60, advertisers: 1, campaigns: 1 }),
+    );
     const usDays = spring.advertisers[0].campaigns[0].days;
     expect(usDays.find((d) => d.date === '2025-03-09')?.hours).toHaveLength(23);
     expect(usDays.find((d) => d.date === '2025-03-08')?.hours).toHaveLength(24);
-    expect(usDays.find((d) => d.date === '2025-03-09')?.hours.map((h) => h.period.slice(11))).toContain('03:00:00-07:00');
-    const autumn = buildGroundTruth(small({ endMs: Date.parse('2025-10-27T12:00:00Z'), hours: 40, advertisers: 2, campaigns: 1 }));
+    expect(usDays.find((d) => d.date === '2025-03-09')?.hours.map((h) => h.period.slice(11))).toContain(
+      '03:00:00-07:00',
+    );
+    const autumn = buildGroundTruth(
+      small({ endMs: Date.parse('2025-10-27T12:00:00Z'), hours: 40, advertisers: 2, campaigns: 1 }),
+    );
     expect(autumn.advertisers[1].campaigns[0].days.find((d) => d.date === '2025-10-26')?.hours).toHaveLength(25);
     expect(utcOffsetMinutes('Europe/Berlin', Date.parse('2025-10-26T00:30:00Z'))).toBe(120);
     expect(utcOffsetMinutes('Europe/Berlin', Date.parse('2025-10-26T01:30:00Z'))).toBe(60);
@@ -116,11 +138,24 @@ describe('simulate', () => {
   it('sends conversions on the click hour, some of them a day or more later', () => {
     const late = sim.messages.filter((m) => m.kind === 'late-conversion');
     expect(late.length).toBeGreaterThan(10);
-    const trafficHours = new Set(byDataset(sim, 'sp-traffic').map((b) => `${String(b['ad_group_id'])}/${String(b['keyword_id'])}/${String(b['placement'])}/${String(b['time_window_start'])}`));
+    const trafficHours = new Set(
+      byDataset(sim, 'sp-traffic').map(
+        (b) =>
+          `${String(b['ad_group_id'])}/${String(b['keyword_id'])}/${String(b['placement'])}/${String(b['time_window_start'])}`,
+      ),
+    );
     for (const b of byDataset(sim, 'sp-conversion')) {
-      expect(trafficHours.has(`${String(b['ad_group_id'])}/${String(b['keyword_id'])}/${String(b['placement'])}/${String(b['time_window_start'])}`)).toBe(true);
+      expect(
+        trafficHours.has(
+          `${String(b['ad_group_id'])}/${String(b['keyword_id'])}/${String(b['placement'])}/${String(b['time_window_start'])}`,
+        ),
+      ).toBe(true);
     }
-    const someLate = late.find((m) => m.at - Date.parse(String((JSON.parse(m.body) as Record<string, unknown>)['time_window_start'])) >= 20 * 3_600_000);
+    const someLate = late.find(
+      (m) =>
+        m.at - Date.parse(String((JSON.parse(m.body) as Record<string, unknown>)['time_window_start'])) >=
+        20 * 3_600_000,
+    );
     expect(someLate).toBeDefined();
   });
 
@@ -140,10 +175,20 @@ describe('simulate', () => {
     // CI runs at any time: the budget alerts the ground truth expects must happen for every end hour
     for (let hour = 0; hour < 24; hour++) {
       const end = Date.parse('2026-11-29T00:00:00Z') + hour * 3_600_000;
-      const run = simulate({ seed: 3, advertisers: 2, campaigns: 2, hours: 8, endMs: end, anomalies: ['out-of-budget'] });
+      const run = simulate({
+        seed: 3,
+        advertisers: 2,
+        campaigns: 2,
+        hours: 8,
+        endMs: end,
+        anomalies: ['out-of-budget'],
+      });
       const oob = run.anomalies.find((a) => a.kind === 'out-of-budget');
       const campaign = buildGroundTruth(run).advertisers[0].campaigns.find((c) => c.campaignId === oob?.campaignId);
-      expect({ hour, percentage: Number(campaign?.budgetUsage?.percentage) >= 100 }).toEqual({ hour, percentage: true });
+      expect({ hour, percentage: Number(campaign?.budgetUsage?.percentage) >= 100 }).toEqual({
+        hour,
+        percentage: true,
+      });
     }
   });
 
@@ -161,7 +206,8 @@ describe('simulate', () => {
     expect(ratio(ctr.today) / ratio(ctr.before)).toBeLessThan(0.4);
     const spend = day('spend-spike');
     const hours = spend.today?.hours.length ?? 0;
-    const sameHours = (d: typeof spend.before) => (d?.hours.slice(0, hours) ?? []).reduce((s, h) => s + Number(h.cost), 0);
+    const sameHours = (d: typeof spend.before) =>
+      (d?.hours.slice(0, hours) ?? []).reduce((s, h) => s + Number(h.cost), 0);
     expect(sameHours(spend.today) / sameHours(spend.before)).toBeGreaterThan(2);
     expect(anomalyDate('America/Los_Angeles', Date.parse('2025-06-04T09:00:00Z'))).toBe('2025-06-03'); // 02:00 local: the day before
     expect(anomalyDate('America/Los_Angeles', Date.parse('2025-06-04T19:00:00Z'))).toBe('2025-06-04');
@@ -191,7 +237,11 @@ describe('ground truth', () => {
         expect(Math.round(Number(d.cost) * 100)).toBe(hourSum);
         expect(d.impressions).toBe(d.hours.reduce((s, h) => s + h.impressions, 0));
       }
-      expect(c.apiQuery).toMatch(new RegExp(`^/v1/performance\\?campaignId=${c.campaignId}&from=\\d{4}-\\d{2}-\\d{2}&to=\\d{4}-\\d{2}-\\d{2}&granularity=day$`));
+      expect(c.apiQuery).toMatch(
+        new RegExp(
+          `^/v1/performance\\?campaignId=${c.campaignId}&from=\\d{4}-\\d{2}-\\d{2}&to=\\d{4}-\\d{2}-\\d{2}&granularity=day$`,
+        ),
+      );
     }
   });
 
@@ -211,30 +261,91 @@ describe('ground truth', () => {
 describe('parseCli', () => {
   const now = Date.parse('2025-06-04T12:34:56Z');
   it('has the documented defaults (end = now, rounded down to the hour)', () => {
-    expect(parseCli([], now)).toMatchObject({ hours: 48, advertisers: 3, campaigns: 5, seed: 42, speed: null, endMs: Date.parse('2025-06-04T12:00:00Z'), anomalies: [] });
+    expect(parseCli([], now)).toMatchObject({
+      hours: 48,
+      advertisers: 3,
+      campaigns: 5,
+      seed: 42,
+      speed: null,
+      endMs: Date.parse('2025-06-04T12:00:00Z'),
+      anomalies: [],
+    });
   });
   it('reads every flag', () => {
     expect(
-      parseCli(['--hours', '6', '--advertisers=2', '--campaigns', '3', '--seed', '9', '--speed', '500', '--end', '2025-06-01T10:30:00Z', '--out', 'x.json', '--anomaly', 'ctr-collapse', '--anomaly', 'out-of-budget', '--verify', '--order', 'reversed', '--repeat', '3'], now),
-    ).toMatchObject({ order: 'reversed', repeat: 3, hours: 6, advertisers: 2, campaigns: 3, seed: 9, speed: 500, endMs: Date.parse('2025-06-01T10:00:00Z'), out: 'x.json', anomalies: ['ctr-collapse', 'out-of-budget'], verify: true });
+      parseCli(
+        [
+          '--hours',
+          '6',
+          '--advertisers=2',
+          '--campaigns',
+          '3',
+          '--seed',
+          '9',
+          '--speed',
+          '500',
+          '--end',
+          '2025-06-01T10:30:00Z',
+          '--out',
+          'x.json',
+          '--anomaly',
+          'ctr-collapse',
+          '--anomaly',
+          'out-of-budget',
+          '--verify',
+          '--order',
+          'reversed',
+          '--repeat',
+          '3',
+        ],
+        now,
+      ),
+    ).toMatchObject({
+      order: 'reversed',
+      repeat: 3,
+      hours: 6,
+      advertisers: 2,
+      campaigns: 3,
+      seed: 9,
+      speed: 500,
+      endMs: Date.parse('2025-06-01T10:00:00Z'),
+      out: 'x.json',
+      anomalies: ['ctr-collapse', 'out-of-budget'],
+      verify: true,
+    });
   });
   it('names the bad flag', () => {
-    expect(parseCli(['--anomaly', 'fire'], now)).toEqual({ error: expect.stringMatching(/--anomaly must be one of ctr-collapse/) });
+    expect(parseCli(['--anomaly', 'fire'], now)).toEqual({
+      error: expect.stringMatching(/--anomaly must be one of ctr-collapse/),
+    });
     expect(parseCli(['--hours', '0'], now)).toEqual({ error: '--hours must be between 1 and 2160' });
     expect(parseCli(['--end', '2025-06-01'], now)).toEqual({ error: expect.stringMatching(/--end must be/) });
     expect(parseCli(['--speed', 'fast'], now)).toEqual({ error: expect.stringMatching(/--speed/) });
-    expect(parseCli(['--order', 'random'], now)).toEqual({ error: '--order must be one of arrival, reversed, shuffled' });
+    expect(parseCli(['--order', 'random'], now)).toEqual({
+      error: '--order must be one of arrival, reversed, shuffled',
+    });
     expect(parseCli(['--repeat', '11'], now)).toEqual({ error: '--repeat must be between 1 and 10' });
     expect(parseCli(['--frobnicate'], now)).toEqual({ error: expect.stringMatching(/unknown flag --frobnicate/) });
   });
 });
 
 describe('deliveryPlan', () => {
-  const sim = simulate({ seed: 3, advertisers: 1, campaigns: 2, hours: 30, endMs: Date.parse('2025-06-04T00:00:00Z'), anomalies: [] });
+  const sim = simulate({
+    seed: 3,
+    advertisers: 1,
+    campaigns: 2,
+    hours: 30,
+    endMs: Date.parse('2025-06-04T00:00:00Z'),
+    anomalies: [],
+  });
   const bodies = sim.messages.map((m) => m.body);
   it('keeps the arrival order by default, and sends everything N times with --repeat', () => {
     expect(deliveryPlan(sim.messages, { order: 'arrival', repeat: 1, seed: 3 })).toEqual(bodies);
-    expect(deliveryPlan(sim.messages, { order: 'arrival', repeat: 3, seed: 3 })).toEqual([...bodies, ...bodies, ...bodies]);
+    expect(deliveryPlan(sim.messages, { order: 'arrival', repeat: 3, seed: 3 })).toEqual([
+      ...bodies,
+      ...bodies,
+      ...bodies,
+    ]);
   });
   it('reversed: every restatement arrives before the record it corrects', () => {
     const plan = deliveryPlan(sim.messages, { order: 'reversed', repeat: 1, seed: 3 });
@@ -246,7 +357,9 @@ describe('deliveryPlan', () => {
       return `${String(r['dataset_id'])}/${String(r['campaign_id'])}/${String(r['ad_id'] ?? r['ad_group_id'])}/${String(r['time_window_start'])}`;
     };
     for (const c of corrections) {
-      const originals = sim.messages.filter((m) => (m.kind === 'traffic' || m.kind === 'conversion') && key(m.body) === key(c.body));
+      const originals = sim.messages.filter(
+        (m) => (m.kind === 'traffic' || m.kind === 'conversion') && key(m.body) === key(c.body),
+      );
       expect(originals.length).toBeGreaterThan(0);
       for (const o of originals) expect(plan.indexOf(o.body)).toBeGreaterThan(plan.indexOf(c.body));
     }

@@ -74,12 +74,24 @@ export interface Simulation {
   performance: Array<Record<string, unknown>>;
   budgets: BudgetMessage[];
   /** latest campaign entity (name, budget, version) per campaign */
-  entities: Array<{ advertiserId: string; campaignId: string; version: number; name: string; budget: number; currency: string; adProduct: AdProduct }>;
+  entities: Array<{
+    advertiserId: string;
+    campaignId: string;
+    version: number;
+    name: string;
+    budget: number;
+    currency: string;
+    adProduct: AdProduct;
+  }>;
   malformed: MalformedMessage[];
   anomalies: AnomalyInfo[];
 }
 
-const AD_PRODUCT_NAMES: Record<AdProduct, string> = { sp: 'SPONSORED_PRODUCTS', sb: 'SPONSORED_BRANDS', sd: 'SPONSORED_DISPLAY' };
+const AD_PRODUCT_NAMES: Record<AdProduct, string> = {
+  sp: 'SPONSORED_PRODUCTS',
+  sb: 'SPONSORED_BRANDS',
+  sd: 'SPONSORED_DISPLAY',
+};
 /** Probabilities of the irregularities AMS is known for. */
 const P_DUPLICATE = 0.03;
 const P_TRAFFIC_CORRECTION = 0.04;
@@ -119,7 +131,12 @@ export function simulate(o: ScenarioOptions): Simulation {
   let seq = 0;
   const latest = o.endMs + 30 * 60_000;
   const push = (at: number, kind: MessageKind, body: unknown) => {
-    messages.push({ at: Math.min(at, latest), seq: seq++, kind, body: typeof body === 'string' ? body : JSON.stringify(body) });
+    messages.push({
+      at: Math.min(at, latest),
+      seq: seq++,
+      kind,
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
   };
   const maybeDuplicate = (rng: Rng, at: number, body: unknown) => {
     if (rng.chance(P_DUPLICATE)) push(at + rng.between(0, 6) * HOUR_MS, 'duplicate', body);
@@ -164,8 +181,16 @@ export function simulate(o: ScenarioOptions): Simulation {
         state: 'ENABLED',
         tags: { simulator: 'ams-sentinel' },
         targetingSettings: c.adProduct === 'sp' ? 'MANUAL' : null,
-        budget: { budgetCap: { monetaryBudget: { amount: money(budgetMinor, m.minorDigits), currencyCode: m.currency }, recurrence: { recurrenceType: 'DAILY' } } },
-        bidSetting: { bidStrategy: 'LEGACY_FOR_SALES', placementBidAdjustment: [{ placement: 'PLACEMENT_TOP', percentage: 25.0 }] },
+        budget: {
+          budgetCap: {
+            monetaryBudget: { amount: money(budgetMinor, m.minorDigits), currencyCode: m.currency },
+            recurrence: { recurrenceType: 'DAILY' },
+          },
+        },
+        bidSetting: {
+          bidStrategy: 'LEGACY_FOR_SALES',
+          placementBidAdjustment: [{ placement: 'PLACEMENT_TOP', percentage: 25.0 }],
+        },
         audit: { creationDateTime: created, lastUpdatedDateTime: new Date(at).toISOString().replace(/\.\d{3}Z$/, 'Z') },
       });
       push(adv.startMs - HOUR_MS, 'campaign', campaignEvent(1, c.budgetMinor, adv.startMs - HOUR_MS));
@@ -215,13 +240,24 @@ function describeAnomaly(kind: AnomalyKind, date: string): { expectedAlerts: str
   const window = `${date} (local day)`;
   switch (kind) {
     case 'ctr-collapse':
-      return { expectedAlerts: [`CTR drop (ctr-drop), ${window}`], detail: 'clicks fall to a quarter at the same impressions: CTR -75 % against the day before' };
+      return {
+        expectedAlerts: [`CTR drop (ctr-drop), ${window}`],
+        detail: 'clicks fall to a quarter at the same impressions: CTR -75 % against the day before',
+      };
     case 'spend-spike':
-      return { expectedAlerts: [`Spend spike (spend-spike), ${window}`], detail: 'cost per click x2.5 at the same clicks: spend +150 % against the day before' };
+      return {
+        expectedAlerts: [`Spend spike (spend-spike), ${window}`],
+        detail: 'cost per click x2.5 at the same clicks: spend +150 % against the day before',
+      };
     case 'out-of-budget':
       return {
-        expectedAlerts: [`budget nearly spent (budget-warning-campaign)`, `out of budget (budget-out-campaign)`, `Spend spike (spend-spike), ${window}`],
-        detail: 'at least three times the usual traffic until the daily budget is spent, then none for the rest of the day',
+        expectedAlerts: [
+          `budget nearly spent (budget-warning-campaign)`,
+          `out of budget (budget-out-campaign)`,
+          `Spend spike (spend-spike), ${window}`,
+        ],
+        detail:
+          'at least three times the usual traffic until the daily budget is spent, then none for the rest of the day',
       };
   }
 }
@@ -284,16 +320,34 @@ function generateCampaign(o: ScenarioOptions, adv: Advertiser, c: Campaign, sink
     const cpcFactor = anomalous.includes('spend-spike') ? 2.5 : 1;
 
     const hourLevel = c.hourlyImpressions * DAILY_RHYTHM[localHour] * rng.between(0.96, 1.04) * impressionsFactor;
-    const impressions = cumulativeRound(c.rows.map((r) => hourLevel * r.share * rng.between(0.93, 1.07)), rng.next());
-    const clicks = cumulativeRound(c.rows.map((r, i) => impressions[i] * r.ctr * ctrFactor * rng.between(0.95, 1.05)), rng.next());
-    const orders = cumulativeRound(clicks.map((k) => k * c.cvr), rng.next());
+    const impressions = cumulativeRound(
+      c.rows.map((r) => hourLevel * r.share * rng.between(0.93, 1.07)),
+      rng.next(),
+    );
+    const clicks = cumulativeRound(
+      c.rows.map((r, i) => impressions[i] * r.ctr * ctrFactor * rng.between(0.95, 1.05)),
+      rng.next(),
+    );
+    const orders = cumulativeRound(
+      clicks.map((k) => k * c.cvr),
+      rng.next(),
+    );
     const trafficAt = h + HOUR_MS + rng.between(5, 55) * 60_000;
 
     c.rows.forEach((row, i) => {
       if (impressions[i] === 0) return;
       const costMinor = Math.round(clicks[i] * c.cpcMinor * cpcFactor * rng.between(0.85, 1.15));
       spentMinor += costMinor;
-      const traffic = trafficBody(c.adProduct, rng, key, row, window, impressions[i], clicks[i], money(costMinor, m.minorDigits));
+      const traffic = trafficBody(
+        c.adProduct,
+        rng,
+        key,
+        row,
+        window,
+        impressions[i],
+        clicks[i],
+        money(costMinor, m.minorDigits),
+      );
       sink.performance.push(traffic);
       sink.push(trafficAt, 'traffic', traffic);
       sink.maybeDuplicate(rng, trafficAt, traffic);
@@ -301,7 +355,16 @@ function generateCampaign(o: ScenarioOptions, adv: Advertiser, c: Campaign, sink
       // a restatement: an invalidated click, as a new record with negative deltas
       if (clicks[i] >= 2 && rng.chance(P_TRAFFIC_CORRECTION)) {
         const costBack = Math.round(costMinor / clicks[i]);
-        const correction = trafficBody(c.adProduct, rng, key, row, window, -Math.min(impressions[i] - 1, rng.int(0, 15)), -1, -money(costBack, m.minorDigits));
+        const correction = trafficBody(
+          c.adProduct,
+          rng,
+          key,
+          row,
+          window,
+          -Math.min(impressions[i] - 1, rng.int(0, 15)),
+          -1,
+          -money(costBack, m.minorDigits),
+        );
         const at = h + rng.between(3, 70) * HOUR_MS;
         sink.performance.push(correction);
         sink.push(at, 'correction', correction);
@@ -328,7 +391,16 @@ function generateCampaign(o: ScenarioOptions, adv: Advertiser, c: Campaign, sink
       // a return: one order taken back from the 7-day window on
       const returnable = all.find((x) => x.window <= 7);
       if (returnable && c.adProduct !== 'sb' && rng.chance(P_RETURN)) {
-        const body = conversionBody(c.adProduct, rng, key, row, window, [{ ...returnable, window: 7 }], m.minorDigits, -1);
+        const body = conversionBody(
+          c.adProduct,
+          rng,
+          key,
+          row,
+          window,
+          [{ ...returnable, window: 7 }],
+          m.minorDigits,
+          -1,
+        );
         const at = h + rng.between(30, 70) * HOUR_MS;
         sink.performance.push(body);
         sink.push(at, 'correction', body);
@@ -365,7 +437,13 @@ function generateCampaign(o: ScenarioOptions, adv: Advertiser, c: Campaign, sink
 function makeOrders(rng: Rng, count7d: number, prices: number[]): Order[] {
   const order = (window: Order['window']): Order => {
     const units = rng.chance(0.15) ? 2 : 1;
-    return { window, units, salesMinor: units * rng.pick(prices), sameSku: rng.chance(0.65), newToBrand: rng.chance(0.3) };
+    return {
+      window,
+      units,
+      salesMinor: units * rng.pick(prices),
+      sameSku: rng.chance(0.65),
+      newToBrand: rng.chance(0.3),
+    };
   };
   const orders: Order[] = [];
   for (let i = 0; i < count7d; i++) orders.push(order(rng.chance(0.7) ? 1 : 7));
@@ -381,17 +459,33 @@ type Key = { marketplace_id: string; currency: string; advertiser_id: string; ca
 /** The row's keys; conversion records carry the ids and placement but not the keyword / targeting texts. */
 function dimensions(adProduct: AdProduct, row: Row, conversion = false): Record<string, unknown> {
   if (adProduct === 'sp') {
-    return conversion ? { keyword_id: row.targetId, placement: row.placement } : { keyword_id: row.targetId, keyword_text: row.text, match_type: row.matchType, placement: row.placement };
+    return conversion
+      ? { keyword_id: row.targetId, placement: row.placement }
+      : { keyword_id: row.targetId, keyword_text: row.text, match_type: row.matchType, placement: row.placement };
   }
   if (adProduct === 'sb') {
     return conversion
       ? { keyword_id: row.targetId, placement_type: row.placement }
-      : { keyword_id: row.targetId, keyword_text: row.text, keyword_type: row.matchType, placement_type: row.placement };
+      : {
+          keyword_id: row.targetId,
+          keyword_text: row.text,
+          keyword_type: row.matchType,
+          placement_type: row.placement,
+        };
   }
   return conversion ? { target_id: row.targetId } : { target_id: row.targetId, targeting_text: row.text };
 }
 
-function trafficBody(adProduct: AdProduct, rng: Rng, key: Key, row: Row, window: string, impressions: number, clicks: number, cost: number): Record<string, unknown> {
+function trafficBody(
+  adProduct: AdProduct,
+  rng: Rng,
+  key: Key,
+  row: Row,
+  window: string,
+  impressions: number,
+  clicks: number,
+  cost: number,
+): Record<string, unknown> {
   const body: Record<string, unknown> = {
     idempotency_id: rng.uuid(),
     dataset_id: `${adProduct}-traffic`,
@@ -410,10 +504,23 @@ function trafficBody(adProduct: AdProduct, rng: Rng, key: Key, row: Row, window:
 }
 
 /** A conversion record holding `orders`; `sign` -1 makes it a return (negative deltas). */
-function conversionBody(adProduct: AdProduct, rng: Rng, key: Key, row: Row, window: string, orders: Order[], digits: 0 | 2, sign: 1 | -1): Record<string, unknown> {
+function conversionBody(
+  adProduct: AdProduct,
+  rng: Rng,
+  key: Key,
+  row: Row,
+  window: string,
+  orders: Order[],
+  digits: 0 | 2,
+  sign: 1 | -1,
+): Record<string, unknown> {
   const sum = (w: number, f: (o: Order) => number, filter: (o: Order) => boolean = () => true) =>
     sign * orders.filter((o) => o.window <= w && filter(o)).reduce((s, o) => s + f(o), 0);
-  const sales = (w: number, filter?: (o: Order) => boolean) => money(sum(w, (o) => o.salesMinor, filter), digits);
+  const sales = (w: number, filter?: (o: Order) => boolean) =>
+    money(
+      sum(w, (o) => o.salesMinor, filter),
+      digits,
+    );
   const body: Record<string, unknown> = {
     idempotency_id: rng.uuid(),
     dataset_id: `${adProduct}-conversion`,
@@ -482,12 +589,28 @@ function malformedBodies(adv: Advertiser, rng: Rng): MalformedMessage[] {
   };
   const truncated = JSON.stringify(base);
   return [
-    { body: truncated.slice(0, Math.floor(truncated.length / 2)), expectedCode: 'not-json', what: 'a record cut off in the middle' },
-    { body: JSON.stringify('sp-traffic'), expectedCode: 'not-an-object', what: 'a JSON string instead of a record' },
-    { body: JSON.stringify({ ...base, idempotency_id: rng.uuid(), dataset_id: 'sp-trafic' }), expectedCode: 'unknown-dataset', what: 'a misspelt dataset_id' },
-    { body: JSON.stringify({ ...base, idempotency_id: rng.uuid(), clicks: 'three' }), expectedCode: 'invalid-record', what: 'clicks as a string' },
     {
-      body: JSON.stringify({ ...base, idempotency_id: rng.uuid(), time_window_start: base.time_window_start.slice(0, 19) }),
+      body: truncated.slice(0, Math.floor(truncated.length / 2)),
+      expectedCode: 'not-json',
+      what: 'a record cut off in the middle',
+    },
+    { body: JSON.stringify('sp-traffic'), expectedCode: 'not-an-object', what: 'a JSON string instead of a record' },
+    {
+      body: JSON.stringify({ ...base, idempotency_id: rng.uuid(), dataset_id: 'sp-trafic' }),
+      expectedCode: 'unknown-dataset',
+      what: 'a misspelt dataset_id',
+    },
+    {
+      body: JSON.stringify({ ...base, idempotency_id: rng.uuid(), clicks: 'three' }),
+      expectedCode: 'invalid-record',
+      what: 'clicks as a string',
+    },
+    {
+      body: JSON.stringify({
+        ...base,
+        idempotency_id: rng.uuid(),
+        time_window_start: base.time_window_start.slice(0, 19),
+      }),
       expectedCode: 'invalid-record',
       what: 'time_window_start without its UTC offset',
     },

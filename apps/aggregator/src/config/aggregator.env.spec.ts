@@ -18,7 +18,10 @@ describe('aggregator env', () => {
 
   it('reads overrides and names every bad variable', () => {
     expect(
-      loadConfig('aggregator', AggregatorEnv, { AGGREGATOR_SWEEPS_ENABLED: 'false', AGGREGATOR_TRAFFIC_SWEEP_CRON: '0 */2 * * *' }),
+      loadConfig('aggregator', AggregatorEnv, {
+        AGGREGATOR_SWEEPS_ENABLED: 'false',
+        AGGREGATOR_TRAFFIC_SWEEP_CRON: '0 */2 * * *',
+      }),
     ).toMatchObject({ AGGREGATOR_SWEEPS_ENABLED: false, AGGREGATOR_TRAFFIC_SWEEP_CRON: '0 */2 * * *' });
     let error: unknown;
     try {
@@ -45,10 +48,16 @@ describe('aggregator env', () => {
 });
 
 describe('cron expressions', () => {
-  it.each(['5 * * * *', '30 3 * * *', '0 */2 * * *', '0 0 1,15 * mon-fri', '*/30 * * * * *', '0 0 * jan,jul sun'])('accepts %s', (e) => {
-    expect(isCronExpression(e)).toBe(true);
-  });
-  it.each(['every day', '99 * * * *', '* * * *', '5 * * * * * *', '*/0 * * * *', '1-2-3 * * * *', '0 24 * * *', ''])('refuses %s', (e) => {
-    expect(isCronExpression(e)).toBe(false);
-  });
+  it.each(['5 * * * *', '30 3 * * *', '0 */2 * * *', '0 0 1,15 * mon-fri', '*/30 * * * * *', '0 0 * jan,jul sun'])(
+    'accepts %s',
+    (e) => {
+      expect(isCronExpression(e)).toBe(true);
+    },
+  );
+  it.each(['every day', '99 * * * *', '* * * *', '5 * * * * * *', '*/0 * * * *', '1-2-3 * * * *', '0 24 * * *', ''])(
+    'refuses %s',
+    (e) => {
+      expect(isCronExpression(e)).toBe(false);
+    },
+  );
 });

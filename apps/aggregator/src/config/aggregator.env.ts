@@ -50,27 +50,43 @@ export class AggregatorEnv extends CommonEnv {
   override PORT = 3004;
 
   /** Most perf.hourly.updated.v1 events merged into one recompute. */
-  @Type(() => Number) @IsInt() @Min(1) @Max(10_000)
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
   AGGREGATOR_BATCH_SIZE: number = 200;
 
   /** How long a partial batch of events waits for more (bursts are merged). */
-  @Type(() => Number) @IsInt() @Min(1) @Max(10_000)
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
   AGGREGATOR_BATCH_WAIT_MS: number = 100;
 
   /** JetStream redelivers a batch not acknowledged within this time. */
-  @Type(() => Number) @IsInt() @Min(1_000) @Max(600_000)
+  @Type(() => Number)
+  @IsInt()
+  @Min(1_000)
+  @Max(600_000)
   AGGREGATOR_ACK_WAIT_MS: number = 60_000;
 
   /** Batches recomputed at once by this replica. */
-  @Type(() => Number) @IsInt() @Min(1) @Max(8)
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(8)
   AGGREGATOR_CONCURRENCY: number = 1;
 
   /** Campaigns recomputed (and advisory-locked) per transaction; bounds lock-table use and transaction size. */
-  @Type(() => Number) @IsInt() @Min(1) @Max(5_000)
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(5_000)
   AGGREGATOR_CAMPAIGNS_PER_TRANSACTION: number = 500;
 
   /** false: this replica never runs the scheduled sweeps (events are still handled). */
-  @Transform(envBoolean) @IsBoolean()
+  @Transform(envBoolean)
+  @IsBoolean()
   AGGREGATOR_SWEEPS_ENABLED: boolean = true;
 
   /** When the traffic sweep runs (UTC). Default: every hour at minute 5. */
@@ -78,7 +94,10 @@ export class AggregatorEnv extends CommonEnv {
   AGGREGATOR_TRAFFIC_SWEEP_CRON: string = '5 * * * *';
 
   /** The traffic sweep recomputes the advertiser-local days overlapping the last this many hours. */
-  @Type(() => Number) @IsInt() @Min(1) @Max(24 * 31)
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(24 * 31)
   AGGREGATOR_TRAFFIC_SWEEP_HOURS: number = 72;
 
   /** When the conversion sweep runs (UTC). Default: every day at 03:30. */
@@ -86,17 +105,26 @@ export class AggregatorEnv extends CommonEnv {
   AGGREGATOR_CONVERSION_SWEEP_CRON: string = '30 3 * * *';
 
   /** The conversion sweep recomputes this many days back (AMS revises conversions for up to 60 days). */
-  @Type(() => Number) @IsInt() @Min(1) @Max(400)
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(400)
   AGGREGATOR_CONVERSION_SWEEP_DAYS: number = 60;
 
   /**
    * Every this many seconds, campaign-days whose rollup_pending mark is older than AGGREGATOR_PENDING_GRACE_SECONDS
    * are recomputed (their event was lost, or has waited that long): the api reads such days from the facts until then.
    */
-  @Type(() => Number) @IsInt() @Min(1) @Max(3_600)
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(3_600)
   AGGREGATOR_PENDING_DRAIN_SECONDS: number = 30;
 
   /** How long a mark is left to the event path before the drain takes it. */
-  @Type(() => Number) @IsInt() @Min(0) @Max(86_400)
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(86_400)
   AGGREGATOR_PENDING_GRACE_SECONDS: number = 60;
 }

@@ -5,7 +5,15 @@ import { createTestDatabase, DEFAULT_NATS_URL, TestDatabase, uniquePrefix, waitF
 import { baseTestEnv, RunningTestApp, startNestApp } from '@ams/testing/nest';
 import { appDefinition } from '../app.module';
 import { AggregatorEnv } from '../config/aggregator.env';
-import { diffRollups, FactDelta, FactModel, readRollups, touchedOf, writeFacts, zoned } from '../testing/hourly-facts.fixture';
+import {
+  diffRollups,
+  FactDelta,
+  FactModel,
+  readRollups,
+  touchedOf,
+  writeFacts,
+  zoned,
+} from '../testing/hourly-facts.fixture';
 import { PerfEventsConsumerService } from './perf-events-consumer.service';
 import { SweepService } from './sweep.service';
 
@@ -38,7 +46,13 @@ function round(seed: number): FactDelta[] {
             hourStart: hourStart.toISOString(),
             utcOffsetMinutes,
             localDate,
-            metrics: { impressions: next() % 500, clicks: (next() % 12) - 2, cost: next() % 3000, orders_14d: next() % 3, sales_14d: next() % 9000 },
+            metrics: {
+              impressions: next() % 500,
+              clicks: (next() % 12) - 2,
+              cost: next() % 3000,
+              orders_14d: next() % 3,
+              sales_14d: next() % 9000,
+            },
           });
         }
       }
@@ -72,23 +86,29 @@ describe('aggregator: two replicas at once produce the rollups one would', () =>
     for (let i = 0; i < touched.length; i += 9) {
       events.push({ version: 1, touched: touched.slice(i, i + 9), emittedAt: new Date().toISOString() });
     }
-    const items = [...events, ...events.filter((_, i) => i % 4 === 0)].map((data) => ({ to: PERF_HOURLY_UPDATED, data }));
+    const items = [...events, ...events.filter((_, i) => i % 4 === 0)].map((data) => ({
+      to: PERF_HOURLY_UPDATED,
+      data,
+    }));
     await js.publishMany(items);
   }
 
   async function converged(description: string): Promise<void> {
     const expected = model.rollups();
-    await waitFor(async () => diffRollups(await readRollups(pg), expected).length === 0, { timeoutMs: 30_000, description }).catch(
-      async (err: unknown) => {
-        const diffs = diffRollups(await readRollups(pg), expected);
-        throw new Error(`${err instanceof Error ? err.message : String(err)}\n${diffs.slice(0, 10).join('\n')}`);
-      },
-    );
+    await waitFor(async () => diffRollups(await readRollups(pg), expected).length === 0, {
+      timeoutMs: 30_000,
+      description,
+    }).catch(async (err: unknown) => {
+      const diffs = diffRollups(await readRollups(pg), expected);
+      throw new Error(`${err instanceof Error ? err.message : String(err)}\n${diffs.slice(0, 10).join('\n')}`);
+    });
   }
 
   async function handlerFailures(): Promise<number> {
     const text = await (await fetch(`${apps[0].baseUrl}/metrics`)).text();
-    const line = text.split('\n').find((l) => l.startsWith('ams_messaging_handler_failures_total{') && l.includes('durable="aggregator-perf"'));
+    const line = text
+      .split('\n')
+      .find((l) => l.startsWith('ams_messaging_handler_failures_total{') && l.includes('durable="aggregator-perf"'));
     return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
   }
 
@@ -141,7 +161,11 @@ describe('aggregator: two replicas at once produce the rollups one would', () =>
         await publishEvents(part, i);
       }
     })();
-    const sweeps = await Promise.all([a.run('traffic', NOW), b.run('traffic', NOW), writing.then(() => b.run('conversion', NOW))]);
+    const sweeps = await Promise.all([
+      a.run('traffic', NOW),
+      b.run('traffic', NOW),
+      writing.then(() => b.run('conversion', NOW)),
+    ]);
     await writing;
     // a sweep lock is held by one replica at a time: overlapping ones were skipped, never run twice at once
     expect(sweeps.every((s) => s.status === 'completed' || s.status === 'skipped')).toBe(true);

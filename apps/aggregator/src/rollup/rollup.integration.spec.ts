@@ -6,14 +6,28 @@ import { TestDatabase, waitFor } from '@ams/testing';
 import { baseTestEnv, RunningTestApp, SpecBackends, startNestApp, startSpecBackends } from '@ams/testing/nest';
 import { appDefinition } from '../app.module';
 import { AggregatorEnv } from '../config/aggregator.env';
-import { diffRollups, FactDelta, FactModel, readRollups, touchedOf, writeFacts, zoned } from '../testing/hourly-facts.fixture';
+import {
+  diffRollups,
+  FactDelta,
+  FactModel,
+  readRollups,
+  touchedOf,
+  writeFacts,
+  zoned,
+} from '../testing/hourly-facts.fixture';
 
 const HOUR = 3_600_000;
 const US = 'ADV-US-LA';
 const JP = 'ADV-JP';
 
 /** Facts for every hour of [fromUtc, toUtc) in `timeZone`: 2 ad groups × 2 keywords, varied metrics and money. */
-function hoursOf(advertiserId: string, campaignId: string, timeZone: string, fromUtc: string, toUtc: string): FactDelta[] {
+function hoursOf(
+  advertiserId: string,
+  campaignId: string,
+  timeZone: string,
+  fromUtc: string,
+  toUtc: string,
+): FactDelta[] {
   const out: FactDelta[] = [];
   let i = 0;
   for (let t = Date.parse(fromUtc); t < Date.parse(toUtc); t += HOUR, i++) {
@@ -55,7 +69,8 @@ function hoursOf(advertiserId: string, campaignId: string, timeZone: string, fro
 function metricValue(text: string, name: string, labels: Record<string, string>): number | undefined {
   for (const line of text.split('\n')) {
     if (!line.startsWith(`${name}{`)) continue;
-    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) return Number(line.slice(line.lastIndexOf(' ') + 1));
+    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`)))
+      return Number(line.slice(line.lastIndexOf(' ') + 1));
   }
   return undefined;
 }
@@ -68,7 +83,11 @@ describe('aggregator: rollups follow the hourly facts in the advertiser-local da
   let js: JetStreamService;
   const model = new FactModel();
 
-  async function publishTouched(deltas: FactDelta[], perEvent = 40, emittedAt = new Date().toISOString()): Promise<void> {
+  async function publishTouched(
+    deltas: FactDelta[],
+    perEvent = 40,
+    emittedAt = new Date().toISOString(),
+  ): Promise<void> {
     const touched = touchedOf(deltas);
     for (let i = 0; i < touched.length; i += perEvent) {
       const event: PerfHourlyUpdatedV1 = { version: 1, touched: touched.slice(i, i + perEvent), emittedAt };
@@ -172,18 +191,36 @@ describe('aggregator: rollups follow the hourly facts in the advertiser-local da
       ['2025-06-02', 24, '2025-06-01T15:00:00.000Z'],
       ['2025-06-03', 24, '2025-06-02T15:00:00.000Z'],
     ]);
-    expect((await pg.query(`SELECT DISTINCT currency FROM campaign_daily WHERE advertiser_id = $1`, [JP])).rows).toEqual([{ currency: 'JPY' }]);
+    expect(
+      (await pg.query(`SELECT DISTINCT currency FROM campaign_daily WHERE advertiser_id = $1`, [JP])).rows,
+    ).toEqual([{ currency: 'JPY' }]);
   });
 
   it("lands a conversion reported 20 days after the click on the click's local day", async () => {
     const before = await daily(US, 'c-us-1');
     // the click hour 2025-03-09T10:00Z is 03:00 PDT on 2025-03-09 (the first hour after the spring change)
-    const click = { advertiserId: US, campaignId: 'c-us-1', adGroupId: 'c-us-1-ag1', keywordId: 'c-us-1-ag1-kw1', hourStart: '2025-03-09T10:00:00.000Z' };
+    const click = {
+      advertiserId: US,
+      campaignId: 'c-us-1',
+      adGroupId: 'c-us-1-ag1',
+      keywordId: 'c-us-1-ag1-kw1',
+      hourStart: '2025-03-09T10:00:00.000Z',
+    };
     const conversion: FactDelta = {
       ...click,
       utcOffsetMinutes: -420,
       localDate: '2025-03-09',
-      metrics: { orders_7d: 2, sales_7d: 5498, units_7d: 3, orders_14d: 2, sales_14d: 5498, units_14d: 3, orders_30d: 2, sales_30d: 5498, units_30d: 3 },
+      metrics: {
+        orders_7d: 2,
+        sales_7d: 5498,
+        units_7d: 3,
+        orders_14d: 2,
+        sales_14d: 5498,
+        units_14d: 3,
+        orders_30d: 2,
+        sales_30d: 5498,
+        units_30d: 3,
+      },
     };
     await write([conversion]);
     const emittedAt = new Date(Date.parse(click.hourStart) + 20 * 24 * HOUR).toISOString();
@@ -226,7 +263,12 @@ describe('aggregator: rollups follow the hourly facts in the advertiser-local da
   it('drops an invalid event and keeps consuming; removes rollups whose facts vanished', async () => {
     await js.publish(PERF_HOURLY_UPDATED, { version: 2, touched: 'nope' } as unknown as PerfHourlyUpdatedV1);
     // a campaign-hour deleted from the facts (e.g. a retention job): the recompute removes its rows
-    const gone = { advertiserId: US, campaignId: 'c-us-2', hourStart: '2025-03-09T20:00:00.000Z', utcOffsetMinutes: -420 };
+    const gone = {
+      advertiserId: US,
+      campaignId: 'c-us-2',
+      hourStart: '2025-03-09T20:00:00.000Z',
+      utcOffsetMinutes: -420,
+    };
     await pg.query(`DELETE FROM hourly_fact WHERE advertiser_id = $1 AND campaign_id = $2 AND hour_start = $3`, [
       gone.advertiserId,
       gone.campaignId,
@@ -238,9 +280,23 @@ describe('aggregator: rollups follow the hourly facts in the advertiser-local da
 
     const metrics = await (await fetch(`${app?.baseUrl}/metrics`)).text();
     expect(metricValue(metrics, 'ams_aggregator_events_total', { outcome: 'invalid' })).toBe(1);
-    expect(metricValue(metrics, 'ams_aggregator_rollup_rows_total', { table: 'campaign_hourly', outcome: 'deleted', source: 'event' })).toBe(1);
-    expect(metricValue(metrics, 'ams_aggregator_rollup_rows_total', { table: 'campaign_daily', outcome: 'written', source: 'event' })).toBeGreaterThan(0);
+    expect(
+      metricValue(metrics, 'ams_aggregator_rollup_rows_total', {
+        table: 'campaign_hourly',
+        outcome: 'deleted',
+        source: 'event',
+      }),
+    ).toBe(1);
+    expect(
+      metricValue(metrics, 'ams_aggregator_rollup_rows_total', {
+        table: 'campaign_daily',
+        outcome: 'written',
+        source: 'event',
+      }),
+    ).toBeGreaterThan(0);
     expect(metricValue(metrics, 'ams_aggregator_event_to_rollup_seconds_count', {})).toBeGreaterThan(0);
-    expect(metricValue(metrics, 'ams_aggregator_recompute_transaction_seconds_count', { source: 'event' })).toBeGreaterThan(0);
+    expect(
+      metricValue(metrics, 'ams_aggregator_recompute_transaction_seconds_count', { source: 'event' }),
+    ).toBeGreaterThan(0);
   });
 });

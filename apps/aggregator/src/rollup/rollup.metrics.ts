@@ -29,9 +29,25 @@ export const rollupMetrics = {
     'ams_aggregator_pending_days_drained_total',
     'campaign-days recomputed because their mark outlived AGGREGATOR_PENDING_GRACE_SECONDS (an event lost or late)',
   ),
-  pendingOldest: gauge('ams_aggregator_pending_oldest_seconds', 'age of the oldest rollup_pending mark at the last drain (0: none)'),
+  pendingOldest: gauge(
+    'ams_aggregator_pending_oldest_seconds',
+    'age of the oldest rollup_pending mark at the last drain (0: none)',
+  ),
   events: counter('ams_aggregator_events_total', 'perf.hourly.updated.v1 events taken, by outcome', ['outcome']),
-  sweepDuration: histogram('ams_aggregator_sweep_duration_seconds', 'duration of a sweep that ran', ['kind'], SWEEP_BUCKETS),
-  sweeps: counter('ams_aggregator_sweeps_total', 'sweeps by kind and outcome (completed, skipped, interrupted, failed)', ['kind', 'outcome']),
-  lastSweep: gauge('ams_aggregator_sweep_last_completed_timestamp_seconds', 'when a sweep of this kind last completed here', ['kind']),
+  sweepDuration: histogram(
+    'ams_aggregator_sweep_duration_seconds',
+    'duration of a sweep that ran',
+    ['kind'],
+    SWEEP_BUCKETS,
+  ),
+  sweeps: counter(
+    'ams_aggregator_sweeps_total',
+    'sweeps by kind and outcome (completed, skipped, interrupted, failed)',
+    ['kind', 'outcome'],
+  ),
+  lastSweep: gauge(
+    'ams_aggregator_sweep_last_completed_timestamp_seconds',
+    'when a sweep of this kind last completed here',
+    ['kind'],
+  ),
 };

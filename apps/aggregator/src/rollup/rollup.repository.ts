@@ -24,9 +24,11 @@ export interface TableOutcome {
 
 /** hour_start bounds of a local day whatever the offset (±14 h): lets the (campaign_id, hour_start) index work. */
 const dayHours = (a: string, s: string) => localDayHoursSql(a, `${s}.local_date`);
-const sameCampaign = (a: string, b: string) => `${a}.advertiser_id = ${b}.advertiser_id AND ${a}.campaign_id = ${b}.campaign_id`;
+const sameCampaign = (a: string, b: string) =>
+  `${a}.advertiser_id = ${b}.advertiser_id AND ${a}.campaign_id = ${b}.campaign_id`;
 /** rows of hourly_fact (alias `a`) in the day scope `s` */
-const factInDay = (a: string) => `${sameCampaign(a, 's')} AND ${dayHours(a, 's')} AND ${localDateSql(a)} = s.local_date`;
+const factInDay = (a: string) =>
+  `${sameCampaign(a, 's')} AND ${dayHours(a, 's')} AND ${localDateSql(a)} = s.local_date`;
 
 const SCOPES_CTE = `scopes AS (
   SELECT DISTINCT advertiser_id, campaign_id, local_date
@@ -63,7 +65,9 @@ interface RecomputeSpec {
  * ''), whatever the planner believes about the CTEs or about a table that is still filling up.
  */
 function recomputeSql(spec: RecomputeSpec): string {
-  const sums = METRIC_COLUMNS.map((c) => (MONEY_COLUMNS.has(c) ? `sum(m.${c}) AS ${c}` : `sum(m.${c})::bigint AS ${c}`));
+  const sums = METRIC_COLUMNS.map((c) =>
+    MONEY_COLUMNS.has(c) ? `sum(m.${c}) AS ${c}` : `sum(m.${c})::bigint AS ${c}`,
+  );
   const cols = [...spec.key, ...spec.attrs, ...METRIC_COLUMNS];
   const nonKey = [...spec.attrs, ...METRIC_COLUMNS];
   const keyList = spec.key.join(', ');
@@ -130,7 +134,10 @@ export const CAMPAIGN_HOURLY_BY_DAY_SQL = recomputeSql({
   select: hourlySelect,
   source: `FROM scopes s JOIN hourly_fact m ON ${factInDay('m')}`,
   groupBy: HOURLY_GROUP,
-  scope: { from: 'scopes s', match: `${sameCampaign('t', 's')} AND ${dayHours('t', 's')} AND t.local_date = s.local_date` },
+  scope: {
+    from: 'scopes s',
+    match: `${sameCampaign('t', 's')} AND ${dayHours('t', 's')} AND t.local_date = s.local_date`,
+  },
 });
 
 const DAILY_SCOPE = { from: 'scopes s', match: `${sameCampaign('t', 's')} AND t.local_date = s.local_date` };
@@ -265,7 +272,10 @@ export class RollupRepository {
 
   /** Campaigns to revisit for a local day, in (advertiser, campaign) order. */
   async campaignsOfDay(localDate: string): Promise<CampaignKey[]> {
-    const rows = (await this.ds.query(CAMPAIGNS_OF_DAY_SQL, [localDate])) as Array<{ advertiser_id: string; campaign_id: string }>;
+    const rows = (await this.ds.query(CAMPAIGNS_OF_DAY_SQL, [localDate])) as Array<{
+      advertiser_id: string;
+      campaign_id: string;
+    }>;
     return rows.map((r) => ({ advertiserId: r.advertiser_id, campaignId: r.campaign_id }));
   }
 
@@ -276,5 +286,9 @@ export class RollupRepository {
 }
 
 function dayParams(chunk: RecomputeChunk): unknown[] {
-  return [chunk.days.map((d) => d.advertiserId), chunk.days.map((d) => d.campaignId), chunk.days.map((d) => d.localDate)];
+  return [
+    chunk.days.map((d) => d.advertiserId),
+    chunk.days.map((d) => d.campaignId),
+    chunk.days.map((d) => d.localDate),
+  ];
 }

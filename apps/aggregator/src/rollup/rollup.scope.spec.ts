@@ -44,10 +44,27 @@ describe('rollup scope', () => {
   });
 
   it('plans the drain: whole days, each campaign-day once, days of a campaign in one chunk, in campaign order', () => {
-    const d = (advertiserId: string, campaignId: string, localDate: string) => ({ advertiserId, campaignId, localDate });
-    const chunks = planForScopes([d('A', 'c2', '2025-06-02'), d('A', 'c1', '2025-06-03'), d('A', 'c2', '2025-05-01'), d('A', 'c1', '2025-06-03'), d('B', 'c1', '2025-06-03')], 2);
+    const d = (advertiserId: string, campaignId: string, localDate: string) => ({
+      advertiserId,
+      campaignId,
+      localDate,
+    });
+    const chunks = planForScopes(
+      [
+        d('A', 'c2', '2025-06-02'),
+        d('A', 'c1', '2025-06-03'),
+        d('A', 'c2', '2025-05-01'),
+        d('A', 'c1', '2025-06-03'),
+        d('B', 'c1', '2025-06-03'),
+      ],
+      2,
+    );
     expect(chunks.map((c) => ({ campaigns: c.campaigns, hours: c.hours, days: c.days }))).toEqual([
-      { campaigns: 2, hours: 'whole-days', days: [d('A', 'c1', '2025-06-03'), d('A', 'c2', '2025-05-01'), d('A', 'c2', '2025-06-02')] },
+      {
+        campaigns: 2,
+        hours: 'whole-days',
+        days: [d('A', 'c1', '2025-06-03'), d('A', 'c2', '2025-05-01'), d('A', 'c2', '2025-06-02')],
+      },
       { campaigns: 1, hours: 'whole-days', days: [d('B', 'c1', '2025-06-03')] },
     ]);
     expect(chunks[0].lockKeys).toEqual([campaignLockKey('A', 'c1'), campaignLockKey('A', 'c2')].sort((a, b) => a - b));

@@ -58,7 +58,15 @@ function campaignId(k: CampaignKey): string {
 }
 
 function compareCampaigns(a: CampaignKey, b: CampaignKey): number {
-  return a.advertiserId < b.advertiserId ? -1 : a.advertiserId > b.advertiserId ? 1 : a.campaignId < b.campaignId ? -1 : a.campaignId > b.campaignId ? 1 : 0;
+  return a.advertiserId < b.advertiserId
+    ? -1
+    : a.advertiserId > b.advertiserId
+      ? 1
+      : a.campaignId < b.campaignId
+        ? -1
+        : a.campaignId > b.campaignId
+          ? 1
+          : 0;
 }
 
 /** What one campaign's recompute covers. */
@@ -79,7 +87,11 @@ function workOf(byCampaign: Map<string, CampaignWork>, k: CampaignKey): Campaign
 }
 
 /** Chunks of at most `campaignsPerChunk` campaigns, in (advertiser, campaign) order, hours and days sorted. */
-function chunked(byCampaign: Map<string, CampaignWork>, campaignsPerChunk: number, wholeDays: boolean): RecomputeChunk[] {
+function chunked(
+  byCampaign: Map<string, CampaignWork>,
+  campaignsPerChunk: number,
+  wholeDays: boolean,
+): RecomputeChunk[] {
   const campaigns = [...byCampaign.values()].sort((a, b) => compareCampaigns(a.key, b.key));
   const chunks: RecomputeChunk[] = [];
   for (let i = 0; i < campaigns.length; i += campaignsPerChunk) {
@@ -87,7 +99,9 @@ function chunked(byCampaign: Map<string, CampaignWork>, campaignsPerChunk: numbe
     chunks.push({
       campaigns: part.length,
       lockKeys: lockKeysOf(part.map((c) => c.key)),
-      hours: wholeDays ? 'whole-days' : part.flatMap((c) => [...c.hours.values()].sort((a, b) => a.hourStart.localeCompare(b.hourStart))),
+      hours: wholeDays
+        ? 'whole-days'
+        : part.flatMap((c) => [...c.hours.values()].sort((a, b) => a.hourStart.localeCompare(b.hourStart))),
       days: part.flatMap((c) => [...c.days.values()].sort((a, b) => a.localDate.localeCompare(b.localDate))),
     });
   }
@@ -123,7 +137,11 @@ export function planForDay(localDate: string, campaigns: CampaignKey[], campaign
 export function planForScopes(scopes: DayScope[], campaignsPerChunk: number): RecomputeChunk[] {
   const byCampaign = new Map<string, CampaignWork>();
   for (const d of scopes) {
-    workOf(byCampaign, d).days.set(d.localDate, { advertiserId: d.advertiserId, campaignId: d.campaignId, localDate: d.localDate });
+    workOf(byCampaign, d).days.set(d.localDate, {
+      advertiserId: d.advertiserId,
+      campaignId: d.campaignId,
+      localDate: d.localDate,
+    });
   }
   return chunked(byCampaign, campaignsPerChunk, true);
 }
@@ -140,8 +158,13 @@ export type SweepKind = 'traffic' | 'conversion';
  * within [UTC date of from − 1, UTC date of now + 1] for every offset in ±14 h, so that range covers
  * every advertiser.
  */
-export function sweepDays(kind: SweepKind, now: Date, window: { trafficHours: number; conversionDays: number }): string[] {
-  const from = kind === 'traffic' ? now.getTime() - window.trafficHours * HOUR_MS : now.getTime() - window.conversionDays * DAY_MS;
+export function sweepDays(
+  kind: SweepKind,
+  now: Date,
+  window: { trafficHours: number; conversionDays: number },
+): string[] {
+  const from =
+    kind === 'traffic' ? now.getTime() - window.trafficHours * HOUR_MS : now.getTime() - window.conversionDays * DAY_MS;
   const first = Date.parse(new Date(from).toISOString().slice(0, 10)) - DAY_MS;
   const last = Date.parse(now.toISOString().slice(0, 10)) + DAY_MS;
   const days: string[] = [];

@@ -31,20 +31,33 @@ export class RollupService {
   /** Every rollup row of one advertiser-local day, for every campaign that has facts (or rollups) on it. */
   async recomputeDay(localDate: string, shouldStop: () => boolean = () => false): Promise<RecomputeSummary> {
     const campaigns = await this.repository.campaignsOfDay(localDate);
-    return this.runChunks(planForDay(localDate, campaigns, this.env.AGGREGATOR_CAMPAIGNS_PER_TRANSACTION), 'sweep', shouldStop);
+    return this.runChunks(
+      planForDay(localDate, campaigns, this.env.AGGREGATOR_CAMPAIGNS_PER_TRANSACTION),
+      'sweep',
+      shouldStop,
+    );
   }
 
   /**
    * Recomputes whole campaign-days marked pending for at least `olderThanSeconds`, up to `limit` of them; the
    * recompute clears their marks. Returns the number of campaign-days taken.
    */
-  async drainPending(olderThanSeconds: number, limit: number, shouldStop: () => boolean = () => false): Promise<number> {
+  async drainPending(
+    olderThanSeconds: number,
+    limit: number,
+    shouldStop: () => boolean = () => false,
+  ): Promise<number> {
     const days = await this.repository.pendingDays(olderThanSeconds, limit);
-    if (days.length) await this.runChunks(planForScopes(days, this.env.AGGREGATOR_CAMPAIGNS_PER_TRANSACTION), 'drain', shouldStop);
+    if (days.length)
+      await this.runChunks(planForScopes(days, this.env.AGGREGATOR_CAMPAIGNS_PER_TRANSACTION), 'drain', shouldStop);
     return days.length;
   }
 
-  private async runChunks(chunks: RecomputeChunk[], source: RecomputeSource, shouldStop: () => boolean = () => false): Promise<RecomputeSummary> {
+  private async runChunks(
+    chunks: RecomputeChunk[],
+    source: RecomputeSource,
+    shouldStop: () => boolean = () => false,
+  ): Promise<RecomputeSummary> {
     const summary: RecomputeSummary = { transactions: 0, campaigns: 0, rows: {} };
     for (const chunk of chunks) {
       if (shouldStop()) break;

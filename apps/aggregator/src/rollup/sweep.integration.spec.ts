@@ -126,41 +126,49 @@ describe('aggregator: sweeps heal lost events', () => {
   it('random hourly updates, events lost or duplicated, then one sweep: rollups equal a recomputation from the facts', async () => {
     let run = 0;
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...ZONES), fc.array(update, { minLength: 1, maxLength: 25 }), async (zone, updates) => {
-        const advertiserId = `P${++run}`;
-        const model = new FactModel();
-        let pending: PerfHourlyUpdatedV1[] = [];
-        const late: PerfHourlyUpdatedV1[] = []; // redeliveries arrive after later events
-        for (const u of updates) {
-          const delta = toDelta(advertiserId, zone, u);
-          await writeFacts(pg, [delta]); // committed before its event is emitted, as the processor does
-          model.apply(delta);
-          const event: PerfHourlyUpdatedV1 = { version: 1, touched: touchedOf([delta]), emittedAt: new Date().toISOString() };
-          if (u.fate !== 'lost') pending.push(event);
-          if (u.fate === 'duplicated') late.push(event);
-          // whatever was lost or is still queued: a campaign-day without a pending mark has exact daily rollups
-          expect(await unmarkedDailyDiffs(pg, advertiserId, model.rollups(advertiserId))).toEqual([]);
-          if (u.flush) {
-            await consumer.process(pending);
-            pending = [];
+      fc.asyncProperty(
+        fc.constantFrom(...ZONES),
+        fc.array(update, { minLength: 1, maxLength: 25 }),
+        async (zone, updates) => {
+          const advertiserId = `P${++run}`;
+          const model = new FactModel();
+          let pending: PerfHourlyUpdatedV1[] = [];
+          const late: PerfHourlyUpdatedV1[] = []; // redeliveries arrive after later events
+          for (const u of updates) {
+            const delta = toDelta(advertiserId, zone, u);
+            await writeFacts(pg, [delta]); // committed before its event is emitted, as the processor does
+            model.apply(delta);
+            const event: PerfHourlyUpdatedV1 = {
+              version: 1,
+              touched: touchedOf([delta]),
+              emittedAt: new Date().toISOString(),
+            };
+            if (u.fate !== 'lost') pending.push(event);
+            if (u.fate === 'duplicated') late.push(event);
+            // whatever was lost or is still queued: a campaign-day without a pending mark has exact daily rollups
             expect(await unmarkedDailyDiffs(pg, advertiserId, model.rollups(advertiserId))).toEqual([]);
+            if (u.flush) {
+              await consumer.process(pending);
+              pending = [];
+              expect(await unmarkedDailyDiffs(pg, advertiserId, model.rollups(advertiserId))).toEqual([]);
+            }
           }
-        }
-        await consumer.process([...pending, ...late]);
-        expect(await unmarkedDailyDiffs(pg, advertiserId, model.rollups(advertiserId))).toEqual([]);
-        // every write was followed by an event for its day: the events cleared every mark
-        if (updates.every((u) => u.fate !== 'lost')) expect(await pendingMarks(pg, advertiserId)).toBe(0);
+          await consumer.process([...pending, ...late]);
+          expect(await unmarkedDailyDiffs(pg, advertiserId, model.rollups(advertiserId))).toEqual([]);
+          // every write was followed by an event for its day: the events cleared every mark
+          if (updates.every((u) => u.fate !== 'lost')) expect(await pendingMarks(pg, advertiserId)).toBe(0);
 
-        const expected = model.rollups(advertiserId);
-        if (updates.every((u) => u.fate !== 'lost')) {
-          // nothing lost: the events alone got everything right, duplicates changed nothing
+          const expected = model.rollups(advertiserId);
+          if (updates.every((u) => u.fate !== 'lost')) {
+            // nothing lost: the events alone got everything right, duplicates changed nothing
+            expect(diffRollups(await readRollups(pg, advertiserId), expected)).toEqual([]);
+          }
+          const outcome = await sweeps.run('traffic', NOW);
+          expect(outcome.status).toBe('completed');
           expect(diffRollups(await readRollups(pg, advertiserId), expected)).toEqual([]);
-        }
-        const outcome = await sweeps.run('traffic', NOW);
-        expect(outcome.status).toBe('completed');
-        expect(diffRollups(await readRollups(pg, advertiserId), expected)).toEqual([]);
-        expect(await pendingMarks(pg, advertiserId)).toBe(0);
-      }),
+          expect(await pendingMarks(pg, advertiserId)).toBe(0);
+        },
+      ),
       { numRuns: 25, endOnFailure: true },
     );
   });
@@ -179,7 +187,9 @@ describe('aggregator: sweeps heal lost events', () => {
   it('the drain recomputes campaign-days whose events never came, and keeps the mark of a write it could not see', async () => {
     const model = new FactModel();
     const deltas = [0, 1, 2].flatMap((campaign) =>
-      [0, 5, 30, 50].map((hour) => toDelta('DRAIN', 'Asia/Tokyo', { ...base, campaign, hour, clicks: hour + campaign, costCents: 100 * hour + 7 })),
+      [0, 5, 30, 50].map((hour) =>
+        toDelta('DRAIN', 'Asia/Tokyo', { ...base, campaign, hour, clicks: hour + campaign, costCents: 100 * hour + 7 }),
+      ),
     );
     await writeFacts(pg, deltas); // no event at all
     deltas.forEach((d) => model.apply(d));
@@ -214,7 +224,10 @@ describe('aggregator: sweeps heal lost events', () => {
     await other.connect();
     try {
       await other.query('SELECT pg_advisory_lock($1::int, $2::int)', [SWEEP_LOCK_NAMESPACE, SWEEP_LOCK_KEYS.traffic]);
-      expect(await sweeps.run('traffic', NOW)).toMatchObject({ status: 'skipped', reason: 'another replica is running it' });
+      expect(await sweeps.run('traffic', NOW)).toMatchObject({
+        status: 'skipped',
+        reason: 'another replica is running it',
+      });
       await other.query('SELECT pg_advisory_unlock($1::int, $2::int)', [SWEEP_LOCK_NAMESPACE, SWEEP_LOCK_KEYS.traffic]);
       expect(await sweeps.run('traffic', NOW)).toMatchObject({ status: 'completed' });
     } finally {

@@ -19,12 +19,22 @@ export function sweepSchedulerFor(env: AggregatorEnv): Type<unknown> {
 
     constructor(private readonly sweeps: SweepService) {}
 
-    @Cron(env.AGGREGATOR_TRAFFIC_SWEEP_CRON, { name: 'traffic-sweep', timeZone: 'UTC', waitForCompletion: true, disabled })
+    @Cron(env.AGGREGATOR_TRAFFIC_SWEEP_CRON, {
+      name: 'traffic-sweep',
+      timeZone: 'UTC',
+      waitForCompletion: true,
+      disabled,
+    })
     traffic(): Promise<void> {
       return this.run('traffic');
     }
 
-    @Cron(env.AGGREGATOR_CONVERSION_SWEEP_CRON, { name: 'conversion-sweep', timeZone: 'UTC', waitForCompletion: true, disabled })
+    @Cron(env.AGGREGATOR_CONVERSION_SWEEP_CRON, {
+      name: 'conversion-sweep',
+      timeZone: 'UTC',
+      waitForCompletion: true,
+      disabled,
+    })
     conversion(): Promise<void> {
       return this.run('conversion');
     }

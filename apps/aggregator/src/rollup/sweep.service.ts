@@ -62,13 +62,21 @@ export class SweepService implements BeforeApplicationShutdown {
     const run = this.exclusive(DRAIN_LOCK_KEY, async () => {
       let total = 0;
       for (;;) {
-        const n = await this.rollups.drainPending(this.env.AGGREGATOR_PENDING_GRACE_SECONDS, DRAIN_BATCH, () => this.stopping);
+        const n = await this.rollups.drainPending(
+          this.env.AGGREGATOR_PENDING_GRACE_SECONDS,
+          DRAIN_BATCH,
+          () => this.stopping,
+        );
         total += n;
         if (n < DRAIN_BATCH || this.stopping) break;
       }
       rollupMetrics.pendingDrained.inc(total);
       rollupMetrics.pendingOldest.set(await this.oldestMarkSeconds());
-      if (total) this.logger.warn({ campaignDays: total }, 'recomputed campaign-days whose rollup_pending marks outlived the grace period');
+      if (total)
+        this.logger.warn(
+          { campaignDays: total },
+          'recomputed campaign-days whose rollup_pending marks outlived the grace period',
+        );
       return total;
     });
     this.draining = run.catch(() => undefined);
@@ -106,14 +114,19 @@ export class SweepService implements BeforeApplicationShutdown {
     const runner = this.ds.createQueryRunner();
     try {
       await runner.connect();
-      const [{ locked }] = (await runner.query('SELECT pg_try_advisory_lock($1::int, $2::int) AS locked', [SWEEP_LOCK_NAMESPACE, key])) as Array<{
+      const [{ locked }] = (await runner.query('SELECT pg_try_advisory_lock($1::int, $2::int) AS locked', [
+        SWEEP_LOCK_NAMESPACE,
+        key,
+      ])) as Array<{
         locked: boolean;
       }>;
       if (!locked) return null;
       try {
         return await work();
       } finally {
-        await runner.query('SELECT pg_advisory_unlock($1::int, $2::int)', [SWEEP_LOCK_NAMESPACE, key]).catch(() => undefined);
+        await runner
+          .query('SELECT pg_advisory_unlock($1::int, $2::int)', [SWEEP_LOCK_NAMESPACE, key])
+          .catch(() => undefined);
       }
     } finally {
       await runner.release();
@@ -134,7 +147,9 @@ export class SweepService implements BeforeApplicationShutdown {
       if (this.stopping) break; // the day may be partial
       total.transactions += s.transactions;
       total.campaigns += s.campaigns;
-      for (const [table, r] of Object.entries(s.rows) as Array<[keyof RecomputeSummary['rows'], { computed: number; written: number; deleted: number }]>) {
+      for (const [table, r] of Object.entries(s.rows) as Array<
+        [keyof RecomputeSummary['rows'], { computed: number; written: number; deleted: number }]
+      >) {
         const acc = (total.rows[table] ??= { computed: 0, written: 0, deleted: 0 });
         acc.computed += r.computed;
         acc.written += r.written;
@@ -146,7 +161,10 @@ export class SweepService implements BeforeApplicationShutdown {
     const status = done === days.length ? 'completed' : 'interrupted';
     rollupMetrics.sweeps.inc({ kind, outcome: status });
     if (status === 'completed') rollupMetrics.lastSweep.set({ kind }, Date.now() / 1000);
-    this.logger.log({ kind, status, days: done, seconds, transactions: total.transactions, rows: total.rows }, `${kind} sweep ${status}`);
+    this.logger.log(
+      { kind, status, days: done, seconds, transactions: total.transactions, rows: total.rows },
+      `${kind} sweep ${status}`,
+    );
     return { kind, status, days: done, seconds, summary: total };
   }
 }

@@ -67,7 +67,15 @@ export class FactModel {
   private readonly facts = new Map<string, { d: FactDelta; m: Metrics }>();
 
   apply(delta: FactDelta): void {
-    const k = key(delta.advertiserId, delta.campaignId, delta.adGroupId, delta.adId ?? 'ad1', delta.keywordId, delta.placement ?? '', delta.hourStart);
+    const k = key(
+      delta.advertiserId,
+      delta.campaignId,
+      delta.adGroupId,
+      delta.adId ?? 'ad1',
+      delta.keywordId,
+      delta.placement ?? '',
+      delta.hourStart,
+    );
     let f = this.facts.get(k);
     if (!f) {
       f = { d: delta, m: zeroMetrics() };
@@ -81,7 +89,12 @@ export class FactModel {
   }
 
   rollups(advertiserId?: string): Rollups {
-    const out: Rollups = { campaignHourly: new Map(), campaignDaily: new Map(), adGroupDaily: new Map(), keywordDaily: new Map() };
+    const out: Rollups = {
+      campaignHourly: new Map(),
+      campaignDaily: new Map(),
+      adGroupDaily: new Map(),
+      keywordDaily: new Map(),
+    };
     const bump = <T extends Metrics>(map: Map<string, T>, k: string, m: Metrics, extra: Partial<T> = {}) => {
       let row = map.get(k);
       if (!row) {
@@ -124,11 +137,35 @@ export async function writeFacts(pg: Client, deltas: FactDelta[]): Promise<void>
     ...METRIC_COLUMNS.map((c) => (MONEY_COLUMNS.has(c) ? cents(BigInt(d.metrics[c] ?? 0)) : String(d.metrics[c] ?? 0))),
   ]);
   const names = [
-    'advertiser_id', 'marketplace_id', 'campaign_id', 'ad_group_id', 'ad_id', 'keyword_id', 'placement', 'hour_start',
-    'utc_offset_minutes', 'ad_product', 'currency', 'keyword_text', 'match_type', ...METRIC_COLUMNS,
+    'advertiser_id',
+    'marketplace_id',
+    'campaign_id',
+    'ad_group_id',
+    'ad_id',
+    'keyword_id',
+    'placement',
+    'hour_start',
+    'utc_offset_minutes',
+    'ad_product',
+    'currency',
+    'keyword_text',
+    'match_type',
+    ...METRIC_COLUMNS,
   ];
   const types = [
-    'text', 'text', 'text', 'text', 'text', 'text', 'text', 'timestamptz', 'smallint', 'text', 'text', 'text', 'text',
+    'text',
+    'text',
+    'text',
+    'text',
+    'text',
+    'text',
+    'text',
+    'timestamptz',
+    'smallint',
+    'text',
+    'text',
+    'text',
+    'text',
     ...METRIC_COLUMNS.map((c) => (MONEY_COLUMNS.has(c) ? 'numeric' : 'bigint')),
   ];
   const cols = names.map((_, i) => rows.map((r) => r[i]));
@@ -148,8 +185,13 @@ export async function writeFacts(pg: Client, deltas: FactDelta[]): Promise<void>
 }
 
 /** What a perf.hourly.updated.v1 would name for these deltas. */
-export function touchedOf(deltas: FactDelta[]): Array<{ advertiserId: string; campaignId: string; hourStart: string; utcOffsetMinutes: number }> {
-  const seen = new Map<string, { advertiserId: string; campaignId: string; hourStart: string; utcOffsetMinutes: number }>();
+export function touchedOf(
+  deltas: FactDelta[],
+): Array<{ advertiserId: string; campaignId: string; hourStart: string; utcOffsetMinutes: number }> {
+  const seen = new Map<
+    string,
+    { advertiserId: string; campaignId: string; hourStart: string; utcOffsetMinutes: number }
+  >();
   for (const d of deltas) {
     const hourStart = new Date(d.hourStart).toISOString();
     seen.set(key(d.advertiserId, d.campaignId, hourStart), {
@@ -176,23 +218,40 @@ export async function readRollups(pg: Client, advertiserId?: string): Promise<Ro
   const where = advertiserId ? 'WHERE advertiser_id = $1' : '';
   const params = advertiserId ? [advertiserId] : [];
   const q = async (sql: string) => (await pg.query(`${sql} ${where}`, params)).rows as Array<Record<string, unknown>>;
-  const out: Rollups = { campaignHourly: new Map(), campaignDaily: new Map(), adGroupDaily: new Map(), keywordDaily: new Map() };
+  const out: Rollups = {
+    campaignHourly: new Map(),
+    campaignDaily: new Map(),
+    adGroupDaily: new Map(),
+    keywordDaily: new Map(),
+  };
   for (const r of await q(`SELECT *, local_date::text AS ld FROM campaign_hourly`)) {
-    out.campaignHourly.set(key(String(r['advertiser_id']), String(r['campaign_id']), (r['hour_start'] as Date).toISOString()), {
-      ...metricsOf(r),
-      utcOffsetMinutes: Number(r['utc_offset_minutes']),
-      localDate: String(r['ld']),
-    });
+    out.campaignHourly.set(
+      key(String(r['advertiser_id']), String(r['campaign_id']), (r['hour_start'] as Date).toISOString()),
+      {
+        ...metricsOf(r),
+        utcOffsetMinutes: Number(r['utc_offset_minutes']),
+        localDate: String(r['ld']),
+      },
+    );
   }
   for (const r of await q(`SELECT *, local_date::text AS ld FROM campaign_daily`)) {
     out.campaignDaily.set(key(String(r['advertiser_id']), String(r['campaign_id']), String(r['ld'])), metricsOf(r));
   }
   for (const r of await q(`SELECT *, local_date::text AS ld FROM ad_group_daily`)) {
-    out.adGroupDaily.set(key(String(r['advertiser_id']), String(r['campaign_id']), String(r['ld']), String(r['ad_group_id'])), metricsOf(r));
+    out.adGroupDaily.set(
+      key(String(r['advertiser_id']), String(r['campaign_id']), String(r['ld']), String(r['ad_group_id'])),
+      metricsOf(r),
+    );
   }
   for (const r of await q(`SELECT *, local_date::text AS ld FROM keyword_daily`)) {
     out.keywordDaily.set(
-      key(String(r['advertiser_id']), String(r['campaign_id']), String(r['ld']), String(r['ad_group_id']), String(r['keyword_id'])),
+      key(
+        String(r['advertiser_id']),
+        String(r['campaign_id']),
+        String(r['ld']),
+        String(r['ad_group_id']),
+        String(r['keyword_id']),
+      ),
       metricsOf(r),
     );
   }
@@ -240,8 +299,13 @@ export async function unmarkedDailyDiffs(pg: Client, advertiserId: string, expec
     `SELECT DISTINCT advertiser_id, campaign_id, local_date::text AS d FROM rollup_pending WHERE advertiser_id = $1`,
     [advertiserId],
   );
-  const marked = new Set(rows.map((r: { advertiser_id: string; campaign_id: string; d: string }) => key(r.advertiser_id, r.campaign_id, r.d)));
-  const unmarked = <T>(m: Map<string, T>) => new Map([...m].filter(([k]) => !marked.has(k.split('|').slice(0, 3).join('|'))));
+  const marked = new Set(
+    rows.map((r: { advertiser_id: string; campaign_id: string; d: string }) =>
+      key(r.advertiser_id, r.campaign_id, r.d),
+    ),
+  );
+  const unmarked = <T>(m: Map<string, T>) =>
+    new Map([...m].filter(([k]) => !marked.has(k.split('|').slice(0, 3).join('|'))));
   const daily = (r: Rollups): Rollups => ({
     campaignHourly: new Map(),
     campaignDaily: unmarked(r.campaignDaily),
@@ -253,6 +317,8 @@ export async function unmarkedDailyDiffs(pg: Client, advertiserId: string, expec
 
 /** The number of rollup_pending marks of an advertiser. */
 export async function pendingMarks(pg: Client, advertiserId: string): Promise<number> {
-  const { rows } = await pg.query(`SELECT count(*)::int AS n FROM rollup_pending WHERE advertiser_id = $1`, [advertiserId]);
+  const { rows } = await pg.query(`SELECT count(*)::int AS n FROM rollup_pending WHERE advertiser_id = $1`, [
+    advertiserId,
+  ]);
   return Number(rows[0].n);
 }

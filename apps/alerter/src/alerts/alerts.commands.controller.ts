@@ -42,7 +42,8 @@ export class AlertsCommandsController implements OnModuleInit {
     if (hasUntil === (req.minutes !== undefined)) {
       throw new CommandError('VALIDATION', 'give either until (an ISO time, or null to end the snooze) or minutes');
     }
-    const until = req.minutes !== undefined ? new Date(Date.now() + req.minutes * 60_000) : req.until ? new Date(req.until) : null;
+    const until =
+      req.minutes !== undefined ? new Date(Date.now() + req.minutes * 60_000) : req.until ? new Date(req.until) : null;
     const alert = await this.alerts.snooze(req.alertId, until, req.by ?? null);
     if (!alert) throw new CommandError('NOT_FOUND', `alert ${req.alertId} not found`);
     return alert;

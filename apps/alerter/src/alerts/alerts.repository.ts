@@ -62,10 +62,10 @@ export class AlertsRepository {
   /** `until` null ends a snooze. */
   async snooze(alertId: string, until: Date | null, by: string | null): Promise<AlertV1 | undefined> {
     return this.ds.transaction(async (em) => {
-      const [rows] = (await em.query(`UPDATE alert SET snoozed_until = $2 WHERE id = $1 RETURNING *`, [alertId, until])) as [
-        AlertRow[],
-        number,
-      ];
+      const [rows] = (await em.query(`UPDATE alert SET snoozed_until = $2 WHERE id = $1 RETURNING *`, [
+        alertId,
+        until,
+      ])) as [AlertRow[], number];
       const row = rows[0];
       if (!row) return undefined;
       await em.query(

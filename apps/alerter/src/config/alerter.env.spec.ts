@@ -4,11 +4,20 @@ import { AlerterEnv } from './alerter.env';
 describe('alerter environment', () => {
   it('has working defaults (no webhook: notifications are logged)', () => {
     const env = loadConfig('alerter', AlerterEnv, {});
-    expect(env).toMatchObject({ PORT: 3003, ALERT_CTR_DROP_PCT: '20', ALERT_ROAS_MIN: '2.0', ALERT_DEFAULT_RULES: true, SLACK_WEBHOOK_URL: undefined });
+    expect(env).toMatchObject({
+      PORT: 3003,
+      ALERT_CTR_DROP_PCT: '20',
+      ALERT_ROAS_MIN: '2.0',
+      ALERT_DEFAULT_RULES: true,
+      SLACK_WEBHOOK_URL: undefined,
+    });
   });
 
   it('reads booleans and named webhooks', () => {
-    const env = loadConfig('alerter', AlerterEnv, { ALERT_DEFAULT_RULES: 'false', SLACK_WEBHOOKS: 'ops=https://hooks.slack.com/a,fin=https://hooks.slack.com/b' });
+    const env = loadConfig('alerter', AlerterEnv, {
+      ALERT_DEFAULT_RULES: 'false',
+      SLACK_WEBHOOKS: 'ops=https://hooks.slack.com/a,fin=https://hooks.slack.com/b',
+    });
     expect(env.ALERT_DEFAULT_RULES).toBe(false);
   });
 
@@ -16,7 +25,12 @@ describe('alerter environment', () => {
     const secret = 'hooks.slack.com/services/T0/B0/verysecret';
     let error: unknown;
     try {
-      loadConfig('alerter', AlerterEnv, { SLACK_WEBHOOK_URL: `ftp://${secret}`, SLACK_WEBHOOKS: `ops ${secret}`, ALERT_ACOS_MAX_PCT: 'thirty', ALERT_WINDOW_HOURS: '5' });
+      loadConfig('alerter', AlerterEnv, {
+        SLACK_WEBHOOK_URL: `ftp://${secret}`,
+        SLACK_WEBHOOKS: `ops ${secret}`,
+        ALERT_ACOS_MAX_PCT: 'thirty',
+        ALERT_WINDOW_HOURS: '5',
+      });
     } catch (err) {
       error = err;
     }

@@ -14,11 +14,13 @@ export class AlerterEnv extends CommonEnv {
 
   // ---- Slack destinations (secrets: never logged) ----------------------------------------
   /** The `default` destination. Unset (and no SLACK_WEBHOOKS): notifications are logged, marked delivered-to-log. */
-  @IsOptional() @Matches(HTTP_URL, { message: 'must be an http(s) URL' })
+  @IsOptional()
+  @Matches(HTTP_URL, { message: 'must be an http(s) URL' })
   SLACK_WEBHOOK_URL?: string;
 
   /** More destinations by name, `name=url,name=url`; a rule names its destination. */
-  @IsOptional() @Matches(NAMED_WEBHOOKS, { message: 'must be name=url pairs separated by commas (names: a-z 0-9 _ -)' })
+  @IsOptional()
+  @Matches(NAMED_WEBHOOKS, { message: 'must be name=url pairs separated by commas (names: a-z 0-9 _ -)' })
   SLACK_WEBHOOKS?: string;
 
   /** Base of the link in every message (the api). */
@@ -26,7 +28,8 @@ export class AlerterEnv extends CommonEnv {
   ALERT_LINK_BASE_URL: string = 'http://localhost:3000';
 
   // ---- default rules (created on first start; env keeps them up to date until a user edits one) ----
-  @Transform(envBoolean) @IsBoolean()
+  @Transform(envBoolean)
+  @IsBoolean()
   ALERT_DEFAULT_RULES: boolean = true;
 
   @Matches(DECIMAL, DECIMAL_MESSAGE) ALERT_CTR_DROP_PCT: string = '20';
@@ -45,7 +48,8 @@ export class AlerterEnv extends CommonEnv {
   @Matches(DECIMAL, DECIMAL_MESSAGE) ALERT_MIN_SPEND: string = '10';
 
   /** Window of the default KPI rules (24 = the advertiser's local day). */
-  @Type(() => Number) @IsIn(ALERT_WINDOW_HOURS, { message: `must be one of ${ALERT_WINDOW_HOURS.join(', ')}` })
+  @Type(() => Number)
+  @IsIn(ALERT_WINDOW_HOURS, { message: `must be one of ${ALERT_WINDOW_HOURS.join(', ')}` })
   ALERT_WINDOW_HOURS: number = 24;
   /** Conversion metrics (ACOS, ROAS, CVR) of the default rules are judged only on windows older than this. */
   @Type(() => Number) @IsInt() @Min(0) @Max(720) ALERT_SETTLING_HOURS: number = 24;

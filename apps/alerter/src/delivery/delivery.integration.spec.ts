@@ -13,7 +13,15 @@ import { AlerterHarness, BudgetRow } from '../testing/alerter.harness';
 describe('alerter: outbox delivery to Slack (real PostgreSQL, NATS and a Slack catcher)', () => {
   let h: AlerterHarness;
   const outboxOf = (alertIds: string[]) =>
-    h.rows<{ alert_id: string; status: string; attempts: number; error_count: number; last_status: number | null; last_error: string | null; destination: string }>(
+    h.rows<{
+      alert_id: string;
+      status: string;
+      attempts: number;
+      error_count: number;
+      last_status: number | null;
+      last_error: string | null;
+      destination: string;
+    }>(
       `SELECT alert_id::text, status, attempts, error_count, last_status, last_error, destination FROM notification_outbox
         WHERE alert_id = ANY($1::bigint[]) ORDER BY id`,
       [alertIds],
@@ -54,21 +62,32 @@ describe('alerter: outbox delivery to Slack (real PostgreSQL, NATS and a Slack c
       { status: 500, body: 'internal_error' },
     ]);
     const [alertId] = await warn(['retry-1']);
-    await waitFor(() => h.catcher.delivered.length === 1, { timeoutMs: 15_000, description: 'the message after 429, 500, 500' });
+    await waitFor(() => h.catcher.delivered.length === 1, {
+      timeoutMs: 15_000,
+      description: 'the message after 429, 500, 500',
+    });
     const posts = h.catcher.posts.filter((p) => p.path === '/hooks/default');
     expect(posts.map((p) => p.answeredStatus)).toEqual([429, 500, 500, 200]);
     expect(posts[1].at - posts[0].at).toBeGreaterThanOrEqual(2000);
     expect(h.catcher.delivered[0].at - posts[0].at).toBeGreaterThanOrEqual(2000);
     expect(deliveredTimes(alertId)).toBe(1);
     await waitFor(async () => (await outboxOf([alertId]))[0]?.status === 'sent');
-    expect((await outboxOf([alertId]))[0]).toMatchObject({ status: 'sent', attempts: 4, error_count: 2, last_status: 200 });
+    expect((await outboxOf([alertId]))[0]).toMatchObject({
+      status: 'sent',
+      attempts: 4,
+      error_count: 2,
+      last_status: 200,
+    });
   });
 
   it('groups a burst of 50 campaigns crossing the budget rule into rate-limited messages, losing none', async () => {
     h.catcher.reset();
     const ids = Array.from({ length: 50 }, (_, i) => `burst-${String(i).padStart(2, '0')}`);
     const alertIds = await warn(ids);
-    await waitFor(() => new Set(h.deliveredAlertIds().flat()).size >= 50, { timeoutMs: 20_000, description: '50 alerts delivered' });
+    await waitFor(() => new Set(h.deliveredAlertIds().flat()).size >= 50, {
+      timeoutMs: 20_000,
+      description: '50 alerts delivered',
+    });
     const messages = h.deliveredAlertIds();
     expect(messages.length).toBeGreaterThanOrEqual(3); // at most ALERT_GROUP_MAX (20) alerts per message
     expect(messages.length).toBeLessThanOrEqual(5);
@@ -76,7 +95,9 @@ describe('alerter: outbox delivery to Slack (real PostgreSQL, NATS and a Slack c
     expect(h.catcher.delivered[0].body.blocks[0].text.text).toBe('🔴 20 campaigns: budget nearly spent');
     const at = h.catcher.delivered.map((p) => p.at);
     for (let i = 1; i < at.length; i++) expect(at[i] - at[i - 1]).toBeGreaterThanOrEqual(800); // ≈ 1 message/s per webhook
-    await waitFor(async () => (await outboxOf(alertIds)).every((o) => o.status === 'sent'), { description: 'all marked sent' });
+    await waitFor(async () => (await outboxOf(alertIds)).every((o) => o.status === 'sent'), {
+      description: 'all marked sent',
+    });
   });
 
   it('keeps two replicas to one message per second per webhook, and neither sends an entry the other sent', async () => {
@@ -84,8 +105,11 @@ describe('alerter: outbox delivery to Slack (real PostgreSQL, NATS and a Slack c
     const replica = await startNestApp(appDefinition, h.env);
     try {
       const alertIds: string[] = [];
-      for (let i = 0; i < 15; i++) alertIds.push(...(await warn([`replicas-${i}a`, `replicas-${i}b`, `replicas-${i}c`])));
-      await waitFor(() => new Set(h.deliveredAlertIds().flat()).size >= alertIds.length, { description: 'all delivered' });
+      for (let i = 0; i < 15; i++)
+        alertIds.push(...(await warn([`replicas-${i}a`, `replicas-${i}b`, `replicas-${i}c`])));
+      await waitFor(() => new Set(h.deliveredAlertIds().flat()).size >= alertIds.length, {
+        description: 'all delivered',
+      });
       expect(h.catcher.delivered.length).toBeGreaterThanOrEqual(3);
       expect(h.deliveredAlertIds().flat().sort()).toEqual([...alertIds].sort());
       const at = h.catcher.delivered.map((p) => p.at);
@@ -97,15 +121,31 @@ describe('alerter: outbox delivery to Slack (real PostgreSQL, NATS and a Slack c
 
   it('marks entries for a 404 webhook failed without retrying forever, while other destinations carry on', async () => {
     h.catcher.reset();
-    h.catcher.script(h.catcher.urlFor('gone'), Array.from({ length: 10 }, () => ({ status: 404, body: 'no_service' })));
+    h.catcher.script(
+      h.catcher.urlFor('gone'),
+      Array.from({ length: 10 }, () => ({ status: 404, body: 'no_service' })),
+    );
     const rule = await h.js.request(
       ALERT_RULE_CREATE,
-      { name: 'gone budget', metric: 'budget_usage', condition: 'at_least', threshold: '90', entityLevel: 'campaign', scopeType: 'campaign', scopeId: 'gone-1', destination: 'gone' },
+      {
+        name: 'gone budget',
+        metric: 'budget_usage',
+        condition: 'at_least',
+        threshold: '90',
+        entityLevel: 'campaign',
+        scopeType: 'campaign',
+        scopeId: 'gone-1',
+        destination: 'gone',
+      },
       5000,
     );
     await warn(['gone-1']);
-    const [goneAlert] = (await h.rows<{ id: string }>(`SELECT id::text FROM alert WHERE rule_id = $1`, [rule.id])).map((r) => r.id);
-    await waitFor(async () => (await outboxOf([goneAlert]))[0]?.status === 'failed', { description: 'the 404 entry failed' });
+    const [goneAlert] = (await h.rows<{ id: string }>(`SELECT id::text FROM alert WHERE rule_id = $1`, [rule.id])).map(
+      (r) => r.id,
+    );
+    await waitFor(async () => (await outboxOf([goneAlert]))[0]?.status === 'failed', {
+      description: 'the 404 entry failed',
+    });
     const [failed] = await outboxOf([goneAlert]);
     expect(failed).toMatchObject({ destination: 'gone', attempts: 1, last_status: 404 });
     expect(failed.last_error).toContain('HTTP 404');
@@ -119,7 +159,10 @@ describe('alerter: outbox delivery to Slack (real PostgreSQL, NATS and a Slack c
 
     // failed entries stay visible and can be retried by command
     await expect(h.js.request(ALERT_OUTBOX_RETRY, {}, 5000)).resolves.toEqual({ requeued: 1 });
-    await waitFor(async () => (await outboxOf([goneAlert]))[0]?.attempts === 2 && (await outboxOf([goneAlert]))[0]?.status === 'failed');
+    await waitFor(
+      async () =>
+        (await outboxOf([goneAlert]))[0]?.attempts === 2 && (await outboxOf([goneAlert]))[0]?.status === 'failed',
+    );
     expect(h.catcher.posts.filter((p) => p.path === '/hooks/gone')).toHaveLength(2);
   });
 
@@ -127,7 +170,9 @@ describe('alerter: outbox delivery to Slack (real PostgreSQL, NATS and a Slack c
     h.catcher.reset();
     h.catcher.script(h.catcher.url, [{ status: 200, delayMs: 1500 }]); // Slack is slow: the first message is in flight
     const [first] = await warn(['restart-1']);
-    await waitFor(async () => (await outboxOf([first]))[0]?.status === 'sending', { description: 'the first message in flight' });
+    await waitFor(async () => (await outboxOf([first]))[0]?.status === 'sending', {
+      description: 'the first message in flight',
+    });
     const [second] = await warn(['restart-2']); // queued behind it (one message at a time per webhook)
     const stopping = h.stopApp(); // SIGTERM path: stop claiming, wait for the answer, mark it
     await stopping;
@@ -161,7 +206,9 @@ describe('alerter: outbox delivery to Slack (real PostgreSQL, NATS and a Slack c
         `SELECT status, in_doubt FROM notification_outbox WHERE alert_id = $1 ORDER BY id`,
         [alert.id],
       );
-    await waitFor(async () => (await outboxRows()).every((r) => r.status !== 'sending'), { description: 'the re-send recorded' });
+    await waitFor(async () => (await outboxRows()).every((r) => r.status !== 'sending'), {
+      description: 'the re-send recorded',
+    });
     expect(await outboxRows()).toEqual([
       { status: 'sent', in_doubt: false },
       { status: 'sent', in_doubt: true },
@@ -173,7 +220,9 @@ describe('alerter: outbox delivery to Slack (real PostgreSQL, NATS and a Slack c
     h.catcher.reset();
     await h.start({ SLACK_WEBHOOK_URL: '', SLACK_WEBHOOKS: '' });
     const [alertId] = await warn(['no-hook-1']);
-    await waitFor(async () => (await outboxOf([alertId]))[0]?.status === 'delivered-to-log', { description: 'delivered to the log' });
+    await waitFor(async () => (await outboxOf([alertId]))[0]?.status === 'delivered-to-log', {
+      description: 'delivered to the log',
+    });
     expect(h.catcher.posts).toHaveLength(0);
   });
 });

@@ -3,7 +3,10 @@ import { parseRetryAfter } from './slack-webhook.client';
 
 describe('destinations and Slack answers', () => {
   it('names destinations: default from SLACK_WEBHOOK_URL, others from SLACK_WEBHOOKS', () => {
-    const d = new Destinations('https://hooks.slack.com/services/T/B/x', 'ops=https://hooks.slack.com/services/T/B/y,finance=https://h/z');
+    const d = new Destinations(
+      'https://hooks.slack.com/services/T/B/x',
+      'ops=https://hooks.slack.com/services/T/B/y,finance=https://h/z',
+    );
     expect(d.urlOf('default')).toBe('https://hooks.slack.com/services/T/B/x');
     expect(d.urlOf('ops')).toBe('https://hooks.slack.com/services/T/B/y');
     expect([...d.names()].sort()).toEqual(['default', 'finance', 'ops']);
@@ -15,7 +18,9 @@ describe('destinations and Slack answers', () => {
   });
 
   it('never keeps a URL in an error text', () => {
-    expect(redactUrls('request to https://hooks.slack.com/services/T0/B0/secret failed')).toBe('request to <url> failed');
+    expect(redactUrls('request to https://hooks.slack.com/services/T0/B0/secret failed')).toBe(
+      'request to <url> failed',
+    );
   });
 
   it('reads Retry-After as seconds or an HTTP date', () => {

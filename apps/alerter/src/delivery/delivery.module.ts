@@ -6,7 +6,11 @@ import { OutboxRepository } from './outbox.repository';
 
 @Module({
   providers: [
-    { provide: Destinations, useFactory: (env: AlerterEnv) => new Destinations(env.SLACK_WEBHOOK_URL, env.SLACK_WEBHOOKS), inject: [AlerterEnv] },
+    {
+      provide: Destinations,
+      useFactory: (env: AlerterEnv) => new Destinations(env.SLACK_WEBHOOK_URL, env.SLACK_WEBHOOKS),
+      inject: [AlerterEnv],
+    },
     OutboxRepository,
     OutboxSenderService,
   ],

@@ -33,12 +33,25 @@ describe('notification payload (pure)', () => {
 
   it('freezes the rule, entity, values and times of the change', () => {
     const now = new Date('2025-06-05T12:00:00Z');
-    const p = notificationPayload(queueAlert, { type: 'remind' }, { id: '42', firedAt: new Date('2025-06-05T09:00:00Z') }, now);
+    const p = notificationPayload(
+      queueAlert,
+      { type: 'remind' },
+      { id: '42', firedAt: new Date('2025-06-05T09:00:00Z') },
+      now,
+    );
     expect(p).toEqual({
       v: 1,
       kind: 'reminder',
       alertId: '42',
-      rule: { id: '3', name: 'queue backlog', metric: 'dead_letter_messages', condition: 'at_least', threshold: '1', baseline: null, severity: 'critical' },
+      rule: {
+        id: '3',
+        name: 'queue backlog',
+        metric: 'dead_letter_messages',
+        condition: 'at_least',
+        threshold: '1',
+        baseline: null,
+        severity: 'critical',
+      },
       entity: { type: 'queue', id: 'ams-dlq', name: 'ams-dlq', advertiserId: '', campaignId: null, campaignName: null },
       window: null,
       value: '4',
@@ -52,9 +65,21 @@ describe('notification payload (pure)', () => {
 
   it('states a window in UTC', () => {
     const startUtcMs = Date.parse('2025-06-05T07:00:00Z');
-    const window = { key: '2025-06-05T00:00/24h', hours: 24, localStartMs: 0, localEndMs: 0, startUtcMs, endUtcMs: startUtcMs + 86_400_000, utcOffsetMinutes: -420 };
+    const window = {
+      key: '2025-06-05T00:00/24h',
+      hours: 24,
+      localStartMs: 0,
+      localEndMs: 0,
+      startUtcMs,
+      endUtcMs: startUtcMs + 86_400_000,
+      utcOffsetMinutes: -420,
+    };
     const w: Evaluated = { ...queueAlert, window };
     const p = notificationPayload(w, { type: 'fire', notify: true }, { id: '1', firedAt: new Date(0) }, new Date(0));
-    expect(p.window).toEqual({ key: '2025-06-05T00:00/24h', startUtc: '2025-06-05T07:00:00.000Z', endUtc: '2025-06-06T07:00:00.000Z' });
+    expect(p.window).toEqual({
+      key: '2025-06-05T00:00/24h',
+      startUtc: '2025-06-05T07:00:00.000Z',
+      endUtc: '2025-06-06T07:00:00.000Z',
+    });
   });
 });

@@ -17,7 +17,12 @@ export function notificationKind(t: Transition): NotificationKind {
  * Pure: the outbox payload of one announced change, frozen at `now` (what Slack will be told, however
  * late it is sent). Names are those known when the change was planned; ids are always present.
  */
-export function notificationPayload(it: Evaluated, t: Transition, alert: AnnouncedAlert, now: Date): NotificationPayload {
+export function notificationPayload(
+  it: Evaluated,
+  t: Transition,
+  alert: AnnouncedAlert,
+  now: Date,
+): NotificationPayload {
   return {
     v: 1,
     kind: notificationKind(t),
@@ -40,7 +45,11 @@ export function notificationPayload(it: Evaluated, t: Transition, alert: Announc
       campaignName: it.campaignName ?? null,
     },
     window: it.window
-      ? { key: it.window.key, startUtc: new Date(it.window.startUtcMs).toISOString(), endUtc: new Date(it.window.endUtcMs).toISOString() }
+      ? {
+          key: it.window.key,
+          startUtc: new Date(it.window.startUtcMs).toISOString(),
+          endUtc: new Date(it.window.endUtcMs).toISOString(),
+        }
       : null,
     value: it.judgement.value,
     baseline: it.judgement.baseline,

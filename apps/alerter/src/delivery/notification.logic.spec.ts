@@ -1,11 +1,36 @@
-import { escapeMrkdwn, messageAsText, mrkdwnToPlain, NotificationPayload, renderSlackMessage } from './notification.logic';
+import {
+  escapeMrkdwn,
+  messageAsText,
+  mrkdwnToPlain,
+  NotificationPayload,
+  renderSlackMessage,
+} from './notification.logic';
 
-const payload = (over: Partial<NotificationPayload> = {}, entity: Partial<NotificationPayload['entity']> = {}): NotificationPayload => ({
+const payload = (
+  over: Partial<NotificationPayload> = {},
+  entity: Partial<NotificationPayload['entity']> = {},
+): NotificationPayload => ({
   v: 1,
   kind: 'firing',
   alertId: '42',
-  rule: { id: '3', name: 'ACOS above target', metric: 'acos', condition: 'above', threshold: '30', baseline: null, severity: 'warning' },
-  entity: { type: 'campaign', id: '185402650650808', name: 'SP - Earbuds <Exact>', advertiserId: 'A1', campaignId: '185402650650808', campaignName: null, ...entity },
+  rule: {
+    id: '3',
+    name: 'ACOS above target',
+    metric: 'acos',
+    condition: 'above',
+    threshold: '30',
+    baseline: null,
+    severity: 'warning',
+  },
+  entity: {
+    type: 'campaign',
+    id: '185402650650808',
+    name: 'SP - Earbuds <Exact>',
+    advertiserId: 'A1',
+    campaignId: '185402650650808',
+    campaignName: null,
+    ...entity,
+  },
   window: { key: '2025-06-03T00:00/24h', startUtc: '2025-06-03T07:00:00.000Z', endUtc: '2025-06-04T07:00:00.000Z' },
   value: '41.2',
   baseline: null,
@@ -21,7 +46,14 @@ describe('Slack messages', () => {
   it('renders one alert as a card: entity with its name, value vs threshold, window, severity, link', () => {
     const m = renderSlackMessage([payload()], opts);
     const text = messageAsText(m);
-    expect(m.blocks[0]).toEqual({ type: 'header', text: { type: 'plain_text', text: '🔴 ACOS above target: Campaign “SP - Earbuds <Exact>” (185402650650808)', emoji: true } });
+    expect(m.blocks[0]).toEqual({
+      type: 'header',
+      text: {
+        type: 'plain_text',
+        text: '🔴 ACOS above target: Campaign “SP - Earbuds <Exact>” (185402650650808)',
+        emoji: true,
+      },
+    });
     expect(JSON.stringify(m.blocks)).toContain('*SP - Earbuds &lt;Exact&gt;* (`185402650650808`)');
     expect(text).toContain('*SP - Earbuds <Exact>* (`185402650650808`)');
     expect(text).toContain('41.2 %');
@@ -34,7 +66,22 @@ describe('Slack messages', () => {
 
   it('shows the baseline and change of change conditions', () => {
     const m = renderSlackMessage(
-      [payload({ rule: { id: '1', name: 'CTR drop', metric: 'ctr', condition: 'decrease_pct', threshold: '20', baseline: 'previous', severity: 'warning' }, value: '1', baseline: '2', changePct: '-50' })],
+      [
+        payload({
+          rule: {
+            id: '1',
+            name: 'CTR drop',
+            metric: 'ctr',
+            condition: 'decrease_pct',
+            threshold: '20',
+            baseline: 'previous',
+            severity: 'warning',
+          },
+          value: '1',
+          baseline: '2',
+          changePct: '-50',
+        }),
+      ],
       opts,
     );
     expect(messageAsText(m)).toContain('*Baseline*: 2 % (-50 %)');
@@ -44,7 +91,20 @@ describe('Slack messages', () => {
   it('groups a burst into one message per destination, with one line per alert', () => {
     const burst = Array.from({ length: 12 }, (_, i) =>
       payload(
-        { alertId: String(100 + i), rule: { id: '6', name: 'out of budget', metric: 'budget_usage', condition: 'at_least', threshold: '100', baseline: null, severity: 'critical' }, window: null, value: '100' },
+        {
+          alertId: String(100 + i),
+          rule: {
+            id: '6',
+            name: 'out of budget',
+            metric: 'budget_usage',
+            condition: 'at_least',
+            threshold: '100',
+            baseline: null,
+            severity: 'critical',
+          },
+          window: null,
+          value: '100',
+        },
         { id: `c${i}`, name: null },
       ),
     );
@@ -59,7 +119,10 @@ describe('Slack messages', () => {
   });
 
   it('keeps kinds and rules apart in a mixed burst, and flags a possible repeat', () => {
-    const m = renderSlackMessage([payload(), payload({ alertId: '43', kind: 'resolved' })], { ...opts, mayRepeat: true });
+    const m = renderSlackMessage([payload(), payload({ alertId: '43', kind: 'resolved' })], {
+      ...opts,
+      mayRepeat: true,
+    });
     expect(m.blocks[0]).toMatchObject({ text: { text: '🔔 2 alerts' } });
     const text = messageAsText(m);
     expect(text).toContain('1 campaign: ACOS above target');
@@ -68,7 +131,9 @@ describe('Slack messages', () => {
   });
 
   it('splits long groups into sections under Slack limits', () => {
-    const many = Array.from({ length: 40 }, (_, i) => payload({ alertId: String(i) }, { id: `c${i}`, name: 'N'.repeat(200) }));
+    const many = Array.from({ length: 40 }, (_, i) =>
+      payload({ alertId: String(i) }, { id: `c${i}`, name: 'N'.repeat(200) }),
+    );
     const m = renderSlackMessage(many, opts);
     for (const b of m.blocks) if (b.type === 'section' && b.text) expect(b.text.text.length).toBeLessThanOrEqual(3000);
     expect(m.blocks.length).toBeLessThanOrEqual(50);
@@ -84,6 +149,8 @@ describe('Slack messages', () => {
       const text = messageAsText(renderSlackMessage([payload({}, { name })], opts));
       expect(text).toContain(`*${name}*`);
     }
-    expect(mrkdwnToPlain('see <https://a.example/v1/alerts/7|#7> and <https://b.example>')).toBe('see #7 (https://a.example/v1/alerts/7) and https://b.example');
+    expect(mrkdwnToPlain('see <https://a.example/v1/alerts/7|#7> and <https://b.example>')).toBe(
+      'see #7 (https://a.example/v1/alerts/7) and https://b.example',
+    );
   });
 });

@@ -94,7 +94,9 @@ export function entityLabel(p: NotificationPayload, markup = true): string {
   const name = e.name ? (markup ? `*${escapeMrkdwn(e.name)}*` : `“${e.name}”`) : null;
   const id = markup ? `\`${escapeMrkdwn(e.id)}\`` : e.id;
   const inCampaign =
-    e.campaignId && e.type !== 'campaign' ? ` in campaign ${e.campaignName ? escapeMrkdwn(e.campaignName) : e.campaignId}` : '';
+    e.campaignId && e.type !== 'campaign'
+      ? ` in campaign ${e.campaignName ? escapeMrkdwn(e.campaignName) : e.campaignId}`
+      : '';
   return `${cap} ${name ? `${name} (${id})` : id}${inCampaign}`;
 }
 
@@ -107,7 +109,10 @@ function valueText(p: NotificationPayload): string {
 function baselineText(p: NotificationPayload): string | null {
   if (p.baseline === null) return null;
   const unit = metricUnit(p.rule.metric);
-  const change = p.changePct === null ? '' : ` (${Number(p.changePct) >= 0 ? '+' : ''}${String(Number(Number(p.changePct).toFixed(1)))} %)`;
+  const change =
+    p.changePct === null
+      ? ''
+      : ` (${Number(p.changePct) >= 0 ? '+' : ''}${String(Number(Number(p.changePct).toFixed(1)))} %)`;
   return `${formatValue(p.baseline, unit)}${change}`;
 }
 
@@ -182,12 +187,21 @@ export function renderSlackMessage(payloads: NotificationPayload[], opts: Render
         { type: 'section', fields: fields.map((text) => ({ type: 'mrkdwn', text: clip(text, 2000) })) },
         {
           type: 'context',
-          elements: [{ type: 'mrkdwn', text: clip(`Alert #${p.alertId} · ${when}${p.note ? ` · ${escapeMrkdwn(p.note)}` : ''}${footer}`, 2000) }],
+          elements: [
+            {
+              type: 'mrkdwn',
+              text: clip(`Alert #${p.alertId} · ${when}${p.note ? ` · ${escapeMrkdwn(p.note)}` : ''}${footer}`, 2000),
+            },
+          ],
         },
         {
           type: 'actions',
           elements: [
-            { type: 'button', text: { type: 'plain_text', text: 'Open alert' }, url: alertLink(opts.linkBaseUrl, p.alertId) },
+            {
+              type: 'button',
+              text: { type: 'plain_text', text: 'Open alert' },
+              url: alertLink(opts.linkBaseUrl, p.alertId),
+            },
           ],
         },
       ],
@@ -204,10 +218,15 @@ export function renderSlackMessage(payloads: NotificationPayload[], opts: Render
   }
   const titles = [...groups.values()].map((g) => groupTitle(g[0].kind, g[0].rule.name, g[0].entity.type, g.length));
   const title = groups.size === 1 ? titles[0] : `🔔 ${payloads.length} alerts`;
-  const blocks: MessageBlock[] = [{ type: 'header', text: { type: 'plain_text', text: clip(title, HEADER_LIMIT), emoji: true } }];
+  const blocks: MessageBlock[] = [
+    { type: 'header', text: { type: 'plain_text', text: clip(title, HEADER_LIMIT), emoji: true } },
+  ];
   let i = 0;
   for (const g of groups.values()) {
-    const head = groups.size === 1 ? `*${escapeMrkdwn(describeCondition(g[0].rule))}* · ${g[0].rule.severity}` : `*${escapeMrkdwn(titles[i])}* · ${escapeMrkdwn(describeCondition(g[0].rule))}`;
+    const head =
+      groups.size === 1
+        ? `*${escapeMrkdwn(describeCondition(g[0].rule))}* · ${g[0].rule.severity}`
+        : `*${escapeMrkdwn(titles[i])}* · ${escapeMrkdwn(describeCondition(g[0].rule))}`;
     i++;
     let text = head;
     for (const p of g) {

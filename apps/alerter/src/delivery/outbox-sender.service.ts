@@ -37,7 +37,11 @@ export class OutboxSenderService implements OnApplicationBootstrap, BeforeApplic
     private readonly outbox: OutboxRepository,
     private readonly destinations: Destinations,
   ) {
-    this.retry = { maxAttempts: env.SLACK_MAX_ATTEMPTS, baseMs: env.SLACK_RETRY_BASE_MS, maxMs: env.SLACK_RETRY_MAX_MS };
+    this.retry = {
+      maxAttempts: env.SLACK_MAX_ATTEMPTS,
+      baseMs: env.SLACK_RETRY_BASE_MS,
+      maxMs: env.SLACK_RETRY_MAX_MS,
+    };
     this.leaseMs = env.SLACK_TIMEOUT_MS + LEASE_MARGIN_MS;
   }
 
@@ -67,11 +71,14 @@ export class OutboxSenderService implements OnApplicationBootstrap, BeforeApplic
     if (this.timer && this.timerAt <= at) return;
     clearTimeout(this.timer);
     this.timerAt = at;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.timerAt = Infinity;
-      void this.pass();
-    }, Math.max(0, delayMs));
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        this.timerAt = Infinity;
+        void this.pass();
+      },
+      Math.max(0, delayMs),
+    );
   }
 
   private async pass(): Promise<void> {
@@ -87,7 +94,10 @@ export class OutboxSenderService implements OnApplicationBootstrap, BeforeApplic
           this.lastRecovery = Date.now();
           const recovered = await this.outbox.recoverExpiredLeases();
           if (recovered.length) {
-            this.logger.warn({ entries: recovered }, 'outbox entries whose delivery was interrupted are queued again (in doubt)');
+            this.logger.warn(
+              { entries: recovered },
+              'outbox entries whose delivery was interrupted are queued again (in doubt)',
+            );
           }
         }
         for (const d of await this.outbox.dueDestinations()) {
@@ -161,7 +171,10 @@ export class OutboxSenderService implements OnApplicationBootstrap, BeforeApplic
       case 'delivered': {
         const held = await this.mark(() => this.outbox.markDelivered(ids, token, 'sent', result.status));
         if (held < ids.length) {
-          this.logger.error({ destination, entries: ids }, 'delivered, but the claim had expired: another attempt may repeat it');
+          this.logger.error(
+            { destination, entries: ids },
+            'delivered, but the claim had expired: another attempt may repeat it',
+          );
         }
         this.delivered(entries, 'sent');
         this.logger.log({ destination, alerts: ids.length }, 'notification delivered to Slack');
@@ -180,8 +193,15 @@ export class OutboxSenderService implements OnApplicationBootstrap, BeforeApplic
           this.outbox.markFailedAttempt(ids, token, destination, result.status, result.error, this.retry, permanent),
         );
         if (outcome.failed) alerterMetrics.notifications.inc({ status: 'failed' }, outcome.failed);
-        const log = { destination, status: result.status, error: result.error, failed: outcome.failed, retrying: outcome.retrying };
-        if (outcome.failed) this.logger.error(log, 'notification failed: marked failed (retry with the outbox-retry command)');
+        const log = {
+          destination,
+          status: result.status,
+          error: result.error,
+          failed: outcome.failed,
+          retrying: outcome.retrying,
+        };
+        if (outcome.failed)
+          this.logger.error(log, 'notification failed: marked failed (retry with the outbox-retry command)');
         else this.logger.warn(log, 'Slack delivery failed: will retry with backoff');
         return 0;
       }

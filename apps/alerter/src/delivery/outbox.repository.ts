@@ -101,9 +101,17 @@ export class OutboxRepository {
    * Claims up to `max` due entries of one destination in one short transaction, if the destination's
    * pacing allows a message now, and reserves the next send slot (`minIntervalMs` later).
    */
-  async claim(destination: string, max: number, leaseMs: number, minIntervalMs: number, token: string): Promise<ClaimResult> {
+  async claim(
+    destination: string,
+    max: number,
+    leaseMs: number,
+    minIntervalMs: number,
+    token: string,
+  ): Promise<ClaimResult> {
     if (!this.knownDestinations.has(destination)) {
-      await this.ds.query(`INSERT INTO notification_destination (name) VALUES ($1) ON CONFLICT DO NOTHING`, [destination]);
+      await this.ds.query(`INSERT INTO notification_destination (name) VALUES ($1) ON CONFLICT DO NOTHING`, [
+        destination,
+      ]);
       this.knownDestinations.add(destination);
     }
     return this.ds.transaction(async (em) => {
@@ -143,7 +151,12 @@ export class OutboxRepository {
   }
 
   /** Slack answered 2xx (or the message went to the log): done. Returns how many entries still held this claim. */
-  async markDelivered(ids: string[], token: string, status: 'sent' | 'delivered-to-log', httpStatus: number | null): Promise<number> {
+  async markDelivered(
+    ids: string[],
+    token: string,
+    status: 'sent' | 'delivered-to-log',
+    httpStatus: number | null,
+  ): Promise<number> {
     const [rows] = (await this.ds.query(
       `UPDATE notification_outbox
           SET status = $3, sent_at = now(), claim_token = NULL, lease_until = NULL, last_status = $4, last_error = NULL

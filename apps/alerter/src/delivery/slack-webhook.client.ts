@@ -1,4 +1,9 @@
-import { type FetchFunction, IncomingWebhook, IncomingWebhookHTTPError, IncomingWebhookRequestError } from '@slack/webhook';
+import {
+  type FetchFunction,
+  IncomingWebhook,
+  IncomingWebhookHTTPError,
+  IncomingWebhookRequestError,
+} from '@slack/webhook';
 import { redactUrls } from './destinations.logic';
 import type { SlackMessage } from './notification.logic';
 
@@ -31,7 +36,8 @@ export async function postToSlack(url: string, message: SlackMessage, timeoutMs:
     if (err instanceof IncomingWebhookHTTPError) {
       const status = err.statusCode;
       const body = typeof err.body === 'string' ? err.body.slice(0, 200) : '';
-      if (status === 429) return { outcome: 'rate-limited', status: 429, retryAfterMs: parseRetryAfter(retryAfter, Date.now()) };
+      if (status === 429)
+        return { outcome: 'rate-limited', status: 429, retryAfterMs: parseRetryAfter(retryAfter, Date.now()) };
       const error = redactUrls(`HTTP ${status}${body ? ` ${body}` : ''}`);
       if (status >= 500 || status === 408) return { outcome: 'retryable', status, error };
       return { outcome: 'permanent', status, error };

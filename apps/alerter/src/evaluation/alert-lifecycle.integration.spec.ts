@@ -28,12 +28,16 @@ describe('alerter: rules over NATS and the alert lifecycle', () => {
   const later = (hours: number) => new Date(Date.now() + hours * HOUR);
   const evaluation = () => h.app?.app.get(EvaluationService) as EvaluationService;
   /** Sends a command as the api would, malformed bodies included (the alerter must refuse them). */
-  const request = <Req extends object, Res>(command: CommandDescriptor<Req, Res>, body: unknown) => h.js.request(command, body as Req, 5000);
+  const request = <Req extends object, Res>(command: CommandDescriptor<Req, Res>, body: unknown) =>
+    h.js.request(command, body as Req, 5000);
   const notificationsOf = async (alertId: string) =>
     h.rows<{ kind: string }>(`SELECT kind FROM notification_outbox WHERE alert_id = $1 ORDER BY id`, [alertId]);
 
   beforeAll(async () => {
-    h = await AlerterHarness.create('alert_life', () => ({ ALERT_DEFAULT_RULES: 'false', SLACK_MIN_INTERVAL_MS: '100' }));
+    h = await AlerterHarness.create('alert_life', () => ({
+      ALERT_DEFAULT_RULES: 'false',
+      SLACK_MIN_INTERVAL_MS: '100',
+    }));
     await h.start();
   });
   afterAll(async () => {
@@ -42,12 +46,26 @@ describe('alerter: rules over NATS and the alert lifecycle', () => {
 
   it('creates, validates, updates and lists rules over NATS request/reply', async () => {
     await expect(
-      request(ALERT_RULE_CREATE, { name: 'x', metric: 'budget_usage', condition: 'increase_pct', threshold: '5', entityLevel: 'keyword' }),
+      request(ALERT_RULE_CREATE, {
+        name: 'x',
+        metric: 'budget_usage',
+        condition: 'increase_pct',
+        threshold: '5',
+        entityLevel: 'keyword',
+      }),
     ).rejects.toMatchObject({ code: 'VALIDATION', message: expect.stringMatching(/entityLevel.*condition/s) });
-    await expect(request(ALERT_RULE_CREATE, { name: 'x', metric: 'spend' })).rejects.toBeInstanceOf(MessagingRemoteError);
+    await expect(request(ALERT_RULE_CREATE, { name: 'x', metric: 'spend' })).rejects.toBeInstanceOf(
+      MessagingRemoteError,
+    );
     await expect(
       request(ALERT_RULE_CREATE, {
-        name: 'x', metric: 'spend', condition: 'above', threshold: '1', windowHours: 1, entityLevel: 'campaign', destination: 'nowhere',
+        name: 'x',
+        metric: 'spend',
+        condition: 'above',
+        threshold: '1',
+        windowHours: 1,
+        entityLevel: 'campaign',
+        destination: 'nowhere',
       }),
     ).rejects.toMatchObject({ code: 'VALIDATION', message: expect.stringContaining('destination') });
 
@@ -62,12 +80,21 @@ describe('alerter: rules over NATS and the alert lifecycle', () => {
       scopeId: ADVERTISER,
       repeatIntervalMinutes: 60,
     });
-    expect(rule).toMatchObject({ metric: 'spend', threshold: '90', windowHours: 1, destination: 'default', enabled: true, settlingHours: 0 });
+    expect(rule).toMatchObject({
+      metric: 'spend',
+      threshold: '90',
+      windowHours: 1,
+      destination: 'default',
+      enabled: true,
+      settlingHours: 0,
+    });
     await expect(request(ALERT_RULE_UPDATE, { id: rule.id, metric: 'ctr' })).rejects.toMatchObject({
       code: 'VALIDATION',
       message: 'metric: is not a field of this command',
     });
-    await expect(request(ALERT_RULE_UPDATE, { id: '999999', threshold: '1' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(request(ALERT_RULE_UPDATE, { id: '999999', threshold: '1' })).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
     rule = await request(ALERT_RULE_UPDATE, { id: rule.id, threshold: '100' });
     expect(rule.threshold).toBe('100');
     const list = await request(ALERT_RULE_LIST, {});
@@ -84,9 +111,13 @@ describe('alerter: rules over NATS and the alert lifecycle', () => {
     // a later alert through the same destination: once it has arrived, anything sent before it has too
     await h.facts([{ campaignId: 'life-sentinel', hourStart: hour, cost: '500.00' }]);
     await h.publishPerf([{ campaignId: 'life-sentinel', hourStart: hour }]);
-    await waitFor(() => h.catcher.delivered.some((p) => p.raw.includes('life-sentinel')), { description: 'the sentinel alert' });
+    await waitFor(() => h.catcher.delivered.some((p) => p.raw.includes('life-sentinel')), {
+      description: 'the sentinel alert',
+    });
 
-    const [alert] = await h.rows<{ id: string; state: string }>(`SELECT id::text, state FROM alert WHERE entity_id = 'life-1'`);
+    const [alert] = await h.rows<{ id: string; state: string }>(
+      `SELECT id::text, state FROM alert WHERE entity_id = 'life-1'`,
+    );
     expect(alert.state).toBe('firing');
     expect(await notificationsOf(alert.id)).toEqual([{ kind: 'firing' }]);
     expect(h.catcher.delivered.filter((p) => p.raw.includes('life-1')).length).toBe(1);
@@ -102,12 +133,18 @@ describe('alerter: rules over NATS and the alert lifecycle', () => {
   it('reminds only after the repeat interval, and not while acknowledged', async () => {
     const [{ id }] = await h.rows<{ id: string }>(`SELECT id::text FROM alert WHERE entity_id = 'life-1'`);
     expect(await evaluation().onPerfUpdated(touched, later(0.5))).toMatchObject({ notifications: 0 });
-    expect(await evaluation().onPerfUpdated(touched, later(1.1))).toMatchObject({ notifications: 1, transitions: { remind: 1 } });
+    expect(await evaluation().onPerfUpdated(touched, later(1.1))).toMatchObject({
+      notifications: 1,
+      transitions: { remind: 1 },
+    });
     expect(await evaluation().onPerfUpdated(touched, later(1.2))).toMatchObject({ notifications: 0 });
 
     const acked = await request(ALERT_ACKNOWLEDGE, { alertId: id, by: 'oncall' });
     expect(acked).toMatchObject({ id, acknowledged: true, state: 'firing' });
-    expect(await evaluation().onPerfUpdated(touched, later(5))).toMatchObject({ notifications: 0, transitions: { update: 1 } });
+    expect(await evaluation().onPerfUpdated(touched, later(5))).toMatchObject({
+      notifications: 0,
+      transitions: { update: 1 },
+    });
     await expect(request(ALERT_ACKNOWLEDGE, { alertId: '987654' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
     expect(await notificationsOf(id)).toEqual([{ kind: 'firing' }, { kind: 'reminder' }]);
   });
@@ -142,7 +179,10 @@ describe('alerter: rules over NATS and the alert lifecycle', () => {
     await expect(request(ALERT_SNOOZE, { alertId: id })).rejects.toMatchObject({ code: 'VALIDATION' });
     const snoozed = await request(ALERT_SNOOZE, { alertId: id, minutes: 600 });
     expect(Date.parse(snoozed.snoozedUntil as string)).toBeGreaterThan(Date.now() + 500 * 60_000);
-    expect(await evaluation().onPerfUpdated(touched, later(3))).toMatchObject({ notifications: 0, transitions: { update: 1 } });
+    expect(await evaluation().onPerfUpdated(touched, later(3))).toMatchObject({
+      notifications: 0,
+      transitions: { update: 1 },
+    });
 
     // resolves (announced: its firing was), then fires again while snoozed: recorded, not announced
     await h.facts([{ campaignId: 'life-1', hourStart: hour, cost: '10.00' }]);
@@ -152,7 +192,14 @@ describe('alerter: rules over NATS and the alert lifecycle', () => {
     // the snooze ends: the next evaluation reminds
     await request(ALERT_SNOOZE, { alertId: id, until: null });
     expect(await evaluation().onPerfUpdated(touched)).toMatchObject({ notifications: 1, transitions: { remind: 1 } });
-    expect((await notificationsOf(id)).map((n) => n.kind)).toEqual(['firing', 'reminder', 'resolved', 'firing', 'resolved', 'reminder']);
+    expect((await notificationsOf(id)).map((n) => n.kind)).toEqual([
+      'firing',
+      'reminder',
+      'resolved',
+      'firing',
+      'resolved',
+      'reminder',
+    ]);
   });
 
   it('stops evaluating a deleted rule but keeps its alerts and history', async () => {

@@ -14,7 +14,15 @@ function item(entityId: string, status: JudgedStatus, value = '150'): Evaluated 
     entityType: 'campaign',
     entityId,
     campaignId: entityId,
-    window: { key: '2025-06-05T00:00/24h', hours: 24, localStartMs: 0, localEndMs: 1, startUtcMs: 0, endUtcMs: 1, utcOffsetMinutes: 0 },
+    window: {
+      key: '2025-06-05T00:00/24h',
+      hours: 24,
+      localStartMs: 0,
+      localEndMs: 1,
+      startUtcMs: 0,
+      endUtcMs: 1,
+      utcOffsetMinutes: 0,
+    },
     judgement: { status, value, baseline: null, changePct: null, note: null },
     details: { campaign: entityId },
     name: null,
@@ -24,7 +32,15 @@ function item(entityId: string, status: JudgedStatus, value = '150'): Evaluated 
 function alert(it: Evaluated, over: Partial<ExistingAlert>): [string, ExistingAlert] {
   return [
     identityKey(identityOf(it)),
-    { id: `a-${it.entityId}`, state: 'firing', acknowledged: false, snoozedUntil: null, firedAt: ago(300), lastNotifiedAt: ago(300), ...over },
+    {
+      id: `a-${it.entityId}`,
+      state: 'firing',
+      acknowledged: false,
+      snoozedUntil: null,
+      firedAt: ago(300),
+      lastNotifiedAt: ago(300),
+      ...over,
+    },
   ];
 }
 
@@ -35,7 +51,15 @@ describe('alert change planner (pure)', () => {
     expect(plan.changes).toHaveLength(1);
     const [c] = plan.changes;
     expect(c.existing).toBeUndefined();
-    expect(c).toMatchObject({ state: 'firing', firedAt: now, resolvedAt: null, resetAck: false, lastNotifiedAt: now, notify: true, eventType: 'fired' });
+    expect(c).toMatchObject({
+      state: 'firing',
+      firedAt: now,
+      resolvedAt: null,
+      resetAck: false,
+      lastNotifiedAt: now,
+      notify: true,
+      eventType: 'fired',
+    });
     expect(c.details).toEqual({ campaign: 'c1', note: null, status: 'breach' });
   });
 
@@ -48,27 +72,55 @@ describe('alert change planner (pure)', () => {
   it('re-fires a resolved alert as a new episode: acknowledgement cleared, fired now', () => {
     const it = item('c1', 'breach');
     const plan = planAlertChanges([it], new Map([alert(it, { state: 'resolved', acknowledged: true })]), now);
-    expect(plan.changes[0]).toMatchObject({ transition: { type: 'refire' }, state: 'firing', firedAt: now, resetAck: true, notify: true, eventType: 'fired' });
+    expect(plan.changes[0]).toMatchObject({
+      transition: { type: 'refire' },
+      state: 'firing',
+      firedAt: now,
+      resetAck: true,
+      notify: true,
+      eventType: 'fired',
+    });
     expect(plan.changes[0].existing?.id).toBe('a-c1');
   });
 
   it('a snoozed re-fire is recorded but not announced: last_notified_at unchanged', () => {
     const it = item('c1', 'breach');
-    const plan = planAlertChanges([it], new Map([alert(it, { state: 'resolved', snoozedUntil: ago(-60), lastNotifiedAt: ago(500) })]), now);
-    expect(plan.changes[0]).toMatchObject({ transition: { type: 'refire', notify: false }, notify: false, lastNotifiedAt: ago(500), eventType: 'fired' });
+    const plan = planAlertChanges(
+      [it],
+      new Map([alert(it, { state: 'resolved', snoozedUntil: ago(-60), lastNotifiedAt: ago(500) })]),
+      now,
+    );
+    expect(plan.changes[0]).toMatchObject({
+      transition: { type: 'refire', notify: false },
+      notify: false,
+      lastNotifiedAt: ago(500),
+      eventType: 'fired',
+    });
   });
 
   it('refreshes a firing alert within the repeat interval without history or announcement', () => {
     const it = item('c1', 'breach');
     const plan = planAlertChanges([it], new Map([alert(it, { lastNotifiedAt: ago(30) })]), now);
     expect(plan.transitions.update).toBe(1);
-    expect(plan.changes[0]).toMatchObject({ state: 'firing', firedAt: ago(300), notify: false, eventType: null, lastNotifiedAt: ago(30) });
+    expect(plan.changes[0]).toMatchObject({
+      state: 'firing',
+      firedAt: ago(300),
+      notify: false,
+      eventType: null,
+      lastNotifiedAt: ago(30),
+    });
   });
 
   it('reminds after the repeat interval: announced, history "reminded", episode start kept', () => {
     const it = item('c1', 'breach');
     const plan = planAlertChanges([it], new Map([alert(it, { lastNotifiedAt: ago(61) })]), now);
-    expect(plan.changes[0]).toMatchObject({ transition: { type: 'remind' }, firedAt: ago(300), notify: true, lastNotifiedAt: now, eventType: 'reminded' });
+    expect(plan.changes[0]).toMatchObject({
+      transition: { type: 'remind' },
+      firedAt: ago(300),
+      notify: true,
+      lastNotifiedAt: now,
+      eventType: 'reminded',
+    });
   });
 
   it('resolves: announced only when the firing was announced', () => {

@@ -68,7 +68,13 @@ export interface AlertPlan {
 }
 
 export function identityOf(it: Evaluated): AlertIdentity {
-  return { advertiserId: it.advertiserId, ruleId: it.rule.id, entityType: it.entityType, entityId: it.entityId, windowKey: it.window?.key ?? '' };
+  return {
+    advertiserId: it.advertiserId,
+    ruleId: it.rule.id,
+    entityType: it.entityType,
+    entityId: it.entityId,
+    windowKey: it.window?.key ?? '',
+  };
 }
 
 /** A map key for an identity (NUL never occurs in ids or window keys). */
@@ -98,7 +104,11 @@ function announces(t: Transition): boolean {
  * from `decideTransition`; the plan adds the notify policy's consequences (announced changes stamp
  * `last_notified_at`, a re-fire clears the acknowledgement) so the writers only copy it into the tables.
  */
-export function planAlertChanges(items: Evaluated[], existing: ReadonlyMap<string, ExistingAlert>, now: Date): AlertPlan {
+export function planAlertChanges(
+  items: Evaluated[],
+  existing: ReadonlyMap<string, ExistingAlert>,
+  now: Date,
+): AlertPlan {
   const transitions = emptyCounts();
   const unique = new Map<string, Evaluated>();
   for (const it of items) unique.set(identityKey(identityOf(it)), it);

@@ -32,8 +32,20 @@ export function lockKey(unitKey: string): number {
   return createHash('sha1').update(unitKey).digest().readInt32BE(0);
 }
 
-function rowKey(r: { advertiser_id: string; rule_id: string; entity_type: string; entity_id: string; window_key: string }): string {
-  return identityKey({ advertiserId: r.advertiser_id, ruleId: String(r.rule_id), entityType: r.entity_type, entityId: r.entity_id, windowKey: r.window_key });
+function rowKey(r: {
+  advertiser_id: string;
+  rule_id: string;
+  entity_type: string;
+  entity_id: string;
+  window_key: string;
+}): string {
+  return identityKey({
+    advertiserId: r.advertiser_id,
+    ruleId: String(r.rule_id),
+    entityType: r.entity_type,
+    entityId: r.entity_id,
+    windowKey: r.window_key,
+  });
 }
 
 /**
@@ -50,7 +62,10 @@ export class AlertStateRepository {
   async lock(em: EntityManager, unitKeys: Iterable<string>): Promise<void> {
     const keys = [...new Set([...unitKeys].map(lockKey))].sort((a, b) => a - b);
     if (keys.length === 0) return;
-    await em.query(`SELECT count(pg_advisory_xact_lock($1::int, k)) FROM unnest($2::int[]) AS k`, [LOCK_NAMESPACE, keys]);
+    await em.query(`SELECT count(pg_advisory_xact_lock($1::int, k)) FROM unnest($2::int[]) AS k`, [
+      LOCK_NAMESPACE,
+      keys,
+    ]);
   }
 
   /** The existing alerts of these identities, locked `FOR UPDATE`, keyed by `identityKey`. */
@@ -65,7 +80,13 @@ export class AlertStateRepository {
          JOIN alert a USING (advertiser_id, rule_id, entity_type, entity_id, window_key)
         ORDER BY a.id
         FOR UPDATE OF a`,
-      [ids.map((i) => i.advertiserId), ids.map((i) => i.ruleId), ids.map((i) => i.entityType), ids.map((i) => i.entityId), ids.map((i) => i.windowKey)],
+      [
+        ids.map((i) => i.advertiserId),
+        ids.map((i) => i.ruleId),
+        ids.map((i) => i.entityType),
+        ids.map((i) => i.entityId),
+        ids.map((i) => i.windowKey),
+      ],
     )) as ExistingRow[];
     return new Map(
       rows.map((r) => [
@@ -85,9 +106,24 @@ export class AlertStateRepository {
   /** Writes the planned changes: new identities, updated alerts, then one history entry per state change or reminder. */
   async write(em: EntityManager, changes: PlannedChange[], now: Date): Promise<Map<PlannedChange, WrittenChange>> {
     const alertIds = new Map<PlannedChange, string>();
-    await this.insertFresh(em, changes.filter((c) => !c.existing), now, alertIds);
-    await this.updateExisting(em, changes.filter((c) => c.existing), now, alertIds);
-    const eventIds = await this.insertEvents(em, changes.filter((c) => c.eventType !== null), now, alertIds);
+    await this.insertFresh(
+      em,
+      changes.filter((c) => !c.existing),
+      now,
+      alertIds,
+    );
+    await this.updateExisting(
+      em,
+      changes.filter((c) => c.existing),
+      now,
+      alertIds,
+    );
+    const eventIds = await this.insertEvents(
+      em,
+      changes.filter((c) => c.eventType !== null),
+      now,
+      alertIds,
+    );
     const written = new Map<PlannedChange, WrittenChange>();
     for (const c of changes) {
       const alertId = alertIds.get(c) as string;
@@ -96,7 +132,12 @@ export class AlertStateRepository {
     return written;
   }
 
-  private async insertFresh(em: EntityManager, fresh: PlannedChange[], now: Date, alertIds: Map<PlannedChange, string>): Promise<void> {
+  private async insertFresh(
+    em: EntityManager,
+    fresh: PlannedChange[],
+    now: Date,
+    alertIds: Map<PlannedChange, string>,
+  ): Promise<void> {
     if (fresh.length === 0) return;
     const rows = (await em.query(
       `INSERT INTO alert (advertiser_id, rule_id, entity_type, entity_id, campaign_id, window_key, window_start, window_end,
@@ -124,7 +165,14 @@ export class AlertStateRepository {
         fresh.map((c) => c.lastNotifiedAt),
         now,
       ],
-    )) as Array<{ id: string; advertiser_id: string; rule_id: string; entity_type: string; entity_id: string; window_key: string }>;
+    )) as Array<{
+      id: string;
+      advertiser_id: string;
+      rule_id: string;
+      entity_type: string;
+      entity_id: string;
+      window_key: string;
+    }>;
     const byIdentity = new Map(rows.map((r) => [rowKey(r), String(r.id)]));
     for (const c of fresh) {
       const id = byIdentity.get(identityKey(identityOf(c.item)));
@@ -134,7 +182,12 @@ export class AlertStateRepository {
     }
   }
 
-  private async updateExisting(em: EntityManager, changed: PlannedChange[], now: Date, alertIds: Map<PlannedChange, string>): Promise<void> {
+  private async updateExisting(
+    em: EntityManager,
+    changed: PlannedChange[],
+    now: Date,
+    alertIds: Map<PlannedChange, string>,
+  ): Promise<void> {
     if (changed.length === 0) return;
     for (const c of changed) alertIds.set(c, (c.existing as ExistingAlert).id);
     await em.query(

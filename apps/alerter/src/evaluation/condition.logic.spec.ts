@@ -1,6 +1,13 @@
 import { judgeBudget, judgeWindow, metricValue, type WindowParts } from './condition.logic';
 
-const parts = (p: Partial<WindowParts>): WindowParts => ({ impressions: '0', clicks: '0', cost: '0', orders: '0', sales: '0', ...p });
+const parts = (p: Partial<WindowParts>): WindowParts => ({
+  impressions: '0',
+  clicks: '0',
+  cost: '0',
+  orders: '0',
+  sales: '0',
+  ...p,
+});
 const rule = {
   minImpressions: 0,
   minClicks: 0,
@@ -29,21 +36,40 @@ describe('judging a window', () => {
 
   it('treats spend without sales as an infinite ACOS, and a zero denominator otherwise as not judged', () => {
     const acos = { ...rule, metric: 'acos' as const, condition: 'above' as const, threshold: '30' };
-    expect(judgeWindow(acos, parts({ cost: '12' }))).toMatchObject({ status: 'breach', value: null, note: 'spend but no sales' });
+    expect(judgeWindow(acos, parts({ cost: '12' }))).toMatchObject({
+      status: 'breach',
+      value: null,
+      note: 'spend but no sales',
+    });
     expect(judgeWindow(acos, parts({})).status).toBe('insufficient');
   });
 
   it('does not judge below the minimum volume, in the window or its baseline', () => {
-    const ctr = { ...rule, metric: 'ctr' as const, condition: 'decrease_pct' as const, threshold: '20', minImpressions: 1000 };
+    const ctr = {
+      ...rule,
+      metric: 'ctr' as const,
+      condition: 'decrease_pct' as const,
+      threshold: '20',
+      minImpressions: 1000,
+    };
     const base = parts({ impressions: '10000', clicks: '200' });
-    expect(judgeWindow(ctr, parts({ impressions: '999', clicks: '1' }), base)).toMatchObject({ status: 'insufficient', note: 'below the minimum volume' });
-    expect(judgeWindow(ctr, parts({ impressions: '5000', clicks: '10' }), parts({ impressions: '10', clicks: '1' })).status).toBe('insufficient');
+    expect(judgeWindow(ctr, parts({ impressions: '999', clicks: '1' }), base)).toMatchObject({
+      status: 'insufficient',
+      note: 'below the minimum volume',
+    });
+    expect(
+      judgeWindow(ctr, parts({ impressions: '5000', clicks: '10' }), parts({ impressions: '10', clicks: '1' })).status,
+    ).toBe('insufficient');
   });
 
   it('measures change against the baseline in percent', () => {
     const ctr = { ...rule, metric: 'ctr' as const, condition: 'decrease_pct' as const, threshold: '20' };
     const base = parts({ impressions: '10000', clicks: '200' });
-    expect(judgeWindow(ctr, parts({ impressions: '10000', clicks: '150' }), base)).toMatchObject({ status: 'breach', changePct: '-25', baseline: '2' });
+    expect(judgeWindow(ctr, parts({ impressions: '10000', clicks: '150' }), base)).toMatchObject({
+      status: 'breach',
+      changePct: '-25',
+      baseline: '2',
+    });
     expect(judgeWindow(ctr, parts({ impressions: '10000', clicks: '160' }), base).status).toBe('ok'); // exactly -20 %
     const spend = { ...rule, metric: 'spend' as const, condition: 'increase_pct' as const, threshold: '50' };
     expect(judgeWindow(spend, parts({ cost: '30.01' }), parts({ cost: '20' })).status).toBe('breach');

@@ -1,4 +1,12 @@
-import { compareDecimal, computeRatios, divideDecimal, isZeroDecimal, multiplyDecimal, subtractDecimal, toDecimalString } from '@ams/ams';
+import {
+  compareDecimal,
+  computeRatios,
+  divideDecimal,
+  isZeroDecimal,
+  multiplyDecimal,
+  subtractDecimal,
+  toDecimalString,
+} from '@ams/ams';
 import type { AlertMetric } from '@ams/contracts';
 import { type AlertRule, CHANGE_CONDITIONS } from '../rules/rule.logic';
 
@@ -57,7 +65,10 @@ export function metricValue(metric: AlertMetric, p: WindowParts): string | null 
 }
 
 /** The rule's minimum volume: impressions, clicks and spend at or above the rule's minimums. */
-export function meetsMinimumVolume(rule: Pick<AlertRule, 'minImpressions' | 'minClicks' | 'minSpend'>, p: WindowParts): boolean {
+export function meetsMinimumVolume(
+  rule: Pick<AlertRule, 'minImpressions' | 'minClicks' | 'minSpend'>,
+  p: WindowParts,
+): boolean {
   return (
     compareDecimal(p.impressions, String(rule.minImpressions)) >= 0 &&
     compareDecimal(p.clicks, String(rule.minClicks)) >= 0 &&
@@ -110,14 +121,24 @@ export function judgeWindow(
       }
       return none('no value (zero denominator)');
     }
-    return { status: crosses(rule.condition, value, rule.threshold) ? 'breach' : 'ok', value, baseline: null, changePct: null, note: null };
+    return {
+      status: crosses(rule.condition, value, rule.threshold) ? 'breach' : 'ok',
+      value,
+      baseline: null,
+      changePct: null,
+      note: null,
+    };
   }
 
   if (!baseline) return none('no baseline window', value);
   const base = metricValue(rule.metric, baseline);
   if (!meetsMinimumVolume(rule, baseline)) return none('baseline below the minimum volume', value, base);
   if (value === null || base === null || isZeroDecimal(base)) return none('no value to compare', value, base);
-  const fraction = divideDecimal(subtractDecimal(value, base), base.startsWith('-') ? base.slice(1) : base, 6) as string;
+  const fraction = divideDecimal(
+    subtractDecimal(value, base),
+    base.startsWith('-') ? base.slice(1) : base,
+    6,
+  ) as string;
   const changePct = toDecimalString(multiplyDecimal(fraction, '100'));
   const moved = rule.condition === 'increase_pct' ? changePct : multiplyDecimal(changePct, '-1');
   const breach = compareDecimal(moved, rule.threshold) > 0;
@@ -127,11 +148,23 @@ export function judgeWindow(
 /** Judges a queue's latest status value (dead-letter messages, oldest age in seconds) against the threshold. */
 export function judgeQueue(rule: Pick<AlertRule, 'condition' | 'threshold'>, value: number): Judgement {
   const v = toDecimalString(String(value));
-  return { status: crosses(rule.condition, v, rule.threshold) ? 'breach' : 'ok', value: v, baseline: null, changePct: null, note: null };
+  return {
+    status: crosses(rule.condition, v, rule.threshold) ? 'breach' : 'ok',
+    value: v,
+    baseline: null,
+    changePct: null,
+    note: null,
+  };
 }
 
 /** Judges the latest budget usage (percent) of a campaign or portfolio. */
 export function judgeBudget(rule: Pick<AlertRule, 'condition' | 'threshold'>, usagePercentage: string): Judgement {
   const value = toDecimalString(usagePercentage);
-  return { status: crosses(rule.condition, value, rule.threshold) ? 'breach' : 'ok', value, baseline: null, changePct: null, note: null };
+  return {
+    status: crosses(rule.condition, value, rule.threshold) ? 'breach' : 'ok',
+    value,
+    baseline: null,
+    changePct: null,
+    note: null,
+  };
 }

@@ -34,13 +34,60 @@ describe('alerter: default rules on real PostgreSQL, NATS and a Slack catcher', 
   ];
   // ACOS > 30 % and ROAS < 2 (min 20 clicks; settled windows only)
   const conversions: FactRow[] = [
-    { campaignId: 'acos-fire', hourStart: D(12), impressions: 2000, clicks: 50, cost: '40.00', orders: 4, sales: '100.00' }, // 40 %, ROAS 2.5
-    { campaignId: 'acos-quiet', hourStart: D(12), impressions: 2000, clicks: 50, cost: '40.00', orders: 8, sales: '200.00' }, // 20 %, ROAS 5
-    { campaignId: 'acos-small', hourStart: D(12), impressions: 2000, clicks: 10, cost: '40.00', orders: 1, sales: '50.00' }, // 80 % on 10 clicks
-    { campaignId: 'roas-fire', hourStart: D(13), impressions: 2000, clicks: 40, cost: '50.00', orders: 2, sales: '60.00' }, // ROAS 1.2 (ACOS 83 %)
-    { campaignId: 'roas-small', hourStart: D(13), impressions: 2000, clicks: 5, cost: '50.00', orders: 1, sales: '10.00' },
+    {
+      campaignId: 'acos-fire',
+      hourStart: D(12),
+      impressions: 2000,
+      clicks: 50,
+      cost: '40.00',
+      orders: 4,
+      sales: '100.00',
+    }, // 40 %, ROAS 2.5
+    {
+      campaignId: 'acos-quiet',
+      hourStart: D(12),
+      impressions: 2000,
+      clicks: 50,
+      cost: '40.00',
+      orders: 8,
+      sales: '200.00',
+    }, // 20 %, ROAS 5
+    {
+      campaignId: 'acos-small',
+      hourStart: D(12),
+      impressions: 2000,
+      clicks: 10,
+      cost: '40.00',
+      orders: 1,
+      sales: '50.00',
+    }, // 80 % on 10 clicks
+    {
+      campaignId: 'roas-fire',
+      hourStart: D(13),
+      impressions: 2000,
+      clicks: 40,
+      cost: '50.00',
+      orders: 2,
+      sales: '60.00',
+    }, // ROAS 1.2 (ACOS 83 %)
+    {
+      campaignId: 'roas-small',
+      hourStart: D(13),
+      impressions: 2000,
+      clicks: 5,
+      cost: '50.00',
+      orders: 1,
+      sales: '10.00',
+    },
     // today's hours are not settled: not judged even though ACOS is 400 %
-    { campaignId: 'acos-unsettled', hourStart: new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000 - 3_600_000).toISOString(), clicks: 50, cost: '40.00', orders: 1, sales: '10.00' },
+    {
+      campaignId: 'acos-unsettled',
+      hourStart: new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000 - 3_600_000).toISOString(),
+      clicks: 50,
+      cost: '40.00',
+      orders: 1,
+      sales: '10.00',
+    },
   ];
 
   beforeAll(async () => {
@@ -79,7 +126,9 @@ describe('alerter: default rules on real PostgreSQL, NATS and a Slack catcher', 
     expect(acos).toEqual({ n: '1', t: '35' });
     await h.start();
     expect((await h.rows(`SELECT 1 FROM alert_rule`)).length).toBe(10);
-    expect((await h.rows<{ t: string }>(`SELECT threshold::text AS t FROM alert_rule WHERE default_key = 'acos-high'`))[0].t).toBe('30');
+    expect(
+      (await h.rows<{ t: string }>(`SELECT threshold::text AS t FROM alert_rule WHERE default_key = 'acos-high'`))[0].t,
+    ).toBe('30');
   });
 
   it('fires each KPI rule on data that crosses it, and stays silent otherwise or below the minimum volume', async () => {
@@ -105,10 +154,21 @@ describe('alerter: default rules on real PostgreSQL, NATS and a Slack catcher', 
     expect(text).toContain('ctr-fire');
     expect(text).toContain('ACOS');
     expect(text).toContain('http://api.test/v1/alerts/');
-    for (const quiet of ['ctr-quiet', 'ctr-small', 'spend-quiet', 'spend-small', 'acos-quiet', 'acos-small', 'roas-small', 'acos-unsettled']) {
+    for (const quiet of [
+      'ctr-quiet',
+      'ctr-small',
+      'spend-quiet',
+      'spend-small',
+      'acos-quiet',
+      'acos-small',
+      'roas-small',
+      'acos-unsettled',
+    ]) {
       expect(text).not.toContain(`${quiet}\``);
     }
-    const history = await h.rows<{ type: string; n: string }>(`SELECT type, count(*)::text AS n FROM alert_event GROUP BY type`);
+    const history = await h.rows<{ type: string; n: string }>(
+      `SELECT type, count(*)::text AS n FROM alert_event GROUP BY type`,
+    );
     expect(history).toEqual([{ type: 'fired', n: '5' }]);
   });
 
@@ -118,17 +178,44 @@ describe('alerter: default rules on real PostgreSQL, NATS and a Slack catcher', 
       { campaignId: 'ctr-fire', hourStart: D(10), impressions: 10_000, clicks: 195 },
       { campaignId: 'spend-fire', hourStart: D(9), cost: '22.00' },
       // restated: clicks invalidated and their cost refunded
-      { campaignId: 'acos-fire', hourStart: D(12), impressions: 2000, clicks: 30, cost: '25.00', orders: 4, sales: '100.00' },
-      { campaignId: 'roas-fire', hourStart: D(13), impressions: 2000, clicks: 40, cost: '20.00', orders: 3, sales: '80.00' },
+      {
+        campaignId: 'acos-fire',
+        hourStart: D(12),
+        impressions: 2000,
+        clicks: 30,
+        cost: '25.00',
+        orders: 4,
+        sales: '100.00',
+      },
+      {
+        campaignId: 'roas-fire',
+        hourStart: D(13),
+        impressions: 2000,
+        clicks: 40,
+        cost: '20.00',
+        orders: 3,
+        sales: '80.00',
+      },
     ];
     await h.facts(recovered);
     await h.publishPerf(recovered);
-    await waitFor(async () => Object.values(await h.alertStates()).every((s) => s === 'resolved'), { description: 'all resolved' });
-    await waitFor(() => h.deliveredAlertIds().slice(before).flat().length >= 5, { description: 'five resolutions delivered' });
+    await waitFor(async () => Object.values(await h.alertStates()).every((s) => s === 'resolved'), {
+      description: 'all resolved',
+    });
+    await waitFor(() => h.deliveredAlertIds().slice(before).flat().length >= 5, {
+      description: 'five resolutions delivered',
+    });
     const resolvedIds = h.deliveredAlertIds().slice(before).flat();
     expect(new Set(resolvedIds).size).toBe(5);
-    expect(h.catcher.delivered.slice(before).map((p) => p.raw).join('\n')).toMatch(/recovered|Resolved/);
-    const history = await h.rows<{ type: string; n: string }>(`SELECT type, count(*)::text AS n FROM alert_event GROUP BY type ORDER BY type`);
+    expect(
+      h.catcher.delivered
+        .slice(before)
+        .map((p) => p.raw)
+        .join('\n'),
+    ).toMatch(/recovered|Resolved/);
+    const history = await h.rows<{ type: string; n: string }>(
+      `SELECT type, count(*)::text AS n FROM alert_event GROUP BY type ORDER BY type`,
+    );
     expect(history).toEqual([
       { type: 'fired', n: '5' },
       { type: 'resolved', n: '5' },
@@ -156,8 +243,15 @@ describe('alerter: default rules on real PostgreSQL, NATS and a Slack catcher', 
       'budget-warning-portfolio/p-out': 'firing',
       'budget-out-portfolio/p-out': 'firing',
     });
-    await waitFor(() => h.deliveredAlertIds().slice(before).flat().length >= 5, { description: 'budget alerts delivered' });
-    expect(h.catcher.delivered.slice(before).map((p) => p.raw).join('\n')).toContain('out of budget');
+    await waitFor(() => h.deliveredAlertIds().slice(before).flat().length >= 5, {
+      description: 'budget alerts delivered',
+    });
+    expect(
+      h.catcher.delivered
+        .slice(before)
+        .map((p) => p.raw)
+        .join('\n'),
+    ).toContain('out of budget');
 
     const next = h.catcher.delivered.length;
     const reset = [
@@ -167,8 +261,12 @@ describe('alerter: default rules on real PostgreSQL, NATS and a Slack catcher', 
     ];
     await h.budgets(reset);
     await h.publishBudget(reset);
-    await waitFor(async () => Object.entries(await h.alertStates()).every(([, s]) => s === 'resolved'), { description: 'budget resolved' });
-    await waitFor(() => h.deliveredAlertIds().slice(next).flat().length >= 5, { description: 'budget resolutions delivered' });
+    await waitFor(async () => Object.entries(await h.alertStates()).every(([, s]) => s === 'resolved'), {
+      description: 'budget resolved',
+    });
+    await waitFor(() => h.deliveredAlertIds().slice(next).flat().length >= 5, {
+      description: 'budget resolutions delivered',
+    });
     expect(h.deliveredAlertIds().slice(next).flat()).toHaveLength(5);
   });
 });

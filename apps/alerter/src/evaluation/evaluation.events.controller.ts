@@ -42,17 +42,25 @@ export class EvaluationEventsController implements OnApplicationBootstrap, Befor
       onInvalid: () => alerterMetrics.invalidEvents.inc({ subject: event.subject }),
     });
     this.handles.push(
-      await this.messaging.consume(PERF_HOURLY_UPDATED, { ...common(PERF_HOURLY_UPDATED), durable: DURABLES.alerterPerf }, (batch) =>
-        this.onPerf(batch),
+      await this.messaging.consume(
+        PERF_HOURLY_UPDATED,
+        { ...common(PERF_HOURLY_UPDATED), durable: DURABLES.alerterPerf },
+        (batch) => this.onPerf(batch),
       ),
-      await this.messaging.consume(BUDGET_USAGE_UPDATED, { ...common(BUDGET_USAGE_UPDATED), durable: DURABLES.alerterBudget }, (batch) =>
-        this.onBudget(batch),
+      await this.messaging.consume(
+        BUDGET_USAGE_UPDATED,
+        { ...common(BUDGET_USAGE_UPDATED), durable: DURABLES.alerterBudget },
+        (batch) => this.onBudget(batch),
       ),
-      await this.messaging.consume(PIPELINE_QUEUE_STATUS, { ...common(PIPELINE_QUEUE_STATUS), durable: DURABLES.alerterPipeline }, (batch) =>
-        this.onPipeline(batch),
+      await this.messaging.consume(
+        PIPELINE_QUEUE_STATUS,
+        { ...common(PIPELINE_QUEUE_STATUS), durable: DURABLES.alerterPipeline },
+        (batch) => this.onPipeline(batch),
       ),
     );
-    this.logger.log('evaluating alert rules on perf.hourly.updated.v1, budget.usage.updated.v1 and pipeline.queue.status.v1');
+    this.logger.log(
+      'evaluating alert rules on perf.hourly.updated.v1, budget.usage.updated.v1 and pipeline.queue.status.v1',
+    );
   }
 
   async beforeApplicationShutdown(): Promise<void> {

@@ -64,7 +64,11 @@ export class EvaluationService {
       const hourMs = Date.parse(t.hourStart);
       for (const rule of rules) {
         if (!perfInScope(rule, t)) continue;
-        const policy = { hours: rule.windowHours as number, settlingHours: rule.settlingHours, maxAgeHours: this.env.ALERT_MAX_WINDOW_AGE_HOURS };
+        const policy = {
+          hours: rule.windowHours as number,
+          settlingHours: rule.settlingHours,
+          maxAgeHours: this.env.ALERT_MAX_WINDOW_AGE_HOURS,
+        };
         for (const window of windowsToJudge(hourMs, t.utcOffsetMinutes, policy, now.getTime())) {
           const campaignId = rule.entityLevel === 'advertiser' ? null : t.campaignId;
           const lockKey = `perf\u0000${t.advertiserId}\u0000${campaignId ?? '*'}`;
@@ -179,11 +183,14 @@ export class EvaluationService {
       });
       total.judged += outcome.judged;
       total.notifications += outcome.notifications;
-      for (const [k, n] of Object.entries(outcome.transitions)) total.transitions[k as keyof typeof total.transitions] += n;
+      for (const [k, n] of Object.entries(outcome.transitions))
+        total.transitions[k as keyof typeof total.transitions] += n;
       if (outcome.notifications > 0) this.sender.kick();
     }
-    for (const [type, n] of Object.entries(total.transitions)) if (n && type !== 'none') alerterMetrics.transitions.inc({ type }, n);
-    if (total.notifications) this.logger.log({ ...total.transitions, notifications: total.notifications }, 'alerts changed');
+    for (const [type, n] of Object.entries(total.transitions))
+      if (n && type !== 'none') alerterMetrics.transitions.inc({ type }, n);
+    if (total.notifications)
+      this.logger.log({ ...total.transitions, notifications: total.notifications }, 'alerts changed');
     return total;
   }
 
@@ -223,7 +230,9 @@ export class EvaluationService {
         keywordId: row.keywordId ?? (u.rule.scopeType === 'keyword' ? u.rule.scopeId : null),
       });
     });
-    const baselines = new Map((await this.metrics.sumWindows(em, 'pinned', baselineUnits)).map((r) => [r.idx, r.parts]));
+    const baselines = new Map(
+      (await this.metrics.sumWindows(em, 'pinned', baselineUnits)).map((r) => [r.idx, r.parts]),
+    );
 
     // 3. judge
     const items: Evaluated[] = current.map((row, i) => {
@@ -279,7 +288,8 @@ export class EvaluationService {
     for (const it of items) {
       const type = AMS_ENTITY_TYPE[it.entityType];
       if (type) refs.push({ advertiserId: it.advertiserId, entityType: type, entityId: it.entityId });
-      if (it.campaignId && it.entityType !== 'campaign') refs.push({ advertiserId: it.advertiserId, entityType: 'campaign', entityId: it.campaignId });
+      if (it.campaignId && it.entityType !== 'campaign')
+        refs.push({ advertiserId: it.advertiserId, entityType: 'campaign', entityId: it.campaignId });
     }
     const names = await this.metrics.entityNames(em, refs);
     for (const it of items) {
@@ -291,7 +301,11 @@ export class EvaluationService {
 }
 
 /** Our entity types → ams_entity.entity_type (keywords and targets are `target` there). */
-const AMS_ENTITY_TYPE: Record<string, string | undefined> = { campaign: 'campaign', ad_group: 'ad_group', keyword: 'target' };
+const AMS_ENTITY_TYPE: Record<string, string | undefined> = {
+  campaign: 'campaign',
+  ad_group: 'ad_group',
+  keyword: 'target',
+};
 
 function entityOf(u: PerfUnit, row: SumRow): Pick<Evaluated, 'entityType' | 'entityId' | 'campaignId' | 'name'> {
   switch (u.rule.entityLevel) {
@@ -300,7 +314,12 @@ function entityOf(u: PerfUnit, row: SumRow): Pick<Evaluated, 'entityType' | 'ent
     case 'ad_group':
       return { entityType: 'ad_group', entityId: row.adGroupId as string, campaignId: u.campaignId, name: null };
     case 'keyword':
-      return { entityType: 'keyword', entityId: row.keywordId as string, campaignId: u.campaignId, name: row.keywordText };
+      return {
+        entityType: 'keyword',
+        entityId: row.keywordId as string,
+        campaignId: u.campaignId,
+        name: row.keywordText,
+      };
     default:
       return { entityType: 'campaign', entityId: u.campaignId as string, campaignId: u.campaignId, name: null };
   }
@@ -317,7 +336,10 @@ function perfInScope(rule: AlertRule, t: Pick<TouchedHourV1, 'advertiserId' | 'c
   }
 }
 
-function budgetInScope(rule: AlertRule, s: Pick<BudgetScopeV1, 'advertiserId' | 'budgetScopeType' | 'budgetScopeId'>): boolean {
+function budgetInScope(
+  rule: AlertRule,
+  s: Pick<BudgetScopeV1, 'advertiserId' | 'budgetScopeType' | 'budgetScopeId'>,
+): boolean {
   if ((s.budgetScopeType === 'CAMPAIGN') !== (rule.entityLevel === 'campaign')) return false;
   switch (rule.scopeType) {
     case 'all':

@@ -66,7 +66,11 @@ export class MetricsRepository {
    * Sums per unit and entity of `level`. Orders and sales use the default attribution window of the
    * ad product (SP 7 d, SB/SD 14 d); `pinned` sums each unit as one entity (baselines).
    */
-  async sumWindows(em: EntityManager, level: Exclude<AlertEntityLevel, 'portfolio' | 'queue'> | 'pinned', units: SumUnit[]): Promise<SumRow[]> {
+  async sumWindows(
+    em: EntityManager,
+    level: Exclude<AlertEntityLevel, 'portfolio' | 'queue'> | 'pinned',
+    units: SumUnit[],
+  ): Promise<SumRow[]> {
     if (units.length === 0) return [];
     const byCampaign = units.filter((u) => u.campaignId !== null);
     const byAdvertiser = units.filter((u) => u.campaignId === null);

@@ -20,14 +20,19 @@ describe('alert lifecycle', () => {
 
   it('does not remind when acknowledged or snoozed', () => {
     expect(decideTransition(firing({ acknowledged: true }), 'breach', 60, now)).toEqual({ type: 'update' });
-    expect(decideTransition(firing({ snoozedUntil: new Date(now.getTime() + 1000) }), 'breach', 60, now)).toEqual({ type: 'update' });
+    expect(decideTransition(firing({ snoozedUntil: new Date(now.getTime() + 1000) }), 'breach', 60, now)).toEqual({
+      type: 'update',
+    });
     expect(decideTransition(firing({ snoozedUntil: ago(1) }), 'breach', 60, now)).toEqual({ type: 'remind' });
   });
 
   it('resolves on recovery or lost volume, announcing only what was announced', () => {
     expect(decideTransition(firing(), 'ok', 60, now)).toEqual({ type: 'resolve', notify: true });
     expect(decideTransition(firing(), 'insufficient', 60, now)).toEqual({ type: 'resolve', notify: true });
-    expect(decideTransition(firing({ firedAt: ago(10), lastNotifiedAt: ago(60) }), 'ok', 60, now)).toEqual({ type: 'resolve', notify: false });
+    expect(decideTransition(firing({ firedAt: ago(10), lastNotifiedAt: ago(60) }), 'ok', 60, now)).toEqual({
+      type: 'resolve',
+      notify: false,
+    });
     expect(decideTransition(undefined, 'ok', 60, now)).toEqual({ type: 'none' });
     expect(decideTransition({ ...firing(), state: 'resolved' }, 'ok', 60, now)).toEqual({ type: 'none' });
   });
@@ -35,7 +40,12 @@ describe('alert lifecycle', () => {
   it('fires again as a new episode, silently while snoozed, and announces it once the snooze ends', () => {
     const resolved = { ...firing(), state: 'resolved' as const };
     expect(decideTransition(resolved, 'breach', 60, now)).toEqual({ type: 'refire', notify: true });
-    expect(decideTransition({ ...resolved, snoozedUntil: new Date(now.getTime() + 1000) }, 'breach', 60, now)).toEqual({ type: 'refire', notify: false });
-    expect(decideTransition(firing({ firedAt: ago(5), lastNotifiedAt: ago(6) }), 'breach', 60, now)).toEqual({ type: 'remind' });
+    expect(decideTransition({ ...resolved, snoozedUntil: new Date(now.getTime() + 1000) }, 'breach', 60, now)).toEqual({
+      type: 'refire',
+      notify: false,
+    });
+    expect(decideTransition(firing({ firedAt: ago(5), lastNotifiedAt: ago(6) }), 'breach', 60, now)).toEqual({
+      type: 'remind',
+    });
   });
 });

@@ -42,13 +42,15 @@ export function decideTransition(
     if (!existing) return { type: 'fire', notify: true };
     if (existing.state === 'resolved') return { type: 'refire', notify: !isSnoozed(existing, now) };
     // an episode never announced (it fired while snoozed) is due as soon as nothing holds it back
-    const announced = existing.lastNotifiedAt !== null && existing.lastNotifiedAt.getTime() >= existing.firedAt.getTime();
+    const announced =
+      existing.lastNotifiedAt !== null && existing.lastNotifiedAt.getTime() >= existing.firedAt.getTime();
     const dueAt = announced ? (existing.lastNotifiedAt as Date).getTime() + repeatIntervalMinutes * 60_000 : 0;
     if (!existing.acknowledged && !isSnoozed(existing, now) && dueAt <= now.getTime()) return { type: 'remind' };
     return { type: 'update' };
   }
   if (existing?.state === 'firing') {
-    const announced = existing.lastNotifiedAt !== null && existing.lastNotifiedAt.getTime() >= existing.firedAt.getTime();
+    const announced =
+      existing.lastNotifiedAt !== null && existing.lastNotifiedAt.getTime() >= existing.firedAt.getTime();
     return { type: 'resolve', notify: announced };
   }
   return { type: 'none' };

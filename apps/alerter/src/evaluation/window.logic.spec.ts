@@ -1,4 +1,12 @@
-import { baselineBounds, describeWindow, HOUR_MS, isSettled, latestSettledWindow, windowOf, windowsToJudge } from './window.logic';
+import {
+  baselineBounds,
+  describeWindow,
+  HOUR_MS,
+  isSettled,
+  latestSettledWindow,
+  windowOf,
+  windowsToJudge,
+} from './window.logic';
 
 const at = (iso: string) => Date.parse(iso);
 
@@ -29,7 +37,12 @@ describe('evaluation windows (advertiser-local time)', () => {
     const now = at('2025-06-05T10:30:00Z');
     const plain = windowsToJudge(at('2025-06-05T09:00:00Z'), 0, { hours: 24, settlingHours: 0, maxAgeHours: 96 }, now);
     expect(plain.map((w) => w.key)).toEqual(['2025-06-05T00:00/24h']);
-    const settling = windowsToJudge(at('2025-06-05T09:00:00Z'), 0, { hours: 24, settlingHours: 24, maxAgeHours: 96 }, now);
+    const settling = windowsToJudge(
+      at('2025-06-05T09:00:00Z'),
+      0,
+      { hours: 24, settlingHours: 24, maxAgeHours: 96 },
+      now,
+    );
     expect(settling.map((w) => w.key)).toEqual(['2025-06-03T00:00/24h']); // today is not settled
     const old = windowsToJudge(at('2025-05-20T09:00:00Z'), 0, { hours: 24, settlingHours: 0, maxAgeHours: 96 }, now);
     expect(old).toEqual([]);

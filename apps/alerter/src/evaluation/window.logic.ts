@@ -48,7 +48,12 @@ function windowAtLocalHour(localHour: number, utcOffsetMinutes: number, hours: n
 }
 
 /** The latest window that ended at least `settlingHours` ago (local clock of the given offset). */
-export function latestSettledWindow(nowMs: number, utcOffsetMinutes: number, hours: number, settlingHours: number): EvalWindow {
+export function latestSettledWindow(
+  nowMs: number,
+  utcOffsetMinutes: number,
+  hours: number,
+  settlingHours: number,
+): EvalWindow {
   const settledLocalHour = Math.floor((nowMs + utcOffsetMinutes * 60_000) / HOUR_MS) - settlingHours;
   // the window holding the hour before the settled instant ends at or before it
   const holding = windowAtLocalHour(settledLocalHour, utcOffsetMinutes, hours);
@@ -69,7 +74,12 @@ export interface WindowPolicy {
  * rule needs settling) and, for rules with a settling delay, the latest settled window (so a window is
  * judged once it is old enough even if no late conversion touches it). Too-old windows are dropped.
  */
-export function windowsToJudge(hourStartUtcMs: number, utcOffsetMinutes: number, policy: WindowPolicy, nowMs: number): EvalWindow[] {
+export function windowsToJudge(
+  hourStartUtcMs: number,
+  utcOffsetMinutes: number,
+  policy: WindowPolicy,
+  nowMs: number,
+): EvalWindow[] {
   const candidates = [windowOf(hourStartUtcMs, utcOffsetMinutes, policy.hours)];
   if (policy.settlingHours > 0) {
     const settled = latestSettledWindow(nowMs, utcOffsetMinutes, policy.hours, policy.settlingHours);

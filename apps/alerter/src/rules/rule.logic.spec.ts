@@ -10,7 +10,14 @@ describe('rules', () => {
   it('accepts a consistent rule and names every problem of an inconsistent one', () => {
     expect(ruleProblems(base, destinations)).toEqual([]);
     const problems = ruleProblems(
-      { ...base, metric: 'spend', condition: 'increase_pct', settlingHours: 5, scopeType: 'keyword', destination: 'nope' },
+      {
+        ...base,
+        metric: 'spend',
+        condition: 'increase_pct',
+        settlingHours: 5,
+        scopeType: 'keyword',
+        destination: 'nope',
+      },
       destinations,
     );
     expect(problems.join('\n')).toMatch(/baseline: required/);

@@ -59,7 +59,8 @@ export function ruleProblems(r: RuleDraft, knownDestinations: ReadonlySet<string
   if (isPipeline) {
     if (r.entityLevel !== 'queue') problems.push(`entityLevel: ${r.metric} rules judge SQS queues (queue)`);
     if (isChange) problems.push(`condition: ${r.metric} rules compare with a threshold, not a baseline`);
-    if (r.windowHours !== null) problems.push(`windowHours: ${r.metric} rules judge the latest queue status and take no window`);
+    if (r.windowHours !== null)
+      problems.push(`windowHours: ${r.metric} rules judge the latest queue status and take no window`);
   } else if (r.entityLevel === 'queue') {
     problems.push('entityLevel: queue is for pipeline metrics only (dead_letter_messages, queue_oldest_age_seconds)');
   } else if (isBudget) {
@@ -67,7 +68,8 @@ export function ruleProblems(r: RuleDraft, knownDestinations: ReadonlySet<string
       problems.push('entityLevel: budget_usage rules judge campaign or portfolio budgets');
     }
     if (isChange) problems.push('condition: budget_usage rules compare with a threshold, not a baseline');
-    if (r.windowHours !== null) problems.push('windowHours: budget_usage rules judge the latest usage and take no window');
+    if (r.windowHours !== null)
+      problems.push('windowHours: budget_usage rules judge the latest usage and take no window');
   } else {
     if (r.entityLevel === 'portfolio') problems.push('entityLevel: portfolio is for budget_usage rules only');
     if (r.windowHours === null) problems.push('windowHours: required for this metric');
@@ -76,7 +78,8 @@ export function ruleProblems(r: RuleDraft, knownDestinations: ReadonlySet<string
     }
   }
   if (isChange && !r.baseline) problems.push('baseline: required for change conditions (previous or week_ago)');
-  if (!isChange && r.baseline) problems.push('baseline: only change conditions (increase_pct, decrease_pct) take a baseline');
+  if (!isChange && r.baseline)
+    problems.push('baseline: only change conditions (increase_pct, decrease_pct) take a baseline');
   if (r.settlingHours > 0 && !CONVERSION_ALERT_METRICS.includes(r.metric)) {
     problems.push('settlingHours: only conversion metrics (cvr, acos, roas) wait for settling');
   }
@@ -86,7 +89,9 @@ export function ruleProblems(r: RuleDraft, knownDestinations: ReadonlySet<string
   if (r.scopeType === 'all' && r.scopeId) problems.push('scopeId: must be empty when scopeType is all');
   if (r.scopeType !== 'all' && !r.scopeId) problems.push(`scopeId: required when scopeType is ${r.scopeType}`);
   if (!knownDestinations.has(r.destination)) {
-    problems.push(`destination: "${r.destination}" is not a configured destination (${[...knownDestinations].join(', ')})`);
+    problems.push(
+      `destination: "${r.destination}" is not a configured destination (${[...knownDestinations].join(', ')})`,
+    );
   }
   return problems;
 }
@@ -110,7 +115,13 @@ export function defaultRules(env: AlerterEnv): RuleDraft[] {
     baseline: null,
   };
   const perf = { ...common, entityLevel: 'campaign' as const, windowHours: env.ALERT_WINDOW_HOURS };
-  const budget = (level: 'campaign' | 'portfolio', key: string, name: string, threshold: string, severity: AlertSeverity): RuleDraft => ({
+  const budget = (
+    level: 'campaign' | 'portfolio',
+    key: string,
+    name: string,
+    threshold: string,
+    severity: AlertSeverity,
+  ): RuleDraft => ({
     ...common,
     defaultKey: key,
     name,

@@ -1,10 +1,5 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
-import {
-  ALERT_RULE_CREATE,
-  ALERT_RULE_DELETE,
-  ALERT_RULE_LIST,
-  ALERT_RULE_UPDATE,
-} from '@ams/contracts';
+import { ALERT_RULE_CREATE, ALERT_RULE_DELETE, ALERT_RULE_LIST, ALERT_RULE_UPDATE } from '@ams/contracts';
 import { JetStreamService } from '@ams/platform';
 import { RulesService } from './rules.service';
 

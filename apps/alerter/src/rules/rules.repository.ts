@@ -51,7 +51,15 @@ const COLUMNS = [
 ] as const;
 
 /** Columns of a default rule that follow the environment until a user customises the rule. */
-const ENV_DRIVEN = ['threshold', 'window_hours', 'min_impressions', 'min_clicks', 'min_spend', 'settling_hours', 'repeat_interval_minutes'];
+const ENV_DRIVEN = [
+  'threshold',
+  'window_hours',
+  'min_impressions',
+  'min_clicks',
+  'min_spend',
+  'settling_hours',
+  'repeat_interval_minutes',
+];
 
 function values(d: RuleDraft): unknown[] {
   return [
@@ -113,7 +121,9 @@ export class RulesRepository {
 
   /** Rules the evaluator applies. */
   async enabled(): Promise<AlertRule[]> {
-    const rows = (await this.ds.query(`SELECT * FROM alert_rule WHERE enabled AND deleted_at IS NULL ORDER BY id`)) as RuleRow[];
+    const rows = (await this.ds.query(
+      `SELECT * FROM alert_rule WHERE enabled AND deleted_at IS NULL ORDER BY id`,
+    )) as RuleRow[];
     return rows.map(toRule);
   }
 
@@ -160,11 +170,18 @@ export class RulesRepository {
 
   /** Loads a live rule for update inside `em`'s transaction. */
   async lockLive(em: EntityManager, id: string): Promise<AlertRule | undefined> {
-    const [row] = (await em.query(`SELECT * FROM alert_rule WHERE id = $1 AND deleted_at IS NULL FOR UPDATE`, [id])) as RuleRow[];
+    const [row] = (await em.query(`SELECT * FROM alert_rule WHERE id = $1 AND deleted_at IS NULL FOR UPDATE`, [
+      id,
+    ])) as RuleRow[];
     return row ? toRule(row) : undefined;
   }
 
-  async update(em: EntityManager, id: string, d: RuleDraft, customized: boolean): Promise<AlertRule & { createdAt: Date; updatedAt: Date }> {
+  async update(
+    em: EntityManager,
+    id: string,
+    d: RuleDraft,
+    customized: boolean,
+  ): Promise<AlertRule & { createdAt: Date; updatedAt: Date }> {
     const sets = COLUMNS.map((c, i) => `${c} = $${i + 2}`).join(', ');
     const [rows] = (await em.query(
       `UPDATE alert_rule SET ${sets}, customized = $${COLUMNS.length + 2}, updated_at = now() WHERE id = $1 RETURNING *`,

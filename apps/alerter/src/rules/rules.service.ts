@@ -46,7 +46,8 @@ export class RulesService implements OnModuleInit {
       minImpressions: req.minImpressions ?? 0,
       minClicks: req.minClicks ?? 0,
       minSpend: toDecimalString(req.minSpend ?? '0'),
-      settlingHours: req.settlingHours ?? (CONVERSION_ALERT_METRICS.includes(req.metric) ? this.env.ALERT_SETTLING_HOURS : 0),
+      settlingHours:
+        req.settlingHours ?? (CONVERSION_ALERT_METRICS.includes(req.metric) ? this.env.ALERT_SETTLING_HOURS : 0),
       severity: req.severity ?? 'warning',
       destination: req.destination ?? 'default',
       repeatIntervalMinutes: req.repeatIntervalMinutes ?? this.env.ALERT_REPEAT_INTERVAL_MINUTES,
@@ -60,7 +61,8 @@ export class RulesService implements OnModuleInit {
     return this.rules.transaction(async (em) => {
       const current = await this.rules.lockLive(em, req.id);
       if (!current) throw new CommandError('NOT_FOUND', `rule ${req.id} not found`);
-      const has = (k: keyof AlertRuleUpdateRequestV1) => Object.prototype.hasOwnProperty.call(req, k) && req[k] !== undefined;
+      const has = (k: keyof AlertRuleUpdateRequestV1) =>
+        Object.prototype.hasOwnProperty.call(req, k) && req[k] !== undefined;
       const draft: RuleDraft = {
         defaultKey: current.defaultKey,
         name: has('name') ? (req.name as string).trim() : current.name,

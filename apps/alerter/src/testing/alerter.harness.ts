@@ -57,7 +57,10 @@ export class AlerterHarness {
   app?: RunningTestApp<AlerterEnv>;
   env: Record<string, string> = {};
 
-  static async create(label: string, env: (catcher: SlackCatcher) => Record<string, string> = () => ({})): Promise<AlerterHarness> {
+  static async create(
+    label: string,
+    env: (catcher: SlackCatcher) => Record<string, string> = () => ({}),
+  ): Promise<AlerterHarness> {
     const h = new AlerterHarness();
     h.db = await createTestDatabase();
     h.pg = new Client({ connectionString: h.db.url });
@@ -136,12 +139,21 @@ export class AlerterHarness {
          VALUES ($1, 'ATVPDKIKX0DER', $2, $3, $4, 'sp', $5, $6)
          ON CONFLICT (advertiser_id, marketplace_id, budget_scope_type, budget_scope_id)
          DO UPDATE SET usage_percentage = EXCLUDED.usage_percentage, usage_updated_at = EXCLUDED.usage_updated_at, updated_at = now()`,
-        [r.advertiserId ?? ADVERTISER, r.scopeType, r.scopeId, r.usageUpdatedAt ?? new Date().toISOString(), r.budget ?? '50', r.usagePercentage],
+        [
+          r.advertiserId ?? ADVERTISER,
+          r.scopeType,
+          r.scopeId,
+          r.usageUpdatedAt ?? new Date().toISOString(),
+          r.budget ?? '50',
+          r.usagePercentage,
+        ],
       );
     }
   }
 
-  async publishPerf(rows: Array<Pick<FactRow, 'campaignId' | 'hourStart' | 'utcOffsetMinutes' | 'advertiserId'>>): Promise<void> {
+  async publishPerf(
+    rows: Array<Pick<FactRow, 'campaignId' | 'hourStart' | 'utcOffsetMinutes' | 'advertiserId'>>,
+  ): Promise<void> {
     const touched: TouchedHourV1[] = rows.map((r) => ({
       advertiserId: r.advertiserId ?? ADVERTISER,
       campaignId: r.campaignId,
@@ -176,7 +188,9 @@ export class AlerterHarness {
 
   /** Alert ids named in each delivered Slack message (single card "Alert #12", grouped line "|#12>"). */
   deliveredAlertIds(): string[][] {
-    return this.catcher.delivered.map((p) => [...new Set([...p.raw.matchAll(/(?:Alert #|\|#)(\d+)/g)].map((m) => m[1]))]);
+    return this.catcher.delivered.map((p) => [
+      ...new Set([...p.raw.matchAll(/(?:Alert #|\|#)(\d+)/g)].map((m) => m[1])),
+    ]);
   }
 }
 

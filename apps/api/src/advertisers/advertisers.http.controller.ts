@@ -20,8 +20,13 @@ class AttributionWindowsDto {
 }
 
 class AdvertiserSettingsDto {
-  @ApiPropertyOptional({ type: AttributionWindowsDto, description: 'default window for orders/sales/units per ad product' })
-  @IsOptional() @ValidateNested() @Type(() => AttributionWindowsDto)
+  @ApiPropertyOptional({
+    type: AttributionWindowsDto,
+    description: 'default window for orders/sales/units per ad product',
+  })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => AttributionWindowsDto)
   attributionWindow?: AttributionWindowsDto;
 }
 
@@ -49,7 +54,11 @@ export class AdvertisersHttpController {
 
   @Put()
   @Audit('settings.update', (req) => `advertiser:${String(req.params['advertiserId'])}`)
-  async put(@Param('advertiserId') advertiserId: string, @Body() body: AdvertiserSettingsDto, @CurrentPrincipal() who: Principal) {
+  async put(
+    @Param('advertiserId') advertiserId: string,
+    @Body() body: AdvertiserSettingsDto,
+    @CurrentPrincipal() who: Principal,
+  ) {
     check(advertiserId, who);
     const row = await this.settings.upsert(advertiserId, body.attributionWindow ?? {});
     return view(advertiserId, row);

@@ -28,29 +28,49 @@ const COMMAND_TIMEOUT_MS = 10_000;
 const NUMERIC_ID = /^\d{1,18}$/;
 
 class AlertsQueryDto extends AdvertiserPageQueryDto {
-  @ApiPropertyOptional({ enum: ['firing', 'resolved'] }) @IsOptional() @IsIn(['firing', 'resolved'])
+  @ApiPropertyOptional({ enum: ['firing', 'resolved'] })
+  @IsOptional()
+  @IsIn(['firing', 'resolved'])
   state?: 'firing' | 'resolved';
 
-  @ApiPropertyOptional() @IsOptional() @IsString() @Matches(ID_PATTERN, { message: ID_MESSAGE })
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @Matches(ID_PATTERN, { message: ID_MESSAGE })
   campaignId?: string;
 
-  @ApiPropertyOptional({ description: 'fired at or after (ISO-8601)' }) @IsOptional() @IsISO8601({ strict: true })
+  @ApiPropertyOptional({ description: 'fired at or after (ISO-8601)' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
   since?: string;
 }
 
 class AcknowledgeDto {
-  @ApiPropertyOptional({ description: 'who acknowledged' }) @IsOptional() @IsString() @MaxLength(120)
+  @ApiPropertyOptional({ description: 'who acknowledged' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(120)
   by?: string;
 }
 
 class SnoozeDto {
-  @ApiPropertyOptional({ description: 'ISO-8601 instant; null ends a snooze' }) @IsOptional() @IsISO8601({ strict: true })
+  @ApiPropertyOptional({ description: 'ISO-8601 instant; null ends a snooze' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
   until?: string | null;
 
-  @ApiPropertyOptional({ description: 'alternative to until' }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(60 * 24 * 90)
+  @ApiPropertyOptional({ description: 'alternative to until' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(60 * 24 * 90)
   minutes?: number;
 
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(120)
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(120)
   by?: string;
 }
 
@@ -132,8 +152,16 @@ export class AlertsHttpController {
   async list(@Query() q: AlertsQueryDto, @CurrentPrincipal() who: Principal) {
     const advertiserIds = advertiserFilter(who, q.advertiserId);
     const after = q.cursor ? (decodeCursor(q.cursor, 2) as [string, string]) : undefined;
-    if (after && (!NUMERIC_ID.test(after[1]) || Number.isNaN(Date.parse(after[0])))) throw badRequest('cursor', 'is not a cursor returned by this endpoint');
-    const rows = await this.repo.list({ state: q.state, advertiserIds, campaignId: q.campaignId, since: q.since, after, limit: q.limit + 1 });
+    if (after && (!NUMERIC_ID.test(after[1]) || Number.isNaN(Date.parse(after[0]))))
+      throw badRequest('cursor', 'is not a cursor returned by this endpoint');
+    const rows = await this.repo.list({
+      state: q.state,
+      advertiserIds,
+      campaignId: q.campaignId,
+      since: q.since,
+      after,
+      limit: q.limit + 1,
+    });
     const { data, nextCursor } = page(rows, q.limit, (r) => [r.fired_at.toISOString(), r.id]);
     return { data: data.map(alertView), nextCursor };
   }
@@ -152,7 +180,11 @@ export class AlertsHttpController {
   @HttpCode(200)
   @RequireScope('operator')
   @Audit('alert.acknowledge', (req) => `alert:${String(req.params['id'])}`)
-  async acknowledge(@Param('id') id: string, @Body() body: AcknowledgeDto, @CurrentPrincipal() who: Principal): Promise<AlertV1> {
+  async acknowledge(
+    @Param('id') id: string,
+    @Body() body: AcknowledgeDto,
+    @CurrentPrincipal() who: Principal,
+  ): Promise<AlertV1> {
     checkId('id', id);
     await this.visible(id, who);
     return this.messaging.request(ALERT_ACKNOWLEDGE, { alertId: id, ...body }, COMMAND_TIMEOUT_MS);

@@ -73,7 +73,9 @@ export class AlertsRepository {
   }
 
   async advertiserOf(id: string): Promise<string | undefined> {
-    const rows = (await this.ds.query(`SELECT advertiser_id FROM alert WHERE id = $1`, [id])) as Array<{ advertiser_id: string }>;
+    const rows = (await this.ds.query(`SELECT advertiser_id FROM alert WHERE id = $1`, [id])) as Array<{
+      advertiser_id: string;
+    }>;
     return rows[0]?.advertiser_id;
   }
 

@@ -1,6 +1,16 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsIn,
+  IsOptional,
+  IsString,
+  Matches,
+  MaxLength,
+  MinLength,
+} from 'class-validator';
 import { ApiKeyGuard } from '../auth/api-key.guard';
 import { ApiKeyRow, ApiKeysRepository, keyDigest, newKey } from '../auth/api-keys.repository';
 import { CurrentPrincipal, notFound, Principal } from '../auth/principal';
@@ -11,14 +21,26 @@ import { ID_MESSAGE, ID_PATTERN, PageQueryDto } from '../common/pagination.dto';
 import { ThrottledGuard } from '../common/throttled.guard';
 
 class CreateApiKeyDto {
-  @ApiProperty({ description: 'who or what the key is for' }) @IsString() @MinLength(1) @MaxLength(120)
+  @ApiProperty({ description: 'who or what the key is for' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(120)
   name!: string;
 
-  @ApiProperty({ enum: SCOPES }) @IsIn(SCOPES as unknown as string[])
+  @ApiProperty({ enum: SCOPES })
+  @IsIn(SCOPES as unknown as string[])
   scope!: Scope;
 
-  @ApiPropertyOptional({ type: [String], description: 'the only advertisers the key may see (read/operator keys); absent: all' })
-  @IsOptional() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(1000) @IsString({ each: true }) @Matches(ID_PATTERN, { each: true, message: ID_MESSAGE })
+  @ApiPropertyOptional({
+    type: [String],
+    description: 'the only advertisers the key may see (read/operator keys); absent: all',
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(1000)
+  @IsString({ each: true })
+  @Matches(ID_PATTERN, { each: true, message: ID_MESSAGE })
   advertiserIds?: string[];
 }
 
@@ -50,7 +72,8 @@ export class ApiKeysHttpController {
   @Post()
   @Audit('api-key.create')
   async create(@Body() body: CreateApiKeyDto, @CurrentPrincipal() who: Principal) {
-    if (body.advertiserIds && body.scope === 'admin') throw badRequest('advertiserIds', 'cannot restrict an admin key (use read or operator)');
+    if (body.advertiserIds && body.scope === 'admin')
+      throw badRequest('advertiserIds', 'cannot restrict an admin key (use read or operator)');
     const key = newKey();
     const row = await this.repo.create({
       name: body.name,
@@ -66,7 +89,8 @@ export class ApiKeysHttpController {
   @Get()
   async list(@Query() q: PageQueryDto) {
     const after = q.cursor ? decodeCursor(q.cursor, 1)[0] : undefined;
-    if (after !== undefined && !NUMERIC_ID.test(after)) throw badRequest('cursor', 'is not a cursor returned by this endpoint');
+    if (after !== undefined && !NUMERIC_ID.test(after))
+      throw badRequest('cursor', 'is not a cursor returned by this endpoint');
     const rows = await this.repo.list({ after, limit: q.limit + 1 });
     const { data, nextCursor } = page(rows, q.limit, (r) => [r.id]);
     return { data: data.map(view), nextCursor };

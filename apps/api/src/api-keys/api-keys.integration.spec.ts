@@ -17,7 +17,10 @@ describe('api: managed keys and advertiser limits (real PostgreSQL, two api repl
   const call = async (method: string, path: string, key: string, body?: unknown, base = api.baseUrl) => {
     const res = await fetch(`${base}${path}`, {
       method,
-      headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        authorization: `Bearer ${key}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();
@@ -78,17 +81,33 @@ describe('api: managed keys and advertiser limits (real PostgreSQL, two api repl
 
   it('creates a key shown once and stored only as its SHA-256 digest', async () => {
     const created = await createKey({ name: 'dashboard', scope: 'read' });
-    expect(created).toMatchObject({ name: 'dashboard', scope: 'read', advertiserIds: null, createdBy: expect.stringMatching(/^env:[0-9a-f]{12}$/) });
+    expect(created).toMatchObject({
+      name: 'dashboard',
+      scope: 'read',
+      advertiserIds: null,
+      createdBy: expect.stringMatching(/^env:[0-9a-f]{12}$/),
+    });
     expect(created.key).toMatch(/^ams_[A-Za-z0-9_-]{43}$/);
-    const { rows } = await pg.query(`SELECT encode(key_digest, 'hex') AS digest, row_to_json(api_key)::text AS row FROM api_key WHERE id = $1`, [created.id]);
+    const { rows } = await pg.query(
+      `SELECT encode(key_digest, 'hex') AS digest, row_to_json(api_key)::text AS row FROM api_key WHERE id = $1`,
+      [created.id],
+    );
     expect(rows[0].digest).toBe(createHash('sha256').update(created.key).digest('hex'));
     expect(rows[0].row).not.toContain(created.key);
     const list = await call('GET', '/v1/api-keys', ADMIN);
     expect(JSON.stringify(list.body)).not.toContain(created.key);
-    expect(list.body.data.find((k) => k['id'] === created.id)).toMatchObject({ name: 'dashboard', scope: 'read', lastUsedAt: null, revokedAt: null });
+    expect(list.body.data.find((k) => k['id'] === created.id)).toMatchObject({
+      name: 'dashboard',
+      scope: 'read',
+      lastUsedAt: null,
+      revokedAt: null,
+    });
     // the key works, with its scope, and its use is recorded (at most about once a minute)
     expect((await call('GET', '/v1/campaigns', created.key)).status).toBe(200);
-    expect(await call('PUT', '/v1/advertisers/ADV1/settings', created.key, {})).toMatchObject({ status: 403, body: { code: 'SCOPE_REQUIRED' } });
+    expect(await call('PUT', '/v1/advertisers/ADV1/settings', created.key, {})).toMatchObject({
+      status: 403,
+      body: { code: 'SCOPE_REQUIRED' },
+    });
     const used = await pg.query(`SELECT last_used_at FROM api_key WHERE id = $1`, [created.id]);
     expect(used.rows[0].last_used_at).not.toBeNull();
     const first = (used.rows[0].last_used_at as Date).getTime();
@@ -98,14 +117,24 @@ describe('api: managed keys and advertiser limits (real PostgreSQL, two api repl
   });
 
   it('refuses bad key requests with 400 naming the field, and non-admin callers with 403', async () => {
-    expect(await call('POST', '/v1/api-keys', ADMIN, { name: 'x', scope: 'root' })).toMatchObject({ status: 400, body: { errors: [{ field: 'scope' }] } });
-    expect(await call('POST', '/v1/api-keys', ADMIN, { name: 'x', scope: 'admin', advertiserIds: ['ADV1'] })).toMatchObject({
+    expect(await call('POST', '/v1/api-keys', ADMIN, { name: 'x', scope: 'root' })).toMatchObject({
+      status: 400,
+      body: { errors: [{ field: 'scope' }] },
+    });
+    expect(
+      await call('POST', '/v1/api-keys', ADMIN, { name: 'x', scope: 'admin', advertiserIds: ['ADV1'] }),
+    ).toMatchObject({
       status: 400,
       body: { errors: [{ field: 'advertiserIds' }] },
     });
-    expect(await call('POST', '/v1/api-keys', ADMIN, { name: 'x', scope: 'read', advertiserIds: ['no spaces'] })).toMatchObject({ status: 400 });
+    expect(
+      await call('POST', '/v1/api-keys', ADMIN, { name: 'x', scope: 'read', advertiserIds: ['no spaces'] }),
+    ).toMatchObject({ status: 400 });
     const operator = await createKey({ name: 'ops', scope: 'operator' });
-    expect(await call('POST', '/v1/api-keys', operator.key, { name: 'y', scope: 'admin' })).toMatchObject({ status: 403, body: { requiredScope: 'admin' } });
+    expect(await call('POST', '/v1/api-keys', operator.key, { name: 'y', scope: 'admin' })).toMatchObject({
+      status: 403,
+      body: { requiredScope: 'admin' },
+    });
     expect((await call('GET', '/v1/api-keys', operator.key)).status).toBe(403);
   });
 
@@ -126,15 +155,23 @@ describe('api: managed keys and advertiser limits (real PostgreSQL, two api repl
     expect((await call('GET', '/v1/budgets?advertiserId=ADV2', key)).status).toBe(404);
     expect((await call('GET', '/v1/alerts?advertiserId=ADV2', key)).status).toBe(404);
     expect((await call('GET', '/v1/advertisers/ADV2/settings', key)).status).toBe(404);
-    expect((await call('GET', '/v1/performance?advertiserId=ADV2&from=2025-01-01&to=2025-01-02&granularity=day', key)).status).toBe(404);
-    expect(await call('GET', '/v1/performance?campaignId=C2&from=2025-01-01&to=2025-01-02&granularity=day', key)).toMatchObject({
+    expect(
+      (await call('GET', '/v1/performance?advertiserId=ADV2&from=2025-01-01&to=2025-01-02&granularity=day', key))
+        .status,
+    ).toBe(404);
+    expect(
+      await call('GET', '/v1/performance?campaignId=C2&from=2025-01-01&to=2025-01-02&granularity=day', key),
+    ).toMatchObject({
       status: 400,
       body: { errors: [{ field: 'advertiserId' }] },
     });
     const theirs = await pg.query(`SELECT id::text FROM alert WHERE advertiser_id = 'ADV2'`);
     expect((await call('GET', `/v1/alerts/${theirs.rows[0].id}`, key)).status).toBe(404);
     // commands too: acknowledging another advertiser's alert is a 404, decided before the alerter is asked
-    expect(await call('POST', `/v1/alerts/${theirs.rows[0].id}/acknowledge`, key, {})).toMatchObject({ status: 404, body: { code: 'NOT_FOUND' } });
+    expect(await call('POST', `/v1/alerts/${theirs.rows[0].id}/acknowledge`, key, {})).toMatchObject({
+      status: 404,
+      body: { code: 'NOT_FOUND' },
+    });
     const rule = await pg.query(`SELECT id::text FROM alert_rule WHERE scope_id = 'ADV2'`);
     expect((await call('GET', `/v1/alert-rules/${rule.rows[0].id}`, key)).status).toBe(404);
     const q = await pg.query(`SELECT id::text FROM quarantine`);
@@ -142,7 +179,10 @@ describe('api: managed keys and advertiser limits (real PostgreSQL, two api repl
     // its own are there
     expect((await call('GET', '/v1/campaigns/C1', key)).status).toBe(200);
     expect((await call('GET', '/v1/advertisers/ADV1/settings', key)).status).toBe(200);
-    expect((await call('GET', '/v1/performance?advertiserId=ADV1&from=2025-01-01&to=2025-01-02&granularity=day', key)).status).toBe(200);
+    expect(
+      (await call('GET', '/v1/performance?advertiserId=ADV1&from=2025-01-01&to=2025-01-02&granularity=day', key))
+        .status,
+    ).toBe(200);
     // an unrestricted key sees both
     expect(ids(await call('GET', '/v1/campaigns', ADMIN), 'campaignId')).toEqual(['C1', 'C2', 'C9']);
   });
@@ -153,7 +193,10 @@ describe('api: managed keys and advertiser limits (real PostgreSQL, two api repl
     const revoked = await call('DELETE', `/v1/api-keys/${id}`, ADMIN);
     expect(revoked).toMatchObject({ status: 200, body: { id, revokedAt: expect.any(String) } });
     expect(await call('GET', '/v1/campaigns', key)).toMatchObject({ status: 403, body: { code: 'KEY_REVOKED' } });
-    expect(await call('GET', '/v1/campaigns', key, undefined, replica.baseUrl)).toMatchObject({ status: 403, body: { code: 'KEY_REVOKED' } });
+    expect(await call('GET', '/v1/campaigns', key, undefined, replica.baseUrl)).toMatchObject({
+      status: 403,
+      body: { code: 'KEY_REVOKED' },
+    });
     expect((await call('DELETE', '/v1/api-keys/999999', ADMIN)).status).toBe(404);
   });
 });

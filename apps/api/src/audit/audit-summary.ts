@@ -12,7 +12,8 @@ const MAX_DEPTH = 4;
  */
 export function summarise(body: unknown, depth = 0): unknown {
   if (body === null || body === undefined) return body ?? null;
-  if (typeof body === 'string') return body.length > MAX_STRING ? `${body.slice(0, MAX_STRING)}… (${body.length} chars)` : body;
+  if (typeof body === 'string')
+    return body.length > MAX_STRING ? `${body.slice(0, MAX_STRING)}… (${body.length} chars)` : body;
   if (typeof body !== 'object') return body;
   if (depth >= MAX_DEPTH) return '[…]';
   if (Array.isArray(body)) {
@@ -21,7 +22,11 @@ export function summarise(body: unknown, depth = 0): unknown {
   }
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(body as Record<string, unknown>)) {
-    if (k === 'rawBody' && typeof v === 'string') out[k] = { bytes: Buffer.byteLength(v, 'utf8'), sha256: createHash('sha256').update(v).digest('hex').slice(0, 16) };
+    if (k === 'rawBody' && typeof v === 'string')
+      out[k] = {
+        bytes: Buffer.byteLength(v, 'utf8'),
+        sha256: createHash('sha256').update(v).digest('hex').slice(0, 16),
+      };
     else if (SECRET_NAME.test(k)) out[k] = '[redacted]';
     else out[k] = summarise(v, depth + 1);
   }

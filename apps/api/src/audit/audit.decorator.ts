@@ -12,4 +12,5 @@ export interface AuditSpec {
  * Names a change in the audit log. Optional: every non-GET /v1 route is audited anyway (AuditInterceptor), as
  * `<method> <route>` with the request path as target; this gives it a stable action name and a better target.
  */
-export const Audit = (action: string, target?: AuditSpec['target']) => SetMetadata(AUDIT_METADATA, { action, target } satisfies AuditSpec);
+export const Audit = (action: string, target?: AuditSpec['target']) =>
+  SetMetadata(AUDIT_METADATA, { action, target } satisfies AuditSpec);

@@ -9,11 +9,17 @@ import { ThrottledGuard } from '../common/throttled.guard';
 import { AuditRepository } from './audit.repository';
 
 class AuditQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ description: 'at or after (ISO-8601)' }) @IsOptional() @IsISO8601({ strict: true })
+  @ApiPropertyOptional({ description: 'at or after (ISO-8601)' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
   since?: string;
 
-  @ApiPropertyOptional({ description: 'e.g. rule.create, settings.update, quarantine.replay, reprocess, api-key.create' })
-  @IsOptional() @IsString() @Matches(/^[a-z0-9 ./:_{}-]{1,120}$/i, { message: '$property must be an action name' })
+  @ApiPropertyOptional({
+    description: 'e.g. rule.create, settings.update, quarantine.replay, reprocess, api-key.create',
+  })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[a-z0-9 ./:_{}-]{1,120}$/i, { message: '$property must be an action name' })
   action?: string;
 }
 
@@ -29,7 +35,8 @@ export class AuditHttpController {
   @Get()
   async list(@Query() q: AuditQueryDto) {
     const before = q.cursor ? decodeCursor(q.cursor, 1)[0] : undefined;
-    if (before !== undefined && !/^\d{1,18}$/.test(before)) throw badRequest('cursor', 'is not a cursor returned by this endpoint');
+    if (before !== undefined && !/^\d{1,18}$/.test(before))
+      throw badRequest('cursor', 'is not a cursor returned by this endpoint');
     const rows = await this.repo.list({ since: q.since, action: q.action, before, limit: q.limit + 1 });
     const { data, nextCursor } = page(rows, q.limit, (r) => [r.id]);
     return {

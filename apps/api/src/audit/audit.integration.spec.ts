@@ -26,7 +26,10 @@ describe('api: audit log (real PostgreSQL and NATS)', () => {
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();
-    return { status: res.status, body: (text ? JSON.parse(text) : null) as Row & { data: Row[]; nextCursor: string | null } };
+    return {
+      status: res.status,
+      body: (text ? JSON.parse(text) : null) as Row & { data: Row[]; nextCursor: string | null },
+    };
   };
   const audit = async (query = '') => (await call('GET', `/v1/audit${query}`, ADMIN)).body;
 
@@ -34,7 +37,11 @@ describe('api: audit log (real PostgreSQL and NATS)', () => {
     db = await createTestDatabase();
     pg = new Client({ connectionString: db.url });
     await pg.connect();
-    api = await startNestApp(appDefinition, { ...baseTestEnv(db, uniquePrefix('apiaudit')), API_KEYS: ADMIN, API_READ_KEYS: READ });
+    api = await startNestApp(appDefinition, {
+      ...baseTestEnv(db, uniquePrefix('apiaudit')),
+      API_KEYS: ADMIN,
+      API_READ_KEYS: READ,
+    });
   });
   afterAll(async () => {
     await api?.close();
@@ -44,7 +51,10 @@ describe('api: audit log (real PostgreSQL and NATS)', () => {
 
   it('records a settings change with who, what, the body, the correlation id and the outcome', async () => {
     const before = new Date().toISOString();
-    expect((await call('PUT', '/v1/advertisers/ADV1/settings', ADMIN, { attributionWindow: { sp: '14d' } }, 'corr-audit-1')).status).toBe(200);
+    expect(
+      (await call('PUT', '/v1/advertisers/ADV1/settings', ADMIN, { attributionWindow: { sp: '14d' } }, 'corr-audit-1'))
+        .status,
+    ).toBe(200);
     const { data } = await audit(`?action=settings.update&since=${before}`);
     expect(data).toEqual([
       {
@@ -75,11 +85,18 @@ describe('api: audit log (real PostgreSQL and NATS)', () => {
       outcome: 'failed',
       status: 503,
       correlationId: 'corr-audit-2',
-      summary: { rawBody: { bytes: Buffer.byteLength(rawBody), sha256: createHash('sha256').update(rawBody).digest('hex').slice(0, 16) } },
+      summary: {
+        rawBody: {
+          bytes: Buffer.byteLength(rawBody),
+          sha256: createHash('sha256').update(rawBody).digest('hex').slice(0, 16),
+        },
+      },
     });
     expect(JSON.stringify(row)).not.toContain('invented');
     // a refused body is a failed change too
-    expect((await call('PUT', '/v1/advertisers/ADV1/settings', ADMIN, { attributionWindow: { sp: '2d' } })).status).toBe(400);
+    expect(
+      (await call('PUT', '/v1/advertisers/ADV1/settings', ADMIN, { attributionWindow: { sp: '2d' } })).status,
+    ).toBe(400);
     expect((await audit('?action=settings.update&limit=1')).data[0]).toMatchObject({ outcome: 'failed', status: 400 });
   });
 
@@ -113,6 +130,8 @@ describe('api: audit log (real PostgreSQL and NATS)', () => {
     const next = await audit(`?limit=2&cursor=${String(first.nextCursor)}`);
     expect(Number(next.data[0]['id'])).toBeLessThan(Number(first.data[1]['id']));
     expect((await call('GET', '/v1/audit', READ)).status).toBe(403);
-    expect((await call('GET', '/v1/audit?since=yesterday', ADMIN)).body).toMatchObject({ errors: [{ field: 'since' }] });
+    expect((await call('GET', '/v1/audit?since=yesterday', ADMIN)).body).toMatchObject({
+      errors: [{ field: 'since' }],
+    });
   });
 });

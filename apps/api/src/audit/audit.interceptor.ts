@@ -1,4 +1,12 @@
-import { CallHandler, ExecutionContext, HttpException, Injectable, Logger, NestInterceptor, ServiceUnavailableException } from '@nestjs/common';
+import {
+  CallHandler,
+  ExecutionContext,
+  HttpException,
+  Injectable,
+  Logger,
+  NestInterceptor,
+  ServiceUnavailableException,
+} from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import { from, lastValueFrom, Observable } from 'rxjs';
@@ -50,16 +58,24 @@ export class AuditInterceptor implements NestInterceptor {
       });
     } catch (err) {
       this.logger.error(`audit write failed, change refused: ${err instanceof Error ? err.message : String(err)}`);
-      throw new ServiceUnavailableException({ statusCode: 503, code: 'AUDIT_UNAVAILABLE', message: 'the audit log cannot be written; nothing was changed' });
+      throw new ServiceUnavailableException({
+        statusCode: 503,
+        code: 'AUDIT_UNAVAILABLE',
+        message: 'the audit log cannot be written; nothing was changed',
+      });
     }
     let result: unknown;
     try {
       result = await lastValueFrom(next.handle(), { defaultValue: undefined });
     } catch (err) {
-      await this.audit.finish(id, 'failed', statusOf(err)).catch((e: unknown) => this.logger.error(`audit ${id} not completed: ${String(e)}`));
+      await this.audit
+        .finish(id, 'failed', statusOf(err))
+        .catch((e: unknown) => this.logger.error(`audit ${id} not completed: ${String(e)}`));
       throw err;
     }
-    const status = this.reflector.get<number | undefined>(HTTP_CODE_METADATA, ctx.getHandler()) ?? (req.method === 'POST' ? 201 : 200);
+    const status =
+      this.reflector.get<number | undefined>(HTTP_CODE_METADATA, ctx.getHandler()) ??
+      (req.method === 'POST' ? 201 : 200);
     await this.audit.finish(id, 'ok', status);
     return result;
   }

@@ -21,7 +21,13 @@ export class AuditRepository {
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
 
   /** Writes the `started` row of a change; its id is what `finish` completes. */
-  async start(e: { actor: string; action: string; target: string | null; summary: unknown; correlationId: string | null }): Promise<string> {
+  async start(e: {
+    actor: string;
+    action: string;
+    target: string | null;
+    summary: unknown;
+    correlationId: string | null;
+  }): Promise<string> {
     const rows = (await this.ds.query(
       `INSERT INTO audit_log (actor, action, target, summary, correlation_id, outcome) VALUES ($1, $2, $3, $4, $5, 'started') RETURNING id::text`,
       [e.actor, e.action, e.target, JSON.stringify(e.summary ?? null), e.correlationId],
@@ -30,7 +36,11 @@ export class AuditRepository {
   }
 
   async finish(id: string, outcome: 'ok' | 'failed', status: number): Promise<void> {
-    await this.ds.query(`UPDATE audit_log SET outcome = $2, status = $3, finished_at = now() WHERE id = $1`, [id, outcome, status]);
+    await this.ds.query(`UPDATE audit_log SET outcome = $2, status = $3, finished_at = now() WHERE id = $1`, [
+      id,
+      outcome,
+      status,
+    ]);
   }
 
   async list(f: { since?: string; action?: string; before?: string; limit: number }): Promise<AuditRow[]> {

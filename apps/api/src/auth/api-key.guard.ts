@@ -66,7 +66,9 @@ export class ApiKeyGuard implements CanActivate, OnModuleInit {
 
   onModuleInit(): void {
     if (this.env.API_INSECURE_NO_AUTH) {
-      this.logger.warn('API_INSECURE_NO_AUTH=true: /v1 is served WITHOUT authentication. Never do this beyond localhost.');
+      this.logger.warn(
+        'API_INSECURE_NO_AUTH=true: /v1 is served WITHOUT authentication. Never do this beyond localhost.',
+      );
     }
   }
 
@@ -75,7 +77,9 @@ export class ApiKeyGuard implements CanActivate, OnModuleInit {
     const principal = this.env.API_INSECURE_NO_AUTH
       ? ({ id: 'insecure', scope: 'admin', advertiserIds: null, source: 'insecure' } satisfies Principal)
       : await this.authenticate(req, ctx.switchToHttp().getResponse<Response>());
-    const needs = this.reflector.getAllAndOverride<Scope | undefined>(SCOPE_METADATA, [ctx.getHandler(), ctx.getClass()]) ?? defaultScope(req.method);
+    const needs =
+      this.reflector.getAllAndOverride<Scope | undefined>(SCOPE_METADATA, [ctx.getHandler(), ctx.getClass()]) ??
+      defaultScope(req.method);
     if (!satisfies(principal.scope, needs)) {
       throw new ForbiddenException({
         statusCode: 403,
@@ -93,7 +97,8 @@ export class ApiKeyGuard implements CanActivate, OnModuleInit {
    * one): for routes that show more to an authenticated caller. A wrong key still counts as a failed authentication.
    */
   async tryAuthenticate(req: Request, res: Response): Promise<Principal | null> {
-    if (this.env.API_INSECURE_NO_AUTH) return { id: 'insecure', scope: 'admin', advertiserIds: null, source: 'insecure' };
+    if (this.env.API_INSECURE_NO_AUTH)
+      return { id: 'insecure', scope: 'admin', advertiserIds: null, source: 'insecure' };
     if (req.headers.authorization === undefined) return null;
     try {
       return await this.authenticate(req, res);
@@ -123,11 +128,22 @@ export class ApiKeyGuard implements CanActivate, OnModuleInit {
 
   private async identify(header: unknown): Promise<Principal> {
     const key = bearerKey(header);
-    if (!key) throw new UnauthorizedException({ statusCode: 401, code: 'AUTH_REQUIRED', message: 'send Authorization: Bearer <api key>' });
+    if (!key)
+      throw new UnauthorizedException({
+        statusCode: 401,
+        code: 'AUTH_REQUIRED',
+        message: 'send Authorization: Bearer <api key>',
+      });
     const given = keyDigest(key);
     const envKey = findEqual(this.keys, given);
     if (envKey) return { id: envKeyId(given), scope: envKey.scope, advertiserIds: null, source: 'env' };
-    if (findEqual(this.revoked.map((digest) => ({ digest })), given)) throw revokedKey();
+    if (
+      findEqual(
+        this.revoked.map((digest) => ({ digest })),
+        given,
+      )
+    )
+      throw revokedKey();
     const row = await this.managed.byDigest(given);
     if (!row) throw new UnauthorizedException({ statusCode: 401, code: 'AUTH_INVALID', message: 'unknown API key' });
     if (row.revoked_at) throw revokedKey();
@@ -143,7 +159,11 @@ function revokedKey(): ForbiddenException {
 function tooManyFailures(res: Response, seconds: number): HttpException {
   res.setHeader('Retry-After', String(seconds));
   return new HttpException(
-    { statusCode: 429, code: 'AUTH_RATE_LIMITED', message: `too many failed authentications from this address; retry in ${seconds} s` },
+    {
+      statusCode: 429,
+      code: 'AUTH_RATE_LIMITED',
+      message: `too many failed authentications from this address; retry in ${seconds} s`,
+    },
     HttpStatus.TOO_MANY_REQUESTS,
   );
 }
@@ -154,4 +174,3 @@ function findEqual<T extends { digest: Buffer }>(list: T[], given: Buffer): T | 
   for (const k of list) if (timingSafeEqual(k.digest, given) && !found) found = k;
   return found;
 }
-

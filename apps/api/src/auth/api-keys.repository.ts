@@ -49,14 +49,24 @@ export class ApiKeysRepository {
   touch(row: ApiKeyRow, now = Date.now()): void {
     if (row.last_used_at && now - row.last_used_at.getTime() < LAST_USED_RESOLUTION_MS) return;
     this.ds
-      .query(`UPDATE api_key SET last_used_at = now() WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - $2 * interval '1 millisecond')`, [
-        row.id,
-        LAST_USED_RESOLUTION_MS,
-      ])
-      .catch((err: unknown) => this.logger.warn(`could not record the use of api key ${row.id}: ${err instanceof Error ? err.message : String(err)}`));
+      .query(
+        `UPDATE api_key SET last_used_at = now() WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - $2 * interval '1 millisecond')`,
+        [row.id, LAST_USED_RESOLUTION_MS],
+      )
+      .catch((err: unknown) =>
+        this.logger.warn(
+          `could not record the use of api key ${row.id}: ${err instanceof Error ? err.message : String(err)}`,
+        ),
+      );
   }
 
-  async create(k: { name: string; scope: Scope; advertiserIds: string[] | null; digest: Buffer; createdBy: string }): Promise<ApiKeyRow> {
+  async create(k: {
+    name: string;
+    scope: Scope;
+    advertiserIds: string[] | null;
+    digest: Buffer;
+    createdBy: string;
+  }): Promise<ApiKeyRow> {
     const rows = (await this.ds.query(
       `INSERT INTO api_key (name, scope, advertiser_ids, key_digest, created_by) VALUES ($1, $2, $3, $4, $5) RETURNING ${COLUMNS}`,
       [k.name, k.scope, k.advertiserIds, k.digest, k.createdBy],

@@ -32,7 +32,10 @@ export const CurrentPrincipal = createParamDecorator((_: unknown, ctx: Execution
 
 /** May this principal see this advertiser? */
 export function mayAccess(p: Principal, advertiserId: string | null | undefined): boolean {
-  return p.advertiserIds === null || (advertiserId !== null && advertiserId !== undefined && p.advertiserIds.includes(advertiserId));
+  return (
+    p.advertiserIds === null ||
+    (advertiserId !== null && advertiserId !== undefined && p.advertiserIds.includes(advertiserId))
+  );
 }
 
 /**

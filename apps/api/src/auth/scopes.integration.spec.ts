@@ -12,10 +12,20 @@ const REVOKED = 'scopes-revoked-key-0123456789';
 describe('api: scoped keys (real PostgreSQL and NATS)', () => {
   let db: TestDatabase;
   let api: RunningTestApp<ApiEnv>;
-  const call = async (method: string, path: string, key: string | null, body?: unknown, headers: Record<string, string> = {}) => {
+  const call = async (
+    method: string,
+    path: string,
+    key: string | null,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ) => {
     const res = await fetch(`${api.baseUrl}${path}`, {
       method,
-      headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+      headers: {
+        ...(key ? { authorization: `Bearer ${key}` } : {}),
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...headers,
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();
@@ -52,17 +62,26 @@ describe('api: scoped keys (real PostgreSQL and NATS)', () => {
       expect({ path, status: r.status, body: r.body }).toEqual({
         path,
         status: 403,
-        body: expect.objectContaining({ code: 'SCOPE_REQUIRED', requiredScope: 'admin', message: expect.stringContaining('scope admin') }),
+        body: expect.objectContaining({
+          code: 'SCOPE_REQUIRED',
+          requiredScope: 'admin',
+          message: expect.stringContaining('scope admin'),
+        }),
       });
     }
     const ack = await call('POST', '/v1/alerts/1/acknowledge', READ, {});
     expect(ack).toMatchObject({ status: 403, body: { code: 'SCOPE_REQUIRED', requiredScope: 'operator' } });
     // nothing was changed
-    expect((await call('GET', '/v1/advertisers/ADV1/settings', READ)).body).toMatchObject({ attributionWindow: { sp: '7d' }, updatedAt: null });
+    expect((await call('GET', '/v1/advertisers/ADV1/settings', READ)).body).toMatchObject({
+      attributionWindow: { sp: '7d' },
+      updatedAt: null,
+    });
   });
 
   it('an operator key may command alerts, not settings, rules, replays or reprocess runs', async () => {
-    expect(await call('PUT', '/v1/advertisers/ADV1/settings', OPERATOR, { attributionWindow: { sp: '1d' } })).toMatchObject({
+    expect(
+      await call('PUT', '/v1/advertisers/ADV1/settings', OPERATOR, { attributionWindow: { sp: '1d' } }),
+    ).toMatchObject({
       status: 403,
       body: { code: 'SCOPE_REQUIRED', requiredScope: 'admin' },
     });
@@ -77,23 +96,39 @@ describe('api: scoped keys (real PostgreSQL and NATS)', () => {
   });
 
   it('an admin key changes settings; a revoked key is 403, an unknown one 401', async () => {
-    expect(await call('PUT', '/v1/advertisers/ADV1/settings', ADMIN, { attributionWindow: { sp: '1d' } })).toMatchObject({
+    expect(
+      await call('PUT', '/v1/advertisers/ADV1/settings', ADMIN, { attributionWindow: { sp: '1d' } }),
+    ).toMatchObject({
       status: 200,
       body: { attributionWindow: { sp: '1d' } },
     });
     expect(await call('GET', '/v1/campaigns', REVOKED)).toMatchObject({ status: 403, body: { code: 'KEY_REVOKED' } });
-    expect(await call('GET', '/v1/campaigns', 'not-a-key-of-this-deployment')).toMatchObject({ status: 401, body: { code: 'AUTH_INVALID' } });
+    expect(await call('GET', '/v1/campaigns', 'not-a-key-of-this-deployment')).toMatchObject({
+      status: 401,
+      body: { code: 'AUTH_INVALID' },
+    });
     expect(await call('GET', '/v1/campaigns', null)).toMatchObject({ status: 401, body: { code: 'AUTH_REQUIRED' } });
   });
 
   it('the OpenAPI document states the scope of every /v1 operation', async () => {
-    const doc = (await (await fetch(`${api.baseUrl}/docs-json`)).json()) as { paths: Record<string, Record<string, Record<string, unknown>>> };
+    const doc = (await (await fetch(`${api.baseUrl}/docs-json`)).json()) as {
+      paths: Record<string, Record<string, Record<string, unknown>>>;
+    };
     const ops = Object.entries(doc.paths)
       .filter(([p]) => p.startsWith('/v1/'))
-      .flatMap(([p, item]) => Object.entries(item).map(([m, op]) => ({ op: `${m.toUpperCase()} ${p}`, scope: op['x-required-scope'], description: op['description'] })));
+      .flatMap(([p, item]) =>
+        Object.entries(item).map(([m, op]) => ({
+          op: `${m.toUpperCase()} ${p}`,
+          scope: op['x-required-scope'],
+          description: op['description'],
+        })),
+      );
     expect(ops.length).toBeGreaterThan(15);
     for (const o of ops) {
-      expect({ op: o.op, scope: o.scope }).toEqual({ op: o.op, scope: expect.stringMatching(/^(read|operator|admin)$/) });
+      expect({ op: o.op, scope: o.scope }).toEqual({
+        op: o.op,
+        scope: expect.stringMatching(/^(read|operator|admin)$/),
+      });
       expect(o.description).toContain(`scope \`${String(o.scope)}\``);
     }
     const scopeOf = (op: string) => ops.find((o) => o.op === op)?.scope;
@@ -111,7 +146,10 @@ describe('api: scoped keys (real PostgreSQL and NATS)', () => {
 describe('api: API_INSECURE_NO_AUTH still serves /v1 without a key', () => {
   it('answers without a key, as admin', async () => {
     const db = await createTestDatabase();
-    const api = await startNestApp(appDefinition, { ...baseTestEnv(db, uniquePrefix('apiinsec')), API_INSECURE_NO_AUTH: 'true' });
+    const api = await startNestApp(appDefinition, {
+      ...baseTestEnv(db, uniquePrefix('apiinsec')),
+      API_INSECURE_NO_AUTH: 'true',
+    });
     try {
       expect((await fetch(`${api.baseUrl}/v1/campaigns`)).status).toBe(200);
       const put = await fetch(`${api.baseUrl}/v1/advertisers/ADV1/settings`, {

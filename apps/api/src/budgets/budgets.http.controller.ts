@@ -21,7 +21,12 @@ export class BudgetsHttpController {
     const advertiserIds = advertiserFilter(who, q.advertiserId);
     const after = q.cursor ? decodeCursor(q.cursor, 4) : undefined;
     const rows = await this.repo.latest({ advertiserIds, after, limit: q.limit + 1 });
-    const { data, nextCursor } = page(rows, q.limit, (r) => [r.advertiser_id, r.marketplace_id, r.budget_scope_type, r.budget_scope_id]);
+    const { data, nextCursor } = page(rows, q.limit, (r) => [
+      r.advertiser_id,
+      r.marketplace_id,
+      r.budget_scope_type,
+      r.budget_scope_id,
+    ]);
     return {
       data: data.map((r) => ({
         advertiserId: r.advertiser_id,

@@ -12,7 +12,9 @@ import { ThrottledGuard } from '../common/throttled.guard';
 
 class CampaignsQueryDto extends AdvertiserPageQueryDto {
   @ApiPropertyOptional({ description: 'part of the name, or an exact campaign id' })
-  @IsOptional() @IsString() @MaxLength(200)
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
   q?: string;
 }
 
@@ -32,7 +34,13 @@ function view(r: CampaignRow) {
       cost: money(r.cost),
       orders: Number(r.orders),
       sales: money(r.sales),
-      ...computeRatios({ impressions: r.impressions, clicks: r.clicks, cost: r.cost, orders: r.orders, sales: r.sales }),
+      ...computeRatios({
+        impressions: r.impressions,
+        clicks: r.clicks,
+        cost: r.cost,
+        orders: r.orders,
+        sales: r.sales,
+      }),
     },
   };
 }

@@ -36,7 +36,13 @@ export interface CampaignRow {
 export class CampaignsRepository {
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
 
-  async list(f: { advertiserIds?: string[]; q?: string; campaignId?: string; after?: [string, string]; limit: number }): Promise<CampaignRow[]> {
+  async list(f: {
+    advertiserIds?: string[];
+    q?: string;
+    campaignId?: string;
+    after?: [string, string];
+    limit: number;
+  }): Promise<CampaignRow[]> {
     const params: unknown[] = [];
     const p = (v: unknown) => `$${params.push(v)}`;
     const entityWhere = [`entity_type = 'campaign'`];

@@ -37,12 +37,19 @@ export class ApiExceptionFilter implements ExceptionFilter {
     const res = host.switchToHttp().getResponse<Response>();
     if (err instanceof HttpException) {
       const body = err.getResponse();
-      res.status(err.getStatus()).json(typeof body === 'string' ? { statusCode: err.getStatus(), message: body } : body);
+      res
+        .status(err.getStatus())
+        .json(typeof body === 'string' ? { statusCode: err.getStatus(), message: body } : body);
       return;
     }
     if (err instanceof MessagingTimeoutError) {
       res.status(503).setHeader('Retry-After', '5');
-      res.json({ statusCode: 503, error: 'Service Unavailable', code: 'COMMAND_TIMEOUT', message: 'the service that owns this resource did not answer in time; retry shortly' });
+      res.json({
+        statusCode: 503,
+        error: 'Service Unavailable',
+        code: 'COMMAND_TIMEOUT',
+        message: 'the service that owns this resource did not answer in time; retry shortly',
+      });
       return;
     }
     const status = err instanceof MessagingRemoteError ? commandErrorStatus(err.code) : null;
@@ -56,7 +63,10 @@ export class ApiExceptionFilter implements ExceptionFilter {
       return;
     }
     const errorId = randomUUID();
-    this.logger.error({ errorId, err: err instanceof Error ? { message: err.message, stack: err.stack } : String(err) }, 'unhandled error');
+    this.logger.error(
+      { errorId, err: err instanceof Error ? { message: err.message, stack: err.stack } : String(err) },
+      'unhandled error',
+    );
     res.status(500).json({ statusCode: 500, error: 'Internal Server Error', code: 'INTERNAL', errorId });
   }
 }
@@ -68,10 +78,26 @@ export class ApiExceptionFilter implements ExceptionFilter {
 export function bodyParserError(err: unknown): { statusCode: number; code: string; message: string } | null {
   if (typeof err !== 'object' || err === null) return null;
   const e = err as { status?: unknown; expose?: unknown; type?: unknown; limit?: unknown; message?: unknown };
-  if (typeof e.status !== 'number' || e.status < 400 || e.status > 499 || e.expose !== true || typeof e.type !== 'string') return null;
+  if (
+    typeof e.status !== 'number' ||
+    e.status < 400 ||
+    e.status > 499 ||
+    e.expose !== true ||
+    typeof e.type !== 'string'
+  )
+    return null;
   if (e.type === 'entity.too.large') {
-    return { statusCode: 413, code: 'PAYLOAD_TOO_LARGE', message: `the request body is larger than the limit of ${String(e.limit)} bytes` };
+    return {
+      statusCode: 413,
+      code: 'PAYLOAD_TOO_LARGE',
+      message: `the request body is larger than the limit of ${String(e.limit)} bytes`,
+    };
   }
-  if (e.type === 'entity.parse.failed') return { statusCode: 400, code: 'BAD_JSON', message: 'the request body is not valid JSON' };
-  return { statusCode: e.status, code: 'BAD_REQUEST', message: typeof e.message === 'string' ? e.message : 'bad request body' };
+  if (e.type === 'entity.parse.failed')
+    return { statusCode: 400, code: 'BAD_JSON', message: 'the request body is not valid JSON' };
+  return {
+    statusCode: e.status,
+    code: 'BAD_REQUEST',
+    message: typeof e.message === 'string' ? e.message : 'bad request body',
+  };
 }

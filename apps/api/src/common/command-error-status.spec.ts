@@ -6,12 +6,20 @@ describe('the HTTP status of a command refusal', () => {
     expect(Object.keys(COMMAND_ERROR_STATUS).sort()).toEqual([...COMMAND_ERROR_CODES].sort());
     for (const code of COMMAND_ERROR_CODES) {
       const status = commandErrorStatus(code);
-      expect({ code, ok: code === 'INTERNAL' ? status === null : status !== null && status >= 400 && status < 500 }).toEqual({ code, ok: true });
+      expect({
+        code,
+        ok: code === 'INTERNAL' ? status === null : status !== null && status >= 400 && status < 500,
+      }).toEqual({ code, ok: true });
     }
-    expect([commandErrorStatus('VALIDATION'), commandErrorStatus('NOT_FOUND'), commandErrorStatus('REPROCESS_RUNNING')]).toEqual([400, 404, 409]);
+    expect([
+      commandErrorStatus('VALIDATION'),
+      commandErrorStatus('NOT_FOUND'),
+      commandErrorStatus('REPROCESS_RUNNING'),
+    ]).toEqual([400, 404, 409]);
   });
 
   it('answers a code outside the union like any unexpected error', () => {
-    for (const code of ['ALERT_NOT_FOUND', 'MESSAGING_TIMEOUT', '23505', '']) expect({ code, status: commandErrorStatus(code) }).toEqual({ code, status: null });
+    for (const code of ['ALERT_NOT_FOUND', 'MESSAGING_TIMEOUT', '23505', ''])
+      expect({ code, status: commandErrorStatus(code) }).toEqual({ code, status: null });
   });
 });

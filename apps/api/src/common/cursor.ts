@@ -8,7 +8,11 @@ export function encodeCursor(key: Array<string | number>): string {
 export function decodeCursor(cursor: string, width: number): string[] {
   try {
     const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(parsed) && parsed.length === width && parsed.every((x) => typeof x === 'string' || typeof x === 'number')) {
+    if (
+      Array.isArray(parsed) &&
+      parsed.length === width &&
+      parsed.every((x) => typeof x === 'string' || typeof x === 'number')
+    ) {
       return parsed.map(String);
     }
   } catch {
@@ -28,7 +32,11 @@ export function badRequest(field: string, reason: string): BadRequestException {
 }
 
 /** Takes `limit + 1` rows: the extra one only tells whether another page exists. */
-export function page<T>(rows: T[], limit: number, keyOf: (row: T) => Array<string | number>): { data: T[]; nextCursor: string | null } {
+export function page<T>(
+  rows: T[],
+  limit: number,
+  keyOf: (row: T) => Array<string | number>,
+): { data: T[]; nextCursor: string | null } {
   const data = rows.slice(0, limit);
   const last = data[data.length - 1];
   return { data, nextCursor: rows.length > limit && last ? encodeCursor(keyOf(last)) : null };

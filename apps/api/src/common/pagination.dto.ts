@@ -7,15 +7,24 @@ export const ID_MESSAGE = '$property must be an id of letters, digits, . _ - (at
 
 export class PageQueryDto {
   @ApiPropertyOptional({ default: 100, maximum: 1000 })
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
   limit: number = 100;
 
   @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
-  @IsOptional() @IsString() @MaxLength(512)
+  @IsOptional()
+  @IsString()
+  @MaxLength(512)
   cursor?: string;
 }
 
 export class AdvertiserPageQueryDto extends PageQueryDto {
-  @ApiPropertyOptional() @IsOptional() @IsString() @Matches(ID_PATTERN, { message: ID_MESSAGE })
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @Matches(ID_PATTERN, { message: ID_MESSAGE })
   advertiserId?: string;
 }

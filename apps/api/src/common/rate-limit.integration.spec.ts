@@ -35,7 +35,8 @@ describe('api: rate limit per key and failed authentication per address (real Po
     const spellings = [`Bearer ${KEY}`, `bearer ${KEY}`, `Bearer  ${KEY}`, `BEARER ${KEY} `];
     const routes = ['/v1/campaigns', '/v1/budgets', '/v1/subscriptions', '/v1/alert-rules', '/v1/quarantine'];
     const statuses: number[] = [];
-    for (let i = 0; i < LIMIT + 5; i++) statuses.push((await get(routes[i % routes.length], spellings[i % spellings.length])).status);
+    for (let i = 0; i < LIMIT + 5; i++)
+      statuses.push((await get(routes[i % routes.length], spellings[i % spellings.length])).status);
     expect(statuses.slice(0, LIMIT).every((s) => s === 200)).toBe(true);
     expect(statuses.slice(LIMIT)).toEqual([429, 429, 429, 429, 429]);
     const limited = await get('/v1/advertisers/ADV1/settings', `bearer   ${KEY}`);
@@ -49,7 +50,8 @@ describe('api: rate limit per key and failed authentication per address (real Po
     const statuses: number[] = [];
     // spread over routes (and /health, which shows more to a valid key): one count per address
     const paths = ['/v1/campaigns', '/v1/budgets', '/health', '/v1/alerts'];
-    for (let i = 0; i < 8; i++) statuses.push((await get(paths[i % paths.length], `Bearer guess-${i}-0123456789abcdefgh`)).status);
+    for (let i = 0; i < 8; i++)
+      statuses.push((await get(paths[i % paths.length], `Bearer guess-${i}-0123456789abcdefgh`)).status);
     // /health answers a wrong key with its anonymous view (200), but the failure is counted: the 5th failure is the
     // limit, the 6th request is refused
     expect(statuses).toEqual([401, 401, 200, 401, 401, 429, 200, 429]);
@@ -68,8 +70,15 @@ describe('api: rate limit per key and failed authentication per address (real Po
     });
     try {
       const from = async (client: string, key: string) =>
-        (await fetch(`${proxied.baseUrl}/v1/campaigns`, { headers: { authorization: `Bearer ${key}`, 'x-forwarded-for': client } })).status;
-      expect([await from('203.0.113.1', 'bad-key-0123456789abcdefgh'), await from('203.0.113.1', 'bad-key-0123456789abcdefgh')]).toEqual([401, 401]);
+        (
+          await fetch(`${proxied.baseUrl}/v1/campaigns`, {
+            headers: { authorization: `Bearer ${key}`, 'x-forwarded-for': client },
+          })
+        ).status;
+      expect([
+        await from('203.0.113.1', 'bad-key-0123456789abcdefgh'),
+        await from('203.0.113.1', 'bad-key-0123456789abcdefgh'),
+      ]).toEqual([401, 401]);
       expect(await from('203.0.113.1', 'bad-key-0123456789abcdefgh')).toBe(429);
       expect(await from('203.0.113.2', KEY)).toBe(200);
     } finally {

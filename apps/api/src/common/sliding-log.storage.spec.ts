@@ -13,16 +13,31 @@ describe('SlidingLogThrottlerStorage', () => {
 
   it('allows `limit` requests in the window, then blocks for the block duration without counting', () => {
     for (let i = 1; i <= 3; i++) {
-      expect(storage.hit('k', MINUTE, 3, MINUTE)).toEqual({ totalHits: i, timeToExpire: 61 - i, isBlocked: false, timeToBlockExpire: 0 });
+      expect(storage.hit('k', MINUTE, 3, MINUTE)).toEqual({
+        totalHits: i,
+        timeToExpire: 61 - i,
+        isBlocked: false,
+        timeToBlockExpire: 0,
+      });
       now += 1000;
     }
-    expect(storage.hit('k', MINUTE, 3, MINUTE)).toEqual({ totalHits: 4, timeToExpire: 57, isBlocked: true, timeToBlockExpire: 60 });
+    expect(storage.hit('k', MINUTE, 3, MINUTE)).toEqual({
+      totalHits: 4,
+      timeToExpire: 57,
+      isBlocked: true,
+      timeToBlockExpire: 60,
+    });
     // the first request leaves the window at +60 s, but the block set at +3 s lasts until +63 s
     now = 1_000_000 + 61_000;
     expect(storage.hit('k', MINUTE, 3, MINUTE)).toMatchObject({ isBlocked: true, timeToBlockExpire: 2 });
     now = 1_000_000 + 63_000;
     // by now every counted request has left the window
-    expect(storage.hit('k', MINUTE, 3, MINUTE)).toEqual({ totalHits: 1, timeToExpire: 60, isBlocked: false, timeToBlockExpire: 0 });
+    expect(storage.hit('k', MINUTE, 3, MINUTE)).toEqual({
+      totalHits: 1,
+      timeToExpire: 60,
+      isBlocked: false,
+      timeToBlockExpire: 0,
+    });
   });
 
   it('counts exactly the requests of the last window (sliding, not fixed)', () => {
@@ -45,7 +60,12 @@ describe('SlidingLogThrottlerStorage', () => {
       now += 0.5; // 2,000 requests a second: after 60 s, 120,000 are in the window at every request
       storage.hit('k', MINUTE, 1_000_000, MINUTE);
     }
-    expect(storage.hit('k', MINUTE, 1_000_000, MINUTE)).toEqual({ totalHits: 120_001, timeToExpire: 1, isBlocked: false, timeToBlockExpire: 0 });
+    expect(storage.hit('k', MINUTE, 1_000_000, MINUTE)).toEqual({
+      totalHits: 120_001,
+      timeToExpire: 1,
+      isBlocked: false,
+      timeToBlockExpire: 0,
+    });
   });
 
   it('forgets idle clients when swept, never a blocked one', () => {

@@ -41,7 +41,13 @@ export class SlidingLogThrottlerStorage implements ThrottlerStorage {
     private readonly sweepEveryMs = 60_000,
   ) {}
 
-  async increment(key: string, ttl: number, limit: number, blockDuration: number, throttlerName: string): Promise<ThrottleRecord> {
+  async increment(
+    key: string,
+    ttl: number,
+    limit: number,
+    blockDuration: number,
+    throttlerName: string,
+  ): Promise<ThrottleRecord> {
     return this.hit(`${throttlerName}\u0000${key}`, ttl, limit, blockDuration);
   }
 
@@ -58,11 +64,21 @@ export class SlidingLogThrottlerStorage implements ThrottlerStorage {
     if (log.blockedUntil <= now && count < limit) {
       log.times.push(now);
       count++;
-      return { totalHits: count, timeToExpire: secondsUntil(log.times[log.head] + ttl), isBlocked: false, timeToBlockExpire: 0 };
+      return {
+        totalHits: count,
+        timeToExpire: secondsUntil(log.times[log.head] + ttl),
+        isBlocked: false,
+        timeToBlockExpire: 0,
+      };
     }
     if (log.blockedUntil <= now) log.blockedUntil = now + (blockDuration > 0 ? blockDuration : ttl);
     const oldest = count > 0 ? log.times[log.head] + ttl : now;
-    return { totalHits: count + 1, timeToExpire: secondsUntil(oldest), isBlocked: true, timeToBlockExpire: secondsUntil(log.blockedUntil) };
+    return {
+      totalHits: count + 1,
+      timeToExpire: secondsUntil(oldest),
+      isBlocked: true,
+      timeToBlockExpire: secondsUntil(log.blockedUntil),
+    };
   }
 
   /** Seconds until a blocked client may try again, 0 when it is not blocked; counts nothing. */

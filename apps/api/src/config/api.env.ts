@@ -1,5 +1,16 @@
 import { Transform, Type } from 'class-transformer';
-import { ArrayMinSize, IsBoolean, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, ValidateIf } from 'class-validator';
+import {
+  ArrayMinSize,
+  IsBoolean,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  ValidateIf,
+} from 'class-validator';
 import { CommonEnv, envBoolean, envList } from '@ams/platform';
 
 export class ApiEnv extends CommonEnv {
@@ -15,17 +26,22 @@ export class ApiEnv extends CommonEnv {
   API_KEYS: string[] = [];
 
   /** Operator keys: everything a read key may, plus acknowledging and snoozing alerts (and approving proposed actions). */
-  @Transform(envList) @IsString({ each: true })
+  @Transform(envList)
+  @IsString({ each: true })
   @MinLength(20, { each: true, message: 'each key must be at least 20 characters' })
   API_OPERATOR_KEYS: string[] = [];
 
   /** Read keys: GET only. */
-  @Transform(envList) @IsString({ each: true })
+  @Transform(envList)
+  @IsString({ each: true })
   @MinLength(20, { each: true, message: 'each key must be at least 20 characters' })
   API_READ_KEYS: string[] = [];
 
   /** Failed authentications per client address per minute before the address gets 429 for a minute. */
-  @Type(() => Number) @IsInt() @Min(1) @Max(100_000)
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
   API_AUTH_FAILURES_PER_MINUTE: number = 30;
 
   /**
@@ -33,55 +49,80 @@ export class ApiEnv extends CommonEnv {
    * logs). Empty/false: none (the socket's address). `true`, a hop count, or addresses/subnets (`loopback`,
    * `10.0.0.0/8`, comma-separated) as Express reads them.
    */
-  @IsOptional() @IsString() @Matches(/^(|true|false|\d{1,2}|[A-Za-z0-9.:/]+(\s*,\s*[A-Za-z0-9.:/]+)*)$/, {
+  @IsOptional()
+  @IsString()
+  @Matches(/^(|true|false|\d{1,2}|[A-Za-z0-9.:/]+(\s*,\s*[A-Za-z0-9.:/]+)*)$/, {
     message: 'must be empty, true, false, a hop count, or addresses/subnets separated by commas',
   })
   API_TRUST_PROXY: string = '';
 
   /** Keys that were issued and withdrawn: answered with 403 instead of 401. */
-  @Transform(envList) @IsString({ each: true })
+  @Transform(envList)
+  @IsString({ each: true })
   API_REVOKED_KEYS: string[] = [];
 
   /** Serve /v1 without authentication. For a local machine only; announced loudly at start. */
-  @Transform(envBoolean) @IsBoolean()
+  @Transform(envBoolean)
+  @IsBoolean()
   API_INSECURE_NO_AUTH: boolean = false;
 
   /** Requests per minute per API key on /v1, all routes together (per address without auth); over it, 429 with Retry-After. */
-  @Type(() => Number) @IsInt() @Min(1) @Max(1_000_000)
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
   API_RATE_LIMIT_PER_MINUTE: number = 1200;
 
   /** Only reported by GET /health (which integrations exist); the api never calls SQS itself. */
-  @Transform(envList) @IsString({ each: true })
+  @Transform(envList)
+  @IsString({ each: true })
   SQS_QUEUE_URLS: string[] = [];
 
   @IsString()
   AWS_REGION: string = 'us-east-1';
 
   /** Only reported by GET /health as configured/not (never printed). */
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   SLACK_WEBHOOK_URL?: string;
 
   /** Named Slack destinations, `name=url,…`: GET /health lists the names. */
-  @Transform(envList) @IsString({ each: true })
+  @Transform(envList)
+  @IsString({ each: true })
   SLACK_WEBHOOKS: string[] = [];
 
   /** Widest range an hourly query may span. */
-  @Type(() => Number) @IsInt() @Min(1) @Max(366)
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(366)
   API_MAX_HOURLY_RANGE_DAYS: number = 93;
 
   /** Widest range any performance query may span (daily ones included: a wider one reads years of rollups). */
-  @Type(() => Number) @IsInt() @Min(1) @Max(3660)
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(3660)
   API_MAX_DAILY_RANGE_DAYS: number = 400;
 
   /** Cached /v1/performance responses per process; 0 turns the cache off. */
-  @Type(() => Number) @IsInt() @Min(0) @Max(1_000_000)
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000)
   API_CACHE_MAX_ENTRIES: number = 1000;
 
   /** Upper bound of the cached bodies' memory per process, in MiB. */
-  @Type(() => Number) @IsInt() @Min(1) @Max(65_536)
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(65_536)
   API_CACHE_MAX_MB: number = 256;
 
   /** Longest life of a cached response, in seconds (a safety net: events invalidate entries first). */
-  @Type(() => Number) @IsInt() @Min(1) @Max(3600)
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
   API_CACHE_TTL_SECONDS: number = 60;
 }

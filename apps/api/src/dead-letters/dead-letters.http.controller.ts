@@ -10,12 +10,23 @@ import { ThrottledGuard } from '../common/throttled.guard';
 const REDRIVE_TIMEOUT_MS = 120_000;
 
 class RedriveDto {
-  @ApiPropertyOptional({ description: 'name of a polled queue; all polled queues with a dead-letter queue when absent' })
-  @IsOptional() @IsString() @Matches(/^[A-Za-z0-9_.-]{1,80}$/, { message: 'queue must be a queue name' })
+  @ApiPropertyOptional({
+    description: 'name of a polled queue; all polled queues with a dead-letter queue when absent',
+  })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[A-Za-z0-9_.-]{1,80}$/, { message: 'queue must be a queue name' })
   queue?: string;
 
-  @ApiPropertyOptional({ description: 'move at most this many messages per queue (all when absent)', minimum: 1, maximum: 1_000_000 })
-  @IsOptional() @IsInt() @Min(1) @Max(1_000_000)
+  @ApiPropertyOptional({
+    description: 'move at most this many messages per queue (all when absent)',
+    minimum: 1,
+    maximum: 1_000_000,
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
   maxMessages?: number;
 }
 

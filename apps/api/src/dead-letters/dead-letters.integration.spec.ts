@@ -34,7 +34,12 @@ describe('api: dead-letter visibility in GET /health and POST /v1/dead-letters/r
     sqs = await startSqsEndpoint();
     queueUrl = await sqs.createQueue(queue, { visibilityTimeoutS: 3, dlq: { name: dlqName, maxReceiveCount: 5 } });
     dlqUrl = await sqs.createQueue(dlqName);
-    api = await startNestApp(appDefinition, { ...baseTestEnv(db, prefix), API_KEYS: KEY, API_RATE_LIMIT_PER_MINUTE: '1000', SQS_QUEUE_URLS: queueUrl });
+    api = await startNestApp(appDefinition, {
+      ...baseTestEnv(db, prefix),
+      API_KEYS: KEY,
+      API_RATE_LIMIT_PER_MINUTE: '1000',
+      SQS_QUEUE_URLS: queueUrl,
+    });
   });
   afterAll(async () => {
     await ingestor?.close();
@@ -44,7 +49,9 @@ describe('api: dead-letter visibility in GET /health and POST /v1/dead-letters/r
   });
 
   const health = async (key: string | null = KEY) =>
-    (await (await fetch(`${api.baseUrl}/health`, { headers: key ? { authorization: `Bearer ${key}` } : {} })).json()) as {
+    (await (
+      await fetch(`${api.baseUrl}/health`, { headers: key ? { authorization: `Bearer ${key}` } : {} })
+    ).json()) as {
       integrations: { pipeline: Record<string, unknown> };
     };
   const redrive = (body: unknown, key: string | null = KEY) =>
@@ -78,12 +85,19 @@ describe('api: dead-letter visibility in GET /health and POST /v1/dead-letters/r
       AWS_ACCESS_KEY_ID: 'test',
       AWS_SECRET_ACCESS_KEY: 'test',
     });
-    const degraded = await waitFor(async () => {
-      const p = (await health()).integrations.pipeline;
-      return p['status'] === 'degraded' && p;
-    }, { timeoutMs: 15_000, description: 'pipeline degraded by the dead-letter queue' });
+    const degraded = await waitFor(
+      async () => {
+        const p = (await health()).integrations.pipeline;
+        return p['status'] === 'degraded' && p;
+      },
+      { timeoutMs: 15_000, description: 'pipeline degraded by the dead-letter queue' },
+    );
     expect(degraded).toMatchObject({ handOffOpen: true, deadLetterMessages: 2 });
-    expect((degraded['queues'] as unknown[])[0]).toMatchObject({ queue, maxReceiveCount: 5, deadLetter: { queue: dlqName, visible: 2 } });
+    expect((degraded['queues'] as unknown[])[0]).toMatchObject({
+      queue,
+      maxReceiveCount: 5,
+      deadLetter: { queue: dlqName, visible: 2 },
+    });
     // without a key: the state and the dead-lettered count, no queue names
     const anonymous = (await health(null)).integrations.pipeline;
     expect(anonymous).toMatchObject({ status: 'degraded', deadLetterMessages: 2 });
@@ -99,12 +113,21 @@ describe('api: dead-letter visibility in GET /health and POST /v1/dead-letters/r
 
     const moved = await redrive({ queue });
     expect(moved.status).toBe(200);
-    expect(await moved.json()).toEqual({ moved: 2, queues: [{ queue, deadLetterQueue: dlqName, moved: 2, method: 'receive-send-delete' }] });
+    expect(await moved.json()).toEqual({
+      moved: 2,
+      queues: [{ queue, deadLetterQueue: dlqName, moved: 2, method: 'receive-send-delete' }],
+    });
     // the ingestor takes them from the source queue; the pipeline is healthy again
-    await waitFor(async () => (await health()).integrations.pipeline['status'] === 'ok', { timeoutMs: 20_000, description: 'pipeline ok after the redrive' });
-    await waitFor(async () => {
-      const [q, d] = [await sqs.counts(queueUrl), await sqs.counts(dlqUrl)];
-      return q.visible + q.inFlight + d.visible + d.inFlight === 0;
-    }, { timeoutMs: 20_000, description: 'both queues empty' });
+    await waitFor(async () => (await health()).integrations.pipeline['status'] === 'ok', {
+      timeoutMs: 20_000,
+      description: 'pipeline ok after the redrive',
+    });
+    await waitFor(
+      async () => {
+        const [q, d] = [await sqs.counts(queueUrl), await sqs.counts(dlqUrl)];
+        return q.visible + q.inFlight + d.visible + d.inFlight === 0;
+      },
+      { timeoutMs: 20_000, description: 'both queues empty' },
+    );
   }, 90_000);
 });

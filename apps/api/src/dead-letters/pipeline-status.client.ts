@@ -23,10 +23,21 @@ export class PipelineStatusClient {
     try {
       reply = await this.messaging.request(INGEST_QUEUE_STATUS, {}, QUEUE_STATUS_TIMEOUT_MS);
     } catch (err) {
-      return { status: 'unknown', reason: `no ingestor answered within ${QUEUE_STATUS_TIMEOUT_MS} ms (${err instanceof Error ? err.message : String(err)})` };
+      return {
+        status: 'unknown',
+        reason: `no ingestor answered within ${QUEUE_STATUS_TIMEOUT_MS} ms (${err instanceof Error ? err.message : String(err)})`,
+      };
     }
-    const deadLetterMessages = reply.queues.reduce((n, q) => n + (q.deadLetter ? q.deadLetter.visible + q.deadLetter.notVisible + q.deadLetter.delayed : 0), 0);
+    const deadLetterMessages = reply.queues.reduce(
+      (n, q) => n + (q.deadLetter ? q.deadLetter.visible + q.deadLetter.notVisible + q.deadLetter.delayed : 0),
+      0,
+    );
     const degraded = deadLetterMessages > 0 || !reply.handOffOpen || reply.queues.some((q) => q.depth === null);
-    return { status: degraded ? 'degraded' : 'ok', handOffOpen: reply.handOffOpen, deadLetterMessages, queues: reply.queues };
+    return {
+      status: degraded ? 'degraded' : 'ok',
+      handOffOpen: reply.handOffOpen,
+      deadLetterMessages,
+      queues: reply.queues,
+    };
   }
 }

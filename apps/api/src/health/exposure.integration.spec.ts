@@ -30,11 +30,20 @@ describe('api: headers and exposure (real PostgreSQL and NATS)', () => {
   });
 
   it('sends security headers and no X-Powered-By, on answers and refusals alike', async () => {
-    for (const [path, key] of [['/health', null], ['/v1/campaigns', KEY], ['/v1/campaigns', null], ['/nope', null]] as const) {
+    for (const [path, key] of [
+      ['/health', null],
+      ['/v1/campaigns', KEY],
+      ['/v1/campaigns', null],
+      ['/nope', null],
+    ] as const) {
       const res = await fetch(`${api.baseUrl}${path}`, { headers: key ? { authorization: `Bearer ${key}` } : {} });
       await res.arrayBuffer();
       const h = Object.fromEntries(res.headers);
-      expect({ path, status: res.status, poweredBy: h['x-powered-by'] }).toEqual({ path, status: res.status, poweredBy: undefined });
+      expect({ path, status: res.status, poweredBy: h['x-powered-by'] }).toEqual({
+        path,
+        status: res.status,
+        poweredBy: undefined,
+      });
       expect(h).toMatchObject({
         'x-content-type-options': 'nosniff',
         'x-frame-options': 'SAMEORIGIN',
@@ -59,11 +68,18 @@ describe('api: headers and exposure (real PostgreSQL and NATS)', () => {
     expect(anonymous).not.toContain('ams-stream');
     expect(anonymous).not.toContain('ops');
     expect(anonymous).not.toContain('apiKeys');
-    expect(JSON.parse(anonymous)).toMatchObject({ status: 'ok', integrations: { sqs: { configured: true }, slack: { configured: true } } });
+    expect(JSON.parse(anonymous)).toMatchObject({
+      status: 'ok',
+      integrations: { sqs: { configured: true }, slack: { configured: true } },
+    });
     // a wrong key is treated as none
-    const wrong = await (await fetch(`${api.baseUrl}/health`, { headers: { authorization: 'Bearer wrong-key-0123456789abcdef' } })).text();
+    const wrong = await (
+      await fetch(`${api.baseUrl}/health`, { headers: { authorization: 'Bearer wrong-key-0123456789abcdef' } })
+    ).text();
     expect(wrong).toBe(anonymous);
-    const detailed = (await (await fetch(`${api.baseUrl}/health`, { headers: { authorization: `Bearer ${READ}` } })).json()) as Record<string, unknown>;
+    const detailed = (await (
+      await fetch(`${api.baseUrl}/health`, { headers: { authorization: `Bearer ${READ}` } })
+    ).json()) as Record<string, unknown>;
     expect(detailed).toMatchObject({
       integrations: {
         sqs: { configured: true, queues: ['ams-stream-sp-traffic'], region: 'us-east-1' },
@@ -83,6 +99,12 @@ describe('api: headers and exposure (real PostgreSQL and NATS)', () => {
   });
 
   it('refuses a bad METRICS_PORT at start, naming it', async () => {
-    await expect(startNestApp(appDefinition, { ...baseTestEnv(db, uniquePrefix('apiexpo2')), API_KEYS: KEY, METRICS_PORT: '70000' })).rejects.toThrow(/METRICS_PORT/);
+    await expect(
+      startNestApp(appDefinition, {
+        ...baseTestEnv(db, uniquePrefix('apiexpo2')),
+        API_KEYS: KEY,
+        METRICS_PORT: '70000',
+      }),
+    ).rejects.toThrow(/METRICS_PORT/);
   });
 });

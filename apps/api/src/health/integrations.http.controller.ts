@@ -53,7 +53,10 @@ export class IntegrationsHttpController {
           defaultDestination: Boolean(this.env.SLACK_WEBHOOK_URL),
           destinations,
         },
-        amazonPublisherAllowList: { datasets: Object.keys(PUBLISHER_ACCOUNTS).length, accounts: new Set(accounts).size },
+        amazonPublisherAllowList: {
+          datasets: Object.keys(PUBLISHER_ACCOUNTS).length,
+          accounts: new Set(accounts).size,
+        },
         // queues' and dead-letter queues' depth as an ingestor reads them ("unknown" if none answers)
         pipeline,
         auth: {

@@ -39,7 +39,10 @@ function random(seed: number): () => number {
 function makeFacts(): Fact[] {
   const rnd = random(20251129);
   const int = (n: number) => Math.floor(rnd() * n) - (rnd() < 0.1 ? n : 0); // some restated (negative) sums
-  const money = () => (Math.floor(rnd() * 1_000_000) / (rnd() < 0.5 ? 100 : 10_000) - (rnd() < 0.1 ? 50 : 0)).toFixed(rnd() < 0.5 ? 2 : 4);
+  const money = () =>
+    (Math.floor(rnd() * 1_000_000) / (rnd() < 0.5 ? 100 : 10_000) - (rnd() < 0.1 ? 50 : 0)).toFixed(
+      rnd() < 0.5 ? 2 : 4,
+    );
   const facts = new Map<string, Fact>();
   for (let i = 0; i < 2500; i++) {
     const f: Fact = {
@@ -67,21 +70,55 @@ function makeFacts(): Fact[] {
 /** What GET /v1/performance must answer, computed here from the facts with libs/ams, serialised as before. */
 function expectedBody(
   facts: Fact[],
-  q: { campaignId: string; from: string; to: string; granularity: 'hour' | 'day'; groupBy?: 'keyword' | 'placement'; window?: string; limit: number },
+  q: {
+    campaignId: string;
+    from: string;
+    to: string;
+    granularity: 'hour' | 'day';
+    groupBy?: 'keyword' | 'placement';
+    window?: string;
+    limit: number;
+  },
   settings: Record<string, Partial<Record<'sp' | 'sb' | 'sd', string>>>,
 ): string {
   const dateOnly = !q.from.includes('T');
   const localDate = (f: Fact) => new Date(f.hourMs + f.offset * 60_000).toISOString().slice(0, 10);
   const inRange = (f: Fact) =>
-    dateOnly ? localDate(f) >= q.from && localDate(f) <= q.to : f.hourMs >= Date.parse(q.from) && f.hourMs < Date.parse(q.to);
+    dateOnly
+      ? localDate(f) >= q.from && localDate(f) <= q.to
+      : f.hourMs >= Date.parse(q.from) && f.hourMs < Date.parse(q.to);
   const groupCols: Array<[string, (f: Fact) => string]> =
     q.groupBy === 'keyword'
-      ? [['campaignId', (f) => f.campaign], ['adGroupId', (f) => f.adGroup], ['keywordId', (f) => f.keyword]]
+      ? [
+          ['campaignId', (f) => f.campaign],
+          ['adGroupId', (f) => f.adGroup],
+          ['keywordId', (f) => f.keyword],
+        ]
       : q.groupBy === 'placement'
-        ? [['campaignId', (f) => f.campaign], ['placement', (f) => f.placement]]
+        ? [
+            ['campaignId', (f) => f.campaign],
+            ['placement', (f) => f.placement],
+          ]
         : [];
-  type Sum = { key: string[]; periodSort: string; offset: number; impressions: string; clicks: string; cost: string; orders: string; sales: string; units: string };
-  const zero = (): Omit<Sum, 'key' | 'periodSort' | 'offset'> => ({ impressions: '0', clicks: '0', cost: '0', orders: '0', sales: '0', units: '0' });
+  type Sum = {
+    key: string[];
+    periodSort: string;
+    offset: number;
+    impressions: string;
+    clicks: string;
+    cost: string;
+    orders: string;
+    sales: string;
+    units: string;
+  };
+  const zero = (): Omit<Sum, 'key' | 'periodSort' | 'offset'> => ({
+    impressions: '0',
+    clicks: '0',
+    cost: '0',
+    orders: '0',
+    sales: '0',
+    units: '0',
+  });
   const groups = new Map<string, Sum>();
   const totals = zero();
   let any = false;
@@ -126,9 +163,14 @@ function expectedBody(
   };
   const last = page[page.length - 1];
   const body = {
-    data: page.map((g) => ({ period: period(g), ...Object.fromEntries(groupCols.map(([name], i) => [name, g.key[i + 1]])), ...metrics(g) })),
+    data: page.map((g) => ({
+      period: period(g),
+      ...Object.fromEntries(groupCols.map(([name], i) => [name, g.key[i + 1]])),
+      ...metrics(g),
+    })),
     totals: metrics(any ? totals : zero()),
-    nextCursor: sorted.length > q.limit && last ? Buffer.from(JSON.stringify(last.key), 'utf8').toString('base64url') : null,
+    nextCursor:
+      sorted.length > q.limit && last ? Buffer.from(JSON.stringify(last.key), 'utf8').toString('base64url') : null,
   };
   return JSON.stringify(body);
 }
@@ -144,9 +186,27 @@ async function insert(pg: Client, facts: Fact[]): Promise<void> {
       [
         JSON.stringify(
           chunk.map((f) => ({
-            a: f.advertiser, m: 'ATVPDKIKX0DER', c: f.campaign, g: f.adGroup, d: f.ad, k: f.keyword, p: f.placement,
-            h: new Date(f.hourMs).toISOString(), o: f.offset, ap: f.product, cur: 'USD', i: f.impressions, cl: f.clicks, co: f.cost,
-            ...Object.fromEntries(WINDOWS.flatMap((w) => [[`o${w}`, f.orders[w]], [`s${w}`, f.sales[w]], [`u${w}`, f.units[w]]])),
+            a: f.advertiser,
+            m: 'ATVPDKIKX0DER',
+            c: f.campaign,
+            g: f.adGroup,
+            d: f.ad,
+            k: f.keyword,
+            p: f.placement,
+            h: new Date(f.hourMs).toISOString(),
+            o: f.offset,
+            ap: f.product,
+            cur: 'USD',
+            i: f.impressions,
+            cl: f.clicks,
+            co: f.cost,
+            ...Object.fromEntries(
+              WINDOWS.flatMap((w) => [
+                [`o${w}`, f.orders[w]],
+                [`s${w}`, f.sales[w]],
+                [`u${w}`, f.units[w]],
+              ]),
+            ),
           })),
         ),
       ],
@@ -165,7 +225,9 @@ describe('api: GET /v1/performance body equals a recomputation from hourly_fact 
     const pg = new Client({ connectionString: db.url });
     await pg.connect();
     await insert(pg, facts);
-    await pg.query(`INSERT INTO advertiser_setting (advertiser_id, attribution_window_sp, attribution_window_sb) VALUES ('ADV1', '1d', '30d')`);
+    await pg.query(
+      `INSERT INTO advertiser_setting (advertiser_id, attribution_window_sp, attribution_window_sb) VALUES ('ADV1', '1d', '30d')`,
+    );
     await pg.end();
     // one connection: the statements prepared by one test are the ones the next finds; no response cache: the tests
     // change the tables behind the api's back (no update events), and every answer must come from PostgreSQL
@@ -187,7 +249,10 @@ describe('api: GET /v1/performance body equals a recomputation from hourly_fact 
       for (const granularity of ['hour', 'day'] as const) {
         for (const groupBy of [undefined, 'keyword', 'placement'] as const) {
           for (const window of [undefined, '30d']) {
-            for (const [from, to] of [['2025-06-01', '2025-06-08'], ['2025-06-02T03:00:00.000Z', '2025-06-05T00:00:00.000Z']]) {
+            for (const [from, to] of [
+              ['2025-06-01', '2025-06-08'],
+              ['2025-06-02T03:00:00.000Z', '2025-06-05T00:00:00.000Z'],
+            ]) {
               const limit = 50;
               const q = { campaignId, from, to, granularity, groupBy, window, limit };
               const path =
@@ -216,14 +281,23 @@ describe('api: GET /v1/performance body equals a recomputation from hourly_fact 
     };
     const dayQueries = ['C0', 'C3'].flatMap((campaignId) =>
       ([undefined, 'keyword'] as const).flatMap((groupBy) =>
-        [undefined, '30d'].map((window) => ({ campaignId, from: '2025-06-01', to: '2025-06-08', granularity: 'day' as const, groupBy, window, limit: 50 })),
+        [undefined, '30d'].map((window) => ({
+          campaignId,
+          from: '2025-06-01',
+          to: '2025-06-08',
+          granularity: 'day' as const,
+          groupBy,
+          window,
+          limit: 50,
+        })),
       ),
     );
     const pathOf = (q: (typeof dayQueries)[number]) =>
       `/v1/performance?campaignId=${q.campaignId}&from=${q.from}&to=${q.to}&granularity=day&limit=${q.limit}` +
       `${q.groupBy ? `&groupBy=${q.groupBy}` : ''}${q.window ? `&attributionWindow=${q.window}` : ''}`;
     const expectAllExact = async () => {
-      for (const q of dayQueries) expect({ q, body: await get(pathOf(q)) }).toEqual({ q, body: expectedBody(facts, q, settings) });
+      for (const q of dayQueries)
+        expect({ q, body: await get(pathOf(q)) }).toEqual({ q, body: expectedBody(facts, q, settings) });
     };
     try {
       // rollups as the aggregator keeps them (summed here from the facts, independently of its code), no day marked
@@ -244,7 +318,8 @@ describe('api: GET /v1/performance body equals a recomputation from hourly_fact 
 
       // a stale rollup on a marked day is never read: the facts answer for that day
       const stale = `SET clicks = clicks + 1000, cost = cost + 10 WHERE campaign_id = 'C0' AND local_date = '2025-06-03'`;
-      for (const table of ['campaign_daily', 'ad_group_daily', 'keyword_daily']) await pg.query(`UPDATE ${table} ${stale}`);
+      for (const table of ['campaign_daily', 'ad_group_daily', 'keyword_daily'])
+        await pg.query(`UPDATE ${table} ${stale}`);
       await pg.query(`INSERT INTO rollup_pending (advertiser_id, campaign_id, local_date)
         SELECT DISTINCT advertiser_id, campaign_id, local_date FROM campaign_daily WHERE campaign_id = 'C0' AND local_date = '2025-06-03'`);
       await expectAllExact();
@@ -252,17 +327,25 @@ describe('api: GET /v1/performance body equals a recomputation from hourly_fact 
       // and the rollups are what answers the other days: with the mark gone, the stale numbers show
       await pg.query('DELETE FROM rollup_pending');
       const q = dayQueries[0];
-      const body = JSON.parse(await get(pathOf(q))) as { data: Array<{ period: string; clicks: number }>; totals: { clicks: number } };
+      const body = JSON.parse(await get(pathOf(q))) as {
+        data: Array<{ period: string; clicks: number }>;
+        totals: { clicks: number };
+      };
       const exact = JSON.parse(expectedBody(facts, q, settings)) as typeof body;
       // one campaign_daily row per advertiser of C0 on that day
-      const staleRows = (await pg.query(`SELECT count(*)::int AS n FROM campaign_daily WHERE campaign_id = 'C0' AND local_date = '2025-06-03'`)).rows[0].n;
+      const staleRows = (
+        await pg.query(
+          `SELECT count(*)::int AS n FROM campaign_daily WHERE campaign_id = 'C0' AND local_date = '2025-06-03'`,
+        )
+      ).rows[0].n;
       expect(staleRows).toBeGreaterThan(0);
       expect(body.totals.clicks - exact.totals.clicks).toBe(1000 * staleRows);
       const day = (b: typeof body) => b.data.find((r) => r.period === '2025-06-03')?.clicks ?? 0;
       expect(day(body) - day(exact)).toBe(1000 * staleRows);
     } finally {
       // back to facts only: no rollups, every campaign-day marked (as the migration leaves a database with facts)
-      for (const table of ['campaign_daily', 'ad_group_daily', 'keyword_daily', 'rollup_pending']) await pg.query(`DELETE FROM ${table}`);
+      for (const table of ['campaign_daily', 'ad_group_daily', 'keyword_daily', 'rollup_pending'])
+        await pg.query(`DELETE FROM ${table}`);
       await pg.query(`INSERT INTO rollup_pending (advertiser_id, campaign_id, local_date)
         SELECT DISTINCT advertiser_id, campaign_id, ((hour_start + make_interval(mins => utc_offset_minutes::int)) AT TIME ZONE 'UTC')::date
         FROM hourly_fact`);
@@ -271,14 +354,17 @@ describe('api: GET /v1/performance body equals a recomputation from hourly_fact 
   });
 
   it('answers zeros and nulls for a range without facts', async () => {
-    const res = await fetch(`${api.baseUrl}/v1/performance?campaignId=NONE&from=2025-06-01&to=2025-06-02`, { headers: { authorization: `Bearer ${KEY}` } });
+    const res = await fetch(`${api.baseUrl}/v1/performance?campaignId=NONE&from=2025-06-01&to=2025-06-02`, {
+      headers: { authorization: `Bearer ${KEY}` },
+    });
     expect(await res.text()).toBe(
       '{"data":[],"totals":{"impressions":0,"clicks":0,"cost":"0.00","orders":0,"sales":"0.00","units":0,"ctr":null,"cpc":null,"cvr":null,"acos":null,"roas":null},"nextCursor":null}',
     );
   });
 
   it('prepares its statement again when a migration changed its result type', async () => {
-    const path = '/v1/performance?campaignId=C1&from=2025-06-01&to=2025-06-08&granularity=day&groupBy=placement&limit=50';
+    const path =
+      '/v1/performance?campaignId=C1&from=2025-06-01&to=2025-06-08&granularity=day&groupBy=placement&limit=50';
     const get = async () => {
       const res = await fetch(`${api.baseUrl}${path}`, { headers: { authorization: `Bearer ${KEY}` } });
       return `${res.status} ${await res.text()}`;

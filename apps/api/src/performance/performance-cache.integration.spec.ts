@@ -29,7 +29,14 @@ interface Body {
 }
 
 /** A fact as the processor would store it: 1 impression per row unless given, orders 7d = 1, orders 14d = 5. */
-async function insertFact(pg: Client, advertiserId: string, campaignId: string, keywordId: string, hourLocal: number, impressions = 1) {
+async function insertFact(
+  pg: Client,
+  advertiserId: string,
+  campaignId: string,
+  keywordId: string,
+  hourLocal: number,
+  impressions = 1,
+) {
   const utc = new Date(Date.UTC(2025, 5, 3, hourLocal + 7)).toISOString();
   await pg.query(
     `INSERT INTO hourly_fact (advertiser_id, marketplace_id, campaign_id, ad_group_id, ad_id, keyword_id, placement,
@@ -91,10 +98,14 @@ describe('api: /v1/performance response cache (real PostgreSQL and NATS)', () =>
     expect(second.etag).toMatch(/^W\/"/);
     // node:http, not fetch: fetch adds Cache-Control: no-cache to a conditional request, which asks for a 200
     const status = await new Promise<number | undefined>((resolve, reject) => {
-      httpGet(`${api.baseUrl}${campaignPath}`, { headers: { authorization: `Bearer ${KEY}`, 'if-none-match': second.etag as string } }, (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode));
-      }).on('error', reject);
+      httpGet(
+        `${api.baseUrl}${campaignPath}`,
+        { headers: { authorization: `Bearer ${KEY}`, 'if-none-match': second.etag as string } },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode));
+        },
+      ).on('error', reject);
     });
     expect(status).toBe(304);
     const metrics = await (await fetch(`${api.baseUrl}/metrics`)).text();
@@ -189,7 +200,9 @@ describe('api: /v1/performance response cache (real PostgreSQL and NATS)', () =>
     await read(campaignPath);
     expect((await read(campaignPath)).cache).toBe('hit');
     const before = cache().generation;
-    await api.app.get(JetStreamService).publish(PERF_HOURLY_UPDATED, { version: 1, touched: 'garbage' } as unknown as PerfHourlyUpdatedV1);
+    await api.app
+      .get(JetStreamService)
+      .publish(PERF_HOURLY_UPDATED, { version: 1, touched: 'garbage' } as unknown as PerfHourlyUpdatedV1);
     await waitFor(() => cache().generation > before, { description: 'the bad event handled' });
     expect(cache().size).toBe(0);
     expect((await read(campaignPath)).cache).toBe('miss');
@@ -239,7 +252,10 @@ describe('api: /v1/performance cache across a NATS restart and within its bounds
     expect(cache().size).toBe(0);
 
     await nats.start();
-    await waitFor(() => cache().ticket() !== undefined, { description: 'the cache to be live again', timeoutMs: 30_000 });
+    await waitFor(() => cache().ticket() !== undefined, {
+      description: 'the cache to be live again',
+      timeoutMs: 30_000,
+    });
     const after = await read(path('R1'));
     expect(after).toMatchObject({ cache: 'miss', body: { totals: { impressions: 14 } } });
     expect((await read(path('R1'))).cache).toBe('hit');

@@ -31,13 +31,20 @@ describe('api: /v1/performance range caps (real PostgreSQL)', () => {
       'advertiserId=ADV1&from=2000-01-01&to=2025-01-01&granularity=day',
       'advertiserId=ADV1&from=2020-01-01T00:00:00Z&to=2025-01-01T00:00:00Z&granularity=day',
     ]) {
-      expect(await get(q)).toMatchObject({ status: 400, body: { code: 'VALIDATION', errors: [{ field: 'to', reason: expect.stringContaining('400 days') }] } });
+      expect(await get(q)).toMatchObject({
+        status: 400,
+        body: { code: 'VALIDATION', errors: [{ field: 'to', reason: expect.stringContaining('400 days') }] },
+      });
     }
   });
 
   it('refuses a bad API_MAX_DAILY_RANGE_DAYS at start, naming it', async () => {
-    await expect(startNestApp(appDefinition, { ...baseTestEnv(db, uniquePrefix('apirange2')), API_KEYS: KEY, API_MAX_DAILY_RANGE_DAYS: '0' })).rejects.toThrow(
-      /API_MAX_DAILY_RANGE_DAYS/,
-    );
+    await expect(
+      startNestApp(appDefinition, {
+        ...baseTestEnv(db, uniquePrefix('apirange2')),
+        API_KEYS: KEY,
+        API_MAX_DAILY_RANGE_DAYS: '0',
+      }),
+    ).rejects.toThrow(/API_MAX_DAILY_RANGE_DAYS/);
   });
 });

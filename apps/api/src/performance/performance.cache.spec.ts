@@ -65,7 +65,11 @@ describe('PerformanceCache', () => {
     byCount.set('b', response('b'), byCount.ticket());
     byCount.get('a');
     byCount.set('c', response('c'), byCount.ticket());
-    expect([byCount.get('a')?.body.toString(), byCount.get('b'), byCount.get('c')?.body.toString()]).toEqual(['a', undefined, 'c']);
+    expect([byCount.get('a')?.body.toString(), byCount.get('b'), byCount.get('c')?.body.toString()]).toEqual([
+      'a',
+      undefined,
+      'c',
+    ]);
 
     const body = 'x'.repeat(2000); // 2,000 bytes, plus the key (UTF-16, 2 bytes a character)
     const byBytes = liveCache({ maxBytes: 5000 });

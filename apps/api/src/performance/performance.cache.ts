@@ -117,7 +117,8 @@ export class PerformanceCache {
     if (ticket === undefined || !this.live || !this.enabled) return 'off';
     if (ticket < this.minTicket) return 'raced';
     if (value.campaignId !== undefined && (this.campaignMarks.get(value.campaignId) ?? -1) > ticket) return 'raced';
-    if (value.advertiserId !== undefined && (this.advertiserMarks.get(value.advertiserId) ?? -1) > ticket) return 'raced';
+    if (value.advertiserId !== undefined && (this.advertiserMarks.get(value.advertiserId) ?? -1) > ticket)
+      return 'raced';
     const bytes = value.body.length + key.length * 2;
     if (bytes > this.limits.maxBytes) return 'too-large';
     const old = this.entries.get(key);

@@ -16,7 +16,10 @@ export class PerformanceEventsController implements OnModuleInit, OnModuleDestro
     'perf.hourly.updated.v1 events applied to the cache (invalid ones empty it).',
     ['result'],
   );
-  private readonly live = gauge('ams_api_performance_cache_live', '1 while the cache hears every update event and may store.');
+  private readonly live = gauge(
+    'ams_api_performance_cache_live',
+    '1 while the cache hears every update event and may store.',
+  );
   private handle?: BroadcastHandle;
 
   constructor(

@@ -54,7 +54,11 @@ function parse(s: string): Parsed | undefined {
  * a / b × 10^places rounded half away from zero, as an integer and a sign; null when b is zero; undefined when it
  * does not fit the fast path.
  */
-function divide(x: Parsed | undefined, y: Parsed | undefined, places: number): { neg: boolean; q: number } | null | undefined {
+function divide(
+  x: Parsed | undefined,
+  y: Parsed | undefined,
+  places: number,
+): { neg: boolean; q: number } | null | undefined {
   if (!x || !y) return undefined;
   if (y.coef === 0) return null;
   const e1 = y.scale + places;
@@ -92,7 +96,13 @@ function cpc(cost: string, x: Parsed | undefined, clicks: string, y: Parsed | un
 }
 
 /** Same as computeRatios for numeric text from PostgreSQL (counts and money as decimal strings). */
-export function fastRatios(p: { impressions: string; clicks: string; cost: string; orders: string; sales: string }): Ratios {
+export function fastRatios(p: {
+  impressions: string;
+  clicks: string;
+  cost: string;
+  orders: string;
+  sales: string;
+}): Ratios {
   return ratiosOf(p.impressions, p.clicks, p.cost, p.orders, p.sales);
 }
 

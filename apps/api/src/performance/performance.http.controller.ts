@@ -23,7 +23,11 @@ export class PerformanceHttpController {
   @Get()
   @ApiProduces('application/json')
   @ApiOkResponse({ description: '{ data, totals, nextCursor }' })
-  async query(@Query() q: PerformanceQueryDto, @Res() res: Response, @CurrentPrincipal() who: Principal): Promise<void> {
+  async query(
+    @Query() q: PerformanceQueryDto,
+    @Res() res: Response,
+    @CurrentPrincipal() who: Principal,
+  ): Promise<void> {
     if (who.advertiserIds !== null) {
       if (!q.advertiserId) throw badRequest('advertiserId', 'is required for a key limited to advertisers');
       if (!mayAccess(who, q.advertiserId)) throw notFound(`advertiser ${q.advertiserId} does not exist`);

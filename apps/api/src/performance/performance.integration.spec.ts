@@ -77,7 +77,10 @@ describe('api: GET /v1/performance (real PostgreSQL)', () => {
     expect((await get('/health/live', null)).status).toBe(200);
     const ready = await get('/health/ready', null);
     expect(ready.status).toBe(200);
-    expect((await ready.json()) as Body).toMatchObject({ status: 'ok', info: { postgres: { status: 'up' }, nats: { status: 'up' } } });
+    expect((await ready.json()) as Body).toMatchObject({
+      status: 'ok',
+      info: { postgres: { status: 'up' }, nats: { status: 'up' } },
+    });
   });
 
   it('returns hourly rows in the advertiser offset, with exact money and ratios from summed parts', async () => {
@@ -89,7 +92,14 @@ describe('api: GET /v1/performance (real PostgreSQL)', () => {
       '2025-06-03T11:00:00-07:00',
       '2025-06-03T23:00:00-07:00',
     ]);
-    expect(body.data[0]).toMatchObject({ impressions: 512, clicks: 10, cost: '7.94', orders: 2, sales: '54.98', cpc: '0.79' });
+    expect(body.data[0]).toMatchObject({
+      impressions: 512,
+      clicks: 10,
+      cost: '7.94',
+      orders: 2,
+      sales: '54.98',
+      cpc: '0.79',
+    });
     // CTR of the sum, not the mean of the keywords' CTRs (7/412 and 3/100)
     expect(body.data[0]['ctr']).toBeCloseTo(10 / 512, 6);
     expect(body.data[1]).toMatchObject({ clicks: 0, cpc: null, cvr: null, acos: null, roas: null, ctr: 0 });
@@ -104,11 +114,13 @@ describe('api: GET /v1/performance (real PostgreSQL)', () => {
   });
 
   it('applies an explicit attribution window', async () => {
-    const body = await getJson('/v1/performance?campaignId=C1&from=2025-06-03&to=2025-06-03&granularity=day&attributionWindow=14d');
+    const body = await getJson(
+      '/v1/performance?campaignId=C1&from=2025-06-03&to=2025-06-03&granularity=day&attributionWindow=14d',
+    );
     expect(body.totals).toMatchObject({ orders: 4 * 99, sales: '3996.00' });
   });
 
-  it('uses the advertiser\'s attribution window setting when the query names none', async () => {
+  it("uses the advertiser's attribution window setting when the query names none", async () => {
     const put = await fetch(`${api.baseUrl}/v1/advertisers/ADV1/settings`, {
       method: 'PUT',
       headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
@@ -130,7 +142,9 @@ describe('api: GET /v1/performance (real PostgreSQL)', () => {
       headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
       body: JSON.stringify({ attributionWindow: { sp: '7d' } }),
     });
-    expect((await getJson('/v1/performance?campaignId=C1&from=2025-06-03&to=2025-06-03&granularity=day')).totals).toMatchObject({ orders: 3 });
+    expect(
+      (await getJson('/v1/performance?campaignId=C1&from=2025-06-03&to=2025-06-03&granularity=day')).totals,
+    ).toMatchObject({ orders: 3 });
   });
 
   it('pages with a stable cursor and no row twice', async () => {

@@ -40,7 +40,10 @@ const HOUR_MS = 3_600_000;
 
 @Injectable()
 export class PerformanceService {
-  private readonly hits = counter('ams_api_performance_cache_hits_total', 'GET /v1/performance answered from the cache.');
+  private readonly hits = counter(
+    'ams_api_performance_cache_hits_total',
+    'GET /v1/performance answered from the cache.',
+  );
   private readonly misses = counter(
     'ams_api_performance_cache_misses_total',
     'GET /v1/performance queried from PostgreSQL while the cache is on (not cached, expired, invalidated, or settings changed).',
@@ -95,7 +98,14 @@ export class PerformanceService {
     const etag = weakEtag(body);
     const outcome = this.cache.set(
       key,
-      { body, etag, campaignId: filter.campaignId, advertiserId: filter.advertiserId, settingsAdvertisers, settingsStamp },
+      {
+        body,
+        etag,
+        campaignId: filter.campaignId,
+        advertiserId: filter.advertiserId,
+        settingsAdvertisers,
+        settingsStamp,
+      },
       ticket,
     );
     return outcome === 'stored' ? { body, etag, cache: 'miss' } : { body, cache: 'miss' };
@@ -180,7 +190,10 @@ export class PerformanceService {
       throw badRequest('to', `a range may span at most ${this.env.API_MAX_DAILY_RANGE_DAYS} days`);
     }
     if (q.granularity === 'hour' && to - from > this.env.API_MAX_HOURLY_RANGE_DAYS * DAY_MS) {
-      throw badRequest('to', `an hourly range may span at most ${this.env.API_MAX_HOURLY_RANGE_DAYS} days; use granularity=day`);
+      throw badRequest(
+        'to',
+        `an hourly range may span at most ${this.env.API_MAX_HOURLY_RANGE_DAYS} days; use granularity=day`,
+      );
     }
     if (fromDate) {
       return { kind: 'local-date', from: q.from, to: new Date(to).toISOString().slice(0, 10) };

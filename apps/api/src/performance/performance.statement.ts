@@ -74,7 +74,9 @@ export function buildStatement(f: PerformanceFilter, page: PageRequest): Stateme
     f,
     p: (v) => `$${values.push(v)}`,
     groupCols: f.groupBy ? GROUP_COLUMNS[f.groupBy] : [],
-    windowCols: f.attributionWindow ? ['orders', 'sales', 'units'].map((m) => `${m}_${f.attributionWindow}`) : WINDOW_COLUMNS,
+    windowCols: f.attributionWindow
+      ? ['orders', 'sales', 'units'].map((m) => `${m}_${f.attributionWindow}`)
+      : WINDOW_COLUMNS,
   };
   const rollup = dailyRollupOf(f);
   const rows = rollup && f.range.kind === 'local-date' ? rollupSource(b, rollup, f.range) : factSource(b);
@@ -94,7 +96,12 @@ export function buildStatement(f: PerformanceFilter, page: PageRequest): Stateme
 /** Equality filters of the request on the columns of alias `a` (those it sets). */
 function equalityFilters(b: Build, a: string, cols: FilterColumn[]): string[] {
   const { f } = b;
-  const byCol = { advertiser_id: f.advertiserId, campaign_id: f.campaignId, ad_group_id: f.adGroupId, keyword_id: f.keywordId };
+  const byCol = {
+    advertiser_id: f.advertiserId,
+    campaign_id: f.campaignId,
+    ad_group_id: f.adGroupId,
+    keyword_id: f.keywordId,
+  };
   return cols.filter((c) => byCol[c] !== undefined).map((c) => `${a}.${c} = ${b.p(byCol[c])}`);
 }
 
@@ -113,7 +120,11 @@ function rollupSource(b: Build, rollup: string, range: { from: string; to: strin
   const { groupCols } = b;
   const from = b.p(range.from);
   const to = b.p(range.to);
-  const marked = [`m.local_date >= ${from}::date`, `m.local_date < ${to}::date`, ...equalityFilters(b, 'm', ['advertiser_id', 'campaign_id'])];
+  const marked = [
+    `m.local_date >= ${from}::date`,
+    `m.local_date < ${to}::date`,
+    ...equalityFilters(b, 'm', ['advertiser_id', 'campaign_id']),
+  ];
   const rollupWhere = [
     `r.local_date >= ${from}::date`,
     `r.local_date < ${to}::date`,
@@ -148,7 +159,10 @@ function factSource(b: Build): string {
     // bound hour_start first (index), then the exact local-day test (offsets are within ±14 h)
     const from = `${b.p(f.range.from)}::date`;
     const to = `${b.p(f.range.to)}::date`;
-    where.push(localDateRangeHoursSql('h', from, to), `${localDateSql('h')} >= ${from} AND ${localDateSql('h')} < ${to}`);
+    where.push(
+      localDateRangeHoursSql('h', from, to),
+      `${localDateSql('h')} >= ${from} AND ${localDateSql('h')} < ${to}`,
+    );
   }
   const period = f.granularity === 'hour' ? 'h.hour_start' : `${localDateSql('h')}::text`;
   return `src AS (
@@ -178,7 +192,8 @@ function attributedSource(b: Build): { source: string; pick: (m: string) => stri
 /** The WHERE of the page after the cursor's row, on the sort key; '' for the first page. */
 function keysetAfter(b: Build, page: PageRequest, keyCols: string[]): string {
   if (!page.after) return '';
-  const first = b.f.granularity === 'hour' ? `${b.p(page.after.period)}::timestamptz` : `${b.p(page.after.period)}::text`;
+  const first =
+    b.f.granularity === 'hour' ? `${b.p(page.after.period)}::timestamptz` : `${b.p(page.after.period)}::text`;
   const rest = page.after.groupKey.map((k) => `${b.p(k)}::text`);
   return `WHERE (${keyCols.join(', ')}) > (${[first, ...rest].join(', ')})`;
 }

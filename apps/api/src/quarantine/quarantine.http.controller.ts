@@ -27,19 +27,28 @@ const PREVIEW_CHARS = 2048;
 const COMMAND_TIMEOUT_MS = 10_000;
 
 class QuarantineQueryDto extends PageQueryDto {
-  @ApiPropertyOptional() @IsOptional() @IsString() @Matches(/^[a-z0-9._-]{1,64}$/, { message: '$property must be a dataset id' })
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @Matches(/^[a-z0-9._-]{1,64}$/, { message: '$property must be a dataset id' })
   dataset?: string;
 
-  @ApiPropertyOptional({ description: 'ISO-8601 instant' }) @IsOptional() @IsISO8601({ strict: true })
+  @ApiPropertyOptional({ description: 'ISO-8601 instant' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
   since?: string;
 
-  @ApiPropertyOptional({ enum: ['open', 'replayed'] }) @IsOptional() @IsIn(['open', 'replayed'])
+  @ApiPropertyOptional({ enum: ['open', 'replayed'] })
+  @IsOptional()
+  @IsIn(['open', 'replayed'])
   status?: 'open' | 'replayed';
 }
 
 class ReplayBodyDto {
   @ApiPropertyOptional({ description: 'a corrected body to store instead of the quarantined one' })
-  @IsOptional() @IsString() @MaxLength(262_144)
+  @IsOptional()
+  @IsString()
+  @MaxLength(262_144)
   rawBody?: string;
 }
 
@@ -82,7 +91,10 @@ export class QuarantineHttpController {
       if (!/^\d{1,18}$/.test(id)) throw badRequest('cursor', 'is not a cursor returned by this endpoint');
       beforeId = id;
     }
-    const rows = await this.repo.list({ dataset: q.dataset, since: q.since, status: q.status, beforeId, limit: q.limit + 1 }, PREVIEW_CHARS);
+    const rows = await this.repo.list(
+      { dataset: q.dataset, since: q.since, status: q.status, beforeId, limit: q.limit + 1 },
+      PREVIEW_CHARS,
+    );
     const { data, nextCursor } = page(rows, q.limit, (r) => [r.id]);
     return { data: data.map((r) => view(r, false)), nextCursor };
   }
@@ -92,7 +104,12 @@ export class QuarantineHttpController {
     if (!/^\d{1,18}$/.test(id)) throw badRequest('id', 'must be a quarantine id');
     if (who.advertiserIds !== null) throw notFound(`quarantine item ${id} does not exist`);
     const row = await this.repo.one(id);
-    if (!row) throw new NotFoundException({ statusCode: 404, code: 'NOT_FOUND', message: `quarantine item ${id} does not exist` });
+    if (!row)
+      throw new NotFoundException({
+        statusCode: 404,
+        code: 'NOT_FOUND',
+        message: `quarantine item ${id} does not exist`,
+      });
     return view(row, true);
   }
 
@@ -109,12 +126,24 @@ export class QuarantineHttpController {
     );
     switch (reply.outcome) {
       case 'not-found':
-        throw new NotFoundException({ statusCode: 404, code: 'NOT_FOUND', message: `quarantine item ${id} does not exist` });
+        throw new NotFoundException({
+          statusCode: 404,
+          code: 'NOT_FOUND',
+          message: `quarantine item ${id} does not exist`,
+        });
       case 'already-replayed':
-        throw new ConflictException({ statusCode: 409, code: 'ALREADY_REPLAYED', message: `quarantine item ${id} was already replayed` });
+        throw new ConflictException({
+          statusCode: 409,
+          code: 'ALREADY_REPLAYED',
+          message: `quarantine item ${id} was already replayed`,
+        });
       case 'still-invalid':
       case 'not-a-record':
-        throw new UnprocessableEntityException({ statusCode: 422, code: 'STILL_INVALID', message: reply.reason ?? 'still invalid' });
+        throw new UnprocessableEntityException({
+          statusCode: 422,
+          code: 'STILL_INVALID',
+          message: reply.reason ?? 'still invalid',
+        });
       default:
         return reply;
     }

@@ -14,10 +14,12 @@ const REPROCESS_TIMEOUT_MS = 300_000;
 const HOUR_MS = 3_600_000;
 
 class ReprocessDto {
-  @ApiProperty({ description: 'start of the window (ISO-8601): records the ingestor accepted from then' }) @IsISO8601({ strict: true })
+  @ApiProperty({ description: 'start of the window (ISO-8601): records the ingestor accepted from then' })
+  @IsISO8601({ strict: true })
   from!: string;
 
-  @ApiProperty({ description: 'end of the window (exclusive)' }) @IsISO8601({ strict: true })
+  @ApiProperty({ description: 'end of the window (exclusive)' })
+  @IsISO8601({ strict: true })
   to!: string;
 }
 
@@ -39,13 +41,17 @@ export class ReplayHttpController {
    */
   @Post()
   @HttpCode(200)
-  @Audit('reprocess', (req) => `window:${String((req.body as { from?: unknown })?.from)}/${String((req.body as { to?: unknown })?.to)}`)
+  @Audit(
+    'reprocess',
+    (req) => `window:${String((req.body as { from?: unknown })?.from)}/${String((req.body as { to?: unknown })?.to)}`,
+  )
   async reprocess(@Body() body: ReprocessDto): Promise<ReprocessWindowReplyV1> {
     const from = Date.parse(body.from);
     const to = Date.parse(body.to);
     if (!(to > from)) throw badRequest('to', 'must be after from');
     const maxHours = this.env.AMS_STREAM_MAX_AGE_HOURS;
-    if (to - from > maxHours * HOUR_MS) throw badRequest('to', `a window spans at most the AMS stream's retention (${maxHours} hours)`);
+    if (to - from > maxHours * HOUR_MS)
+      throw badRequest('to', `a window spans at most the AMS stream's retention (${maxHours} hours)`);
     try {
       return await this.messaging.request(REPROCESS_WINDOW, body, REPROCESS_TIMEOUT_MS);
     } catch (err) {

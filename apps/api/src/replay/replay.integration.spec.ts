@@ -29,10 +29,17 @@ describe('api: POST /v1/reprocess (real NATS and PostgreSQL)', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     const prefix = uniquePrefix('apirepl');
-    api = await startNestApp(appDefinition, { ...baseTestEnv(db, prefix), API_KEYS: ADMIN, AMS_STREAM_MAX_AGE_HOURS: '24' });
+    api = await startNestApp(appDefinition, {
+      ...baseTestEnv(db, prefix),
+      API_KEYS: ADMIN,
+      AMS_STREAM_MAX_AGE_HOURS: '24',
+    });
     processor = new JetStreamService({ url: DEFAULT_NATS_URL, prefix, connectionName: 'processor' });
     processor.reply(REPROCESS_WINDOW, async () => {
-      throw Object.assign(new Error('reprocess run 42 is running (window 2025-01-01T00:00:00.000Z to 2025-01-02T00:00:00.000Z)'), { code: 'REPROCESS_RUNNING' });
+      throw Object.assign(
+        new Error('reprocess run 42 is running (window 2025-01-01T00:00:00.000Z to 2025-01-02T00:00:00.000Z)'),
+        { code: 'REPROCESS_RUNNING' },
+      );
     });
     await processor.connect();
   });

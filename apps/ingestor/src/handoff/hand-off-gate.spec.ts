@@ -14,7 +14,11 @@ function gate(answers: Array<HandOffVerdict | Error>, opts = { minMs: 20, maxMs:
       return next as HandOffVerdict;
     },
     opts,
-    { closed: (r) => events.push(`closed ${r}`), probed: (v, next) => events.push(`probed ${v.ok} ${next}`), opened: () => events.push('opened') },
+    {
+      closed: (r) => events.push(`closed ${r}`),
+      probed: (v, next) => events.push(`probed ${v.ok} ${next}`),
+      opened: () => events.push('opened'),
+    },
   );
   return { g, calls, events };
 }
@@ -37,7 +41,11 @@ describe('HandOffGate', () => {
     const { g, calls } = gate([{ ok: false, reason: 'down' }, { ok: true }], { minMs: 30_000, maxMs: 60_000 });
     g.close('down');
     expect(g.wake()).toBe(true);
-    await waitFor(() => calls.length === 1 && !g.isOpen, { description: 'the first probe refused', timeoutMs: 2000, intervalMs: 5 });
+    await waitFor(() => calls.length === 1 && !g.isOpen, {
+      description: 'the first probe refused',
+      timeoutMs: 2000,
+      intervalMs: 5,
+    });
     expect(g.probeDelayMs).toBe(60_000);
     expect(g.wake()).toBe(true);
     await g.wait();

@@ -19,7 +19,10 @@ export function handOffVerdict(c: StreamCapacity): HandOffVerdict {
     return { ok: false, reason: `stream full: ${c.messages} of ${c.maxMessages} messages` };
   }
   if (c.accountStorageLimit > 0 && c.accountStorageUsed >= c.accountStorageLimit * FULL_AT) {
-    return { ok: false, reason: `JetStream account storage full: ${c.accountStorageUsed} of ${c.accountStorageLimit} bytes` };
+    return {
+      ok: false,
+      reason: `JetStream account storage full: ${c.accountStorageUsed} of ${c.accountStorageLimit} bytes`,
+    };
   }
   return { ok: true };
 }

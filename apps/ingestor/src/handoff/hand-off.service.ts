@@ -45,12 +45,16 @@ export class HandOffService implements OnModuleInit, OnModuleDestroy, BeforeAppl
         closed: (reason) => {
           handOffMetrics.open.set(0);
           handOffMetrics.closed.inc();
-          this.logger.warn({ reason }, 'hand-off to JetStream failed: receiving from SQS stopped, received messages held, probing JetStream');
+          this.logger.warn(
+            { reason },
+            'hand-off to JetStream failed: receiving from SQS stopped, received messages held, probing JetStream',
+          );
         },
         probed: (verdict, next) => {
           handOffMetrics.probes.inc({ outcome: verdict.ok ? 'ok' : 'error' in verdict ? 'no-answer' : 'refused' });
           ingestMetrics.backoff.set(next / 1000);
-          if (!verdict.ok) this.logger.debug?.({ reason: verdict.reason, nextProbeMs: next }, 'JetStream cannot take records yet');
+          if (!verdict.ok)
+            this.logger.debug?.({ reason: verdict.reason, nextProbeMs: next }, 'JetStream cannot take records yet');
         },
         opened: (closedForMs) => {
           handOffMetrics.open.set(1);
@@ -85,7 +89,10 @@ export class HandOffService implements OnModuleInit, OnModuleDestroy, BeforeAppl
    * unless `keep`, with HandOffGaveUpError after GIVE_UP_AFTER_ATTEMPTS failures while JetStream answered
    * healthy (something in the batch itself is refused). `held` is the number of SQS messages waiting on it.
    */
-  async publishAll(items: PublishItem[], opts: { queue: string; held: number; keep: boolean }): Promise<PublishResult[]> {
+  async publishAll(
+    items: PublishItem[],
+    opts: { queue: string; held: number; keep: boolean },
+  ): Promise<PublishResult[]> {
     const results: Array<PublishResult | undefined> = new Array(items.length);
     let pending = items.map((_, i) => i);
     let attempts = 0;
@@ -113,7 +120,9 @@ export class HandOffService implements OnModuleInit, OnModuleDestroy, BeforeAppl
           ingestMetrics.failures.inc({ queue: opts.queue });
           const message = err instanceof Error ? err.message : String(err);
           if (!opts.keep && attempts >= GIVE_UP_AFTER_ATTEMPTS) {
-            throw new HandOffGaveUpError(`${attempts} hand-offs failed while JetStream answered healthy: ${message}`, { cause: err });
+            throw new HandOffGaveUpError(`${attempts} hand-offs failed while JetStream answered healthy: ${message}`, {
+              cause: err,
+            });
           }
           this.gate.close(message);
           if (!holding) {

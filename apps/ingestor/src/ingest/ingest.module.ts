@@ -13,7 +13,17 @@ import { SqsPollerService } from './sqs-poller.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([SubscriptionConfirmationEntity])],
-  providers: [SqsClientProvider, HandOffService, QueueStatusService, SqsPollerService, MessageRouterService, SubscriptionService, PollingControlService, DeadLetterRedriveService, QueueCommandsService],
+  providers: [
+    SqsClientProvider,
+    HandOffService,
+    QueueStatusService,
+    SqsPollerService,
+    MessageRouterService,
+    SubscriptionService,
+    PollingControlService,
+    DeadLetterRedriveService,
+    QueueCommandsService,
+  ],
   exports: [SqsPollerService],
 })
 export class IngestModule {}

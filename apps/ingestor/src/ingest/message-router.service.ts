@@ -1,7 +1,14 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Message } from '@aws-sdk/client-sqs';
 import { classifySqsBody, type ClassifiedBody, type ClassifiedItem } from '@ams/ams';
-import { type Address, AMS_QUARANTINE, type AmsRecordBody, AMS_RECORDS, HEADERS, type QuarantinedBodyV1 } from '@ams/contracts';
+import {
+  type Address,
+  AMS_QUARANTINE,
+  type AmsRecordBody,
+  AMS_RECORDS,
+  HEADERS,
+  type QuarantinedBodyV1,
+} from '@ams/contracts';
 import { HandOffService } from '../handoff/hand-off.service';
 import { SubscriptionService } from '../subscription/subscription.service';
 import { handOffMetrics, ingestMetrics } from './ingest.metrics';
@@ -51,7 +58,18 @@ export class MessageRouterService {
           confirmations.push(this.confirm(classified, id, message));
           continue;
         case 'rejected':
-          publications.push(quarantine(`q:${id}`, classified.code, classified.reason, null, message.Body ?? '', id, receivedAt, headers));
+          publications.push(
+            quarantine(
+              `q:${id}`,
+              classified.code,
+              classified.reason,
+              null,
+              message.Body ?? '',
+              id,
+              receivedAt,
+              headers,
+            ),
+          );
           break;
         case 'records':
           classified.items.forEach((item: ClassifiedItem, index: number) => {
@@ -65,7 +83,9 @@ export class MessageRouterService {
               });
             } else {
               const raw = classified.envelope === 'raw' ? (message.Body ?? '') : safeStringify(item.raw);
-              publications.push(quarantine(`q:${id}:${index}`, item.code, item.reason, item.datasetId, raw, id, receivedAt, headers));
+              publications.push(
+                quarantine(`q:${id}:${index}`, item.code, item.reason, item.datasetId, raw, id, receivedAt, headers),
+              );
             }
           });
           break;
@@ -75,7 +95,11 @@ export class MessageRouterService {
 
     if (publications.length) {
       // Every publication of the batch in flight at once; held and retried while JetStream cannot take them.
-      const acks = await this.handOff.publishAll(publications, { queue: queueName(queueUrl), held: messages.length, keep: opts.keep ?? false });
+      const acks = await this.handOff.publishAll(publications, {
+        queue: queueName(queueUrl),
+        held: messages.length,
+        keep: opts.keep ?? false,
+      });
       acks.forEach((ack, i) => {
         const p = publications[i];
         if (p.quarantined) ingestMetrics.quarantined.inc({ code: p.data.code });
@@ -94,7 +118,10 @@ export class MessageRouterService {
       return (await this.subscriptions.handle(c, sqsMessageId)) ? message : null;
     } catch (err) {
       handOffMetrics.confirmationErrors.inc();
-      this.logger.warn({ sqsMessageId, err: err instanceof Error ? err.message : String(err) }, 'subscription confirmation not recorded; left on SQS for a retry');
+      this.logger.warn(
+        { sqsMessageId, err: err instanceof Error ? err.message : String(err) },
+        'subscription confirmation not recorded; left on SQS for a retry',
+      );
       return null;
     }
   }

@@ -1,6 +1,14 @@
 import { createServer, IncomingMessage, Server } from 'node:http';
 import { Client } from 'pg';
-import { AMS_QUARANTINE, AMS_RECORDS, HEADERS, INGEST_POLLING, IngestPollingRequestV1, QuarantinedBodyV1, STREAMS } from '@ams/contracts';
+import {
+  AMS_QUARANTINE,
+  AMS_RECORDS,
+  HEADERS,
+  INGEST_POLLING,
+  IngestPollingRequestV1,
+  QuarantinedBodyV1,
+  STREAMS,
+} from '@ams/contracts';
 import { ConsumedMessage } from '@ams/platform';
 import {
   createTestDatabase,
@@ -33,7 +41,9 @@ async function startSnsStub(): Promise<SnsStub> {
       requests.push({ path: req.url ?? '', body });
       const arn = 'arn:aws:sns:us-east-1:906013806264:EXAMPLE-TOPIC-NAME:0f0e0d0c-0000-4000-8000-000000000001';
       if (String(req.headers['content-type']).includes('json')) {
-        res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' }).end(JSON.stringify({ SubscriptionArn: arn }));
+        res
+          .writeHead(200, { 'content-type': 'application/x-amz-json-1.0' })
+          .end(JSON.stringify({ SubscriptionArn: arn }));
       } else {
         res
           .writeHead(200, { 'content-type': 'text/xml' })
@@ -87,20 +97,27 @@ describe('ingestor: SQS → JetStream (real fauxqs, NATS, PostgreSQL)', () => {
 
     it('publishes a record to ams.<dataset> with its idempotency id, then deletes it from SQS', async () => {
       await sqs.send(queueUrl, fixtureBody('02'));
-      const msg = await waitFor(() => h.seen.find((m) => m.subject === 'ams.sp-traffic'), { description: 'record in JetStream' });
+      const msg = await waitFor(() => h.seen.find((m) => m.subject === 'ams.sp-traffic'), {
+        description: 'record in JetStream',
+      });
       expect(msg.msgId).toBe('A1EXAMPLEADV01:e96bfd9b-626b-4f96-9d98-04561b68f233');
       expect(msg.json()).toMatchObject({ clicks: 7, impressions: 412, cost: 6.93 });
       expect(msg.headers[HEADERS.sqsMessageId]).toBeTruthy();
-      await waitFor(async () => {
-        const c = await sqs.counts(queueUrl);
-        return c.visible === 0 && c.inFlight === 0;
-      }, { description: 'SQS message deleted' });
+      await waitFor(
+        async () => {
+          const c = await sqs.counts(queueUrl);
+          return c.visible === 0 && c.inFlight === 0;
+        },
+        { description: 'SQS message deleted' },
+      );
     });
 
     it('unwraps an SNS Notification envelope to the same record (deduplicated by JetStream)', async () => {
       const before = h.seen.length;
       await sqs.send(queueUrl, fixtureBody('10'));
-      await waitFor(async () => (await sqs.counts(queueUrl)).inFlight === 0 && (await sqs.counts(queueUrl)).visible === 0);
+      await waitFor(
+        async () => (await sqs.counts(queueUrl)).inFlight === 0 && (await sqs.counts(queueUrl)).visible === 0,
+      );
       // same idempotency_id as fixture 02: JetStream's Nats-Msg-Id window drops it, nothing new arrives
       await sqs.send(queueUrl, fixtureBody('06'));
       await waitFor(() => h.seen.find((m) => m.subject === 'ams.sb-traffic'), { description: 'sb-traffic record' });
@@ -109,22 +126,33 @@ describe('ingestor: SQS → JetStream (real fauxqs, NATS, PostgreSQL)', () => {
 
     it('quarantines a body that is not JSON, with its reason and raw body, and deletes it only after that', async () => {
       await sqs.send(queueUrl, 'this is {not json');
-      const msg = await waitFor(() => h.seen.find((m) => m.subject === AMS_QUARANTINE.subject), { description: 'quarantine message' });
+      const msg = await waitFor(() => h.seen.find((m) => m.subject === AMS_QUARANTINE.subject), {
+        description: 'quarantine message',
+      });
       const q = msg.json() as QuarantinedBodyV1;
       expect(q).toMatchObject({ version: 1, code: 'not-json', rawBody: 'this is {not json' });
       expect(q.reason).toMatch(/JSON/);
-      await waitFor(async () => {
-        const c = await sqs.counts(queueUrl);
-        return c.visible === 0 && c.inFlight === 0;
-      }, { description: 'quarantined SQS message deleted' });
+      await waitFor(
+        async () => {
+          const c = await sqs.counts(queueUrl);
+          return c.visible === 0 && c.inFlight === 0;
+        },
+        { description: 'quarantined SQS message deleted' },
+      );
     });
 
     it('quarantines an unknown dataset and keeps going', async () => {
       await sqs.send(queueUrl, JSON.stringify({ dataset_id: 'sp-mystery', idempotency_id: 'x' }));
       await sqs.send(queueUrl, fixtureBody('04'));
-      const q = await waitFor(() => h.seen.find((m) => m.subject === AMS_QUARANTINE.subject && (m.json() as QuarantinedBodyV1).code === 'unknown-dataset'));
+      const q = await waitFor(() =>
+        h.seen.find(
+          (m) => m.subject === AMS_QUARANTINE.subject && (m.json() as QuarantinedBodyV1).code === 'unknown-dataset',
+        ),
+      );
       expect((q.json() as QuarantinedBodyV1).reason).toContain('sp-mystery');
-      await waitFor(() => h.seen.find((m) => m.subject === 'ams.sp-conversion'), { description: 'next record still flows' });
+      await waitFor(() => h.seen.find((m) => m.subject === 'ams.sp-conversion'), {
+        description: 'next record still flows',
+      });
     });
 
     it('records a confirmation from a topic that is not Amazon’s as refused, and deletes it', async () => {
@@ -136,8 +164,14 @@ describe('ingestor: SQS → JetStream (real fauxqs, NATS, PostgreSQL)', () => {
       const pg = new Client({ connectionString: db.url });
       await pg.connect();
       try {
-        const row = await waitFor(async () => (await pg.query('SELECT * FROM subscription_confirmation')).rows[0], { description: 'confirmation recorded' });
-        expect(row).toMatchObject({ outcome: 'refused', topic_arn: 'arn:aws:sns:us-east-1:123456789012:attacker-topic', dataset_id: null });
+        const row = await waitFor(async () => (await pg.query('SELECT * FROM subscription_confirmation')).rows[0], {
+          description: 'confirmation recorded',
+        });
+        expect(row).toMatchObject({
+          outcome: 'refused',
+          topic_arn: 'arn:aws:sns:us-east-1:123456789012:attacker-topic',
+          dataset_id: null,
+        });
       } finally {
         await pg.end();
       }
@@ -156,7 +190,12 @@ describe('ingestor: SQS → JetStream (real fauxqs, NATS, PostgreSQL)', () => {
           async () => (await pg.query(`SELECT * FROM subscription_confirmation WHERE outcome = 'confirmed'`)).rows[0],
           { description: 'confirmation recorded' },
         );
-        expect(row).toMatchObject({ dataset_id: 'sp-traffic', realm: 'NA', region: 'us-east-1', account_id: '906013806264' });
+        expect(row).toMatchObject({
+          dataset_id: 'sp-traffic',
+          realm: 'NA',
+          region: 'us-east-1',
+          account_id: '906013806264',
+        });
         expect(row.subscription_arn).toMatch(/^arn:aws:sns:us-east-1:906013806264:/);
       } finally {
         await pg.end();
@@ -168,21 +207,36 @@ describe('ingestor: SQS → JetStream (real fauxqs, NATS, PostgreSQL)', () => {
     });
 
     it('quarantines oversized bodies and invalid records with a clear reason; SQL-looking text is stored inert', async () => {
-      const big = JSON.stringify({ ...JSON.parse(fixtureBody('02')), idempotency_id: 'big-1', keyword_text: 'x'.repeat(300 * 1024) });
+      const big = JSON.stringify({
+        ...JSON.parse(fixtureBody('02')),
+        idempotency_id: 'big-1',
+        keyword_text: 'x'.repeat(300 * 1024),
+      });
       const noCampaign = JSON.parse(fixtureBody('02'));
       delete noCampaign.campaign_id;
       noCampaign.idempotency_id = 'no-campaign-1';
-      const sql = { ...JSON.parse(fixtureBody('02')), idempotency_id: 'sql-1', keyword_text: "'); DROP TABLE hourly_fact; --" };
+      const sql = {
+        ...JSON.parse(fixtureBody('02')),
+        idempotency_id: 'sql-1',
+        keyword_text: "'); DROP TABLE hourly_fact; --",
+      };
       await sqs.send(queueUrl, big);
       await sqs.send(queueUrl, JSON.stringify(noCampaign));
       await sqs.send(queueUrl, JSON.stringify(sql));
-      const codeOf = (m: ConsumedMessage) => (m.subject === AMS_QUARANTINE.subject ? (m.json() as QuarantinedBodyV1) : null);
-      const tooLarge = await waitFor(() => h.seen.map(codeOf).find((q) => q?.code === 'too-large'), { description: 'too-large quarantined' });
+      const codeOf = (m: ConsumedMessage) =>
+        m.subject === AMS_QUARANTINE.subject ? (m.json() as QuarantinedBodyV1) : null;
+      const tooLarge = await waitFor(() => h.seen.map(codeOf).find((q) => q?.code === 'too-large'), {
+        description: 'too-large quarantined',
+      });
       expect(tooLarge?.reason).toMatch(/bytes|KiB|large/i);
       expect(tooLarge?.rawBody.length).toBe(big.length);
-      const missing = await waitFor(() => h.seen.map(codeOf).find((q) => q?.reason.includes('campaign_id')), { description: 'missing campaign_id quarantined' });
+      const missing = await waitFor(() => h.seen.map(codeOf).find((q) => q?.reason.includes('campaign_id')), {
+        description: 'missing campaign_id quarantined',
+      });
       expect(missing?.code).toBe('invalid-record');
-      const stored = await waitFor(() => h.seen.find((m) => m.msgId === 'A1EXAMPLEADV01:sql-1'), { description: 'SQL-looking record passed on as data' });
+      const stored = await waitFor(() => h.seen.find((m) => m.msgId === 'A1EXAMPLEADV01:sql-1'), {
+        description: 'SQL-looking record passed on as data',
+      });
       expect((stored.json() as { keyword_text: string }).keyword_text).toBe("'); DROP TABLE hourly_fact; --");
     });
 
@@ -192,10 +246,13 @@ describe('ingestor: SQS → JetStream (real fauxqs, NATS, PostgreSQL)', () => {
       // an in-flight long poll may still deliver once; after that nothing is received
       const before = h.seen.length;
       await sqs.send(queueUrl, fixtureBody('07'));
-      const stillThere = await waitFor(async () => {
-        const c = await sqs.counts(queueUrl);
-        return c.visible === 1 && c;
-      }, { timeoutMs: 10_000, description: 'message left on the queue while paused' });
+      const stillThere = await waitFor(
+        async () => {
+          const c = await sqs.counts(queueUrl);
+          return c.visible === 1 && c;
+        },
+        { timeoutMs: 10_000, description: 'message left on the queue while paused' },
+      );
       expect(stillThere.visible).toBe(1);
       expect(h.seen.length).toBe(before);
       const pg = new Client({ connectionString: db.url });
@@ -207,7 +264,9 @@ describe('ingestor: SQS → JetStream (real fauxqs, NATS, PostgreSQL)', () => {
       const resumed = await h.js.request(INGEST_POLLING, { enabled: true }, 5000);
       expect(resumed.enabled).toBe(true);
       await waitFor(() => h.seen.find((m) => m.subject === 'ams.sd-conversion'), { description: 'polling resumed' });
-      await expect(h.js.request(INGEST_POLLING, { enabled: 'yes' } as unknown as IngestPollingRequestV1, 5000)).rejects.toThrow(/enabled/);
+      await expect(
+        h.js.request(INGEST_POLLING, { enabled: 'yes' } as unknown as IngestPollingRequestV1, 5000),
+      ).rejects.toThrow(/enabled/);
     });
   });
 
@@ -217,20 +276,30 @@ describe('ingestor: SQS → JetStream (real fauxqs, NATS, PostgreSQL)', () => {
     const queueUrl = await sqs.createQueue(`ams-${prefix}`, { visibilityTimeoutS: 2 });
     let h: Harness | undefined;
     try {
-      h = await startHarness({ ...envFor(queueUrl, prefix, nats.url), SQS_VISIBILITY_TIMEOUT_S: '2' }, nats.url, prefix);
+      h = await startHarness(
+        { ...envFor(queueUrl, prefix, nats.url), SQS_VISIBILITY_TIMEOUT_S: '2' },
+        nats.url,
+        prefix,
+      );
       await nats.stop();
       await sqs.send(queueUrl, fixtureBody('02'));
       // the message is received but can't be handed off: it must still be on the queue a while later
-      await waitFor(async () => (await sqs.counts(queueUrl)).inFlight === 1, { description: 'message received while NATS is down' });
+      await waitFor(async () => (await sqs.counts(queueUrl)).inFlight === 1, {
+        description: 'message received while NATS is down',
+      });
       /** The value of a metric's first series on the ingestor's /metrics (NaN when it has none yet). */
       const metric = async (name: string) => {
         const metrics = await (await fetch(`${h?.app.baseUrl}/metrics`)).text();
         return Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(metrics)?.[1]);
       };
-      await waitFor(async () => (await metric('ams_ingest_batch_failures_total')) >= 1, { description: 'hand-off failure counted' });
+      await waitFor(async () => (await metric('ams_ingest_batch_failures_total')) >= 1, {
+        description: 'hand-off failure counted',
+      });
       const c = await sqs.counts(queueUrl);
       expect(c.visible + c.inFlight).toBe(1);
-      await waitFor(async () => (await metric('ams_ingest_poll_backoff_seconds')) > 0, { description: 'polling backed off' });
+      await waitFor(async () => (await metric('ams_ingest_poll_backoff_seconds')) > 0, {
+        description: 'polling backed off',
+      });
 
       await nats.start();
       const harness = h;
@@ -239,11 +308,17 @@ describe('ingestor: SQS → JetStream (real fauxqs, NATS, PostgreSQL)', () => {
         timeoutMs: 20_000,
         description: 'the back-off ended by the reconnect',
       });
-      await waitFor(() => harness.seen.find((m) => m.subject === 'ams.sp-traffic'), { timeoutMs: 45_000, description: 'record handed over after NATS came back' });
-      await waitFor(async () => {
-        const after = await sqs.counts(queueUrl);
-        return after.visible === 0 && after.inFlight === 0;
-      }, { timeoutMs: 20_000, description: 'deleted after the PubAck' });
+      await waitFor(() => harness.seen.find((m) => m.subject === 'ams.sp-traffic'), {
+        timeoutMs: 45_000,
+        description: 'record handed over after NATS came back',
+      });
+      await waitFor(
+        async () => {
+          const after = await sqs.counts(queueUrl);
+          return after.visible === 0 && after.inFlight === 0;
+        },
+        { timeoutMs: 20_000, description: 'deleted after the PubAck' },
+      );
       expect(harness.seen.filter((m) => m.subject === 'ams.sp-traffic')).toHaveLength(1);
     } finally {
       await stopHarness(h);

@@ -111,7 +111,10 @@ export class SqsPollerService implements OnModuleInit, BeforeApplicationShutdown
           ingestMetrics.deleted.inc({ queue }, done.length);
           return done;
         } catch (err) {
-          handOffMetrics.givenBack.inc({ queue, reason: err instanceof GateAbandonedError ? 'shutdown' : 'failed' }, messages.length);
+          handOffMetrics.givenBack.inc(
+            { queue, reason: err instanceof GateAbandonedError ? 'shutdown' : 'failed' },
+            messages.length,
+          );
           throw err;
         } finally {
           unhold();

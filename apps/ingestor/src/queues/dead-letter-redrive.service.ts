@@ -16,7 +16,8 @@ import { SqsClientProvider } from './sqs-client.provider';
 type QueueResult = DeadLetterRedriveReplyV1['queues'][number];
 
 /** Error names and codes by which an SQS-compatible endpoint says it has no StartMessageMoveTask. */
-const UNSUPPORTED = /UnsupportedOperation|InvalidAction|UnknownOperation|NotImplemented|UnknownOperationException|InvalidParameterValue.*Action|not (?:implemented|supported)/i;
+const UNSUPPORTED =
+  /UnsupportedOperation|InvalidAction|UnknownOperation|NotImplemented|UnknownOperationException|InvalidParameterValue.*Action|not (?:implemented|supported)/i;
 
 /**
  * Moves dead-letter messages back to their source queue. Where the endpoint has SQS's own
@@ -52,28 +53,52 @@ export class DeadLetterRedriveService {
       throw new CommandError('NOT_FOUND', `queue ${req.queue} has no dead-letter queue (no redrive policy)`);
     }
     const moved = queues.reduce((n, q) => n + q.moved, 0);
-    this.logger.log({ moved, queues: queues.map((q) => `${q.deadLetterQueue} → ${q.queue}: ${q.moved} (${q.method})`) }, 'dead-letter redrive');
+    this.logger.log(
+      { moved, queues: queues.map((q) => `${q.deadLetterQueue} → ${q.queue}: ${q.moved} (${q.method})`) },
+      'dead-letter redrive',
+    );
     void this.status.refresh().catch(() => undefined);
     return { moved, queues };
   }
 
-  private async redriveOne(url: string, dlq: { url: string; arn: string; name: string }, max: number | undefined): Promise<QueueResult> {
+  private async redriveOne(
+    url: string,
+    dlq: { url: string; arn: string; name: string },
+    max: number | undefined,
+  ): Promise<QueueResult> {
     const queue = queueName(url);
     const sourceArn = this.status.queueArn(url);
     if (max === undefined && sourceArn && !this.moveTaskUnsupported) {
       try {
         const depth = await this.depth(dlq.url);
-        const out = await this.sqs.client.send(new StartMessageMoveTaskCommand({ SourceArn: dlq.arn, DestinationArn: sourceArn }));
-        return { queue, deadLetterQueue: dlq.name, moved: depth, method: 'move-task', ...(out.TaskHandle ? { taskHandle: out.TaskHandle } : {}) };
+        const out = await this.sqs.client.send(
+          new StartMessageMoveTaskCommand({ SourceArn: dlq.arn, DestinationArn: sourceArn }),
+        );
+        return {
+          queue,
+          deadLetterQueue: dlq.name,
+          moved: depth,
+          method: 'move-task',
+          ...(out.TaskHandle ? { taskHandle: out.TaskHandle } : {}),
+        };
       } catch (err) {
         const e = err as { name?: string; message?: string; Code?: string; $metadata?: { httpStatusCode?: number } };
         const text = `${e.name ?? ''} ${e.Code ?? ''} ${e.message ?? ''}`;
-        if (!UNSUPPORTED.test(text) && e.$metadata?.httpStatusCode !== 404 && e.$metadata?.httpStatusCode !== 501) throw err;
+        if (!UNSUPPORTED.test(text) && e.$metadata?.httpStatusCode !== 404 && e.$metadata?.httpStatusCode !== 501)
+          throw err;
         this.moveTaskUnsupported = true;
-        this.logger.log({ reason: text.trim().slice(0, 200) }, 'the SQS endpoint has no StartMessageMoveTask: moving by receive, send, delete');
+        this.logger.log(
+          { reason: text.trim().slice(0, 200) },
+          'the SQS endpoint has no StartMessageMoveTask: moving by receive, send, delete',
+        );
       }
     }
-    return { queue, deadLetterQueue: dlq.name, moved: await this.copy(dlq.url, url, max ?? Number.POSITIVE_INFINITY), method: 'receive-send-delete' };
+    return {
+      queue,
+      deadLetterQueue: dlq.name,
+      moved: await this.copy(dlq.url, url, max ?? Number.POSITIVE_INFINITY),
+      method: 'receive-send-delete',
+    };
   }
 
   /** Receive → send → delete, until `max` moved or the dead-letter queue answers empty. */
@@ -94,23 +119,37 @@ export class DeadLetterRedriveService {
       const sent = await this.sqs.client.send(
         new SendMessageBatchCommand({
           QueueUrl: to,
-          Entries: messages.map((m, i) => ({ Id: String(i), MessageBody: m.Body ?? '', ...(m.MessageAttributes ? { MessageAttributes: m.MessageAttributes } : {}) })),
+          Entries: messages.map((m, i) => ({
+            Id: String(i),
+            MessageBody: m.Body ?? '',
+            ...(m.MessageAttributes ? { MessageAttributes: m.MessageAttributes } : {}),
+          })),
         }),
       );
       // delete only what was sent: a failed send stays in the dead-letter queue (visible again after 60 s)
       const ok = new Set((sent.Successful ?? []).map((s) => Number(s.Id)));
       const toDelete: Message[] = messages.filter((_, i) => ok.has(i));
       if (toDelete.length) {
-        await this.sqs.client.send(new DeleteMessageBatchCommand({ QueueUrl: from, Entries: toDelete.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })) }));
+        await this.sqs.client.send(
+          new DeleteMessageBatchCommand({
+            QueueUrl: from,
+            Entries: toDelete.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })),
+          }),
+        );
       }
       moved += toDelete.length;
-      if (sent.Failed?.length) throw new Error(`sending to ${queueName(to)} failed for ${sent.Failed.length} messages (${sent.Failed[0].Message ?? sent.Failed[0].Code}); ${moved} moved`);
+      if (sent.Failed?.length)
+        throw new Error(
+          `sending to ${queueName(to)} failed for ${sent.Failed.length} messages (${sent.Failed[0].Message ?? sent.Failed[0].Code}); ${moved} moved`,
+        );
     }
     return moved;
   }
 
   private async depth(url: string): Promise<number> {
-    const out = await this.sqs.client.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages'] }));
+    const out = await this.sqs.client.send(
+      new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages'] }),
+    );
     return Number(out.Attributes?.['ApproximateNumberOfMessages'] ?? 0);
   }
 }

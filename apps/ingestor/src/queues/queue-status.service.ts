@@ -1,7 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { ChangeMessageVisibilityBatchCommand, GetQueueAttributesCommand, GetQueueUrlCommand, ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
-import { PIPELINE_QUEUE_STATUS, type PipelineQueueStatusV1, type QueueDepthV1, type QueueStatusV1 } from '@ams/contracts';
+import {
+  ChangeMessageVisibilityBatchCommand,
+  GetQueueAttributesCommand,
+  GetQueueUrlCommand,
+  ReceiveMessageCommand,
+  type Message,
+} from '@aws-sdk/client-sqs';
+import {
+  PIPELINE_QUEUE_STATUS,
+  type PipelineQueueStatusV1,
+  type QueueDepthV1,
+  type QueueStatusV1,
+} from '@ams/contracts';
 import { JetStreamService } from '@ams/platform';
 import { IngestorEnv } from '../config/ingestor.env';
 import { queueName } from '../ingest/message-router.service';
@@ -63,7 +74,11 @@ export class QueueStatusService implements OnModuleInit, OnModuleDestroy {
   deadLetterOf(queueUrl: string): { url: string; arn: string; name: string } | undefined {
     const q = this.queues.get(queueUrl);
     if (!q?.policy || !q.dlqUrl) return undefined;
-    return { url: q.dlqUrl, arn: q.policy.deadLetterTargetArn, name: parseQueueArn(q.policy.deadLetterTargetArn)?.name ?? q.dlqUrl };
+    return {
+      url: q.dlqUrl,
+      arn: q.policy.deadLetterTargetArn,
+      name: parseQueueArn(q.policy.deadLetterTargetArn)?.name ?? q.dlqUrl,
+    };
   }
 
   queueArn(queueUrl: string): string | undefined {
@@ -88,7 +103,17 @@ export class QueueStatusService implements OnModuleInit, OnModuleDestroy {
   }
 
   latest(): QueueStatusV1[] {
-    return [...this.queues.values()].map((q) => q.status ?? { queue: q.name, maxReceiveCount: null, depth: null, deadLetter: null, error: 'not read yet', checkedAt: new Date(0).toISOString() });
+    return [...this.queues.values()].map(
+      (q) =>
+        q.status ?? {
+          queue: q.name,
+          maxReceiveCount: null,
+          depth: null,
+          deadLetter: null,
+          error: 'not read yet',
+          checkedAt: new Date(0).toISOString(),
+        },
+    );
   }
 
   /** Reads every queue now (one read at a time: a caller during a read gets that read). */
@@ -99,7 +124,12 @@ export class QueueStatusService implements OnModuleInit, OnModuleDestroy {
 
   private async readAll(): Promise<QueueStatusV1[]> {
     const out = await Promise.all([...this.queues.values()].map((q) => this.read(q)));
-    const event: PipelineQueueStatusV1 = { version: 1, instance: this.instance, queues: out, emittedAt: new Date().toISOString() };
+    const event: PipelineQueueStatusV1 = {
+      version: 1,
+      instance: this.instance,
+      queues: out,
+      emittedAt: new Date().toISOString(),
+    };
     // not awaited: a read is not held up by NATS (the next read publishes again)
     void this.messaging.publish(PIPELINE_QUEUE_STATUS, event).catch((err: unknown) => {
       this.logger.debug?.({ err: err instanceof Error ? err.message : String(err) }, 'queue status not published');
@@ -121,7 +151,10 @@ export class QueueStatusService implements OnModuleInit, OnModuleDestroy {
       const heldOldest = Math.min(...[...q.held].map((h) => h.oldestMs));
       const oldestMs = Math.min(q.oldestReceivedMs ?? Infinity, heldOldest);
       q.oldestReceivedMs = undefined;
-      const depth: QueueDepthV1 = { ...counts(attrs), oldestAgeSeconds: Number.isFinite(oldestMs) ? Math.max(0, Math.round((now - oldestMs) / 1000)) : null };
+      const depth: QueueDepthV1 = {
+        ...counts(attrs),
+        oldestAgeSeconds: Number.isFinite(oldestMs) ? Math.max(0, Math.round((now - oldestMs) / 1000)) : null,
+      };
 
       let deadLetter: QueueStatusV1['deadLetter'] = null;
       if (policy && q.dlqUrl) {
@@ -139,7 +172,14 @@ export class QueueStatusService implements OnModuleInit, OnModuleDestroy {
     } catch (err) {
       const error = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
       this.logger.warn({ queue: q.name, error }, 'queue attributes not read');
-      q.status = { queue: q.name, maxReceiveCount: q.policy?.maxReceiveCount ?? null, depth: null, deadLetter: null, error: error.slice(0, 300), checkedAt };
+      q.status = {
+        queue: q.name,
+        maxReceiveCount: q.policy?.maxReceiveCount ?? null,
+        depth: null,
+        deadLetter: null,
+        error: error.slice(0, 300),
+        checkedAt,
+      };
     }
     queueMetrics.record(q.status);
     return q.status;
@@ -149,7 +189,12 @@ export class QueueStatusService implements OnModuleInit, OnModuleDestroy {
     const out = await this.sqs.client.send(
       new GetQueueAttributesCommand({
         QueueUrl: url,
-        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed', ...extra] as never,
+        AttributeNames: [
+          'ApproximateNumberOfMessages',
+          'ApproximateNumberOfMessagesNotVisible',
+          'ApproximateNumberOfMessagesDelayed',
+          ...extra,
+        ] as never,
       }),
     );
     return out.Attributes ?? {};
@@ -158,7 +203,9 @@ export class QueueStatusService implements OnModuleInit, OnModuleDestroy {
   private async urlOf(arn: string): Promise<string | undefined> {
     const parts = parseQueueArn(arn);
     if (!parts) return undefined;
-    const out = await this.sqs.client.send(new GetQueueUrlCommand({ QueueName: parts.name, QueueOwnerAWSAccountId: parts.account || undefined }));
+    const out = await this.sqs.client.send(
+      new GetQueueUrlCommand({ QueueName: parts.name, QueueOwnerAWSAccountId: parts.account || undefined }),
+    );
     return out.QueueUrl;
   }
 
@@ -168,12 +215,21 @@ export class QueueStatusService implements OnModuleInit, OnModuleDestroy {
    */
   private async peekOldest(url: string): Promise<number | undefined> {
     const out = await this.sqs.client.send(
-      new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, VisibilityTimeout: 0, WaitTimeSeconds: 0, MessageSystemAttributeNames: ['SentTimestamp'] }),
+      new ReceiveMessageCommand({
+        QueueUrl: url,
+        MaxNumberOfMessages: 10,
+        VisibilityTimeout: 0,
+        WaitTimeSeconds: 0,
+        MessageSystemAttributeNames: ['SentTimestamp'],
+      }),
     );
     const messages = out.Messages ?? [];
     if (messages.length) {
       await this.sqs.client.send(
-        new ChangeMessageVisibilityBatchCommand({ QueueUrl: url, Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: 0 })) }),
+        new ChangeMessageVisibilityBatchCommand({
+          QueueUrl: url,
+          Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: 0 })),
+        }),
       );
     }
     return oldestSent(messages);

@@ -8,7 +8,10 @@ export class SqsClientProvider implements OnApplicationShutdown {
   readonly client: SQSClient;
 
   constructor(env: IngestorEnv) {
-    this.client = new SQSClient({ region: env.AWS_REGION, ...(env.SQS_ENDPOINT ? { endpoint: env.SQS_ENDPOINT } : {}) });
+    this.client = new SQSClient({
+      region: env.AWS_REGION,
+      ...(env.SQS_ENDPOINT ? { endpoint: env.SQS_ENDPOINT } : {}),
+    });
   }
 
   onApplicationShutdown(): void {

@@ -36,7 +36,11 @@ export class SubscriptionService {
       sqsMessageId,
     };
     if (!c.publisher) {
-      await this.record({ ...base, outcome: 'refused', detail: 'topic is not an Amazon Marketing Stream publisher topic' });
+      await this.record({
+        ...base,
+        outcome: 'refused',
+        detail: 'topic is not an Amazon Marketing Stream publisher topic',
+      });
       this.logger.warn({ topicArn: base.topicArn }, 'refused subscription confirmation from an unknown topic');
       return true;
     }
@@ -54,7 +58,10 @@ export class SubscriptionService {
     } catch (err) {
       const detail = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
       await this.record({ ...base, outcome: 'failed', detail: detail.slice(0, 1000) });
-      this.logger.warn({ dataset: c.publisher.dataset, detail }, 'subscription confirmation failed; SQS will redeliver');
+      this.logger.warn(
+        { dataset: c.publisher.dataset, detail },
+        'subscription confirmation failed; SQS will redeliver',
+      );
       return false;
     }
   }

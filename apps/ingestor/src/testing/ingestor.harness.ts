@@ -52,7 +52,14 @@ export async function startHarness(
   await js.connect();
   const seen: ConsumedMessage[] = [];
   const consumer = await js.consumeBatches(
-    { stream: STREAMS.ams.name, durable: 'spec', filterSubject: AMS_RECORDS.filter, maxBatch: 100, maxWaitMs: 10, ackWaitMs: 10_000 },
+    {
+      stream: STREAMS.ams.name,
+      durable: 'spec',
+      filterSubject: AMS_RECORDS.filter,
+      maxBatch: 100,
+      maxWaitMs: 10,
+      ackWaitMs: 10_000,
+    },
     async (batch) => {
       seen.push(...batch);
     },

@@ -6,18 +6,30 @@ export class ProcessorEnv extends CommonEnv {
   override PORT = 3002;
 
   /** Most records written in one transaction. */
-  @Type(() => Number) @IsInt() @Min(1) @Max(10_000)
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
   PROCESSOR_BATCH_SIZE: number = 1000;
 
   /** How long a partial batch waits for more records before it is written. */
-  @Type(() => Number) @IsInt() @Min(1) @Max(5_000)
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(5_000)
   PROCESSOR_BATCH_WAIT_MS: number = 50;
 
   /** Batches written at once by this replica. */
-  @Type(() => Number) @IsInt() @Min(1) @Max(16)
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(16)
   PROCESSOR_CONCURRENCY: number = 2;
 
   /** JetStream redelivers a batch not acknowledged within this time. */
-  @Type(() => Number) @IsInt() @Min(1_000) @Max(600_000)
+  @Type(() => Number)
+  @IsInt()
+  @Min(1_000)
+  @Max(600_000)
   PROCESSOR_ACK_WAIT_MS: number = 30_000;
 }

@@ -30,7 +30,16 @@ export interface BatchOutcome {
   quarantined: number;
 }
 
-const KEY_COLUMNS = ['advertiser_id', 'marketplace_id', 'campaign_id', 'ad_group_id', 'ad_id', 'keyword_id', 'placement', 'hour_start'];
+const KEY_COLUMNS = [
+  'advertiser_id',
+  'marketplace_id',
+  'campaign_id',
+  'ad_group_id',
+  'ad_id',
+  'keyword_id',
+  'placement',
+  'hour_start',
+];
 const METRIC_TYPES = METRIC_COLUMNS.map((c) => (MONEY_COLUMNS.has(c) ? 'numeric' : 'bigint'));
 
 /**

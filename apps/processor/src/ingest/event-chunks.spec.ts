@@ -2,7 +2,11 @@ import { chunkBySize, eventBudget } from './event-chunks';
 
 describe('chunkBySize', () => {
   const envelope = (touched: unknown[]) => ({ version: 1, touched, emittedAt: '2025-06-03T17:00:00.000Z' });
-  const items = Array.from({ length: 1000 }, (_, i) => ({ advertiserId: 'A1EXAMPLEADV01', campaignId: String(i), hourStart: 'ü'.repeat(i % 7) }));
+  const items = Array.from({ length: 1000 }, (_, i) => ({
+    advertiserId: 'A1EXAMPLEADV01',
+    campaignId: String(i),
+    hourStart: 'ü'.repeat(i % 7),
+  }));
   const size = (chunk: unknown[]) => Buffer.byteLength(JSON.stringify(envelope(chunk)));
 
   it('keeps every item once, in order, each chunk within the byte limit (exact UTF-8 size)', () => {

@@ -8,7 +8,12 @@ export const HEADER_HEADROOM_BYTES = 1024;
  *
  * The size is exact for envelopes whose array of items is the only part that grows: each item's JSON plus a comma.
  */
-export function chunkBySize<T>(items: T[], envelope: (chunk: T[]) => unknown, maxBytes: number, maxItems = Infinity): T[][] {
+export function chunkBySize<T>(
+  items: T[],
+  envelope: (chunk: T[]) => unknown,
+  maxBytes: number,
+  maxItems = Infinity,
+): T[][] {
   if (items.length === 0) return [];
   const base = Buffer.byteLength(JSON.stringify(envelope([])));
   const chunks: T[][] = [];
@@ -16,7 +21,8 @@ export function chunkBySize<T>(items: T[], envelope: (chunk: T[]) => unknown, ma
   let size = base;
   for (const item of items) {
     const bytes = Buffer.byteLength(JSON.stringify(item));
-    if (base + bytes > maxBytes) throw new Error(`one item of ${bytes} bytes does not fit an event of at most ${maxBytes} bytes`);
+    if (base + bytes > maxBytes)
+      throw new Error(`one item of ${bytes} bytes does not fit an event of at most ${maxBytes} bytes`);
     if (chunk.length && (size + 1 + bytes > maxBytes || chunk.length >= maxItems)) {
       chunks.push(chunk);
       chunk = [];

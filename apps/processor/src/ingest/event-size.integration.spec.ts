@@ -40,7 +40,14 @@ describe('processor: perf.hourly.updated.v1 fits the NATS payload limit whatever
     js = new JetStreamService({ url: DEFAULT_NATS_URL, prefix, connectionName: 'event-size-spec' });
     await js.connect();
     events = await js.consumeBatches<PerfHourlyUpdatedV1>(
-      { stream: STREAMS.events.name, durable: 'spec-events', filterSubject: PERF_HOURLY_UPDATED.subject, maxBatch: 50, maxWaitMs: 10, ackWaitMs: 30_000 },
+      {
+        stream: STREAMS.events.name,
+        durable: 'spec-events',
+        filterSubject: PERF_HOURLY_UPDATED.subject,
+        maxBatch: 50,
+        maxWaitMs: 10,
+        ackWaitMs: 30_000,
+      },
       async (batch) => {
         for (const m of batch) {
           sizes.push(m.data.length);
@@ -53,7 +60,11 @@ describe('processor: perf.hourly.updated.v1 fits the NATS payload limit whatever
       await js.publishMany(
         Array.from({ length: 1000 }, (_, k) => {
           const id = `size-${i + k}`;
-          return { to: AMS_RECORDS.at('sp-traffic'), data: { ...template, idempotency_id: id, campaign_id: String(700000000000000 + i + k) }, msgId: id };
+          return {
+            to: AMS_RECORDS.at('sp-traffic'),
+            data: { ...template, idempotency_id: id, campaign_id: String(700000000000000 + i + k) },
+            msgId: id,
+          };
         }),
       );
     }
@@ -69,7 +80,10 @@ describe('processor: perf.hourly.updated.v1 fits the NATS payload limit whatever
   });
 
   it('announces every touched hour, in several events each within max_payload', async () => {
-    await waitFor(() => touched.size === N, { timeoutMs: 60_000, description: `all ${N} touched hours announced (${touched.size} so far)` });
+    await waitFor(() => touched.size === N, {
+      timeoutMs: 60_000,
+      description: `all ${N} touched hours announced (${touched.size} so far)`,
+    });
     const maxPayload = await js.maxPayload();
     expect(maxPayload).toBeGreaterThan(0);
     expect(sizes.length).toBeGreaterThanOrEqual(2);

@@ -72,11 +72,20 @@ describe('processor: exact sums under any delivery (property, real NATS and Post
         }
         const restarts = new Set(s.restartAfter.map((x) => x % deliveries.length));
 
-        const env = { ...baseTestEnv(db, prefix), PROCESSOR_BATCH_SIZE: String(s.batchSize), PROCESSOR_BATCH_WAIT_MS: '5', PROCESSOR_ACK_WAIT_MS: '2000' };
+        const env = {
+          ...baseTestEnv(db, prefix),
+          PROCESSOR_BATCH_SIZE: String(s.batchSize),
+          PROCESSOR_BATCH_WAIT_MS: '5',
+          PROCESSOR_ACK_WAIT_MS: '2000',
+        };
         app ??= await startNestApp(appDefinition, env);
         for (const [n, idx] of deliveries.entries()) {
           // duplicates published without Nats-Msg-Id, as a redelivery past JetStream's window would be
-          await js.publish(AMS_RECORDS.at('sp-traffic'), records[idx], n < records.length ? { msgId: records[idx].idempotency_id } : {});
+          await js.publish(
+            AMS_RECORDS.at('sp-traffic'),
+            records[idx],
+            n < records.length ? { msgId: records[idx].idempotency_id } : {},
+          );
           if (restarts.has(n)) {
             await app.close();
             app = await startNestApp(appDefinition, env);
@@ -93,18 +102,30 @@ describe('processor: exact sums under any delivery (property, real NATS and Post
           expected.set(k, e);
         });
         await waitFor(
-          async () => Number((await pg.query('SELECT count(*) AS n FROM performance_delta WHERE campaign_id = $1', [campaign])).rows[0].n) === records.length,
+          async () =>
+            Number(
+              (await pg.query('SELECT count(*) AS n FROM performance_delta WHERE campaign_id = $1', [campaign])).rows[0]
+                .n,
+            ) === records.length,
           { timeoutMs: 30_000, description: 'every distinct delta stored' },
         );
         // the last duplicates may still be in flight: wait until JetStream has nothing pending for the processor
-        await waitFor(async () => (await js.consumerPending('AMS', 'processor')) === 0, { timeoutMs: 30_000, description: 'processor caught up' });
+        await waitFor(async () => (await js.consumerPending('AMS', 'processor')) === 0, {
+          timeoutMs: 30_000,
+          description: 'processor caught up',
+        });
         const { rows } = await pg.query(
           `SELECT ad_id, extract(hour FROM hour_start AT TIME ZONE 'UTC')::int - 17 AS hour,
                   clicks::text, impressions::text, (cost * 100)::bigint::text AS cents
              FROM hourly_fact WHERE campaign_id = $1`,
           [campaign],
         );
-        const actual = new Map(rows.map((r) => [`${r.ad_id}|${r.hour}`, { clicks: BigInt(r.clicks), impressions: BigInt(r.impressions), cents: BigInt(r.cents) }]));
+        const actual = new Map(
+          rows.map((r) => [
+            `${r.ad_id}|${r.hour}`,
+            { clicks: BigInt(r.clicks), impressions: BigInt(r.impressions), cents: BigInt(r.cents) },
+          ]),
+        );
         expect(actual).toEqual(expected);
       }),
       { numRuns: 8, endOnFailure: true },

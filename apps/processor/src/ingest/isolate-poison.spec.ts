@@ -11,7 +11,7 @@ describe('classifyDbError', () => {
     ['23514', 'check violation'],
     ['23502', 'not-null violation'],
     ['54000', 'index row too large'],
-  ])('%s (%s) is the record\'s fault', (code) => {
+  ])("%s (%s) is the record's fault", (code) => {
     expect(classifyDbError(pgError(code))).toBe('record');
   });
 
@@ -35,8 +35,13 @@ describe('classifyDbError', () => {
   });
 
   it('states SQLSTATE, message, table, column and constraint in the reason', () => {
-    const err = Object.assign(pgError('23514', 'new row violates check constraint "c"'), { table: 'performance_delta', constraint: 'c' });
-    expect(dbErrorReason(err)).toBe('PostgreSQL 23514: new row violates check constraint "c"; table performance_delta; constraint c');
+    const err = Object.assign(pgError('23514', 'new row violates check constraint "c"'), {
+      table: 'performance_delta',
+      constraint: 'c',
+    });
+    expect(dbErrorReason(err)).toBe(
+      'PostgreSQL 23514: new row violates check constraint "c"; table performance_delta; constraint c',
+    );
   });
 });
 

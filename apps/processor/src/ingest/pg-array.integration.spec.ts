@@ -27,11 +27,16 @@ describe('pgArrayLiteral', () => {
 
     it('gives back exactly the values written, whatever their characters (text[], smallint[], numeric[])', async () => {
       // PostgreSQL text holds any character but NUL
-      const text = fc.oneof(fc.string({ unit: 'binary' }), fc.constantFrom('NULL', '{}', ' x ', '"', '\\', ',', '{a,b}'));
+      const text = fc.oneof(
+        fc.string({ unit: 'binary' }),
+        fc.constantFrom('NULL', '{}', ' x ', '"', '\\', ',', '{a,b}'),
+      );
       const noNul = text.map((s) => s.replace(/\0/g, ''));
       await fc.assert(
         fc.asyncProperty(fc.array(fc.option(noNul, { nil: null }), { maxLength: 40 }), async (values) => {
-          const { rows } = await pg.query<{ a: Array<string | null> }>('SELECT $1::text[] AS a', [pgArrayLiteral(values)]);
+          const { rows } = await pg.query<{ a: Array<string | null> }>('SELECT $1::text[] AS a', [
+            pgArrayLiteral(values),
+          ]);
           expect(rows[0].a).toEqual(values);
         }),
         { numRuns: 300 },
@@ -45,10 +50,18 @@ describe('pgArrayLiteral', () => {
       );
       const money = fc.tuple(fc.bigInt({ min: -(10n ** 12n), max: 10n ** 12n }), fc.integer({ min: 0, max: 99 }));
       await fc.assert(
-        fc.asyncProperty(fc.array(money.map(([u, c]) => `${u}.${String(c).padStart(2, '0')}`), { maxLength: 40 }), async (values) => {
-          const { rows } = await pg.query<{ a: string[] }>('SELECT $1::numeric[]::text[] AS a', [pgArrayLiteral(values)]);
-          expect(rows[0].a).toEqual(values);
-        }),
+        fc.asyncProperty(
+          fc.array(
+            money.map(([u, c]) => `${u}.${String(c).padStart(2, '0')}`),
+            { maxLength: 40 },
+          ),
+          async (values) => {
+            const { rows } = await pg.query<{ a: string[] }>('SELECT $1::numeric[]::text[] AS a', [
+              pgArrayLiteral(values),
+            ]);
+            expect(rows[0].a).toEqual(values);
+          },
+        ),
         { numRuns: 100 },
       );
     });

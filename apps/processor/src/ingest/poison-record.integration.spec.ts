@@ -28,7 +28,12 @@ describe('processor: a record PostgreSQL refuses is isolated from its batch (rea
   beforeAll(async () => {
     backends = await startSpecBackends('poison', 'poison-spec');
     ({ db, pg, js } = backends);
-    env = { ...baseTestEnv(db, backends.prefix), PROCESSOR_BATCH_WAIT_MS: '200', PROCESSOR_ACK_WAIT_MS: '5000', PROCESSOR_BATCH_SIZE: '100' };
+    env = {
+      ...baseTestEnv(db, backends.prefix),
+      PROCESSOR_BATCH_WAIT_MS: '200',
+      PROCESSOR_ACK_WAIT_MS: '5000',
+      PROCESSOR_BATCH_SIZE: '100',
+    };
     app = await startNestApp(appDefinition, env);
   });
 
@@ -42,11 +47,21 @@ describe('processor: a record PostgreSQL refuses is isolated from its batch (rea
     // an hour whose fact is already at the edge of bigint
     const seedRecord = { ...template, idempotency_id: 'poison-seed', campaign_id: POISON_CAMPAIGN, impressions: 1 };
     await js.publish(AMS_RECORDS.at('sp-traffic'), seedRecord, { msgId: 'poison-seed' });
-    await waitFor(async () => (await count(`SELECT count(*) AS n FROM hourly_fact WHERE campaign_id = $1`, [POISON_CAMPAIGN])) === 1, {
-      description: 'seed fact stored',
-    });
-    await pg.query(`UPDATE performance_delta SET impressions = $1 WHERE campaign_id = $2`, [NEAR_MAX_BIGINT, POISON_CAMPAIGN]);
-    await pg.query(`UPDATE hourly_fact SET impressions = $1 WHERE campaign_id = $2`, [NEAR_MAX_BIGINT, POISON_CAMPAIGN]);
+    await waitFor(
+      async () =>
+        (await count(`SELECT count(*) AS n FROM hourly_fact WHERE campaign_id = $1`, [POISON_CAMPAIGN])) === 1,
+      {
+        description: 'seed fact stored',
+      },
+    );
+    await pg.query(`UPDATE performance_delta SET impressions = $1 WHERE campaign_id = $2`, [
+      NEAR_MAX_BIGINT,
+      POISON_CAMPAIGN,
+    ]);
+    await pg.query(`UPDATE hourly_fact SET impressions = $1 WHERE campaign_id = $2`, [
+      NEAR_MAX_BIGINT,
+      POISON_CAMPAIGN,
+    ]);
 
     // one batch: published while the processor is down, then taken together
     await app?.close();
@@ -63,33 +78,46 @@ describe('processor: a record PostgreSQL refuses is isolated from its batch (rea
     }));
     const poison = { ...template, idempotency_id: 'poison-1', campaign_id: POISON_CAMPAIGN, impressions: 5000 };
     const batch = [...good.slice(0, 3), poison, ...good.slice(3)];
-    await js.publishMany(batch.map((r) => ({ to: AMS_RECORDS.at('sp-traffic'), data: r, msgId: String(r.idempotency_id) })));
+    await js.publishMany(
+      batch.map((r) => ({ to: AMS_RECORDS.at('sp-traffic'), data: r, msgId: String(r.idempotency_id) })),
+    );
     app = await startNestApp(appDefinition, env);
 
     await waitFor(async () => (await count(`SELECT count(*) AS n FROM quarantine WHERE code = 'db-rejected'`)) === 1, {
       timeoutMs: 20_000,
       description: 'the poison record quarantined',
     });
-    await waitFor(async () => (await count(`SELECT count(*) AS n FROM performance_delta WHERE campaign_id = $1`, [GOOD_CAMPAIGN])) === 6, {
-      description: 'the good records stored',
-    });
+    await waitFor(
+      async () =>
+        (await count(`SELECT count(*) AS n FROM performance_delta WHERE campaign_id = $1`, [GOOD_CAMPAIGN])) === 6,
+      {
+        description: 'the good records stored',
+      },
+    );
     await waitFor(async () => (await js.consumerPending(STREAMS.ams.name, DURABLES.processor)) === 0, {
       description: 'the batch acknowledged (no redelivery loop)',
     });
 
-    const { rows: q } = await pg.query(`SELECT source, code, reason, dataset_id, raw_body, status FROM quarantine WHERE code = 'db-rejected'`);
+    const { rows: q } = await pg.query(
+      `SELECT source, code, reason, dataset_id, raw_body, status FROM quarantine WHERE code = 'db-rejected'`,
+    );
     expect(q[0]).toMatchObject({ source: 'processor', code: 'db-rejected', dataset_id: 'sp-traffic', status: 'open' });
     expect(q[0].reason).toMatch(/22003.*bigint out of range/);
     expect(JSON.parse(q[0].raw_body)).toMatchObject({ idempotency_id: 'poison-1' });
 
     const goodSums = async () =>
-      (await pg.query(`SELECT sum(clicks)::text AS clicks, sum(impressions)::text AS impressions, sum(cost)::text AS cost
-                         FROM hourly_fact WHERE campaign_id = $1`, [GOOD_CAMPAIGN])).rows[0];
+      (
+        await pg.query(
+          `SELECT sum(clicks)::text AS clicks, sum(impressions)::text AS impressions, sum(cost)::text AS cost
+                         FROM hourly_fact WHERE campaign_id = $1`,
+          [GOOD_CAMPAIGN],
+        )
+      ).rows[0];
     expect(await goodSums()).toEqual({ clicks: '6', impressions: '60', cost: '1.50' });
     // the poison's hour is untouched, its delta absent
-    expect((await pg.query(`SELECT impressions::text AS i FROM hourly_fact WHERE campaign_id = $1`, [POISON_CAMPAIGN])).rows).toEqual([
-      { i: NEAR_MAX_BIGINT },
-    ]);
+    expect(
+      (await pg.query(`SELECT impressions::text AS i FROM hourly_fact WHERE campaign_id = $1`, [POISON_CAMPAIGN])).rows,
+    ).toEqual([{ i: NEAR_MAX_BIGINT }]);
     expect(await count(`SELECT count(*) AS n FROM performance_delta WHERE idempotency_id = 'poison-1'`)).toBe(0);
 
     // the same messages through the batch path again (a redelivery of the window): nothing doubled, one quarantine row

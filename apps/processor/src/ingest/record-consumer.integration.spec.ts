@@ -20,7 +20,11 @@ import { appDefinition } from '../app.module';
 import { ProcessorEnv } from '../config/processor.env';
 
 /** Publishes like the ingestor does: subject per dataset, Nats-Msg-Id = dedup key (unless told otherwise). */
-async function publishRecord(js: JetStreamService, record: Record<string, unknown>, msgId?: string | null): Promise<void> {
+async function publishRecord(
+  js: JetStreamService,
+  record: Record<string, unknown>,
+  msgId?: string | null,
+): Promise<void> {
   const v = validateRecord(record);
   const dataset = String(record['dataset_id']);
   const id = msgId === undefined ? (v.ok ? v.dedupKey : undefined) : (msgId ?? undefined);
@@ -58,7 +62,14 @@ describe('processor: JetStream → PostgreSQL (real NATS and PostgreSQL)', () =>
     js = new JetStreamService({ url: DEFAULT_NATS_URL, prefix, connectionName: 'processor-spec' });
     await js.connect();
     eventConsumer = await js.consumeBatches<PerfHourlyUpdatedV1>(
-      { stream: STREAMS.events.name, durable: 'spec-events', filterSubject: PERF_HOURLY_UPDATED.subject, maxBatch: 50, maxWaitMs: 10, ackWaitMs: 5000 },
+      {
+        stream: STREAMS.events.name,
+        durable: 'spec-events',
+        filterSubject: PERF_HOURLY_UPDATED.subject,
+        maxBatch: 50,
+        maxWaitMs: 10,
+        ackWaitMs: 5000,
+      },
       async (batch) => {
         for (const m of batch) events.push(m.json());
       },
@@ -80,18 +91,35 @@ describe('processor: JetStream → PostgreSQL (real NATS and PostgreSQL)', () =>
     // the same record again, past JetStream's duplicate window (no Nats-Msg-Id): the database must drop it
     await publishRecord(js, first, null);
 
-    await waitFor(async () => (await count('SELECT count(*) AS n FROM performance_delta')) === 2 && (await fact('185402650650808'))[0]?.clicks === '6', {
-      description: 'two distinct deltas summed',
-    });
+    await waitFor(
+      async () =>
+        (await count('SELECT count(*) AS n FROM performance_delta')) === 2 &&
+        (await fact('185402650650808'))[0]?.clicks === '6',
+      {
+        description: 'two distinct deltas summed',
+      },
+    );
     const [row] = await fact('185402650650808');
-    expect(row).toMatchObject({ impressions: '397', clicks: '6', cost: '5.94', keyword_text: 'wireless earbuds', match_type: 'EXACT', utc_offset_minutes: -420 });
+    expect(row).toMatchObject({
+      impressions: '397',
+      clicks: '6',
+      cost: '5.94',
+      keyword_text: 'wireless earbuds',
+      match_type: 'EXACT',
+      utc_offset_minutes: -420,
+    });
     // a redelivered duplicate arriving alone: its batch commits (and is announced) yet changes nothing
     await waitFor(() => events.length >= 1, { description: 'first event' });
     const before = events.length;
     await publishRecord(js, first, null);
     await waitFor(() => events.length > before, { description: 'the duplicate batch committed and announced' });
     expect(events[events.length - 1].touched).toEqual([
-      { advertiserId: 'A1EXAMPLEADV01', campaignId: '185402650650808', hourStart: '2025-06-03T17:00:00.000Z', utcOffsetMinutes: -420 },
+      {
+        advertiserId: 'A1EXAMPLEADV01',
+        campaignId: '185402650650808',
+        hourStart: '2025-06-03T17:00:00.000Z',
+        utcOffsetMinutes: -420,
+      },
     ]);
     expect((await fact('185402650650808'))[0].clicks).toBe('6');
     expect(await count('SELECT count(*) AS n FROM performance_delta')).toBe(2);
@@ -99,27 +127,62 @@ describe('processor: JetStream → PostgreSQL (real NATS and PostgreSQL)', () =>
 
   it('joins the conversion onto the click hour without losing the keyword text', async () => {
     await publishRecord(js, loadFixture('04'));
-    await waitFor(async () => (await fact('185402650650808'))[0]?.orders_7d === '2', { description: 'conversion joined' });
+    await waitFor(async () => (await fact('185402650650808'))[0]?.orders_7d === '2', {
+      description: 'conversion joined',
+    });
     const [row] = await fact('185402650650808');
-    expect(row).toMatchObject({ clicks: '6', cost: '5.94', orders_7d: '2', sales_7d: '54.98', units_7d: '2', keyword_text: 'wireless earbuds' });
+    expect(row).toMatchObject({
+      clicks: '6',
+      cost: '5.94',
+      orders_7d: '2',
+      sales_7d: '54.98',
+      units_7d: '2',
+      keyword_text: 'wireless earbuds',
+    });
   });
 
   it('stores sponsored brands and display records on their own keys (placement_type, target_id)', async () => {
     await publishRecord(js, loadFixture('06'));
     await publishRecord(js, loadFixture('07'));
-    await waitFor(async () => (await count(`SELECT count(*) AS n FROM hourly_fact WHERE campaign_id IN ('144000000000123', '277000000000111')`)) === 2);
+    await waitFor(
+      async () =>
+        (await count(
+          `SELECT count(*) AS n FROM hourly_fact WHERE campaign_id IN ('144000000000123', '277000000000111')`,
+        )) === 2,
+    );
     const { rows } = await pg.query(
       `SELECT campaign_id, ad_product, keyword_id, placement, match_type, impressions::text, viewable_impressions::text,
               clicks::text, cost::text, orders_14d::text, sales_14d::text
          FROM hourly_fact WHERE campaign_id IN ('144000000000123', '277000000000111') ORDER BY campaign_id`,
     );
     expect(rows[0]).toEqual({
-      campaign_id: '144000000000123', ad_product: 'sb', keyword_id: '144000000000999', placement: 'Top of Search on-Amazon',
-      match_type: 'BROAD', impressions: '950', viewable_impressions: '610', clicks: '3', cost: '4.41', orders_14d: '0', sales_14d: '0',
+      campaign_id: '144000000000123',
+      ad_product: 'sb',
+      keyword_id: '144000000000999',
+      placement: 'Top of Search on-Amazon',
+      match_type: 'BROAD',
+      impressions: '950',
+      viewable_impressions: '610',
+      clicks: '3',
+      cost: '4.41',
+      orders_14d: '0',
+      sales_14d: '0',
     });
-    expect(rows[1]).toMatchObject({ campaign_id: '277000000000111', ad_product: 'sd', keyword_id: '277000000000444', placement: '', orders_14d: '1', sales_14d: '24.99' });
-    const { rows: extra } = await pg.query(`SELECT extra FROM performance_delta WHERE idempotency_id = 'aaf7c14c-5c99-43a3-84c9-19794c74dc24'`);
-    expect(extra[0].extra).toMatchObject({ attributed_sales_new_to_brand_14d: 24.99, view_attributed_conversions_14d: 0 });
+    expect(rows[1]).toMatchObject({
+      campaign_id: '277000000000111',
+      ad_product: 'sd',
+      keyword_id: '277000000000444',
+      placement: '',
+      orders_14d: '1',
+      sales_14d: '24.99',
+    });
+    const { rows: extra } = await pg.query(
+      `SELECT extra FROM performance_delta WHERE idempotency_id = 'aaf7c14c-5c99-43a3-84c9-19794c74dc24'`,
+    );
+    expect(extra[0].extra).toMatchObject({
+      attributed_sales_new_to_brand_14d: 24.99,
+      view_attributed_conversions_14d: 0,
+    });
   });
 
   it('quarantines invalid records with their reason and keeps the rest of the batch', async () => {
@@ -138,17 +201,23 @@ describe('processor: JetStream → PostgreSQL (real NATS and PostgreSQL)', () =>
     };
     await js.publish(AMS_QUARANTINE, q, { msgId: 'q:sqs-1' });
 
-    await waitFor(async () => (await count('SELECT count(*) AS n FROM quarantine')) === 2, { description: 'two quarantined' });
+    await waitFor(async () => (await count('SELECT count(*) AS n FROM quarantine')) === 2, {
+      description: 'two quarantined',
+    });
     const { rows } = await pg.query('SELECT source, code, reason, raw_body FROM quarantine ORDER BY source');
     expect(rows[0]).toMatchObject({ source: 'ingestor', code: 'not-json', raw_body: 'not json {' });
     expect(rows[1]).toMatchObject({ source: 'processor', code: 'invalid-record' });
     expect(rows[1].reason).toMatch(/clicks/);
     expect(JSON.parse(rows[1].raw_body).clicks).toBe('seven');
-    await waitFor(async () => (await fact('777000000000001'))[0]?.clicks === '7', { description: 'valid record of the same batch stored' });
+    await waitFor(async () => (await fact('777000000000001'))[0]?.clicks === '7', {
+      description: 'valid record of the same batch stored',
+    });
   });
 
   it('replays a quarantined record over NATS once it is fixed, exactly once', async () => {
-    const { rows } = await pg.query(`SELECT id::text, raw_body FROM quarantine WHERE source = 'processor' AND code = 'invalid-record'`);
+    const { rows } = await pg.query(
+      `SELECT id::text, raw_body FROM quarantine WHERE source = 'processor' AND code = 'invalid-record'`,
+    );
     const id = rows[0].id as string;
     const cmd = (payload: unknown) => js.request(QUARANTINE_REPLAY, payload as QuarantineReplayRequestV1, 5000);
 
@@ -166,12 +235,19 @@ describe('processor: JetStream → PostgreSQL (real NATS and PostgreSQL)', () =>
 
   it('reprocesses a window of the replay log: restores lost rows exactly and doubles nothing', async () => {
     const since = new Date(Date.now() - 1000);
-    const records = [1, 2, 3].map((i) => ({ ...loadFixture('02'), idempotency_id: `window-${i}`, campaign_id: '444000000000001', clicks: i }));
+    const records = [1, 2, 3].map((i) => ({
+      ...loadFixture('02'),
+      idempotency_id: `window-${i}`,
+      campaign_id: '444000000000001',
+      clicks: i,
+    }));
     for (const r of records) await publishRecord(js, r);
     await waitFor(async () => (await fact('444000000000001'))[0]?.clicks === '6', { description: 'window stored' });
     // a restore from an older backup loses the rows
     await pg.query(`DELETE FROM hourly_fact WHERE campaign_id = '444000000000001'`);
-    await pg.query(`DELETE FROM performance_delta WHERE campaign_id = '444000000000001' AND idempotency_id <> 'window-1'`);
+    await pg.query(
+      `DELETE FROM performance_delta WHERE campaign_id = '444000000000001' AND idempotency_id <> 'window-1'`,
+    );
     const cmd = (payload: unknown) => js.request(REPROCESS_WINDOW, payload as ReprocessWindowRequestV1, 20_000);
     const reply = await cmd({ from: since.toISOString(), to: new Date(Date.now() + 1000).toISOString() });
     expect(reply.messages).toBeGreaterThanOrEqual(3);
@@ -198,12 +274,18 @@ describe('processor: JetStream → PostgreSQL (real NATS and PostgreSQL)', () =>
     const v7 = loadFixture('08');
     await publishRecord(js, v7);
     await publishRecord(js, { ...v7, version: 6, name: 'older name' });
-    await waitFor(async () => (await count(`SELECT count(*) AS n FROM ams_entity WHERE entity_id = '185402650650808'`)) === 1);
+    await waitFor(
+      async () => (await count(`SELECT count(*) AS n FROM ams_entity WHERE entity_id = '185402650650808'`)) === 1,
+    );
     await waitFor(async () => {
-      const { rows } = await pg.query(`SELECT version::text, name, budget_amount::text FROM ams_entity WHERE entity_id = '185402650650808'`);
+      const { rows } = await pg.query(
+        `SELECT version::text, name, budget_amount::text FROM ams_entity WHERE entity_id = '185402650650808'`,
+      );
       return rows[0]?.version === '7' && rows[0];
     });
-    const { rows } = await pg.query(`SELECT version::text, name, budget_amount::text FROM ams_entity WHERE entity_id = '185402650650808'`);
+    const { rows } = await pg.query(
+      `SELECT version::text, name, budget_amount::text FROM ams_entity WHERE entity_id = '185402650650808'`,
+    );
     expect(rows[0]).toEqual({ version: '7', name: 'SP - Earbuds - Exact', budget_amount: '50' });
   });
 
@@ -217,22 +299,35 @@ describe('processor: JetStream → PostgreSQL (real NATS and PostgreSQL)', () =>
             const j = i + k;
             return {
               to: AMS_RECORDS.at('sp-traffic'),
-              data: { ...template, idempotency_id: `restart-${j}`, campaign_id: '888000000000001', ad_id: String(1000 + (j % 7)), clicks: 1, impressions: 10, cost: 0.01 },
+              data: {
+                ...template,
+                idempotency_id: `restart-${j}`,
+                campaign_id: '888000000000001',
+                ad_id: String(1000 + (j % 7)),
+                clicks: 1,
+                impressions: 10,
+                cost: 0.01,
+              },
               msgId: `restart-${j}`,
             };
           }),
         );
       }
     })();
-    await waitFor(async () => (await count(`SELECT count(*) AS n FROM performance_delta WHERE campaign_id = '888000000000001'`)) > 200, {
-      description: 'processing under way',
-    });
+    await waitFor(
+      async () =>
+        (await count(`SELECT count(*) AS n FROM performance_delta WHERE campaign_id = '888000000000001'`)) > 200,
+      {
+        description: 'processing under way',
+      },
+    );
     await app?.close(); // SIGTERM path: drain the in-flight batch, ack, close
     app = undefined;
     await publishing;
     app = await startNestApp(appDefinition, env);
     await waitFor(
-      async () => (await count(`SELECT count(*) AS n FROM performance_delta WHERE campaign_id = '888000000000001'`)) === n,
+      async () =>
+        (await count(`SELECT count(*) AS n FROM performance_delta WHERE campaign_id = '888000000000001'`)) === n,
       { timeoutMs: 30_000, description: `all ${n} deltas stored` },
     );
     const { rows } = await pg.query(
@@ -253,11 +348,24 @@ describe('processor: JetStream → PostgreSQL (real NATS and PostgreSQL)', () =>
       receivedAt: new Date().toISOString(),
       smuggled: true,
     } as QuarantinedBodyV1;
-    await js.publish(AMS_QUARANTINE, q, { msgId: 'q:sqs-unknown-field', headers: { [HEADERS.sqsMessageId]: 'sqs-unknown-field' } });
-    await waitFor(async () => (await count(`SELECT count(*) AS n FROM quarantine WHERE sqs_message_id = 'sqs-unknown-field'`)) === 1, {
-      description: 'the probe stored',
+    await js.publish(AMS_QUARANTINE, q, {
+      msgId: 'q:sqs-unknown-field',
+      headers: { [HEADERS.sqsMessageId]: 'sqs-unknown-field' },
     });
-    const { rows } = await pg.query(`SELECT source, code, reason FROM quarantine WHERE sqs_message_id = 'sqs-unknown-field'`);
-    expect(rows[0]).toMatchObject({ source: 'ingestor', code: 'invalid-quarantine-message', reason: expect.stringContaining('smuggled: is not a field') });
+    await waitFor(
+      async () =>
+        (await count(`SELECT count(*) AS n FROM quarantine WHERE sqs_message_id = 'sqs-unknown-field'`)) === 1,
+      {
+        description: 'the probe stored',
+      },
+    );
+    const { rows } = await pg.query(
+      `SELECT source, code, reason FROM quarantine WHERE sqs_message_id = 'sqs-unknown-field'`,
+    );
+    expect(rows[0]).toMatchObject({
+      source: 'ingestor',
+      code: 'invalid-quarantine-message',
+      reason: expect.stringContaining('smuggled: is not a field'),
+    });
   });
 });

@@ -111,7 +111,10 @@ export class RecordConsumerService implements OnApplicationBootstrap, BeforeAppl
       quarantine: async (unit, err) => {
         const row = dbRejectedRow(unit, err);
         await this.writer.write({ ...emptyInput(), quarantine: [row] });
-        this.logger.warn({ key: row.key, dataset: row.datasetId, reason: row.reason }, 'record refused by PostgreSQL: quarantined');
+        this.logger.warn(
+          { key: row.key, dataset: row.datasetId, reason: row.reason },
+          'record refused by PostgreSQL: quarantined',
+        );
       },
     });
     const stored = mergeInputs(written.flatMap((w) => w.units));
@@ -166,7 +169,11 @@ export class RecordConsumerService implements OnApplicationBootstrap, BeforeAppl
           });
         }
       }
-      const event = (chunk: PerfHourlyUpdatedV1['touched']): PerfHourlyUpdatedV1 => ({ version: 1, touched: chunk, emittedAt });
+      const event = (chunk: PerfHourlyUpdatedV1['touched']): PerfHourlyUpdatedV1 => ({
+        version: 1,
+        touched: chunk,
+        emittedAt,
+      });
       for (const chunk of chunkBySize([...touched.values()], event, budget, MAX_EVENT_ITEMS)) {
         await this.messaging.publish(PERF_HOURLY_UPDATED, event(chunk));
       }
@@ -181,7 +188,11 @@ export class RecordConsumerService implements OnApplicationBootstrap, BeforeAppl
           budgetScopeId: b.budgetScopeId,
         });
       }
-      const event = (chunk: BudgetUsageUpdatedV1['scopes']): BudgetUsageUpdatedV1 => ({ version: 1, scopes: chunk, emittedAt });
+      const event = (chunk: BudgetUsageUpdatedV1['scopes']): BudgetUsageUpdatedV1 => ({
+        version: 1,
+        scopes: chunk,
+        emittedAt,
+      });
       for (const chunk of chunkBySize([...scopes.values()], event, budget, MAX_EVENT_ITEMS)) {
         await this.messaging.publish(BUDGET_USAGE_UPDATED, event(chunk));
       }
@@ -245,7 +256,9 @@ function fromIngestorQuarantine(msg: ConsumedMessage): QuarantineRow {
   const parsed = parseJson(msg.string());
   // the AMS stream is consumed raw (records are checked by @ams/ams); its quarantine bodies are checked here, as strictly
   // as the messaging module checks events: unknown fields refused
-  const body = parsed.ok ? validatePayload(AMS_QUARANTINE.payload, parsed.value, { refuseUnknownFields: true }) : parsed;
+  const body = parsed.ok
+    ? validatePayload(AMS_QUARANTINE.payload, parsed.value, { refuseUnknownFields: true })
+    : parsed;
   if (!body.ok) {
     return {
       key,

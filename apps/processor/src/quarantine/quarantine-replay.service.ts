@@ -30,7 +30,9 @@ export class QuarantineReplayService implements OnModuleInit {
 
   async replay(req: QuarantineReplayRequestV1): Promise<QuarantineReplayReplyV1> {
     const result = await this.ds.transaction(async (em) => {
-      const [row] = (await em.query(`SELECT id, status, raw_body FROM quarantine WHERE id = $1 FOR UPDATE`, [req.id])) as Array<{
+      const [row] = (await em.query(`SELECT id, status, raw_body FROM quarantine WHERE id = $1 FOR UPDATE`, [
+        req.id,
+      ])) as Array<{
         id: string;
         status: string;
         raw_body: string;
@@ -50,7 +52,11 @@ export class QuarantineReplayService implements OnModuleInit {
         else for (const item of classified.items) if (item.ok) records.push(item.record);
       }
       if (reason !== null) {
-        await em.query(`UPDATE quarantine SET replay_outcome = $2, reason = $3 WHERE id = $1`, [req.id, 'still-invalid', reason.slice(0, 4000)]);
+        await em.query(`UPDATE quarantine SET replay_outcome = $2, reason = $3 WHERE id = $1`, [
+          req.id,
+          'still-invalid',
+          reason.slice(0, 4000),
+        ]);
         return { reply: { id: req.id, outcome: 'still-invalid' as const, reason } };
       }
       const input: BatchInput = {
@@ -60,7 +66,10 @@ export class QuarantineReplayService implements OnModuleInit {
         quarantine: [],
       };
       await this.writer.write(input, em);
-      await em.query(`UPDATE quarantine SET status = 'replayed', replayed_at = now(), replay_outcome = 'stored' WHERE id = $1`, [req.id]);
+      await em.query(
+        `UPDATE quarantine SET status = 'replayed', replayed_at = now(), replay_outcome = 'stored' WHERE id = $1`,
+        [req.id],
+      );
       return { reply: { id: req.id, outcome: 'stored' as const, records: records.length }, input };
     });
     if ('input' in result && result.input) {

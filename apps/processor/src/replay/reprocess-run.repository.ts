@@ -32,14 +32,19 @@ export class ReprocessRunRepository {
     const qr = this.ds.createQueryRunner();
     await qr.connect();
     try {
-      const [{ locked }] = (await qr.query(`SELECT pg_try_advisory_lock($1) AS locked`, [REPROCESS_LOCK_KEY])) as Array<{ locked: boolean }>;
+      const [{ locked }] = (await qr.query(`SELECT pg_try_advisory_lock($1) AS locked`, [
+        REPROCESS_LOCK_KEY,
+      ])) as Array<{ locked: boolean }>;
       if (!locked) {
         await qr.release();
         return { running: await this.runningSoon() };
       }
       // the lock is ours: any run still open was left by a processor that died
       await qr.query(`UPDATE reprocess_run SET finished_at = now(), outcome = 'abandoned' WHERE finished_at IS NULL`);
-      const [{ id }] = (await qr.query(`INSERT INTO reprocess_run (window_from, window_to) VALUES ($1, $2) RETURNING id::text`, [from, to])) as Array<{
+      const [{ id }] = (await qr.query(
+        `INSERT INTO reprocess_run (window_from, window_to) VALUES ($1, $2) RETURNING id::text`,
+        [from, to],
+      )) as Array<{
         id: string;
       }>;
       return { run: { id, finish: (outcome, messages, detail) => this.finish(qr, id, outcome, messages, detail) } };
@@ -69,14 +74,18 @@ export class ReprocessRunRepository {
     }
   }
 
-  private async finish(qr: QueryRunner, id: string, outcome: 'ok' | 'failed', messages: number, detail?: string): Promise<void> {
+  private async finish(
+    qr: QueryRunner,
+    id: string,
+    outcome: 'ok' | 'failed',
+    messages: number,
+    detail?: string,
+  ): Promise<void> {
     try {
-      await qr.query(`UPDATE reprocess_run SET finished_at = now(), outcome = $2, messages = $3, detail = $4 WHERE id = $1`, [
-        id,
-        outcome,
-        messages,
-        detail ?? null,
-      ]);
+      await qr.query(
+        `UPDATE reprocess_run SET finished_at = now(), outcome = $2, messages = $3, detail = $4 WHERE id = $1`,
+        [id, outcome, messages, detail ?? null],
+      );
     } finally {
       await releaseLocked(qr);
     }

@@ -55,30 +55,51 @@ describe('processor: reprocess runs (real NATS and PostgreSQL, two processor rep
     const since = new Date(Date.now() - 1000);
     const base = loadFixture('02');
     for (let i = 0; i < RECORDS; i++) {
-      const record = { ...base, idempotency_id: `reproc-${i}`, campaign_id: `55500000000${String(i % CAMPAIGNS).padStart(4, '0')}`, clicks: 1 };
+      const record = {
+        ...base,
+        idempotency_id: `reproc-${i}`,
+        campaign_id: `55500000000${String(i % CAMPAIGNS).padStart(4, '0')}`,
+        clicks: 1,
+      };
       const v = validateRecord(record);
       await js.publish(AMS_RECORDS.at(String(record['dataset_id'])), record, v.ok ? { msgId: v.dedupKey } : {});
     }
     const clicks = `SELECT coalesce(sum(clicks), 0) AS n FROM hourly_fact WHERE campaign_id LIKE '55500000000%'`;
-    await waitFor(async () => (await sum(clicks)) === RECORDS, { description: 'all records stored', timeoutMs: 60_000 });
+    await waitFor(async () => (await sum(clicks)) === RECORDS, {
+      description: 'all records stored',
+      timeoutMs: 60_000,
+    });
     // a restore from an older backup loses facts and most deltas
     await pg.query(`DELETE FROM hourly_fact WHERE campaign_id LIKE '55500000000%'`);
-    await pg.query(`DELETE FROM performance_delta WHERE campaign_id LIKE '55500000000%' AND idempotency_id NOT LIKE 'reproc-1%'`);
+    await pg.query(
+      `DELETE FROM performance_delta WHERE campaign_id LIKE '55500000000%' AND idempotency_id NOT LIKE 'reproc-1%'`,
+    );
 
     const window = { from: since.toISOString(), to: new Date(Date.now() + 1000).toISOString() };
     const answers = await Promise.all([reprocess(window), reprocess(window)]);
     const done = answers.find((a) => a.ok);
     const refused = answers.find((a) => !a.ok);
     expect(answers.map((a) => a.ok).sort()).toEqual([false, true]);
-    expect(refused).toMatchObject({ code: 'REPROCESS_RUNNING', message: expect.stringMatching(/^reprocess run \d+ is running/) });
+    expect(refused).toMatchObject({
+      code: 'REPROCESS_RUNNING',
+      message: expect.stringMatching(/^reprocess run \d+ is running/),
+    });
     const runs = (await pg.query(`SELECT id::text, outcome, messages::int FROM reprocess_run ORDER BY id`)).rows;
-    expect(runs).toEqual([{ id: /^reprocess run (\d+)/.exec(refused && !refused.ok ? refused.message : '')?.[1], outcome: 'ok', messages: RECORDS }]);
+    expect(runs).toEqual([
+      {
+        id: /^reprocess run (\d+)/.exec(refused && !refused.ok ? refused.message : '')?.[1],
+        outcome: 'ok',
+        messages: RECORDS,
+      },
+    ]);
     // in chunks of PROCESSOR_BATCH_SIZE: never the whole window at once
     const reply = done && done.ok ? done.reply : undefined;
     expect(reply).toMatchObject({ messages: RECORDS });
     expect(reply?.batches).toBeGreaterThanOrEqual(RECORDS / CHUNK);
     expect(await sum(clicks)).toBe(RECORDS);
-    expect(await sum(`SELECT count(*) AS n FROM performance_delta WHERE campaign_id LIKE '55500000000%'`)).toBe(RECORDS);
+    expect(await sum(`SELECT count(*) AS n FROM performance_delta WHERE campaign_id LIKE '55500000000%'`)).toBe(
+      RECORDS,
+    );
     // once finished, the next run may start
     expect((await reprocess(window)).ok).toBe(true);
     expect(await sum(clicks)).toBe(RECORDS);
@@ -86,7 +107,13 @@ describe('processor: reprocess runs (real NATS and PostgreSQL, two processor rep
 
   it('refuses a window longer than the AMS stream retention', async () => {
     const from = new Date(Date.now() - 25 * 3_600_000).toISOString();
-    expect(await reprocess({ from, to: new Date().toISOString() })).toMatchObject({ ok: false, code: 'VALIDATION', message: expect.stringContaining('24 hours') });
-    expect(await pg.query(`SELECT 1 FROM reprocess_run WHERE outcome IS DISTINCT FROM 'ok'`)).toMatchObject({ rowCount: 0 });
+    expect(await reprocess({ from, to: new Date().toISOString() })).toMatchObject({
+      ok: false,
+      code: 'VALIDATION',
+      message: expect.stringContaining('24 hours'),
+    });
+    expect(await pg.query(`SELECT 1 FROM reprocess_run WHERE outcome IS DISTINCT FROM 'ok'`)).toMatchObject({
+      rowCount: 0,
+    });
   });
 });

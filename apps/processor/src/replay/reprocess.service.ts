@@ -45,7 +45,10 @@ export class ReprocessService implements OnModuleInit {
       if (!(to > from)) throw new CommandError('VALIDATION', 'to must be after from');
       const maxHours = this.env.AMS_STREAM_MAX_AGE_HOURS;
       if (to.getTime() - from.getTime() > maxHours * HOUR_MS) {
-        throw new CommandError('VALIDATION', `to: a window spans at most the AMS stream's retention, ${maxHours} hours`);
+        throw new CommandError(
+          'VALIDATION',
+          `to: a window spans at most the AMS stream's retention, ${maxHours} hours`,
+        );
       }
       return this.reprocess(from, to);
     });
@@ -57,7 +60,9 @@ export class ReprocessService implements OnModuleInit {
       const r = started.running;
       throw new CommandError(
         'REPROCESS_RUNNING',
-        r ? `reprocess run ${r.id} is running (window ${r.from.toISOString()} to ${r.to.toISOString()})` : 'a reprocess run is running',
+        r
+          ? `reprocess run ${r.id} is running (window ${r.from.toISOString()} to ${r.to.toISOString()})`
+          : 'a reprocess run is running',
       );
     }
     const { run } = started;
@@ -77,8 +82,17 @@ export class ReprocessService implements OnModuleInit {
       );
       const seconds = (Date.now() - t0) / 1000;
       await run.finish('ok', result.messages);
-      this.logger.log({ run: run.id, from: from.toISOString(), to: to.toISOString(), ...result, seconds }, 'window reprocessed');
-      return { from: from.toISOString(), to: to.toISOString(), messages: result.messages, batches: result.batches, seconds };
+      this.logger.log(
+        { run: run.id, from: from.toISOString(), to: to.toISOString(), ...result, seconds },
+        'window reprocessed',
+      );
+      return {
+        from: from.toISOString(),
+        to: to.toISOString(),
+        messages: result.messages,
+        batches: result.batches,
+        seconds,
+      };
     } catch (err) {
       await run.finish('failed', messages, err instanceof Error ? err.message : String(err)).catch(() => undefined);
       throw err;
@@ -99,7 +113,11 @@ export function factKeys(bodies: string[]): FactKey[] {
     const v = validateRecord(parsed);
     if (v.ok && v.record.kind === 'performance') {
       const r = v.record;
-      touched.set(`${r.advertiserId}\u0000${r.campaignId}\u0000${r.hourStartUtc}`, { advertiserId: r.advertiserId, campaignId: r.campaignId, hourStart: r.hourStartUtc });
+      touched.set(`${r.advertiserId}\u0000${r.campaignId}\u0000${r.hourStartUtc}`, {
+        advertiserId: r.advertiserId,
+        campaignId: r.campaignId,
+        hourStart: r.hourStartUtc,
+      });
     }
   }
   return [...touched.values()];

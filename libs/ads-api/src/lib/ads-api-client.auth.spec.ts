@@ -1,4 +1,11 @@
-import { AdsEmulator, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_REFRESH_TOKEN, DEFAULT_PROFILE_IDS, startAdsEmulator } from '@ams/ads-api-emulator';
+import {
+  AdsEmulator,
+  DEFAULT_CLIENT_ID,
+  DEFAULT_CLIENT_SECRET,
+  DEFAULT_REFRESH_TOKEN,
+  DEFAULT_PROFILE_IDS,
+  startAdsEmulator,
+} from '@ams/ads-api-emulator';
 import { AdsApiClientOptions } from './ads-api-client';
 import { emulatorClient } from './emulator-client.spec-env';
 import { AdsHttpError, AdsNeedsReauthorizationError } from './errors';
@@ -39,7 +46,9 @@ describe('AdsApiClient: tokens and authorization', () => {
     // 59 min 1 s: inside the margin, 25 concurrent calls share one refresh, and none gets a 401 (the old token
     // had not expired at the emulator: the refresh came before expiry, not after a rejection)
     clock += 2_000;
-    const results = await Promise.all(Array.from({ length: 25 }, (_, i) => (i % 2 ? c.listProfiles() : c.listSpCampaigns(DEFAULT_PROFILE_IDS[0]))));
+    const results = await Promise.all(
+      Array.from({ length: 25 }, (_, i) => (i % 2 ? c.listProfiles() : c.listSpCampaigns(DEFAULT_PROFILE_IDS[0]))),
+    );
     expect(results).toHaveLength(25);
     expect(emu.control.tokenGrants).toBe(2);
     expect(emu.control.requestsTo('token')).toHaveLength(2);
@@ -60,7 +69,13 @@ describe('AdsApiClient: tokens and authorization', () => {
     emu.control.expireAccessTokens();
     const profiles = await c.listProfiles();
     expect(profiles).toHaveLength(3);
-    expect(emu.control.requests.map((r) => `${r.route}:${r.status}`)).toEqual(['token:200', 'profiles:200', 'profiles:401', 'token:200', 'profiles:200']);
+    expect(emu.control.requests.map((r) => `${r.route}:${r.status}`)).toEqual([
+      'token:200',
+      'profiles:200',
+      'profiles:401',
+      'token:200',
+      'profiles:200',
+    ]);
   });
 
   it('concurrent 401s share one renewal', async () => {
@@ -75,7 +90,10 @@ describe('AdsApiClient: tokens and authorization', () => {
 
   it('LwA 5xx and 429 are retried with back-off; the token comes on the third try', async () => {
     emu.control.injectFault({ route: 'token', action: { kind: 'status', status: 503 } });
-    emu.control.injectFault({ route: 'token', action: { kind: 'status', status: 429, headers: { 'Retry-After': '0' } } });
+    emu.control.injectFault({
+      route: 'token',
+      action: { kind: 'status', status: 429, headers: { 'Retry-After': '0' } },
+    });
     await expect(client().listProfiles()).resolves.toHaveLength(3);
     expect(emu.control.requestsTo('token').map((r) => r.status)).toEqual([503, 429, 200]);
   });
@@ -101,7 +119,13 @@ describe('AdsApiClient: tokens and authorization', () => {
     expect(err).toBeInstanceOf(AdsHttpError);
     expect((err as AdsHttpError).status).toBe(401);
     expect((err as AdsHttpError).requestId).toMatch(/^[0-9A-F-]{36}$/);
-    expect(emu.control.requests.map((r) => `${r.route}:${r.status}`)).toEqual(['token:200', 'profiles:200', 'profiles:401', 'token:200', 'profiles:401']);
+    expect(emu.control.requests.map((r) => `${r.route}:${r.status}`)).toEqual([
+      'token:200',
+      'profiles:200',
+      'profiles:401',
+      'token:200',
+      'profiles:401',
+    ]);
   });
 
   it('invalid_grant puts the connection in needs_reauthorization and stops calling', async () => {
@@ -119,7 +143,11 @@ describe('AdsApiClient: tokens and authorization', () => {
     expect(states).toEqual(['authorized', 'needs_reauthorization']);
 
     const seen = emu.control.requests.length;
-    for (const call of [() => c.listProfiles(), () => c.listStreamSubscriptions(DEFAULT_PROFILE_IDS[0]), () => c.verifyAuthorization()]) {
+    for (const call of [
+      () => c.listProfiles(),
+      () => c.listStreamSubscriptions(DEFAULT_PROFILE_IDS[0]),
+      () => c.verifyAuthorization(),
+    ]) {
       await expect(call()).rejects.toBeInstanceOf(AdsNeedsReauthorizationError);
     }
     expect(emu.control.requests.length).toBe(seen); // not one more request, to LwA or the API
@@ -161,7 +189,11 @@ describe('AdsApiClient: tokens and authorization', () => {
       ['sp', DEFAULT_CLIENT_ID, DEFAULT_PROFILE_IDS[1]],
       ['streams', DEFAULT_CLIENT_ID, DEFAULT_PROFILE_IDS[2]],
     ]);
-    expect(api.map((r) => r.accept)).toEqual(['application/json', 'application/vnd.spCampaign.v3+json', 'application/vnd.amazonmarketingstreamsubscriptions.v1+json']);
+    expect(api.map((r) => r.accept)).toEqual([
+      'application/json',
+      'application/vnd.spCampaign.v3+json',
+      'application/vnd.amazonmarketingstreamsubscriptions.v1+json',
+    ]);
   });
 
   it('never logs a token, the client secret or the refresh token, and logs every request id', async () => {
@@ -171,11 +203,18 @@ describe('AdsApiClient: tokens and authorization', () => {
     await c.listProfiles();
     emu.control.expireAccessTokens();
     await c.listSpKeywords(DEFAULT_PROFILE_IDS[0], { pageSize: 2 });
-    emu.control.injectFault({ route: 'sp', action: { kind: 'status', status: 429, headers: { 'Retry-After': '0' }, body: '{"message":"Too Many Requests"}' } });
+    emu.control.injectFault({
+      route: 'sp',
+      action: { kind: 'status', status: 429, headers: { 'Retry-After': '0' }, body: '{"message":"Too Many Requests"}' },
+    });
     await c.listSpCampaigns(DEFAULT_PROFILE_IDS[0]);
     emu.control.injectFault({ route: 'streams', action: { kind: 'malformed', body: 'truncated' } });
     await c.listStreamSubscriptions(DEFAULT_PROFILE_IDS[0]).catch(() => undefined);
-    await c.createStreamSubscription(DEFAULT_PROFILE_IDS[0], { clientRequestToken: 'a'.repeat(30), dataSetId: 'sp-traffic', destinationArn: 'arn:aws:sqs:us-east-1:123456789012:ams-sp-traffic' });
+    await c.createStreamSubscription(DEFAULT_PROFILE_IDS[0], {
+      clientRequestToken: 'a'.repeat(30),
+      dataSetId: 'sp-traffic',
+      destinationArn: 'arn:aws:sqs:us-east-1:123456789012:ams-sp-traffic',
+    });
     emu.control.revokeRefreshToken(DEFAULT_REFRESH_TOKEN);
     emu.control.expireAccessTokens();
     const last = await c.listProfiles().catch((e: Error) => e);

@@ -13,7 +13,12 @@ describe('AdsApiClient: operations', () => {
   const client = (o: Partial<AdsApiClientOptions> = {}) =>
     emulatorClient(emu, {
       retry: { baseDelayMs: 10 },
-      logger: { debug: () => undefined, info: () => undefined, warn: (m, f) => warnings.push(`${m} ${JSON.stringify(f)}`), error: () => undefined },
+      logger: {
+        debug: () => undefined,
+        info: () => undefined,
+        warn: (m, f) => warnings.push(`${m} ${JSON.stringify(f)}`),
+        error: () => undefined,
+      },
       ...o,
     });
   const seeded = (profileId: string) => {
@@ -21,7 +26,12 @@ describe('AdsApiClient: operations', () => {
     if (!p) throw new Error(`no seeded profile ${profileId}`);
     return p;
   };
-  const spCampaignIds = (profileId: string) => new Set(seeded(profileId).campaigns.filter((c) => c.adProduct === 'sp').map((c) => c.campaignId));
+  const spCampaignIds = (profileId: string) =>
+    new Set(
+      seeded(profileId)
+        .campaigns.filter((c) => c.adProduct === 'sp')
+        .map((c) => c.campaignId),
+    );
 
   beforeAll(async () => {
     emu = await startAdsEmulator({ seed });
@@ -31,7 +41,16 @@ describe('AdsApiClient: operations', () => {
 
   it('lists profiles with ids exact beyond 2^53, time zones and account info', async () => {
     const profiles = await client().listProfiles();
-    expect(profiles.map((p) => [p.profileId, p.countryCode, p.currencyCode, p.timezone, p.accountInfo.marketplaceStringId, p.accountInfo.type])).toEqual([
+    expect(
+      profiles.map((p) => [
+        p.profileId,
+        p.countryCode,
+        p.currencyCode,
+        p.timezone,
+        p.accountInfo.marketplaceStringId,
+        p.accountInfo.type,
+      ]),
+    ).toEqual([
       ['1111111111111111', 'US', 'USD', 'America/Los_Angeles', 'ATVPDKIKX0DER', 'seller'],
       ['9007199254740993', 'DE', 'EUR', 'Europe/Berlin', 'A1PA6795UKMFR9', 'vendor'],
       ['3333333333333333', 'JP', 'JPY', 'Asia/Tokyo', 'A1VC38T7YXB528', 'seller'],
@@ -42,7 +61,12 @@ describe('AdsApiClient: operations', () => {
   it('subscriptions: create, list, get, statuses Amazon sets, archive', async () => {
     const c = client();
     const destinationArn = 'arn:aws:sqs:eu-west-1:123456789012:ams-stream';
-    const a = await c.createStreamSubscription(de, { clientRequestToken: deriveClientRequestToken(de, 'sp-traffic', destinationArn), dataSetId: 'sp-traffic', destinationArn, notes: 'ams-sentinel' });
+    const a = await c.createStreamSubscription(de, {
+      clientRequestToken: deriveClientRequestToken(de, 'sp-traffic', destinationArn),
+      dataSetId: 'sp-traffic',
+      destinationArn,
+      notes: 'ams-sentinel',
+    });
     const b = await c.createStreamSubscription(de, {
       clientRequestToken: deriveClientRequestToken(de, 'budget-usage', destinationArn),
       dataSetId: 'budget-usage',
@@ -73,9 +97,19 @@ describe('AdsApiClient: operations', () => {
   it('lists subscriptions across pages', async () => {
     const c = client({ pageSizes: { subscriptions: 2 } });
     for (const ds of ['sp-traffic', 'sp-conversion', 'budget-usage', 'sb-traffic', 'sd-traffic']) {
-      await c.createStreamSubscription(us, { clientRequestToken: deriveClientRequestToken(us, ds), dataSetId: ds, destinationArn: 'arn:aws:sqs:us-east-1:123456789012:q' });
+      await c.createStreamSubscription(us, {
+        clientRequestToken: deriveClientRequestToken(us, ds),
+        dataSetId: ds,
+        destinationArn: 'arn:aws:sqs:us-east-1:123456789012:q',
+      });
     }
-    expect((await c.listStreamSubscriptions(us)).map((s) => s.dataSetId)).toEqual(['sp-traffic', 'sp-conversion', 'budget-usage', 'sb-traffic', 'sd-traffic']);
+    expect((await c.listStreamSubscriptions(us)).map((s) => s.dataSetId)).toEqual([
+      'sp-traffic',
+      'sp-conversion',
+      'budget-usage',
+      'sb-traffic',
+      'sd-traffic',
+    ]);
     expect(emu.control.requestsTo('streams', 'GET')).toHaveLength(3);
   });
 
@@ -85,8 +119,12 @@ describe('AdsApiClient: operations', () => {
     expect(keywords.map((k) => k.keywordId).sort()).toEqual(expected.map((k) => k.keywordId).sort());
     expect(new Set(keywords.map((k) => k.keywordId)).size).toBe(keywords.length);
     expect(emu.control.requestsTo('sp')).toHaveLength(Math.ceil(expected.length / 4));
-    expect(keywords[0]).toEqual({ ...pick(expected[0], ['keywordId', 'adGroupId', 'campaignId', 'keywordText', 'matchType', 'state', 'bid']) });
-    const bodies = emu.control.requestsTo('sp').map((r) => JSON.parse(r.body ?? '{}') as { maxResults: number; nextToken?: string });
+    expect(keywords[0]).toEqual({
+      ...pick(expected[0], ['keywordId', 'adGroupId', 'campaignId', 'keywordText', 'matchType', 'state', 'bid']),
+    });
+    const bodies = emu.control
+      .requestsTo('sp')
+      .map((r) => JSON.parse(r.body ?? '{}') as { maxResults: number; nextToken?: string });
     expect(bodies[0]).toEqual({ maxResults: 4 });
     expect(bodies.slice(1).every((b) => typeof b.nextToken === 'string')).toBe(true);
   });
@@ -95,7 +133,11 @@ describe('AdsApiClient: operations', () => {
     const c = client();
     const campaigns = await c.listSpCampaigns(us);
     expect(campaigns.map((x) => x.campaignId)).toEqual([...spCampaignIds(us)]);
-    expect(campaigns[0]).toMatchObject({ name: seeded(us).campaigns[0].name, state: 'ENABLED', budget: { budget: 20, budgetType: 'DAILY' } });
+    expect(campaigns[0]).toMatchObject({
+      name: seeded(us).campaigns[0].name,
+      state: 'ENABLED',
+      budget: { budget: 20, budgetType: 'DAILY' },
+    });
     const enabled = await c.listSpCampaigns(us, { stateFilter: ['ENABLED'] });
     expect(enabled.length).toBe(campaigns.filter((x) => x.state === 'ENABLED').length);
     expect(enabled.length).toBeLessThan(campaigns.length);
@@ -112,12 +154,16 @@ describe('AdsApiClient: operations', () => {
     const c = client({ pageSizes: { sb: 1, sd: 1 } });
     const sb = await c.listSbCampaigns(jp);
     expect(sb.map((x) => [x.campaignId, x.name, x.budget, x.budgetType])).toEqual(
-      seeded(jp).campaigns.filter((x) => x.adProduct === 'sb').map((x) => [x.campaignId, x.name, x.budget, 'DAILY']),
+      seeded(jp)
+        .campaigns.filter((x) => x.adProduct === 'sb')
+        .map((x) => [x.campaignId, x.name, x.budget, 'DAILY']),
     );
     // DE ids are 9007199254740993xxx: far beyond 2^53, sent by SD as bare JSON numbers
     const sd = await c.listSdCampaigns(de);
     const want = seeded(de).campaigns.filter((x) => x.adProduct === 'sd');
-    expect(sd.map((x) => [x.campaignId, x.state, x.portfolioId])).toEqual(want.map((x) => [x.campaignId, x.state.toLowerCase(), x.portfolioId]));
+    expect(sd.map((x) => [x.campaignId, x.state, x.portfolioId])).toEqual(
+      want.map((x) => [x.campaignId, x.state.toLowerCase(), x.portfolioId]),
+    );
     expect(BigInt(sd[0].campaignId)).toBeGreaterThan(2n ** 53n);
     // one page per campaign, and one short (empty) page that ends the listing
     expect(emu.control.requestsTo('sd')).toHaveLength(want.length + 1);
@@ -127,15 +173,27 @@ describe('AdsApiClient: operations', () => {
     const cases: Array<[string, FaultSpec['action'], RegExp]> = [
       ['an HTML error page with 200', { kind: 'malformed', body: 'html' }, /an HTML page, not JSON/],
       ['truncated JSON', { kind: 'malformed', body: 'truncated' }, /not valid JSON/],
-      ['a missing required field', { kind: 'malformed', body: 'missing-field', field: 'profileId' }, /\$\[0\]\.profileId: expected an id/],
+      [
+        'a missing required field',
+        { kind: 'malformed', body: 'missing-field', field: 'profileId' },
+        /\$\[0\]\.profileId: expected an id/,
+      ],
       [
         'a wrong type',
-        { kind: 'status', status: 200, body: '[{"profileId":1,"countryCode":"US","currencyCode":"USD","timezone":42,"accountInfo":{"marketplaceStringId":"A","id":"E","type":"seller","name":"n"}}]' },
+        {
+          kind: 'status',
+          status: 200,
+          body: '[{"profileId":1,"countryCode":"US","currencyCode":"USD","timezone":42,"accountInfo":{"marketplaceStringId":"A","id":"E","type":"seller","name":"n"}}]',
+        },
         /\$\[0\]\.timezone: expected a non-empty string, got number/,
       ],
       [
         'an unknown account type',
-        { kind: 'status', status: 200, body: '[{"profileId":1,"countryCode":"US","currencyCode":"USD","timezone":"UTC","accountInfo":{"marketplaceStringId":"A","id":"E","type":"robot","name":"n"}}]' },
+        {
+          kind: 'status',
+          status: 200,
+          body: '[{"profileId":1,"countryCode":"US","currencyCode":"USD","timezone":"UTC","accountInfo":{"marketplaceStringId":"A","id":"E","type":"robot","name":"n"}}]',
+        },
         /\$\[0\]\.accountInfo\.type: expected one of seller\|vendor\|agency/,
       ],
       ['not an array', { kind: 'status', status: 200, body: '{"profiles":[]}' }, /\$: expected an array, got object/],
@@ -143,7 +201,9 @@ describe('AdsApiClient: operations', () => {
     ];
     it.each(cases)('%s', async (_name, action, message) => {
       emu.control.injectFault({ route: 'profiles', action });
-      const err = await client().listProfiles().catch((e: unknown) => e);
+      const err = await client()
+        .listProfiles()
+        .catch((e: unknown) => e);
       expect(err).toBeInstanceOf(AdsMalformedResponseError);
       expect((err as Error).message).toMatch(message);
       expect((err as AdsMalformedResponseError).requestId).toBe(emu.control.requestsTo('profiles')[0].requestId);
@@ -153,7 +213,11 @@ describe('AdsApiClient: operations', () => {
     it('an unknown field: dropped with a warning by default, an error with unknownFields: reject', async () => {
       warnings.length = 0;
       emu.control.injectFault({ route: 'streams', action: { kind: 'malformed', body: 'unknown-field' } });
-      await client().createStreamSubscription(us, { clientRequestToken: deriveClientRequestToken('u1'), dataSetId: 'sp-traffic', destinationArn: 'arn:aws:sqs:us-east-1:1:q-u1' });
+      await client().createStreamSubscription(us, {
+        clientRequestToken: deriveClientRequestToken('u1'),
+        dataSetId: 'sp-traffic',
+        destinationArn: 'arn:aws:sqs:us-east-1:1:q-u1',
+      });
       emu.control.injectFault({ route: 'profiles', action: { kind: 'malformed', body: 'unknown-field' } });
       const profiles = await client().listProfiles();
       expect(profiles).toHaveLength(3);
@@ -161,22 +225,34 @@ describe('AdsApiClient: operations', () => {
       expect(warnings.join('\n')).toMatch(/ads_api.unknown_fields_ignored.*\$\.surpriseField/);
 
       emu.control.injectFault({ route: 'profiles', action: { kind: 'malformed', body: 'unknown-field' } });
-      const err = await client({ unknownFields: 'reject' }).listProfiles().catch((e: unknown) => e);
+      const err = await client({ unknownFields: 'reject' })
+        .listProfiles()
+        .catch((e: unknown) => e);
       expect(err).toBeInstanceOf(AdsMalformedResponseError);
       expect((err as Error).message).toMatch(/\$\[0\]\.surpriseField: unknown field/);
     });
 
     it('an unknown subscription status is malformed, not guessed', async () => {
       const c = client();
-      const { subscriptionId } = await c.createStreamSubscription(us, { clientRequestToken: deriveClientRequestToken('s1'), dataSetId: 'sp-traffic', destinationArn: 'arn:aws:sqs:us-east-1:1:q-s1' });
+      const { subscriptionId } = await c.createStreamSubscription(us, {
+        clientRequestToken: deriveClientRequestToken('s1'),
+        dataSetId: 'sp-traffic',
+        destinationArn: 'arn:aws:sqs:us-east-1:1:q-s1',
+      });
       emu.control.setSubscriptionStatus(subscriptionId, 'PAUSED' as never);
-      await expect(c.getStreamSubscription(us, subscriptionId)).rejects.toThrow(/\$\.subscription\.status: expected one of PROVISIONING\|PENDING_CONFIRMATION/);
+      await expect(c.getStreamSubscription(us, subscriptionId)).rejects.toThrow(
+        /\$\.subscription\.status: expected one of PROVISIONING\|PENDING_CONFIRMATION/,
+      );
     });
 
     it('a malformed second page fails the whole listing: no partial list', async () => {
       const c = client();
       const pages: number[] = [];
-      emu.control.injectFault({ route: 'sp', times: 1, action: { kind: 'status', status: 200, body: '{"keywords":[],"nextToken":"' } });
+      emu.control.injectFault({
+        route: 'sp',
+        times: 1,
+        action: { kind: 'status', status: 200, body: '{"keywords":[],"nextToken":"' },
+      });
       await expect(c.listSpKeywords(us, { pageSize: 2 })).rejects.toBeInstanceOf(AdsMalformedResponseError);
       emu.control.reset();
       // page 1 fine, page 2 truncated: the iterator yields page 1, then throws; listSpKeywords returns nothing
@@ -185,8 +261,14 @@ describe('AdsApiClient: operations', () => {
       emu.control.injectFault({ route: 'sp', action: { kind: 'malformed', body: 'truncated' } });
       await expect(it.next()).rejects.toBeInstanceOf(AdsMalformedResponseError);
       expect(pages).toEqual([2]);
-      emu.control.injectFault({ route: 'sp', times: 1, action: { kind: 'malformed', body: 'missing-field', field: 'keywordText' } });
-      await expect(c.listSpKeywords(us, { pageSize: 2 })).rejects.toThrow(/\$\.keywords\[0\]\.keywordText: expected a string/);
+      emu.control.injectFault({
+        route: 'sp',
+        times: 1,
+        action: { kind: 'malformed', body: 'missing-field', field: 'keywordText' },
+      });
+      await expect(c.listSpKeywords(us, { pageSize: 2 })).rejects.toThrow(
+        /\$\.keywords\[0\]\.keywordText: expected a string/,
+      );
     });
   });
 });

@@ -121,22 +121,28 @@ export class AdsApiClient {
   ) {
     const o = options;
     this.region = o.region ?? 'NA';
-    const { apiBaseUrl, tokenUrl } = resolveEndpoints({ region: this.region, apiEndpoint: o.apiEndpoint, lwaEndpoint: o.lwaEndpoint });
+    const { apiBaseUrl, tokenUrl } = resolveEndpoints({
+      region: this.region,
+      apiEndpoint: o.apiEndpoint,
+      lwaEndpoint: o.lwaEndpoint,
+    });
     this.apiBaseUrl = apiBaseUrl;
     this.tokenUrl = tokenUrl;
     this.secrets = shared?.secrets ?? { clientSecret: o.clientSecret, refreshToken: o.refreshToken };
-    this.tokens = shared?.tokens ?? new LwaTokenProvider({
-      tokenUrl,
-      credentials: { clientId: o.clientId, clientSecret: o.clientSecret, refreshToken: o.refreshToken },
-      refreshMarginMs: o.refreshMarginMs,
-      clientAuth: o.lwaClientAuth,
-      retry: o.retry,
-      logger: o.logger,
-      fetch: o.fetch,
-      now: o.now,
-      sleep: o.sleep,
-      random: o.random,
-    });
+    this.tokens =
+      shared?.tokens ??
+      new LwaTokenProvider({
+        tokenUrl,
+        credentials: { clientId: o.clientId, clientSecret: o.clientSecret, refreshToken: o.refreshToken },
+        refreshMarginMs: o.refreshMarginMs,
+        clientAuth: o.lwaClientAuth,
+        retry: o.retry,
+        logger: o.logger,
+        fetch: o.fetch,
+        now: o.now,
+        sleep: o.sleep,
+        random: o.random,
+      });
     if (!shared) this.tokens.onRefreshTokenRotated((t) => (this.secrets.refreshToken = t));
     this.http = new AdsHttpClient({
       apiBaseUrl,
@@ -207,7 +213,8 @@ export class AdsApiClient {
         profileTypeFilter: filter.profileTypeFilter,
         accessLevel: filter.accessLevel,
         apiProgram: filter.apiProgram,
-        validPaymentMethodFilter: filter.validPaymentMethodFilter === undefined ? undefined : String(filter.validPaymentMethodFilter),
+        validPaymentMethodFilter:
+          filter.validPaymentMethodFilter === undefined ? undefined : String(filter.validPaymentMethodFilter),
       },
       mediaType: this.media.profiles,
       check: profilesCheck,
@@ -218,9 +225,14 @@ export class AdsApiClient {
   // ---- Marketing Stream subscriptions v1 ------------------------------------------------------------------
 
   /** `POST /streams/subscriptions`: returns the subscription id (the same one again for a repeated token). */
-  async createStreamSubscription(profileId: string, req: CreateStreamSubscription): Promise<{ subscriptionId: string; clientRequestToken: string }> {
-    if (!isValidClientRequestToken(req.clientRequestToken)) throw new RangeError('clientRequestToken must be 22-36 characters');
-    if ((req.destinationArn === undefined) === (req.destination === undefined)) throw new RangeError('give exactly one of destinationArn and destination');
+  async createStreamSubscription(
+    profileId: string,
+    req: CreateStreamSubscription,
+  ): Promise<{ subscriptionId: string; clientRequestToken: string }> {
+    if (!isValidClientRequestToken(req.clientRequestToken))
+      throw new RangeError('clientRequestToken must be 22-36 characters');
+    if ((req.destinationArn === undefined) === (req.destination === undefined))
+      throw new RangeError('give exactly one of destinationArn and destination');
     if (req.notes !== undefined && req.notes.length > 128) throw new RangeError('notes must be at most 128 characters');
     const { value } = await this.http.request({
       ...this.streamRequest('createStreamSubscription', profileId),
@@ -229,19 +241,26 @@ export class AdsApiClient {
       body: req,
       check: createSubscriptionAnswerCheck,
     });
-    return { subscriptionId: value.subscriptionId, clientRequestToken: value.clientRequestToken ?? req.clientRequestToken };
+    return {
+      subscriptionId: value.subscriptionId,
+      clientRequestToken: value.clientRequestToken ?? req.clientRequestToken,
+    };
   }
 
   /** Every subscription of the profile (all pages of `GET /streams/subscriptions`). */
   async listStreamSubscriptions(profileId: string): Promise<StreamSubscription[]> {
     const all: StreamSubscription[] = [];
-    for await (const page of this.pages('listStreamSubscriptions', (token) => ({
-      ...this.streamRequest('listStreamSubscriptions', profileId),
-      method: 'GET' as const,
-      path: '/streams/subscriptions',
-      query: { maxResults: this.pageSizes.subscriptions, startingToken: token },
-      check: listSubscriptionsAnswerCheck,
-    }), (v) => ({ items: v.subscriptions, next: v.nextToken }))) {
+    for await (const page of this.pages(
+      'listStreamSubscriptions',
+      (token) => ({
+        ...this.streamRequest('listStreamSubscriptions', profileId),
+        method: 'GET' as const,
+        path: '/streams/subscriptions',
+        query: { maxResults: this.pageSizes.subscriptions, startingToken: token },
+        check: listSubscriptionsAnswerCheck,
+      }),
+      (v) => ({ items: v.subscriptions, next: v.nextToken }),
+    )) {
       all.push(...page.items);
     }
     return all;
@@ -258,7 +277,11 @@ export class AdsApiClient {
   }
 
   /** `PUT /streams/subscriptions/{id}`: `ARCHIVED` is the only status a client can set; notes ≤ 128. */
-  async updateStreamSubscription(profileId: string, subscriptionId: string, update: { status?: 'ARCHIVED'; notes?: string }): Promise<void> {
+  async updateStreamSubscription(
+    profileId: string,
+    subscriptionId: string,
+    update: { status?: 'ARCHIVED'; notes?: string },
+  ): Promise<void> {
     await this.http.request({
       ...this.streamRequest('updateStreamSubscription', profileId),
       method: 'PUT',
@@ -276,16 +299,48 @@ export class AdsApiClient {
   // ---- Sponsored Products v3 ------------------------------------------------------------------------------
 
   spCampaignPages(profileId: string, filter: SpListFilter = {}): AsyncGenerator<Page<SpCampaign>> {
-    return this.spPages('listSpCampaigns', profileId, '/sp/campaigns/list', this.media.spCampaigns, filter, spCampaignPageCheck, (v) => v.campaigns);
+    return this.spPages(
+      'listSpCampaigns',
+      profileId,
+      '/sp/campaigns/list',
+      this.media.spCampaigns,
+      filter,
+      spCampaignPageCheck,
+      (v) => v.campaigns,
+    );
   }
   spAdGroupPages(profileId: string, filter: SpListFilter = {}): AsyncGenerator<Page<SpAdGroup>> {
-    return this.spPages('listSpAdGroups', profileId, '/sp/adGroups/list', this.media.spAdGroups, filter, spAdGroupPageCheck, (v) => v.adGroups);
+    return this.spPages(
+      'listSpAdGroups',
+      profileId,
+      '/sp/adGroups/list',
+      this.media.spAdGroups,
+      filter,
+      spAdGroupPageCheck,
+      (v) => v.adGroups,
+    );
   }
   spKeywordPages(profileId: string, filter: SpListFilter = {}): AsyncGenerator<Page<SpKeyword>> {
-    return this.spPages('listSpKeywords', profileId, '/sp/keywords/list', this.media.spKeywords, filter, spKeywordPageCheck, (v) => v.keywords);
+    return this.spPages(
+      'listSpKeywords',
+      profileId,
+      '/sp/keywords/list',
+      this.media.spKeywords,
+      filter,
+      spKeywordPageCheck,
+      (v) => v.keywords,
+    );
   }
   spTargetPages(profileId: string, filter: SpListFilter = {}): AsyncGenerator<Page<SpTarget>> {
-    return this.spPages('listSpTargets', profileId, '/sp/targets/list', this.media.spTargets, filter, spTargetPageCheck, (v) => v.targetingClauses);
+    return this.spPages(
+      'listSpTargets',
+      profileId,
+      '/sp/targets/list',
+      this.media.spTargets,
+      filter,
+      spTargetPageCheck,
+      (v) => v.targetingClauses,
+    );
   }
 
   listSpCampaigns(profileId: string, filter?: SpListFilter): Promise<SpCampaign[]> {
@@ -304,24 +359,40 @@ export class AdsApiClient {
   // ---- Sponsored Brands v4 / Sponsored Display ------------------------------------------------------------
 
   /** `POST /sb/v4/campaigns/list`, `maxResults` 1–100. */
-  sbCampaignPages(profileId: string, filter: { stateFilter?: Array<'ENABLED' | 'PAUSED' | 'ARCHIVED'>; pageSize?: number } = {}): AsyncGenerator<Page<SbCampaign>> {
-    const base = { stateFilter: filter.stateFilter ? { include: filter.stateFilter } : undefined, maxResults: filter.pageSize ?? this.pageSizes.sb };
-    return this.pages('listSbCampaigns', (token) => ({
-      operation: 'listSbCampaigns',
-      method: 'POST' as const,
-      path: '/sb/v4/campaigns/list',
-      profileId,
-      mediaType: this.media.sbCampaigns,
-      body: { ...base, nextToken: token },
-      check: sbCampaignPageCheck,
-    }), (v) => ({ items: v.campaigns, next: v.nextToken }));
+  sbCampaignPages(
+    profileId: string,
+    filter: { stateFilter?: Array<'ENABLED' | 'PAUSED' | 'ARCHIVED'>; pageSize?: number } = {},
+  ): AsyncGenerator<Page<SbCampaign>> {
+    const base = {
+      stateFilter: filter.stateFilter ? { include: filter.stateFilter } : undefined,
+      maxResults: filter.pageSize ?? this.pageSizes.sb,
+    };
+    return this.pages(
+      'listSbCampaigns',
+      (token) => ({
+        operation: 'listSbCampaigns',
+        method: 'POST' as const,
+        path: '/sb/v4/campaigns/list',
+        profileId,
+        mediaType: this.media.sbCampaigns,
+        body: { ...base, nextToken: token },
+        check: sbCampaignPageCheck,
+      }),
+      (v) => ({ items: v.campaigns, next: v.nextToken }),
+    );
   }
-  listSbCampaigns(profileId: string, filter?: { stateFilter?: Array<'ENABLED' | 'PAUSED' | 'ARCHIVED'>; pageSize?: number }): Promise<SbCampaign[]> {
+  listSbCampaigns(
+    profileId: string,
+    filter?: { stateFilter?: Array<'ENABLED' | 'PAUSED' | 'ARCHIVED'>; pageSize?: number },
+  ): Promise<SbCampaign[]> {
     return collect(this.sbCampaignPages(profileId, filter));
   }
 
   /** `GET /sd/campaigns?startIndex&count`: offset paging over a bare array; the last page is shorter than `count`. */
-  async *sdCampaignPages(profileId: string, filter: { stateFilter?: Array<'enabled' | 'paused' | 'archived'>; pageSize?: number } = {}): AsyncGenerator<Page<SdCampaign>> {
+  async *sdCampaignPages(
+    profileId: string,
+    filter: { stateFilter?: Array<'enabled' | 'paused' | 'archived'>; pageSize?: number } = {},
+  ): AsyncGenerator<Page<SdCampaign>> {
     const count = filter.pageSize ?? this.pageSizes.sd ?? 100;
     for (let startIndex = 0, pages = 0; pages < MAX_PAGES; pages++) {
       const { value, requestId } = await this.http.request({
@@ -338,14 +409,22 @@ export class AdsApiClient {
       startIndex += value.length;
     }
   }
-  listSdCampaigns(profileId: string, filter?: { stateFilter?: Array<'enabled' | 'paused' | 'archived'>; pageSize?: number }): Promise<SdCampaign[]> {
+  listSdCampaigns(
+    profileId: string,
+    filter?: { stateFilter?: Array<'enabled' | 'paused' | 'archived'>; pageSize?: number },
+  ): Promise<SdCampaign[]> {
     return collect(this.sdCampaignPages(profileId, filter));
   }
 
   // ---- internals ------------------------------------------------------------------------------------------
 
   private streamRequest(operation: string, profileId: string) {
-    return { operation, profileId, mediaType: this.media.streamSubscriptions, fallbackMediaType: this.media.streamSubscriptionsFallback };
+    return {
+      operation,
+      profileId,
+      mediaType: this.media.streamSubscriptions,
+      fallbackMediaType: this.media.streamSubscriptionsFallback,
+    };
   }
 
   private spPages<V, T>(
@@ -366,14 +445,30 @@ export class AdsApiClient {
       includeExtendedDataFields: f.includeExtendedDataFields,
       maxResults: f.pageSize ?? this.pageSizes.sp,
     };
-    return this.pages(operation, (token) => ({ operation, method: 'POST' as const, path, profileId, mediaType, body: { ...base, nextToken: token }, check }), (v) => ({
-      items: items(v),
-      next: (v as { nextToken?: string }).nextToken,
-    }));
+    return this.pages(
+      operation,
+      (token) => ({
+        operation,
+        method: 'POST' as const,
+        path,
+        profileId,
+        mediaType,
+        body: { ...base, nextToken: token },
+        check,
+      }),
+      (v) => ({
+        items: items(v),
+        next: (v as { nextToken?: string }).nextToken,
+      }),
+    );
   }
 
   /** Token paging: request pages until the answer has no `nextToken`. A token that repeats is a malformed answer (no endless loop). */
-  private async *pages<V, T>(operation: string, request: (token: string | undefined) => AdsRequest<V>, read: (v: V) => { items: T[]; next: string | undefined }): AsyncGenerator<Page<T>> {
+  private async *pages<V, T>(
+    operation: string,
+    request: (token: string | undefined) => AdsRequest<V>,
+    read: (v: V) => { items: T[]; next: string | undefined },
+  ): AsyncGenerator<Page<T>> {
     const seen = new Set<string>();
     let token: string | undefined;
     for (let pages = 0; pages < MAX_PAGES; pages++) {
@@ -381,7 +476,8 @@ export class AdsApiClient {
       const { items, next } = read(value);
       if (items.length > 0) yield { items, requestId };
       if (!next) return;
-      if (seen.has(next)) throw new AdsMalformedResponseError(operation, `nextToken repeats (page ${pages + 1})`, status, requestId);
+      if (seen.has(next))
+        throw new AdsMalformedResponseError(operation, `nextToken repeats (page ${pages + 1})`, status, requestId);
       seen.add(next);
       token = next;
     }

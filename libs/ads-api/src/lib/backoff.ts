@@ -16,7 +16,12 @@ export interface BackoffPolicy {
   totalTimeoutMs: number;
 }
 
-export const DEFAULT_BACKOFF: BackoffPolicy = { maxAttempts: 6, baseDelayMs: 1_000, maxDelayMs: 60_000, totalTimeoutMs: 120_000 };
+export const DEFAULT_BACKOFF: BackoffPolicy = {
+  maxAttempts: 6,
+  baseDelayMs: 1_000,
+  maxDelayMs: 60_000,
+  totalTimeoutMs: 120_000,
+};
 
 /** `Retry-After` in ms from now, or undefined when absent or unreadable. A past date means 0. */
 export function parseRetryAfter(header: string | null | undefined, nowMs: number): number | undefined {
@@ -33,7 +38,12 @@ export function parseRetryAfter(header: string | null | undefined, nowMs: number
  * The wait before retry number `retry` (0 for the first retry). `retryAfterMs` from the answer wins over
  * the jittered back-off.
  */
-export function backoffDelayMs(policy: BackoffPolicy, retry: number, retryAfterMs: number | undefined, random: () => number = Math.random): number {
+export function backoffDelayMs(
+  policy: BackoffPolicy,
+  retry: number,
+  retryAfterMs: number | undefined,
+  random: () => number = Math.random,
+): number {
   if (retryAfterMs !== undefined) return Math.min(retryAfterMs, policy.maxDelayMs);
   const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** retry);
   return Math.floor(random() * ceiling);

@@ -2,7 +2,13 @@
  * What can go wrong talking to Amazon, as types a caller can branch on (`instanceof` or `kind`). Messages
  * name the operation, the status and Amazon's request id, and never carry a token or a secret.
  */
-export type AdsApiErrorKind = 'http' | 'malformed_response' | 'needs_reauthorization' | 'network' | 'retries_exhausted' | 'token';
+export type AdsApiErrorKind =
+  | 'http'
+  | 'malformed_response'
+  | 'needs_reauthorization'
+  | 'network'
+  | 'retries_exhausted'
+  | 'token';
 
 export abstract class AdsApiError extends Error {
   abstract readonly kind: AdsApiErrorKind;
@@ -33,7 +39,11 @@ export class AdsHttpError extends AdsApiError {
     readonly detail: string | undefined,
     requestId?: string,
   ) {
-    super(`${operation}: HTTP ${status}${code ? ` ${code}` : ''}${detail ? `: ${detail}` : ''}${requestId ? ` (request id ${requestId})` : ''}`, operation, requestId);
+    super(
+      `${operation}: HTTP ${status}${code ? ` ${code}` : ''}${detail ? `: ${detail}` : ''}${requestId ? ` (request id ${requestId})` : ''}`,
+      operation,
+      requestId,
+    );
     this.retryable = status === 429 || status >= 500;
   }
 }
@@ -53,7 +63,11 @@ export class AdsMalformedResponseError extends AdsApiError {
     readonly status: number,
     requestId?: string,
   ) {
-    super(`${operation}: malformed response (HTTP ${status}): ${problem}${requestId ? ` (request id ${requestId})` : ''}`, operation, requestId);
+    super(
+      `${operation}: malformed response (HTTP ${status}): ${problem}${requestId ? ` (request id ${requestId})` : ''}`,
+      operation,
+      requestId,
+    );
   }
 }
 
@@ -69,7 +83,10 @@ export class AdsNeedsReauthorizationError extends AdsApiError {
     /** LwA's `error_description` (it names the parameter, never its value) */
     readonly detail: string | undefined,
   ) {
-    super(`${operation}: the Amazon Ads connection needs re-authorization (invalid_grant${detail ? `: ${detail}` : ''})`, operation);
+    super(
+      `${operation}: the Amazon Ads connection needs re-authorization (invalid_grant${detail ? `: ${detail}` : ''})`,
+      operation,
+    );
   }
 }
 
@@ -85,7 +102,10 @@ export class AdsTokenError extends AdsApiError {
     /** LwA's `Retry-After`, in ms, when it sent one */
     readonly retryAfterMs?: number,
   ) {
-    super(`${operation}: Login with Amazon token refresh failed${status ? ` (HTTP ${status})` : ''}${code ? `: ${code}` : ''}${detail ? ` ${detail}` : ''}`, operation);
+    super(
+      `${operation}: Login with Amazon token refresh failed${status ? ` (HTTP ${status})` : ''}${code ? `: ${code}` : ''}${detail ? ` ${detail}` : ''}`,
+      operation,
+    );
   }
 }
 
@@ -113,6 +133,10 @@ export class AdsRetriesExhaustedError extends AdsApiError {
     /** the failure of the last attempt */
     readonly last: AdsApiError,
   ) {
-    super(`${operation}: gave up after ${attempts} attempts in ${elapsedMs} ms; last: ${last.message}`, operation, last.requestId);
+    super(
+      `${operation}: gave up after ${attempts} attempts in ${elapsedMs} ms; last: ${last.message}`,
+      operation,
+      last.requestId,
+    );
   }
 }

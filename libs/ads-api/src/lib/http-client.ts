@@ -1,4 +1,11 @@
-import { AdsApiError, AdsHttpError, AdsMalformedResponseError, AdsNeedsReauthorizationError, AdsNetworkError, AdsRetriesExhaustedError } from './errors';
+import {
+  AdsApiError,
+  AdsHttpError,
+  AdsMalformedResponseError,
+  AdsNeedsReauthorizationError,
+  AdsNetworkError,
+  AdsRetriesExhaustedError,
+} from './errors';
 import { redactSecrets } from './logger';
 import { backoffDelayMs, parseRetryAfter } from './backoff';
 import { parseJsonLossless } from './lossless-json';
@@ -70,21 +77,35 @@ export class AdsHttpClient {
     let attempt = 0;
     for (;;) {
       attempt++;
-      if (this.o.tokens.state === 'needs_reauthorization') throw new AdsNeedsReauthorizationError(req.operation, undefined);
+      if (this.o.tokens.state === 'needs_reauthorization')
+        throw new AdsNeedsReauthorizationError(req.operation, undefined);
       const token = await this.o.tokens.getAccessToken(req.operation);
       const remaining = this.rt.policy.totalTimeoutMs - (this.rt.now() - started);
-      const outcome = await this.attempt(req, token, mediaType, attempt, Math.max(1, Math.min(this.o.requestTimeoutMs ?? 30_000, remaining)));
+      const outcome = await this.attempt(
+        req,
+        token,
+        mediaType,
+        attempt,
+        Math.max(1, Math.min(this.o.requestTimeoutMs ?? 30_000, remaining)),
+      );
       if (outcome.kind === 'done') return outcome.response;
       const failure = outcome.error;
       if (outcome.kind === 'unauthorized' && !renewedAfter401) {
         renewedAfter401 = true;
-        this.rt.log.warn('ads_api.unauthorized_renewing_token', { operation: req.operation, requestId: failure.requestId });
+        this.rt.log.warn('ads_api.unauthorized_renewing_token', {
+          operation: req.operation,
+          requestId: failure.requestId,
+        });
         await this.o.tokens.renewAfterRejection(token, req.operation);
         continue;
       }
       if (outcome.kind === 'media_type' && req.fallbackMediaType && !switchedMediaType) {
         switchedMediaType = true;
-        this.rt.log.warn('ads_api.media_type_fallback', { operation: req.operation, refused: mediaType, next: req.fallbackMediaType });
+        this.rt.log.warn('ads_api.media_type_fallback', {
+          operation: req.operation,
+          refused: mediaType,
+          next: req.fallbackMediaType,
+        });
         mediaType = req.fallbackMediaType;
         continue;
       }
@@ -92,7 +113,12 @@ export class AdsHttpClient {
       const delay = backoffDelayMs(this.rt.policy, retries, outcome.retryAfterMs, this.rt.random);
       const elapsed = this.rt.now() - started;
       if (attempt >= this.rt.policy.maxAttempts || elapsed + delay >= this.rt.policy.totalTimeoutMs) {
-        this.rt.log.error('ads_api.retries_exhausted', { operation: req.operation, attempts: attempt, elapsedMs: elapsed, requestId: failure.requestId });
+        this.rt.log.error('ads_api.retries_exhausted', {
+          operation: req.operation,
+          attempts: attempt,
+          elapsedMs: elapsed,
+          requestId: failure.requestId,
+        });
         throw new AdsRetriesExhaustedError(req.operation, attempt, elapsed, failure);
       }
       retries++;
@@ -140,8 +166,19 @@ export class AdsHttpClient {
     } catch (err) {
       const e = err as Error;
       const timedOut = e.name === 'TimeoutError' || e.name === 'AbortError';
-      const error = new AdsNetworkError(req.operation, timedOut, this.redact(String((e as { cause?: Error }).cause?.message ?? e.message)));
-      this.rt.log.warn('ads_api.request_failed', { operation: req.operation, method: req.method, path: req.path, attempt, timedOut, durationMs: this.rt.now() - t0 });
+      const error = new AdsNetworkError(
+        req.operation,
+        timedOut,
+        this.redact(String((e as { cause?: Error }).cause?.message ?? e.message)),
+      );
+      this.rt.log.warn('ads_api.request_failed', {
+        operation: req.operation,
+        method: req.method,
+        path: req.path,
+        attempt,
+        timedOut,
+        durationMs: this.rt.now() - t0,
+      });
       return { kind: 'failed', error };
     }
     const requestId = res.headers.get('x-amzn-requestid') ?? res.headers.get('x-amz-request-id') ?? undefined;
@@ -157,16 +194,30 @@ export class AdsHttpClient {
     });
     if (res.ok) {
       try {
-        return { kind: 'done', response: { value: this.read(req, res.status, text, requestId), status: res.status, requestId } };
+        return {
+          kind: 'done',
+          response: { value: this.read(req, res.status, text, requestId), status: res.status, requestId },
+        };
       } catch (err) {
         if (err instanceof AdsMalformedResponseError) {
-          this.rt.log.error('ads_api.malformed_response', { operation: req.operation, status: res.status, requestId, problem: this.redact(err.problem) });
+          this.rt.log.error('ads_api.malformed_response', {
+            operation: req.operation,
+            status: res.status,
+            requestId,
+            problem: this.redact(err.problem),
+          });
         }
         throw err;
       }
     }
     const { code, detail } = errorBody(text);
-    const error = new AdsHttpError(req.operation, res.status, code, detail === undefined ? undefined : this.redact(detail), requestId);
+    const error = new AdsHttpError(
+      req.operation,
+      res.status,
+      code,
+      detail === undefined ? undefined : this.redact(detail),
+      requestId,
+    );
     const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'), this.rt.now());
     if (res.status === 401) return { kind: 'unauthorized', error };
     if (res.status === 415 || res.status === 406) return { kind: 'media_type', error };
@@ -184,12 +235,19 @@ export class AdsHttpClient {
         parsed = parseJsonLossless(text);
       } catch (err) {
         const looksHtml = /^\s*</.test(text);
-        throw malformed(looksHtml ? 'an HTML page, not JSON' : `not valid JSON (${(err as Error).message.slice(0, 120)})`);
+        throw malformed(
+          looksHtml ? 'an HTML page, not JSON' : `not valid JSON (${(err as Error).message.slice(0, 120)})`,
+        );
       }
     }
     try {
       const { value, unknown } = checkRoot(req.check, parsed, this.o.unknownFields ?? 'strip');
-      if (unknown.length > 0) this.rt.log.warn('ads_api.unknown_fields_ignored', { operation: req.operation, requestId, fields: unknown.join(', ') });
+      if (unknown.length > 0)
+        this.rt.log.warn('ads_api.unknown_fields_ignored', {
+          operation: req.operation,
+          requestId,
+          fields: unknown.join(', '),
+        });
       return value;
     } catch (err) {
       if (err instanceof ValidationProblem) throw malformed(err.message);

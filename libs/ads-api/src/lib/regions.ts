@@ -36,7 +36,10 @@ export function regionOfCountry(countryCode: string): AdsRegion | undefined {
  * The base URL of the API and the token URL: the region's defaults, or the overrides (an emulator, a
  * proxy). Overrides lose a trailing slash so paths join cleanly.
  */
-export function resolveEndpoints(o: { region: AdsRegion; apiEndpoint?: string; lwaEndpoint?: string }): { apiBaseUrl: string; tokenUrl: string } {
+export function resolveEndpoints(o: { region: AdsRegion; apiEndpoint?: string; lwaEndpoint?: string }): {
+  apiBaseUrl: string;
+  tokenUrl: string;
+} {
   return {
     apiBaseUrl: (o.apiEndpoint ?? ADS_API_HOSTS[o.region]).replace(/\/+$/, ''),
     tokenUrl: o.lwaEndpoint ?? LWA_TOKEN_URLS[o.region],

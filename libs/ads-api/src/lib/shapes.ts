@@ -45,7 +45,9 @@ export type StreamSubscriptionStatus = (typeof STREAM_SUBSCRIPTION_STATUSES)[num
 
 const destinationCheck = object({
   sqsDestination: optional(object({ queueArn: nonEmptyStr })),
-  firehoseDestination: optional(object({ deliveryStreamArn: nonEmptyStr, subscriberRoleArn: optional(str), subscriptionRoleArn: optional(str) })),
+  firehoseDestination: optional(
+    object({ deliveryStreamArn: nonEmptyStr, subscriberRoleArn: optional(str), subscriptionRoleArn: optional(str) }),
+  ),
 });
 
 export const streamSubscriptionCheck = object({
@@ -63,7 +65,10 @@ export type StreamSubscription = ReturnType<typeof streamSubscriptionCheck>;
 export type StreamDestination = ReturnType<typeof destinationCheck>;
 
 export const createSubscriptionAnswerCheck = object({ subscriptionId: nonEmptyStr, clientRequestToken: optional(str) });
-export const listSubscriptionsAnswerCheck = object({ subscriptions: arrayOf(streamSubscriptionCheck), nextToken: optional(str) });
+export const listSubscriptionsAnswerCheck = object({
+  subscriptions: arrayOf(streamSubscriptionCheck),
+  nextToken: optional(str),
+});
 export const getSubscriptionAnswerCheck = object({ subscription: streamSubscriptionCheck });
 
 // ---- Sponsored Products v3 -------------------------------------------------------------------------------

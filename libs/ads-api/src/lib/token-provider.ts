@@ -1,4 +1,10 @@
-import { AdsApiError, AdsNeedsReauthorizationError, AdsNetworkError, AdsRetriesExhaustedError, AdsTokenError } from './errors';
+import {
+  AdsApiError,
+  AdsNeedsReauthorizationError,
+  AdsNetworkError,
+  AdsRetriesExhaustedError,
+  AdsTokenError,
+} from './errors';
 import { backoffDelayMs, parseRetryAfter } from './backoff';
 import { parseJsonLossless } from './lossless-json';
 import { AdsRuntime, AdsRuntimeOptions, resolveRuntime } from './runtime';
@@ -52,7 +58,12 @@ export class LwaTokenProvider {
   private accessToken: string | undefined;
   private expiresAtMs = 0;
   private inflight: Promise<string> | undefined;
-  private status: AdsConnectionStatus = { state: 'unauthorized', lastRefreshAt: undefined, lastError: undefined, refreshCount: 0 };
+  private status: AdsConnectionStatus = {
+    state: 'unauthorized',
+    lastRefreshAt: undefined,
+    lastError: undefined,
+    refreshCount: 0,
+  };
   private readonly listeners = new Set<StateListener>();
   private readonly rotationListeners = new Set<(refreshToken: string) => void>();
   private readonly rt: AdsRuntime;
@@ -92,8 +103,10 @@ export class LwaTokenProvider {
 
   /** A valid access token: the cached one, the refresh in flight, or a new refresh. */
   getAccessToken(operation = 'getAccessToken'): Promise<string> {
-    if (this.status.state === 'needs_reauthorization') return Promise.reject(new AdsNeedsReauthorizationError(operation, this.status.lastError));
-    if (this.accessToken && this.rt.now() < this.expiresAtMs - (this.o.refreshMarginMs ?? 60_000)) return Promise.resolve(this.accessToken);
+    if (this.status.state === 'needs_reauthorization')
+      return Promise.reject(new AdsNeedsReauthorizationError(operation, this.status.lastError));
+    if (this.accessToken && this.rt.now() < this.expiresAtMs - (this.o.refreshMarginMs ?? 60_000))
+      return Promise.resolve(this.accessToken);
     return this.refreshOnce(operation);
   }
 
@@ -151,8 +164,12 @@ export class LwaTokenProvider {
   private async requestToken(operation: string): Promise<string> {
     const { clientId, clientSecret, refreshToken } = this.credentials;
     const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken });
-    const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded;charset=UTF-8', accept: 'application/json' };
-    if (this.o.clientAuth === 'basic') headers['authorization'] = `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`;
+    const headers: Record<string, string> = {
+      'content-type': 'application/x-www-form-urlencoded;charset=UTF-8',
+      accept: 'application/json',
+    };
+    if (this.o.clientAuth === 'basic')
+      headers['authorization'] = `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`;
     else {
       form.set('client_id', clientId);
       form.set('client_secret', clientSecret);
@@ -160,23 +177,35 @@ export class LwaTokenProvider {
     let res: Response;
     const t0 = this.rt.now();
     try {
-      res = await this.rt.fetchFn(this.o.tokenUrl, { method: 'POST', headers, body: form.toString(), signal: AbortSignal.timeout(this.o.requestTimeoutMs ?? 15_000) });
+      res = await this.rt.fetchFn(this.o.tokenUrl, {
+        method: 'POST',
+        headers,
+        body: form.toString(),
+        signal: AbortSignal.timeout(this.o.requestTimeoutMs ?? 15_000),
+      });
     } catch (err) {
       const e = err as Error;
       throw new AdsNetworkError(operation, e.name === 'TimeoutError' || e.name === 'AbortError', e.message);
     }
     const text = await readText(res, operation);
     const requestId = res.headers.get('x-amzn-requestid') ?? undefined;
-    this.rt.log.info('ads_api.token_refresh', { operation, status: res.status, requestId, durationMs: this.rt.now() - t0 });
+    this.rt.log.info('ads_api.token_refresh', {
+      operation,
+      status: res.status,
+      requestId,
+      durationMs: this.rt.now() - t0,
+    });
     let body: Record<string, unknown> | undefined;
     try {
       const parsed = parseJsonLossless(text);
-      if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) body = parsed as Record<string, unknown>;
+      if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed))
+        body = parsed as Record<string, unknown>;
     } catch {
       body = undefined;
     }
     const errorCode = typeof body?.['error'] === 'string' ? (body['error'] as string) : undefined;
-    const description = typeof body?.['error_description'] === 'string' ? (body['error_description'] as string).slice(0, 200) : undefined;
+    const description =
+      typeof body?.['error_description'] === 'string' ? (body['error_description'] as string).slice(0, 200) : undefined;
     if (errorCode === 'invalid_grant') {
       const e = new AdsNeedsReauthorizationError(operation, description);
       this.status.lastError = e.message;
@@ -187,12 +216,25 @@ export class LwaTokenProvider {
     }
     if (!res.ok) {
       const retryable = res.status === 429 || res.status >= 500;
-      throw new AdsTokenError(operation, res.status, errorCode, description, retryable, parseRetryAfter(res.headers.get('retry-after'), this.rt.now()));
+      throw new AdsTokenError(
+        operation,
+        res.status,
+        errorCode,
+        description,
+        retryable,
+        parseRetryAfter(res.headers.get('retry-after'), this.rt.now()),
+      );
     }
     const token = body?.['access_token'];
     const expiresIn = body?.['expires_in'];
     if (typeof token !== 'string' || token.length === 0 || typeof expiresIn !== 'number' || !(expiresIn > 0)) {
-      throw new AdsTokenError(operation, res.status, 'malformed_response', 'the token answer lacks access_token or expires_in', false);
+      throw new AdsTokenError(
+        operation,
+        res.status,
+        'malformed_response',
+        'the token answer lacks access_token or expires_in',
+        false,
+      );
     }
     const rotated = body?.['refresh_token'];
     if (typeof rotated === 'string' && rotated.length > 0 && rotated !== refreshToken) {

@@ -17,15 +17,24 @@ export type Check<T> = (value: unknown, path: string, ctx: CheckContext) => T;
 type OptionalCheck<T> = Check<T | undefined> & { optional: true };
 
 function fail(path: string, expected: string, value: unknown): never {
-  const got = value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value === 'string' ? `"${value.slice(0, 40)}"` : typeof value;
+  const got =
+    value === null
+      ? 'null'
+      : Array.isArray(value)
+        ? 'an array'
+        : typeof value === 'string'
+          ? `"${value.slice(0, 40)}"`
+          : typeof value;
   throw new ValidationProblem(`${path}: expected ${expected}, got ${got}`);
 }
 
 export const str: Check<string> = (v, path) => (typeof v === 'string' ? v : fail(path, 'a string', v));
 
-export const nonEmptyStr: Check<string> = (v, path) => (typeof v === 'string' && v.length > 0 ? v : fail(path, 'a non-empty string', v));
+export const nonEmptyStr: Check<string> = (v, path) =>
+  typeof v === 'string' && v.length > 0 ? v : fail(path, 'a non-empty string', v);
 
-export const num: Check<number> = (v, path) => (typeof v === 'number' && Number.isFinite(v) ? v : fail(path, 'a number', v));
+export const num: Check<number> = (v, path) =>
+  typeof v === 'number' && Number.isFinite(v) ? v : fail(path, 'a number', v);
 
 export const bool: Check<boolean> = (v, path) => (typeof v === 'boolean' ? v : fail(path, 'a boolean', v));
 
@@ -43,11 +52,15 @@ export const id: Check<string> = (v, path) => {
 export const json: Check<unknown> = (v) => v;
 
 export function oneOf<const T extends string>(values: readonly T[]): Check<T> {
-  return (v, path) => (typeof v === 'string' && (values as readonly string[]).includes(v) ? (v as T) : fail(path, `one of ${values.join('|')}`, v));
+  return (v, path) =>
+    typeof v === 'string' && (values as readonly string[]).includes(v)
+      ? (v as T)
+      : fail(path, `one of ${values.join('|')}`, v);
 }
 
 export function optional<T>(check: Check<T>): OptionalCheck<T> {
-  const c = ((v: unknown, path: string, ctx: CheckContext) => (v === undefined || v === null ? undefined : check(v, path, ctx))) as OptionalCheck<T>;
+  const c = ((v: unknown, path: string, ctx: CheckContext) =>
+    v === undefined || v === null ? undefined : check(v, path, ctx)) as OptionalCheck<T>;
   c.optional = true;
   return c;
 }
@@ -65,7 +78,9 @@ type Shape = Record<string, Check<unknown>>;
 type ValueOf<C> = C extends Check<infer T> ? T : never;
 type RequiredKeys<S> = { [K in keyof S]: S[K] extends { optional: true } ? never : K }[keyof S];
 type OptionalKeys<S> = { [K in keyof S]: S[K] extends { optional: true } ? K : never }[keyof S];
-export type ObjectOf<S extends Shape> = { [K in RequiredKeys<S>]: ValueOf<S[K]> } & { [K in OptionalKeys<S>]?: Exclude<ValueOf<S[K]>, undefined> };
+export type ObjectOf<S extends Shape> = { [K in RequiredKeys<S>]: ValueOf<S[K]> } & {
+  [K in OptionalKeys<S>]?: Exclude<ValueOf<S[K]>, undefined>;
+};
 
 /** An object with exactly the fields of `shape` (required unless `optional`); absent optional fields are left out. */
 export function object<S extends Shape>(shape: S): Check<ObjectOf<S>> {
@@ -88,7 +103,11 @@ export function object<S extends Shape>(shape: S): Check<ObjectOf<S>> {
 }
 
 /** Runs a check from the root (`$`). */
-export function checkRoot<T>(check: Check<T>, value: unknown, unknownFields: CheckContext['unknownFields']): { value: T; unknown: string[] } {
+export function checkRoot<T>(
+  check: Check<T>,
+  value: unknown,
+  unknownFields: CheckContext['unknownFields'],
+): { value: T; unknown: string[] } {
   const ctx: CheckContext = { unknownFields, unknown: [] };
   return { value: check(value, '$', ctx), unknown: ctx.unknown };
 }

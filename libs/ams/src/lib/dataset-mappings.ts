@@ -33,22 +33,18 @@ const COMMON_PERFORMANCE_FIELDS = [
 ];
 
 const WINDOWS = ['1d', '7d', '14d', '30d'] as const;
-const CONVERSION_SOURCES: ReadonlyArray<readonly [MetricName, string]> =
-  WINDOWS.flatMap(
-    (w) =>
-      [
-        [`orders_${w}`, `attributed_conversions_${w}`],
-        [`sales_${w}`, `attributed_sales_${w}`],
-        [`units_${w}`, `attributed_units_ordered_${w}`],
-      ] as const,
-  );
+const CONVERSION_SOURCES: ReadonlyArray<readonly [MetricName, string]> = WINDOWS.flatMap(
+  (w) =>
+    [
+      [`orders_${w}`, `attributed_conversions_${w}`],
+      [`sales_${w}`, `attributed_sales_${w}`],
+      [`units_${w}`, `attributed_units_ordered_${w}`],
+    ] as const,
+);
 
 const DIMENSIONS: Record<
   AdProduct,
-  Pick<
-    PerformanceMapping,
-    'keywordId' | 'keywordText' | 'matchType' | 'placement'
-  >
+  Pick<PerformanceMapping, 'keywordId' | 'keywordText' | 'matchType' | 'placement'>
 > = {
   sp: {
     keywordId: 'keyword_id',
@@ -83,18 +79,11 @@ function performanceMapping(dataset: PerformanceDatasetId): PerformanceMapping {
       ['clicks', 'clicks'],
       ['cost', 'cost'],
     ];
-    if (adProduct === 'sb')
-      metrics.push(['viewable_impressions', 'viewable_impressions']);
-    if (adProduct === 'sd')
-      metrics.push(['viewable_impressions', 'view_impressions']);
+    if (adProduct === 'sb') metrics.push(['viewable_impressions', 'viewable_impressions']);
+    if (adProduct === 'sd') metrics.push(['viewable_impressions', 'view_impressions']);
   }
   const mapped = new Set<string>(COMMON_PERFORMANCE_FIELDS);
-  const dimensionFields = [
-    dims.keywordId,
-    dims.keywordText,
-    dims.matchType,
-    dims.placement,
-  ];
+  const dimensionFields = [dims.keywordId, dims.keywordText, dims.matchType, dims.placement];
   for (const f of dimensionFields) {
     if (f) mapped.add(f);
   }
@@ -115,10 +104,7 @@ export const BUDGET_USAGE_MAPPED: ReadonlySet<string> = new Set(
   getSchema(RECORD_CLASSES['budget-usage']).byName.keys(),
 );
 
-export const ENTITY_META: Record<
-  EntityDatasetId,
-  { entityType: EntityRecord['entityType']; idField: string }
-> = {
+export const ENTITY_META: Record<EntityDatasetId, { entityType: EntityRecord['entityType']; idField: string }> = {
   campaigns: { entityType: 'campaign', idField: 'campaignId' },
   adgroups: { entityType: 'ad_group', idField: 'adGroupId' },
   ads: { entityType: 'ad', idField: 'adId' },

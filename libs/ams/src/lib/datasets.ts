@@ -14,28 +14,17 @@ export const PERFORMANCE_DATASETS = [
 ] as const;
 
 /** Campaign-management change-event datasets (camelCase bodies, `version` counter). */
-export const ENTITY_DATASETS = [
-  'campaigns',
-  'adgroups',
-  'ads',
-  'targets',
-] as const;
+export const ENTITY_DATASETS = ['campaigns', 'adgroups', 'ads', 'targets'] as const;
 
 /** Every dataset ams-sentinel processes. Anything else is quarantined as `unknown-dataset`. */
-export const SUPPORTED_DATASETS = [
-  ...PERFORMANCE_DATASETS,
-  'budget-usage',
-  ...ENTITY_DATASETS,
-] as const;
+export const SUPPORTED_DATASETS = [...PERFORMANCE_DATASETS, 'budget-usage', ...ENTITY_DATASETS] as const;
 
 export type DatasetId = (typeof SUPPORTED_DATASETS)[number];
 export type PerformanceDatasetId = (typeof PERFORMANCE_DATASETS)[number];
 export type EntityDatasetId = (typeof ENTITY_DATASETS)[number];
 
 const SUPPORTED_SET: ReadonlySet<string> = new Set<string>(SUPPORTED_DATASETS);
-const PERFORMANCE_SET: ReadonlySet<string> = new Set<string>(
-  PERFORMANCE_DATASETS,
-);
+const PERFORMANCE_SET: ReadonlySet<string> = new Set<string>(PERFORMANCE_DATASETS);
 const ENTITY_SET: ReadonlySet<string> = new Set<string>(ENTITY_DATASETS);
 
 export function isSupportedDataset(x: unknown): x is DatasetId {
@@ -65,9 +54,7 @@ export const REALM_REGION: Readonly<Record<Realm, string>> = Object.freeze({
  * Amazon AWS account that owns the SNS topic of each dataset per realm (RESEARCH §1.6). Used to decide whether a
  * SubscriptionConfirmation really comes from Amazon Marketing Stream. Includes datasets we do not process.
  */
-export const PUBLISHER_ACCOUNTS: Readonly<
-  Record<string, Readonly<Record<Realm, string>>>
-> = Object.freeze({
+export const PUBLISHER_ACCOUNTS: Readonly<Record<string, Readonly<Record<Realm, string>>>> = Object.freeze({
   'sp-traffic': { NA: '906013806264', EU: '668473351658', FE: '074266271188' },
   'sp-conversion': {
     NA: '802324068763',
@@ -181,8 +168,7 @@ const PUBLISHER_INDEX: ReadonlyMap<string, PublisherMatch> = (() => {
   return index;
 })();
 
-const SNS_TOPIC_ARN =
-  /^arn:aws:sns:([a-z0-9-]{1,32}):(\d{12}):([A-Za-z0-9_-]{1,256})$/;
+const SNS_TOPIC_ARN = /^arn:aws:sns:([a-z0-9-]{1,32}):(\d{12}):([A-Za-z0-9_-]{1,256})$/;
 
 /**
  * Parses `arn:aws:sns:<region>:<account>:<name>`; returns the match only when the account is the Amazon publisher
@@ -210,12 +196,7 @@ export function isAmazonSnsUrl(url: string, region?: string): boolean {
   } catch {
     return false;
   }
-  if (
-    parsed.protocol !== 'https:' ||
-    parsed.port !== '' ||
-    parsed.username !== '' ||
-    parsed.password !== ''
-  ) {
+  if (parsed.protocol !== 'https:' || parsed.port !== '' || parsed.username !== '' || parsed.password !== '') {
     return false;
   }
   const m = SNS_HOST.exec(parsed.hostname);

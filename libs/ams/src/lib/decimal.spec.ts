@@ -22,17 +22,11 @@ const CANONICAL = /^-?(0|[1-9]\d*)(\.\d*[1-9])?$/;
 
 /** Decimal strings with up to 6 fraction digits, built from integers so the reference is exact. */
 const decimalArb = fc
-  .tuple(
-    fc.bigInt({ min: -(10n ** 20n), max: 10n ** 20n }),
-    fc.integer({ min: 0, max: 6 }),
-  )
+  .tuple(fc.bigInt({ min: -(10n ** 20n), max: 10n ** 20n }), fc.integer({ min: 0, max: 6 }))
   .map(([coef, scale]) => {
     const neg = coef < 0n;
     const digits = (neg ? -coef : coef).toString().padStart(scale + 1, '0');
-    const s =
-      scale === 0
-        ? digits
-        : `${digits.slice(0, digits.length - scale)}.${digits.slice(digits.length - scale)}`;
+    const s = scale === 0 ? digits : `${digits.slice(0, digits.length - scale)}.${digits.slice(digits.length - scale)}`;
     return neg ? `-${s}` : s;
   });
 
@@ -62,23 +56,8 @@ describe('toDecimalString', () => {
   });
 
   it('throws on NaN, Infinity and non-numeric input', () => {
-    for (const bad of [NaN, Infinity, -Infinity])
-      expect(() => toDecimalString(bad)).toThrow();
-    for (const bad of [
-      '',
-      ' ',
-      'abc',
-      '1,5',
-      '0x10',
-      '1_000',
-      'NaN',
-      'Infinity',
-      '.',
-      '-',
-      '1e',
-      '1e99999',
-      ' 1',
-    ]) {
+    for (const bad of [NaN, Infinity, -Infinity]) expect(() => toDecimalString(bad)).toThrow();
+    for (const bad of ['', ' ', 'abc', '1,5', '0x10', '1_000', 'NaN', 'Infinity', '.', '-', '1e', '1e99999', ' 1']) {
       expect(() => toDecimalString(bad)).toThrow();
     }
     expect(() => toDecimalString(null as unknown as string)).toThrow();
@@ -86,18 +65,14 @@ describe('toDecimalString', () => {
 
   it('round-trips doubles with at most 6 decimals', () => {
     fc.assert(
-      fc.property(
-        fc.integer({ min: -1e12, max: 1e12 }),
-        fc.integer({ min: 0, max: 6 }),
-        (n, places) => {
-          const text = (n / 10 ** places).toFixed(places);
-          const v = Number(text);
-          const s = toDecimalString(v);
-          expect(s).toMatch(CANONICAL);
-          expect(Number(s)).toBe(v);
-          expect(compareDecimal(s, text)).toBe(0);
-        },
-      ),
+      fc.property(fc.integer({ min: -1e12, max: 1e12 }), fc.integer({ min: 0, max: 6 }), (n, places) => {
+        const text = (n / 10 ** places).toFixed(places);
+        const v = Number(text);
+        const s = toDecimalString(v);
+        expect(s).toMatch(CANONICAL);
+        expect(Number(s)).toBe(v);
+        expect(compareDecimal(s, text)).toBe(0);
+      }),
     );
   });
 
@@ -127,9 +102,7 @@ describe('addDecimal', () => {
     expect(addDecimal('0.1', '0.2')).toBe('0.3');
     expect(addDecimal('-1', '1')).toBe('0');
     expect(addDecimal('1.005', '2')).toBe('3.005');
-    expect(addDecimal('99999999999999999999.99', '0.01')).toBe(
-      '100000000000000000000',
-    );
+    expect(addDecimal('99999999999999999999.99', '0.01')).toBe('100000000000000000000');
   });
 
   it('is exact against a BigInt-scaled reference', () => {
@@ -146,9 +119,7 @@ describe('addDecimal', () => {
     fc.assert(
       fc.property(decimalArb, decimalArb, decimalArb, (a, b, c) => {
         expect(addDecimal(a, b)).toBe(addDecimal(b, a));
-        expect(addDecimal(addDecimal(a, b), c)).toBe(
-          addDecimal(a, addDecimal(b, c)),
-        );
+        expect(addDecimal(addDecimal(a, b), c)).toBe(addDecimal(a, addDecimal(b, c)));
       }),
     );
   });
@@ -160,9 +131,7 @@ describe('addDecimal', () => {
     fc.assert(
       fc.property(decimalArb, decimalArb, (a, b) => {
         expect(addDecimal(subtractDecimal(a, b), b)).toBe(toDecimalString(a));
-        expect(scaled(multiplyDecimal(a, b), 12)).toBe(
-          scaled(a, 6) * scaled(b, 6),
-        );
+        expect(scaled(multiplyDecimal(a, b), 12)).toBe(scaled(a, 6) * scaled(b, 6));
       }),
     );
   });
@@ -221,23 +190,18 @@ describe('divideDecimal', () => {
 
   it('matches a BigInt reference', () => {
     fc.assert(
-      fc.property(
-        decimalArb,
-        decimalArb,
-        fc.integer({ min: 0, max: 8 }),
-        (a, b, scale) => {
-          const q = divideDecimal(a, b, scale);
-          const A = scaled(a, 6);
-          const B = scaled(b, 6);
-          if (B === 0n) return expect(q).toBeNull();
-          // |q - a/b| <= 0.5 ulp at `scale`
-          const Q = scaled(q as string, scale);
-          const diff = Q * B - A * 10n ** BigInt(scale); // (Q - a/b*10^s) * B
-          const absB = B < 0n ? -B : B;
-          const absDiff = diff < 0n ? -diff : diff;
-          expect(2n * absDiff <= absB).toBe(true);
-        },
-      ),
+      fc.property(decimalArb, decimalArb, fc.integer({ min: 0, max: 8 }), (a, b, scale) => {
+        const q = divideDecimal(a, b, scale);
+        const A = scaled(a, 6);
+        const B = scaled(b, 6);
+        if (B === 0n) return expect(q).toBeNull();
+        // |q - a/b| <= 0.5 ulp at `scale`
+        const Q = scaled(q as string, scale);
+        const diff = Q * B - A * 10n ** BigInt(scale); // (Q - a/b*10^s) * B
+        const absB = B < 0n ? -B : B;
+        const absDiff = diff < 0n ? -diff : diff;
+        expect(2n * absDiff <= absB).toBe(true);
+      }),
     );
   });
 });

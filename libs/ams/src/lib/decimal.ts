@@ -36,28 +36,21 @@ function pow10(n: number): bigint {
 }
 
 function describe(v: unknown): string {
-  if (typeof v === 'string')
-    return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
   if (typeof v === 'number') return String(v);
   return typeof v;
 }
 
 function parse(s: string): Scaled {
-  if (typeof s !== 'string')
-    throw new TypeError(
-      `not a decimal: expected a string (got ${describe(s)})`,
-    );
-  if (s.length === 0 || s.length > MAX_DIGITS + 10)
-    throw new RangeError(`not a decimal: ${describe(s)}`);
+  if (typeof s !== 'string') throw new TypeError(`not a decimal: expected a string (got ${describe(s)})`);
+  if (s.length === 0 || s.length > MAX_DIGITS + 10) throw new RangeError(`not a decimal: ${describe(s)}`);
   const m = DECIMAL_RE.exec(s);
   if (!m) throw new RangeError(`not a decimal: ${describe(s)}`);
   const intPart = m[2] ?? '';
   const fracPart = m[3] ?? '';
-  if (intPart.length === 0 && fracPart.length === 0)
-    throw new RangeError(`not a decimal: ${describe(s)}`);
+  if (intPart.length === 0 && fracPart.length === 0) throw new RangeError(`not a decimal: ${describe(s)}`);
   const exp = m[4] === undefined ? 0 : Number(m[4]);
-  if (Math.abs(exp) > MAX_EXPONENT)
-    throw new RangeError(`decimal exponent out of range: ${describe(s)}`);
+  if (Math.abs(exp) > MAX_EXPONENT) throw new RangeError(`decimal exponent out of range: ${describe(s)}`);
   let coef = BigInt(intPart + fracPart || '0');
   let scale = fracPart.length - exp;
   if (scale < 0) {
@@ -90,8 +83,7 @@ function formatFixed(coef: bigint, scale: number): string {
 
 function align(a: Scaled, b: Scaled): [bigint, bigint, number] {
   if (a.scale === b.scale) return [a.coef, b.coef, a.scale];
-  if (a.scale > b.scale)
-    return [a.coef, b.coef * pow10(a.scale - b.scale), a.scale];
+  if (a.scale > b.scale) return [a.coef, b.coef * pow10(a.scale - b.scale), a.scale];
   return [a.coef * pow10(b.scale - a.scale), b.coef, b.scale];
 }
 
@@ -101,8 +93,7 @@ function align(a: Scaled, b: Scaled): [bigint, bigint, number] {
  */
 export function toDecimalString(v: number | string): string {
   if (typeof v === 'number') {
-    if (!Number.isFinite(v))
-      throw new RangeError(`not a finite number: ${String(v)}`);
+    if (!Number.isFinite(v)) throw new RangeError(`not a finite number: ${String(v)}`);
     // String(double) is the shortest round-tripping representation; without an exponent it is already canonical.
     const s = String(v);
     if (!s.includes('e')) return s;
@@ -140,15 +131,9 @@ export function compareDecimal(a: string, b: string): -1 | 0 | 1 {
  * a / b rounded half-up (ties away from zero, like PostgreSQL numeric and Java ROUND_HALF_UP) to `scale` places,
  * formatted with exactly `scale` fraction digits ("0.99", "1.00"); null when b is zero.
  */
-export function divideDecimal(
-  a: string,
-  b: string,
-  scale: number,
-): string | null {
+export function divideDecimal(a: string, b: string, scale: number): string | null {
   if (!Number.isInteger(scale) || scale < 0 || scale > MAX_DIVIDE_SCALE) {
-    throw new RangeError(
-      `divideDecimal: scale must be an integer 0..${MAX_DIVIDE_SCALE} (got ${String(scale)})`,
-    );
+    throw new RangeError(`divideDecimal: scale must be an integer 0..${MAX_DIVIDE_SCALE} (got ${String(scale)})`);
   }
   const x = parse(a);
   const y = parse(b);

@@ -11,10 +11,7 @@ export function escapeKeyPart(s: string): string {
   let out = '';
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    out +=
-      c >= 0x21 && c <= 0x7e && c !== 0x25 && c !== 0x3a
-        ? s[i]
-        : `%${c.toString(16).padStart(4, '0')}`;
+    out += c >= 0x21 && c <= 0x7e && c !== 0x25 && c !== 0x3a ? s[i] : `%${c.toString(16).padStart(4, '0')}`;
   }
   return out;
 }

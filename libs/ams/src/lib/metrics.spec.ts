@@ -1,9 +1,4 @@
-import {
-  ATTRIBUTION_WINDOWS,
-  computeRatios,
-  conversionMetricNames,
-  defaultAttributionWindow,
-} from './metrics';
+import { ATTRIBUTION_WINDOWS, computeRatios, conversionMetricNames, defaultAttributionWindow } from './metrics';
 
 describe('computeRatios', () => {
   it('applies Amazon formulas', () => {

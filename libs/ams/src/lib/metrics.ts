@@ -57,20 +57,13 @@ export function computeRatios(p: MetricParts): Ratios {
 
 export type AttributionWindow = '1d' | '7d' | '14d' | '30d';
 
-export const ATTRIBUTION_WINDOWS: readonly AttributionWindow[] = Object.freeze([
-  '1d',
-  '7d',
-  '14d',
-  '30d',
-] as const);
+export const ATTRIBUTION_WINDOWS: readonly AttributionWindow[] = Object.freeze(['1d', '7d', '14d', '30d'] as const);
 
 /**
  * Ads-console default attribution window: Sponsored Products (sellers) 7 days, Sponsored Brands and Sponsored Display
  * 14 days (RESEARCH §5). SP vendors use 14 days in the console — keep the window configurable per advertiser.
  */
-export function defaultAttributionWindow(
-  adProduct: 'sp' | 'sb' | 'sd',
-): AttributionWindow {
+export function defaultAttributionWindow(adProduct: 'sp' | 'sb' | 'sd'): AttributionWindow {
   return adProduct === 'sp' ? '7d' : '14d';
 }
 

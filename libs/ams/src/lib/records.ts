@@ -15,18 +15,12 @@ export const MAX_TEXT_LENGTH = 1024;
 export const MAX_CURRENCY_LENGTH = 16;
 
 const spec = (s: FieldSpec): PropertyDecorator => AmsField(s);
-const Id = (): PropertyDecorator =>
-  spec({ kind: 'id', required: true, maxLength: MAX_ID_LENGTH });
-const OptionalId = (): PropertyDecorator =>
-  spec({ kind: 'id', required: false, maxLength: MAX_ID_LENGTH });
-const Text = (): PropertyDecorator =>
-  spec({ kind: 'text', required: false, maxLength: MAX_TEXT_LENGTH });
-const Currency = (): PropertyDecorator =>
-  spec({ kind: 'id', required: false, maxLength: MAX_CURRENCY_LENGTH });
-const Count = (required = false): PropertyDecorator =>
-  spec({ kind: 'count', required });
-const Money = (required = false): PropertyDecorator =>
-  spec({ kind: 'money', required });
+const Id = (): PropertyDecorator => spec({ kind: 'id', required: true, maxLength: MAX_ID_LENGTH });
+const OptionalId = (): PropertyDecorator => spec({ kind: 'id', required: false, maxLength: MAX_ID_LENGTH });
+const Text = (): PropertyDecorator => spec({ kind: 'text', required: false, maxLength: MAX_TEXT_LENGTH });
+const Currency = (): PropertyDecorator => spec({ kind: 'id', required: false, maxLength: MAX_CURRENCY_LENGTH });
+const Count = (required = false): PropertyDecorator => spec({ kind: 'count', required });
+const Money = (required = false): PropertyDecorator => spec({ kind: 'money', required });
 
 // ------------------------------------------------------------------------------------------------------------------
 // Performance datasets

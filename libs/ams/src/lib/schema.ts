@@ -65,8 +65,7 @@ export function describeValue(v: unknown): string {
 
 /** Formats an object key as a path segment: `.name` or `["odd key"]`. */
 export function pathSegment(prefix: string, key: string): string {
-  if (/^[A-Za-z_$][\w$-]{0,63}$/.test(key))
-    return prefix === '' ? key : `${prefix}.${key}`;
+  if (/^[A-Za-z_$][\w$-]{0,63}$/.test(key)) return prefix === '' ? key : `${prefix}.${key}`;
   return `${prefix}[${describeValue(key)}]`;
 }
 
@@ -84,19 +83,9 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
  * object -> normalized nested record. Missing/null optional values -> null. Problems are pushed to `errors` as
  * "<path>: <why>".
  */
-export function normalizeField(
-  spec: FieldSpec,
-  value: unknown,
-  path: string,
-  errors: string[],
-): unknown {
+export function normalizeField(spec: FieldSpec, value: unknown, path: string, errors: string[]): unknown {
   if (value === undefined || value === null) {
-    if (spec.required)
-      errors.push(
-        value === null
-          ? `${path}: is required (got null)`
-          : `${path}: is required`,
-      );
+    if (spec.required) errors.push(value === null ? `${path}: is required (got null)` : `${path}: is required`);
     return null;
   }
   switch (spec.kind) {
@@ -112,14 +101,10 @@ export function normalizeField(
       }
       const max = spec.maxLength ?? Infinity;
       if (value.length > max) {
-        errors.push(
-          `${path}: must be at most ${max} characters (got ${value.length})`,
-        );
+        errors.push(`${path}: must be at most ${max} characters (got ${value.length})`);
         return null;
       }
-      if (
-        spec.kind === 'id' ? hasControlChars(value) : hasUnstorableChars(value)
-      ) {
+      if (spec.kind === 'id' ? hasControlChars(value) : hasUnstorableChars(value)) {
         errors.push(
           spec.kind === 'id'
             ? `${path}: must not contain control characters or unpaired surrogates (got ${describeValue(value)})`
@@ -130,8 +115,7 @@ export function normalizeField(
       return value;
     }
     case 'count': {
-      if (typeof value === 'number' && Number.isSafeInteger(value))
-        return String(value === 0 ? 0 : value);
+      if (typeof value === 'number' && Number.isSafeInteger(value)) return String(value === 0 ? 0 : value);
       errors.push(
         typeof value === 'number' && Number.isInteger(value)
           ? `${path}: must be a safe integer (got ${describeValue(value)})`
@@ -143,22 +127,16 @@ export function normalizeField(
     case 'number': {
       if (typeof value === 'number' && Number.isFinite(value)) {
         if (Math.abs(value) < MAX_ABS_NUMBER) return toDecimalString(value);
-        errors.push(
-          `${path}: must be below ${MAX_ABS_NUMBER} in absolute value (got ${describeValue(value)})`,
-        );
+        errors.push(`${path}: must be below ${MAX_ABS_NUMBER} in absolute value (got ${describeValue(value)})`);
         return null;
       }
-      errors.push(
-        `${path}: must be a finite number (got ${describeValue(value)})`,
-      );
+      errors.push(`${path}: must be a finite number (got ${describeValue(value)})`);
       return null;
     }
     case 'time-window-start':
     case 'timestamp': {
       try {
-        return spec.kind === 'timestamp'
-          ? parseIsoTimestamp(value as string)
-          : parseTimeWindowStart(value as string);
+        return spec.kind === 'timestamp' ? parseIsoTimestamp(value as string) : parseTimeWindowStart(value as string);
       } catch (e) {
         errors.push(`${path}: ${e instanceof Error ? e.message : String(e)}`);
         return null;
@@ -175,21 +153,12 @@ export function normalizeField(
               : value;
         if (values.includes(v)) return v;
       }
-      errors.push(
-        `${path}: must be one of ${values.join(', ')} (got ${describeValue(value)})`,
-      );
+      errors.push(`${path}: must be one of ${values.join(', ')} (got ${describeValue(value)})`);
       return null;
     }
     case 'version': {
-      if (
-        typeof value === 'number' &&
-        Number.isSafeInteger(value) &&
-        value >= 0
-      )
-        return value === 0 ? 0 : value;
-      errors.push(
-        `${path}: must be a non-negative safe integer (got ${describeValue(value)})`,
-      );
+      if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return value === 0 ? 0 : value;
+      errors.push(`${path}: must be a non-negative safe integer (got ${describeValue(value)})`);
       return null;
     }
     case 'object': {
@@ -223,16 +192,11 @@ export function getSchema(cls: SchemaClass): CompiledSchema {
   const hit = COMPILED.get(cls);
   if (hit) return hit;
   const chain: unknown[] = [];
-  for (
-    let c: unknown = cls;
-    typeof c === 'function' && c !== Function.prototype;
-    c = Object.getPrototypeOf(c)
-  ) {
+  for (let c: unknown = cls; typeof c === 'function' && c !== Function.prototype; c = Object.getPrototypeOf(c)) {
     chain.unshift(c);
   }
   const byName = new Map<string, FieldSpec>();
-  for (const c of chain)
-    for (const [name, spec] of OWN_FIELDS.get(c) ?? []) byName.set(name, spec);
+  for (const c of chain) for (const [name, spec] of OWN_FIELDS.get(c) ?? []) byName.set(name, spec);
   const compiled: CompiledSchema = {
     fields: [...byName].map(([name, spec]) => ({ name, spec })),
     byName,
@@ -253,12 +217,7 @@ export function validateSchema(
 ): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const { name, spec } of getSchema(cls).fields) {
-    out[name] = normalizeField(
-      spec,
-      Object.hasOwn(obj, name) ? obj[name] : undefined,
-      prefix + name,
-      errors,
-    );
+    out[name] = normalizeField(spec, Object.hasOwn(obj, name) ? obj[name] : undefined, prefix + name, errors);
   }
   return out;
 }
@@ -284,8 +243,7 @@ export function AmsField(spec: FieldSpec): PropertyDecorator {
     },
   });
   return (target: object, propertyKey: string | symbol): void => {
-    if (typeof propertyKey !== 'string')
-      throw new TypeError('AmsField: symbol properties are not supported');
+    if (typeof propertyKey !== 'string') throw new TypeError('AmsField: symbol properties are not supported');
     const ctor = (target as { constructor: unknown }).constructor;
     let own = OWN_FIELDS.get(ctor);
     if (!own) {
@@ -329,22 +287,16 @@ export function checkJsonValue(
     if (errors.length - startErrors >= 5) return;
     const [v, p, depth] = stack.pop() as [unknown, string, number];
     if (++nodes > limits.maxNodes) {
-      errors.push(
-        `${path}: is too large (more than ${limits.maxNodes} JSON values)`,
-      );
+      errors.push(`${path}: is too large (more than ${limits.maxNodes} JSON values)`);
       return;
     }
     if (v === null || typeof v === 'boolean') continue;
     if (typeof v === 'number') {
-      if (!Number.isFinite(v))
-        errors.push(`${p}: must be a finite number (got ${describeValue(v)})`);
+      if (!Number.isFinite(v)) errors.push(`${p}: must be a finite number (got ${describeValue(v)})`);
       continue;
     }
     if (typeof v === 'string') {
-      if (hasUnstorableChars(v))
-        errors.push(
-          `${p}: must not contain NUL characters or unpaired surrogates`,
-        );
+      if (hasUnstorableChars(v)) errors.push(`${p}: must not contain NUL characters or unpaired surrogates`);
       continue;
     }
     if (typeof v !== 'object') {
@@ -352,20 +304,15 @@ export function checkJsonValue(
       continue;
     }
     if (depth >= limits.maxDepth) {
-      errors.push(
-        `${p}: is nested too deeply (more than ${limits.maxDepth} levels)`,
-      );
+      errors.push(`${p}: is nested too deeply (more than ${limits.maxDepth} levels)`);
       return;
     }
     if (Array.isArray(v)) {
       if (nodes + stack.length + v.length > limits.maxNodes) {
-        errors.push(
-          `${path}: is too large (more than ${limits.maxNodes} JSON values)`,
-        );
+        errors.push(`${path}: is too large (more than ${limits.maxNodes} JSON values)`);
         return;
       }
-      for (let i = v.length - 1; i >= 0; i--)
-        stack.push([v[i], `${p}[${i}]`, depth + 1]);
+      for (let i = v.length - 1; i >= 0; i--) stack.push([v[i], `${p}[${i}]`, depth + 1]);
       continue;
     }
     if (!isPlainObject(v)) {
@@ -374,17 +321,13 @@ export function checkJsonValue(
     }
     const keys = Object.keys(v);
     if (nodes + stack.length + keys.length > limits.maxNodes) {
-      errors.push(
-        `${path}: is too large (more than ${limits.maxNodes} JSON values)`,
-      );
+      errors.push(`${path}: is too large (more than ${limits.maxNodes} JSON values)`);
       return;
     }
     for (let i = keys.length - 1; i >= 0; i--) {
       const k = keys[i] as string;
       if (hasUnstorableChars(k)) {
-        errors.push(
-          `${p}: keys must not contain NUL characters or unpaired surrogates`,
-        );
+        errors.push(`${p}: keys must not contain NUL characters or unpaired surrogates`);
         continue;
       }
       stack.push([v[k], pathSegment(p, k), depth + 1]);

@@ -5,13 +5,9 @@ const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 /** C0/C1 control characters, DEL, or an unpaired UTF-16 surrogate. */
 const CONTROL_OR_LONE_SURROGATE =
   /[\u0000-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-const CONTROL_OR_LONE_SURROGATE_G = new RegExp(
-  CONTROL_OR_LONE_SURROGATE.source,
-  'g',
-);
+const CONTROL_OR_LONE_SURROGATE_G = new RegExp(CONTROL_OR_LONE_SURROGATE.source, 'g');
 /** NUL or an unpaired surrogate: what PostgreSQL text / jsonb cannot store. */
-const NUL_OR_LONE_SURROGATE =
-  /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const NUL_OR_LONE_SURROGATE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /** true when `s` contains control characters or unpaired surrogates (not allowed in ids). */
 export function hasControlChars(s: string): boolean {
@@ -25,8 +21,5 @@ export function hasUnstorableChars(s: string): boolean {
 
 /** Replaces control characters and unpaired surrogates with \uXXXX so the text is safe to log and store. */
 export function escapeControlChars(s: string): string {
-  return s.replace(
-    CONTROL_OR_LONE_SURROGATE_G,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
+  return s.replace(CONTROL_OR_LONE_SURROGATE_G, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

@@ -21,9 +21,7 @@ describe('parseTimeWindowStart', () => {
     expect(pst.localHour).toBe(1);
     expect(pst.utcOffsetMinutes).toBe(-480);
     // winter hour
-    expect(parseTimeWindowStart('2025-01-15T10:00:00-08:00').hourStartUtc).toBe(
-      '2025-01-15T18:00:00.000Z',
-    );
+    expect(parseTimeWindowStart('2025-01-15T10:00:00-08:00').hourStartUtc).toBe('2025-01-15T18:00:00.000Z');
   });
 
   it('handles half-hour and positive offsets (+05:30, +09:00) and Z', () => {
@@ -43,15 +41,8 @@ describe('parseTimeWindowStart', () => {
       hourStartUtc: '2025-06-03T00:00:00.000Z',
       utcOffsetMinutes: 0,
     });
-    expect(
-      parseTimeWindowStart('2025-06-03T00:00:00.000-00:00').utcOffsetMinutes,
-    ).toBe(0);
-    expect(
-      Object.is(
-        parseTimeWindowStart('2025-06-03T00:00:00-00:00').utcOffsetMinutes,
-        -0,
-      ),
-    ).toBe(false);
+    expect(parseTimeWindowStart('2025-06-03T00:00:00.000-00:00').utcOffsetMinutes).toBe(0);
+    expect(Object.is(parseTimeWindowStart('2025-06-03T00:00:00-00:00').utcOffsetMinutes, -0)).toBe(false);
   });
 
   it('crosses date boundaries in UTC but keeps the local date', () => {
@@ -63,40 +54,22 @@ describe('parseTimeWindowStart', () => {
   });
 
   it('accepts a real leap day, rejects impossible dates', () => {
-    expect(parseTimeWindowStart('2024-02-29T00:00:00Z').localDate).toBe(
-      '2024-02-29',
-    );
-    expect(() => parseTimeWindowStart('2025-02-29T00:00:00Z')).toThrow(
-      'is not a real calendar date',
-    );
+    expect(parseTimeWindowStart('2024-02-29T00:00:00Z').localDate).toBe('2024-02-29');
+    expect(() => parseTimeWindowStart('2025-02-29T00:00:00Z')).toThrow('is not a real calendar date');
     expect(() => parseTimeWindowStart('1900-02-29T00:00:00Z')).toThrow();
-    expect(() => parseTimeWindowStart('2025-04-31T00:00:00Z')).toThrow(
-      'is not a real calendar date',
-    );
-    expect(() => parseTimeWindowStart('2025-13-01T00:00:00Z')).toThrow(
-      'is not a real calendar date',
-    );
-    expect(() => parseTimeWindowStart('2025-06-03T24:00:00Z')).toThrow(
-      'hour must be 0..23',
-    );
+    expect(() => parseTimeWindowStart('2025-04-31T00:00:00Z')).toThrow('is not a real calendar date');
+    expect(() => parseTimeWindowStart('2025-13-01T00:00:00Z')).toThrow('is not a real calendar date');
+    expect(() => parseTimeWindowStart('2025-06-03T24:00:00Z')).toThrow('hour must be 0..23');
   });
 
   it('requires an explicit offset', () => {
-    expect(() => parseTimeWindowStart('2025-06-03T10:00:00')).toThrow(
-      'must have an explicit UTC offset',
-    );
+    expect(() => parseTimeWindowStart('2025-06-03T10:00:00')).toThrow('must have an explicit UTC offset');
   });
 
   it('requires the start of an hour', () => {
-    expect(() => parseTimeWindowStart('2025-06-03T10:30:00-07:00')).toThrow(
-      'local minute must be 0',
-    );
-    expect(() => parseTimeWindowStart('2025-06-03T10:00:15-07:00')).toThrow(
-      'local second must be 0',
-    );
-    expect(() => parseTimeWindowStart('2025-06-03T10:00:00.500-07:00')).toThrow(
-      'local second must be 0',
-    );
+    expect(() => parseTimeWindowStart('2025-06-03T10:30:00-07:00')).toThrow('local minute must be 0');
+    expect(() => parseTimeWindowStart('2025-06-03T10:00:15-07:00')).toThrow('local second must be 0');
+    expect(() => parseTimeWindowStart('2025-06-03T10:00:00.500-07:00')).toThrow('local second must be 0');
   });
 
   it('rejects malformed strings and offsets', () => {
@@ -113,9 +86,7 @@ describe('parseTimeWindowStart', () => {
     ]) {
       expect(() => parseTimeWindowStart(bad)).toThrow();
     }
-    expect(() => parseTimeWindowStart(1 as unknown as string)).toThrow(
-      'must be a string',
-    );
+    expect(() => parseTimeWindowStart(1 as unknown as string)).toThrow('must be a string');
   });
 
   it('agrees with Date for any valid hour and offset', () => {
@@ -145,25 +116,13 @@ describe('parseTimeWindowStart', () => {
 
 describe('parseIsoTimestamp', () => {
   it('normalizes to ISO UTC with milliseconds', () => {
-    expect(parseIsoTimestamp('2025-06-03T21:47:21Z')).toBe(
-      '2025-06-03T21:47:21.000Z',
-    );
-    expect(parseIsoTimestamp('2025-06-03T14:47:21.123456-07:00')).toBe(
-      '2025-06-03T21:47:21.123Z',
-    );
-    expect(parseIsoTimestamp('2025-06-03T21:47:21.5Z')).toBe(
-      '2025-06-03T21:47:21.500Z',
-    );
+    expect(parseIsoTimestamp('2025-06-03T21:47:21Z')).toBe('2025-06-03T21:47:21.000Z');
+    expect(parseIsoTimestamp('2025-06-03T14:47:21.123456-07:00')).toBe('2025-06-03T21:47:21.123Z');
+    expect(parseIsoTimestamp('2025-06-03T21:47:21.5Z')).toBe('2025-06-03T21:47:21.500Z');
   });
   it('requires an offset and a real date', () => {
-    expect(() => parseIsoTimestamp('2025-06-03T21:47:21')).toThrow(
-      'must have an explicit UTC offset',
-    );
-    expect(() => parseIsoTimestamp('2025-02-30T21:47:21Z')).toThrow(
-      'is not a real calendar date',
-    );
-    expect(() => parseIsoTimestamp('yesterday')).toThrow(
-      'must be an ISO-8601 date-time',
-    );
+    expect(() => parseIsoTimestamp('2025-06-03T21:47:21')).toThrow('must have an explicit UTC offset');
+    expect(() => parseIsoTimestamp('2025-02-30T21:47:21Z')).toThrow('is not a real calendar date');
+    expect(() => parseIsoTimestamp('yesterday')).toThrow('must be an ISO-8601 date-time');
   });
 });

@@ -10,8 +10,7 @@ export interface HourWindow {
   localHour: number;
 }
 
-const ISO_RE =
-  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})?$/;
+const ISO_RE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})?$/;
 
 const MIN_YEAR = 1970;
 const MAX_YEAR = 9998;
@@ -34,25 +33,18 @@ function show(s: string): string {
 }
 
 function daysInMonth(year: number, month: number): number {
-  if (month === 2)
-    return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
   return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
 /** Parses and checks an ISO-8601 date-time with an explicit offset; throws Error with a field-free message. */
 function parseParts(s: unknown, example: string): Parts {
-  if (typeof s !== 'string')
-    throw new Error(`must be a string (got ${s === null ? 'null' : typeof s})`);
+  if (typeof s !== 'string') throw new Error(`must be a string (got ${s === null ? 'null' : typeof s})`);
   const m = s.length <= 64 ? ISO_RE.exec(s) : null;
-  if (!m)
-    throw new Error(
-      `must be an ISO-8601 date-time like ${example} (got ${show(s)})`,
-    );
+  if (!m) throw new Error(`must be an ISO-8601 date-time like ${example} (got ${show(s)})`);
   const offset = m[8];
   if (offset === undefined) {
-    throw new Error(
-      `must have an explicit UTC offset such as -07:00 or Z (got ${show(s)})`,
-    );
+    throw new Error(`must have an explicit UTC offset such as -07:00 or Z (got ${show(s)})`);
   }
   const year = Number(m[1]);
   const month = Number(m[2]);
@@ -64,8 +56,7 @@ function parseParts(s: unknown, example: string): Parts {
   if (offset !== 'Z') {
     const oh = Number(offset.slice(1, 3));
     const om = Number(offset.slice(offset.length - 2));
-    if (om > 59)
-      throw new Error(`UTC offset minutes must be 0..59 (got ${show(s)})`);
+    if (om > 59) throw new Error(`UTC offset minutes must be 0..59 (got ${show(s)})`);
     offsetMinutes = (offset[0] === '-' ? -1 : 1) * (oh * 60 + om);
     if (Math.abs(offsetMinutes) > MAX_OFFSET_MINUTES) {
       throw new Error(`UTC offset must be within ±14:00 (got ${show(s)})`);
@@ -73,9 +64,7 @@ function parseParts(s: unknown, example: string): Parts {
     if (offsetMinutes === 0) offsetMinutes = 0; // normalise -00:00
   }
   if (year < MIN_YEAR || year > MAX_YEAR) {
-    throw new Error(
-      `year must be between ${MIN_YEAR} and ${MAX_YEAR} (got ${show(s)})`,
-    );
+    throw new Error(`year must be between ${MIN_YEAR} and ${MAX_YEAR} (got ${show(s)})`);
   }
   if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) {
     throw new Error(`is not a real calendar date (got ${show(s)})`);
@@ -97,10 +86,7 @@ function parseParts(s: unknown, example: string): Parts {
 }
 
 function toUtcMillis(p: Parts, ms: number): number {
-  return (
-    Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second, ms) -
-    p.offsetMinutes * 60_000
-  );
+  return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second, ms) - p.offsetMinutes * 60_000;
 }
 
 const cache = new Map<string, HourWindow>();
@@ -114,10 +100,8 @@ export function parseTimeWindowStart(s: string): HourWindow {
   const hit = typeof s === 'string' ? cache.get(s) : undefined;
   if (hit) return { ...hit };
   const p = parseParts(s, '2025-06-03T10:00:00-07:00');
-  if (p.minute !== 0)
-    throw new Error(`local minute must be 0 (got ${show(s)})`);
-  if (p.second !== 0 || /[1-9]/.test(p.fraction))
-    throw new Error(`local second must be 0 (got ${show(s)})`);
+  if (p.minute !== 0) throw new Error(`local minute must be 0 (got ${show(s)})`);
+  if (p.second !== 0 || /[1-9]/.test(p.fraction)) throw new Error(`local second must be 0 (got ${show(s)})`);
   const w: HourWindow = {
     hourStartUtc: new Date(toUtcMillis(p, 0)).toISOString(),
     utcOffsetMinutes: p.offsetMinutes,
@@ -136,7 +120,6 @@ export function parseTimeWindowStart(s: string): HourWindow {
  */
 export function parseIsoTimestamp(s: string): string {
   const p = parseParts(s, '2025-06-03T21:47:21Z');
-  const ms =
-    p.fraction === '' ? 0 : Number(p.fraction.slice(0, 3).padEnd(3, '0'));
+  const ms = p.fraction === '' ? 0 : Number(p.fraction.slice(0, 3).padEnd(3, '0'));
   return new Date(toUtcMillis(p, ms)).toISOString();
 }

@@ -14,10 +14,7 @@ import {
 
 const FIXTURES = join(__dirname, '../../fixtures');
 const fixture = (name: string): Record<string, unknown> =>
-  JSON.parse(readFileSync(join(FIXTURES, name), 'utf8')) as Record<
-    string,
-    unknown
-  >;
+  JSON.parse(readFileSync(join(FIXTURES, name), 'utf8')) as Record<string, unknown>;
 
 const SP_TRAFFIC = '02-sp-traffic.sqs-body.json';
 
@@ -75,9 +72,9 @@ describe('validateRecord — fixtures', () => {
     const a = perf(fixture(SP_TRAFFIC));
     const b = perf(fixture('03-sp-traffic-restatement-delta.sqs-body.json'));
     expect(b.idempotencyId).not.toBe(a.idempotencyId);
-    expect(
-      ok(fixture('03-sp-traffic-restatement-delta.sqs-body.json')).dedupKey,
-    ).toBe('A1EXAMPLEADV01:9e6b4357-6da3-45f3-a6ac-fd4a9bbd49b1');
+    expect(ok(fixture('03-sp-traffic-restatement-delta.sqs-body.json')).dedupKey).toBe(
+      'A1EXAMPLEADV01:9e6b4357-6da3-45f3-a6ac-fd4a9bbd49b1',
+    );
     const key = (r: PerformanceRecord) => [
       r.advertiserId,
       r.marketplaceId,
@@ -156,9 +153,7 @@ describe('validateRecord — fixtures', () => {
       extra: {},
     };
     expect(r.record).toEqual(expected);
-    expect(r.dedupKey).toBe(
-      'bu:A1EXAMPLEADV01:ATVPDKIKX0DER:CAMPAIGN:185402650650808:2025-06-03T21:47:21.000Z',
-    );
+    expect(r.dedupKey).toBe('bu:A1EXAMPLEADV01:ATVPDKIKX0DER:CAMPAIGN:185402650650808:2025-06-03T21:47:21.000Z');
   });
 
   it('05 budget usage: product type lower-cased, scope type upper-cased, percentage above 100', () => {
@@ -177,12 +172,8 @@ describe('validateRecord — fixtures', () => {
       budget_scope_type: 'AD_GROUP',
       advertising_product_type: 'dsp',
     });
-    expect(badScope.reason).toContain(
-      'budget_scope_type: must be one of CAMPAIGN, PORTFOLIO (got "AD_GROUP")',
-    );
-    expect(badScope.reason).toContain(
-      'advertising_product_type: must be one of sp, sb, sd (got "dsp")',
-    );
+    expect(badScope.reason).toContain('budget_scope_type: must be one of CAMPAIGN, PORTFOLIO (got "AD_GROUP")');
+    expect(badScope.reason).toContain('advertising_product_type: must be one of sp, sb, sd (got "dsp")');
   });
 
   it('06 sb-traffic: placement_type, keyword_type, viewable_impressions', () => {
@@ -373,18 +364,14 @@ describe('validateRecord — other datasets', () => {
   it('entity version must be a non-negative safe integer', () => {
     const body = fixture('08-campaigns-v1-change-event.sqs-body.json');
     for (const version of [-1, 1.5, '7', null, 2 ** 53]) {
-      expect(bad({ ...body, version }).reason).toMatch(
-        /^version: (must be a non-negative safe integer|is required)/,
-      );
+      expect(bad({ ...body, version }).reason).toMatch(/^version: (must be a non-negative safe integer|is required)/);
     }
     expect(
       bad({
         ...body,
         budget: { budgetCap: { monetaryBudget: { amount: '50' } } },
       }).reason,
-    ).toBe(
-      'budget.budgetCap.monetaryBudget.amount: must be a finite number (got "50")',
-    );
+    ).toBe('budget.budgetCap.monetaryBudget.amount: must be a finite number (got "50")');
     expect(ok({ ...body, budget: null }).record).toMatchObject({
       budgetAmount: null,
       budgetCurrency: null,
@@ -418,15 +405,9 @@ describe('validateRecord — bad inputs', () => {
       code: 'unknown-dataset',
       datasetId: null,
     });
-    expect(bad({ ...base, dataset_id: 5 }).reason).toBe(
-      'dataset_id: must be a string (got 5)',
-    );
-    expect(bad({ ...base, dataset_id: 'x\u0000y\n' }).datasetId).toBe(
-      'x%0000y%000a',
-    );
-    expect(
-      bad({ ...base, dataset_id: '\u0001'.repeat(500) }).datasetId,
-    ).toHaveLength(64);
+    expect(bad({ ...base, dataset_id: 5 }).reason).toBe('dataset_id: must be a string (got 5)');
+    expect(bad({ ...base, dataset_id: 'x\u0000y\n' }).datasetId).toBe('x%0000y%000a');
+    expect(bad({ ...base, dataset_id: '\u0001'.repeat(500) }).datasetId).toHaveLength(64);
   });
 
   it('missing campaign_id', () => {
@@ -440,21 +421,11 @@ describe('validateRecord — bad inputs', () => {
   });
 
   it('clicks "seven"', () => {
-    expect(bad({ ...base, clicks: 'seven' }).reason).toBe(
-      'clicks: must be an integer (got "seven")',
-    );
-    expect(bad({ ...base, clicks: 7.5 }).reason).toBe(
-      'clicks: must be an integer (got 7.5)',
-    );
-    expect(bad({ ...base, clicks: 2 ** 60 }).reason).toBe(
-      'clicks: must be a safe integer (got 1152921504606847000)',
-    );
-    expect(bad({ ...base, cost: '6.93' }).reason).toBe(
-      'cost: must be a finite number (got "6.93")',
-    );
-    expect(bad({ ...base, cost: 1e300 }).reason).toMatch(
-      /^cost: must be below/,
-    );
+    expect(bad({ ...base, clicks: 'seven' }).reason).toBe('clicks: must be an integer (got "seven")');
+    expect(bad({ ...base, clicks: 7.5 }).reason).toBe('clicks: must be an integer (got 7.5)');
+    expect(bad({ ...base, clicks: 2 ** 60 }).reason).toBe('clicks: must be a safe integer (got 1152921504606847000)');
+    expect(bad({ ...base, cost: '6.93' }).reason).toBe('cost: must be a finite number (got "6.93")');
+    expect(bad({ ...base, cost: 1e300 }).reason).toMatch(/^cost: must be below/);
   });
 
   it('a number given as campaign_id', () => {
@@ -465,21 +436,13 @@ describe('validateRecord — bad inputs', () => {
 
   it('ids: empty, too long, control characters', () => {
     expect(bad({ ...base, ad_id: '' }).reason).toBe('ad_id: must not be empty');
-    expect(bad({ ...base, ad_id: '1'.repeat(65) }).reason).toBe(
-      'ad_id: must be at most 64 characters (got 65)',
-    );
-    expect(bad({ ...base, ad_id: '12\n3' }).reason).toMatch(
-      /^ad_id: must not contain control characters/,
-    );
+    expect(bad({ ...base, ad_id: '1'.repeat(65) }).reason).toBe('ad_id: must be at most 64 characters (got 65)');
+    expect(bad({ ...base, ad_id: '12\n3' }).reason).toMatch(/^ad_id: must not contain control characters/);
     expect(bad({ ...base, keyword_text: 'x'.repeat(1025) }).reason).toBe(
       'keyword_text: must be at most 1024 characters (got 1025)',
     );
-    expect(bad({ ...base, keyword_text: 'a\u0000b' }).reason).toMatch(
-      /^keyword_text: must not contain NUL/,
-    );
-    expect(bad({ ...base, keyword_text: 'a\ud800b' }).reason).toMatch(
-      /^keyword_text: must not contain NUL/,
-    );
+    expect(bad({ ...base, keyword_text: 'a\u0000b' }).reason).toMatch(/^keyword_text: must not contain NUL/);
+    expect(bad({ ...base, keyword_text: 'a\ud800b' }).reason).toMatch(/^keyword_text: must not contain NUL/);
   });
 
   it('lists several problems, "; "-separated', () => {
@@ -501,53 +464,47 @@ describe('validateRecord — bad inputs', () => {
   });
 
   it('time_window_start without offset / at minute 30', () => {
-    expect(
-      bad({ ...base, time_window_start: '2025-06-03T10:00:00' }).reason,
-    ).toContain('time_window_start: must have an explicit UTC offset');
-    expect(
-      bad({ ...base, time_window_start: '2025-06-03T10:30:00-07:00' }).reason,
-    ).toContain('time_window_start: local minute must be 0');
+    expect(bad({ ...base, time_window_start: '2025-06-03T10:00:00' }).reason).toContain(
+      'time_window_start: must have an explicit UTC offset',
+    );
+    expect(bad({ ...base, time_window_start: '2025-06-03T10:30:00-07:00' }).reason).toContain(
+      'time_window_start: local minute must be 0',
+    );
     expect(bad({ ...base, time_window_start: 1748970000000 }).reason).toBe(
       'time_window_start: must be a string (got number)',
     );
   });
 
   it('DST and non-US offsets give the right UTC hour', () => {
-    expect(
-      perf({ ...base, time_window_start: '2025-11-02T01:00:00-07:00' })
-        .hourStartUtc,
-    ).toBe('2025-11-02T08:00:00.000Z');
-    expect(
-      perf({ ...base, time_window_start: '2025-11-02T01:00:00-08:00' })
-        .hourStartUtc,
-    ).toBe('2025-11-02T09:00:00.000Z');
+    expect(perf({ ...base, time_window_start: '2025-11-02T01:00:00-07:00' }).hourStartUtc).toBe(
+      '2025-11-02T08:00:00.000Z',
+    );
+    expect(perf({ ...base, time_window_start: '2025-11-02T01:00:00-08:00' }).hourStartUtc).toBe(
+      '2025-11-02T09:00:00.000Z',
+    );
     const india = perf({
       ...base,
       time_window_start: '2025-06-03T10:00:00+05:30',
     });
-    expect([
-      india.hourStartUtc,
-      india.utcOffsetMinutes,
-      india.localDate,
-    ]).toEqual(['2025-06-03T04:30:00.000Z', 330, '2025-06-03']);
+    expect([india.hourStartUtc, india.utcOffsetMinutes, india.localDate]).toEqual([
+      '2025-06-03T04:30:00.000Z',
+      330,
+      '2025-06-03',
+    ]);
     const japan = perf({
       ...base,
       time_window_start: '2025-06-03T05:00:00+09:00',
     });
-    expect([
-      japan.hourStartUtc,
-      japan.utcOffsetMinutes,
-      japan.localDate,
-    ]).toEqual(['2025-06-02T20:00:00.000Z', 540, '2025-06-03']);
+    expect([japan.hourStartUtc, japan.utcOffsetMinutes, japan.localDate]).toEqual([
+      '2025-06-02T20:00:00.000Z',
+      540,
+      '2025-06-03',
+    ]);
   });
 
   it('missing traffic metrics are errors; null optional texts are fine', () => {
-    expect(bad({ ...base, clicks: undefined }).reason).toBe(
-      'clicks: is required',
-    );
-    expect(bad({ ...base, clicks: null }).reason).toBe(
-      'clicks: is required (got null)',
-    );
+    expect(bad({ ...base, clicks: undefined }).reason).toBe('clicks: is required');
+    expect(bad({ ...base, clicks: null }).reason).toBe('clicks: is required (got null)');
     expect(
       perf({
         ...base,
@@ -579,9 +536,7 @@ describe('validateRecord — extra fields', () => {
   });
 
   it('keeps a "__proto__" field as a plain field', () => {
-    const body = JSON.parse(
-      JSON.stringify(base).replace(/}$/, ',"__proto__":{"polluted":1}}'),
-    ) as object;
+    const body = JSON.parse(JSON.stringify(base).replace(/}$/, ',"__proto__":{"polluted":1}}')) as object;
     const r = perf(body);
     expect(Object.getPrototypeOf(r.extra)).toBe(Object.prototype);
     expect(Object.keys(r.extra)).toEqual(['__proto__']);
@@ -592,20 +547,12 @@ describe('validateRecord — extra fields', () => {
     expect(bad({ ...base, note: 'a\u0000' }).reason).toBe(
       'note: must not contain NUL characters or unpaired surrogates',
     );
-    expect(bad({ ...base, x: { y: [Infinity] } }).reason).toBe(
-      'x.y[0]: must be a finite number (got Infinity)',
-    );
-    expect(bad({ ...base, fn: () => 1 }).reason).toBe(
-      'fn: must be a JSON value (got function)',
-    );
-    expect(bad({ ...base, when: new Date(0) }).reason).toBe(
-      'when: must be a JSON value (got object)',
-    );
+    expect(bad({ ...base, x: { y: [Infinity] } }).reason).toBe('x.y[0]: must be a finite number (got Infinity)');
+    expect(bad({ ...base, fn: () => 1 }).reason).toBe('fn: must be a JSON value (got function)');
+    expect(bad({ ...base, when: new Date(0) }).reason).toBe('when: must be a JSON value (got object)');
     let deep: unknown = 1;
     for (let i = 0; i < 100; i++) deep = [deep];
-    expect(bad({ ...base, deep }).reason).toMatch(
-      /^deep(\[0\])*: is nested too deeply/,
-    );
+    expect(bad({ ...base, deep }).reason).toMatch(/^deep(\[0\])*: is nested too deeply/);
     const cyclic: Record<string, unknown> = {};
     cyclic['self'] = cyclic;
     expect(bad({ ...base, cyclic }).code).toBe('invalid-record');
@@ -615,13 +562,9 @@ describe('validateRecord — extra fields', () => {
 describe('dedup keys', () => {
   it('are printable ASCII without CR/LF, escaping anything else injectively', () => {
     expect(escapeKeyPart('abc-123')).toBe('abc-123');
-    expect(escapeKeyPart('a b\r\n:%é')).toBe(
-      'a%0020b%000d%000a%003a%0025%00e9',
-    );
+    expect(escapeKeyPart('a b\r\n:%é')).toBe('a%0020b%000d%000a%003a%0025%00e9');
     const base = fixture(SP_TRAFFIC);
-    expect(ok({ ...base, idempotency_id: 'id with space' }).dedupKey).toBe(
-      'A1EXAMPLEADV01:id%0020with%0020space',
-    );
+    expect(ok({ ...base, idempotency_id: 'id with space' }).dedupKey).toBe('A1EXAMPLEADV01:id%0020with%0020space');
     // the same idempotency id from another advertiser is another record
     expect(ok({ ...base, advertiser_id: 'A2OTHER' }).dedupKey).not.toBe(ok(base).dedupKey);
     fc.assert(
@@ -647,8 +590,7 @@ describe('validateRecord — properties', () => {
       expect(QUARANTINE_CODES).toContain(r.code);
       expect(r.reason.length).toBeGreaterThan(0);
       expect(r.reason.length).toBeLessThanOrEqual(4000);
-      if (r.datasetId !== null)
-        expect(r.datasetId).toMatch(/^[\x21-\x7e]{0,64}$/);
+      if (r.datasetId !== null) expect(r.datasetId).toMatch(/^[\x21-\x7e]{0,64}$/);
     }
   };
 
@@ -690,11 +632,7 @@ describe('validateRecord — properties', () => {
           'ads',
           'targets',
         ),
-        fc.dictionary(
-          fc.constantFrom(...keys),
-          fc.oneof(fc.anything(), fc.jsonValue()),
-          { maxKeys: 6 },
-        ),
+        fc.dictionary(fc.constantFrom(...keys), fc.oneof(fc.anything(), fc.jsonValue()), { maxKeys: 6 }),
         (dataset, patch) => check({ ...base, ...patch, dataset_id: dataset }),
       ),
       { numRuns: 3000 },
@@ -713,9 +651,7 @@ describe('validateRecord — properties', () => {
           expect(r.metrics.clicks).toBe(String(clicks === 0 ? 0 : clicks));
           expect(Number(r.metrics.cost)).toBe(cost === 0 ? 0 : cost);
           for (const m of METRIC_NAMES) {
-            expect(r.metrics[m]).toMatch(
-              MONEY_METRICS.has(m) ? /^-?\d+(\.\d+)?$/ : /^-?\d+$/,
-            );
+            expect(r.metrics[m]).toMatch(MONEY_METRICS.has(m) ? /^-?\d+(\.\d+)?$/ : /^-?\d+$/);
           }
         },
       ),

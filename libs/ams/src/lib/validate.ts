@@ -11,51 +11,19 @@ import {
   isPerformanceDataset,
   isSupportedDataset,
 } from './datasets';
-import {
-  BUDGET_USAGE_MAPPED,
-  ENTITY_META,
-  PERFORMANCE_MAPPINGS,
-} from './dataset-mappings';
+import { BUDGET_USAGE_MAPPED, ENTITY_META, PERFORMANCE_MAPPINGS } from './dataset-mappings';
 import { escapeKeyPart } from './dedup-key';
 import { type MetricName, ZERO_METRICS } from './metric-names';
-import type {
-  AdProduct,
-  BudgetUsageRecord,
-  EntityRecord,
-  PerformanceRecord,
-} from './record-types';
+import type { AdProduct, BudgetUsageRecord, EntityRecord, PerformanceRecord } from './record-types';
 import { hasUnstorableChars } from './text-safety';
 import type { HourWindow } from './time';
 import { RECORD_CLASSES } from './records';
-import {
-  checkJsonValue,
-  describeValue,
-  getSchema,
-  isPlainObject,
-  pathSegment,
-  validateSchema,
-} from './schema';
-import type {
-  QuarantineCode,
-  ValidationFailure,
-  ValidationResult,
-} from './validation-result';
+import { checkJsonValue, describeValue, getSchema, isPlainObject, pathSegment, validateSchema } from './schema';
+import type { QuarantineCode, ValidationFailure, ValidationResult } from './validation-result';
 
 export { escapeKeyPart } from './dedup-key';
-export {
-  CONVERSION_METRICS,
-  METRIC_NAMES,
-  MONEY_METRICS,
-  type MetricName,
-  TRAFFIC_METRICS,
-} from './metric-names';
-export type {
-  AdProduct,
-  AmsRecord,
-  BudgetUsageRecord,
-  EntityRecord,
-  PerformanceRecord,
-} from './record-types';
+export { CONVERSION_METRICS, METRIC_NAMES, MONEY_METRICS, type MetricName, TRAFFIC_METRICS } from './metric-names';
+export type { AdProduct, AmsRecord, BudgetUsageRecord, EntityRecord, PerformanceRecord } from './record-types';
 export {
   QUARANTINE_CODES,
   type QuarantineCode,
@@ -71,32 +39,22 @@ const MAX_DATASET_ID_ECHO = 64;
 
 // ------------------------------------------------------------------------------------------------------------------
 
-function fail(
-  code: QuarantineCode,
-  reason: string,
-  datasetId: string | null,
-): ValidationFailure {
+function fail(code: QuarantineCode, reason: string, datasetId: string | null): ValidationFailure {
   return { ok: false, code, reason, datasetId };
 }
 
 function joinReasons(errors: readonly string[]): string {
   const shown = errors.slice(0, MAX_REASONS);
   let reason = shown.join('; ');
-  if (errors.length > shown.length)
-    reason += `; … and ${errors.length - shown.length} more`;
-  if (reason.length > MAX_REASON_LENGTH)
-    reason = `${reason.slice(0, MAX_REASON_LENGTH - 1)}…`;
+  if (errors.length > shown.length) reason += `; … and ${errors.length - shown.length} more`;
+  if (reason.length > MAX_REASON_LENGTH) reason = `${reason.slice(0, MAX_REASON_LENGTH - 1)}…`;
   return reason || 'record: is invalid';
 }
 
 /** The offending dataset_id, shortened and escaped so it is safe to store, log and use as a label. */
 function echoDatasetId(ds: string): string {
-  const escaped = escapeKeyPart(
-    ds.length > MAX_DATASET_ID_ECHO ? ds.slice(0, MAX_DATASET_ID_ECHO) : ds,
-  );
-  return escaped.length > MAX_DATASET_ID_ECHO
-    ? escaped.slice(0, MAX_DATASET_ID_ECHO)
-    : escaped;
+  const escaped = escapeKeyPart(ds.length > MAX_DATASET_ID_ECHO ? ds.slice(0, MAX_DATASET_ID_ECHO) : ds);
+  return escaped.length > MAX_DATASET_ID_ECHO ? escaped.slice(0, MAX_DATASET_ID_ECHO) : escaped;
 }
 
 /**
@@ -116,10 +74,7 @@ function collectExtra(
     if (value === undefined) continue; // not representable in JSON: treat as absent
     entries.push([key, value]);
     if (!declared.has(key)) {
-      if (hasUnstorableChars(key))
-        errors.push(
-          `${describeValue(key)}: field names must not contain NUL characters`,
-        );
+      if (hasUnstorableChars(key)) errors.push(`${describeValue(key)}: field names must not contain NUL characters`);
       else checkJsonValue(value, pathSegment('', key), errors);
     }
   }
@@ -127,17 +82,13 @@ function collectExtra(
   return Object.fromEntries(entries);
 }
 
-function validatePerformance(
-  dataset: PerformanceDatasetId,
-  obj: Record<string, unknown>,
-): ValidationResult {
+function validatePerformance(dataset: PerformanceDatasetId, obj: Record<string, unknown>): ValidationResult {
   const errors: string[] = [];
   const cls = RECORD_CLASSES[dataset];
   const v = validateSchema(cls, obj, '', errors);
   const m = PERFORMANCE_MAPPINGS[dataset];
   const extra = collectExtra(obj, m.mapped, getSchema(cls).byName, errors);
-  if (errors.length > 0)
-    return fail('invalid-record', joinReasons(errors), dataset);
+  if (errors.length > 0) return fail('invalid-record', joinReasons(errors), dataset);
 
   const metrics: Record<MetricName, string> = { ...ZERO_METRICS };
   for (const [name, field] of m.metrics) {
@@ -179,14 +130,8 @@ function validateBudgetUsage(obj: Record<string, unknown>): ValidationResult {
   const errors: string[] = [];
   const cls = RECORD_CLASSES['budget-usage'];
   const v = validateSchema(cls, obj, '', errors);
-  const extra = collectExtra(
-    obj,
-    BUDGET_USAGE_MAPPED,
-    getSchema(cls).byName,
-    errors,
-  );
-  if (errors.length > 0)
-    return fail('invalid-record', joinReasons(errors), 'budget-usage');
+  const extra = collectExtra(obj, BUDGET_USAGE_MAPPED, getSchema(cls).byName, errors);
+  if (errors.length > 0) return fail('invalid-record', joinReasons(errors), 'budget-usage');
   const record: BudgetUsageRecord = {
     kind: 'budget-usage',
     datasetId: 'budget-usage',
@@ -211,10 +156,7 @@ function validateBudgetUsage(obj: Record<string, unknown>): ValidationResult {
   return { ok: true, record, dedupKey };
 }
 
-function validateEntity(
-  dataset: EntityDatasetId,
-  obj: Record<string, unknown>,
-): ValidationResult {
+function validateEntity(dataset: EntityDatasetId, obj: Record<string, unknown>): ValidationResult {
   const errors: string[] = [];
   const cls = RECORD_CLASSES[dataset];
   const v = validateSchema(cls, obj, '', errors);
@@ -222,12 +164,10 @@ function validateEntity(
   const declared = getSchema(cls).byName;
   const scalars = new Map([...declared].filter(([, s]) => s.kind !== 'object'));
   const raw = collectExtra(obj, new Set<string>(), scalars, errors);
-  if (errors.length > 0)
-    return fail('invalid-record', joinReasons(errors), dataset);
+  if (errors.length > 0) return fail('invalid-record', joinReasons(errors), dataset);
 
   const meta = ENTITY_META[dataset];
-  const str = (field: string): string | null =>
-    (v[field] as string | null | undefined) ?? null;
+  const str = (field: string): string | null => (v[field] as string | null | undefined) ?? null;
   const budget = v['budget'] as {
     budgetCap: { monetaryBudget: Record<string, unknown> | null } | null;
   } | null;
@@ -247,8 +187,7 @@ function validateEntity(
     state: str('state'),
     adProduct: str('adProduct'),
     budgetAmount: (monetary?.['amount'] as string | null | undefined) ?? null,
-    budgetCurrency:
-      (monetary?.['currencyCode'] as string | null | undefined) ?? null,
+    budgetCurrency: (monetary?.['currencyCode'] as string | null | undefined) ?? null,
     raw,
   };
   const dedupKey = `${dataset}:${escapeKeyPart(record.advertiserId)}:${escapeKeyPart(record.entityId)}:v${record.version}`;
@@ -257,28 +196,14 @@ function validateEntity(
 
 function validateUnchecked(input: unknown): ValidationResult {
   if (!isPlainObject(input)) {
-    return fail(
-      'not-an-object',
-      `record: must be a JSON object (got ${describeValue(input)})`,
-      null,
-    );
+    return fail('not-an-object', `record: must be a JSON object (got ${describeValue(input)})`, null);
   }
-  const ds = Object.hasOwn(input, 'dataset_id')
-    ? input['dataset_id']
-    : undefined;
+  const ds = Object.hasOwn(input, 'dataset_id') ? input['dataset_id'] : undefined;
   if (ds === undefined || ds === null) {
-    return fail(
-      'unknown-dataset',
-      `dataset_id: is required${ds === null ? ' (got null)' : ''}`,
-      null,
-    );
+    return fail('unknown-dataset', `dataset_id: is required${ds === null ? ' (got null)' : ''}`, null);
   }
   if (typeof ds !== 'string') {
-    return fail(
-      'unknown-dataset',
-      `dataset_id: must be a string (got ${describeValue(ds)})`,
-      null,
-    );
+    return fail('unknown-dataset', `dataset_id: must be a string (got ${describeValue(ds)})`, null);
   }
   if (!isSupportedDataset(ds)) {
     const reason = KNOWN_UNSUPPORTED_DATASETS.has(ds)
@@ -298,15 +223,10 @@ export function validateRecord(input: unknown): ValidationResult {
   } catch (e) {
     let message = 'unknown error';
     try {
-      if (e instanceof Error && typeof e.message === 'string')
-        message = e.message;
+      if (e instanceof Error && typeof e.message === 'string') message = e.message;
     } catch {
       // keep the generic message
     }
-    return fail(
-      'invalid-record',
-      `record: could not be validated (${describeValue(message)})`,
-      null,
-    );
+    return fail('invalid-record', `record: could not be validated (${describeValue(message)})`, null);
   }
 }

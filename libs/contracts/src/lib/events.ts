@@ -29,7 +29,10 @@ export class TouchedHourV1 {
 /** `perf.hourly.updated.v1` — emitted by the processor after a batch committed. */
 export class PerfHourlyUpdatedV1 {
   @IsIn([1]) version!: 1;
-  @IsArray() @ArrayMaxSize(100_000) @ValidateNested({ each: true }) @Type(() => TouchedHourV1)
+  @IsArray()
+  @ArrayMaxSize(100_000)
+  @ValidateNested({ each: true })
+  @Type(() => TouchedHourV1)
   touched!: TouchedHourV1[];
   @IsISO8601() emittedAt!: string;
 }
@@ -44,7 +47,10 @@ export class BudgetScopeV1 {
 /** `budget.usage.updated.v1` — emitted by the processor when the latest usage of a scope changed. */
 export class BudgetUsageUpdatedV1 {
   @IsIn([1]) version!: 1;
-  @IsArray() @ArrayMaxSize(100_000) @ValidateNested({ each: true }) @Type(() => BudgetScopeV1)
+  @IsArray()
+  @ArrayMaxSize(100_000)
+  @ValidateNested({ each: true })
+  @Type(() => BudgetScopeV1)
   scopes!: BudgetScopeV1[];
   @IsISO8601() emittedAt!: string;
 }

@@ -16,7 +16,7 @@ export const NATS_CONFIG_FILES: Record<string, () => string> = {
         header: [
           'NATS for the local stack (docker compose). The Kubernetes dev overlay (k8s/overlays/dev/nats.conf)',
           'and the production values (k8s/overlays/prod/nats-helm-values.yaml) have the same users and durability.',
-          'Each app\'s password comes from the server\'s environment (<APP>_NATS_PASSWORD, docker-compose.yml).',
+          "Each app's password comes from the server's environment (<APP>_NATS_PASSWORD, docker-compose.yml).",
         ],
         serverName: 'ams-nats-local',
         port: 4222,
@@ -33,7 +33,7 @@ export const NATS_CONFIG_FILES: Record<string, () => string> = {
         header: [
           'Single-node NATS with JetStream for the dev overlay (the same users and durability as',
           'docker/nats.conf and the production values in k8s/overlays/prod/nats-helm-values.yaml).',
-          'Each app\'s password comes from the Secret ams-sentinel-secrets (<APP>_NATS_PASSWORD, nats.yaml).',
+          "Each app's password comes from the Secret ams-sentinel-secrets (<APP>_NATS_PASSWORD, nats.yaml).",
         ],
         serverName: '$SERVER_NAME',
         port: 4222,
@@ -50,7 +50,13 @@ export const NATS_CONFIG_FILES: Record<string, () => string> = {
 function prodHelmValues(): string {
   const env = NATS_USERS.flatMap((a) => {
     const key = natsPasswordVariable(a);
-    return [`    ${key}:`, '      valueFrom:', '        secretKeyRef:', '          name: ams-sentinel-nats-users', `          key: ${key}`];
+    return [
+      `    ${key}:`,
+      '      valueFrom:',
+      '        secretKeyRef:',
+      '          name: ams-sentinel-nats-users',
+      `          key: ${key}`,
+    ];
   });
   return [
     '# NOT part of the kustomization: the documented settings of the production NATS cluster, for the',

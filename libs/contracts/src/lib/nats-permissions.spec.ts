@@ -1,4 +1,11 @@
-import { NATS_APPS, NATS_OPERATOR, NATS_USAGE, NATS_USERS, natsPermissions, OPERATOR_COMMANDS } from './nats-permissions';
+import {
+  NATS_APPS,
+  NATS_OPERATOR,
+  NATS_USAGE,
+  NATS_USERS,
+  natsPermissions,
+  OPERATOR_COMMANDS,
+} from './nats-permissions';
 import { renderNatsAccounts } from './nats-server-config';
 import { COMMAND_CATALOG, STREAMS } from './catalog/catalog';
 import { subjectMatches as matches } from './nats-naming';
@@ -9,14 +16,23 @@ const allowed = (list: { allow: string[]; deny: string[] }, subject: string) =>
 describe('natsPermissions', () => {
   const perms = natsPermissions('pfx');
 
-  it('lets only the processor consume the AMS stream, and nobody read another app\'s inbox', () => {
+  it("lets only the processor consume the AMS stream, and nobody read another app's inbox", () => {
     for (const app of NATS_APPS) {
       const p = perms[app];
-      const consumesAms = ['$JS.API.CONSUMER.MSG.NEXT.PFX_AMS.processor', '$JS.API.CONSUMER.CREATE.PFX_AMS.x.pfx.ams.>', '$JS.ACK.PFX_AMS.processor.1.2.3.4.5', '$JS.ACK._.ACCHASH.PFX_AMS.processor.1.2.3.4.5.x']
-        .some((s) => allowed(p.publish, s));
+      const consumesAms = [
+        '$JS.API.CONSUMER.MSG.NEXT.PFX_AMS.processor',
+        '$JS.API.CONSUMER.CREATE.PFX_AMS.x.pfx.ams.>',
+        '$JS.ACK.PFX_AMS.processor.1.2.3.4.5',
+        '$JS.ACK._.ACCHASH.PFX_AMS.processor.1.2.3.4.5.x',
+      ].some((s) => allowed(p.publish, s));
       expect({ app, consumesAms }).toEqual({ app, consumesAms: app === 'processor' });
       expect(allowed(p.subscribe, 'pfx.ams.sp-traffic')).toBe(false);
-      for (const other of NATS_APPS) expect({ app, other, ok: allowed(p.subscribe, `_INBOX.${other}.abc.1`) }).toEqual({ app, other, ok: app === other });
+      for (const other of NATS_APPS)
+        expect({ app, other, ok: allowed(p.subscribe, `_INBOX.${other}.abc.1`) }).toEqual({
+          app,
+          other,
+          ok: app === other,
+        });
     }
   });
 
@@ -24,9 +40,17 @@ describe('natsPermissions', () => {
     for (const { subject } of COMMAND_CATALOG) {
       const owner = subject.split('.')[1];
       for (const app of NATS_APPS) {
-        expect({ subject, app, answers: allowed(perms[app].subscribe, `pfx.${subject}`) }).toEqual({ subject, app, answers: app === owner });
+        expect({ subject, app, answers: allowed(perms[app].subscribe, `pfx.${subject}`) }).toEqual({
+          subject,
+          app,
+          answers: app === owner,
+        });
         const requests = app === 'api' && !OPERATOR_COMMANDS.includes(subject);
-        expect({ subject, app, requests: allowed(perms[app].publish, `pfx.${subject}`) }).toEqual({ subject, app, requests });
+        expect({ subject, app, requests: allowed(perms[app].publish, `pfx.${subject}`) }).toEqual({
+          subject,
+          app,
+          requests,
+        });
       }
     }
     expect(allowed(perms.api.publish, 'pfx.cmd.ingestor.polling.v1')).toBe(false);
@@ -42,7 +66,11 @@ describe('natsPermissions', () => {
       for (const d of ['aggregator-perf', 'alerter-perf', 'alerter-budget']) {
         expect(allowed(perms[app].publish, `$JS.API.CONSUMER.DELETE.PFX_EVENTS.${d}`)).toBe(false);
         const owns = NATS_USAGE[app].durables.some((x) => x.durable === d);
-        expect({ app, d, ok: allowed(perms[app].publish, `$JS.API.CONSUMER.MSG.NEXT.PFX_EVENTS.${d}`) }).toEqual({ app, d, ok: owns });
+        expect({ app, d, ok: allowed(perms[app].publish, `$JS.API.CONSUMER.MSG.NEXT.PFX_EVENTS.${d}`) }).toEqual({
+          app,
+          d,
+          ok: owns,
+        });
       }
     }
   });
@@ -58,11 +86,20 @@ describe('natsPermissions', () => {
 
   it('gives the operator (NATS CLI) every command and read-only JetStream state, nothing to consume or destroy', () => {
     const op = perms[NATS_OPERATOR];
-    for (const { subject } of COMMAND_CATALOG) expect({ subject, ok: allowed(op.publish, `pfx.${subject}`) }).toEqual({ subject, ok: true });
+    for (const { subject } of COMMAND_CATALOG)
+      expect({ subject, ok: allowed(op.publish, `pfx.${subject}`) }).toEqual({ subject, ok: true });
     expect(allowed(op.publish, '$JS.API.CONSUMER.INFO.PFX_AMS.processor')).toBe(true);
     expect(allowed(op.publish, '$JS.API.STREAM.INFO.PFX_EVENTS')).toBe(true);
-    for (const s of ['$JS.API.CONSUMER.MSG.NEXT.PFX_AMS.processor', '$JS.API.CONSUMER.CREATE.PFX_AMS.x', '$JS.API.CONSUMER.DELETE.PFX_AMS.processor',
-      '$JS.API.STREAM.DELETE.PFX_AMS', '$JS.API.STREAM.PURGE.PFX_AMS', '$JS.API.STREAM.UPDATE.PFX_AMS', 'pfx.ams.sp-traffic', 'pfx.perf.hourly.updated.v1']) {
+    for (const s of [
+      '$JS.API.CONSUMER.MSG.NEXT.PFX_AMS.processor',
+      '$JS.API.CONSUMER.CREATE.PFX_AMS.x',
+      '$JS.API.CONSUMER.DELETE.PFX_AMS.processor',
+      '$JS.API.STREAM.DELETE.PFX_AMS',
+      '$JS.API.STREAM.PURGE.PFX_AMS',
+      '$JS.API.STREAM.UPDATE.PFX_AMS',
+      'pfx.ams.sp-traffic',
+      'pfx.perf.hourly.updated.v1',
+    ]) {
       expect({ s, ok: allowed(op.publish, s) }).toEqual({ s, ok: false });
     }
     expect(op.subscribe.allow).toEqual(['_INBOX.operator.>']);

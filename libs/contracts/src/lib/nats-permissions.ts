@@ -64,7 +64,9 @@ export interface NatsUsage {
 }
 
 /** Commands for an operator (a NATS CLI with an operator's credentials), never sent by an app. */
-export const OPERATOR_COMMANDS: readonly string[] = COMMAND_CATALOG.filter((c) => c.sender === 'operator').map((c) => c.subject);
+export const OPERATOR_COMMANDS: readonly string[] = COMMAND_CATALOG.filter((c) => c.sender === 'operator').map(
+  (c) => c.subject,
+);
 
 const ALL_COMMANDS: string[] = COMMAND_CATALOG.map((c) => c.subject);
 
@@ -80,7 +82,10 @@ export function commandsSentBy(app: NatsApp): string[] {
 
 /** What an app publishes: the events and subject families whose descriptor names it as the producer. */
 export function publishedBy(app: NatsApp): string[] {
-  return [...SUBJECT_FAMILIES.filter((f) => f.producer === app).map((f) => f.filter), ...EVENT_CATALOG.filter((e) => e.producer === app && !insideFamily(e.subject)).map((e) => e.subject)];
+  return [
+    ...SUBJECT_FAMILIES.filter((f) => f.producer === app).map((f) => f.filter),
+    ...EVENT_CATALOG.filter((e) => e.producer === app && !insideFamily(e.subject)).map((e) => e.subject),
+  ];
 }
 
 function insideFamily(subject: string): boolean {
@@ -114,7 +119,9 @@ export const NATS_USAGE: Record<NatsApp, NatsUsage> = {
     answers: commandsOf('aggregator'),
     requests: commandsSentBy('aggregator'),
     hears: [],
-    durables: [{ stream: STREAMS.events.name, durable: DURABLES.aggregatorPerf, filterSubject: PERF_HOURLY_UPDATED.subject }],
+    durables: [
+      { stream: STREAMS.events.name, durable: DURABLES.aggregatorPerf, filterSubject: PERF_HOURLY_UPDATED.subject },
+    ],
     readsWindows: [],
   },
   alerter: {
@@ -180,7 +187,8 @@ export function natsPermissions(prefix: string): Record<NatsUser, NatsUserPermis
   for (const app of NATS_APPS) {
     const u = NATS_USAGE[app];
     const pub: string[] = ['$JS.API.INFO'];
-    for (const s of streams) pub.push(`$JS.API.STREAM.INFO.${s}`, `$JS.API.STREAM.CREATE.${s}`, `$JS.API.STREAM.UPDATE.${s}`);
+    for (const s of streams)
+      pub.push(`$JS.API.STREAM.INFO.${s}`, `$JS.API.STREAM.CREATE.${s}`, `$JS.API.STREAM.UPDATE.${s}`);
     pub.push(...u.publishes.map(n.subject), ...u.requests.map(n.subject));
     for (const d of u.durables) {
       const s = n.stream(d.stream);
@@ -218,7 +226,12 @@ export function natsPermissions(prefix: string): Record<NatsUser, NatsUserPermis
         '$JS.API.INFO',
         '$JS.API.STREAM.NAMES',
         '$JS.API.STREAM.LIST',
-        ...streams.flatMap((s) => [`$JS.API.STREAM.INFO.${s}`, `$JS.API.CONSUMER.LIST.${s}`, `$JS.API.CONSUMER.NAMES.${s}`, `$JS.API.CONSUMER.INFO.${s}.*`]),
+        ...streams.flatMap((s) => [
+          `$JS.API.STREAM.INFO.${s}`,
+          `$JS.API.CONSUMER.LIST.${s}`,
+          `$JS.API.CONSUMER.NAMES.${s}`,
+          `$JS.API.CONSUMER.INFO.${s}.*`,
+        ]),
         ...ALL_COMMANDS.map(n.subject),
       ],
       deny: [...DENIED_TO_EVERY_APP],

@@ -46,7 +46,12 @@ const q = (s: string) => JSON.stringify(s);
 /** The `accounts { … }` block (nats-server config syntax) for a deployment prefix. */
 export function renderNatsAccounts(prefix: string, indent = ''): string {
   const perms = natsPermissions(prefix);
-  const lines: string[] = [`${indent}accounts {`, `${indent}  ${NATS_ACCOUNT} {`, `${indent}    jetstream: enabled`, `${indent}    users: [`];
+  const lines: string[] = [
+    `${indent}accounts {`,
+    `${indent}  ${NATS_ACCOUNT} {`,
+    `${indent}    jetstream: enabled`,
+    `${indent}    users: [`,
+  ];
   for (const app of NATS_USERS) {
     const p = indent + '      ';
     lines.push(`${p}{`);
@@ -108,7 +113,12 @@ export function renderNatsServerConf(settings: NatsServerSettings, prefix: strin
  */
 export function renderNatsAccountsHelmYaml(prefix: string, indent: string): string {
   const perms = natsPermissions(prefix);
-  const lines: string[] = [`${indent}accounts:`, `${indent}  ${NATS_ACCOUNT}:`, `${indent}    jetstream: enabled`, `${indent}    users:`];
+  const lines: string[] = [
+    `${indent}accounts:`,
+    `${indent}  ${NATS_ACCOUNT}:`,
+    `${indent}    jetstream: enabled`,
+    `${indent}    users:`,
+  ];
   for (const app of NATS_USERS) {
     const p = `${indent}      `;
     const u: NatsUserPermissions = perms[app];

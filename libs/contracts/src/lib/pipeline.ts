@@ -1,6 +1,20 @@
 import 'reflect-metadata';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsISO8601,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
 
 /** Depth of one SQS queue from GetQueueAttributes, and the age of its oldest message where it can be known. */
 export class QueueDepthV1 {
@@ -58,7 +72,10 @@ export class PipelineQueueStatusV1 {
 /** `cmd.ingestor.dead-letter-redrive.v1`: move dead-letter messages back to their source queue. */
 export class DeadLetterRedriveRequestV1 {
   /** a polled queue's name; every polled queue with a dead-letter queue when absent */
-  @IsOptional() @IsString() @Matches(/^[A-Za-z0-9_.-]{1,80}$/, { message: 'queue must be a queue name' }) queue?: string;
+  @IsOptional()
+  @IsString()
+  @Matches(/^[A-Za-z0-9_.-]{1,80}$/, { message: 'queue must be a queue name' })
+  queue?: string;
   /** at most this many messages per queue; absent: all of them */
   @IsOptional() @IsInt() @Min(1) @Max(1_000_000) maxMessages?: number;
 }
@@ -66,5 +83,11 @@ export class DeadLetterRedriveRequestV1 {
 export interface DeadLetterRedriveReplyV1 {
   /** messages moved (started, for SQS's move task: the dead-letter queue's depth when it started) */
   moved: number;
-  queues: Array<{ queue: string; deadLetterQueue: string; moved: number; method: 'move-task' | 'receive-send-delete'; taskHandle?: string }>;
+  queues: Array<{
+    queue: string;
+    deadLetterQueue: string;
+    moved: number;
+    method: 'move-task' | 'receive-send-delete';
+    taskHandle?: string;
+  }>;
 }

@@ -15,7 +15,11 @@ export interface PayloadValidationOptions {
 }
 
 /** Validates an inbound message payload against its contract class: never cast, always check. */
-export function validatePayload<T extends object>(cls: new () => T, input: unknown, opts: PayloadValidationOptions = {}): PayloadResult<T> {
+export function validatePayload<T extends object>(
+  cls: new () => T,
+  input: unknown,
+  opts: PayloadValidationOptions = {},
+): PayloadResult<T> {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     return { ok: false, reason: 'payload: must be a JSON object' };
   }
@@ -28,7 +32,9 @@ export function validatePayload<T extends object>(cls: new () => T, input: unkno
     for (const e of errs) {
       const p = path ? `${path}.${e.property}` : e.property;
       for (const [kind, msg] of Object.entries(e.constraints ?? {})) {
-        reasons.push(kind === 'whitelistValidation' ? `${p}: is not a field of this ${opts.noun ?? 'message'}` : `${p}: ${msg}`);
+        reasons.push(
+          kind === 'whitelistValidation' ? `${p}: is not a field of this ${opts.noun ?? 'message'}` : `${p}: ${msg}`,
+        );
       }
       if (e.children?.length) walk(e.children, p);
     }

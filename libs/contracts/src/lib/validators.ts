@@ -41,7 +41,8 @@ export function IsCalendarDateOrInstant(options?: ValidationOptions): PropertyDe
       validator: {
         validate: (v) => isCalendarDate(v) || isInstantWithOffset(v),
         defaultMessage: buildMessage(
-          (each) => `${each}$property must be a calendar date YYYY-MM-DD or an ISO-8601 date-time with offset (years 0001–9999)`,
+          (each) =>
+            `${each}$property must be a calendar date YYYY-MM-DD or an ISO-8601 date-time with offset (years 0001–9999)`,
           options,
         ),
       },
@@ -59,7 +60,10 @@ export function isBoundedDecimal(value: unknown): boolean {
   if (typeof value !== 'string') return false;
   const m = /^[+-]?(\d*)(?:\.(\d+))?$/.exec(value);
   if (!m || (m[1] === '' && m[2] === undefined)) return false;
-  return m[1].replace(/^0+(?=\d)/, '').length <= DECIMAL_MAX_INTEGER_DIGITS && (m[2] ?? '').length <= DECIMAL_MAX_FRACTION_DIGITS;
+  return (
+    m[1].replace(/^0+(?=\d)/, '').length <= DECIMAL_MAX_INTEGER_DIGITS &&
+    (m[2] ?? '').length <= DECIMAL_MAX_FRACTION_DIGITS
+  );
 }
 
 export function IsBoundedDecimal(options?: ValidationOptions): PropertyDecorator {

@@ -10,7 +10,11 @@ describe('the pools log a failed query in one bounded line (real PostgreSQL)', (
   let ds: DataSource;
 
   beforeAll(async () => {
-    Logger.overrideLogger({ error: (...args: unknown[]) => errors.push(args), log: () => undefined, warn: () => undefined });
+    Logger.overrideLogger({
+      error: (...args: unknown[]) => errors.push(args),
+      log: () => undefined,
+      warn: () => undefined,
+    });
     ds = await new DataSource(dataSourceOptions({ url: ADMIN_URL, poolSize: 1 })).initialize();
   });
   afterAll(async () => {

@@ -40,7 +40,11 @@ export async function bootstrap<E extends CommonEnv>(opts: BootstrapOptions<E>):
     app = await createApp(opts, env);
   } catch (err) {
     process.stderr.write(
-      JSON.stringify({ level: 'fatal', app: opts.name, msg: `failed to start: ${err instanceof Error ? err.message : String(err)}` }) + '\n',
+      JSON.stringify({
+        level: 'fatal',
+        app: opts.name,
+        msg: `failed to start: ${err instanceof Error ? err.message : String(err)}`,
+      }) + '\n',
     );
     process.exit(1);
   }
@@ -48,7 +52,10 @@ export async function bootstrap<E extends CommonEnv>(opts: BootstrapOptions<E>):
 
   // A backstop, not error handling: a promise that rejects with nobody listening is logged and counted instead of
   // ending the process (Node's default), so one bad message cannot take an app down. Each one is a bug to fix.
-  const unhandled = counter('ams_unhandled_rejections_total', 'promise rejections nobody handled (logged; the process stays up)');
+  const unhandled = counter(
+    'ams_unhandled_rejections_total',
+    'promise rejections nobody handled (logged; the process stays up)',
+  );
   process.on('unhandledRejection', (reason) => {
     unhandled.inc();
     logger.error(`unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`);

@@ -59,7 +59,8 @@ function isPlain(value: unknown): boolean {
 
 function isFlat(o: object): boolean {
   return Object.values(o).every(
-    (v) => v === null || typeof v !== 'object' || (Array.isArray(v) && v.every((x) => x === null || typeof x !== 'object')),
+    (v) =>
+      v === null || typeof v !== 'object' || (Array.isArray(v) && v.every((x) => x === null || typeof x !== 'object')),
   );
 }
 

@@ -13,7 +13,8 @@ export function RequiresWith(other: string) {
   return ValidateBy({
     name: 'requiresWith',
     validator: {
-      validate: (_value: unknown, args?: ValidationArguments) => isSet((args?.object as Record<string, unknown>)[other]),
+      validate: (_value: unknown, args?: ValidationArguments) =>
+        isSet((args?.object as Record<string, unknown>)[other]),
       defaultMessage: () => `is set without ${other}`,
     },
   });
@@ -21,12 +22,14 @@ export function RequiresWith(other: string) {
 
 /** Never set together with any of `others` (one way to authenticate). */
 export function ExclusiveWith(...others: string[]) {
-  const setOthers = (args?: ValidationArguments) => others.filter((o) => isSet((args?.object as Record<string, unknown>)[o]));
+  const setOthers = (args?: ValidationArguments) =>
+    others.filter((o) => isSet((args?.object as Record<string, unknown>)[o]));
   return ValidateBy({
     name: 'exclusiveWith',
     validator: {
       validate: (_value: unknown, args?: ValidationArguments) => setOthers(args).length === 0,
-      defaultMessage: (args?: ValidationArguments) => `cannot be combined with ${setOthers(args).join(', ')}: use one way to authenticate`,
+      defaultMessage: (args?: ValidationArguments) =>
+        `cannot be combined with ${setOthers(args).join(', ')}: use one way to authenticate`,
     },
   });
 }
@@ -38,7 +41,9 @@ export function IsReadableFile() {
     validator: {
       validate: (value: unknown) => typeof value === 'string' && readableFileProblem(value) === undefined,
       defaultMessage: (args?: ValidationArguments) =>
-        typeof args?.value === 'string' ? `${readableFileProblem(args.value) ?? 'cannot be read'}` : 'must be a file path',
+        typeof args?.value === 'string'
+          ? `${readableFileProblem(args.value) ?? 'cannot be read'}`
+          : 'must be a file path',
     },
   });
 }
@@ -50,6 +55,8 @@ function readableFileProblem(path: string): string | undefined {
     return undefined;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    return code === 'ENOENT' ? 'names a file that does not exist' : `names a file that cannot be read (${code ?? 'error'})`;
+    return code === 'ENOENT'
+      ? 'names a file that does not exist'
+      : `names a file that cannot be read (${code ?? 'error'})`;
   }
 }

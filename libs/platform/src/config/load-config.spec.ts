@@ -5,13 +5,17 @@ import { CommonEnv } from './common-env';
 import { ConfigError, loadConfig } from './load-config';
 
 class TestEnv extends CommonEnv {
-  @Type(() => Number) @IsInt() @Min(1)
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
   BATCH_SIZE: number = 10;
 
-  @Transform(envBoolean) @IsBoolean()
+  @Transform(envBoolean)
+  @IsBoolean()
   INSECURE: boolean = false;
 
-  @Transform(envList) @IsString({ each: true })
+  @Transform(envList)
+  @IsString({ each: true })
   KEYS: string[] = [];
 }
 

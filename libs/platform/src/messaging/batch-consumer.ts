@@ -245,7 +245,9 @@ export class BatchConsumer<T> implements ConsumerHandle {
 
   private async runBatch(entries: Held[]): Promise<void> {
     const durable = this.def.durable;
-    const batch = entries.map((e) => new ConsumedMessageImpl<T>(e.msg, this.deps.naming.unprefixSubject(e.msg.subject)));
+    const batch = entries.map(
+      (e) => new ConsumedMessageImpl<T>(e.msg, this.deps.naming.unprefixSubject(e.msg.subject)),
+    );
     const end = this.deps.metrics.batchDuration.startTimer({ durable });
     try {
       await Promise.resolve().then(() => this.handler(batch));
@@ -278,7 +280,9 @@ export class BatchConsumer<T> implements ConsumerHandle {
       }
     }
     if (failed) {
-      this.logger.warn(`could not ack/nak ${entries.length} messages (they will be redelivered): ${errorMessage(failed)}`);
+      this.logger.warn(
+        `could not ack/nak ${entries.length} messages (they will be redelivered): ${errorMessage(failed)}`,
+      );
     }
   }
 

@@ -4,7 +4,13 @@ import { type EventDescriptor, validatePayload } from '@ams/contracts';
 import { errorMessage } from './batch-consumer';
 import { headersToRecord } from './consumed-message';
 import type { MessagingNaming } from './messaging.naming';
-import type { BroadcastEvent, BroadcastHandle, BroadcastMessage, BroadcastOptions, EventBroadcastOptions } from './messaging.types';
+import type {
+  BroadcastEvent,
+  BroadcastHandle,
+  BroadcastMessage,
+  BroadcastOptions,
+  EventBroadcastOptions,
+} from './messaging.types';
 import { parseJson } from './nats-codec';
 import type { ConnectionListener, NatsConnectionManager } from './nats-connection';
 
@@ -34,7 +40,11 @@ export class Broadcasts implements ConnectionListener {
   ) {}
 
   /** An event, validated against its contract class (unknown fields refused); the handler sees valid ones only. */
-  subscribeEvent<T extends object>(event: EventDescriptor<T>, handler: (msg: BroadcastEvent<T>) => void, opts: EventBroadcastOptions): BroadcastHandle {
+  subscribeEvent<T extends object>(
+    event: EventDescriptor<T>,
+    handler: (msg: BroadcastEvent<T>) => void,
+    opts: EventBroadcastOptions,
+  ): BroadcastHandle {
     const { onInvalid, ...rest } = opts;
     return this.subscribe(
       event.subject,

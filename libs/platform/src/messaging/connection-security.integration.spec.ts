@@ -24,11 +24,51 @@ function openssl(...args: string[]): void {
 
 beforeAll(() => {
   // a CA, a server certificate for 127.0.0.1 and a client certificate, all signed by the CA
-  openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=ams-test-ca');
+  openssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.pem',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=ams-test-ca',
+  );
   writeFileSync(join(dir, 'server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
   for (const who of ['server', 'client']) {
-    openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${who}.key`, '-out', `${who}.csr`, '-subj', `/CN=${who}`);
-    openssl('x509', '-req', '-in', `${who}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${who}.pem`, '-days', '2', ...(who === 'server' ? ['-extfile', 'server.ext'] : []));
+    openssl(
+      'req',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      `${who}.key`,
+      '-out',
+      `${who}.csr`,
+      '-subj',
+      `/CN=${who}`,
+    );
+    openssl(
+      'x509',
+      '-req',
+      '-in',
+      `${who}.csr`,
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      `${who}.pem`,
+      '-days',
+      '2',
+      ...(who === 'server' ? ['-extfile', 'server.ext'] : []),
+    );
   }
 });
 
@@ -47,7 +87,10 @@ async function server(args: string[]): Promise<PrivateNatsServer> {
 /** Connects a JetStreamService as an app would, from an environment, and round-trips a request through JetStream. */
 async function connectWith(url: string, env: Record<string, string>): Promise<void> {
   const cfg = loadConfig('processor', CommonEnv, { NATS_URL: url, ...env });
-  const svc = await tracker.start({ ...testOptions(uniquePrefix('sec'), 'processor', url), ...messagingSecurity('processor', cfg) });
+  const svc = await tracker.start({
+    ...testOptions(uniquePrefix('sec'), 'processor', url),
+    ...messagingSecurity('processor', cfg),
+  });
   expect(await svc.rtt()).toBeGreaterThanOrEqual(0);
   await svc.ensureStream({ name: 'SEC', subjects: ['sec.>'], maxAgeMs: 600_000, duplicateWindowMs: 1000 });
   expect((await svc.publish(rawAddress('sec.x'), { ok: true })).seq).toBe(1);
@@ -58,7 +101,9 @@ describe('NATS connection security', () => {
     const s = await server(['--user', 'processor', '--pass', 'the-right-password']);
     await connectWith(s.url, { NATS_USER: 'processor', NATS_PASSWORD: 'the-right-password' });
     await expect(connectWith(s.url, {})).rejects.toThrow(/Authorization Violation/);
-    await expect(connectWith(s.url, { NATS_USER: 'processor', NATS_PASSWORD: 'wrong' })).rejects.toThrow(/Authorization Violation/);
+    await expect(connectWith(s.url, { NATS_USER: 'processor', NATS_PASSWORD: 'wrong' })).rejects.toThrow(
+      /Authorization Violation/,
+    );
   });
 
   it('token: connects with it, refused with another', async () => {
@@ -74,8 +119,14 @@ describe('NATS connection security', () => {
     await expect(connectWith(s.url, {})).rejects.toThrow(); // a self-made CA is not trusted by default
 
     const verifying = await server([...tls, '--tlsverify', '--tlscacert', join(dir, 'ca.pem')]);
-    await connectWith(verifying.url, { NATS_TLS_CA: join(dir, 'ca.pem'), NATS_TLS_CERT: join(dir, 'client.pem'), NATS_TLS_KEY: join(dir, 'client.key') });
+    await connectWith(verifying.url, {
+      NATS_TLS_CA: join(dir, 'ca.pem'),
+      NATS_TLS_CERT: join(dir, 'client.pem'),
+      NATS_TLS_KEY: join(dir, 'client.key'),
+    });
     // without the client certificate the server ends the handshake (a raw client: the service would keep retrying)
-    await expect(connect({ servers: verifying.url, tls: { caFile: join(dir, 'ca.pem') }, reconnect: false, timeout: 3000 })).rejects.toThrow();
+    await expect(
+      connect({ servers: verifying.url, tls: { caFile: join(dir, 'ca.pem') }, reconnect: false, timeout: 3000 }),
+    ).rejects.toThrow();
   }, 30_000);
 });

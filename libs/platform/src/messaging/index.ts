@@ -1,7 +1,12 @@
 export { JetStreamService, ERROR_CODE_HEADER, connectionSecurity, type StreamCapacity } from './jetstream.service';
 export { messagingSecurity } from './messaging-security';
 export { MessagingModule, type MessagingModuleAsyncOptions } from './messaging.module';
-export { MessagingTimeoutError, MessagingRemoteError, MessagingPublishError, type PublishOutcome } from './messaging.errors';
+export {
+  MessagingTimeoutError,
+  MessagingRemoteError,
+  MessagingPublishError,
+  type PublishOutcome,
+} from './messaging.errors';
 export {
   type BroadcastEvent,
   type BroadcastHandle,

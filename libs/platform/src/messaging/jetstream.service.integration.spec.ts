@@ -38,7 +38,14 @@ class CountedV1 {
   @IsInt() n!: number;
 }
 /** An event outside the catalog, on a stream of these specs. */
-const COUNTED: EventDescriptor<CountedV1> = { kind: 'event', name: 'COUNTED', subject: 'valid.counted', payload: CountedV1, stream: 'VALID' as 'EVENTS', producer: 'processor' };
+const COUNTED: EventDescriptor<CountedV1> = {
+  kind: 'event',
+  name: 'COUNTED',
+  subject: 'valid.counted',
+  payload: CountedV1,
+  stream: 'VALID' as 'EVENTS',
+  producer: 'processor',
+};
 
 async function streamFixture(svc: JetStreamService, name: string): Promise<void> {
   await svc.ensureStream({ name, subjects: [`${name.toLowerCase()}.>`], maxAgeMs: HOUR });
@@ -110,7 +117,11 @@ describe('JetStreamService (integration, NATS at ' + DEFAULT_NATS_URL + ')', () 
     });
 
     it('publishMany resolves with every PubAck in order, deduplicating repeated ids', async () => {
-      const items = Array.from({ length: 200 }, (_, i) => ({ to: rawAddress('pub.many'), data: { i }, msgId: `many-${i % 150}` }));
+      const items = Array.from({ length: 200 }, (_, i) => ({
+        to: rawAddress('pub.many'),
+        data: { i },
+        msgId: `many-${i % 150}`,
+      }));
       const acks = await svc.publishMany(items);
       expect(acks).toHaveLength(200);
       expect(acks.filter((a) => a.duplicate)).toHaveLength(50);
@@ -120,7 +131,9 @@ describe('JetStreamService (integration, NATS at ' + DEFAULT_NATS_URL + ')', () 
 
     it('throws MessagingTimeoutError at once when no stream takes the subject', async () => {
       const started = Date.now();
-      await expect(svc.publish(rawAddress('nostream.x'), 'x', { timeoutMs: 3000 })).rejects.toBeInstanceOf(MessagingTimeoutError);
+      await expect(svc.publish(rawAddress('nostream.x'), 'x', { timeoutMs: 3000 })).rejects.toBeInstanceOf(
+        MessagingTimeoutError,
+      );
       expect(Date.now() - started).toBeLessThan(2000);
     });
 
@@ -140,7 +153,8 @@ describe('JetStreamService (integration, NATS at ' + DEFAULT_NATS_URL + ')', () 
     it('delivers data, headers (x-correlation-id unchanged), msgId and JetStream metadata to the consumer', async () => {
       await streamFixture(svc, 'META');
       const before = Date.now();
-      const ack = await svc.publish(rawAddress('meta.thing'),
+      const ack = await svc.publish(
+        rawAddress('meta.thing'),
         { hello: 'world' },
         { msgId: 'meta-1', headers: { 'x-correlation-id': 'corr-123' } },
       );
@@ -200,7 +214,9 @@ describe('JetStreamService (integration, NATS at ' + DEFAULT_NATS_URL + ')', () 
 
     it('hands over batches of at most maxBatch, every message once', async () => {
       await streamFixture(svc, 'BATCH');
-      await svc.publishMany(Array.from({ length: 2000 }, (_, i) => ({ to: rawAddress(`batch.s${i % 7}`), data: { i }, msgId: `b-${i}` })));
+      await svc.publishMany(
+        Array.from({ length: 2000 }, (_, i) => ({ to: rawAddress(`batch.s${i % 7}`), data: { i }, msgId: `b-${i}` })),
+      );
       const sizes: number[] = [];
       const seen = new Map<number, number>();
       handles.push(
@@ -240,9 +256,19 @@ describe('JetStreamService (integration, NATS at ' + DEFAULT_NATS_URL + ')', () 
       const got: unknown[] = [];
       const invalid: string[] = [];
       handles.push(
-        await svc.consume(COUNTED, { durable: 'valid', maxBatch: 100, maxWaitMs: 20, ackWaitMs: 10_000, onInvalid: (reason) => invalid.push(reason) }, async (batch) => {
-          got.push(...batch.map((m) => m.payload));
-        }),
+        await svc.consume(
+          COUNTED,
+          {
+            durable: 'valid',
+            maxBatch: 100,
+            maxWaitMs: 20,
+            ackWaitMs: 10_000,
+            onInvalid: (reason) => invalid.push(reason),
+          },
+          async (batch) => {
+            got.push(...batch.map((m) => m.payload));
+          },
+        ),
       );
       const malformed = (body: unknown) => body as CountedV1;
       await svc.publish(COUNTED, { n: 1 });
@@ -250,11 +276,21 @@ describe('JetStreamService (integration, NATS at ' + DEFAULT_NATS_URL + ')', () 
       await svc.publish(COUNTED, malformed({ n: 3, extra: true }));
       await svc.publish(rawAddress('valid.counted'), 'not json {');
       await svc.publish(COUNTED, { n: 5 });
-      await waitFor(() => got.length === 2 && invalid.length === 3, { description: 'two valid, three invalid', timeoutMs: 5000 });
+      await waitFor(() => got.length === 2 && invalid.length === 3, {
+        description: 'two valid, three invalid',
+        timeoutMs: 5000,
+      });
       expect(got).toEqual([expect.any(CountedV1), expect.any(CountedV1)]);
       expect(got).toEqual([{ n: 1 }, { n: 5 }]);
-      expect(invalid).toEqual([expect.stringContaining('n:'), 'extra: is not a field of this event', 'payload: must be a JSON object']);
-      await waitFor(async () => (await svc.consumerPending('VALID', 'valid')) === 0, { description: 'all five acked', timeoutMs: 5000 });
+      expect(invalid).toEqual([
+        expect.stringContaining('n:'),
+        'extra: is not a field of this event',
+        'payload: must be a JSON object',
+      ]);
+      await waitFor(async () => (await svc.consumerPending('VALID', 'valid')) === 0, {
+        description: 'all five acked',
+        timeoutMs: 5000,
+      });
     });
 
     it('hands over a partial batch after maxWaitMs', async () => {
@@ -287,7 +323,9 @@ describe('JetStreamService (integration, NATS at ' + DEFAULT_NATS_URL + ')', () 
       events.push('stopped');
       expect(events.slice(-2)).toEqual(['end', 'stopped']);
       expect(handle.pending).toBe(0);
-      await waitFor(async () => (await svc.consumerPending('SLOW', 'slow')) === 0, { description: 'acks of the slow batch' });
+      await waitFor(async () => (await svc.consumerPending('SLOW', 'slow')) === 0, {
+        description: 'acks of the slow batch',
+      });
     });
 
     it('keeps a long-running batch (and the messages waiting behind it) from being redelivered', async () => {
@@ -369,7 +407,9 @@ describe('JetStreamService (integration, NATS at ' + DEFAULT_NATS_URL + ')', () 
       await jsm.streams.delete(new MessagingNaming(prefix).stream('VANISH'));
       await nc.close();
 
-      await waitFor(() => svc.publish(rawAddress('vanish.x'), 'after', { timeoutMs: 1000 }), { description: 'the stream to be back' });
+      await waitFor(() => svc.publish(rawAddress('vanish.x'), 'after', { timeoutMs: 1000 }), {
+        description: 'the stream to be back',
+      });
       await waitFor(() => seen.has('after'), { description: 'message after the deletion', timeoutMs: 30_000 });
     });
 

@@ -115,7 +115,10 @@ export class JetStreamService implements OnApplicationShutdown {
    * A durable consumer of raw messages (no validation): for the AMS stream, whose records `@ams/ams` checks and
    * quarantines, and for subjects outside the catalog. Events are consumed with `consume`.
    */
-  async consumeBatches<T>(def: ConsumerDefinition, handler: (batch: ConsumedMessage<T>[]) => Promise<void>): Promise<ConsumerHandle> {
+  async consumeBatches<T>(
+    def: ConsumerDefinition,
+    handler: (batch: ConsumedMessage<T>[]) => Promise<void>,
+  ): Promise<ConsumerHandle> {
     validateConsumerDefinition(def);
     const { nc, js } = await this.connection.ready();
     const consumer: BatchConsumer<T> = new BatchConsumer<T>(def, handler, {
@@ -167,7 +170,11 @@ export class JetStreamService implements OnApplicationShutdown {
    * `x-error-code` header; `request()` turns them into MessagingRemoteError.
    * May be called before connect(): the subscription is made once connected.
    */
-  reply<Req extends object, Res>(command: CommandDescriptor<Req, Res>, handler: ReplyHandler<Req, Res>, opts: ReplyOptions = {}): void {
+  reply<Req extends object, Res>(
+    command: CommandDescriptor<Req, Res>,
+    handler: ReplyHandler<Req, Res>,
+    opts: ReplyOptions = {},
+  ): void {
     this.rpc.reply(command, handler, opts);
   }
 
@@ -194,7 +201,11 @@ export class JetStreamService implements OnApplicationShutdown {
    * `subscribeAll` for a raw subject (wildcards allowed), without validation: for subjects outside the catalog (the
    * messaging module's own specs). Apps hear events with `subscribeAll`.
    */
-  subscribeSubject(subject: string, handler: (msg: BroadcastMessage) => void, opts: BroadcastOptions = {}): BroadcastHandle {
+  subscribeSubject(
+    subject: string,
+    handler: (msg: BroadcastMessage) => void,
+    opts: BroadcastOptions = {},
+  ): BroadcastHandle {
     return this.broadcasts.subscribe(subject, handler, opts);
   }
 

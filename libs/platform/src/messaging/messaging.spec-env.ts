@@ -7,7 +7,11 @@ import type { MessagingOptions } from './messaging.types';
  * JetStreamService itself, which @ams/testing cannot import without a cycle (platform's specs import it).
  */
 
-export function testOptions(prefix: string, connectionName = 'messaging-spec', url = DEFAULT_NATS_URL): MessagingOptions {
+export function testOptions(
+  prefix: string,
+  connectionName = 'messaging-spec',
+  url = DEFAULT_NATS_URL,
+): MessagingOptions {
   return { url, prefix, connectionName };
 }
 

@@ -36,7 +36,15 @@ describe('JetStreamService across a NATS restart (private nats-server)', () => {
     svc = await tracker.start(testOptions(prefix, 'restart-spec', nats.url));
     await svc.ensureStream({ name: 'RESTART', subjects: ['restart.>'], maxAgeMs: 3_600_000 });
     handle = await svc.consumeBatches(
-      { stream: 'RESTART', durable: 'restart', filterSubject: 'restart.>', maxBatch: 50, maxWaitMs: 20, ackWaitMs: 5000, nakDelayMs: 100 },
+      {
+        stream: 'RESTART',
+        durable: 'restart',
+        filterSubject: 'restart.>',
+        maxBatch: 50,
+        maxWaitMs: 20,
+        ackWaitMs: 5000,
+        nakDelayMs: 100,
+      },
       async (batch) => {
         await delay(batch[0]?.msgId?.startsWith('k-') ? 20 : 2);
         for (const m of batch) {
@@ -56,9 +64,13 @@ describe('JetStreamService across a NATS restart (private nats-server)', () => {
 
   it('resumes consumption after the server is stopped and started again on the same store', async () => {
     // before the restart: everything handled and acked
-    await svc.publishMany(Array.from({ length: 200 }, (_, i) => ({ to: rawAddress('restart.x'), data: { i }, msgId: `m-${i}` })));
+    await svc.publishMany(
+      Array.from({ length: 200 }, (_, i) => ({ to: rawAddress('restart.x'), data: { i }, msgId: `m-${i}` })),
+    );
     await waitFor(() => handled.size === 200, { description: '200 handled before restart' });
-    await waitFor(async () => (await svc.consumerPending('RESTART', 'restart')) === 0, { description: 'acked before restart' });
+    await waitFor(async () => (await svc.consumerPending('RESTART', 'restart')) === 0, {
+      description: 'acked before restart',
+    });
 
     await nats.stop('SIGTERM');
     await waitFor(() => !svc.isConnected(), { description: 'the client to notice the disconnect' });
@@ -85,7 +97,11 @@ describe('JetStreamService across a NATS restart (private nats-server)', () => {
   });
 
   it('loses nothing when the server is killed while batches are in flight', async () => {
-    const items = Array.from({ length: 500 }, (_, i) => ({ to: rawAddress('restart.x'), data: { i }, msgId: `k-${i}` }));
+    const items = Array.from({ length: 500 }, (_, i) => ({
+      to: rawAddress('restart.x'),
+      data: { i },
+      msgId: `k-${i}`,
+    }));
     await svc.publishMany(items);
     await waitFor(() => [...handled.keys()].some((k) => k.startsWith('k-')), { description: 'consumption under way' });
 
@@ -93,7 +109,10 @@ describe('JetStreamService across a NATS restart (private nats-server)', () => {
     await nats.kill9();
     await nats.start();
 
-    await waitFor(() => items.every((it) => handled.has(it.msgId)), { description: 'all 500 handled', timeoutMs: 45_000 });
+    await waitFor(() => items.every((it) => handled.has(it.msgId)), {
+      description: 'all 500 handled',
+      timeoutMs: 45_000,
+    });
     await waitFor(async () => (await svc.consumerPending('RESTART', 'restart')) === 0, {
       description: 'all acked',
       timeoutMs: 30_000,

@@ -36,7 +36,9 @@ export class Publisher {
   async publishMany<T>(items: PublishItem<T>[], opts: { timeoutMs?: number }): Promise<PublishResult[]> {
     await this.connection.ready();
     const settled = await Promise.allSettled(
-      items.map((it) => this.publish(it.to, it.data, { msgId: it.msgId, headers: it.headers, timeoutMs: opts.timeoutMs })),
+      items.map((it) =>
+        this.publish(it.to, it.data, { msgId: it.msgId, headers: it.headers, timeoutMs: opts.timeoutMs }),
+      ),
     );
     const failed = settled.filter((s) => s.status === 'rejected');
     if (failed.length === 0) {
@@ -46,8 +48,12 @@ export class Publisher {
       s.status === 'fulfilled' ? { ok: true, ...s.value } : { ok: false, error: s.reason as Error },
     );
     const first = (failed[0] as PromiseRejectedResult).reason;
-    throw new MessagingPublishError(`${failed.length} of ${items.length} publishes failed: ${errorMessage(first)}`, outcomes, {
-      cause: first,
-    });
+    throw new MessagingPublishError(
+      `${failed.length} of ${items.length} publishes failed: ${errorMessage(first)}`,
+      outcomes,
+      {
+        cause: first,
+      },
+    );
   }
 }

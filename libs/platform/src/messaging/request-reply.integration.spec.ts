@@ -88,7 +88,10 @@ describe('JetStreamService request/reply (integration)', () => {
     server.reply(STRICT, async (req) => (seen.push(req), req.n));
     await server.rtt();
     const asRequest = (body: unknown) => body as DoubleRequest;
-    await expect(client.request(STRICT, asRequest({ n: 'x' }), 2000)).rejects.toMatchObject({ code: 'VALIDATION', message: expect.stringContaining('n:') });
+    await expect(client.request(STRICT, asRequest({ n: 'x' }), 2000)).rejects.toMatchObject({
+      code: 'VALIDATION',
+      message: expect.stringContaining('n:'),
+    });
     await expect(client.request(STRICT, asRequest({ n: 1, extra: true }), 2000)).rejects.toMatchObject({
       code: 'VALIDATION',
       message: 'extra: is not a field of this command',

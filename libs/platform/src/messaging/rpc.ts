@@ -39,7 +39,12 @@ export class Rpc implements ConnectionListener {
     private readonly logger: Logger,
   ) {}
 
-  async request<Req extends object, Res>(command: CommandDescriptor<Req, Res>, payload: Req, timeoutMs: number, opts: RequestOptions): Promise<Res> {
+  async request<Req extends object, Res>(
+    command: CommandDescriptor<Req, Res>,
+    payload: Req,
+    timeoutMs: number,
+    opts: RequestOptions,
+  ): Promise<Res> {
     const subject = command.subject;
     const { nc } = await this.connection.ready();
     let msg: Msg;
@@ -60,7 +65,11 @@ export class Rpc implements ConnectionListener {
     return body as Res;
   }
 
-  reply<Req extends object, Res>(command: CommandDescriptor<Req, Res>, handler: ReplyHandler<Req, Res>, opts: ReplyOptions): void {
+  reply<Req extends object, Res>(
+    command: CommandDescriptor<Req, Res>,
+    handler: ReplyHandler<Req, Res>,
+    opts: ReplyOptions,
+  ): void {
     const validated: ReplyHandler<unknown, Res> = (req, headers) => {
       const v = validatePayload(command.request, req ?? {}, { refuseUnknownFields: true, noun: 'command' });
       if (!v.ok) throw new CommandError('VALIDATION', v.reason);
@@ -121,7 +130,10 @@ export class Rpc implements ConnectionListener {
         // an unexpected failure: the caller gets an error id, the log gets the details
         const errorId = randomUUID();
         error = { code, message: 'internal error', errorId };
-        this.logger.error(`${where} failed, error id ${errorId}: ${errorMessage(err)}`, err instanceof Error ? err.stack : undefined);
+        this.logger.error(
+          `${where} failed, error id ${errorId}: ${errorMessage(err)}`,
+          err instanceof Error ? err.stack : undefined,
+        );
       } else {
         error = { code, message: errorMessage(err) };
         this.logger.warn(`${where} failed [${code}]: ${error.message}`);

@@ -164,7 +164,15 @@ function streamDifferences(have: StreamConfig, want: Partial<StreamConfig>): str
     (have.subjects ?? []).length === (want.subjects ?? []).length &&
     (want.subjects ?? []).every((s) => (have.subjects ?? []).includes(s));
   if (!sameSubjects) diff.push('subjects');
-  for (const key of ['storage', 'retention', 'discard', 'max_age', 'duplicate_window', 'max_bytes', 'num_replicas'] as const) {
+  for (const key of [
+    'storage',
+    'retention',
+    'discard',
+    'max_age',
+    'duplicate_window',
+    'max_bytes',
+    'num_replicas',
+  ] as const) {
     if (want[key] !== undefined && have[key] !== want[key]) diff.push(key);
   }
   return diff;

@@ -42,7 +42,13 @@ describe('JetStreamService.subscribeAll (NATS at ' + DEFAULT_NATS_URL + ')', () 
 
     const acks = [];
     for (let i = 0; i < 20; i++) {
-      acks.push(await publisher.publish(rawAddress('bcast.x'), { i }, { msgId: `b-${i}`, headers: { 'x-correlation-id': `c-${i}` } }));
+      acks.push(
+        await publisher.publish(
+          rawAddress('bcast.x'),
+          { i },
+          { msgId: `b-${i}`, headers: { 'x-correlation-id': `c-${i}` } },
+        ),
+      );
     }
     expect(acks.map((x) => x.duplicate)).toEqual(Array(20).fill(false));
     expect(new Set(acks.map((x) => x.seq)).size).toBe(20);

@@ -1,5 +1,15 @@
 import { createServer, Server } from 'node:http';
-import { Controller, DynamicModule, Get, Injectable, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown, Res } from '@nestjs/common';
+import {
+  Controller,
+  DynamicModule,
+  Get,
+  Injectable,
+  Logger,
+  Module,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+  Res,
+} from '@nestjs/common';
 import { Counter, Histogram, register, Registry, collectDefaultMetrics, Gauge } from 'prom-client';
 import type { NextFunction, Request, Response } from 'express';
 
@@ -10,7 +20,12 @@ export function counter(name: string, help: string, labelNames: string[] = []): 
 export function gauge(name: string, help: string, labelNames: string[] = []): Gauge<string> {
   return (register.getSingleMetric(name) as Gauge<string>) ?? new Gauge({ name, help, labelNames });
 }
-export function histogram(name: string, help: string, labelNames: string[] = [], buckets?: number[]): Histogram<string> {
+export function histogram(
+  name: string,
+  help: string,
+  labelNames: string[] = [],
+  buckets?: number[],
+): Histogram<string> {
   return (
     (register.getSingleMetric(name) as Histogram<string>) ??
     new Histogram({ name, help, labelNames, ...(buckets ? { buckets } : {}) })
@@ -102,7 +117,10 @@ export class MetricsModule {
       defaultsCollected = true;
     }
     if (metricsPort !== undefined) {
-      return { module: MetricsModule, providers: [{ provide: MetricsServer, useFactory: () => new MetricsServer(metricsPort) }] };
+      return {
+        module: MetricsModule,
+        providers: [{ provide: MetricsServer, useFactory: () => new MetricsServer(metricsPort) }],
+      };
     }
     return {
       module: MetricsModule,

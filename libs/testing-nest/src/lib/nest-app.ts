@@ -10,7 +10,11 @@ export interface RunningTestApp<E> {
 }
 
 /** The env every app needs in a test: its own database, its own NATS prefix, quiet logs. */
-export function baseTestEnv(db: Pick<TestDatabase, 'url'>, prefix: string, natsUrl = DEFAULT_NATS_URL): Record<string, string> {
+export function baseTestEnv(
+  db: Pick<TestDatabase, 'url'>,
+  prefix: string,
+  natsUrl = DEFAULT_NATS_URL,
+): Record<string, string> {
   return {
     DATABASE_URL: db.url,
     DATABASE_POOL_SIZE: '4',

@@ -73,7 +73,11 @@ export function exitOf(child: ChildProcess): Promise<ExitInfo> {
  * Sends `signal`, waits up to `timeoutMs` for the exit, then SIGKILLs and waits again.
  * Resolves with how the process ended.
  */
-export async function terminate(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 15_000): Promise<ExitInfo> {
+export async function terminate(
+  child: ChildProcess,
+  signal: NodeJS.Signals = 'SIGTERM',
+  timeoutMs = 15_000,
+): Promise<ExitInfo> {
   if (!isRunning(child)) return exitOf(child);
   const exited = exitOf(child);
   child.kill(signal);

@@ -22,12 +22,16 @@ describe('tools/clean-test-streams.js', () => {
   });
 
   it('deletes the streams under uniquePrefix() prefixes, with or without a label, and keeps the others', async () => {
-    const testStreams = [natsNames(uniquePrefix('Crashed-Run.v1')).stream('AMS'), natsNames(uniquePrefix()).stream('EVENTS')];
+    const testStreams = [
+      natsNames(uniquePrefix('Crashed-Run.v1')).stream('AMS'),
+      natsNames(uniquePrefix()).stream('EVENTS'),
+    ];
     const kept = ['AMS', 'EVENTS', natsNames('prod').stream('AMS'), natsNames('team_a').stream('EVENTS')];
     const nc = await connect({ servers: server.url });
     try {
       const jsm = await nc.jetstreamManager();
-      for (const [i, name] of [...testStreams, ...kept].entries()) await jsm.streams.add({ name, subjects: [`s${i}.>`] });
+      for (const [i, name] of [...testStreams, ...kept].entries())
+        await jsm.streams.add({ name, subjects: [`s${i}.>`] });
 
       const run = spawnSync(process.execPath, [join(workspaceRoot(), 'tools/clean-test-streams.js')], {
         env: { ...process.env, TEST_NATS_URL: server.url },

@@ -20,9 +20,12 @@ describe('assertTestDatabaseName', () => {
     expect(() => assertTestDatabaseName(name)).not.toThrow();
   });
 
-  it.each(['ams_sentinel', 'postgres', 'testing_prod', 'mytest', 'ams_tests', 'contest_db', ''])('rejects %s', (name) => {
-    expect(() => assertTestDatabaseName(name)).toThrow(/not mark it as a test database/);
-  });
+  it.each(['ams_sentinel', 'postgres', 'testing_prod', 'mytest', 'ams_tests', 'contest_db', ''])(
+    'rejects %s',
+    (name) => {
+      expect(() => assertTestDatabaseName(name)).toThrow(/not mark it as a test database/);
+    },
+  );
 
   it('accepts every name the helper generates', () => {
     fc.assert(

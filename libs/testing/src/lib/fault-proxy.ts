@@ -29,8 +29,16 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     if (mode !== 'pass') {
       answered.failed++;
       req.resume();
-      res.writeHead(500, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-query-error': 'InternalError;Receiver' });
-      res.end(JSON.stringify({ __type: 'com.amazonaws.sqs#InternalError', message: 'injected fault: the endpoint is failing' }));
+      res.writeHead(500, {
+        'content-type': 'application/x-amz-json-1.0',
+        'x-amzn-query-error': 'InternalError;Receiver',
+      });
+      res.end(
+        JSON.stringify({
+          __type: 'com.amazonaws.sqs#InternalError',
+          message: 'injected fault: the endpoint is failing',
+        }),
+      );
       return;
     }
     answered.forwarded++;

@@ -30,7 +30,10 @@ export function uniquePrefix(label?: string): string {
         .replace(/^_|_$/g, '')
     : '';
   for (;;) {
-    const id = BigInt('0x' + randomBytes(8).toString('hex')).toString(36).slice(-6).padStart(6, '0');
+    const id = BigInt('0x' + randomBytes(8).toString('hex'))
+      .toString(36)
+      .slice(-6)
+      .padStart(6, '0');
     const prefix = suffix ? `t_${id}_${suffix}` : `t_${id}`;
     if (!issued.has(prefix)) {
       issued.add(prefix);

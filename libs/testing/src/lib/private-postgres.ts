@@ -42,7 +42,9 @@ function runAs(): { uid: number; gid: number } | null {
     const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }).trim());
     return { uid: id('-u'), gid: id('-g') };
   } catch {
-    throw new Error('running as root, a private PostgreSQL needs a `postgres` system user to run as (useradd -r postgres)');
+    throw new Error(
+      'running as root, a private PostgreSQL needs a `postgres` system user to run as (useradd -r postgres)',
+    );
   }
 }
 
@@ -71,11 +73,15 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   trackDir(dataDir);
   if (user) chownSync(dataDir, user.uid, user.gid);
   try {
-    execFileSync(join(bin, 'initdb'), ['-D', dataDir, '-U', 'postgres', '-A', 'trust', '--encoding=UTF8', '--no-sync'], {
-      ...ids,
-      env: { ...process.env, LC_ALL: 'C' },
-      stdio: 'pipe',
-    });
+    execFileSync(
+      join(bin, 'initdb'),
+      ['-D', dataDir, '-U', 'postgres', '-A', 'trust', '--encoding=UTF8', '--no-sync'],
+      {
+        ...ids,
+        env: { ...process.env, LC_ALL: 'C' },
+        stdio: 'pipe',
+      },
+    );
   } catch (err) {
     await rm(dataDir, { recursive: true, force: true });
     const stderr = (err as { stderr?: Buffer }).stderr?.toString() ?? '';
@@ -91,7 +97,18 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
     if (child && isRunning(child)) throw new Error(`the private PostgreSQL on port ${port} is already running`);
     const proc = spawn(
       join(bin, 'postgres'),
-      ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'],
+      [
+        '-D',
+        dataDir,
+        '-p',
+        String(port),
+        '-c',
+        'listen_addresses=127.0.0.1',
+        '-c',
+        'unix_socket_directories=',
+        '-c',
+        'max_connections=200',
+      ],
       { ...ids, env: { ...process.env, LC_MESSAGES: 'C' }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     child = proc;
@@ -99,10 +116,19 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
     proc.stdout?.on('data', (d: Buffer) => logs.push(d));
     proc.stderr?.on('data', (d: Buffer) => logs.push(d));
     const exited = exitOf(proc).then((info) => {
-      throw new Error(`the private PostgreSQL exited during startup (code ${info.code}, signal ${info.signal}):\n${logs.tail(30)}`);
+      throw new Error(
+        `the private PostgreSQL exited during startup (code ${info.code}, signal ${info.signal}):\n${logs.tail(30)}`,
+      );
     });
     try {
-      await Promise.race([waitFor(() => accepts(adminUrl), { timeoutMs: 30_000, intervalMs: 50, description: `PostgreSQL on port ${port}` }), exited]);
+      await Promise.race([
+        waitFor(() => accepts(adminUrl), {
+          timeoutMs: 30_000,
+          intervalMs: 50,
+          description: `PostgreSQL on port ${port}`,
+        }),
+        exited,
+      ]);
     } catch (err) {
       await terminate(proc, 'SIGKILL');
       throw err;

@@ -76,7 +76,9 @@ describe('startApp', () => {
   it('fails waitReady early with the last log lines when the process exits', async () => {
     const app = await start({ CRASH: 'bad config' });
     const before = Date.now();
-    await expect(app.waitReady(20_000)).rejects.toThrow(/ingestor exited \(code 3, signal null\) before it was ready; last log lines:\n[\s\S]*boom: bad config/);
+    await expect(app.waitReady(20_000)).rejects.toThrow(
+      /ingestor exited \(code 3, signal null\) before it was ready; last log lines:\n[\s\S]*boom: bad config/,
+    );
     expect(Date.now() - before).toBeLessThan(5_000);
   });
 
@@ -92,6 +94,8 @@ describe('startApp', () => {
   });
 
   it('says to build the app when its entry is missing', async () => {
-    await expect(startApp('api', {}, { entry: join(dir, 'missing.js') })).rejects.toThrow(/does not exist; build it first \(npx nx build api\)/);
+    await expect(startApp('api', {}, { entry: join(dir, 'missing.js') })).rejects.toThrow(
+      /does not exist; build it first \(npx nx build api\)/,
+    );
   });
 });

@@ -53,7 +53,11 @@ function httpStatus(url: string, timeoutMs: number): Promise<number> {
  * NODE_OPTIONS, which jest/ts-node hooks would leak into it), `env` and PORT. Does not wait for
  * readiness: call `waitReady()`. Still-running apps are SIGKILLed when the test process exits.
  */
-export async function startApp(name: AppName, env: Record<string, string>, opts: StartAppOptions = {}): Promise<AppProcess> {
+export async function startApp(
+  name: AppName,
+  env: Record<string, string>,
+  opts: StartAppOptions = {},
+): Promise<AppProcess> {
   const entry = opts.entry ?? join(workspaceRoot(), 'dist', 'apps', name, 'main.js');
   if (!existsSync(entry)) {
     throw new Error(`${name}: ${entry} does not exist; build it first (npx nx build ${name})`);
@@ -62,7 +66,10 @@ export async function startApp(name: AppName, env: Record<string, string>, opts:
   const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env, PORT: String(port) };
   delete childEnv['NODE_OPTIONS'];
 
-  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), entry], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), entry], {
+    env: childEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   trackChild(child);
   const spawnError = new Promise<never>((_, reject) => child.once('error', reject));
   spawnError.catch(() => undefined);
@@ -128,7 +135,10 @@ export async function startApp(name: AppName, env: Record<string, string>, opts:
  * Runs `npm run simulate -- <args>` (tools/simulator through ts-node, as the npm script does) to completion,
  * with `env` on top of this process's environment; resolves with the exit code and the merged output.
  */
-export function runSimulator(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; out: string }> {
+export function runSimulator(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number | null; out: string }> {
   const root = workspaceRoot();
   const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
   // NODE_OPTIONS and TS_NODE_* (set by Nx's jest executor) would change how ts-node compiles the simulator
@@ -136,7 +146,16 @@ export function runSimulator(args: string[], env: NodeJS.ProcessEnv = {}): Promi
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      [join(root, 'node_modules/ts-node/dist/bin.js'), '--transpile-only', '-P', 'tools/tsconfig.json', '-r', './tools/register-paths.js', 'tools/simulator/src/main.ts', ...args],
+      [
+        join(root, 'node_modules/ts-node/dist/bin.js'),
+        '--transpile-only',
+        '-P',
+        'tools/tsconfig.json',
+        '-r',
+        './tools/register-paths.js',
+        'tools/simulator/src/main.ts',
+        ...args,
+      ],
       { cwd: root, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     trackChild(child);

@@ -1,7 +1,11 @@
 import { SlackCatcher, startSlackCatcher } from './slack-catcher';
 
 async function post(url: string, body: unknown): Promise<{ status: number; text: string; retryAfter: string | null }> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, text: await res.text(), retryAfter: res.headers.get('retry-after') };
 }
 

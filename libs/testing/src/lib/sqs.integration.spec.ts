@@ -29,7 +29,9 @@ describe('startSqsEndpoint (fauxqs)', () => {
     expect(id).toEqual(expect.any(String));
     expect(await sqs.counts(url)).toEqual({ visible: 1, inFlight: 0 });
 
-    const out = await sqs.client.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+    const out = await sqs.client.send(
+      new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+    );
     expect(out.Messages?.map((m) => m.Body)).toEqual(['{"hello":1}']);
     expect(out.Messages?.[0].MessageId).toBe(id);
     expect(await sqs.counts(url)).toEqual({ visible: 0, inFlight: 1 });
@@ -52,18 +54,25 @@ describe('startSqsEndpoint (fauxqs)', () => {
   });
 
   it('moves a message received once and not deleted to the DLQ (maxReceiveCount 1)', async () => {
-    const url = await sqs.createQueue('with-dlq', { visibilityTimeoutS: 1, dlq: { name: 'with-dlq-dlq', maxReceiveCount: 1 } });
+    const url = await sqs.createQueue('with-dlq', {
+      visibilityTimeoutS: 1,
+      dlq: { name: 'with-dlq-dlq', maxReceiveCount: 1 },
+    });
     const dlqUrl = url.replace(/with-dlq$/, 'with-dlq-dlq');
     await sqs.send(url, 'poison');
 
-    const first = await sqs.client.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 1, WaitTimeSeconds: 1 }));
+    const first = await sqs.client.send(
+      new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 1, WaitTimeSeconds: 1 }),
+    );
     expect(first.Messages?.map((m) => m.Body)).toEqual(['poison']);
     const receivedAt = Date.now();
 
     // like SQS, the redrive happens on the receive after the visibility timeout: keep receiving
     await waitFor(
       async () => {
-        const again = await sqs.client.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 1, WaitTimeSeconds: 0 }));
+        const again = await sqs.client.send(
+          new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 1, WaitTimeSeconds: 0 }),
+        );
         if (again.Messages?.length) throw new Error(`redelivered instead of dead-lettered: ${again.Messages[0].Body}`);
         return (await sqs.counts(dlqUrl)).visible === 1;
       },

@@ -23,7 +23,10 @@ export interface SqsEndpoint {
   region: 'us-east-1';
   /** Configured with the endpoint, the region and test credentials. */
   client: SQSClient;
-  createQueue(name: string, opts?: { visibilityTimeoutS?: number; dlq?: { name: string; maxReceiveCount: number } }): Promise<string>;
+  createQueue(
+    name: string,
+    opts?: { visibilityTimeoutS?: number; dlq?: { name: string; maxReceiveCount: number } },
+  ): Promise<string>;
   send(queueUrl: string, body: string): Promise<string>;
   sendMany(queueUrl: string, bodies: string[]): Promise<void>;
   counts(queueUrl: string): Promise<{ visible: number; inFlight: number }>;
@@ -52,7 +55,9 @@ function fauxqsCli(): string {
       dir = parent;
     }
   }
-  throw new Error('fauxqs is not installed (looked for node_modules/fauxqs/dist/cli.js); it is a devDependency of the workspace');
+  throw new Error(
+    'fauxqs is not installed (looked for node_modules/fauxqs/dist/cli.js); it is a devDependency of the workspace',
+  );
 }
 
 function sqsClient(endpoint: string, maxAttempts?: number): SQSClient {
@@ -135,7 +140,8 @@ export async function startSqsEndpoint(opts: { port?: number } = {}): Promise<Sq
 
   const createQueue: SqsEndpoint['createQueue'] = async (name, queueOpts = {}) => {
     const attributes: Record<string, string> = {};
-    if (queueOpts.visibilityTimeoutS !== undefined) attributes['VisibilityTimeout'] = String(queueOpts.visibilityTimeoutS);
+    if (queueOpts.visibilityTimeoutS !== undefined)
+      attributes['VisibilityTimeout'] = String(queueOpts.visibilityTimeoutS);
     if (queueOpts.dlq) {
       const dlqUrl = await createQueue(queueOpts.dlq.name);
       attributes['RedrivePolicy'] = JSON.stringify({
@@ -166,10 +172,14 @@ export async function startSqsEndpoint(opts: { port?: number } = {}): Promise<Sq
           }),
         );
         if (out.Failed && out.Failed.length > 0) {
-          throw new Error(`SendMessageBatch to ${queueUrl} failed for ${out.Failed.length} entries: ${JSON.stringify(out.Failed)}`);
+          throw new Error(
+            `SendMessageBatch to ${queueUrl} failed for ${out.Failed.length} entries: ${JSON.stringify(out.Failed)}`,
+          );
         }
         if ((out.Successful?.length ?? 0) !== chunk.length) {
-          throw new Error(`SendMessageBatch to ${queueUrl}: ${out.Successful?.length ?? 0} of ${chunk.length} entries acknowledged`);
+          throw new Error(
+            `SendMessageBatch to ${queueUrl}: ${out.Successful?.length ?? 0} of ${chunk.length} entries acknowledged`,
+          );
         }
       }),
     );

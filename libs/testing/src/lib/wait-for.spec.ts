@@ -22,9 +22,9 @@ describe('waitFor', () => {
 
   it('times out with the description and the last value', async () => {
     const started = Date.now();
-    await expect(waitFor(() => false, { timeoutMs: 200, intervalMs: 20, description: 'the queue to drain' })).rejects.toThrow(
-      /^Timed out after 200ms waiting for the queue to drain; last value\/error: false$/,
-    );
+    await expect(
+      waitFor(() => false, { timeoutMs: 200, intervalMs: 20, description: 'the queue to drain' }),
+    ).rejects.toThrow(/^Timed out after 200ms waiting for the queue to drain; last value\/error: false$/);
     expect(Date.now() - started).toBeGreaterThanOrEqual(195);
     expect(Date.now() - started).toBeLessThan(1_000);
   });

@@ -24,10 +24,7 @@ function describe(value: unknown): string {
  * A probe that throws counts as "not yet"; its error is reported if the deadline passes.
  * Probes never overlap: the next one starts `intervalMs` after the previous one settled.
  */
-export async function waitFor<T>(
-  probe: () => Promise<T | Falsy> | T | Falsy,
-  opts: WaitForOptions = {},
-): Promise<T> {
+export async function waitFor<T>(probe: () => Promise<T | Falsy> | T | Falsy, opts: WaitForOptions = {}): Promise<T> {
   const timeoutMs = opts.timeoutMs ?? 15_000;
   const intervalMs = opts.intervalMs ?? 50;
   const description = opts.description ?? 'condition';

@@ -37,7 +37,13 @@ export interface Truth {
   messages: { total: number; distinctPerformanceRecords: number };
   advertisers: Array<{
     advertiserId: string;
-    campaigns: Array<{ campaignId: string; attributionWindow: string; totals: Metrics; days: Array<Metrics & { date: string; hours: Array<Metrics & { period: string }> }>; apiQuery: string }>;
+    campaigns: Array<{
+      campaignId: string;
+      attributionWindow: string;
+      totals: Metrics;
+      days: Array<Metrics & { date: string; hours: Array<Metrics & { period: string }> }>;
+      apiQuery: string;
+    }>;
   }>;
   malformed: Array<{ expectedCode: string }>;
   anomalies: Array<{ campaignId: string; expectedAlerts: string[] }>;
@@ -90,7 +96,12 @@ export class FaultLab {
   ) {}
 
   static async open(): Promise<FaultLab> {
-    const [postgres, nats, sqs, slack] = await Promise.all([startPrivatePostgres(), startPrivateNatsServer(), startSqsEndpoint(), startSlackCatcher()]);
+    const [postgres, nats, sqs, slack] = await Promise.all([
+      startPrivatePostgres(),
+      startPrivateNatsServer(),
+      startSqsEndpoint(),
+      startSlackCatcher(),
+    ]);
     const proxy = await startFaultProxy(sqs.endpoint);
     return new FaultLab(postgres, nats, sqs, proxy, slack);
   }
@@ -107,7 +118,10 @@ export class FaultLab {
     this.pg = new Pool({ connectionString: this.db.url, max: 2 });
     this.pg.on('error', () => undefined); // the database is stopped on purpose in one scenario
     const prefix = uniquePrefix(`faults_${this.runs}`);
-    this.queueUrl = await this.sqs.createQueue(`ams-${prefix}`, { visibilityTimeoutS: 5, dlq: { name: `ams-${prefix}-dlq`, maxReceiveCount: opts.maxReceiveCount ?? 50 } });
+    this.queueUrl = await this.sqs.createQueue(`ams-${prefix}`, {
+      visibilityTimeoutS: 5,
+      dlq: { name: `ams-${prefix}-dlq`, maxReceiveCount: opts.maxReceiveCount ?? 50 },
+    });
     this.dlqUrl = await this.sqs.createQueue(`ams-${prefix}-dlq`);
     this.slack.reset();
     await this.sqsProxy.setMode('pass');
@@ -153,18 +167,24 @@ export class FaultLab {
   /** Runs the simulator against the scenario's queue (directly to fauxqs, not through the failing proxy). */
   load(args: string[], sends: number): Load {
     const out = join(this.dir, `truth-${this.runs}-${Date.now()}.json`);
-    const done = runSimulator([...args, '--out', out], { SQS_QUEUE_URLS: this.queueUrl, SQS_ENDPOINT: this.sqs.endpoint, LAUNCHER_DATA_DIR: this.dir }).then(
-      ({ code, out: log }) => {
-        if (code !== 0) throw new Error(`the simulator exited ${code}:\n${log}`);
-        return JSON.parse(readFileSync(out, 'utf8')) as Truth;
-      },
-    );
+    const done = runSimulator([...args, '--out', out], {
+      SQS_QUEUE_URLS: this.queueUrl,
+      SQS_ENDPOINT: this.sqs.endpoint,
+      LAUNCHER_DATA_DIR: this.dir,
+    }).then(({ code, out: log }) => {
+      if (code !== 0) throw new Error(`the simulator exited ${code}:\n${log}`);
+      return JSON.parse(readFileSync(out, 'utf8')) as Truth;
+    });
     return { args, sends, done };
   }
 
   /** Resolves once `n` distinct records are stored (the load is flowing). */
   async storedAtLeast(n: number, timeoutMs = 60_000): Promise<void> {
-    await waitFor(async () => (await this.storedRecords()) >= n, { timeoutMs, intervalMs: 100, description: `${n} records stored` });
+    await waitFor(async () => (await this.storedRecords()) >= n, {
+      timeoutMs,
+      intervalMs: 100,
+      description: `${n} records stored`,
+    });
   }
 
   async storedRecords(): Promise<number> {
@@ -184,17 +204,26 @@ export class FaultLab {
     const mismatches: string[] = [];
     for (const adv of truth.advertisers) {
       for (const c of adv.campaigns) {
-        const daily = await this.api<{ data: Array<Record<string, unknown>>; totals: Record<string, unknown> }>(`${c.apiQuery}&limit=5000`);
+        const daily = await this.api<{ data: Array<Record<string, unknown>>; totals: Record<string, unknown> }>(
+          `${c.apiQuery}&limit=5000`,
+        );
         const want = c.days.map((d) => `${d.date} ${pick(d)}`);
         const got = daily.data.map((d) => `${String(d['period'])} ${pick(d)}`);
-        if (got.join('|') !== want.join('|')) mismatches.push(`api daily ${c.campaignId}: ${got.join('|')} ≠ ${want.join('|')}`);
-        if (pick(daily.totals) !== pick(c.totals)) mismatches.push(`api totals ${c.campaignId}: ${pick(daily.totals)} ≠ ${pick(c.totals)}`);
-        const hourly = await this.api<{ data: Array<Record<string, unknown>> }>(`${c.apiQuery.replace('granularity=day', 'granularity=hour')}&limit=5000`);
+        if (got.join('|') !== want.join('|'))
+          mismatches.push(`api daily ${c.campaignId}: ${got.join('|')} ≠ ${want.join('|')}`);
+        if (pick(daily.totals) !== pick(c.totals))
+          mismatches.push(`api totals ${c.campaignId}: ${pick(daily.totals)} ≠ ${pick(c.totals)}`);
+        const hourly = await this.api<{ data: Array<Record<string, unknown>> }>(
+          `${c.apiQuery.replace('granularity=day', 'granularity=hour')}&limit=5000`,
+        );
         const wantH = c.days.flatMap((d) => d.hours.map((h) => `${h.period} ${pick(h)}`));
         const gotH = hourly.data.map((h) => `${String(h['period'])} ${pick(h)}`);
         const missing = wantH.filter((h) => !gotH.includes(h));
         const extra = gotH.filter((h) => !wantH.includes(h));
-        if (missing.length || extra.length) mismatches.push(`api hourly ${c.campaignId}: missing ${missing.slice(0, 2).join('|')} extra ${extra.slice(0, 2).join('|')}`);
+        if (missing.length || extra.length)
+          mismatches.push(
+            `api hourly ${c.campaignId}: missing ${missing.slice(0, 2).join('|')} extra ${extra.slice(0, 2).join('|')}`,
+          );
         const w = c.attributionWindow;
         const cols = `impressions, clicks, cost, orders_${w} AS orders, sales_${w} AS sales, units_${w} AS units`;
         const rollup = await this.pg.query<Record<string, unknown>>(
@@ -202,9 +231,13 @@ export class FaultLab {
             WHERE advertiser_id = $1 AND campaign_id = $2) d WHERE ${METRICS.map((m) => `${m} <> 0`).join(' OR ')} ORDER BY date`,
           [adv.advertiserId, c.campaignId],
         );
-        const gotR = rollup.rows.map((r) => `${String(r['date'])} ${METRICS.map((k) => (k === 'cost' || k === 'sales' ? money(r[k]) : String(r[k]))).join(' ')}`);
+        const gotR = rollup.rows.map(
+          (r) =>
+            `${String(r['date'])} ${METRICS.map((k) => (k === 'cost' || k === 'sales' ? money(r[k]) : String(r[k]))).join(' ')}`,
+        );
         const wantR = c.days.filter((d) => METRICS.some((k) => Number(d[k]) !== 0)).map((d) => `${d.date} ${pick(d)}`);
-        if (gotR.join('|') !== wantR.join('|')) mismatches.push(`campaign_daily ${c.campaignId}: ${gotR.join('|')} ≠ ${wantR.join('|')}`);
+        if (gotR.join('|') !== wantR.join('|'))
+          mismatches.push(`campaign_daily ${c.campaignId}: ${gotR.join('|')} ≠ ${wantR.join('|')}`);
       }
     }
     const quarantine = await this.pg.query<{ code: string }>('SELECT code FROM quarantine ORDER BY code');
@@ -224,7 +257,9 @@ export class FaultLab {
       expectedRecords: truth.messages.distinctPerformanceRecords,
       storedRecords: await this.storedRecords(),
       mismatches,
-      quarantineExpected: Array.from({ length: repeat }, () => truth.malformed.map((m) => m.expectedCode)).flat().sort(),
+      quarantineExpected: Array.from({ length: repeat }, () => truth.malformed.map((m) => m.expectedCode))
+        .flat()
+        .sort(),
       quarantineActual: quarantine.rows.map((r) => r.code),
       ...notifications,
       missingAlerts,
@@ -235,7 +270,9 @@ export class FaultLab {
    * Notifications due (outbox entries meant for Slack) against what the Slack catcher answered 200 to:
    * each alert id must be named in as many delivered messages as it has entries due.
    */
-  async notifications(): Promise<Pick<Check, 'notificationsExpected' | 'notificationsDelivered' | 'notificationsInDoubt' | 'notificationsDoubled'>> {
+  async notifications(): Promise<
+    Pick<Check, 'notificationsExpected' | 'notificationsDelivered' | 'notificationsInDoubt' | 'notificationsDoubled'>
+  > {
     const rows = await this.pg.query<{ alert_id: string; due: string; in_doubt: string; unsettled: string }>(
       `SELECT alert_id::text, count(*) FILTER (WHERE NOT in_doubt) AS due, count(*) FILTER (WHERE in_doubt) AS in_doubt,
               count(*) FILTER (WHERE status NOT IN ('sent', 'failed')) AS unsettled
@@ -259,7 +296,12 @@ export class FaultLab {
       delivered += Math.min(got, due);
       doubled += Math.max(0, got - due - Number(r.in_doubt));
     }
-    return { notificationsExpected: expected, notificationsDelivered: delivered, notificationsInDoubt: inDoubt, notificationsDoubled: doubled };
+    return {
+      notificationsExpected: expected,
+      notificationsDelivered: delivered,
+      notificationsInDoubt: inDoubt,
+      notificationsDoubled: doubled,
+    };
   }
 
   /** Waits until the check passes (everything drained and exact) and returns it with the time it took. */
@@ -294,7 +336,9 @@ export class FaultLab {
   /** What to look at when a scenario does not settle: the queues and each app's last warnings. */
   async diagnose(): Promise<string> {
     const [q, dlq] = await Promise.all([this.sqs.counts(this.queueUrl), this.sqs.counts(this.dlqUrl)]);
-    const lines = [`queue: ${q.visible} visible, ${q.inFlight} in flight; dead-letter queue: ${dlq.visible + dlq.inFlight}`];
+    const lines = [
+      `queue: ${q.visible} visible, ${q.inFlight} in flight; dead-letter queue: ${dlq.visible + dlq.inFlight}`,
+    ];
     const stuck = await this.pg
       .query<{ status: string; n: string }>(`SELECT status, count(*) AS n FROM notification_outbox GROUP BY 1`)
       .catch(() => ({ rows: [] as Array<{ status: string; n: string }> }));

@@ -11,7 +11,9 @@ import { Check, FaultLab, Truth } from './fault-lab';
 
 export const FULL = process.env['FAULT_SIZE'] === 'full';
 /** simulator flags of one load, and the pace it is sent at */
-export const LOAD = FULL ? ['--hours', '48', '--advertisers', '3', '--campaigns', '5'] : ['--hours', '8', '--advertisers', '2', '--campaigns', '2'];
+export const LOAD = FULL
+  ? ['--hours', '48', '--advertisers', '3', '--campaigns', '5']
+  : ['--hours', '8', '--advertisers', '2', '--campaigns', '2'];
 export const SPEED = FULL ? 1500 : 400;
 const SETTLE_MS = FULL ? 240_000 : 150_000;
 
@@ -45,7 +47,11 @@ export interface FaultSuite {
  * A describe block with a lab of its own. `results` names the file a full-size run of all `scenarios` writes
  * (a filtered run, -t, never replaces it with its few rows).
  */
-export function describeFaults(title: string, opts: { results: string; scenarios: number }, body: (suite: FaultSuite) => void): void {
+export function describeFaults(
+  title: string,
+  opts: { results: string; scenarios: number },
+  body: (suite: FaultSuite) => void,
+): void {
   describe(`${title} (${FULL ? 'full' : 'ci'} size)`, () => {
     let lab: FaultLab;
     const rows: Row[] = [];
@@ -58,10 +64,25 @@ export function describeFaults(title: string, opts: { results: string; scenarios
     }, 120_000);
 
     /** Sends a load, runs `fault` once `startAfter` records are stored, then waits for exact totals. */
-    const run = async (scenario: string, opts: RunOptions, fault: (loadSent: () => boolean) => Promise<void> = async () => undefined): Promise<Row> => {
+    const run = async (
+      scenario: string,
+      opts: RunOptions,
+      fault: (loadSent: () => boolean) => Promise<void> = async () => undefined,
+    ): Promise<Row> => {
       await lab.begin(opts.env, { maxReceiveCount: opts.maxReceiveCount });
       const repeat = opts.repeat ?? 1;
-      const load = lab.load([...(opts.args ?? LOAD), '--seed', String(opts.seed), '--speed', String(opts.speed ?? SPEED), '--anomaly', 'out-of-budget'], 0);
+      const load = lab.load(
+        [
+          ...(opts.args ?? LOAD),
+          '--seed',
+          String(opts.seed),
+          '--speed',
+          String(opts.speed ?? SPEED),
+          '--anomaly',
+          'out-of-budget',
+        ],
+        0,
+      );
       let truth: Truth | undefined;
       load.done.then((t) => (truth = t)).catch(() => undefined);
       if (opts.startAfter !== undefined) await lab.storedAtLeast(opts.startAfter);
@@ -78,7 +99,11 @@ export function describeFaults(title: string, opts: { results: string; scenarios
       };
       rows.push(row);
       const c = settled.check;
-      if (c.mismatches.length || c.storedRecords !== c.expectedRecords || c.notificationsDelivered !== c.notificationsExpected) {
+      if (
+        c.mismatches.length ||
+        c.storedRecords !== c.expectedRecords ||
+        c.notificationsDelivered !== c.notificationsExpected
+      ) {
         process.stdout.write(`\n${scenario} did not settle; ${await lab.diagnose()}\n`);
       }
       expect(truth).toBeDefined();
@@ -114,7 +139,8 @@ export async function hold(ms: number, what: string): Promise<void> {
 
 function report(title: string, all: Row[], opts: { results: string; scenarios: number }): void {
   const n = (v: number) => v.toLocaleString('en-US');
-  const head = '| scenario | SQS messages sent | records expected | records stored | lost | doubled | totals exact | quarantine exact | notifications due / delivered (repeats) | recovery | fault |';
+  const head =
+    '| scenario | SQS messages sent | records expected | records stored | lost | doubled | totals exact | quarantine exact | notifications due / delivered (repeats) | recovery | fault |';
   const lines = all.map((r) => {
     const c = r.check;
     return `| ${r.scenario} | ${n(r.sent)} | ${n(c.expectedRecords)} | ${n(c.storedRecords)} | ${n(Math.max(0, c.expectedRecords - c.storedRecords))} | ${n(Math.max(0, c.storedRecords - c.expectedRecords))} | ${c.mismatches.length === 0 ? 'yes' : `no (${c.mismatches.length})`} | ${c.quarantineActual.join() === c.quarantineExpected.join() ? `yes (${c.quarantineActual.length})` : 'no'} | ${c.notificationsExpected} / ${c.notificationsDelivered} (${c.notificationsInDoubt + c.notificationsDoubled}) | ${(r.recoveryMs / 1000).toFixed(1)} s | ${r.note} |`;
@@ -125,7 +151,9 @@ function report(title: string, all: Row[], opts: { results: string; scenarios: n
   if (!FULL) return; // the README quotes the full-size table
   if (all.length !== opts.scenarios) {
     // a filtered run (-t) must not replace the whole table with its few rows
-    process.stdout.write(`bench/results/${opts.results} left as it is: ${all.length} of ${opts.scenarios} scenarios ran\n`);
+    process.stdout.write(
+      `bench/results/${opts.results} left as it is: ${all.length} of ${opts.scenarios} scenarios ran\n`,
+    );
     return;
   }
   const dir = join(workspaceRoot(), 'bench', 'results');

@@ -12,32 +12,32 @@ const LONG_OUTAGE_MS = 240_000;
 describeFaults('fault suite, long NATS outage', { results: 'faults-full-long-outage.md', scenarios: 1 }, (suite) => {
   const { run, expectExact } = suite;
 
-    it('7. NATS down for 4 minutes mid-load, on a queue with an AMS redrive policy (maxReceiveCount 5)', async () => {
-      const row = await run(
-        'NATS down 4 min, maxReceiveCount 5',
-        // CI: a trickle (~450 messages at 10/s), NATS stopped near its end: the few dozen messages still arriving are a
-        // backlog small enough that pollers which keep receiving cycle through it again and again (AMS's hourly
-        // traffic is like that); full: the full load, NATS stopped a fifth of the way in, ~14,000 messages wait it out
-        {
-          seed: 108,
-          args: FULL ? LOAD : ['--hours', '2', '--advertisers', '1', '--campaigns', '1'],
-          speed: FULL ? SPEED : 10,
-          startAfter: FULL ? 3000 : 370,
-          maxReceiveCount: 5,
-          note: `down ${LONG_OUTAGE_MS / 1000} s, DLQ after 5 receives`,
-        },
-        async () => {
-          await suite.lab.nats.stop(); // the load keeps arriving on SQS meanwhile
-          await hold(LONG_OUTAGE_MS, 'NATS down for 4 minutes');
-          await suite.lab.nats.start();
-        },
-      );
-      // the ingestor stopped receiving and held what it had: nothing was received often enough to be dead-lettered
-      const dlq = await suite.lab.sqs.counts(suite.lab.dlqUrl);
-      row.note += `; dead-letter queue at the end: ${dlq.visible + dlq.inFlight}`;
-      expect(dlq.visible + dlq.inFlight).toBe(0);
-      const metrics = await (await fetch(`${suite.lab.apps.get('ingestor')?.baseUrl}/metrics`)).text();
-      expect(metrics).toMatch(/ams_ingest_handoff_closed_total(\{[^}]*\})? [1-9]/);
-      expectExact(row);
-    }, 900_000);
+  it('7. NATS down for 4 minutes mid-load, on a queue with an AMS redrive policy (maxReceiveCount 5)', async () => {
+    const row = await run(
+      'NATS down 4 min, maxReceiveCount 5',
+      // CI: a trickle (~450 messages at 10/s), NATS stopped near its end: the few dozen messages still arriving are a
+      // backlog small enough that pollers which keep receiving cycle through it again and again (AMS's hourly
+      // traffic is like that); full: the full load, NATS stopped a fifth of the way in, ~14,000 messages wait it out
+      {
+        seed: 108,
+        args: FULL ? LOAD : ['--hours', '2', '--advertisers', '1', '--campaigns', '1'],
+        speed: FULL ? SPEED : 10,
+        startAfter: FULL ? 3000 : 370,
+        maxReceiveCount: 5,
+        note: `down ${LONG_OUTAGE_MS / 1000} s, DLQ after 5 receives`,
+      },
+      async () => {
+        await suite.lab.nats.stop(); // the load keeps arriving on SQS meanwhile
+        await hold(LONG_OUTAGE_MS, 'NATS down for 4 minutes');
+        await suite.lab.nats.start();
+      },
+    );
+    // the ingestor stopped receiving and held what it had: nothing was received often enough to be dead-lettered
+    const dlq = await suite.lab.sqs.counts(suite.lab.dlqUrl);
+    row.note += `; dead-letter queue at the end: ${dlq.visible + dlq.inFlight}`;
+    expect(dlq.visible + dlq.inFlight).toBe(0);
+    const metrics = await (await fetch(`${suite.lab.apps.get('ingestor')?.baseUrl}/metrics`)).text();
+    expect(metrics).toMatch(/ams_ingest_handoff_closed_total(\{[^}]*\})? [1-9]/);
+    expectExact(row);
+  }, 900_000);
 });

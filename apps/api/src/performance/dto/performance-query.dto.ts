@@ -9,10 +9,16 @@ export const GROUP_BY = ['campaign', 'adGroup', 'ad', 'keyword', 'placement'] as
 export type GroupBy = (typeof GROUP_BY)[number];
 
 export class PerformanceQueryDto {
-  @ApiPropertyOptional() @IsOptional() @IsString() @Matches(ID, { message: '$property must be an id of letters, digits, . _ -' })
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @Matches(ID, { message: '$property must be an id of letters, digits, . _ -' })
   advertiserId?: string;
 
-  @ApiPropertyOptional() @IsOptional() @IsString() @Matches(ID, { message: '$property must be an id of letters, digits, . _ -' })
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @Matches(ID, { message: '$property must be an id of letters, digits, . _ -' })
   campaignId?: string;
 
   @ApiPropertyOptional() @IsOptional() @IsString() @Matches(ID) adGroupId?: string;
@@ -20,24 +26,36 @@ export class PerformanceQueryDto {
   @ApiPropertyOptional() @IsOptional() @IsString() @Matches(ID) keywordId?: string;
 
   @ApiPropertyOptional({ description: 'inclusive: a date (advertiser-local day) or an ISO-8601 instant with offset' })
-  @IsString() @IsCalendarDateOrInstant()
+  @IsString()
+  @IsCalendarDateOrInstant()
   from!: string;
 
   @ApiPropertyOptional({ description: 'a date is inclusive (whole local day); an instant is exclusive' })
-  @IsString() @IsCalendarDateOrInstant()
+  @IsString()
+  @IsCalendarDateOrInstant()
   to!: string;
 
-  @ApiPropertyOptional({ enum: ['hour', 'day'] }) @IsOptional() @IsIn(['hour', 'day'])
+  @ApiPropertyOptional({ enum: ['hour', 'day'] })
+  @IsOptional()
+  @IsIn(['hour', 'day'])
   granularity: 'hour' | 'day' = 'hour';
 
-  @ApiPropertyOptional({ enum: GROUP_BY }) @IsOptional() @IsIn(GROUP_BY as unknown as string[])
+  @ApiPropertyOptional({ enum: GROUP_BY })
+  @IsOptional()
+  @IsIn(GROUP_BY as unknown as string[])
   groupBy?: GroupBy;
 
   @ApiPropertyOptional({ enum: ATTRIBUTION_WINDOWS, description: 'default: SP 7d, SB/SD 14d' })
-  @IsOptional() @IsIn(ATTRIBUTION_WINDOWS as unknown as string[])
+  @IsOptional()
+  @IsIn(ATTRIBUTION_WINDOWS as unknown as string[])
   attributionWindow?: AttributionWindow;
 
-  @ApiPropertyOptional({ default: 500, maximum: 5000 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(5000)
+  @ApiPropertyOptional({ default: 500, maximum: 5000 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(5000)
   limit: number = 500;
 
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(512) cursor?: string;

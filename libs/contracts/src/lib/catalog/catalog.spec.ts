@@ -50,11 +50,15 @@ describe('the message catalog', () => {
 
   it('puts every event subject inside the subjects of its own stream, and in no other stream', () => {
     for (const e of EVENT_CATALOG) {
-      const inside = Object.values(STREAMS).filter((s) => s.subjects.some((p) => matches(p, e.subject))).map((s) => s.name);
+      const inside = Object.values(STREAMS)
+        .filter((s) => s.subjects.some((p) => matches(p, e.subject)))
+        .map((s) => s.name);
       expect({ event: e.name, streams: inside }).toEqual({ event: e.name, streams: [e.stream] });
     }
     for (const f of SUBJECT_FAMILIES) {
-      const inside = Object.values(STREAMS).filter((s) => s.subjects.some((p) => matches(p, f.at('any-dataset').subject))).map((s) => s.name);
+      const inside = Object.values(STREAMS)
+        .filter((s) => s.subjects.some((p) => matches(p, f.at('any-dataset').subject)))
+        .map((s) => s.name);
       expect({ family: f.name, streams: inside }).toEqual({ family: f.name, streams: [f.stream] });
     }
   });
@@ -66,7 +70,12 @@ describe('the message catalog', () => {
         if (a === b) continue;
         for (const p of a.subjects) {
           const root = p.split('.')[0];
-          expect({ a: a.name, b: b.name, p, overlaps: b.subjects.some((q) => q.split('.')[0] === root) }).toEqual({ a: a.name, b: b.name, p, overlaps: false });
+          expect({ a: a.name, b: b.name, p, overlaps: b.subjects.some((q) => q.split('.')[0] === root) }).toEqual({
+            a: a.name,
+            b: b.name,
+            p,
+            overlaps: false,
+          });
         }
       }
     }
@@ -74,14 +83,15 @@ describe('the message catalog', () => {
 
   it('has every command answered by exactly one app, the one its descriptor names (from reply(<COMMAND> in apps/*/src)', () => {
     const replies = uses(/\.reply\(\s*([A-Z][A-Z0-9_]*)\b/g);
-    for (const r of replies) expect({ ...r, known: COMMAND_CATALOG.some((c) => c.name === r.name) }).toEqual({ ...r, known: true });
+    for (const r of replies)
+      expect({ ...r, known: COMMAND_CATALOG.some((c) => c.name === r.name) }).toEqual({ ...r, known: true });
     for (const c of COMMAND_CATALOG) {
       const apps = [...new Set(replies.filter((r) => r.name === c.name).map((r) => r.app))];
       expect({ command: c.name, answeredBy: apps }).toEqual({ command: c.name, answeredBy: [c.app] });
     }
   });
 
-  it('has every event published by the app its descriptor names, and only by it (from the apps\' code)', () => {
+  it("has every event published by the app its descriptor names, and only by it (from the apps' code)", () => {
     const published = [...uses(/\.publish\(\s*([A-Z][A-Z0-9_]*)\b/g), ...uses(/\bto: ([A-Z][A-Z0-9_]*)\b/g)];
     for (const p of published) expect({ ...p, known: descriptorNames.has(p.name) }).toEqual({ ...p, known: true });
     for (const d of [...EVENT_CATALOG, ...SUBJECT_FAMILIES]) {
@@ -95,28 +105,48 @@ describe('the message catalog', () => {
     expect(calls.length).toBeGreaterThan(0);
     for (const c of calls) expect({ ...c, known: descriptorNames.has(c.name) }).toEqual({ ...c, known: true });
     const literals = appSources().flatMap(({ file, text }) =>
-      [...text.matchAll(/['"`]((?:cmd|perf|budget|pipeline|ams)\.[A-Za-z0-9_.>*-]+)['"`]/g)].map((m) => ({ file, literal: m[1] })),
+      [...text.matchAll(/['"`]((?:cmd|perf|budget|pipeline|ams)\.[A-Za-z0-9_.>*-]+)['"`]/g)].map((m) => ({
+        file,
+        literal: m[1],
+      })),
     );
     expect(literals).toEqual([]);
   });
 
   it('refuses a descriptor whose subject does not say its owner or version', () => {
     const request = ReprocessWindowRequestV1;
-    expect(() => defineCommand({ name: 'X', subject: 'cmd.processor.x.v1', request, reply: replyOf<unknown>(), app: 'alerter' })).toThrow(/cmd\.alerter\./);
-    expect(() => defineCommand({ name: 'X', subject: 'cmd.alerter.x', request, reply: replyOf<unknown>(), app: 'alerter' })).toThrow(/v<n>/);
-    expect(() => defineEvent({ name: 'X', subject: 'perf.hourly.updated', payload: PerfHourlyUpdatedV1, stream: 'events', producer: 'processor' })).toThrow(/v<n>/);
+    expect(() =>
+      defineCommand({ name: 'X', subject: 'cmd.processor.x.v1', request, reply: replyOf<unknown>(), app: 'alerter' }),
+    ).toThrow(/cmd\.alerter\./);
+    expect(() =>
+      defineCommand({ name: 'X', subject: 'cmd.alerter.x', request, reply: replyOf<unknown>(), app: 'alerter' }),
+    ).toThrow(/v<n>/);
+    expect(() =>
+      defineEvent({
+        name: 'X',
+        subject: 'perf.hourly.updated',
+        payload: PerfHourlyUpdatedV1,
+        stream: 'events',
+        producer: 'processor',
+      }),
+    ).toThrow(/v<n>/);
   });
 
   it('refuses unknown fields at any depth when asked to (as the messaging module asks on receipt)', () => {
     const event = {
       version: 1,
       emittedAt: '2025-06-03T18:00:00.000Z',
-      touched: [{ advertiserId: 'A1', campaignId: '1', hourStart: '2025-06-03T17:00:00.000Z', utcOffsetMinutes: 0, extra: 1 }],
+      touched: [
+        { advertiserId: 'A1', campaignId: '1', hourStart: '2025-06-03T17:00:00.000Z', utcOffsetMinutes: 0, extra: 1 },
+      ],
       note: 'x',
     };
     expect(validatePayload(PerfHourlyUpdatedV1, event).ok).toBe(true); // the lenient default, for stored bodies
     const strict = validatePayload(PerfHourlyUpdatedV1, event, { refuseUnknownFields: true, noun: 'event' });
     expect(strict).toEqual({ ok: false, reason: expect.stringContaining('note: is not a field of this event') });
-    expect(strict).toEqual({ ok: false, reason: expect.stringContaining('touched.0.extra: is not a field of this event') });
+    expect(strict).toEqual({
+      ok: false,
+      reason: expect.stringContaining('touched.0.extra: is not a field of this event'),
+    });
   });
 });

@@ -55,7 +55,12 @@ export type AmsRecordBody = Record<string, unknown>;
 // ---- stream AMS: the replay log ----
 
 /** Raw AMS records, one subject per dataset: `AMS_RECORDS.at(datasetId)` is `ams.<dataset_id>`. */
-export const AMS_RECORDS = defineSubjectFamily<AmsRecordBody>({ name: 'AMS_RECORDS', root: 'ams', stream: 'ams', producer: 'ingestor' });
+export const AMS_RECORDS = defineSubjectFamily<AmsRecordBody>({
+  name: 'AMS_RECORDS',
+  root: 'ams',
+  stream: 'ams',
+  producer: 'ingestor',
+});
 
 /** Bodies the ingestor could not turn into records, with their reason; stored by the processor. */
 export const AMS_QUARANTINE = defineEvent({
@@ -201,7 +206,12 @@ export const DEAD_LETTER_REDRIVE = defineCommand({
 // ---- the lists, and the streams derived from them ----
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- a list of descriptors of different payloads */
-export const EVENT_CATALOG: readonly EventDescriptor<any>[] = [AMS_QUARANTINE, PERF_HOURLY_UPDATED, BUDGET_USAGE_UPDATED, PIPELINE_QUEUE_STATUS];
+export const EVENT_CATALOG: readonly EventDescriptor<any>[] = [
+  AMS_QUARANTINE,
+  PERF_HOURLY_UPDATED,
+  BUDGET_USAGE_UPDATED,
+  PIPELINE_QUEUE_STATUS,
+];
 export const COMMAND_CATALOG: readonly CommandDescriptor<any, unknown>[] = [
   QUARANTINE_REPLAY,
   REPROCESS_WINDOW,
@@ -232,7 +242,9 @@ function streamSubjects(key: StreamKey): string[] {
   const name = STREAM_NAMES[key];
   const families = SUBJECT_FAMILIES.filter((f) => f.stream === name).map((f) => f.filter);
   const covered = (s: string) => families.some((f) => s.startsWith(f.slice(0, -1)));
-  const events = EVENT_CATALOG.filter((e) => e.stream === name && !covered(e.subject)).map((e) => `${e.subject.split('.')[0]}.>`);
+  const events = EVENT_CATALOG.filter((e) => e.stream === name && !covered(e.subject)).map(
+    (e) => `${e.subject.split('.')[0]}.>`,
+  );
   return [...new Set([...families, ...events])];
 }
 

@@ -93,7 +93,8 @@ export function defineEvent<T extends object>(d: {
   stream: StreamKey;
   producer: NatsApp;
 }): EventDescriptor<T> {
-  if (!VERSIONED.test(d.subject) && d.stream === 'events') throw new Error(`event ${d.name}: subject ${d.subject} must end in .v<n>`);
+  if (!VERSIONED.test(d.subject) && d.stream === 'events')
+    throw new Error(`event ${d.name}: subject ${d.subject} must end in .v<n>`);
   return Object.freeze({ kind: 'event' as const, ...d, stream: STREAM_NAMES[d.stream] });
 }
 
@@ -111,7 +112,12 @@ export function defineCommand<Req extends object, Res>(d: {
   return Object.freeze({ kind: 'command' as const, sender: 'api' as const, ...d });
 }
 
-export function defineSubjectFamily<T>(d: { name: string; root: string; stream: StreamKey; producer: NatsApp }): SubjectFamily<T> {
+export function defineSubjectFamily<T>(d: {
+  name: string;
+  root: string;
+  stream: StreamKey;
+  producer: NatsApp;
+}): SubjectFamily<T> {
   const root = d.root;
   return Object.freeze({
     kind: 'family' as const,

@@ -33,13 +33,15 @@ describe('entities match the migrated schema (real PostgreSQL)', () => {
     await admin.query(`CREATE DATABASE ${name}`);
     await runMigrations(url);
     ds = await new DataSource(dataSourceOptions({ url, poolSize: 1 })).initialize();
-    columns = ((await ds.query(
-      `SELECT c.relname AS table, a.attname AS column, regexp_replace(format_type(a.atttypid, a.atttypmod), '\\(.*\\)', '') AS type,
+    columns = (
+      (await ds.query(
+        `SELECT c.relname AS table, a.attname AS column, regexp_replace(format_type(a.atttypid, a.atttypmod), '\\(.*\\)', '') AS type,
               NOT a.attnotnull AS nullable
          FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
         WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
           AND NOT c.relispartition`,
-    )) as DbColumn[]).filter((c) => !NOT_MAPPED.has(c.table));
+      )) as DbColumn[]
+    ).filter((c) => !NOT_MAPPED.has(c.table));
   });
   afterAll(async () => {
     await ds?.destroy();
@@ -67,7 +69,10 @@ describe('entities match the migrated schema (real PostgreSQL)', () => {
         }
         const type = `${ds.driver.normalizeType(col)}${col.isArray ? '[]' : ''}`;
         if (type !== db.type) problems.push(`${key}: entity ${type}, schema ${db.type}`);
-        if (col.isNullable !== db.nullable) problems.push(`${key}: entity ${col.isNullable ? 'nullable' : 'not null'}, schema ${db.nullable ? 'nullable' : 'not null'}`);
+        if (col.isNullable !== db.nullable)
+          problems.push(
+            `${key}: entity ${col.isNullable ? 'nullable' : 'not null'}, schema ${db.nullable ? 'nullable' : 'not null'}`,
+          );
       }
     }
     expect(problems).toEqual([]);

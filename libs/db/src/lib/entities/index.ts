@@ -12,7 +12,13 @@ import { BudgetUsageEventEntity, BudgetUsageLatestEntity } from './budget-usage.
 import { IngestControlEntity } from './ingest-control.entity';
 import { HourlyFactEntity, PerformanceDeltaEntity } from './performance.entity';
 import { QuarantineEntity } from './quarantine.entity';
-import { AdGroupDailyEntity, CampaignDailyEntity, CampaignHourlyEntity, KeywordDailyEntity, RollupPendingEntity } from './rollup.entity';
+import {
+  AdGroupDailyEntity,
+  CampaignDailyEntity,
+  CampaignHourlyEntity,
+  KeywordDailyEntity,
+  RollupPendingEntity,
+} from './rollup.entity';
 import { SubscriptionConfirmationEntity } from './subscription-confirmation.entity';
 
 export * from './metric-columns';

@@ -21,7 +21,10 @@ const LOCKING_PATTERNS = [
 ].map((p) => new RegExp(p, 'i'));
 const LOCKING_DDL = { test: (sql: string) => LOCKING_PATTERNS.some((p) => p.test(sql)) };
 /** A plain (blocking) index build on a big table */
-const BLOCKING_INDEX = new RegExp(String.raw`CREATE\s+(?:UNIQUE\s+)?INDEX\s+(?!CONCURRENTLY)(?:IF\s+NOT\s+EXISTS\s+)?\w+\s+ON\s+(?:${BIG})\b`, 'i');
+const BLOCKING_INDEX = new RegExp(
+  String.raw`CREATE\s+(?:UNIQUE\s+)?INDEX\s+(?!CONCURRENTLY)(?:IF\s+NOT\s+EXISTS\s+)?\w+\s+ON\s+(?:${BIG})\b`,
+  'i',
+);
 /** Migrations applied before this rule: they keep their plain index builds (now under lock_timeout). */
 const BUILT_BEFORE_THE_RULE = new Set(['1764390000000-initial-schema.ts', '1764390400000-rollups.ts']);
 
@@ -46,21 +49,29 @@ describe('migrations on big tables (source scan)', () => {
     expect(sources.length).toBeGreaterThanOrEqual(7);
   });
 
-  it.each(sources.map((s) => [s.file, s.source]))('%s runs its big-table DDL through bigTableDdl (lock_timeout)', (_file, source) => {
-    const offending = directStatements(source).filter((sql) => LOCKING_DDL.test(sql));
-    expect(offending).toEqual([]);
-  });
+  it.each(sources.map((s) => [s.file, s.source]))(
+    '%s runs its big-table DDL through bigTableDdl (lock_timeout)',
+    (_file, source) => {
+      const offending = directStatements(source).filter((sql) => LOCKING_DDL.test(sql));
+      expect(offending).toEqual([]);
+    },
+  );
 
   it.each(sources.filter((s) => !BUILT_BEFORE_THE_RULE.has(s.file)).map((s) => [s.file, s.source]))(
     '%s builds indexes on big tables CONCURRENTLY (createIndexConcurrently, transaction = false)',
     (_file, source) => {
       expect(source).not.toMatch(BLOCKING_INDEX);
-      if (/createIndexConcurrently|dropIndexConcurrently/.test(source)) expect(source).toMatch(/transaction\s*=\s*false/);
+      if (/createIndexConcurrently|dropIndexConcurrently/.test(source))
+        expect(source).toMatch(/transaction\s*=\s*false/);
     },
   );
 
   it('the scan catches what it should', () => {
-    expect(directStatements('await q.query(`ALTER TABLE hourly_fact SET (fillfactor = 70)`)').filter((s) => LOCKING_DDL.test(s))).toHaveLength(1);
+    expect(
+      directStatements('await q.query(`ALTER TABLE hourly_fact SET (fillfactor = 70)`)').filter((s) =>
+        LOCKING_DDL.test(s),
+      ),
+    ).toHaveLength(1);
     expect(LOCKING_DDL.test('CREATE INDEX foo ON performance_delta (x)')).toBe(true);
     expect(LOCKING_DDL.test('DROP INDEX IF EXISTS hourly_fact_hour_start_brin')).toBe(true);
     expect(LOCKING_DDL.test('CREATE TRIGGER t AFTER INSERT ON hourly_fact FOR EACH STATEMENT')).toBe(true);
@@ -100,13 +111,17 @@ describe('big-table DDL helpers (real PostgreSQL)', () => {
     await holder.query('SELECT count(*) FROM hourly_fact'); // ACCESS SHARE until the transaction ends
     await q.startTransaction();
     const t0 = Date.now();
-    await expect(bigTableDdl(q, ['ALTER TABLE hourly_fact ADD COLUMN spec_probe int'], 300)).rejects.toMatchObject({ code: '55P03' });
+    await expect(bigTableDdl(q, ['ALTER TABLE hourly_fact ADD COLUMN spec_probe int'], 300)).rejects.toMatchObject({
+      code: '55P03',
+    });
     const waited = Date.now() - t0;
     await q.rollbackTransaction();
     await holder.query('COMMIT');
     expect(waited).toBeGreaterThanOrEqual(250);
     expect(waited).toBeLessThan(5_000);
-    const cols = await ds.query(`SELECT 1 FROM information_schema.columns WHERE table_name = 'hourly_fact' AND column_name = 'spec_probe'`);
+    const cols = await ds.query(
+      `SELECT 1 FROM information_schema.columns WHERE table_name = 'hourly_fact' AND column_name = 'spec_probe'`,
+    );
     expect(cols).toEqual([]);
     // SET LOCAL ended with the transaction
     expect(await ds.query('SHOW lock_timeout')).toEqual([{ lock_timeout: '0' }]);
@@ -114,10 +129,17 @@ describe('big-table DDL helpers (real PostgreSQL)', () => {
 
   it('builds an index concurrently while a writer holds its transaction open, and refuses to run in a transaction', async () => {
     await holder.query('BEGIN');
-    await holder.query(`INSERT INTO rollup_pending (advertiser_id, campaign_id, local_date) VALUES ('a', 'c', '2025-06-03')`);
+    await holder.query(
+      `INSERT INTO rollup_pending (advertiser_id, campaign_id, local_date) VALUES ('a', 'c', '2025-06-03')`,
+    );
     // a writer on hourly_fact (ROW EXCLUSIVE) does not conflict with CONCURRENTLY's SHARE UPDATE EXCLUSIVE
     await holder.query(`UPDATE hourly_fact SET clicks = clicks WHERE false`);
-    const building = createIndexConcurrently(q, 'hourly_fact_spec_probe_idx', 'ON hourly_fact (advertiser_id, keyword_id)', { lockTimeoutMs: 10_000 });
+    const building = createIndexConcurrently(
+      q,
+      'hourly_fact_spec_probe_idx',
+      'ON hourly_fact (advertiser_id, keyword_id)',
+      { lockTimeoutMs: 10_000 },
+    );
     // CONCURRENTLY waits for transactions that could see the table: let the writer finish
     await new Promise((r) => setTimeout(r, 100));
     await holder.query('COMMIT');
@@ -129,7 +151,9 @@ describe('big-table DDL helpers (real PostgreSQL)', () => {
     await createIndexConcurrently(q, 'hourly_fact_spec_probe_idx', 'ON hourly_fact (advertiser_id, keyword_id)'); // idempotent
 
     await q.startTransaction();
-    await expect(createIndexConcurrently(q, 'hourly_fact_spec_probe2_idx', 'ON hourly_fact (keyword_id)')).rejects.toThrow(/transaction = false/);
+    await expect(
+      createIndexConcurrently(q, 'hourly_fact_spec_probe2_idx', 'ON hourly_fact (keyword_id)'),
+    ).rejects.toThrow(/transaction = false/);
     await q.rollbackTransaction();
   });
 
@@ -144,9 +168,14 @@ describe('big-table DDL helpers (real PostgreSQL)', () => {
         await dropIndexConcurrently(r, 'performance_delta_spec_probe_idx');
       }
     }
-    const probe = await new DataSource({ ...dataSourceOptions({ url, poolSize: 1 }), migrations: [...MIGRATIONS, ProbeIndex9999999999999] }).initialize();
+    const probe = await new DataSource({
+      ...dataSourceOptions({ url, poolSize: 1 }),
+      migrations: [...MIGRATIONS, ProbeIndex9999999999999],
+    }).initialize();
     try {
-      expect((await probe.runMigrations({ transaction: 'each' })).map((m) => m.name)).toEqual(['ProbeIndex9999999999999']);
+      expect((await probe.runMigrations({ transaction: 'each' })).map((m) => m.name)).toEqual([
+        'ProbeIndex9999999999999',
+      ]);
       const valid = async () =>
         (await probe.query(
           `SELECT i.indisvalid AS valid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = 'performance_delta_spec_probe_idx'`,

@@ -21,7 +21,11 @@ export const BIG_TABLE_LOCK_TIMEOUT_MS = 3_000;
  * `SET LOCAL`, which changes no schema and ends with the transaction; so it may be added to a migration that was
  * already applied elsewhere without changing what it did. Outside a transaction it is set for the session and reset.
  */
-export async function bigTableDdl(q: QueryRunner, statements: string[], lockTimeoutMs = BIG_TABLE_LOCK_TIMEOUT_MS): Promise<void> {
+export async function bigTableDdl(
+  q: QueryRunner,
+  statements: string[],
+  lockTimeoutMs = BIG_TABLE_LOCK_TIMEOUT_MS,
+): Promise<void> {
   const inTransaction = q.isTransactionActive;
   await q.query(`SET ${inTransaction ? 'LOCAL ' : ''}lock_timeout = ${Math.trunc(lockTimeoutMs)}`);
   try {
@@ -48,7 +52,9 @@ export async function createIndexConcurrently(
 ): Promise<void> {
   assertIdentifier(name);
   if (q.isTransactionActive) {
-    throw new Error(`CREATE INDEX CONCURRENTLY ${name}: the migration must set transaction = false (PostgreSQL refuses it in a transaction)`);
+    throw new Error(
+      `CREATE INDEX CONCURRENTLY ${name}: the migration must set transaction = false (PostgreSQL refuses it in a transaction)`,
+    );
   }
   // IF NOT EXISTS would also skip an INVALID index left by a build that was killed: drop that one first
   const [row] = (await q.query(
@@ -57,7 +63,11 @@ export async function createIndexConcurrently(
   )) as Array<{ valid: boolean }>;
   if (row && !row.valid) await dropIndexConcurrently(q, name, opts.lockTimeoutMs);
   try {
-    await bigTableDdl(q, [`CREATE ${opts.unique ? 'UNIQUE ' : ''}INDEX CONCURRENTLY IF NOT EXISTS ${name} ${definition}`], opts.lockTimeoutMs);
+    await bigTableDdl(
+      q,
+      [`CREATE ${opts.unique ? 'UNIQUE ' : ''}INDEX CONCURRENTLY IF NOT EXISTS ${name} ${definition}`],
+      opts.lockTimeoutMs,
+    );
   } catch (err) {
     await q.query(`DROP INDEX CONCURRENTLY IF EXISTS ${name}`).catch(() => undefined);
     throw err;
@@ -70,7 +80,11 @@ export async function createIndexConcurrently(
  * mode), so inside one this falls back to a plain DROP INDEX under lock_timeout: a short ACCESS EXCLUSIVE lock (the
  * drop itself is instant) that gives up instead of queueing behind a long reader.
  */
-export async function dropIndexConcurrently(q: QueryRunner, name: string, lockTimeoutMs = BIG_TABLE_LOCK_TIMEOUT_MS): Promise<void> {
+export async function dropIndexConcurrently(
+  q: QueryRunner,
+  name: string,
+  lockTimeoutMs = BIG_TABLE_LOCK_TIMEOUT_MS,
+): Promise<void> {
   assertIdentifier(name);
   await bigTableDdl(q, [`DROP INDEX ${q.isTransactionActive ? '' : 'CONCURRENTLY '}IF EXISTS ${name}`], lockTimeoutMs);
 }

@@ -8,4 +8,13 @@ import { RollupPending1764392100000 } from './1764392100000-rollup-pending';
 import { ApiKeysAudit1764393000000 } from './1764393000000-api-keys-audit';
 
 /** Every migration, in order. Run by `npm run db:migrate` (and a Job in Kubernetes), never at app start. */
-export const MIGRATIONS = [InitialSchema1764390000000, IngestControl1764390100000, AdvertiserSettings1764390200000, Rollups1764390400000, Alerting1764391700000, HourlyFactFillfactor1764392000000, RollupPending1764392100000, ApiKeysAudit1764393000000];
+export const MIGRATIONS = [
+  InitialSchema1764390000000,
+  IngestControl1764390100000,
+  AdvertiserSettings1764390200000,
+  Rollups1764390400000,
+  Alerting1764391700000,
+  HourlyFactFillfactor1764392000000,
+  RollupPending1764392100000,
+  ApiKeysAudit1764393000000,
+];

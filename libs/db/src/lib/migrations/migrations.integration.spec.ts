@@ -42,15 +42,21 @@ describe('migrations', () => {
             [meta.tableName],
           )) as Array<{ column_name: string }>;
           const names = new Set(cols.map((c) => c.column_name));
-          expect({ table: meta.tableName, missing: meta.columns.map((c) => c.databaseName).filter((c) => !names.has(c)) }).toEqual({
+          expect({
+            table: meta.tableName,
+            missing: meta.columns.map((c) => c.databaseName).filter((c) => !names.has(c)),
+          }).toEqual({
             table: meta.tableName,
             missing: [],
           });
         }
         // hourly_fact leaves room on each page for in-place (HOT) updates, until its migration is reverted
         const fillfactor = async () =>
-          ((await ds.query(`SELECT reloptions FROM pg_class WHERE relname = 'hourly_fact'`)) as Array<{ reloptions: string[] | null }>)[0]
-            ?.reloptions;
+          (
+            (await ds.query(`SELECT reloptions FROM pg_class WHERE relname = 'hourly_fact'`)) as Array<{
+              reloptions: string[] | null;
+            }>
+          )[0]?.reloptions;
         expect(await fillfactor()).toEqual(['fillfactor=70']);
         for (const m of [...MIGRATIONS].reverse()) {
           await ds.undoLastMigration({ transaction: 'each' });
