@@ -38,6 +38,7 @@ import {
   uniquePrefix,
   waitFor,
 } from '@ams/testing';
+import { systemEnv } from './system-env';
 
 const KEY = 'nats-auth-e2e-key-0123456789';
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -104,21 +105,14 @@ describe('NATS with per-app users and permissions', () => {
     db = await createTestDatabase();
     sqs = await startSqsEndpoint();
     queueUrl = await sqs.createQueue(`ams-${prefix}`);
-    const env = {
-      DATABASE_URL: db.url,
-      DATABASE_POOL_SIZE: '4',
-      NATS_URL: nats.url,
-      NATS_PREFIX: prefix,
-      LOG_LEVEL: 'info',
-      SQS_QUEUE_URLS: queueUrl,
-      SQS_ENDPOINT: sqs.endpoint,
-      SQS_WAIT_TIME_SECONDS: '1',
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'test',
-      AWS_SECRET_ACCESS_KEY: 'test',
-      API_KEYS: KEY,
-      PROCESSOR_ACK_WAIT_MS: '5000',
-    };
+    const env = systemEnv({
+      databaseUrl: db.url,
+      natsUrl: nats.url,
+      prefix,
+      queueUrl,
+      sqsEndpoint: sqs.endpoint,
+      apiKey: KEY,
+    });
     await Promise.all(
       NATS_APPS.map(async (app) => {
         const p = await startApp(

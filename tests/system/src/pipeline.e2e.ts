@@ -21,6 +21,7 @@ import {
   uniquePrefix,
   waitFor,
 } from '@ams/testing';
+import { systemEnv } from './system-env';
 
 const API_KEY = 'system-test-key-0123456789';
 const APPS: AppName[] = ['ingestor', 'processor', 'aggregator', 'alerter', 'api'];
@@ -59,21 +60,14 @@ describe('system: SQS → ingestor → JetStream → processor → PostgreSQL �
     sqs = await startSqsEndpoint();
     const prefix = uniquePrefix('sys');
     queueUrl = await sqs.createQueue(`ams-${prefix}`, { dlq: { name: `ams-${prefix}-dlq`, maxReceiveCount: 5 } });
-    env = {
-      DATABASE_URL: db.url,
-      DATABASE_POOL_SIZE: '4',
-      NATS_URL: DEFAULT_NATS_URL,
-      NATS_PREFIX: prefix,
-      LOG_LEVEL: 'info',
-      SQS_QUEUE_URLS: queueUrl,
-      SQS_ENDPOINT: sqs.endpoint,
-      SQS_WAIT_TIME_SECONDS: '1',
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'test',
-      AWS_SECRET_ACCESS_KEY: 'test',
-      API_KEYS: API_KEY,
-      PROCESSOR_ACK_WAIT_MS: '5000',
-    };
+    env = systemEnv({
+      databaseUrl: db.url,
+      natsUrl: DEFAULT_NATS_URL,
+      prefix,
+      queueUrl,
+      sqsEndpoint: sqs.endpoint,
+      apiKey: API_KEY,
+    });
     for (const name of APPS) await start(name);
   });
 
