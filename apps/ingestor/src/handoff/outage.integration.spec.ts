@@ -1,12 +1,6 @@
 import { ChangeMessageVisibilityCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { Client } from 'pg';
-import {
-  AMS_RECORDS,
-  DEAD_LETTER_REDRIVE,
-  INGEST_QUEUE_STATUS,
-  IngestQueueStatusRequestV1,
-  STREAMS,
-} from '@ams/contracts';
+import { DEAD_LETTER_REDRIVE, INGEST_QUEUE_STATUS, IngestQueueStatusRequestV1 } from '@ams/contracts';
 import {
   createTestDatabase,
   DEFAULT_NATS_URL,

@@ -1,14 +1,6 @@
 import { createServer, IncomingMessage, Server } from 'node:http';
 import { Client } from 'pg';
-import {
-  AMS_QUARANTINE,
-  AMS_RECORDS,
-  HEADERS,
-  INGEST_POLLING,
-  IngestPollingRequestV1,
-  QuarantinedBodyV1,
-  STREAMS,
-} from '@ams/contracts';
+import { AMS_QUARANTINE, HEADERS, INGEST_POLLING, IngestPollingRequestV1, QuarantinedBodyV1 } from '@ams/contracts';
 import { ConsumedMessage } from '@ams/platform';
 import {
   createTestDatabase,
