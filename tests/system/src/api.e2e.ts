@@ -78,6 +78,9 @@ describe('api e2e on pipeline data', () => {
       API_REVOKED_KEYS: REVOKED,
       SLACK_WEBHOOK_URL: slack.urlFor('alerts'),
       SLACK_MIN_INTERVAL_MS: '100',
+      // this suite sends hundreds of unauthenticated requests on purpose (every route × method): the per-address
+      // limit of failed authentications has its own spec (apps/api rate-limit.integration.spec.ts)
+      API_AUTH_FAILURES_PER_MINUTE: '100000',
     };
     await Promise.all(
       APPS.map(async (name) => {

@@ -130,7 +130,6 @@ export class ApiKeyGuard implements CanActivate, OnModuleInit {
     const key = bearerKey(header);
     if (!key)
       throw new UnauthorizedException({
-        statusCode: 401,
         code: 'AUTH_REQUIRED',
         message: 'send Authorization: Bearer <api key>',
       });
@@ -145,7 +144,7 @@ export class ApiKeyGuard implements CanActivate, OnModuleInit {
     )
       throw revokedKey();
     const row = await this.managed.byDigest(given);
-    if (!row) throw new UnauthorizedException({ statusCode: 401, code: 'AUTH_INVALID', message: 'unknown API key' });
+    if (!row) throw new UnauthorizedException({ code: 'AUTH_INVALID', message: 'unknown API key' });
     if (row.revoked_at) throw revokedKey();
     this.managed.touch(row);
     return { id: `key:${row.id}`, scope: row.scope, advertiserIds: row.advertiser_ids, source: 'managed' };
