@@ -12,3 +12,4 @@ export * from './lib/nats-permissions';
 export * from './lib/nats-server-config';
 export * from './lib/nats-config-files';
 export * from './lib/pipeline';
+export * from './lib/ads';

@@ -15,6 +15,7 @@ import { principalOf } from '../auth/principal';
 import { AUDIT_METADATA, AuditSpec } from './audit.decorator';
 import { AuditRepository } from './audit.repository';
 import { summarise } from './audit-summary';
+import { commandErrorStatus } from '../common/api-exception.filter';
 
 const HTTP_CODE_METADATA = '__httpCode__';
 
@@ -85,9 +86,5 @@ function statusOf(err: unknown): number {
   if (err instanceof HttpException) return err.getStatus();
   if (err instanceof MessagingTimeoutError) return 503;
   const code = (err as { code?: unknown })?.code;
-  if (code === 'VALIDATION' || code === 'BAD_REQUEST') return 400;
-  if (code === 'NOT_FOUND') return 404;
-  if (code === 'CONFLICT' || code === 'REPROCESS_RUNNING') return 409;
-  if (code === 'UNPROCESSABLE') return 422;
-  return 500;
+  return (typeof code === 'string' && commandErrorStatus(code)) || 500;
 }

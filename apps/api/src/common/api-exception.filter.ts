@@ -6,7 +6,8 @@ import { MessagingRemoteError, MessagingTimeoutError } from '@ams/platform';
 
 /**
  * The HTTP status of each code a command handler may answer with; null: not the client's fault, answered like any
- * unexpected error (500 with an error id). A Record over the union: a new CommandErrorCode without a status here does
+ * unexpected error (500 with an error id). UNAVAILABLE (503) and UPSTREAM (502) say what failed (the Ads API
+ * connection, Amazon), so they keep their message. A Record over the union: a new CommandErrorCode without a status here does
  * not compile.
  */
 export const COMMAND_ERROR_STATUS: Record<CommandErrorCode, number | null> = {
@@ -16,6 +17,8 @@ export const COMMAND_ERROR_STATUS: Record<CommandErrorCode, number | null> = {
   CONFLICT: HttpStatus.CONFLICT,
   UNPROCESSABLE: HttpStatus.UNPROCESSABLE_ENTITY,
   REPROCESS_RUNNING: HttpStatus.CONFLICT,
+  UNAVAILABLE: HttpStatus.SERVICE_UNAVAILABLE,
+  UPSTREAM: HttpStatus.BAD_GATEWAY,
   INTERNAL: null,
 };
 

@@ -13,6 +13,10 @@ export const COMMAND_ERROR_CODES = [
   'UNPROCESSABLE',
   /** a reprocess run is running; the message starts `reprocess run <id> is running` */
   'REPROCESS_RUNNING',
+  /** the answering app cannot do it now: the Ads API connection has no credentials or needs the user's consent again */
+  'UNAVAILABLE',
+  /** Amazon refused or failed after retries; the message carries Amazon's status, code and request id */
+  'UPSTREAM',
   /** an unexpected failure: the caller gets an error id, the replier's log the details */
   'INTERNAL',
 ] as const;

@@ -16,6 +16,8 @@
  */
 import { NATS_APPS, type NatsApp } from './apps';
 import {
+  ADS_CONNECTION_STATUS,
+  ADS_SUBSCRIPTIONS_STATUS,
   AMS_RECORDS,
   BUDGET_USAGE_UPDATED,
   COMMAND_CATALOG,
@@ -133,7 +135,27 @@ export const NATS_USAGE: Record<NatsApp, NatsUsage> = {
       { stream: STREAMS.events.name, durable: DURABLES.alerterPerf, filterSubject: PERF_HOURLY_UPDATED.subject },
       { stream: STREAMS.events.name, durable: DURABLES.alerterBudget, filterSubject: BUDGET_USAGE_UPDATED.subject },
       { stream: STREAMS.events.name, durable: DURABLES.alerterPipeline, filterSubject: PIPELINE_QUEUE_STATUS.subject },
+      // the Ads API connection and its Marketing Stream subscriptions (pipeline health)
+      {
+        stream: STREAMS.events.name,
+        durable: DURABLES.alerterAdsConnection,
+        filterSubject: ADS_CONNECTION_STATUS.subject,
+      },
+      {
+        stream: STREAMS.events.name,
+        durable: DURABLES.alerterAdsSubscriptions,
+        filterSubject: ADS_SUBSCRIPTIONS_STATUS.subject,
+      },
     ],
+    readsWindows: [],
+  },
+  connector: {
+    // the connection's state and the subscriptions' statuses; it is the only app that talks to Amazon
+    publishes: publishedBy('connector'),
+    answers: commandsOf('connector'),
+    requests: commandsSentBy('connector'),
+    hears: [],
+    durables: [],
     readsWindows: [],
   },
   api: {

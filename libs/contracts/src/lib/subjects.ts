@@ -18,4 +18,6 @@ export const DURABLES = {
   alerterPerf: 'alerter-perf',
   alerterBudget: 'alerter-budget',
   alerterPipeline: 'alerter-pipeline',
+  alerterAdsConnection: 'alerter-ads-connection',
+  alerterAdsSubscriptions: 'alerter-ads-subscriptions',
 } as const;

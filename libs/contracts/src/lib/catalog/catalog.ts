@@ -37,6 +37,20 @@ import {
   PipelineQueueStatusV1,
 } from '../pipeline';
 import {
+  AdsConnectionStatusV1,
+  AdsEntitiesSyncReplyV1,
+  AdsEntitiesSyncRequestV1,
+  AdsProfilesSyncReplyV1,
+  AdsProfilesSyncRequestV1,
+  StreamSubscriptionArchiveRequestV1,
+  StreamSubscriptionCreateReplyV1,
+  StreamSubscriptionCreateRequestV1,
+  StreamSubscriptionsPollReplyV1,
+  StreamSubscriptionsPollRequestV1,
+  StreamSubscriptionsStatusV1,
+  StreamSubscriptionV1,
+} from '../ads';
+import {
   type CommandDescriptor,
   defineCommand,
   defineEvent,
@@ -98,6 +112,24 @@ export const PIPELINE_QUEUE_STATUS = defineEvent({
   payload: PipelineQueueStatusV1,
   stream: 'events',
   producer: 'ingestor',
+});
+
+/** The Ads API connection's state: on every change and after every sync cycle (pipeline health). */
+export const ADS_CONNECTION_STATUS = defineEvent({
+  name: 'ADS_CONNECTION_STATUS',
+  subject: 'ads.connection.status.v1',
+  payload: AdsConnectionStatusV1,
+  stream: 'events',
+  producer: 'connector',
+});
+
+/** The Marketing Stream subscriptions of the profiles polled, after each poll (pipeline health). */
+export const ADS_SUBSCRIPTIONS_STATUS = defineEvent({
+  name: 'ADS_SUBSCRIPTIONS_STATUS',
+  subject: 'ads.stream-subscriptions.status.v1',
+  payload: StreamSubscriptionsStatusV1,
+  stream: 'events',
+  producer: 'connector',
 });
 
 // ---- commands (core request/reply) ----
@@ -203,6 +235,51 @@ export const DEAD_LETTER_REDRIVE = defineCommand({
   app: 'ingestor',
 });
 
+/** List the profiles of every region now (the connector also does it every ADS_PROFILE_SYNC_MINUTES). */
+export const CONNECTOR_PROFILES_SYNC = defineCommand({
+  name: 'CONNECTOR_PROFILES_SYNC',
+  subject: 'cmd.connector.profiles-sync.v1',
+  request: AdsProfilesSyncRequestV1,
+  reply: replyOf<AdsProfilesSyncReplyV1>(),
+  app: 'connector',
+});
+
+/** Sync a profile's campaigns, ad groups, keywords and targets now (also every ADS_ENTITY_SYNC_MINUTES). */
+export const CONNECTOR_ENTITIES_SYNC = defineCommand({
+  name: 'CONNECTOR_ENTITIES_SYNC',
+  subject: 'cmd.connector.entities-sync.v1',
+  request: AdsEntitiesSyncRequestV1,
+  reply: replyOf<AdsEntitiesSyncReplyV1>(),
+  app: 'connector',
+});
+
+/** Subscribe a profile to datasets at one destination: one result per dataset (created, reused or failed). */
+export const CONNECTOR_SUBSCRIPTION_CREATE = defineCommand({
+  name: 'CONNECTOR_SUBSCRIPTION_CREATE',
+  subject: 'cmd.connector.stream-subscription-create.v1',
+  request: StreamSubscriptionCreateRequestV1,
+  reply: replyOf<StreamSubscriptionCreateReplyV1>(),
+  app: 'connector',
+});
+
+/** Archive a subscription at Amazon (the only status that can be set). */
+export const CONNECTOR_SUBSCRIPTION_ARCHIVE = defineCommand({
+  name: 'CONNECTOR_SUBSCRIPTION_ARCHIVE',
+  subject: 'cmd.connector.stream-subscription-archive.v1',
+  request: StreamSubscriptionArchiveRequestV1,
+  reply: replyOf<StreamSubscriptionV1>(),
+  app: 'connector',
+});
+
+/** Read the subscriptions' statuses from Amazon now (also every ADS_SUBSCRIPTION_POLL_MINUTES). */
+export const CONNECTOR_SUBSCRIPTIONS_POLL = defineCommand({
+  name: 'CONNECTOR_SUBSCRIPTIONS_POLL',
+  subject: 'cmd.connector.stream-subscriptions-poll.v1',
+  request: StreamSubscriptionsPollRequestV1,
+  reply: replyOf<StreamSubscriptionsPollReplyV1>(),
+  app: 'connector',
+});
+
 // ---- the lists, and the streams derived from them ----
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- a list of descriptors of different payloads */
@@ -211,6 +288,8 @@ export const EVENT_CATALOG: readonly EventDescriptor<any>[] = [
   PERF_HOURLY_UPDATED,
   BUDGET_USAGE_UPDATED,
   PIPELINE_QUEUE_STATUS,
+  ADS_CONNECTION_STATUS,
+  ADS_SUBSCRIPTIONS_STATUS,
 ];
 export const COMMAND_CATALOG: readonly CommandDescriptor<any, unknown>[] = [
   QUARANTINE_REPLAY,
@@ -225,6 +304,11 @@ export const COMMAND_CATALOG: readonly CommandDescriptor<any, unknown>[] = [
   INGEST_POLLING,
   INGEST_QUEUE_STATUS,
   DEAD_LETTER_REDRIVE,
+  CONNECTOR_PROFILES_SYNC,
+  CONNECTOR_ENTITIES_SYNC,
+  CONNECTOR_SUBSCRIPTION_CREATE,
+  CONNECTOR_SUBSCRIPTION_ARCHIVE,
+  CONNECTOR_SUBSCRIPTIONS_POLL,
 ];
 export const SUBJECT_FAMILIES: readonly SubjectFamily<any>[] = [AMS_RECORDS];
 /* eslint-enable @typescript-eslint/no-explicit-any */

@@ -18,4 +18,6 @@ export class AmsEntityEntity {
   @Column('text', { name: 'budget_currency', nullable: true }) budgetCurrency!: string | null;
   @Column('jsonb') raw!: Record<string, unknown>;
   @Column('timestamptz', { name: 'updated_at' }) updatedAt!: Date;
+  /** `audit.lastUpdatedDateTime` of the record, when it has one: its time against the entity sync's (entity_latest) */
+  @Column('timestamptz', { name: 'changed_at', nullable: true }) changedAt!: Date | null;
 }

@@ -6,6 +6,14 @@ import {
   NotificationOutboxEntity,
 } from './alerting.entity';
 import { ApiKeyEntity, AuditLogEntity, ReprocessRunEntity } from './access.entity';
+import {
+  AdsConnectionEntity,
+  AdsEntityEntity,
+  AdsProfileEntity,
+  AdsStreamSubscriptionEntity,
+  AdsSyncStateEntity,
+  DatasetFreshnessEntity,
+} from './ads.entity';
 import { AdvertiserSettingEntity } from './advertiser-setting.entity';
 import { AmsEntityEntity } from './ams-entity.entity';
 import { BudgetUsageEventEntity, BudgetUsageLatestEntity } from './budget-usage.entity';
@@ -23,6 +31,7 @@ import { SubscriptionConfirmationEntity } from './subscription-confirmation.enti
 
 export * from './metric-columns';
 export * from './access.entity';
+export * from './ads.entity';
 export * from './advertiser-setting.entity';
 export * from './alerting.entity';
 export * from './ams-entity.entity';
@@ -43,6 +52,12 @@ export const ENTITIES = [
   AlertRuleEntity,
   NotificationDestinationEntity,
   NotificationOutboxEntity,
+  AdsConnectionEntity,
+  AdsEntityEntity,
+  AdsProfileEntity,
+  AdsStreamSubscriptionEntity,
+  AdsSyncStateEntity,
+  DatasetFreshnessEntity,
   AdvertiserSettingEntity,
   AmsEntityEntity,
   ApiKeyEntity,

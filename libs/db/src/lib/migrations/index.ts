@@ -6,6 +6,7 @@ import { Alerting1764391700000 } from './1764391700000-alerting';
 import { HourlyFactFillfactor1764392000000 } from './1764392000000-hourly-fact-fillfactor';
 import { RollupPending1764392100000 } from './1764392100000-rollup-pending';
 import { ApiKeysAudit1764393000000 } from './1764393000000-api-keys-audit';
+import { AdsConnector1764394000000 } from './1764394000000-ads-connector';
 
 /** Every migration, in order. Run by `npm run db:migrate` (and a Job in Kubernetes), never at app start. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   HourlyFactFillfactor1764392000000,
   RollupPending1764392100000,
   ApiKeysAudit1764393000000,
+  AdsConnector1764394000000,
 ];
