@@ -10,7 +10,38 @@ describe('alerter environment', () => {
       ALERT_ROAS_MIN: '2.0',
       ALERT_DEFAULT_RULES: true,
       SLACK_WEBHOOK_URL: undefined,
+      ADS_PENDING_ALERT_HOURS: 6,
+      ALERT_STALE_DATA_HOURS: 6,
+      ALERT_STALE_CHECK_SECONDS: 300,
     });
+  });
+
+  it('reads the pipeline-health settings and refuses bad ones, naming each', () => {
+    const env = loadConfig('alerter', AlerterEnv, {
+      ADS_PENDING_ALERT_HOURS: '12',
+      ALERT_STALE_DATA_HOURS: '24',
+      ALERT_STALE_CHECK_SECONDS: '60',
+    });
+    expect(env).toMatchObject({
+      ADS_PENDING_ALERT_HOURS: 12,
+      ALERT_STALE_DATA_HOURS: 24,
+      ALERT_STALE_CHECK_SECONDS: 60,
+    });
+    let error: unknown;
+    try {
+      loadConfig('alerter', AlerterEnv, {
+        ADS_PENDING_ALERT_HOURS: '0',
+        ALERT_STALE_DATA_HOURS: 'six',
+        ALERT_STALE_CHECK_SECONDS: '1.5',
+      });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as Error).message;
+    expect(message).toMatch(/ADS_PENDING_ALERT_HOURS/);
+    expect(message).toMatch(/ALERT_STALE_DATA_HOURS/);
+    expect(message).toMatch(/ALERT_STALE_CHECK_SECONDS/);
   });
 
   it('reads booleans and named webhooks', () => {

@@ -42,6 +42,13 @@ export class AlerterEnv extends CommonEnv {
   /** Default pipeline-health rule: a polled queue whose oldest known message is older than this (seconds) alerts. */
   @Type(() => Number) @IsInt() @Min(1) @Max(1_209_600) ALERT_QUEUE_MAX_AGE_SECONDS: number = 900;
 
+  /** Default rule: a Marketing Stream subscription PENDING_CONFIRMATION for longer than this (hours) alerts. */
+  @Type(() => Number) @IsInt() @Min(1) @Max(720) ADS_PENDING_ALERT_HOURS: number = 6;
+  /** Default rule: an ACTIVE subscription of an active profile whose dataset brought no record for this long (hours). */
+  @Type(() => Number) @IsInt() @Min(1) @Max(720) ALERT_STALE_DATA_HOURS: number = 6;
+  /** How often the stale-data rule is judged (seconds; every replica, the alert locks make it safe). */
+  @Type(() => Number) @IsInt() @Min(1) @Max(3600) ALERT_STALE_CHECK_SECONDS: number = 300;
+
   /** Minimum volumes of the default rules: below them a window is not judged. */
   @Type(() => Number) @IsInt() @Min(0) ALERT_MIN_IMPRESSIONS: number = 1000;
   @Type(() => Number) @IsInt() @Min(0) ALERT_MIN_CLICKS: number = 20;

@@ -57,5 +57,8 @@ export function notificationPayload(
     note: it.judgement.note,
     at: now.toISOString(),
     firedAt: alert.firedAt.toISOString(),
+    ...(it.facts?.length ? { facts: it.facts } : {}),
+    // what to do is said while it fires; a resolution needs nothing done
+    ...(it.action && t.type !== 'resolve' ? { action: it.action } : {}),
   };
 }

@@ -153,4 +153,58 @@ describe('Slack messages', () => {
       'see #7 (https://a.example/v1/alerts/7) and https://b.example',
     );
   });
+
+  it('renders a pipeline-health card with its facts and what to do; a group lists each line with its facts', () => {
+    const health = (id: string, kind: NotificationPayload['kind'] = 'firing'): NotificationPayload =>
+      payload(
+        {
+          kind,
+          alertId: id,
+          rule: {
+            id: '12',
+            name: 'Marketing Stream subscription failed',
+            metric: 'subscription_failed_hours',
+            condition: 'at_least',
+            threshold: '0',
+            baseline: null,
+            severity: 'critical',
+          },
+          window: null,
+          value: kind === 'resolved' ? null : '3.50',
+          note: kind === 'resolved' ? 'now ACTIVE' : 'SUSPENDED since 2026-12-07T07:00:00.000Z',
+          facts: [
+            { label: 'Profile', value: '1234567890123' },
+            { label: 'Dataset', value: 'sp-traffic' },
+            { label: 'Destination', value: 'ams-sp-traffic' },
+          ],
+          ...(kind === 'resolved'
+            ? {}
+            : { action: 'A SUSPENDED subscription cannot be re-activated: subscribe again.' }),
+        },
+        { type: 'subscription', id: `amzn1.sub.${id}`, name: `sp-traffic of profile 1234567890123`, campaignId: null },
+      );
+    const card = messageAsText(renderSlackMessage([health('7')], opts));
+    for (const text of [
+      'Subscription',
+      '*Hours failed*: 3.5 h',
+      'Hours failed ≥ 0 h',
+      '*Profile*: 1234567890123',
+      '*Dataset*: sp-traffic',
+      '*Destination*: ams-sp-traffic',
+      'latest status',
+      'critical',
+      'What to do',
+      'cannot be re-activated',
+    ]) {
+      expect({ text, found: card.includes(text) }).toEqual({ text, found: true });
+    }
+    const resolved = messageAsText(renderSlackMessage([health('7', 'resolved')], opts));
+    expect(resolved).toContain('now ACTIVE');
+    expect(resolved).not.toContain('What to do');
+
+    const group = messageAsText(renderSlackMessage([health('7'), health('8')], opts));
+    expect(group).toContain('2 subscriptions: Marketing Stream subscription failed');
+    expect(group).toContain('Dataset sp-traffic');
+    expect(group.match(/cannot be re-activated/g)).toHaveLength(1);
+  });
 });

@@ -35,6 +35,10 @@ export interface NotificationPayload {
   /** when the state change happened */
   at: string;
   firedAt: string;
+  /** pipeline health: profile, dataset, destination, since when (absent in older entries) */
+  facts?: Array<{ label: string; value: string }>;
+  /** pipeline health: what to do (firing and reminders only) */
+  action?: string;
 }
 
 /** The Block Kit subset these messages use (structurally what `@slack/webhook` accepts). */
@@ -68,6 +72,8 @@ const ENTITY_WORDS: Record<string, [string, string]> = {
   keyword: ['keyword', 'keywords'],
   portfolio: ['portfolio', 'portfolios'],
   queue: ['queue', 'queues'],
+  subscription: ['subscription', 'subscriptions'],
+  connection: ['connection', 'connections'],
 };
 const SECTION_LIMIT = 2900;
 const HEADER_LIMIT = 150;
@@ -117,7 +123,8 @@ function baselineText(p: NotificationPayload): string | null {
 }
 
 function windowText(p: NotificationPayload): string {
-  return p.window ? describeWindow(p.window.key) : 'latest usage';
+  if (p.window) return describeWindow(p.window.key);
+  return p.rule.metric === 'budget_usage' ? 'latest usage' : 'latest status';
 }
 
 function groupTitle(kind: NotificationKind, ruleName: string, entityType: string, n: number): string {
@@ -154,6 +161,9 @@ function line(p: NotificationPayload, linkBaseUrl: string): string {
   const base = baselineText(p);
   return (
     `• ${entityLabel(p)} — ${metric} ${valueText(p)}${base ? ` vs ${base}` : ''}` +
+    (p.facts?.length
+      ? ` · ${p.facts.map((f) => `${escapeMrkdwn(f.label)} ${escapeMrkdwn(f.value)}`).join(' · ')}`
+      : '') +
     ` · ${escapeMrkdwn(windowText(p))} · <${alertLink(linkBaseUrl, p.alertId)}|#${p.alertId}>`
   );
 }
@@ -178,13 +188,31 @@ export function renderSlackMessage(payloads: NotificationPayload[], opts: Render
       `*Severity*\n${p.rule.severity}`,
       // pipeline alerts (queues) belong to no advertiser
       ...(p.entity.advertiserId ? [`*Advertiser*\n\`${escapeMrkdwn(p.entity.advertiserId)}\``] : []),
+      ...(p.facts ?? []).map((f) => `*${escapeMrkdwn(f.label)}*\n${escapeMrkdwn(f.value)}`),
     ];
     const when = p.kind === 'resolved' ? `resolved ${p.at}` : `fired ${p.firedAt}`;
     return {
       text: `${title} — ${METRIC_LABELS[p.rule.metric]} ${valueText(p)} (${describeCondition(p.rule)})`,
       blocks: [
         { type: 'header', text: { type: 'plain_text', text: clip(title, HEADER_LIMIT), emoji: true } },
-        { type: 'section', fields: fields.map((text) => ({ type: 'mrkdwn', text: clip(text, 2000) })) },
+        // Slack allows 10 fields per section
+        { type: 'section', fields: fields.slice(0, 10).map((text) => ({ type: 'mrkdwn', text: clip(text, 2000) })) },
+        ...(fields.length > 10
+          ? [
+              {
+                type: 'section' as const,
+                fields: fields.slice(10).map((text) => ({ type: 'mrkdwn' as const, text: clip(text, 2000) })),
+              },
+            ]
+          : []),
+        ...(p.action
+          ? [
+              {
+                type: 'section' as const,
+                text: { type: 'mrkdwn' as const, text: clip(`*What to do*\n${escapeMrkdwn(p.action)}`, SECTION_LIMIT) },
+              },
+            ]
+          : []),
         {
           type: 'context',
           elements: [
@@ -239,6 +267,11 @@ export function renderSlackMessage(payloads: NotificationPayload[], opts: Render
       }
     }
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text } });
+    const actions = [...new Set(g.map((p) => p.action).filter((a): a is string => !!a))];
+    if (actions.length) {
+      const todo = actions.map((a) => `• ${escapeMrkdwn(a)}`).join('\n');
+      blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(`*What to do*\n${todo}`, SECTION_LIMIT) } });
+    }
   }
   const severities = [...new Set(payloads.map((p) => p.rule.severity))].join(', ');
   blocks.push({

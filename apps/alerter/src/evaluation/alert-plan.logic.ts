@@ -17,6 +17,15 @@ export interface Evaluated {
   /** entity name known without a lookup (keyword text) */
   name: string | null;
   campaignName?: string | null;
+  /** what people need to know beyond the entity (pipeline health: profile, dataset, destination, since when) */
+  facts?: NotificationFact[];
+  /** what to do about it (pipeline health) */
+  action?: string | null;
+}
+
+export interface NotificationFact {
+  label: string;
+  value: string;
 }
 
 /** The columns of `alert_identity_uq`: one alert per rule, entity and window. */

@@ -48,6 +48,11 @@ export function metricValue(metric: AlertMetric, p: WindowParts): string | null 
     case 'dead_letter_messages':
     case 'queue_oldest_age_seconds':
       throw new Error(`${metric} is read from the ingestor's queue status, not summed`);
+    case 'subscription_failed_hours':
+    case 'subscription_pending_hours':
+    case 'dataset_stale_hours':
+    case 'ads_reauthorization_needed':
+      throw new Error(`${metric} is judged from the Ads API connection's status, not summed`);
     default:
       break;
   }

@@ -115,6 +115,10 @@ describe('alerter: default rules on real PostgreSQL, NATS and a Slack catcher', 
       'budget-out-portfolio:budget_usage:100',
       'pipeline-dead-letters:dead_letter_messages:0',
       'pipeline-queue-age:queue_oldest_age_seconds:900',
+      'ads-subscription-failed:subscription_failed_hours:0',
+      'ads-subscription-pending:subscription_pending_hours:6',
+      'ads-stale-data:dataset_stale_hours:6',
+      'ads-reauthorization:ads_reauthorization_needed:0',
     ]);
     // restarted with another threshold: no new rows, the uncustomised rule follows the environment
     await h.stopApp();
@@ -125,7 +129,7 @@ describe('alerter: default rules on real PostgreSQL, NATS and a Slack catcher', 
     );
     expect(acos).toEqual({ n: '1', t: '35' });
     await h.start();
-    expect((await h.rows(`SELECT 1 FROM alert_rule`)).length).toBe(10);
+    expect((await h.rows(`SELECT 1 FROM alert_rule`)).length).toBe(14);
     expect(
       (await h.rows<{ t: string }>(`SELECT threshold::text AS t FROM alert_rule WHERE default_key = 'acos-high'`))[0].t,
     ).toBe('30');

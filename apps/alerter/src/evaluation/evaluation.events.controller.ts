@@ -1,5 +1,8 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import {
+  ADS_CONNECTION_STATUS,
+  ADS_SUBSCRIPTIONS_STATUS,
+  AdsConnectionStatusV1,
   BUDGET_USAGE_UPDATED,
   BudgetScopeV1,
   BudgetUsageUpdatedV1,
@@ -10,15 +13,17 @@ import {
   PIPELINE_QUEUE_STATUS,
   PipelineQueueStatusV1,
   type QueueStatusV1,
+  StreamSubscriptionsStatusV1,
   TouchedHourV1,
 } from '@ams/contracts';
 import { ConsumedEvent, ConsumerHandle, JetStreamService } from '@ams/platform';
 import { alerterMetrics } from '../alerter.metrics';
 import { AlerterEnv } from '../config/alerter.env';
-import { EvaluationService } from './evaluation.service';
+import { EvaluationService, type ProfileSubscriptions } from './evaluation.service';
 
 /**
- * The alerter's durable consumers of PERF_HOURLY_UPDATED, BUDGET_USAGE_UPDATED and PIPELINE_QUEUE_STATUS. A burst
+ * The alerter's durable consumers of PERF_HOURLY_UPDATED, BUDGET_USAGE_UPDATED, PIPELINE_QUEUE_STATUS and the Ads API
+ * connector's ADS_CONNECTION_STATUS and ADS_SUBSCRIPTIONS_STATUS. A burst
  * of events is one micro-batch: its touched keys are merged and evaluated together, then acked. A
  * failed evaluation is naked and redelivered; evaluating again is harmless (same data, same state).
  * Every event arrives validated against its contract (the messaging module logs, counts here and skips the others).
@@ -57,10 +62,18 @@ export class EvaluationEventsController implements OnApplicationBootstrap, Befor
         { ...common(PIPELINE_QUEUE_STATUS), durable: DURABLES.alerterPipeline },
         (batch) => this.onPipeline(batch),
       ),
+      await this.messaging.consume(
+        ADS_CONNECTION_STATUS,
+        { ...common(ADS_CONNECTION_STATUS), durable: DURABLES.alerterAdsConnection },
+        (batch) => this.onAdsConnection(batch),
+      ),
+      await this.messaging.consume(
+        ADS_SUBSCRIPTIONS_STATUS,
+        { ...common(ADS_SUBSCRIPTIONS_STATUS), durable: DURABLES.alerterAdsSubscriptions },
+        (batch) => this.onAdsSubscriptions(batch),
+      ),
     );
-    this.logger.log(
-      'evaluating alert rules on perf.hourly.updated.v1, budget.usage.updated.v1 and pipeline.queue.status.v1',
-    );
+    this.logger.log('evaluating alert rules on performance, budget, queue, Ads connection and subscription events');
   }
 
   async beforeApplicationShutdown(): Promise<void> {
@@ -92,5 +105,28 @@ export class EvaluationEventsController implements OnApplicationBootstrap, Befor
       for (const q of event.queues) queues.set(q.queue, q);
     }
     if (queues.size) await this.evaluation.onQueueStatus([...queues.values()]);
+  }
+
+  /** The connection's latest state in the batch (stream order: a later event wins). */
+  async onAdsConnection(batch: ConsumedEvent<AdsConnectionStatusV1>[]): Promise<void> {
+    const latest = batch[batch.length - 1]?.payload;
+    if (latest) await this.evaluation.onConnectionStatus(latest);
+  }
+
+  /**
+   * Per profile, the subscriptions of the latest event in the batch that covered it (stream order): a subscription
+   * absent from it has been archived. Items of profiles an event did not cover are not judged by that event.
+   */
+  async onAdsSubscriptions(batch: ConsumedEvent<StreamSubscriptionsStatusV1>[]): Promise<void> {
+    const profiles = new Map<string, ProfileSubscriptions>();
+    for (const { payload: event } of batch) {
+      for (const profileId of event.profileIds) {
+        profiles.set(profileId, {
+          items: event.subscriptions.filter((s) => s.profileId === profileId),
+          asOf: event.emittedAt,
+        });
+      }
+    }
+    if (profiles.size) await this.evaluation.onSubscriptionsStatus(profiles);
   }
 }

@@ -1,14 +1,23 @@
 import { Module } from '@nestjs/common';
 import { DeliveryModule } from '../delivery/delivery.module';
 import { RulesModule } from '../rules/rules.module';
+import { AdsHealthRepository } from './ads-health.repository';
 import { AlertStateRepository } from './alert-state.repository';
 import { EvaluationEventsController } from './evaluation.events.controller';
 import { EvaluationService } from './evaluation.service';
 import { MetricsRepository } from './metrics.repository';
+import { StaleDataScheduler } from './stale-data.scheduler';
 
 @Module({
   imports: [RulesModule, DeliveryModule],
-  providers: [MetricsRepository, AlertStateRepository, EvaluationService, EvaluationEventsController],
+  providers: [
+    MetricsRepository,
+    AlertStateRepository,
+    AdsHealthRepository,
+    EvaluationService,
+    EvaluationEventsController,
+    StaleDataScheduler,
+  ],
   exports: [EvaluationService],
 })
 export class EvaluationModule {}

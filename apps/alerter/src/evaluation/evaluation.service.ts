@@ -1,7 +1,15 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { PIPELINE_ALERT_METRICS, type BudgetScopeV1, type QueueStatusV1, type TouchedHourV1 } from '@ams/contracts';
+import {
+  type AdsConnectionStatusV1,
+  type BudgetScopeV1,
+  CONNECTION_ALERT_METRICS,
+  PIPELINE_ALERT_METRICS,
+  type QueueStatusV1,
+  type StreamSubscriptionStatusItemV1,
+  type TouchedHourV1,
+} from '@ams/contracts';
 import { alerterMetrics } from '../alerter.metrics';
 import { AlerterEnv } from '../config/alerter.env';
 import { notificationPayload } from '../delivery/notification-payload.logic';
@@ -9,17 +17,46 @@ import { OutboxSenderService } from '../delivery/outbox-sender.service';
 import { OutboxRepository } from '../delivery/outbox.repository';
 import { CHANGE_CONDITIONS, type AlertRule } from '../rules/rule.logic';
 import { RulesRepository } from '../rules/rules.repository';
-import { type Evaluated, planAlertChanges, type TransitionCounts } from './alert-plan.logic';
+import {
+  goneJudgement,
+  judgeConnection,
+  judgeStaleData,
+  judgeSubscriptionStatus,
+  REAUTHORIZATION_ACTION,
+  staleDataJudged,
+  subscriptionAction,
+  type SubscriptionSnapshot,
+} from './ads-health.logic';
+import { AdsHealthRepository, type FiringSubscriptionAlert } from './ads-health.repository';
+import { type Evaluated, identityKey, identityOf, planAlertChanges, type TransitionCounts } from './alert-plan.logic';
 import { AlertStateRepository, type WrittenChange } from './alert-state.repository';
 import { judgeBudget, judgeQueue, judgeWindow, type WindowParts } from './condition.logic';
-import { MetricsRepository, nameKey, type EntityRef, type SumRow, type SumUnit } from './metrics.repository';
+import {
+  MetricsRepository,
+  nameKey,
+  type EntityRef,
+  type PerfLevel,
+  type SumRow,
+  type SumUnit,
+} from './metrics.repository';
 import { baselineBounds, type EvalWindow, windowsToJudge } from './window.logic';
 
 /** Lock keys (campaigns, advertisers, budget scopes) per transaction: bounds the lock table and the transaction. */
 const LOCKS_PER_TRANSACTION = 200;
 const ZERO: WindowParts = { impressions: '0', clicks: '0', cost: '0', orders: '0', sales: '0' };
 
-type PerfLevel = Exclude<AlertRule['entityLevel'], 'portfolio' | 'queue'>;
+/** Subscription status rules judged from the connector's polls (the stale-data rule is judged from the tables). */
+const STATUS_METRICS: ReadonlySet<AlertRule['metric']> = new Set([
+  'subscription_failed_hours',
+  'subscription_pending_hours',
+]);
+
+/** The subscriptions one `ads.stream-subscriptions.status.v1` reported for one profile it covered. */
+export interface ProfileSubscriptions {
+  items: StreamSubscriptionStatusItemV1[];
+  /** the event's time: the statuses are as of then */
+  asOf: string;
+}
 
 interface PerfUnit {
   key: string;
@@ -54,6 +91,7 @@ export class EvaluationService {
     private readonly state: AlertStateRepository,
     private readonly outbox: OutboxRepository,
     private readonly sender: OutboxSenderService,
+    private readonly ads: AdsHealthRepository,
   ) {}
 
   async onPerfUpdated(touched: TouchedHourV1[], now = new Date()): Promise<EvaluationOutcome> {
@@ -150,6 +188,149 @@ export class EvaluationService {
             name: q.queue,
           });
         }
+      }
+      return this.applyJudged(em, items, now);
+    });
+    end();
+    return outcome;
+  }
+
+  /**
+   * Judges the connection rule on the connector's `ads.connection.status.v1`: one alert, entity `connection/default`, no
+   * advertiser. Fires on `needs_reauthorization`, resolves on `authorized` (or `unconfigured`); other states keep it.
+   */
+  async onConnectionStatus(status: AdsConnectionStatusV1, now = new Date()): Promise<EvaluationOutcome> {
+    const end = alerterMetrics.evaluationDuration.startTimer({ kind: 'ads-connection' });
+    const rules = (await this.rules.enabled()).filter((r) => CONNECTION_ALERT_METRICS.includes(r.metric));
+    const outcome = await this.inChunks([{ lockKey: 'ads\u0000connection' }], async (em) => {
+      const items: Evaluated[] = [];
+      for (const rule of rules) {
+        const judgement = judgeConnection(rule, status.state, status.lastError);
+        if (!judgement) continue;
+        items.push({
+          rule,
+          advertiserId: '',
+          entityType: 'connection',
+          entityId: 'default',
+          campaignId: null,
+          window: null,
+          judgement,
+          details: { state: status.state, region: status.region, lastError: status.lastError, asOf: status.emittedAt },
+          name: `Amazon Ads API (${status.region})`,
+          facts: [
+            { label: 'State', value: status.state },
+            ...(status.lastError ? [{ label: 'Last error', value: status.lastError.slice(0, 300) }] : []),
+          ],
+          action: REAUTHORIZATION_ACTION,
+        });
+      }
+      return this.applyJudged(em, items, now);
+    });
+    end();
+    return outcome;
+  }
+
+  /**
+   * Judges the subscription status rules (failed, pending confirmation too long) on the connector's latest poll of
+   * each profile: one alert per rule and subscription. A firing alert of a covered profile whose subscription the poll
+   * no longer lists (archived, deleted) resolves; subscriptions of profiles the poll did not cover are left alone.
+   */
+  async onSubscriptionsStatus(
+    profiles: ReadonlyMap<string, ProfileSubscriptions>,
+    now = new Date(),
+  ): Promise<EvaluationOutcome> {
+    const end = alerterMetrics.evaluationDuration.startTimer({ kind: 'ads-subscriptions' });
+    const rules = (await this.rules.enabled()).filter((r) => STATUS_METRICS.has(r.metric));
+    type Unit =
+      | { lockKey: string; kind: 'present'; item: StreamSubscriptionStatusItemV1; asOfMs: number }
+      | { lockKey: string; kind: 'gone'; alert: FiringSubscriptionAlert };
+    const work: Unit[] = [];
+    const present = new Set<string>();
+    for (const { items, asOf } of profiles.values()) {
+      const asOfMs = Math.min(Date.parse(asOf), now.getTime());
+      for (const item of items) {
+        work.push({ lockKey: subscriptionLockKey(item.subscriptionId), kind: 'present', item, asOfMs });
+        for (const rule of rules) present.add(`${rule.id}\u0000${item.advertiserId ?? ''}\u0000${item.subscriptionId}`);
+      }
+    }
+    const firing = await this.ads.firing(
+      this.ds.manager,
+      rules.map((r) => r.id),
+      { profileIds: [...profiles.keys()] },
+    );
+    for (const alert of firing) {
+      if (!present.has(`${alert.ruleId}\u0000${alert.advertiserId}\u0000${alert.subscriptionId}`)) {
+        work.push({ lockKey: subscriptionLockKey(alert.subscriptionId), kind: 'gone', alert });
+      }
+    }
+    const byId = new Map(rules.map((r) => [r.id, r]));
+    const outcome = await this.inChunks(work, async (em, chunk) => {
+      const items: Evaluated[] = [];
+      for (const u of chunk) {
+        if (u.kind === 'gone') {
+          const rule = byId.get(u.alert.ruleId);
+          if (rule) items.push(goneItem(rule, u.alert, 'no longer listed for its profile (archived or deleted)'));
+          continue;
+        }
+        const s: SubscriptionSnapshot = { ...u.item, advertiserId: u.item.advertiserId ?? null };
+        for (const rule of rules) {
+          if (!subscriptionInScope(rule, s.advertiserId)) continue;
+          items.push(
+            subscriptionItem(rule, s, judgeSubscriptionStatus(rule, s, u.asOfMs), { asOf: new Date(u.asOfMs) }),
+          );
+        }
+      }
+      return this.applyJudged(em, items, now);
+    });
+    end();
+    return outcome;
+  }
+
+  /**
+   * Judges the stale-data rule (run every ALERT_STALE_CHECK_SECONDS by every replica): each ACTIVE subscription of an
+   * active profile, of a dataset ams-sentinel ingests, against its advertiser's `dataset_freshness`; and each firing
+   * stale-data alert whose subscription no longer qualifies, which resolves. The rows are read again under the
+   * subscriptions' locks, so replicas judging together take turns and judge the newest data.
+   */
+  async onStaleCheck(now = new Date()): Promise<EvaluationOutcome> {
+    const end = alerterMetrics.evaluationDuration.startTimer({ kind: 'ads-stale' });
+    const rules = (await this.rules.enabled()).filter((r) => r.metric === 'dataset_stale_hours');
+    const ruleIds = rules.map((r) => r.id);
+    const byId = new Map(rules.map((r) => [r.id, r]));
+    const ids = new Set(rules.length ? await this.ads.staleCandidates(this.ds.manager) : []);
+    for (const a of await this.ads.firing(this.ds.manager, ruleIds, {})) ids.add(a.subscriptionId);
+    const work = [...ids].map((id) => ({ lockKey: subscriptionLockKey(id), id }));
+    const outcome = await this.inChunks(work, async (em, chunk) => {
+      const chunkIds = chunk.map((c) => c.id);
+      const subs = await this.ads.subscriptions(em, chunkIds);
+      const items: Evaluated[] = [];
+      for (const s of subs) {
+        if (!staleDataJudged(s)) continue;
+        for (const rule of rules) {
+          if (!subscriptionInScope(rule, s.advertiserId)) continue;
+          items.push(
+            subscriptionItem(rule, s, judgeStaleData(rule, s, s.lastReceivedAt, now.getTime()), {
+              lastReceivedAt: s.lastReceivedAt,
+            }),
+          );
+        }
+      }
+      const judged = new Set(items.map((it) => identityKey(identityOf(it))));
+      const known = new Map(subs.map((s) => [s.subscriptionId, s]));
+      for (const alert of await this.ads.firing(em, ruleIds, { subscriptionIds: chunkIds })) {
+        const rule = byId.get(alert.ruleId);
+        if (!rule) continue;
+        const gone = goneItem(rule, alert, '');
+        if (judged.has(identityKey(identityOf(gone)))) continue;
+        const s = known.get(alert.subscriptionId);
+        gone.judgement.note = !s
+          ? 'the subscription is no longer known'
+          : s.status !== 'ACTIVE'
+            ? `the subscription is now ${s.status}`
+            : !s.profileActive
+              ? 'the profile is no longer active'
+              : 'no longer judged';
+        items.push(gone);
       }
       return this.applyJudged(em, items, now);
     });
@@ -363,6 +544,82 @@ function queueValue(metric: AlertRule['metric'], q: QueueStatusV1): number | nul
   if (!q.depth) return null;
   if (q.depth.oldestAgeSeconds !== null) return q.depth.oldestAgeSeconds;
   return q.depth.visible + q.depth.notVisible + q.depth.delayed === 0 ? 0 : null;
+}
+
+function subscriptionLockKey(subscriptionId: string): string {
+  return `ads\u0000subscription\u0000${subscriptionId}`;
+}
+
+function subscriptionInScope(rule: AlertRule, advertiserId: string | null): boolean {
+  return rule.scopeType === 'all' || (rule.scopeType === 'advertiser' && advertiserId === rule.scopeId);
+}
+
+/** A queue ARN's last part (the queue name) for people; the whole ARN stays in the details. */
+function queueName(arn: string | null): string {
+  return arn ? (arn.split(':').pop() ?? arn) : 'unknown';
+}
+
+/** One subscription judged by one rule, with what its message says (profile, dataset, destination, since when). */
+function subscriptionItem(
+  rule: AlertRule,
+  s: SubscriptionSnapshot,
+  judgement: ReturnType<typeof judgeSubscriptionStatus>,
+  extra: { asOf?: Date; lastReceivedAt?: Date | null },
+): Evaluated {
+  const stale = rule.metric === 'dataset_stale_hours';
+  return {
+    rule,
+    advertiserId: s.advertiserId ?? '',
+    entityType: 'subscription',
+    entityId: s.subscriptionId,
+    campaignId: null,
+    window: null,
+    judgement,
+    details: {
+      profileId: s.profileId,
+      advertiserId: s.advertiserId,
+      dataSetId: s.dataSetId,
+      destinationArn: s.destinationArn,
+      status: s.status,
+      statusSince: s.statusSince,
+      profileActive: s.profileActive,
+      ...(extra.asOf ? { asOf: extra.asOf.toISOString() } : {}),
+      ...(stale ? { lastReceivedAt: extra.lastReceivedAt?.toISOString() ?? null } : {}),
+    },
+    name: `${s.dataSetId} of profile ${s.profileId}`,
+    facts: [
+      { label: 'Profile', value: s.profileId },
+      { label: 'Dataset', value: s.dataSetId },
+      { label: 'Destination', value: queueName(s.destinationArn) },
+      stale
+        ? { label: 'Last record', value: extra.lastReceivedAt ? extra.lastReceivedAt.toISOString() : 'none yet' }
+        : { label: 'Status', value: `${s.status} since ${s.statusSince}` },
+    ],
+    action: subscriptionAction(rule.metric, s.status) || null,
+  };
+}
+
+/** A firing subscription alert whose subscription no longer qualifies: judged ok, so it resolves. */
+function goneItem(rule: AlertRule, alert: FiringSubscriptionAlert, note: string): Evaluated {
+  const d = alert.details;
+  const text = (k: string) => (typeof d[k] === 'string' ? (d[k] as string) : null);
+  return {
+    rule,
+    advertiserId: alert.advertiserId,
+    entityType: 'subscription',
+    entityId: alert.subscriptionId,
+    campaignId: null,
+    window: null,
+    judgement: goneJudgement(note),
+    details: { ...d, status: 'absent' },
+    name: text('dataSetId') && text('profileId') ? `${text('dataSetId')} of profile ${text('profileId')}` : null,
+    facts: [
+      ...(text('profileId') ? [{ label: 'Profile', value: text('profileId') as string }] : []),
+      ...(text('dataSetId') ? [{ label: 'Dataset', value: text('dataSetId') as string }] : []),
+      { label: 'Destination', value: queueName(text('destinationArn')) },
+    ],
+    action: null,
+  };
 }
 
 function budgetLockKey(s: BudgetScopeV1): string {

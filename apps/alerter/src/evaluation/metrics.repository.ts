@@ -47,8 +47,11 @@ export interface EntityRef {
 
 const LOCAL_HOUR = `((h.hour_start AT TIME ZONE 'UTC') + make_interval(mins => h.utc_offset_minutes::int))`;
 
+/** The levels performance rules judge (budget and pipeline-health levels read no facts). */
+export type PerfLevel = Exclude<AlertEntityLevel, 'portfolio' | 'queue' | 'subscription' | 'connection'>;
+
 /** Entity columns grouped by, per rule level (the unit already pins the advertiser and campaign). */
-const GROUP_COLUMNS: Record<Exclude<AlertEntityLevel, 'portfolio' | 'queue'>, string[]> = {
+const GROUP_COLUMNS: Record<PerfLevel, string[]> = {
   advertiser: [],
   campaign: [],
   ad_group: ['ad_group_id'],
@@ -66,11 +69,7 @@ export class MetricsRepository {
    * Sums per unit and entity of `level`. Orders and sales use the default attribution window of the
    * ad product (SP 7 d, SB/SD 14 d); `pinned` sums each unit as one entity (baselines).
    */
-  async sumWindows(
-    em: EntityManager,
-    level: Exclude<AlertEntityLevel, 'portfolio' | 'queue'> | 'pinned',
-    units: SumUnit[],
-  ): Promise<SumRow[]> {
+  async sumWindows(em: EntityManager, level: PerfLevel | 'pinned', units: SumUnit[]): Promise<SumRow[]> {
     if (units.length === 0) return [];
     const byCampaign = units.filter((u) => u.campaignId !== null);
     const byAdvertiser = units.filter((u) => u.campaignId === null);

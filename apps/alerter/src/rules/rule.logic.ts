@@ -7,8 +7,10 @@ import {
   type AlertRuleV1,
   type AlertSeverity,
   ALERT_WINDOW_HOURS,
+  CONNECTION_ALERT_METRICS,
   CONVERSION_ALERT_METRICS,
   PIPELINE_ALERT_METRICS,
+  SUBSCRIPTION_ALERT_METRICS,
 } from '@ams/contracts';
 import type { AlerterEnv } from '../config/alerter.env';
 
@@ -27,10 +29,34 @@ const SCOPES_BY_LEVEL: Record<AlertEntityLevel, readonly AlertScopeType[]> = {
   keyword: ['all', 'advertiser', 'campaign', 'ad_group', 'keyword'],
   portfolio: ['all', 'advertiser', 'portfolio'],
   queue: ['all'],
+  subscription: ['all', 'advertiser'],
+  connection: ['all'],
 };
 
+/** The entity level each pipeline-health metric is judged at (the others are performance or budget metrics). */
+export function healthLevel(metric: AlertMetric): 'queue' | 'subscription' | 'connection' | null {
+  if (PIPELINE_ALERT_METRICS.includes(metric)) return 'queue';
+  if (SUBSCRIPTION_ALERT_METRICS.includes(metric)) return 'subscription';
+  if (CONNECTION_ALERT_METRICS.includes(metric)) return 'connection';
+  return null;
+}
+
+const HEALTH_LEVELS: ReadonlySet<AlertEntityLevel> = new Set(['queue', 'subscription', 'connection']);
+const HEALTH_SUBJECTS: Record<'queue' | 'subscription' | 'connection', string> = {
+  queue: 'SQS queues',
+  subscription: 'Marketing Stream subscriptions',
+  connection: 'the Amazon Ads API connection',
+};
+
+function crossesThreshold(condition: 'above' | 'at_least', value: string, threshold: string): boolean {
+  const c = compareDecimal(value, threshold);
+  return condition === 'above' ? c > 0 : c >= 0;
+}
+
 /** Units of thresholds, for messages and validation. */
-export function metricUnit(metric: AlertMetric): 'percent' | 'ratio' | 'money' | 'count' | 'seconds' {
+export function metricUnit(
+  metric: AlertMetric,
+): 'percent' | 'ratio' | 'money' | 'count' | 'seconds' | 'hours' | 'flag' {
   switch (metric) {
     case 'ctr':
     case 'cvr':
@@ -44,6 +70,12 @@ export function metricUnit(metric: AlertMetric): 'percent' | 'ratio' | 'money' |
       return 'money';
     case 'queue_oldest_age_seconds':
       return 'seconds';
+    case 'subscription_failed_hours':
+    case 'subscription_pending_hours':
+    case 'dataset_stale_hours':
+      return 'hours';
+    case 'ads_reauthorization_needed':
+      return 'flag';
     default:
       return 'count';
   }
@@ -53,16 +85,27 @@ export function metricUnit(metric: AlertMetric): 'percent' | 'ratio' | 'money' |
 export function ruleProblems(r: RuleDraft, knownDestinations: ReadonlySet<string>): string[] {
   const problems: string[] = [];
   const isBudget = r.metric === 'budget_usage';
-  const isPipeline = PIPELINE_ALERT_METRICS.includes(r.metric);
+  const health = healthLevel(r.metric);
   const isChange = CHANGE_CONDITIONS.has(r.condition);
   if (compareDecimal(r.threshold, '0') < 0) problems.push('threshold: must not be negative');
-  if (isPipeline) {
-    if (r.entityLevel !== 'queue') problems.push(`entityLevel: ${r.metric} rules judge SQS queues (queue)`);
+  if (health) {
+    const what = HEALTH_SUBJECTS[health];
+    if (r.entityLevel !== health) problems.push(`entityLevel: ${r.metric} rules judge ${what} (${health})`);
     if (isChange) problems.push(`condition: ${r.metric} rules compare with a threshold, not a baseline`);
     if (r.windowHours !== null)
-      problems.push(`windowHours: ${r.metric} rules judge the latest queue status and take no window`);
-  } else if (r.entityLevel === 'queue') {
-    problems.push('entityLevel: queue is for pipeline metrics only (dead_letter_messages, queue_oldest_age_seconds)');
+      problems.push(`windowHours: ${r.metric} rules judge the latest status and take no window`);
+    if (health !== 'queue' && r.condition !== 'above' && r.condition !== 'at_least') {
+      problems.push(`condition: ${r.metric} rules fire when the value reaches the threshold (above or at_least)`);
+    }
+    if (metricUnit(r.metric) === 'flag' && (r.condition === 'above' || r.condition === 'at_least')) {
+      if (!crossesThreshold(r.condition, '1', r.threshold) || crossesThreshold(r.condition, '0', r.threshold)) {
+        problems.push(`threshold: ${r.metric} is 1 or 0: the rule must fire on 1 and not on 0 (e.g. above 0)`);
+      }
+    }
+  } else if (HEALTH_LEVELS.has(r.entityLevel)) {
+    const metrics = [...PIPELINE_ALERT_METRICS, ...SUBSCRIPTION_ALERT_METRICS, ...CONNECTION_ALERT_METRICS];
+    const own = metrics.filter((m) => healthLevel(m) === r.entityLevel).join(', ');
+    problems.push(`entityLevel: ${r.entityLevel} is for pipeline-health metrics only (${own})`);
   } else if (isBudget) {
     if (r.entityLevel !== 'campaign' && r.entityLevel !== 'portfolio') {
       problems.push('entityLevel: budget_usage rules judge campaign or portfolio budgets');
@@ -205,6 +248,52 @@ export function defaultRules(env: AlerterEnv): RuleDraft[] {
       entityLevel: 'queue',
       severity: 'warning',
     },
+    // pipeline health of the Amazon Ads connection, per Marketing Stream subscription (from the connector's polls and
+    // the processor's dataset_freshness) and for the connection itself: without them AMS silently stops delivering
+    {
+      ...common,
+      defaultKey: 'ads-subscription-failed',
+      name: 'Marketing Stream subscription failed',
+      metric: 'subscription_failed_hours',
+      condition: 'at_least',
+      threshold: '0',
+      windowHours: null,
+      entityLevel: 'subscription',
+      severity: 'critical',
+    },
+    {
+      ...common,
+      defaultKey: 'ads-subscription-pending',
+      name: 'Marketing Stream subscription not confirmed',
+      metric: 'subscription_pending_hours',
+      condition: 'above',
+      threshold: String(env.ADS_PENDING_ALERT_HOURS),
+      windowHours: null,
+      entityLevel: 'subscription',
+      severity: 'warning',
+    },
+    {
+      ...common,
+      defaultKey: 'ads-stale-data',
+      name: 'no data from a subscribed dataset',
+      metric: 'dataset_stale_hours',
+      condition: 'above',
+      threshold: String(env.ALERT_STALE_DATA_HOURS),
+      windowHours: null,
+      entityLevel: 'subscription',
+      severity: 'warning',
+    },
+    {
+      ...common,
+      defaultKey: 'ads-reauthorization',
+      name: 'Amazon Ads API needs re-authorisation',
+      metric: 'ads_reauthorization_needed',
+      condition: 'above',
+      threshold: '0',
+      windowHours: null,
+      entityLevel: 'connection',
+      severity: 'critical',
+    },
   ];
 }
 
@@ -242,6 +331,10 @@ export const METRIC_LABELS: Record<AlertMetric, string> = {
   budget_usage: 'Budget usage',
   dead_letter_messages: 'Dead-letter messages',
   queue_oldest_age_seconds: 'Oldest message age',
+  subscription_failed_hours: 'Hours failed',
+  subscription_pending_hours: 'Hours pending confirmation',
+  dataset_stale_hours: 'Hours without data',
+  ads_reauthorization_needed: 'Re-authorisation needed',
 };
 
 /** A value in its metric's unit for people: `31.25 %`, `1.8`, `52.10`, `1200`. */
@@ -257,6 +350,10 @@ export function formatValue(value: string | null, unit: ReturnType<typeof metric
       return n.toFixed(2);
     case 'seconds':
       return `${value} s`;
+    case 'hours':
+      return `${trim(n, 1)} h`;
+    case 'flag':
+      return n > 0 ? 'yes' : 'no';
     default:
       return value;
   }

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import type { BudgetUsageRecord, EntityRecord, PerformanceRecord } from '@ams/ams';
 import { METRIC_COLUMNS, MONEY_COLUMNS } from '@ams/db';
+import { addFreshness, entityChangedAt, type FreshnessRow, mergeFreshness } from './freshness';
 import { pgArrayLiteral } from './pg-array';
 
 export interface QuarantineRow {
@@ -21,6 +22,11 @@ export interface BatchInput {
   budgets: BudgetUsageRecord[];
   entities: EntityRecord[];
   quarantine: QuarantineRow[];
+  /**
+   * `dataset_freshness` rows of the batch's records (one or more per advertiser and dataset; the writer merges them).
+   * Absent: derived from the records, received now (quarantine replay, benches).
+   */
+  freshness?: FreshnessRow[];
 }
 
 export interface BatchOutcome {
@@ -56,12 +62,17 @@ export class BatchWriterRepository {
 
   /** Writes the batch in its own transaction, or in the caller's when `em` is given. */
   async write(input: BatchInput, em?: EntityManager): Promise<BatchOutcome> {
-    const run = async (m: EntityManager): Promise<BatchOutcome> => ({
-      performanceInserted: await this.writePerformance(m, input.performance),
-      budgetsInserted: await this.writeBudgets(m, input.budgets),
-      entitiesUpdated: await this.writeEntities(m, input.entities),
-      quarantined: await this.writeQuarantine(m, input.quarantine),
-    });
+    const run = async (m: EntityManager): Promise<BatchOutcome> => {
+      const outcome: BatchOutcome = {
+        performanceInserted: await this.writePerformance(m, input.performance),
+        budgetsInserted: await this.writeBudgets(m, input.budgets),
+        entitiesUpdated: await this.writeEntities(m, input.entities),
+        quarantined: await this.writeQuarantine(m, input.quarantine),
+      };
+      // last: its row lock (shared by every batch of the same advertiser and dataset) is held only until the commit
+      await this.writeFreshness(m, input);
+      return outcome;
+    };
     return em ? run(em) : this.ds.transaction(run);
   }
 
@@ -174,7 +185,7 @@ export class BatchWriterRepository {
       const seen = newest.get(key);
       if (!seen || seen.version < r.version) newest.set(key, r);
     }
-    const cols: unknown[][] = Array.from({ length: 14 }, () => []);
+    const cols: unknown[][] = Array.from({ length: 15 }, () => []);
     for (const r of newest.values()) {
       [
         r.advertiserId,
@@ -191,28 +202,67 @@ export class BatchWriterRepository {
         r.budgetAmount,
         r.budgetCurrency,
         JSON.stringify(r.raw),
+        entityChangedAt(r.raw),
       ].forEach((v, i) => cols[i].push(v));
     }
     const rows = (await em.query(
       `INSERT INTO ams_entity (advertiser_id, entity_type, entity_id, version, marketplace_id, campaign_id, ad_group_id,
-                               portfolio_id, name, state, ad_product, budget_amount, budget_currency, raw)
+                               portfolio_id, name, state, ad_product, budget_amount, budget_currency, raw, changed_at)
        SELECT advertiser_id, entity_type, entity_id, version, marketplace_id, campaign_id, ad_group_id, portfolio_id,
-              name, state, ad_product, budget_amount, budget_currency, raw::jsonb
+              name, state, ad_product, budget_amount, budget_currency, raw::jsonb, changed_at
        FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[],
-                   $9::text[], $10::text[], $11::text[], $12::numeric[], $13::text[], $14::text[])
+                   $9::text[], $10::text[], $11::text[], $12::numeric[], $13::text[], $14::text[], $15::timestamptz[])
          AS t(advertiser_id, entity_type, entity_id, version, marketplace_id, campaign_id, ad_group_id, portfolio_id,
-              name, state, ad_product, budget_amount, budget_currency, raw)
+              name, state, ad_product, budget_amount, budget_currency, raw, changed_at)
        ORDER BY 1, 2, 3
        ON CONFLICT (advertiser_id, entity_type, entity_id) DO UPDATE
          SET version = EXCLUDED.version, marketplace_id = EXCLUDED.marketplace_id, campaign_id = EXCLUDED.campaign_id,
              ad_group_id = EXCLUDED.ad_group_id, portfolio_id = EXCLUDED.portfolio_id, name = EXCLUDED.name,
              state = EXCLUDED.state, ad_product = EXCLUDED.ad_product, budget_amount = EXCLUDED.budget_amount,
-             budget_currency = EXCLUDED.budget_currency, raw = EXCLUDED.raw, updated_at = now()
+             budget_currency = EXCLUDED.budget_currency, raw = EXCLUDED.raw, changed_at = EXCLUDED.changed_at,
+             updated_at = now()
          WHERE ams_entity.version < EXCLUDED.version
        RETURNING 1`,
       cols,
     )) as unknown[];
     return rows.length;
+  }
+
+  /**
+   * One `dataset_freshness` row per (advertiser, dataset) of the batch, set-based and in key order (concurrent batches
+   * and replicas lock the rows in the same order: no deadlock). Never backwards: each column keeps the later of the
+   * stored and the new value, so a redelivered or replayed old record changes nothing. A receive time in the future
+   * (a skewed clock) counts as now.
+   */
+  private async writeFreshness(em: EntityManager, input: BatchInput): Promise<void> {
+    const merged = new Map<string, FreshnessRow>();
+    if (input.freshness) for (const row of input.freshness) mergeFreshness(merged, row);
+    else {
+      addFreshness(merged, input.performance, null);
+      addFreshness(merged, input.budgets, null);
+      addFreshness(merged, input.entities, null);
+    }
+    if (!merged.size) return;
+    const rows = [...merged.values()];
+    await em.query(
+      `INSERT INTO dataset_freshness (advertiser_id, dataset_id, last_received_at, latest_hour_start)
+       SELECT advertiser_id, dataset_id, LEAST(COALESCE(received_at, now()), now()), latest_hour_start
+         FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[])
+           AS t(advertiser_id, dataset_id, received_at, latest_hour_start)
+        ORDER BY advertiser_id, dataset_id
+       ON CONFLICT (advertiser_id, dataset_id) DO UPDATE
+         SET last_received_at = GREATEST(dataset_freshness.last_received_at, EXCLUDED.last_received_at),
+             latest_hour_start = GREATEST(dataset_freshness.latest_hour_start, EXCLUDED.latest_hour_start)
+         WHERE EXCLUDED.last_received_at > dataset_freshness.last_received_at
+            OR EXCLUDED.latest_hour_start > dataset_freshness.latest_hour_start
+            OR (dataset_freshness.latest_hour_start IS NULL AND EXCLUDED.latest_hour_start IS NOT NULL)`,
+      [
+        rows.map((r) => r.advertiserId),
+        rows.map((r) => r.datasetId),
+        rows.map((r) => r.receivedAt),
+        rows.map((r) => r.latestHourStart),
+      ],
+    );
   }
 
   private async writeQuarantine(em: EntityManager, rows: QuarantineRow[]): Promise<number> {

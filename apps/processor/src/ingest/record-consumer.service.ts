@@ -18,6 +18,7 @@ import { BatchInput, BatchWriterRepository, QuarantineRow } from './batch-writer
 import { classifyDbError, dbErrorReason } from './db-errors';
 import { writeIsolating } from './isolate-poison';
 import { chunkBySize, eventBudget } from './event-chunks';
+import { addFreshness, receivedAtOf } from './freshness';
 import { processorMetrics } from './processor.metrics';
 
 /**
@@ -97,6 +98,10 @@ export class RecordConsumerService implements OnApplicationBootstrap, BeforeAppl
         continue;
       }
       unit.datasetId = result.record.datasetId;
+      // freshness follows every valid record received, duplicates included, at the ingestor's receive time (so a
+      // redelivery or a reprocess of old messages does not make a dataset look fresh)
+      const receivedAt = receivedAtOf(msg.header(HEADERS.receivedAt)) ?? msg.publishedAt.toISOString();
+      unit.input.freshness = [...addFreshness(new Map(), [result.record], receivedAt).values()];
       if (seen.has(result.dedupKey)) continue; // a duplicate inside the batch counts once
       seen.add(result.dedupKey);
       const r = result.record;
@@ -214,7 +219,7 @@ interface Unit {
 }
 
 function emptyInput(): BatchInput {
-  return { performance: [], budgets: [], entities: [], quarantine: [] };
+  return { performance: [], budgets: [], entities: [], quarantine: [], freshness: [] };
 }
 
 function mergeInputs(units: Unit[]): BatchInput {
@@ -224,6 +229,7 @@ function mergeInputs(units: Unit[]): BatchInput {
     input.budgets.push(...u.input.budgets);
     input.entities.push(...u.input.entities);
     input.quarantine.push(...u.input.quarantine);
+    input.freshness?.push(...(u.input.freshness ?? []));
   }
   return input;
 }

@@ -36,10 +36,27 @@ export const ALERT_METRICS = [
   'budget_usage',
   'dead_letter_messages',
   'queue_oldest_age_seconds',
+  'subscription_failed_hours',
+  'subscription_pending_hours',
+  'dataset_stale_hours',
+  'ads_reauthorization_needed',
 ] as const;
 export type AlertMetric = (typeof ALERT_METRICS)[number];
 /** Pipeline health: judged per SQS queue from the ingestor's `pipeline.queue.status.v1`, not from performance data. */
 export const PIPELINE_ALERT_METRICS: readonly AlertMetric[] = ['dead_letter_messages', 'queue_oldest_age_seconds'];
+/**
+ * Pipeline health of the Amazon Ads connection, judged per Marketing Stream subscription (entity level `subscription`):
+ * hours in a failed status (SUSPENDED, FAILED_CONFIRMATION, FAILED_PROVISIONING) or in PENDING_CONFIRMATION, from the
+ * connector's `ads.stream-subscriptions.status.v1`; hours without a record of an ACTIVE subscription's dataset, judged
+ * periodically from `ads_stream_subscription`, `ads_profile` and `dataset_freshness`.
+ */
+export const SUBSCRIPTION_ALERT_METRICS: readonly AlertMetric[] = [
+  'subscription_failed_hours',
+  'subscription_pending_hours',
+  'dataset_stale_hours',
+];
+/** The Ads API connection (entity level `connection`): 1 while it needs the user's consent again, from `ads.connection.status.v1`. */
+export const CONNECTION_ALERT_METRICS: readonly AlertMetric[] = ['ads_reauthorization_needed'];
 /** Conversion metrics: judged only on windows older than the rule's settling delay. */
 export const CONVERSION_ALERT_METRICS: readonly AlertMetric[] = ['cvr', 'acos', 'roas'];
 
@@ -54,8 +71,20 @@ export type AlertCondition = (typeof ALERT_CONDITIONS)[number];
 export const ALERT_BASELINES = ['previous', 'week_ago'] as const;
 export type AlertBaseline = (typeof ALERT_BASELINES)[number];
 
-/** The entities a rule judges one by one (portfolio: budget_usage only; queue: pipeline metrics only). */
-export const ALERT_ENTITY_LEVELS = ['advertiser', 'campaign', 'ad_group', 'keyword', 'portfolio', 'queue'] as const;
+/**
+ * The entities a rule judges one by one (portfolio: budget_usage only; queue: the SQS pipeline metrics only;
+ * subscription and connection: the Ads API metrics only).
+ */
+export const ALERT_ENTITY_LEVELS = [
+  'advertiser',
+  'campaign',
+  'ad_group',
+  'keyword',
+  'portfolio',
+  'queue',
+  'subscription',
+  'connection',
+] as const;
 export type AlertEntityLevel = (typeof ALERT_ENTITY_LEVELS)[number];
 
 /** Which entities a rule applies to: all, or those under one advertiser, campaign, ad group, keyword or portfolio. */
@@ -75,7 +104,7 @@ export class AlertRuleCreateRequestV1 {
   @IsString() @MinLength(1) @MaxLength(120) name!: string;
   @IsIn(ALERT_METRICS) metric!: AlertMetric;
   @IsIn(ALERT_CONDITIONS) condition!: AlertCondition;
-  /** Decimal string, e.g. "30" (at most 15 digits before the point, 10 after). Percent for ctr, cvr, acos, budget_usage and change conditions; ratio for roas; money for cpc, spend. */
+  /** Decimal string, e.g. "30" (at most 15 digits before the point, 10 after). Percent for ctr, cvr, acos, budget_usage and change conditions; ratio for roas; money for cpc, spend; hours for the subscription metrics. */
   @IsBoundedDecimal() threshold!: string;
   /** Required for change conditions. */
   @IsOptional() @IsIn(ALERT_BASELINES) baseline?: AlertBaseline | null;
