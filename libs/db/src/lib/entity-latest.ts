@@ -33,23 +33,24 @@ export const ENTITY_LATEST_COLUMNS = [
  * AMS record when its change time (`changed_at`, else when it was stored) is after the sync's `observed_at`, else the
  * sync's row (on a tie, `'ads_api' < 'ams'`, the sync).
  *
- * `advertiserId`, `entityType`, `entityId` are SQL expressions (outer columns, parameters or literals).
+ * `advertiserId`, `entityType`, `entityId` are SQL expressions (outer columns, parameters or literals). The subquery's
+ * own aliases are `el_*`, so an outer alias (`a`, `s`) is never captured by an inner table of the same name.
  */
 export function entityLatestLookupSql(advertiserId: string, entityType: string, entityId: string): string {
   const key = (t: string) =>
     `${t}.advertiser_id = ${advertiserId} AND ${t}.entity_type = ${entityType} AND ${t}.entity_id = ${entityId}`;
-  return `SELECT x.* FROM (
-      (SELECT a.advertiser_id, a.entity_type, a.entity_id, a.marketplace_id, a.campaign_id, a.ad_group_id,
-              a.portfolio_id, a.name, a.state, a.ad_product, a.budget_amount, a.budget_currency, NULL::text AS budget_type,
-              NULL::numeric AS bid, NULL::text AS target_kind, COALESCE(a.changed_at, a.updated_at) AS as_of,
-              'ams'::text AS source, a.version
-         FROM ams_entity a WHERE ${key('a')})
+  return `SELECT el_x.* FROM (
+      (SELECT el_ams.advertiser_id, el_ams.entity_type, el_ams.entity_id, el_ams.marketplace_id, el_ams.campaign_id, el_ams.ad_group_id,
+              el_ams.portfolio_id, el_ams.name, el_ams.state, el_ams.ad_product, el_ams.budget_amount, el_ams.budget_currency, NULL::text AS budget_type,
+              NULL::numeric AS bid, NULL::text AS target_kind, COALESCE(el_ams.changed_at, el_ams.updated_at) AS as_of,
+              'ams'::text AS source, el_ams.version
+         FROM ams_entity el_ams WHERE ${key('el_ams')})
       UNION ALL
-      (SELECT s.advertiser_id, s.entity_type, s.entity_id, s.marketplace_id, s.campaign_id, s.ad_group_id,
-              s.portfolio_id, s.name, s.state, s.ad_product, s.budget_amount, s.budget_currency, s.budget_type, s.bid,
-              s.target_kind, s.observed_at, 'ads_api'::text, NULL::bigint
-         FROM ads_entity s WHERE ${key('s')})
-    ) x ORDER BY x.as_of DESC, x.source LIMIT 1`;
+      (SELECT el_ads.advertiser_id, el_ads.entity_type, el_ads.entity_id, el_ads.marketplace_id, el_ads.campaign_id, el_ads.ad_group_id,
+              el_ads.portfolio_id, el_ads.name, el_ads.state, el_ads.ad_product, el_ads.budget_amount, el_ads.budget_currency, el_ads.budget_type, el_ads.bid,
+              el_ads.target_kind, el_ads.observed_at, 'ads_api'::text, NULL::bigint
+         FROM ads_entity el_ads WHERE ${key('el_ads')})
+    ) el_x ORDER BY el_x.as_of DESC, el_x.source LIMIT 1`;
 }
 
 /**
@@ -58,13 +59,13 @@ export function entityLatestLookupSql(advertiserId: string, entityType: string, 
  * name) in scans that read one table in key order.
  */
 export function isLatestAmsEntitySql(a: string): string {
-  return `NOT EXISTS (SELECT 1 FROM ads_entity o WHERE o.advertiser_id = ${a}.advertiser_id AND o.entity_type = ${a}.entity_type
-      AND o.entity_id = ${a}.entity_id AND o.observed_at >= COALESCE(${a}.changed_at, ${a}.updated_at))`;
+  return `NOT EXISTS (SELECT 1 FROM ads_entity el_other WHERE el_other.advertiser_id = ${a}.advertiser_id AND el_other.entity_type = ${a}.entity_type
+      AND el_other.entity_id = ${a}.entity_id AND el_other.observed_at >= COALESCE(${a}.changed_at, ${a}.updated_at))`;
 }
 
 export function isLatestAdsEntitySql(s: string): string {
-  return `NOT EXISTS (SELECT 1 FROM ams_entity o WHERE o.advertiser_id = ${s}.advertiser_id AND o.entity_type = ${s}.entity_type
-      AND o.entity_id = ${s}.entity_id AND COALESCE(o.changed_at, o.updated_at) > ${s}.observed_at)`;
+  return `NOT EXISTS (SELECT 1 FROM ams_entity el_other WHERE el_other.advertiser_id = ${s}.advertiser_id AND el_other.entity_type = ${s}.entity_type
+      AND el_other.entity_id = ${s}.entity_id AND COALESCE(el_other.changed_at, el_other.updated_at) > ${s}.observed_at)`;
 }
 
 /**
@@ -76,8 +77,8 @@ export function isLatestAdsEntitySql(s: string): string {
  * advertiser when many rows join it); `advertiserProfileSql`: a scalar subquery of one column.
  */
 export function advertiserProfileLateralSql(advertiserId: string, columns: string[]): string {
-  return `SELECT ${columns.map((c) => `p.${c}`).join(', ')} FROM ads_profile p WHERE p.advertiser_id = ${advertiserId}
-      ORDER BY p.active DESC, p.synced_at DESC, p.profile_id LIMIT 1`;
+  return `SELECT ${columns.map((c) => `el_profile.${c}`).join(', ')} FROM ads_profile el_profile WHERE el_profile.advertiser_id = ${advertiserId}
+      ORDER BY el_profile.active DESC, el_profile.synced_at DESC, el_profile.profile_id LIMIT 1`;
 }
 
 export function advertiserProfileSql(advertiserId: string, column: string): string {
