@@ -53,7 +53,8 @@ export function profileRow(
 export function isIanaTimeZone(tz: string): boolean {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return /^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)*$/.test(tz) || tz === 'UTC';
+    // an Area/Location name (or UTC): Intl also accepts legacy abbreviations such as PST, which are not zones
+    return tz === 'UTC' || /^[A-Z][A-Za-z_]+(\/[A-Za-z0-9_+-]+)+$/.test(tz);
   } catch {
     return false;
   }
@@ -63,5 +64,6 @@ export function isIanaTimeZone(tz: string): boolean {
 export function decimalText(n: number): string {
   if (!Number.isFinite(n)) throw new RangeError(`not a finite number: ${n}`);
   const s = String(n);
-  return /e/i.test(s) ? n.toFixed(20).replace(/\.?0+$/, '') : s;
+  if (!/e/i.test(s)) return s;
+  return Number.isInteger(n) ? BigInt(n).toString() : n.toFixed(20).replace(/\.?0+$/, '');
 }
