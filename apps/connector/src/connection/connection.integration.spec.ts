@@ -113,3 +113,25 @@ describe('connector whose refresh token is revoked', () => {
     expect(h.emulator.control.requests.length).toBe(seen);
   });
 });
+
+describe('connector syncs under the advisory lock', () => {
+  let h: ConnectorHarness;
+  beforeAll(async () => {
+    h = await ConnectorHarness.create('conn_lock', { env: { ADS_COMMAND_LOCK_WAIT_MS: '300' } });
+  });
+  afterAll(() => h?.close());
+
+  it('a command waits for the sync another replica holds, then answers CONFLICT; once free it runs', async () => {
+    // another replica's profile sync: the same session lock (SYNC_LOCK_NAMESPACE 'ADSC', profiles = 1)
+    await h.pg.query('SELECT pg_advisory_lock($1::int, 1)', [0x41445343]);
+    const started = Date.now();
+    const r = await refusal(h.request(CONNECTOR_PROFILES_SYNC, {}));
+    expect(r.code).toBe('CONFLICT');
+    expect(r.message).toMatch(/profiles sync is running/);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+    expect(h.emulator.control.requestsTo('profiles')).toHaveLength(0);
+    await h.pg.query('SELECT pg_advisory_unlock($1::int, 1)', [0x41445343]);
+    const reply = await h.request(CONNECTOR_PROFILES_SYNC, {});
+    expect(reply).toMatchObject({ profiles: 3, failures: [] });
+  });
+});

@@ -84,11 +84,12 @@ export class SyncRunner implements BeforeApplicationShutdown {
           SYNC_LOCK_KEYS[kind],
         ])) as Array<{ locked: boolean }>;
         if (locked) break;
-        if (Date.now() + LOCK_POLL_MS > deadline || this.stopping) {
+        const left = deadline - Date.now();
+        if (left <= 0 || this.stopping) {
           connectorMetrics.syncSkipped.inc({ kind, reason: 'locked' });
           return null;
         }
-        await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS));
+        await new Promise((resolve) => setTimeout(resolve, Math.min(LOCK_POLL_MS, left)));
       }
       try {
         return { value: await work() };
