@@ -43,10 +43,10 @@ describe('the default attribution window in SQL (real PostgreSQL)', () => {
 
   it('sets the SP default by the Amazon account type (vendors 14 d), in SQL as in TypeScript', async () => {
     const { rows } = await pg.query<{ ad_product: 'sp' | 'sb' | 'sd'; account_type: string | null; w: string }>(
-      `SELECT ad_product, account_type, ${accountDefaultAttributionWindowSql('t', 't.account_type')} AS w
-         FROM unnest(ARRAY['sp', 'sb', 'sd']) AS ad_product,
-              unnest(ARRAY['seller', 'vendor', 'agency', NULL]) AS account_type,
-              LATERAL (SELECT ad_product, account_type) t ORDER BY 1, 2`,
+      `SELECT t.ad_product, t.account_type, ${accountDefaultAttributionWindowSql('t', 't.account_type')} AS w
+         FROM unnest(ARRAY['sp', 'sb', 'sd']) AS p(ad_product),
+              unnest(ARRAY['seller', 'vendor', 'agency', NULL]) AS a(account_type),
+              LATERAL (SELECT p.ad_product, a.account_type) t ORDER BY 1, 2`,
     );
     expect(rows).toHaveLength(12);
     for (const r of rows) expect(r.w).toBe(accountDefaultAttributionWindow(r.ad_product, r.account_type));
