@@ -9,6 +9,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_REFRESH_TOKEN } from '@ams/ads-api-emulator';
 import {
   connectNats as connect,
   createTestDatabase,
@@ -18,6 +19,7 @@ import {
   workspaceRoot,
   type TestDatabase,
 } from '@ams/testing';
+import { simulatorSeed } from './ads-emulator';
 
 const root = workspaceRoot();
 
@@ -47,6 +49,10 @@ function launch(args: string[], env: NodeJS.ProcessEnv): Launched {
     'SQS_ENDPOINT',
     'PORT',
     'API_KEYS',
+    'ADS_API_CLIENT_ID',
+    'ADS_API_CLIENT_SECRET',
+    'ADS_API_REFRESH_TOKEN',
+    'LAUNCHER_ADS_PORT',
   ]) {
     if (!(k in env)) delete childEnv[k];
   }
@@ -150,6 +156,26 @@ describe('launcher process', () => {
     expect(l.out()).toMatch(/unset it to use the machine's PostgreSQL/);
   });
 
+  it('refuses a partial set of Ads API credentials in one line naming the variables, never their values', async () => {
+    const l = launch(['--skip-build'], {
+      ADS_API_CLIENT_ID: 'amzn1.application-oa2-client.partial',
+      ADS_API_REFRESH_TOKEN: 'Atzr|not-to-be-printed',
+      LAUNCHER_DATA_DIR: dataDir(),
+      LAUNCHER_SQS_PORT: String(await freePort()),
+    });
+    const exit = await Promise.race([
+      l.exit,
+      new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error(`still running after 20 s:\n${l.out()}`)), 20_000),
+      ),
+    ]);
+    expect(exit.code).toBe(78);
+    expect(l.out()).toContain(
+      'ADS_API_CLIENT_ID, ADS_API_REFRESH_TOKEN are set but ADS_API_CLIENT_SECRET is not: set all three to use Amazon',
+    );
+    expect(l.out()).not.toContain('not-to-be-printed');
+  });
+
   it('as root, refuses in one line when the postgres user cannot enter the data directory (a 0700 temp dir), not with a bare EACCES', async () => {
     expect(process.getuid?.()).toBe(0); // the embedded PostgreSQL switches to the postgres user only as root (this machine, CI)
     const closed = mkdtempSync(join(tmpdir(), 'launcher-closed-')); // mode 0700
@@ -193,7 +219,9 @@ describe('launcher process', () => {
       const dir = dataDir();
       const apiPort = await freePort();
       const apiKey = `launcher-test-key-${Date.now()}`;
+      const adsPort = await freePort();
       const l = launch(['--skip-build'], {
+        LAUNCHER_ADS_PORT: String(adsPort),
         DATABASE_URL: db.url,
         NATS_PREFIX: uniquePrefix('launcher'),
         API_PORT: String(apiPort),
@@ -204,7 +232,15 @@ describe('launcher process', () => {
       await waitReady(l, 50_000);
       const pids = startedPids(dir);
       Object.values(pids).forEach((p) => leftoverPids.add(p));
-      expect(Object.keys(pids).sort()).toEqual(['aggregator', 'alerter', 'api', 'fauxqs', 'ingestor', 'processor']);
+      expect(Object.keys(pids).sort()).toEqual([
+        'ads-api-emulator',
+        'aggregator',
+        'alerter',
+        'api',
+        'fauxqs',
+        'ingestor',
+        'processor',
+      ]);
       expect(l.out()).toContain(`${apiKey}   (from API_KEYS)`);
       expect(l.out()).toContain(`http://127.0.0.1:${apiPort}/docs`);
       // the machine's NATS is open: said once, before anything starts
@@ -221,9 +257,39 @@ describe('launcher process', () => {
       const services = JSON.parse(readFileSync(join(dir, 'launcher', 'services.json'), 'utf8')) as {
         apiKey: string;
         sqs: { queueUrl: string };
+        ads: { kind: string; url: string; tokenUrl: string };
       };
       expect(services.apiKey).toBe(apiKey);
       expect(services.sqs.queueUrl).toMatch(/\/ams-stream$/);
+
+      // without Ads credentials: the emulator, on LAUNCHER_ADS_PORT, serving the simulator's advertisers
+      expect(services.ads).toEqual({
+        kind: 'emulator',
+        url: `http://127.0.0.1:${adsPort}`,
+        tokenUrl: `http://127.0.0.1:${adsPort}/auth/o2/token`,
+      });
+      expect(l.out()).toMatch(
+        new RegExp(`Ads API\\s+emulator http://127\\.0\\.0\\.1:${adsPort}, 3 profiles of the simulator's advertisers`),
+      );
+      const token = await fetch(services.ads.tokenUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          grant_type: 'refresh_token',
+          refresh_token: DEFAULT_REFRESH_TOKEN,
+          client_id: DEFAULT_CLIENT_ID,
+          client_secret: DEFAULT_CLIENT_SECRET,
+        }),
+      });
+      expect(token.status).toBe(200);
+      const { access_token } = (await token.json()) as { access_token: string };
+      const profiles = await fetch(`${services.ads.url}/v2/profiles`, {
+        headers: { 'Amazon-Advertising-API-ClientId': DEFAULT_CLIENT_ID, authorization: `Bearer ${access_token}` },
+      });
+      expect(profiles.status).toBe(200);
+      // profile ids are int64 numbers on the wire: read them as text
+      const ids = [...(await profiles.text()).matchAll(/"profileId":\s*(\d+)/g)].map((m) => m[1]);
+      expect(ids).toEqual(simulatorSeed().profiles.map((p) => p.profileId));
 
       l.child.kill('SIGTERM');
       const exit = await l.exit;
@@ -247,6 +313,7 @@ describe('launcher process', () => {
     const orphans = startedPids(dir);
     Object.values(orphans).forEach((p) => leftoverPids.add(p));
     expect(Object.keys(orphans).sort()).toEqual([
+      'ads-api-emulator',
       'aggregator',
       'alerter',
       'api',
