@@ -329,10 +329,12 @@ describe('launcher process', () => {
     const usersFile = join(dir, 'launcher', 'nats-users.json');
     expect(statSync(usersFile).mode & 0o777).toBe(0o600);
     const passwords = JSON.parse(readFileSync(usersFile, 'utf8')) as Record<string, string>;
+    // a user per NATS app of libs/contracts (the connector's included, whether or not it runs), and the operator
     expect(Object.keys(passwords).sort()).toEqual([
       'aggregator',
       'alerter',
       'api',
+      'connector',
       'ingestor',
       'operator',
       'processor',
