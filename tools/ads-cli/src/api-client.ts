@@ -147,18 +147,16 @@ export class ApiClient {
   }
 
   /**
-   * Every item of a list route, following `nextCursor`. Accepts the api's `{items, nextCursor}` envelope (and, to
-   * be safe, a bare array or `{<key>: [...]}`).
+   * Every item of a list route, following `nextCursor`: the api's `{data, nextCursor}` pages of up to 1,000.
    */
-  async list<T>(path: string, query: Record<string, string | undefined>, key: string): Promise<T[]> {
+  async list<T>(path: string, query: Record<string, string | undefined>, what: string): Promise<T[]> {
     const all: T[] = [];
     let cursor: string | undefined;
     for (let page = 0; page < 10_000; page++) {
       const body = await this.request<unknown>(path, { query: { ...query, limit: '1000', cursor } });
-      if (Array.isArray(body)) return [...all, ...(body as T[])];
       const b = (body ?? {}) as Record<string, unknown>;
-      const items = Array.isArray(b['items']) ? b['items'] : Array.isArray(b[key]) ? b[key] : null;
-      if (!items) throw new ApiError(200, 'BAD_RESPONSE', `${path} answered without a list of ${key}`);
+      const items = Array.isArray(b['data']) ? b['data'] : null;
+      if (!items) throw new ApiError(200, 'BAD_RESPONSE', `${path} answered without a list of ${what}`);
       all.push(...(items as T[]));
       const next = b['nextCursor'];
       if (typeof next !== 'string' || next === '') return all;

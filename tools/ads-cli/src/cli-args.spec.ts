@@ -41,6 +41,7 @@ describe('parseCommand', () => {
     expect(parseCommand(['--api-url', 'http://10.0.0.5:3000/', 'subscriptions', '--json', '--profile', '42'])).toEqual({
       name: 'subscriptions',
       profileId: '42',
+      refresh: false,
       apiUrl: 'http://10.0.0.5:3000',
       json: true,
     });
@@ -49,6 +50,10 @@ describe('parseCommand', () => {
       apiUrl: 'http://h:1',
       json: false,
     });
+  });
+
+  it('takes --refresh for subscriptions', () => {
+    expect(parseCommand(['subscriptions', '--refresh'])).toMatchObject({ profileId: null, refresh: true });
   });
 
   it('is help without a command, with help or with --help', () => {

@@ -25,7 +25,7 @@ export interface Common {
 export type Command =
   | ({ name: 'help' } & Common)
   | ({ name: 'profiles' | 'sync' | 'connection' } & Common)
-  | ({ name: 'subscriptions'; profileId: string | null } & Common)
+  | ({ name: 'subscriptions'; profileId: string | null; refresh: boolean } & Common)
   | ({ name: 'subscribe'; profileId: string; datasets: string[]; queue: QueueArn; notes: string | null } & Common)
   | ({ name: 'archive'; subscriptionId: string } & Common)
   | ({ name: 'queue-policy'; queue: QueueArn; datasets: string[]; realm: AmsRealm } & Common);
@@ -37,7 +37,8 @@ Set up Amazon Ads: profiles and Marketing Stream subscriptions through the ams-s
   profiles                                   the advertiser profiles the connector synced from Amazon
   sync                                       list the profiles from Amazon now (admin key)
   connection                                 the Ads API connection: configured, region, state, last error
-  subscriptions [--profile P]                Marketing Stream subscriptions and their status
+  subscriptions [--profile P] [--refresh]    Marketing Stream subscriptions and their status (--refresh: read
+                                             the statuses from Amazon first; operator or admin key)
   subscribe --profile P --datasets D,D --queue-arn ARN [--notes TEXT]
                                              one subscription per dataset to the queue (admin key; idempotent)
   archive --subscription ID                  stop a subscription's delivery (admin key)
@@ -65,7 +66,7 @@ const OPTIONS: Record<CommandName, ParseArgsConfig['options']> = {
   profiles: COMMON_OPTIONS,
   sync: COMMON_OPTIONS,
   connection: COMMON_OPTIONS,
-  subscriptions: { ...COMMON_OPTIONS, profile: { type: 'string' } },
+  subscriptions: { ...COMMON_OPTIONS, profile: { type: 'string' }, refresh: { type: 'boolean' } },
   subscribe: {
     ...COMMON_OPTIONS,
     profile: { type: 'string' },
@@ -175,7 +176,12 @@ export function parseCommand(argv: readonly string[]): Command {
       return { name: command, ...common };
     case 'subscriptions': {
       const p = str('profile');
-      return { name: command, profileId: p === undefined ? null : profileId(p.trim()), ...common };
+      return {
+        name: command,
+        profileId: p === undefined ? null : profileId(p.trim()),
+        refresh: values['refresh'] === true,
+        ...common,
+      };
     }
     case 'subscribe': {
       const profile = profileId(required('profile'));

@@ -94,7 +94,7 @@ async function execute(cmd: Command, io: CliIo): Promise<number> {
     case 'subscriptions': {
       const items = await api.list<SubscriptionItem>(
         '/v1/ads/stream-subscriptions',
-        { profileId: cmd.profileId ?? undefined },
+        { profileId: cmd.profileId ?? undefined, refresh: cmd.refresh ? 'true' : undefined },
         'subscriptions',
       );
       io.out(cmd.json ? json(items) : renderSubscriptions(items));
@@ -120,11 +120,7 @@ async function execute(cmd: Command, io: CliIo): Promise<number> {
         `/v1/ads/stream-subscriptions/${encodeURIComponent(cmd.subscriptionId)}`,
         { method: 'DELETE' },
       );
-      io.out(
-        cmd.json
-          ? json(reply ?? { subscriptionId: cmd.subscriptionId, status: 'ARCHIVED' })
-          : renderArchived(cmd.subscriptionId),
-      );
+      io.out(cmd.json ? json(reply) : renderArchived(cmd.subscriptionId, reply));
       return EXIT_OK;
     }
   }

@@ -1,5 +1,5 @@
 import type { StreamSubscriptionCreateReplyV1 } from '@ams/contracts';
-import { renderProfiles, renderSubscribeResult, renderSubscriptions, table } from './render';
+import { renderConnection, renderProfiles, renderSubscribeResult, renderSubscriptions, table } from './render';
 
 const reply: StreamSubscriptionCreateReplyV1 = {
   profileId: '9007199254740993',
@@ -53,6 +53,26 @@ describe('renderSubscribeResult', () => {
   });
 });
 
+describe('renderConnection', () => {
+  it('prints the fields, each sync and what to do when re-authorisation is needed', () => {
+    const out = renderConnection({
+      configured: true,
+      region: 'NA',
+      state: 'needs_reauthorization',
+      lastError: 'invalid_grant',
+      syncs: [{ kind: 'profiles', scope: 'all', status: 'failed', finishedAt: 'T1', lastSuccessAt: 'T0', error: 'x' }],
+    });
+    expect(out.split('\n')).toEqual(
+      expect.arrayContaining([
+        'state       needs_reauthorization',
+        'SYNC      SCOPE  STATUS  FINISHED  LAST SUCCESS  ERROR',
+        'profiles  all    failed  T1        T0            x',
+      ]),
+    );
+    expect(out).toContain('consent again');
+  });
+});
+
 describe('tables', () => {
   it('pads by characters (names in Japanese included) and shows missing values as -', () => {
     expect(
@@ -76,13 +96,14 @@ describe('tables', () => {
         currencyCode: 'JPY',
         timeZone: 'Asia/Tokyo',
         accountType: 'seller',
-        accountName: 'Tokyo shop',
+        name: 'Tokyo shop',
+        region: 'FE',
         active: true,
         syncedAt: '2026-12-07T10:00:00.000Z',
       },
     ]);
     expect(out.split('\n')[1]).toBe(
-      '3333333333333333  ENTITY1     JP       JPY       Asia/Tokyo  seller  yes     2026-12-07T10:00:00.000Z  Tokyo shop',
+      '3333333333333333  ENTITY1     FE      JP       JPY       Asia/Tokyo  seller  yes     2026-12-07T10:00:00.000Z  Tokyo shop',
     );
     expect(renderProfiles([])).toContain('npm run ads -- sync');
   });

@@ -10,12 +10,14 @@ import type {
 export interface AdsProfileItem {
   profileId: string;
   advertiserId: string | null;
+  region?: string | null;
   marketplaceId: string | null;
   countryCode: string | null;
   currencyCode: string | null;
   timeZone: string | null;
   accountType: string | null;
-  accountName: string | null;
+  /** the account's name (`accountInfo.name`) */
+  name: string | null;
   active: boolean;
   syncedAt: string | null;
 }
@@ -45,15 +47,16 @@ export function renderProfiles(items: readonly AdsProfileItem[]): string {
   const rows = items.map((p) => [
     p.profileId,
     p.advertiserId,
+    p.region,
     p.countryCode,
     p.currencyCode,
     p.timeZone,
     p.accountType,
     p.active ? 'yes' : 'no',
     p.syncedAt,
-    p.accountName,
+    p.name,
   ]);
-  return `${table(['PROFILE', 'ADVERTISER', 'COUNTRY', 'CURRENCY', 'TIME ZONE', 'TYPE', 'ACTIVE', 'SYNCED', 'NAME'], rows)}\n`;
+  return `${table(['PROFILE', 'ADVERTISER', 'REGION', 'COUNTRY', 'CURRENCY', 'TIME ZONE', 'TYPE', 'ACTIVE', 'SYNCED', 'NAME'], rows)}\n`;
 }
 
 export function renderSubscriptions(items: readonly SubscriptionItem[]): string {
@@ -123,18 +126,40 @@ export function renderSync(reply: AdsProfilesSyncReplyV1): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** The connection object, one `key  value` line per field (nested objects flattened with dots). */
-export function renderConnection(conn: Record<string, unknown>): string {
-  const rows: Array<[string, unknown]> = [];
-  const walk = (prefix: string, v: unknown) => {
-    if (v && typeof v === 'object' && !Array.isArray(v)) {
-      for (const [k, x] of Object.entries(v as Record<string, unknown>)) walk(prefix ? `${prefix}.${k}` : k, x);
-    } else rows.push([prefix, Array.isArray(v) ? v.join(', ') : v]);
-  };
-  walk('', conn);
-  return `${table(['FIELD', 'VALUE'], rows)}\n`;
+/** An item of the connection's `syncs`: each sync's last run. */
+interface SyncView {
+  kind?: string;
+  scope?: string;
+  status?: string;
+  finishedAt?: string | null;
+  lastSuccessAt?: string | null;
+  error?: string | null;
 }
 
-export function renderArchived(subscriptionId: string): string {
-  return `Archived ${subscriptionId}: Amazon stops delivering it (an archived subscription cannot be re-activated).\n`;
+/** The connection: one `field  value` line per field, then each sync's last run. */
+export function renderConnection(conn: Record<string, unknown>): string {
+  const fields = Object.entries(conn).filter(([k]) => k !== 'syncs');
+  const syncs = Array.isArray(conn['syncs']) ? (conn['syncs'] as SyncView[]) : [];
+  let text = `${table(
+    ['FIELD', 'VALUE'],
+    fields.map(([k, v]) => [k, typeof v === 'object' && v !== null ? JSON.stringify(v) : v]),
+  )}\n`;
+  if (syncs.length) {
+    const rows = syncs.map((s) => [s.kind, s.scope, s.status, s.finishedAt, s.lastSuccessAt, s.error]);
+    text += `\n${table(['SYNC', 'SCOPE', 'STATUS', 'FINISHED', 'LAST SUCCESS', 'ERROR'], rows)}\n`;
+  }
+  const state = conn['state'];
+  if (state === 'unconfigured') {
+    text +=
+      '\nNo Ads API credentials: set ADS_API_CLIENT_ID, ADS_API_CLIENT_SECRET, ADS_API_REFRESH_TOKEN (docs/amazon-setup.md).\n';
+  } else if (state === 'needs_reauthorization') {
+    text +=
+      '\nAmazon refused the refresh token (invalid_grant): consent again and set the new ADS_API_REFRESH_TOKEN (docs/amazon-setup.md).\n';
+  }
+  return text;
+}
+
+export function renderArchived(subscriptionId: string, reply: unknown): string {
+  const status = (reply as { status?: unknown } | null)?.status;
+  return `Archived ${subscriptionId}${typeof status === 'string' ? ` (status ${status})` : ''}: Amazon stops delivering it; an archived subscription cannot be re-activated.\n`;
 }
