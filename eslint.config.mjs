@@ -59,6 +59,7 @@ const depConstraints = [
   { sourceTag: 'scope:processor', onlyDependOnLibsWithTags: ['scope:shared'] },
   { sourceTag: 'scope:alerter', onlyDependOnLibsWithTags: ['scope:shared'] },
   { sourceTag: 'scope:aggregator', onlyDependOnLibsWithTags: ['scope:shared'] },
+  { sourceTag: 'scope:connector', onlyDependOnLibsWithTags: ['scope:shared'] },
   { sourceTag: 'scope:system', onlyDependOnLibsWithTags: ['scope:shared'] },
 ];
 // Specs (and only specs) of apps may also use the test helpers and the Ads API emulator; app code may not.
