@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
+import { AdsHttpController } from './ads/ads.http.controller';
+import { AdsRepository } from './ads/ads.repository';
 import { AdvertiserSettingsRepository } from './advertisers/advertiser-settings.repository';
 import { AdvertisersHttpController } from './advertisers/advertisers.http.controller';
 import { AlertRulesHttpController, AlertsHttpController } from './alerts/alerts.http.controller';
@@ -59,6 +61,7 @@ import { SubscriptionsRepository } from './subscriptions/subscriptions.repositor
     ApiKeysHttpController,
     AuditHttpController,
     DeadLettersHttpController,
+    AdsHttpController,
   ],
   providers: [
     ApiKeysRepository,
@@ -87,6 +90,7 @@ import { SubscriptionsRepository } from './subscriptions/subscriptions.repositor
     QuarantineRepository,
     SubscriptionsRepository,
     PipelineStatusClient,
+    AdsRepository,
     { provide: APP_FILTER, useClass: ApiExceptionFilter },
   ],
 })

@@ -4,3 +4,4 @@ export * from './lib/data-source';
 export * from './lib/db.module';
 export * from './lib/local-date';
 export * from './lib/attribution-window';
+export * from './lib/entity-latest';

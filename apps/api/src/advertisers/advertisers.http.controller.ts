@@ -2,14 +2,19 @@ import { Body, Controller, Get, Param, Put, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsOptional, ValidateNested } from 'class-validator';
-import { ATTRIBUTION_WINDOWS, type AttributionWindow, defaultAttributionWindow } from '@ams/ams';
+import { ATTRIBUTION_WINDOWS, type AttributionWindow } from '@ams/ams';
+import { accountDefaultAttributionWindow } from '@ams/db';
 import { ApiKeyGuard } from '../auth/api-key.guard';
 import { CurrentPrincipal, mayAccess, notFound, Principal } from '../auth/principal';
 import { Audit } from '../audit/audit.decorator';
 import { badRequest } from '../common/cursor';
 import { ID_PATTERN } from '../common/pagination.dto';
 import { ThrottledGuard } from '../common/throttled.guard';
-import { AdvertiserSettingsRepository, type SettingRow } from './advertiser-settings.repository';
+import {
+  type AdvertiserProfileRow,
+  AdvertiserSettingsRepository,
+  type SettingRow,
+} from './advertiser-settings.repository';
 
 const WINDOWS = ATTRIBUTION_WINDOWS as unknown as string[];
 
@@ -30,15 +35,20 @@ class AdvertiserSettingsDto {
   attributionWindow?: AttributionWindowsDto;
 }
 
-/** What an advertiser without a row of its own uses: AMS's defaults. */
-const DEFAULT_SETTINGS: SettingRow = {
-  attribution_window_sp: defaultAttributionWindow('sp'),
-  attribution_window_sb: defaultAttributionWindow('sb'),
-  attribution_window_sd: defaultAttributionWindow('sd'),
-  updated_at: null,
-};
+/** What an advertiser without a row of its own uses: its Amazon account type's defaults (AMS's when unknown). */
+function defaults(accountType: string | null): SettingRow {
+  return {
+    attribution_window_sp: accountDefaultAttributionWindow('sp', accountType),
+    attribution_window_sb: accountDefaultAttributionWindow('sb', accountType),
+    attribution_window_sd: accountDefaultAttributionWindow('sd', accountType),
+    updated_at: null,
+  };
+}
 
-/** Per-advertiser settings: the attribution window that "orders/sales/units" use by default. */
+/**
+ * Per-advertiser settings: the attribution window that "orders/sales/units" use by default, and the advertiser's Amazon
+ * profile (name, account type, IANA time zone) when the connector has listed it.
+ */
 @ApiTags('advertisers')
 @ApiBearerAuth()
 @UseGuards(ApiKeyGuard, ThrottledGuard)
@@ -49,7 +59,8 @@ export class AdvertisersHttpController {
   @Get()
   async get(@Param('advertiserId') advertiserId: string, @CurrentPrincipal() who: Principal) {
     check(advertiserId, who);
-    return view(advertiserId, (await this.settings.get(advertiserId)) ?? DEFAULT_SETTINGS);
+    const [row, profile] = await Promise.all([this.settings.get(advertiserId), this.settings.profile(advertiserId)]);
+    return view(advertiserId, row, profile);
   }
 
   @Put()
@@ -60,8 +71,9 @@ export class AdvertisersHttpController {
     @CurrentPrincipal() who: Principal,
   ) {
     check(advertiserId, who);
-    const row = await this.settings.upsert(advertiserId, body.attributionWindow ?? {});
-    return view(advertiserId, row);
+    const profile = await this.settings.profile(advertiserId);
+    const row = await this.settings.upsert(advertiserId, body.attributionWindow ?? {}, profile?.account_type ?? null);
+    return view(advertiserId, row, profile);
   }
 }
 
@@ -70,10 +82,29 @@ function check(advertiserId: string, who: Principal): void {
   if (!mayAccess(who, advertiserId)) throw notFound(`advertiser ${advertiserId} does not exist`);
 }
 
-function view(advertiserId: string, r: SettingRow) {
+function view(advertiserId: string, row: SettingRow | undefined, profile: AdvertiserProfileRow | undefined) {
+  const base = defaults(profile?.account_type ?? null);
+  const r = row ?? base;
   return {
     advertiserId,
     attributionWindow: { sp: r.attribution_window_sp, sb: r.attribution_window_sb, sd: r.attribution_window_sd },
+    /** what applies to a product the advertiser has not set: its account type's defaults */
+    defaultAttributionWindow: {
+      sp: base.attribution_window_sp,
+      sb: base.attribution_window_sb,
+      sd: base.attribution_window_sd,
+    },
     updatedAt: r.updated_at?.toISOString() ?? null,
+    profile: profile
+      ? {
+          profileId: profile.profile_id,
+          name: profile.account_name,
+          accountType: profile.account_type,
+          timeZone: profile.time_zone,
+          countryCode: profile.country_code,
+          marketplaceId: profile.marketplace_id,
+          active: profile.active,
+        }
+      : null,
   };
 }

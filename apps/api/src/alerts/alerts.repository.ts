@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { entityLatestLookupSql } from '@ams/db';
 
 export interface AlertRow {
   id: string;
@@ -29,6 +30,7 @@ export interface AlertRow {
   last_notified_at: Date | null;
 }
 
+/** An alert's entity name is the one `entity_latest` shows (the newer of the AMS record and the Ads API sync). */
 const SELECT = `
   SELECT a.id::text, a.rule_id::text, r.name AS rule_name, r.metric, r.severity, a.advertiser_id, a.entity_type, a.entity_id,
          e.name AS entity_name, a.campaign_id, a.window_key, a.window_start, a.window_end, a.state, a.acknowledged,
@@ -36,8 +38,11 @@ const SELECT = `
          a.threshold::text, a.fired_at, a.resolved_at, a.last_notified_at
     FROM alert a
     JOIN alert_rule r ON r.id = a.rule_id
-    LEFT JOIN ams_entity e ON e.advertiser_id = a.advertiser_id AND e.entity_id = a.entity_id
-         AND e.entity_type = CASE a.entity_type WHEN 'campaign' THEN 'campaign' WHEN 'ad_group' THEN 'ad_group' WHEN 'keyword' THEN 'target' ELSE '-' END`;
+    LEFT JOIN LATERAL (${entityLatestLookupSql(
+      'a.advertiser_id',
+      `CASE a.entity_type WHEN 'campaign' THEN 'campaign' WHEN 'ad_group' THEN 'ad_group' WHEN 'keyword' THEN 'target' ELSE '-' END`,
+      'a.entity_id',
+    )}) e ON true`;
 
 /** Reads the alerter's tables (the alerter is their only writer). */
 @Injectable()

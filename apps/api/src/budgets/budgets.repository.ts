@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { entityLatestLookupSql } from '@ams/db';
 
 export interface BudgetRow {
   advertiser_id: string;
@@ -14,7 +15,10 @@ export interface BudgetRow {
   usage_updated_at: Date;
 }
 
-/** Reads budget_usage_latest (writer: processor) with the campaign's name from ams_entity, in key order. */
+/**
+ * Reads budget_usage_latest (writer: processor) in key order, with a campaign's name as `entity_latest` shows it (the
+ * newer of the AMS record and the Ads API sync; primary-key lookups, see entityLatestLookupSql).
+ */
 @Injectable()
 export class BudgetsRepository {
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
@@ -35,8 +39,8 @@ export class BudgetsRepository {
       `SELECT b.advertiser_id, b.marketplace_id, b.budget_scope_type, b.budget_scope_id, e.name, b.ad_product,
               b.budget::text, b.usage_percentage::text, b.usage_updated_at
          FROM budget_usage_latest b
-         LEFT JOIN ams_entity e ON e.advertiser_id = b.advertiser_id AND e.entity_type = 'campaign'
-                               AND b.budget_scope_type = 'CAMPAIGN' AND e.entity_id = b.budget_scope_id
+         LEFT JOIN LATERAL (${entityLatestLookupSql('b.advertiser_id', `'campaign'`, 'b.budget_scope_id')}) e
+                ON b.budget_scope_type = 'CAMPAIGN'
          ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
          ORDER BY 1, 2, 3, 4 LIMIT ${p(f.limit)}`,
       params,

@@ -26,8 +26,13 @@ function view(r: CampaignRow) {
     state: r.state,
     adProduct: r.ad_product,
     portfolioId: r.portfolio_id,
-    budget: r.budget_amount === null ? null : { amount: money(r.budget_amount), currency: r.budget_currency },
+    budget:
+      r.budget_amount === null
+        ? null
+        : { amount: money(r.budget_amount), currency: r.budget_currency, type: r.budget_type },
     version: r.entity_version === null ? null : Number(r.entity_version),
+    /** where name, state and budget come from: the AMS campaign dataset or the Ads API entity sync, and as of when */
+    source: r.entity_source === null ? null : { kind: r.entity_source, asOf: r.entity_as_of?.toISOString() ?? null },
     last24h: {
       impressions: Number(r.impressions),
       clicks: Number(r.clicks),
@@ -52,7 +57,10 @@ function view(r: CampaignRow) {
 export class CampaignsHttpController {
   constructor(private readonly repo: CampaignsRepository) {}
 
-  /** Campaigns known from the campaign datasets or from performance data, with last-24 h totals. */
+  /**
+   * Campaigns known from the campaign datasets, the Ads API entity sync or performance data, with last-24 h totals.
+   * Name, state and budget are the newer of the AMS campaign record and the entity sync (`source`).
+   */
   @Get()
   async list(@Query() q: CampaignsQueryDto, @CurrentPrincipal() who: Principal) {
     const advertiserIds = advertiserFilter(who, q.advertiserId);

@@ -40,6 +40,8 @@ export class ApiExceptionFilter implements ExceptionFilter {
     const res = host.switchToHttp().getResponse<Response>();
     if (err instanceof HttpException) {
       const body = err.getResponse();
+      // a command a route timed out itself (naming the app that did not answer): retried like the generic timeout
+      if ((body as { code?: unknown }).code === 'COMMAND_TIMEOUT') res.setHeader('Retry-After', '5');
       res
         .status(err.getStatus())
         .json(typeof body === 'string' ? { statusCode: err.getStatus(), message: body } : body);

@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
+import { advertiserProfileLateralSql } from '@ams/db';
 import { buildStatement, type PageRequest, type PerformanceFilter } from './performance.statement';
 
 // the statement's parts live in performance.statement.ts; these names are still importable from here
@@ -77,15 +78,19 @@ export class PerformanceRepository {
   }
 
   /**
-   * The stored attribution settings of these advertisers as one string ('' when none has a row): equal strings mean the
-   * numbers that depend on them are the same. One primary-key lookup per advertiser.
+   * What the default windows of these advertisers depend on, as one string: their stored attribution settings and the
+   * account type of their Amazon profile (the connector's, which sets the default SP window). Equal strings mean the
+   * numbers that depend on them are the same. One primary-key lookup of the settings and one index lookup of the
+   * profile per advertiser.
    */
   async settingsStamp(advertiserIds: string[]): Promise<string> {
     if (advertiserIds.length === 0) return '';
     const rows = await this.run(
-      `SELECT coalesce(string_agg(advertiser_id || '=' || attribution_window_sp || '/' || attribution_window_sb || '/' ||
-         attribution_window_sd, ',' ORDER BY advertiser_id), '')
-       FROM advertiser_setting WHERE advertiser_id = ANY($1::text[])`,
+      `SELECT string_agg(a || '=' || coalesce(s.attribution_window_sp || '/' || s.attribution_window_sb || '/' ||
+         s.attribution_window_sd, '') || '/' || coalesce(pt.account_type, ''), ',' ORDER BY a)
+       FROM unnest($1::text[]) a
+       LEFT JOIN advertiser_setting s ON s.advertiser_id = a
+       LEFT JOIN LATERAL (${advertiserProfileLateralSql('a', ['account_type'])}) pt ON true`,
       [advertiserIds],
     );
     return String(rows[0]?.[0] ?? '');

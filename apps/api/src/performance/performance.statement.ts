@@ -1,5 +1,11 @@
 import type { AttributionWindow } from '@ams/ams';
-import { defaultAttributionWindowSql, localDateRangeHoursSql, localDateSql, localDayHoursSql } from '@ams/db';
+import {
+  advertiserProfileLateralSql,
+  advertiserWindowSql,
+  localDateRangeHoursSql,
+  localDateSql,
+  localDayHoursSql,
+} from '@ams/db';
 import type { GroupBy } from './dto/performance-query.dto';
 
 export interface PerformanceFilter {
@@ -173,18 +179,21 @@ function factSource(b: Build): string {
 
 /**
  * The rows with the attribution window their conversions count in: the window asked for, else the advertiser's
- * setting for the row's ad product, else AMS's default; `pick(m)` is metric `m` in that window.
+ * setting for the row's ad product, else the default of its Amazon account type (SP: vendors 14 d, sellers 7 d; SB/SD
+ * 14 d; AMS's defaults when the connector has not listed the advertiser); `pick(m)` is metric `m` in that window.
  */
 function attributedSource(b: Build): { source: string; pick: (m: string) => string } {
   const srcCols = ['period', 'utc_offset_minutes', ...b.groupCols, 'impressions', 'clicks', 'cost', ...b.windowCols];
   const w = b.f.attributionWindow;
   if (w) return { source: `SELECT ${srcCols.join(', ')} FROM src`, pick: (m) => `${m}_${w}` };
-  const windowOf = `coalesce(CASE src.ad_product WHEN 'sp' THEN s.attribution_window_sp WHEN 'sb' THEN s.attribution_window_sb
-        ELSE s.attribution_window_sd END, ${defaultAttributionWindowSql('src')})`;
-  // OFFSET 0 keeps the window a column computed once per row, not once per metric
+  const windowOf = advertiserWindowSql('src', 's', 'pt.account_type');
+  // OFFSET 0 keeps the window a column computed once per row, not once per metric; the profile's account type is one
+  // lookup per advertiser (a LATERAL index scan that PostgreSQL memoizes by advertiser_id), not one per row
   return {
     source: `SELECT ${srcCols.map((c) => `src.${c}`).join(', ')}, ${windowOf} AS w
-      FROM src LEFT JOIN advertiser_setting s ON s.advertiser_id = src.advertiser_id OFFSET 0`,
+      FROM src LEFT JOIN advertiser_setting s ON s.advertiser_id = src.advertiser_id
+      LEFT JOIN LATERAL (${advertiserProfileLateralSql('src.advertiser_id', ['account_type'])}) pt ON true
+      OFFSET 0`,
     pick: (m) => `CASE w WHEN '1d' THEN ${m}_1d WHEN '7d' THEN ${m}_7d WHEN '14d' THEN ${m}_14d ELSE ${m}_30d END`,
   };
 }

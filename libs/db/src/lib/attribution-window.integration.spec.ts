@@ -1,6 +1,11 @@
 import { Client } from 'pg';
 import { defaultAttributionWindow } from '@ams/ams';
-import { defaultAttributionWindowSql, defaultWindowMetricSql } from './attribution-window';
+import {
+  accountDefaultAttributionWindow,
+  accountDefaultAttributionWindowSql,
+  defaultAttributionWindowSql,
+  defaultWindowMetricSql,
+} from './attribution-window';
 
 const ADMIN_URL = process.env['TEST_DATABASE_ADMIN_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -34,5 +39,18 @@ describe('the default attribution window in SQL (real PostgreSQL)', () => {
         return [p, `orders_${w}`, `sales_${w}`, `units_${w}`];
       }),
     );
+  });
+
+  it('sets the SP default by the Amazon account type (vendors 14 d), in SQL as in TypeScript', async () => {
+    const { rows } = await pg.query<{ ad_product: 'sp' | 'sb' | 'sd'; account_type: string | null; w: string }>(
+      `SELECT ad_product, account_type, ${accountDefaultAttributionWindowSql('t', 't.account_type')} AS w
+         FROM unnest(ARRAY['sp', 'sb', 'sd']) AS ad_product,
+              unnest(ARRAY['seller', 'vendor', 'agency', NULL]) AS account_type,
+              LATERAL (SELECT ad_product, account_type) t ORDER BY 1, 2`,
+    );
+    expect(rows).toHaveLength(12);
+    for (const r of rows) expect(r.w).toBe(accountDefaultAttributionWindow(r.ad_product, r.account_type));
+    expect(rows.filter((r) => r.w === '14d' && r.ad_product === 'sp').map((r) => r.account_type)).toEqual(['vendor']);
+    expect(accountDefaultAttributionWindow('sp', null)).toBe(defaultAttributionWindow('sp'));
   });
 });

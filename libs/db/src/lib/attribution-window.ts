@@ -21,3 +21,39 @@ export function defaultWindowMetricSql(alias: string | null, metric: 'orders' | 
   const a = alias ? `${alias}.` : '';
   return `CASE WHEN ${a}ad_product = 'sp' THEN ${a}${metric}_${SP_DEFAULT} ELSE ${a}${metric}_${OTHER_DEFAULT} END`;
 }
+
+/**
+ * The default SP window of an advertiser by its Amazon account type (`ads_profile.account_type`): vendors 14 days (what
+ * the Ads console shows them), sellers and agencies AMS's 7 days, and AMS's 7 days when the connector has not listed
+ * the advertiser (NULL). SB and SD are 14 days for everyone.
+ */
+export const VENDOR_SP_DEFAULT = '14d' as const;
+
+/** `accountDefaultAttributionWindowSql` in TypeScript (attribution-window.integration.spec.ts checks they agree). */
+export function accountDefaultAttributionWindow(
+  adProduct: 'sp' | 'sb' | 'sd',
+  accountType: string | null | undefined,
+): '7d' | '14d' {
+  if (adProduct !== 'sp') return OTHER_DEFAULT as '14d';
+  return accountType === 'vendor' ? VENDOR_SP_DEFAULT : (SP_DEFAULT as '7d');
+}
+
+/**
+ * SQL for the default window of a row: like `defaultAttributionWindowSql`, with the SP window set by `accountType`
+ * (an SQL expression of `ads_profile.account_type`, NULL when unknown). The advertiser's settings
+ * (`advertiser_setting`) override it, as they override `defaultAttributionWindowSql`.
+ */
+export function accountDefaultAttributionWindowSql(alias: string | null, accountType: string): string {
+  const a = alias ? `${alias}.` : '';
+  return `CASE WHEN ${a}ad_product <> 'sp' THEN '${OTHER_DEFAULT}' WHEN ${accountType} = 'vendor' THEN '${VENDOR_SP_DEFAULT}' ELSE '${SP_DEFAULT}' END`;
+}
+
+/**
+ * SQL for the window a row's conversions count in when the request names none: the advertiser's setting for the row's
+ * ad product (`settings`: an alias of `advertiser_setting`, NULL columns when it has no row), else
+ * `accountDefaultAttributionWindowSql`.
+ */
+export function advertiserWindowSql(alias: string, settings: string, accountType: string): string {
+  return `coalesce(CASE ${alias}.ad_product WHEN 'sp' THEN ${settings}.attribution_window_sp WHEN 'sb' THEN ${settings}.attribution_window_sb
+        ELSE ${settings}.attribution_window_sd END, ${accountDefaultAttributionWindowSql(alias, accountType)})`;
+}
