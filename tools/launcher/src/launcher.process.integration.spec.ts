@@ -215,7 +215,7 @@ describe('launcher process', () => {
       await db?.drop();
     });
 
-    it('starts the five apps, passes the environment through, and stops everything it started on SIGTERM', async () => {
+    it('starts the six apps, the connector on the Ads API emulator, passes the environment through, and stops everything it started on SIGTERM', async () => {
       const dir = dataDir();
       const apiPort = await freePort();
       const apiKey = `launcher-test-key-${Date.now()}`;
@@ -237,6 +237,7 @@ describe('launcher process', () => {
         'aggregator',
         'alerter',
         'api',
+        'connector',
         'fauxqs',
         'ingestor',
         'processor',
@@ -289,7 +290,27 @@ describe('launcher process', () => {
       expect(profiles.status).toBe(200);
       // profile ids are int64 numbers on the wire: read them as text
       const ids = [...(await profiles.text()).matchAll(/"profileId":\s*(\d+)/g)].map((m) => m[1]);
-      expect(ids).toEqual(simulatorSeed().profiles.map((p) => p.profileId));
+      const seed = simulatorSeed();
+      expect(ids).toEqual(seed.profiles.map((p) => p.profileId));
+
+      // the connector synced them at start: the api lists the simulator's advertisers with their time zones
+      const listed = await waitFor(
+        async () => {
+          const r = await fetch(`http://127.0.0.1:${apiPort}/v1/ads/profiles`, {
+            headers: { authorization: `Bearer ${apiKey}` },
+          });
+          const body = (await r.json()) as {
+            data?: Array<{ profileId: string; advertiserId: string; timeZone: string }>;
+          };
+          return r.status === 200 && body.data && body.data.length === seed.profiles.length ? body.data : null;
+        },
+        { timeoutMs: 20_000, description: "the simulator's profiles in GET /v1/ads/profiles" },
+      );
+      expect(
+        listed.map((p) => [p.profileId, p.advertiserId, p.timeZone]).sort((a, b) => a[0].localeCompare(b[0])),
+      ).toEqual(
+        seed.profiles.map((p) => [p.profileId, p.accountId, p.timezone]).sort((a, b) => a[0].localeCompare(b[0])),
+      );
 
       l.child.kill('SIGTERM');
       const exit = await l.exit;
@@ -317,6 +338,7 @@ describe('launcher process', () => {
       'aggregator',
       'alerter',
       'api',
+      'connector',
       'fauxqs',
       'ingestor',
       'nats',

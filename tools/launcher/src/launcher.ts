@@ -46,7 +46,7 @@ import {
 
 export const EXIT_UNAVAILABLE = 69;
 /** The app that talks to Amazon (gets the Ads API variables). */
-const ADS_APP = 'connector';
+const ADS_APP: AppName = 'connector';
 export const EXIT_CONFIG = 78;
 const READY_LINE = 'ams-sentinel is running';
 
@@ -402,8 +402,7 @@ export async function runLauncher(argv: string[], env: NodeJS.ProcessEnv): Promi
     const running: RunningApp[] = [];
     for (const app of APPS) {
       // only the connector talks to Amazon: the others never see its secrets
-      const base =
-        (app as string) === ADS_APP ? { ...appEnv, ...connectorAdsEnv(ads, adsEmulator) } : withoutAdsSecrets(appEnv);
+      const base = app === ADS_APP ? { ...appEnv, ...connectorAdsEnv(ads, adsEmulator) } : withoutAdsSecrets(appEnv);
       const env = natsPasswords ? { ...base, ...appNatsEnv(app, natsPasswords) } : base;
       const a = startAppProcess({
         root,

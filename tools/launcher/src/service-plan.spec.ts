@@ -167,6 +167,7 @@ describe('ports', () => {
       { app: 'processor', port: 3002, explicit: false },
       { app: 'alerter', port: 3003, explicit: false },
       { app: 'aggregator', port: 3004, explicit: false },
+      { app: 'connector', port: 3005, explicit: false },
       { app: 'api', port: 3000, explicit: false },
     ]);
     expect(requestedPorts({ PORT: '8080' })).toContainEqual({ app: 'api', port: 8080, explicit: true });
@@ -184,7 +185,7 @@ describe('ports', () => {
     const r = assignPorts(req, new Set([3002, 3004]), [40001, 40002, 40003]);
     expect(r).toEqual({
       ok: true,
-      ports: { ingestor: 3001, processor: 40001, alerter: 3003, aggregator: 40002, api: 3100 },
+      ports: { ingestor: 3001, processor: 40001, alerter: 3003, aggregator: 40002, connector: 3005, api: 3100 },
       moved: ['port 3002 is taken: the processor uses 40001', 'port 3004 is taken: the aggregator uses 40002'],
     });
     const bad = assignPorts(req, new Set([3100]), [40001]);

@@ -287,7 +287,7 @@ export function withoutAdsSecrets(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 // ------------------------------------------------------------------------------------------------
 // App ports
 
-export const APPS = ['ingestor', 'processor', 'alerter', 'aggregator', 'api'] as const;
+export const APPS = ['ingestor', 'processor', 'alerter', 'aggregator', 'connector', 'api'] as const;
 export type AppName = (typeof APPS)[number];
 export const DEFAULT_PORTS: Readonly<Record<AppName, number>> = {
   api: 3000,
@@ -295,6 +295,7 @@ export const DEFAULT_PORTS: Readonly<Record<AppName, number>> = {
   processor: 3002,
   alerter: 3003,
   aggregator: 3004,
+  connector: 3005,
 };
 
 export interface PortRequest {
