@@ -1,5 +1,5 @@
 /**
- * The five apps: built with Nx, started as separate `node dist/apps/<app>/main.js` processes, waited for
+ * The apps (service-plan.ts APPS): built with Nx, started as separate `node dist/apps/<app>/main.js` processes, waited for
  * until `/health/ready` answers 200, their JSON log lines shown with the app's name in front (and kept
  * whole in `.data/logs/<app>.log`).
  */
@@ -16,7 +16,7 @@ export interface RunningApp {
   process: ManagedProcess;
 }
 
-/** `npx nx run-many -t build` for the five apps; resolves with the output tail on failure. */
+/** `npx nx run-many -t build` for the apps; resolves with the output tail on failure. */
 export function buildApps(root: string, say: (line: string) => void): Promise<void> {
   return new Promise((resolve, reject) => {
     const args = ['nx', 'run-many', '-t', 'build', `--projects=${APPS.join(',')}`, '--output-style=static'];

@@ -26,6 +26,8 @@ export interface ServicesFile {
   apiKey: string;
   sqs: { endpoint: string | null; queueUrl: string; region: string };
   apps: Record<string, string>;
+  /** the Ads API the connector uses: the launcher's emulator, or Amazon with the user's credentials */
+  ads?: { kind: 'emulator' | 'configured'; url: string | null; tokenUrl: string | null };
 }
 
 export class LauncherState {

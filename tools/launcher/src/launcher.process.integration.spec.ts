@@ -9,6 +9,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_REFRESH_TOKEN } from '@ams/ads-api-emulator';
 import {
   connectNats as connect,
   createTestDatabase,
@@ -18,6 +19,7 @@ import {
   workspaceRoot,
   type TestDatabase,
 } from '@ams/testing';
+import { simulatorSeed } from './ads-emulator';
 
 const root = workspaceRoot();
 
@@ -47,6 +49,10 @@ function launch(args: string[], env: NodeJS.ProcessEnv): Launched {
     'SQS_ENDPOINT',
     'PORT',
     'API_KEYS',
+    'ADS_API_CLIENT_ID',
+    'ADS_API_CLIENT_SECRET',
+    'ADS_API_REFRESH_TOKEN',
+    'LAUNCHER_ADS_PORT',
   ]) {
     if (!(k in env)) delete childEnv[k];
   }
@@ -159,6 +165,26 @@ describe('launcher process', () => {
     expect(l.out()).toMatch(/unset it to use the machine's PostgreSQL/);
   }, 100_000);
 
+  it('refuses a partial set of Ads API credentials in one line naming the variables, never their values', async () => {
+    const l = launch(['--skip-build'], {
+      ADS_API_CLIENT_ID: 'amzn1.application-oa2-client.partial',
+      ADS_API_REFRESH_TOKEN: 'Atzr|not-to-be-printed',
+      LAUNCHER_DATA_DIR: dataDir(),
+      LAUNCHER_SQS_PORT: String(await freePort()),
+    });
+    const exit = await Promise.race([
+      l.exit,
+      new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error(`still running after 20 s:\n${l.out()}`)), 20_000),
+      ),
+    ]);
+    expect(exit.code).toBe(78);
+    expect(l.out()).toContain(
+      'ADS_API_CLIENT_ID, ADS_API_REFRESH_TOKEN are set but ADS_API_CLIENT_SECRET is not: set all three to use Amazon',
+    );
+    expect(l.out()).not.toContain('not-to-be-printed');
+  });
+
   it('as root, refuses in one line when the postgres user cannot enter the data directory (a 0700 temp dir), not with a bare EACCES', async () => {
     expect(process.getuid?.()).toBe(0); // the embedded PostgreSQL switches to the postgres user only as root (this machine, CI)
     const closed = mkdtempSync(join(tmpdir(), 'launcher-closed-')); // mode 0700
@@ -198,11 +224,13 @@ describe('launcher process', () => {
       await db?.drop();
     });
 
-    it('starts the five apps, passes the environment through, and stops everything it started on SIGTERM', async () => {
+    it('starts the six apps, the connector on the Ads API emulator, passes the environment through, and stops everything it started on SIGTERM', async () => {
       const dir = dataDir();
       const apiPort = await freePort();
       const apiKey = `launcher-test-key-${Date.now()}`;
+      const adsPort = await freePort();
       const l = launch(['--skip-build'], {
+        LAUNCHER_ADS_PORT: String(adsPort),
         DATABASE_URL: db.url,
         NATS_PREFIX: uniquePrefix('launcher'),
         API_PORT: String(apiPort),
@@ -213,7 +241,16 @@ describe('launcher process', () => {
       await waitReady(l, 50_000);
       const pids = startedPids(dir);
       Object.values(pids).forEach((p) => leftoverPids.add(p));
-      expect(Object.keys(pids).sort()).toEqual(['aggregator', 'alerter', 'api', 'fauxqs', 'ingestor', 'processor']);
+      expect(Object.keys(pids).sort()).toEqual([
+        'ads-api-emulator',
+        'aggregator',
+        'alerter',
+        'api',
+        'connector',
+        'fauxqs',
+        'ingestor',
+        'processor',
+      ]);
       expect(l.out()).toContain(`${apiKey}   (from API_KEYS)`);
       expect(l.out()).toContain(`http://127.0.0.1:${apiPort}/docs`);
       // the machine's NATS is open: said once, before anything starts
@@ -230,9 +267,59 @@ describe('launcher process', () => {
       const services = JSON.parse(readFileSync(join(dir, 'launcher', 'services.json'), 'utf8')) as {
         apiKey: string;
         sqs: { queueUrl: string };
+        ads: { kind: string; url: string; tokenUrl: string };
       };
       expect(services.apiKey).toBe(apiKey);
       expect(services.sqs.queueUrl).toMatch(/\/ams-stream$/);
+
+      // without Ads credentials: the emulator, on LAUNCHER_ADS_PORT, serving the simulator's advertisers
+      expect(services.ads).toEqual({
+        kind: 'emulator',
+        url: `http://127.0.0.1:${adsPort}`,
+        tokenUrl: `http://127.0.0.1:${adsPort}/auth/o2/token`,
+      });
+      expect(l.out()).toMatch(
+        new RegExp(`Ads API\\s+emulator http://127\\.0\\.0\\.1:${adsPort}, 3 profiles of the simulator's advertisers`),
+      );
+      const token = await fetch(services.ads.tokenUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          grant_type: 'refresh_token',
+          refresh_token: DEFAULT_REFRESH_TOKEN,
+          client_id: DEFAULT_CLIENT_ID,
+          client_secret: DEFAULT_CLIENT_SECRET,
+        }),
+      });
+      expect(token.status).toBe(200);
+      const { access_token } = (await token.json()) as { access_token: string };
+      const profiles = await fetch(`${services.ads.url}/v2/profiles`, {
+        headers: { 'Amazon-Advertising-API-ClientId': DEFAULT_CLIENT_ID, authorization: `Bearer ${access_token}` },
+      });
+      expect(profiles.status).toBe(200);
+      // profile ids are int64 numbers on the wire: read them as text
+      const ids = [...(await profiles.text()).matchAll(/"profileId":\s*(\d+)/g)].map((m) => m[1]);
+      const seed = simulatorSeed();
+      expect(ids).toEqual(seed.profiles.map((p) => p.profileId));
+
+      // the connector synced them at start: the api lists the simulator's advertisers with their time zones
+      const listed = await waitFor(
+        async () => {
+          const r = await fetch(`http://127.0.0.1:${apiPort}/v1/ads/profiles`, {
+            headers: { authorization: `Bearer ${apiKey}` },
+          });
+          const body = (await r.json()) as {
+            data?: Array<{ profileId: string; advertiserId: string; timeZone: string }>;
+          };
+          return r.status === 200 && body.data && body.data.length === seed.profiles.length ? body.data : null;
+        },
+        { timeoutMs: 20_000, description: "the simulator's profiles in GET /v1/ads/profiles" },
+      );
+      expect(
+        listed.map((p) => [p.profileId, p.advertiserId, p.timeZone]).sort((a, b) => a[0].localeCompare(b[0])),
+      ).toEqual(
+        seed.profiles.map((p) => [p.profileId, p.accountId, p.timezone]).sort((a, b) => a[0].localeCompare(b[0])),
+      );
 
       l.child.kill('SIGTERM');
       const exit = await l.exit;
@@ -256,9 +343,11 @@ describe('launcher process', () => {
     const orphans = startedPids(dir);
     Object.values(orphans).forEach((p) => leftoverPids.add(p));
     expect(Object.keys(orphans).sort()).toEqual([
+      'ads-api-emulator',
       'aggregator',
       'alerter',
       'api',
+      'connector',
       'fauxqs',
       'ingestor',
       'nats',
@@ -271,10 +360,12 @@ describe('launcher process', () => {
     const usersFile = join(dir, 'launcher', 'nats-users.json');
     expect(statSync(usersFile).mode & 0o777).toBe(0o600);
     const passwords = JSON.parse(readFileSync(usersFile, 'utf8')) as Record<string, string>;
+    // a user per NATS app of libs/contracts (the connector's included, whether or not it runs), and the operator
     expect(Object.keys(passwords).sort()).toEqual([
       'aggregator',
       'alerter',
       'api',
+      'connector',
       'ingestor',
       'operator',
       'processor',

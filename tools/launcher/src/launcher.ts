@@ -1,12 +1,13 @@
 /**
  * `npm start`: the whole system on local defaults. Decides which services to use (service-plan.ts),
- * starts the missing ones, creates and migrates the database, builds and starts the five apps, waits
+ * starts the missing ones, creates and migrates the database, builds and starts the apps (service-plan.ts APPS), waits
  * until each is ready and prints where everything is. SIGINT/SIGTERM stop what it started, in reverse
  * order (apps, then fauxqs, NATS, PostgreSQL), and nothing else.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
+import { startAdsEmulatorProcess, type RunningAdsEmulator } from './ads-emulator';
 import { buildApps, missingBuilds, startAppProcess, waitAllReady, type RunningApp } from './app-processes';
 import { startEmbeddedPostgres } from './embedded-postgres';
 import { LauncherState } from './launcher-state';
@@ -26,12 +27,16 @@ import {
   APPS,
   DEFAULT_DATABASE,
   assignPorts,
+  connectorAdsEnv,
   natsAuthWarning,
+  planAds,
   parsePort,
   planServices,
   probesFor,
   requestedPorts,
   safeUrl,
+  withoutAdsSecrets,
+  type AdsChoice,
   type AppName,
   type Env,
   type Flags,
@@ -40,6 +45,8 @@ import {
 } from './service-plan';
 
 export const EXIT_UNAVAILABLE = 69;
+/** The app that talks to Amazon (gets the Ads API variables). */
+const ADS_APP: AppName = 'connector';
 export const EXIT_CONFIG = 78;
 const READY_LINE = 'ams-sentinel is running';
 
@@ -211,6 +218,9 @@ export async function runLauncher(argv: string[], env: NodeJS.ProcessEnv): Promi
     for (const n of plan.notes) say(n);
     const openNats = natsAuthWarning(plan, seen, env);
     if (openNats) say(openNats);
+    const adsPlan = planAds(env);
+    if (!adsPlan.ok) throw new LauncherError(adsPlan.error, EXIT_CONFIG);
+    const ads: AdsChoice = adsPlan.ads;
 
     const requests = requestedPorts(env);
     if ('error' in requests) throw new LauncherError(requests.error, EXIT_CONFIG);
@@ -341,6 +351,27 @@ export async function runLauncher(argv: string[], env: NodeJS.ProcessEnv): Promi
     }
     checkpoint();
 
+    // ---- Amazon Ads API: the user's credentials, or the emulator seeded with the simulator's advertisers
+    let adsEmulator: RunningAdsEmulator | null = null;
+    let adsLine: string;
+    if (ads.kind === 'emulator') {
+      adsEmulator = await startAdsEmulatorProcess({
+        root,
+        port: ads.port,
+        seedFile: join(dataDir, 'launcher', 'ads-emulator-seed.json'),
+        logFile: join(logDir, 'ads-api-emulator.log'),
+      });
+      const emu = adsEmulator;
+      track('ads-api-emulator', emu.process, 'ads-api-emulator', () => emu.process.stop('SIGTERM', 5_000));
+      adsLine =
+        `emulator ${emu.url}, ${emu.profiles.length} profiles of the simulator's advertisers ` +
+        '(set ADS_API_CLIENT_ID, ADS_API_CLIENT_SECRET, ADS_API_REFRESH_TOKEN for Amazon)';
+      say(`Ads API emulator ready on ${emu.url} (${elapsed()})`);
+    } else {
+      adsLine = `Amazon, region ${ads.region}${ads.endpoint ? ` via ${ads.endpoint}` : ''} (credentials from ADS_API_CLIENT_ID, …)`;
+    }
+    checkpoint();
+
     // ---- API key
     const apiKey = resolveApiKey(env, join(dataDir, 'launcher', 'api-key'));
     if (apiKey.generated) appEnv['API_KEYS'] = apiKey.key;
@@ -370,7 +401,9 @@ export async function runLauncher(argv: string[], env: NodeJS.ProcessEnv): Promi
     };
     const running: RunningApp[] = [];
     for (const app of APPS) {
-      const env = natsPasswords ? { ...appEnv, ...appNatsEnv(app, natsPasswords) } : appEnv;
+      // only the connector talks to Amazon: the others never see its secrets
+      const base = app === ADS_APP ? { ...appEnv, ...connectorAdsEnv(ads, adsEmulator) } : withoutAdsSecrets(appEnv);
+      const env = natsPasswords ? { ...base, ...appNatsEnv(app, natsPasswords) } : base;
       const a = startAppProcess({
         root,
         app,
@@ -403,6 +436,9 @@ export async function runLauncher(argv: string[], env: NodeJS.ProcessEnv): Promi
       apiKey: apiKey.key,
       sqs: sqsForSimulator,
       apps: Object.fromEntries(running.map((a) => [a.app, a.url])),
+      ads: adsEmulator
+        ? { kind: 'emulator', url: adsEmulator.url, tokenUrl: adsEmulator.tokenUrl }
+        : { kind: 'configured', url: null, tokenUrl: null },
     });
     process.stdout.write(
       readyTable({
@@ -411,6 +447,7 @@ export async function runLauncher(argv: string[], env: NodeJS.ProcessEnv): Promi
         apiUrl,
         apiKey,
         sqsLine,
+        adsLine,
         postgresLine,
         natsLine,
         slack: plan.slack,
@@ -462,6 +499,7 @@ export function readyTable(t: {
   apiUrl: string;
   apiKey: { key: string; generated: boolean; insecure: boolean };
   sqsLine: string;
+  adsLine?: string;
   postgresLine: string;
   natsLine: string;
   slack: ServicePlan['slack'];
@@ -477,6 +515,7 @@ export function readyTable(t: {
         : `${t.apiKey.key}${t.apiKey.generated ? '   (generated for this machine; set API_KEYS to use your own)' : '   (from API_KEYS)'}`,
     ],
     ['SQS', t.sqsLine],
+    ...(t.adsLine ? [['Ads API', t.adsLine] as [string, string]] : []),
     ['PostgreSQL', t.postgresLine],
     ['NATS', t.natsLine],
     [
@@ -493,7 +532,7 @@ export function readyTable(t: {
     : `curl -H 'Authorization: Bearer ${t.apiKey.key}' '${t.apiUrl}/v1/performance?advertiserId=…&from=…&to=…&granularity=day'`;
   return [
     '',
-    `${READY_LINE} (all five apps ready in ${t.seconds} s)`,
+    `${READY_LINE} (all ${t.apps.length} apps ready in ${t.seconds} s)`,
     '',
     ...rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`),
     '',

@@ -4,7 +4,10 @@ import {
   LOCAL_NATS_URL,
   LOCAL_POSTGRES_URL,
   assignPorts,
+  connectorAdsEnv,
   natsAuthWarning,
+  planAds,
+  withoutAdsSecrets,
   planServices,
   probesFor,
   requestedPorts,
@@ -164,6 +167,7 @@ describe('ports', () => {
       { app: 'processor', port: 3002, explicit: false },
       { app: 'alerter', port: 3003, explicit: false },
       { app: 'aggregator', port: 3004, explicit: false },
+      { app: 'connector', port: 3005, explicit: false },
       { app: 'api', port: 3000, explicit: false },
     ]);
     expect(requestedPorts({ PORT: '8080' })).toContainEqual({ app: 'api', port: 8080, explicit: true });
@@ -181,7 +185,7 @@ describe('ports', () => {
     const r = assignPorts(req, new Set([3002, 3004]), [40001, 40002, 40003]);
     expect(r).toEqual({
       ok: true,
-      ports: { ingestor: 3001, processor: 40001, alerter: 3003, aggregator: 40002, api: 3100 },
+      ports: { ingestor: 3001, processor: 40001, alerter: 3003, aggregator: 40002, connector: 3005, api: 3100 },
       moved: ['port 3002 is taken: the processor uses 40001', 'port 3004 is taken: the aggregator uses 40002'],
     });
     const bad = assignPorts(req, new Set([3100]), [40001]);
@@ -212,5 +216,66 @@ describe('natsAuthWarning', () => {
     expect(natsAuthWarning(plan({}, closed), closed, {})).toBeNull();
     expect(natsAuthWarning(plan({}, open), open, { NATS_USER: 'api' })).toBeNull();
     expect(natsAuthWarning(plan({}, open), open, { NATS_CREDS_FILE: '/run/app.creds' })).toBeNull();
+  });
+});
+
+describe('planAds', () => {
+  const creds = {
+    ADS_API_CLIENT_ID: 'amzn1.application-oa2-client.x',
+    ADS_API_CLIENT_SECRET: 'secret',
+    ADS_API_REFRESH_TOKEN: 'Atzr|x',
+  };
+  const emulator = {
+    url: 'http://127.0.0.1:41000',
+    tokenUrl: 'http://127.0.0.1:41000/auth/o2/token',
+    clientId: 'emu-client',
+    clientSecret: 'emu-secret',
+    refreshToken: 'Atzr|emu',
+  };
+
+  it('starts the emulator on a free port when no credential is set, or on LAUNCHER_ADS_PORT', () => {
+    expect(planAds({})).toEqual({ ok: true, ads: { kind: 'emulator', port: null } });
+    expect(planAds({ LAUNCHER_ADS_PORT: '8765' })).toEqual({ ok: true, ads: { kind: 'emulator', port: 8765 } });
+    expect(planAds({ LAUNCHER_ADS_PORT: 'x' })).toEqual({
+      ok: false,
+      error: 'LAUNCHER_ADS_PORT must be a port number (1-65535)',
+    });
+  });
+
+  it('uses Amazon with the three credentials, and adds nothing to the environment that holds them', () => {
+    const r = planAds({ ...creds, ADS_API_REGION: 'EU' });
+    expect(r).toEqual({ ok: true, ads: { kind: 'configured', region: 'EU', endpoint: null } });
+    if (!r.ok) throw new Error(r.error);
+    expect(connectorAdsEnv(r.ads, null)).toEqual({});
+    expect(planAds(creds)).toMatchObject({ ads: { region: 'NA' } });
+  });
+
+  it('refuses a partial set, naming what is set and what is missing (never a value)', () => {
+    const r = planAds({ ADS_API_CLIENT_ID: 'id-value', ADS_API_REFRESH_TOKEN: 'Atzr|secret-value' });
+    expect(r).toEqual({
+      ok: false,
+      error:
+        'ADS_API_CLIENT_ID, ADS_API_REFRESH_TOKEN are set but ADS_API_CLIENT_SECRET is not: set all three to use Amazon ' +
+        '(docs/amazon-setup.md), or none for the local Ads API emulator',
+    });
+  });
+
+  it("points the connector at the emulator with the emulator's test client", () => {
+    expect(connectorAdsEnv({ kind: 'emulator', port: null }, emulator)).toEqual({
+      ADS_API_CLIENT_ID: 'emu-client',
+      ADS_API_CLIENT_SECRET: 'emu-secret',
+      ADS_API_REFRESH_TOKEN: 'Atzr|emu',
+      ADS_API_REGION: 'NA',
+      ADS_API_ENDPOINT: 'http://127.0.0.1:41000',
+      ADS_LWA_ENDPOINT: 'http://127.0.0.1:41000/auth/o2/token',
+    });
+    expect(() => connectorAdsEnv({ kind: 'emulator', port: null }, null)).toThrow('not started');
+  });
+
+  it('keeps the Ads secrets from the other apps', () => {
+    expect(withoutAdsSecrets({ ...creds, DATABASE_URL: 'postgres://x' })).toEqual({
+      ADS_API_CLIENT_ID: 'amzn1.application-oa2-client.x',
+      DATABASE_URL: 'postgres://x',
+    });
   });
 });

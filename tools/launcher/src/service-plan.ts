@@ -208,9 +208,86 @@ export function parsePort(v: string | undefined): number | null {
 }
 
 // ------------------------------------------------------------------------------------------------
+// Amazon Ads API (the connector's upstream)
+
+/** The Login with Amazon credentials the connector needs to reach Amazon: all three, or none. */
+export const ADS_CREDENTIAL_VARS = ['ADS_API_CLIENT_ID', 'ADS_API_CLIENT_SECRET', 'ADS_API_REFRESH_TOKEN'] as const;
+/** Secrets the other apps never need (only the connector gets them). */
+export const ADS_SECRET_VARS = ['ADS_API_CLIENT_SECRET', 'ADS_API_REFRESH_TOKEN'] as const;
+
+export type AdsChoice =
+  /** the user's credentials: passed through to the connector, no emulator */
+  | { kind: 'configured'; region: string; endpoint: string | null }
+  /** the repo's Ads API emulator, on `port` (LAUNCHER_ADS_PORT: refused if taken) or a free port when null */
+  | { kind: 'emulator'; port: number | null };
+
+/** Amazon when the three credentials are set, the local emulator when none is; a partial set is an error. */
+export function planAds(env: Env): { ok: true; ads: AdsChoice } | { ok: false; error: string } {
+  const present = ADS_CREDENTIAL_VARS.filter((k) => set(env[k]));
+  if (present.length === ADS_CREDENTIAL_VARS.length) {
+    return {
+      ok: true,
+      ads: {
+        kind: 'configured',
+        region: set(env['ADS_API_REGION']) ? env['ADS_API_REGION'].trim() : 'NA',
+        endpoint: set(env['ADS_API_ENDPOINT']) ? env['ADS_API_ENDPOINT'].trim() : null,
+      },
+    };
+  }
+  if (present.length > 0) {
+    const missing = ADS_CREDENTIAL_VARS.filter((k) => !present.includes(k));
+    return {
+      ok: false,
+      error:
+        `${present.join(', ')} ${present.length === 1 ? 'is' : 'are'} set but ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not: ` +
+        'set all three to use Amazon (docs/amazon-setup.md), or none for the local Ads API emulator',
+    };
+  }
+  const raw = env['LAUNCHER_ADS_PORT'];
+  if (raw !== undefined && raw.trim() !== '' && parsePort(raw) === null) {
+    return { ok: false, error: 'LAUNCHER_ADS_PORT must be a port number (1-65535)' };
+  }
+  return { ok: true, ads: { kind: 'emulator', port: set(raw) ? parsePort(raw) : null } };
+}
+
+/** What the launcher's emulator answers with (its process prints this once it listens). */
+export interface AdsEmulatorEndpoints {
+  url: string;
+  tokenUrl: string;
+  clientId: string;
+  clientSecret: string;
+  refreshToken: string;
+}
+
+/**
+ * The connector's Ads variables: with the emulator, its endpoints and test client (replacing any ADS_API_* of the
+ * environment, which held no complete credentials); with the user's credentials, nothing to add (they are in the
+ * environment already).
+ */
+export function connectorAdsEnv(ads: AdsChoice, emulator: AdsEmulatorEndpoints | null): Record<string, string> {
+  if (ads.kind === 'configured') return {};
+  if (!emulator) throw new Error('the Ads API emulator was planned but not started');
+  return {
+    ADS_API_CLIENT_ID: emulator.clientId,
+    ADS_API_CLIENT_SECRET: emulator.clientSecret,
+    ADS_API_REFRESH_TOKEN: emulator.refreshToken,
+    ADS_API_REGION: 'NA',
+    ADS_API_ENDPOINT: emulator.url,
+    ADS_LWA_ENDPOINT: emulator.tokenUrl,
+  };
+}
+
+/** The environment of an app that is not the connector: without the Ads API secrets. */
+export function withoutAdsSecrets(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const copy = { ...env };
+  for (const k of ADS_SECRET_VARS) delete copy[k];
+  return copy;
+}
+
+// ------------------------------------------------------------------------------------------------
 // App ports
 
-export const APPS = ['ingestor', 'processor', 'alerter', 'aggregator', 'api'] as const;
+export const APPS = ['ingestor', 'processor', 'alerter', 'aggregator', 'connector', 'api'] as const;
 export type AppName = (typeof APPS)[number];
 export const DEFAULT_PORTS: Readonly<Record<AppName, number>> = {
   api: 3000,
@@ -218,6 +295,7 @@ export const DEFAULT_PORTS: Readonly<Record<AppName, number>> = {
   processor: 3002,
   alerter: 3003,
   aggregator: 3004,
+  connector: 3005,
 };
 
 export interface PortRequest {
