@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { AlertEntityLevel } from '@ams/contracts';
-import { defaultWindowMetricSql } from '@ams/db';
+import { advertiserProfileLateralSql, advertiserWindowMetricSql, entityLatestLookupSql } from '@ams/db';
 import type { WindowParts } from './condition.logic';
 import { localTimestamp } from './window.logic';
 
@@ -66,8 +66,8 @@ const GROUP_COLUMNS: Record<PerfLevel, string[]> = {
 @Injectable()
 export class MetricsRepository {
   /**
-   * Sums per unit and entity of `level`. Orders and sales use the default attribution window of the
-   * ad product (SP 7 d, SB/SD 14 d); `pinned` sums each unit as one entity (baselines).
+   * Sums per unit and entity of `level`. Orders and sales count in the advertiser's window: its setting, else its
+   * account type's default (`advertiserWindowMetricSql`, as the api); `pinned` sums each unit as one entity (baselines).
    */
   async sumWindows(em: EntityManager, level: PerfLevel | 'pinned', units: SumUnit[]): Promise<SumRow[]> {
     if (units.length === 0) return [];
@@ -153,14 +153,14 @@ export class MetricsRepository {
     }));
   }
 
-  /** Names from the campaign-management datasets, when known. Key: `advertiser \0 type \0 id`. */
+  /** Names as `entity_latest` shows them (the newer of the AMS change record and the entity sync), when known. Key: `advertiser \0 type \0 id`. */
   async entityNames(em: EntityManager, refs: EntityRef[]): Promise<Map<string, string>> {
     const names = new Map<string, string>();
     if (refs.length === 0) return names;
     const rows = (await em.query(
       `SELECT e.advertiser_id, e.entity_type, e.entity_id, e.name
          FROM unnest($1::text[], $2::text[], $3::text[]) AS k(advertiser_id, entity_type, entity_id)
-         JOIN ams_entity e USING (advertiser_id, entity_type, entity_id)
+         JOIN LATERAL (${entityLatestLookupSql('k.advertiser_id', 'k.entity_type', 'k.entity_id')}) e ON true
         WHERE e.name IS NOT NULL`,
       [refs.map((r) => r.advertiserId), refs.map((r) => r.entityType), refs.map((r) => r.entityId)],
     )) as Array<{ advertiser_id: string; entity_type: string; entity_id: string; name: string }>;
@@ -187,11 +187,13 @@ function sumSql(groupCols: string[], withCampaign: boolean, level: string): stri
     )
     SELECT u.idx${select}, ${campaignCol} AS campaign_id,
            sum(h.impressions)::text AS impressions, sum(h.clicks)::text AS clicks, sum(h.cost)::text AS cost,
-           sum(${defaultWindowMetricSql('h', 'orders')})::text AS orders,
-           sum(${defaultWindowMetricSql('h', 'sales')})::text AS sales,
+           sum(${advertiserWindowMetricSql('h', 'st', 'pt.account_type', 'orders')})::text AS orders,
+           sum(${advertiserWindowMetricSql('h', 'st', 'pt.account_type', 'sales')})::text AS sales,
            to_char(max(${LOCAL_HOUR}), 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS last_local,
            max(h.keyword_text) AS keyword_text
       FROM u
+      LEFT JOIN advertiser_setting st ON st.advertiser_id = u.advertiser_id
+      LEFT JOIN LATERAL (${advertiserProfileLateralSql('u.advertiser_id', ['account_type'])}) pt ON true
       JOIN hourly_fact h
         ON h.advertiser_id = u.advertiser_id ${campaignJoin}
        AND h.hour_start >= (u.ls - interval '15 hours') AT TIME ZONE 'UTC'

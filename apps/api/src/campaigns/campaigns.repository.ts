@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import {
   advertiserProfileLateralSql,
-  advertiserWindowSql,
+  advertiserWindowMetricSql,
   entityLatestLookupSql,
   isLatestAdsEntitySql,
   isLatestAmsEntitySql,
@@ -137,7 +137,4 @@ export class CampaignsRepository {
 }
 
 /** Metric `m` of fact `h` in the advertiser's default window (setting `st`, else account type `pt.account_type`). */
-function metricIn(m: 'orders' | 'sales'): string {
-  const w = advertiserWindowSql('h', 'st', 'pt.account_type');
-  return `CASE ${w} WHEN '1d' THEN h.${m}_1d WHEN '7d' THEN h.${m}_7d WHEN '14d' THEN h.${m}_14d ELSE h.${m}_30d END`;
-}
+const metricIn = (m: 'orders' | 'sales') => advertiserWindowMetricSql('h', 'st', 'pt.account_type', m);

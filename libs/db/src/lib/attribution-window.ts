@@ -57,3 +57,19 @@ export function advertiserWindowSql(alias: string, settings: string, accountType
   return `coalesce(CASE ${alias}.ad_product WHEN 'sp' THEN ${settings}.attribution_window_sp WHEN 'sb' THEN ${settings}.attribution_window_sb
         ELSE ${settings}.attribution_window_sd END, ${accountDefaultAttributionWindowSql(alias, accountType)})`;
 }
+
+/**
+ * SQL for conversion metric `m` of fact row `alias` in the window `advertiserWindowSql` gives it (the advertiser's
+ * setting `settings`, else the default of account type `accountType`): what the api's campaign totals and the
+ * alerter's windows count, so an alert and the api agree for vendors as for sellers.
+ */
+export function advertiserWindowMetricSql(
+  alias: string,
+  settings: string,
+  accountType: string,
+  m: 'orders' | 'sales' | 'units',
+): string {
+  const w = advertiserWindowSql(alias, settings, accountType);
+  const a = alias;
+  return `CASE ${w} WHEN '1d' THEN ${a}.${m}_1d WHEN '7d' THEN ${a}.${m}_7d WHEN '14d' THEN ${a}.${m}_14d ELSE ${a}.${m}_30d END`;
+}
