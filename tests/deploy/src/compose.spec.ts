@@ -1,7 +1,7 @@
 /**
  * docker/docker-compose.yml, checked without a Docker engine: the whole system (PostgreSQL, NATS with
  * durable JetStream, an SQS endpoint with the ams-stream queue and its dead-letter queue, the
- * migration step, the five apps) wired as in production, each app starting with the environment it
+ * migration step, the six apps) wired as in production, each app starting with the environment it
  * gets (its own validation decides), after the migration succeeded.
  */
 import { existsSync } from 'node:fs';
@@ -41,7 +41,7 @@ const env = (name: string): Record<string, string> =>
   Object.fromEntries(Object.entries(services[name].environment ?? {}).map(([k, v]) => [k, interpolate(String(v))]));
 
 describe('docker/docker-compose.yml', () => {
-  it('runs PostgreSQL, NATS, an SQS endpoint, the migration step and the five apps, none on a floating tag', () => {
+  it('runs PostgreSQL, NATS, an SQS endpoint, the migration step and the six apps, none on a floating tag', () => {
     expect(Object.keys(services).sort()).toEqual(['elasticmq', 'migrate', 'nats', 'postgres', ...APPS].sort());
     for (const [name, s] of Object.entries(services))
       expect({ name, problems: imageProblems(s.image) }).toEqual({ name, problems: [] });

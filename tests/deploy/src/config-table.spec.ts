@@ -14,7 +14,15 @@ describe('env.example, the configuration table', () => {
   });
 
   it('has the sections the check reads: every app, then one per app', () => {
-    expect(parseTable(text).sections).toEqual(['every app', 'ingestor', 'processor', 'aggregator', 'alerter', 'api']);
+    expect(parseTable(text).sections).toEqual([
+      'every app',
+      'ingestor',
+      'processor',
+      'aggregator',
+      'alerter',
+      'api',
+      'connector',
+    ]);
   });
 
   it('finds the required variables from the apps themselves', () => {

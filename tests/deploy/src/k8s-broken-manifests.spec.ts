@@ -292,7 +292,7 @@ const CASES: Array<[string, Mutation, RegExp]> = [
       ((
         get(o, 'NetworkPolicy', 'allow-metrics-scraping')['spec'] as { ingress: Array<{ from: object[] }> }
       ).ingress[0].from = [{ namespaceSelector: {} }]),
-    /ingress allows TCP\/3000-3004 from any namespace/,
+    /ingress allows TCP\/3000-3005 from any namespace/,
   ],
 ];
 

@@ -8,10 +8,15 @@ import { join, resolve } from 'node:path';
 import { parseAllDocuments, parse } from 'yaml';
 
 export const ROOT = resolve(__dirname, '../../..');
-export const APPS = ['ingestor', 'processor', 'aggregator', 'alerter', 'api'] as const;
+export const APPS = ['ingestor', 'processor', 'aggregator', 'alerter', 'api', 'connector'] as const;
 export type AppName = (typeof APPS)[number];
 /** Apps scaled by a HorizontalPodAutoscaler (DESIGN.md §5: replicas share the JetStream consumers). */
 export const AUTOSCALED: readonly AppName[] = ['processor', 'alerter', 'api'];
+/**
+ * Apps that run exactly one replica everywhere: the connector (its syncs are single-flight through PostgreSQL advisory
+ * locks and Amazon throttles per client, so a second replica would only wait).
+ */
+export const SINGLE_REPLICA: readonly AppName[] = ['connector'];
 export const SECRET_NAME = 'ams-sentinel-secrets';
 
 export interface K8sObject {

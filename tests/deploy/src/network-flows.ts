@@ -98,12 +98,12 @@ export function flowsByWorkload(objects: K8sObject[]): Map<string, WorkloadFlows
 }
 
 const DNS = ['TCP/53 to anywhere', 'UDP/53 to anywhere'];
-const METRICS = 'TCP/3000-3004 from namespace monitoring';
+const METRICS = 'TCP/3000-3005 from namespace monitoring';
 const APP_EGRESS = [...DNS, 'TCP/4222 to anywhere', 'TCP/5432 to anywhere'];
 
 /**
  * The flows of DESIGN.md: apps → PostgreSQL 5432 and NATS 4222, ingestor → SQS/SNS 443, alerter →
- * Slack 443, api 3000 from the cluster, metrics from the monitoring namespace, DNS for everyone.
+ * Slack 443, connector → Amazon Ads API and Login with Amazon 443, api 3000 from the cluster, metrics from the monitoring namespace, DNS for everyone.
  * PostgreSQL and NATS may be outside the cluster, hence "anywhere" on their ports.
  */
 export const DESIGNED_FLOWS: Record<string, { egress: string[]; ingress: string[] }> = {
@@ -112,6 +112,7 @@ export const DESIGNED_FLOWS: Record<string, { egress: string[]; ingress: string[
   aggregator: { egress: APP_EGRESS, ingress: [METRICS] },
   alerter: { egress: [...APP_EGRESS, 'TCP/443 to anywhere'], ingress: [METRICS] },
   api: { egress: APP_EGRESS, ingress: ['TCP/3000 from any namespace', METRICS] },
+  connector: { egress: [...APP_EGRESS, 'TCP/443 to anywhere'], ingress: [METRICS] },
   migrate: { egress: [...DNS, 'TCP/5432 to anywhere'], ingress: [] },
   // dev overlay only: NATS and PostgreSQL inside the namespace
   nats: { egress: DNS, ingress: ['TCP/4222 from pods app.kubernetes.io/component=app'] },

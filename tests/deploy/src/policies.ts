@@ -175,7 +175,7 @@ export function workloadProblems(objects: K8sObject[]): string[] {
   return problems;
 }
 
-// ---- the five apps and the migration Job ------------------------------------------------------
+// ---- the six apps and the migration Job ------------------------------------------------------
 
 function configValue(objects: K8sObject[], key: string): string | undefined {
   return (findConfigMap(objects, CONFIG_MAP)?.['data'] as Record<string, string> | undefined)?.[key];

@@ -135,3 +135,41 @@ describe('connector syncs under the advisory lock', () => {
     expect(reply).toMatchObject({ profiles: 3, failures: [] });
   });
 });
+
+describe('connector shutting down', () => {
+  let h: ConnectorHarness;
+  beforeAll(async () => {
+    h = await ConnectorHarness.create('conn_drain');
+    await h.request(CONNECTOR_PROFILES_SYNC, {});
+  });
+  afterAll(() => h?.close());
+
+  it('drains a running entity sync: the shutdown waits, the sync commits and the command is answered', async () => {
+    // the first SP page takes 1.5 s to answer: the shutdown starts while the sync is inside its transaction
+    h.emulator.control.injectFault({ route: 'sp', times: 1, action: { kind: 'delay', ms: 1500 } });
+    const reply = h.request(CONNECTOR_ENTITIES_SYNC, { profileId: US_PROFILE });
+    await waitFor(async () => {
+      const [s] = await h.query<{ status: string }>(
+        `SELECT status FROM ads_sync_state WHERE kind = 'entities' AND scope = $1`,
+        [US_PROFILE],
+      );
+      return s?.status === 'running' && h.emulator.control.requestsTo('sp').length > 0;
+    });
+    const app = h.app;
+    h.app = undefined;
+    const closing = Date.now();
+    await app?.close();
+    expect(Date.now() - closing).toBeGreaterThanOrEqual(1000);
+    const answered = await reply;
+    expect(answered.results[0]).toMatchObject({ profileId: US_PROFILE, status: 'ok' });
+    const [state] = await h.query<{ status: string }>(
+      `SELECT status FROM ads_sync_state WHERE kind = 'entities' AND scope = $1`,
+      [US_PROFILE],
+    );
+    expect(state.status).toBe('ok');
+    const [{ n }] = await h.query<{ n: number }>(`SELECT count(*)::int AS n FROM ads_entity WHERE profile_id = $1`, [
+      US_PROFILE,
+    ]);
+    expect(n).toBeGreaterThan(0);
+  });
+});

@@ -6,7 +6,7 @@ import { ExitInfo, LineBuffer, exitOf, isRunning, terminate, trackChild } from '
 import { workspaceRoot } from './fixtures';
 import { freePort } from './ports';
 
-export type AppName = 'ingestor' | 'processor' | 'alerter' | 'aggregator' | 'api';
+export type AppName = 'ingestor' | 'processor' | 'alerter' | 'aggregator' | 'api' | 'connector';
 
 export interface AppProcess {
   name: string;
