@@ -6,3 +6,4 @@ export * from './lib/records';
 export * from './lib/validate';
 export * from './lib/classify';
 export { MAX_ABS_NUMBER } from './lib/schema';
+export * from './lib/subscription-status';

@@ -8,14 +8,12 @@ import {
   Param,
   Post,
   Query,
-  ServiceUnavailableException,
   UseGuards,
 } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import {
   type AdsEntitiesSyncReplyV1,
   type AdsProfilesSyncReplyV1,
-  type CommandDescriptor,
   CONNECTOR_ENTITIES_SYNC,
   CONNECTOR_PROFILES_SYNC,
   CONNECTOR_SUBSCRIPTION_ARCHIVE,
@@ -23,7 +21,7 @@ import {
   CONNECTOR_SUBSCRIPTIONS_POLL,
   type StreamSubscriptionCreateReplyV1,
 } from '@ams/contracts';
-import { JetStreamService, MessagingTimeoutError } from '@ams/platform';
+import { JetStreamService } from '@ams/platform';
 import { ApiKeyGuard } from '../auth/api-key.guard';
 import { advertiserFilter, CurrentPrincipal, mayAccess, notFound, Principal } from '../auth/principal';
 import { satisfies } from '../auth/scope';
@@ -105,7 +103,7 @@ export class AdsHttpController {
   @HttpCode(200)
   @Audit('ads.profiles.sync', () => 'ads:profiles')
   profilesSync(): Promise<AdsProfilesSyncReplyV1> {
-    return this.command(CONNECTOR_PROFILES_SYNC, {}, ADS_COMMAND_TIMEOUT_MS.profilesSync);
+    return this.messaging.request(CONNECTOR_PROFILES_SYNC, {}, ADS_COMMAND_TIMEOUT_MS.profilesSync);
   }
 
   /** Syncs campaigns, ad groups, keywords and targets of one profile (or every active one) now. */
@@ -113,7 +111,7 @@ export class AdsHttpController {
   @HttpCode(200)
   @Audit('ads.entities.sync', (req) => `ads:profile:${String((req.body as { profileId?: unknown })?.profileId ?? '*')}`)
   entitiesSync(@Body() body: EntitiesSyncDto): Promise<AdsEntitiesSyncReplyV1> {
-    return this.command(
+    return this.messaging.request(
       CONNECTOR_ENTITIES_SYNC,
       body.profileId ? { profileId: body.profileId } : {},
       ADS_COMMAND_TIMEOUT_MS.entitiesSync,
@@ -141,7 +139,7 @@ export class AdsHttpController {
       if (advertiserIds && !q.profileId) {
         throw badRequest('profileId', 'is required with refresh=true for a key limited to advertisers');
       }
-      await this.command(
+      await this.messaging.request(
         CONNECTOR_SUBSCRIPTIONS_POLL,
         q.profileId ? { profileId: q.profileId } : {},
         ADS_COMMAND_TIMEOUT_MS.subscriptionsPoll,
@@ -166,7 +164,7 @@ export class AdsHttpController {
   })
   create(@Body() body: StreamSubscriptionCreateDto): Promise<StreamSubscriptionCreateReplyV1> {
     const { profileId, dataSetIds, destinationArn, notes } = body;
-    return this.command(
+    return this.messaging.request(
       CONNECTOR_SUBSCRIPTION_CREATE,
       { profileId, dataSetIds, destinationArn, ...(notes === undefined ? {} : { notes }) },
       ADS_COMMAND_TIMEOUT_MS.subscriptionCreate,
@@ -184,7 +182,7 @@ export class AdsHttpController {
     if (!owner || !mayAccess(who, owner.advertiser_id)) {
       throw notFound(`stream subscription ${subscriptionId} is unknown (GET ?refresh=true reads Amazon's list)`);
     }
-    const archived = await this.command(
+    const archived = await this.messaging.request(
       CONNECTOR_SUBSCRIPTION_ARCHIVE,
       { subscriptionId },
       ADS_COMMAND_TIMEOUT_MS.subscriptionArchive,
@@ -197,25 +195,6 @@ export class AdsHttpController {
   private async checkProfile(profileId: string, who: Principal): Promise<void> {
     const advertiser = await this.repo.advertiserOfProfile(profileId);
     if (!mayAccess(who, advertiser)) throw notFound(`profile ${profileId} does not exist`);
-  }
-
-  /** A command to the connector; no answer in time is a 503 naming the connector (not a hang). */
-  private async command<Req extends object, Res>(
-    command: CommandDescriptor<Req, Res>,
-    payload: Req,
-    timeoutMs: number,
-  ): Promise<Res> {
-    try {
-      return await this.messaging.request(command, payload, timeoutMs);
-    } catch (err) {
-      if (!(err instanceof MessagingTimeoutError)) throw err;
-      throw new ServiceUnavailableException({
-        statusCode: 503,
-        error: 'Service Unavailable',
-        code: 'COMMAND_TIMEOUT',
-        message: `the connector did not answer ${command.subject} within ${timeoutMs / 1000} s (is it running?); retry shortly`,
-      });
-    }
   }
 }
 

@@ -27,6 +27,14 @@ export function commandErrorStatus(code: string): number | null {
   return isCommandErrorCode(code) ? COMMAND_ERROR_STATUS[code] : null;
 }
 
+/** A command no app answered: names the app and the subject (`cmd.<app>.<name>.v<n>`) where the error has them. */
+export function timeoutMessage(err: MessagingTimeoutError): string {
+  const m = /(?:^|[\s.])(cmd\.([a-z][a-z-]*)\.[A-Za-z0-9.-]+?)(?::|$)/.exec(err.message);
+  return m
+    ? `the ${m[2]} did not answer ${m[1]} in time (is it running?); retry shortly`
+    : 'the service that owns this resource did not answer in time; retry shortly';
+}
+
 /**
  * The one place errors become HTTP answers: HttpExceptions keep their body; a command that timed
  * out is a 503 with a clear message; anything else is a 500 carrying an error id that is also in
@@ -40,8 +48,6 @@ export class ApiExceptionFilter implements ExceptionFilter {
     const res = host.switchToHttp().getResponse<Response>();
     if (err instanceof HttpException) {
       const body = err.getResponse();
-      // a command a route timed out itself (naming the app that did not answer): retried like the generic timeout
-      if ((body as { code?: unknown }).code === 'COMMAND_TIMEOUT') res.setHeader('Retry-After', '5');
       res
         .status(err.getStatus())
         .json(typeof body === 'string' ? { statusCode: err.getStatus(), message: body } : body);
@@ -53,7 +59,7 @@ export class ApiExceptionFilter implements ExceptionFilter {
         statusCode: 503,
         error: 'Service Unavailable',
         code: 'COMMAND_TIMEOUT',
-        message: 'the service that owns this resource did not answer in time; retry shortly',
+        message: timeoutMessage(err),
       });
       return;
     }

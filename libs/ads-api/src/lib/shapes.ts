@@ -4,6 +4,7 @@
  * (bidding, tags, extended data) pass through as they are.
  */
 import { arrayOf, bool, id, json, nonEmptyStr, num, object, oneOf, optional, str } from './validate';
+import { STREAM_SUBSCRIPTION_STATUSES } from '@ams/ams';
 
 // ---- profiles (GET /v2/profiles) -------------------------------------------------------------------------
 
@@ -32,16 +33,7 @@ export const profilesCheck = arrayOf(profileCheck);
 
 // ---- Marketing Stream subscriptions v1 (/streams/subscriptions) ------------------------------------------
 
-export const STREAM_SUBSCRIPTION_STATUSES = [
-  'PROVISIONING',
-  'PENDING_CONFIRMATION',
-  'ACTIVE',
-  'ARCHIVED',
-  'FAILED_CONFIRMATION',
-  'SUSPENDED',
-  'FAILED_PROVISIONING',
-] as const;
-export type StreamSubscriptionStatus = (typeof STREAM_SUBSCRIPTION_STATUSES)[number];
+export { STREAM_SUBSCRIPTION_STATUSES, type StreamSubscriptionStatus } from '@ams/ams';
 
 const destinationCheck = object({
   sqsDestination: optional(object({ queueArn: nonEmptyStr })),

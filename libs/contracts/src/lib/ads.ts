@@ -14,6 +14,7 @@ import {
   MaxLength,
   ValidateNested,
 } from 'class-validator';
+import { STREAM_SUBSCRIPTION_STATUSES, type StreamSubscriptionStatus } from '@ams/ams';
 
 /**
  * The Amazon Ads API connection (`CONNECTOR_*` commands and `ADS_*` events in the catalog). The connector is the only
@@ -40,17 +41,7 @@ export const ADS_CONNECTION_STATES = [
 ] as const;
 export type AdsConnectionState = (typeof ADS_CONNECTION_STATES)[number];
 
-/** Marketing Stream v1 subscription statuses; only `ARCHIVED` can be set, `SUSPENDED` cannot be re-activated. */
-export const STREAM_SUBSCRIPTION_STATUSES = [
-  'PROVISIONING',
-  'PENDING_CONFIRMATION',
-  'ACTIVE',
-  'ARCHIVED',
-  'FAILED_CONFIRMATION',
-  'SUSPENDED',
-  'FAILED_PROVISIONING',
-] as const;
-export type StreamSubscriptionStatus = (typeof STREAM_SUBSCRIPTION_STATUSES)[number];
+export { STREAM_SUBSCRIPTION_STATUSES, type StreamSubscriptionStatus };
 
 /** Amazon's profile ids are int64: carried as exact digit strings, never as JS numbers. */
 export const PROFILE_ID = /^[1-9][0-9]{0,19}$/;
