@@ -191,6 +191,48 @@ describe('Ads API emulator', () => {
       expect((await create({ ...body, clientRequestToken: 'token-0000000000000000000002' })).status).toBe(409);
     });
 
+    it('serves the subscriptions of its seed, ACTIVE unless said, and seeds them again on reset', async () => {
+      const seeded = await startAdsEmulator({
+        seed: {
+          ...defaultSeed(),
+          subscriptions: [
+            { profileId: us, dataSetId: 'sp-traffic', destinationArn: arn },
+            { profileId: de, dataSetId: 'budget-usage', destinationArn: arn, status: 'SUSPENDED' },
+          ],
+        },
+      });
+      try {
+        const token = (
+          (await (
+            await fetch(seeded.tokenUrl, {
+              method: 'POST',
+              headers: { 'content-type': 'application/x-www-form-urlencoded' },
+              body: new URLSearchParams(refreshForm).toString(),
+            })
+          ).json()) as { access_token: string }
+        ).access_token;
+        const list = async (scope: string) =>
+          (
+            (await (
+              await fetch(`${seeded.url}/streams/subscriptions`, {
+                headers: {
+                  'Amazon-Advertising-API-ClientId': DEFAULT_CLIENT_ID,
+                  Authorization: `Bearer ${token}`,
+                  'Amazon-Advertising-API-Scope': scope,
+                  Accept: ct,
+                },
+              })
+            ).json()) as { subscriptions: Array<{ dataSetId: string; status: string; destinationArn: string }> }
+          ).subscriptions.map((x) => [x.dataSetId, x.status, x.destinationArn]);
+        expect(await list(us)).toEqual([['sp-traffic', 'ACTIVE', arn]]);
+        expect(await list(de)).toEqual([['budget-usage', 'SUSPENDED', arn]]);
+        seeded.control.reset();
+        expect(seeded.control.subscriptions()).toHaveLength(2);
+      } finally {
+        await seeded.stop();
+      }
+    });
+
     it('validates the create body: token length, dataset, one destination, notes', async () => {
       const ok = { clientRequestToken: 'token-0000000000000000000003', dataSetId: 'sp-traffic', destinationArn: arn };
       for (const bad of [

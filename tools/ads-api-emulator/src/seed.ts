@@ -72,6 +72,15 @@ export interface EmulatorSeed {
   /** refresh tokens LwA accepts (revocable through the control) */
   refreshTokens: string[];
   profiles: SeedProfile[];
+  /** subscriptions that exist before any request (e.g. the local queue the simulator delivers to), ACTIVE unless said */
+  subscriptions?: SeedSubscription[];
+}
+
+export interface SeedSubscription {
+  profileId: string;
+  dataSetId: string;
+  destinationArn: string;
+  status?: 'ACTIVE' | 'PENDING_CONFIRMATION' | 'SUSPENDED' | 'FAILED_CONFIRMATION';
 }
 
 export const DEFAULT_CLIENT_ID = 'amzn1.application-oa2-client.emulator0000000000000000';
@@ -261,6 +270,8 @@ const COUNTRY_REGION: Record<string, SeedRegion> = {
 export function seedFromScenario(
   advertisers: readonly ScenarioAdvertiser[],
   base: Partial<Pick<EmulatorSeed, 'clientId' | 'clientSecret' | 'refreshTokens'>> = {},
+  /** every advertiser subscribed (ACTIVE) to these datasets at this queue: what the simulator plays AMS delivering */
+  subscribed?: { destinationArn: string; dataSetIds: readonly string[] },
 ): EmulatorSeed {
   const profiles = advertisers.map((adv): SeedProfile => {
     const m = adv.market;
@@ -335,6 +346,17 @@ export function seedFromScenario(
     clientSecret: base.clientSecret ?? DEFAULT_CLIENT_SECRET,
     refreshTokens: base.refreshTokens ?? [DEFAULT_REFRESH_TOKEN],
     profiles,
+    ...(subscribed
+      ? {
+          subscriptions: profiles.flatMap((p) =>
+            subscribed.dataSetIds.map((dataSetId) => ({
+              profileId: p.profileId,
+              dataSetId,
+              destinationArn: subscribed.destinationArn,
+            })),
+          ),
+        }
+      : {}),
   };
 }
 

@@ -135,6 +135,22 @@ export async function startAdsEmulator(o: AdsEmulatorOptions = {}): Promise<AdsE
   const tokens = new Map<string, number>(); // access token → expiry ms
   const revoked = new Set<string>();
   const subs: EmulatedSubscription[] = [];
+  const seedSubscriptions = () => {
+    const at = new Date().toISOString();
+    for (const [i, s] of (seed.subscriptions ?? []).entries()) {
+      subs.push({
+        subscriptionId: `amzn1.fead.cs1.seed${String(i).padStart(4, '0')}${s.profileId}`,
+        profileId: s.profileId,
+        clientRequestToken: `seed-${String(i).padStart(4, '0')}-${s.profileId}-${s.dataSetId}`.slice(0, 36),
+        dataSetId: s.dataSetId,
+        destinationArn: s.destinationArn,
+        status: s.status ?? 'ACTIVE',
+        createdDate: at,
+        updatedDate: at,
+      });
+    }
+  };
+  seedSubscriptions();
   let lifetime = o.accessTokenLifetimeSeconds ?? 3600;
   let streamTypes = o.streamMediaTypes ?? STREAM_MEDIA_TYPES;
   let grants = 0;
@@ -660,6 +676,7 @@ export async function startAdsEmulator(o: AdsEmulatorOptions = {}): Promise<AdsE
       faults.clear();
       requests.length = 0;
       subs.length = 0;
+      seedSubscriptions();
       revoked.clear();
       tokens.clear();
       grants = 0;

@@ -8,7 +8,7 @@ import { DEFAULT_CLIENT_ID, DEFAULT_REFRESH_TOKEN } from '@ams/ads-api-emulator'
 import { parseCli } from '../../simulator/src/cli-options';
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { simulate } from '../../simulator/src/traffic-generator';
-import { parseReadyLine, simulatorSeed } from './ads-emulator';
+import { parseReadyLine, queueArnOf, SIMULATED_DATASETS, simulatorSeed } from './ads-emulator';
 
 const NOW = Date.parse('2026-11-30T15:20:00Z');
 
@@ -86,6 +86,21 @@ describe('the Ads API emulator seed of npm start', () => {
   it("uses the emulator's test client", () => {
     expect(seed.clientId).toBe(DEFAULT_CLIENT_ID);
     expect(seed.refreshTokens).toEqual([DEFAULT_REFRESH_TOKEN]);
+  });
+
+  it('subscribes every profile, ACTIVE, to every dataset the simulator sends, at the local queue', () => {
+    expect(seed.subscriptions).toBeUndefined(); // no queue given: none
+    const url = 'http://127.0.0.1:9324/000000000000/ams-stream';
+    const arn = 'arn:aws:sqs:us-east-1:000000000000:ams-stream';
+    expect(queueArnOf(url, 'us-east-1')).toBe(arn);
+    const withQueue = simulatorSeed(NOW, { url, region: 'us-east-1' });
+    const sent = [...new Set(records.map((r) => String(r['dataset_id'])))].sort();
+    expect([...SIMULATED_DATASETS].sort()).toEqual(expect.arrayContaining(sent));
+    expect(withQueue.subscriptions).toEqual(
+      withQueue.profiles.flatMap((p) =>
+        SIMULATED_DATASETS.map((dataSetId) => ({ profileId: p.profileId, dataSetId, destinationArn: arn })),
+      ),
+    );
   });
 });
 

@@ -22,8 +22,29 @@ import { spawnManaged, type ManagedProcess } from './managed-process';
 import { freePort, isPortFree } from './probes';
 import type { AdsEmulatorEndpoints } from './service-plan';
 
-/** The emulator's seed: the advertisers `npm run simulate` (no flags) sends traffic for, as Ads API profiles. */
-export function simulatorSeed(nowMs = Date.now()): EmulatorSeed {
+/** The datasets `npm run simulate` delivers (tools/simulator traffic-generator.ts). */
+export const SIMULATED_DATASETS = [
+  'sp-traffic',
+  'sp-conversion',
+  'sb-traffic',
+  'sb-conversion',
+  'sd-traffic',
+  'sd-conversion',
+  'budget-usage',
+  'campaigns',
+] as const;
+
+/** The ARN of an SQS queue from its URL (`http://host/<account>/<name>`), as Amazon's subscriptions name it. */
+export function queueArnOf(queueUrl: string, region: string): string {
+  const [account, name] = new URL(queueUrl).pathname.split('/').filter(Boolean);
+  return `arn:aws:sqs:${region}:${account}:${name}`;
+}
+
+/**
+ * The emulator's seed: the advertisers `npm run simulate` (no flags) sends traffic for, as Ads API profiles, each
+ * subscribed (ACTIVE) to the simulated datasets at `queue` when given: the queue the simulator plays AMS delivering to.
+ */
+export function simulatorSeed(nowMs = Date.now(), queue?: { url: string; region: string }): EmulatorSeed {
   const o = simulatorDefaults([], nowMs);
   if ('error' in o) throw new Error(`the simulator's defaults did not parse: ${o.error}`);
   const advertisers = buildScenario({
@@ -34,11 +55,11 @@ export function simulatorSeed(nowMs = Date.now()): EmulatorSeed {
     endMs: o.endMs,
     anomalies: o.anomalies,
   });
-  return seedFromScenario(advertisers, {
-    clientId: DEFAULT_CLIENT_ID,
-    clientSecret: DEFAULT_CLIENT_SECRET,
-    refreshTokens: [DEFAULT_REFRESH_TOKEN],
-  });
+  return seedFromScenario(
+    advertisers,
+    { clientId: DEFAULT_CLIENT_ID, clientSecret: DEFAULT_CLIENT_SECRET, refreshTokens: [DEFAULT_REFRESH_TOKEN] },
+    queue ? { destinationArn: queueArnOf(queue.url, queue.region), dataSetIds: SIMULATED_DATASETS } : undefined,
+  );
 }
 
 export interface RunningAdsEmulator extends AdsEmulatorEndpoints {
@@ -66,6 +87,8 @@ export async function startAdsEmulatorProcess(opts: {
   seedFile: string;
   logFile: string;
   timeoutMs?: number;
+  /** the queue the simulator sends to: every profile is seeded as subscribed to it */
+  queue?: { url: string; region: string };
 }): Promise<RunningAdsEmulator> {
   let port: number;
   if (opts.port !== null) {
@@ -74,7 +97,7 @@ export async function startAdsEmulatorProcess(opts: {
   } else port = await freePort();
 
   mkdirSync(dirname(opts.seedFile), { recursive: true });
-  writeFileSync(opts.seedFile, JSON.stringify(simulatorSeed()));
+  writeFileSync(opts.seedFile, JSON.stringify(simulatorSeed(Date.now(), opts.queue)));
 
   const env: NodeJS.ProcessEnv = { ...process.env };
   delete env['NODE_OPTIONS'];

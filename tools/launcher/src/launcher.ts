@@ -360,6 +360,7 @@ export async function runLauncher(argv: string[], env: NodeJS.ProcessEnv): Promi
         port: ads.port,
         seedFile: join(dataDir, 'launcher', 'ads-emulator-seed.json'),
         logFile: join(logDir, 'ads-api-emulator.log'),
+        queue: { url: sqsForSimulator.queueUrl, region: sqsForSimulator.region },
       });
       const emu = adsEmulator;
       track('ads-api-emulator', emu.process, 'ads-api-emulator', () => emu.process.stop('SIGTERM', 5_000));
