@@ -18,6 +18,7 @@ import {
   natsInboxPrefix,
   natsNames,
   natsPasswordVariable,
+  newNatsPassword,
   renderNatsServerConf,
   STREAMS,
 } from '@ams/contracts';
@@ -47,7 +48,7 @@ const VIOLATION = /permissions[ _]violation|authorization[ _]violation/i;
 describe('NATS with per-app users and permissions', () => {
   const prefix = uniquePrefix('natsauth');
   const names = natsNames(prefix);
-  const passwords = Object.fromEntries(NATS_USERS.map((a) => [a, randomBytes(18).toString('base64url')])) as Record<
+  const passwords = Object.fromEntries(NATS_USERS.map((a) => [a, newNatsPassword(randomBytes)])) as Record<
     NatsUser,
     string
   >;

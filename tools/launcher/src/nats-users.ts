@@ -10,13 +10,15 @@ import { dirname, join } from 'node:path';
 import {
   type NatsApp,
   type NatsUser,
+  NATS_PASSWORD_SHAPE,
   NATS_USERS,
   natsPasswordVariable,
+  newNatsPassword,
   natsUserName,
   renderNatsServerConf,
 } from '@ams/contracts';
 
-/** Every user's password: the five apps' and the operator's (for the NATS CLI). */
+/** Every user's password: the apps' and the operator's (for the NATS CLI). */
 export type NatsPasswords = Record<NatsUser, string>;
 
 /** The passwords kept in `file`, completed with new ones for apps that have none; the file is (re)written 0600. */
@@ -32,7 +34,7 @@ export function loadOrCreateNatsPasswords(file: string): NatsPasswords {
   const out = {} as NatsPasswords;
   for (const app of NATS_USERS) {
     const k = kept[app];
-    out[app] = typeof k === 'string' && k.length >= 24 ? k : randomBytes(24).toString('base64url');
+    out[app] = typeof k === 'string' && NATS_PASSWORD_SHAPE.test(k) ? k : newNatsPassword(randomBytes);
   }
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`, { mode: 0o600 });

@@ -6,7 +6,8 @@ import {
   natsPermissions,
   OPERATOR_COMMANDS,
 } from './nats-permissions';
-import { renderNatsAccounts } from './nats-server-config';
+import { NATS_PASSWORD_SHAPE, newNatsPassword, renderNatsAccounts } from './nats-server-config';
+import { randomBytes } from 'node:crypto';
 import { COMMAND_CATALOG, STREAMS } from './catalog/catalog';
 import { subjectMatches as matches } from './nats-naming';
 
@@ -112,5 +113,16 @@ describe('natsPermissions', () => {
     expect(conf).toContain('"$JS.API.CONSUMER.MSG.NEXT.AMS.processor"');
     expect(conf).toContain('password: $API_NATS_PASSWORD');
     expect(conf).not.toMatch(/password: "/);
+  });
+});
+
+describe('newNatsPassword', () => {
+  it('always starts with a letter, so nats-server reads it from its environment as a string', () => {
+    for (let i = 0; i < 2000; i++) expect(newNatsPassword(randomBytes)).toMatch(NATS_PASSWORD_SHAPE);
+    // the draws that broke nats-server at start: a digit first
+    const digitFirst = () => Buffer.from([0xd3, 0x9e, ...Array(22).fill(0)]); // base64url '054…'
+    expect(digitFirst().toString('base64url')[0]).toMatch(/[0-9]/);
+    expect(newNatsPassword(digitFirst)).toMatch(NATS_PASSWORD_SHAPE);
+    expect(NATS_PASSWORD_SHAPE.test('9e5abcdefghijklmnop')).toBe(false);
   });
 });

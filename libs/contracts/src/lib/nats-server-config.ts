@@ -14,6 +14,19 @@ export function natsPasswordVariable(app: NatsUser): string {
   return `${app.toUpperCase()}_NATS_PASSWORD`;
 }
 
+/**
+ * What a password must look like for nats-server to read it from its environment as a string. nats-server parses a
+ * `$VARIABLE`'s value as a config value, so a value that starts with a digit may become a number, a size or a date,
+ * or fail: `9e5abc`, `3.5d`, `7-abc` and `12345` all stop nats-server from starting (seen with nats-server 2.x here,
+ * and a random base64url password starts with a digit one time in six). A letter first and base64url after is safe.
+ */
+export const NATS_PASSWORD_SHAPE = /^[A-Za-z][A-Za-z0-9_-]{15,}$/;
+
+/** A new random password of NATS_PASSWORD_SHAPE (for the launcher and the tests; production makes its own). */
+export function newNatsPassword(randomBytes: (n: number) => Buffer): string {
+  return `p${randomBytes(24).toString('base64url')}`;
+}
+
 /** The key of an app's NATS user name in the Secret: `INGESTOR_NATS_USER`. */
 export function natsUserVariable(app: NatsUser): string {
   return `${app.toUpperCase()}_NATS_USER`;
