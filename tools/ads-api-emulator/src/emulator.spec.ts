@@ -282,6 +282,178 @@ describe('Ads API emulator', () => {
     });
   });
 
+  describe('SB and SD ad groups, keywords and targets', () => {
+    const seeded = (profileId: string) => {
+      const p = emu.control.seed.profiles.find((x) => x.profileId === profileId);
+      if (!p) throw new Error(`no profile ${profileId}`);
+      return p;
+    };
+    const of = (profileId: string, product: 'sb' | 'sd') =>
+      new Set(
+        seeded(profileId)
+          .campaigns.filter((c) => c.adProduct === product)
+          .map((c) => c.campaignId),
+      );
+
+    it('POST /sb/v4/adGroups/list: string ids, token paging within maxResults 1-100, campaign filter', async () => {
+      const t = 'application/vnd.sbadgroupresource.v4+json';
+      const headers = await authed(us, { 'Content-Type': t, Accept: t });
+      const want = seeded(us).adGroups.filter((g) => of(us, 'sb').has(g.campaignId));
+      expect(want.length).toBe(2);
+      const first = await api('/sb/v4/adGroups/list', { method: 'POST', headers, body: '{"maxResults":1}' });
+      expect(first.status).toBe(200);
+      expect(first.contentType).toBe(t);
+      const a = JSON.parse(first.text) as { adGroups: Array<Record<string, unknown>>; nextToken?: string };
+      expect(a.adGroups).toEqual([
+        { adGroupId: want[0].adGroupId, campaignId: want[0].campaignId, name: want[0].name, state: 'ENABLED' },
+      ]);
+      const second = await api('/sb/v4/adGroups/list', {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ maxResults: 1, nextToken: a.nextToken }),
+      });
+      const b = JSON.parse(second.text) as { adGroups: Array<{ adGroupId: string }>; nextToken?: string };
+      expect(b.adGroups.map((g) => g.adGroupId)).toEqual([want[1].adGroupId]);
+      expect(b.nextToken).toBeUndefined();
+      const none = await api('/sb/v4/adGroups/list', {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ campaignIdFilter: { include: ['1'] } }),
+      });
+      expect(JSON.parse(none.text)).toMatchObject({ adGroups: [] });
+      for (const body of ['{"maxResults":101}', '{"maxResults":0}', '{"nextToken":"bogus"}'])
+        expect((await api('/sb/v4/adGroups/list', { method: 'POST', headers, body })).status).toBe(400);
+      const wrong = await api('/sb/v4/adGroups/list', {
+        method: 'POST',
+        headers: { ...headers, 'Content-Type': 'application/json' },
+        body: '{}',
+      });
+      expect(wrong.status).toBe(415);
+    });
+
+    it('GET /sb/keywords (v3): a bare array, int64 ids as JSON numbers, lowercase, offset paging to count 5000', async () => {
+      const t = 'application/vnd.sbkeyword.v3.2+json';
+      const headers = await authed(de, { Accept: t });
+      const want = seeded(de).keywords.filter((k) => of(de, 'sb').has(k.campaignId));
+      expect(want.length).toBe(6);
+      const page = await api('/sb/keywords?startIndex=0&count=4', { headers });
+      expect(page.status).toBe(200);
+      // DE ids are beyond 2^53: bare literals, never strings
+      expect(page.text).toContain(`"keywordId":${want[0].keywordId},"adGroupId":${want[0].adGroupId}`);
+      expect(page.text).not.toContain(`"${want[0].keywordId}"`);
+      const rest = await api('/sb/keywords?startIndex=4&count=4', { headers });
+      const items = [...parseRaw(page.text), ...parseRaw(rest.text)];
+      expect(items.map((k) => [k.keywordId, k.keywordText, k.matchType, k.state])).toEqual(
+        want.map((k) => [k.keywordId, k.keywordText, k.matchType.toLowerCase(), 'enabled']),
+      );
+      expect(parseRaw(rest.text)).toHaveLength(2);
+      const paused = await api('/sb/keywords?stateFilter=paused', { headers });
+      expect(parseRaw(paused.text)).toEqual([]);
+      expect((await api('/sb/keywords?count=5001', { headers })).status).toBe(400);
+      expect((await api('/sb/keywords?count=5000', { headers })).status).toBe(200);
+      expect((await api('/sb/keywords', { headers: { ...headers, Accept: 'application/json' } })).status).toBe(406);
+    });
+
+    it('POST /sb/targets/list (v3): {targets, nextToken}, number ids, expressions, filters', async () => {
+      const headers = await authed(us, { 'Content-Type': 'application/json', Accept: 'application/json' });
+      const want = seeded(us).targets.filter((x) => of(us, 'sb').has(x.campaignId));
+      expect(want.length).toBe(2);
+      const first = await api('/sb/targets/list', { method: 'POST', headers, body: '{"maxResults":1}' });
+      expect(first.status).toBe(200);
+      expect(first.text).toContain(`"targetId":${want[0].targetId}`);
+      const a = JSON.parse(first.text) as { targets: Array<Record<string, unknown>>; nextToken?: string };
+      expect(a.targets[0]).toMatchObject({
+        expressions: [{ type: 'asinSameAs', value: want[0].expression }],
+        state: 'enabled',
+        bid: want[0].bid,
+      });
+      const second = JSON.parse(
+        (
+          await api('/sb/targets/list', {
+            method: 'POST',
+            headers,
+            body: JSON.stringify({ maxResults: 1, nextToken: a.nextToken }),
+          })
+        ).text,
+      ) as { targets: unknown[]; nextToken?: string };
+      expect(second.targets).toHaveLength(1);
+      expect(second.nextToken).toBeUndefined();
+      const filtered = await api('/sb/targets/list', {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ filters: [{ filterType: 'AD_GROUP_ID', values: [want[1].adGroupId] }] }),
+      });
+      expect(parseRaw(filtered.text, 'targets').map((x) => x.targetId)).toEqual([want[1].targetId]);
+      for (const body of ['{"maxResults":5001}', '{"filters":[{"filterType":"NOPE","values":[]}]}'])
+        expect((await api('/sb/targets/list', { method: 'POST', headers, body })).status).toBe(400);
+    });
+
+    it('GET /sd/adGroups and /sd/targets: bare arrays, number ids, lowercase states, offset paging', async () => {
+      const headers = await authed(de, { Accept: 'application/json' });
+      const groups = seeded(de).adGroups.filter((g) => of(de, 'sd').has(g.campaignId));
+      const targets = seeded(de).targets.filter((x) => of(de, 'sd').has(x.campaignId));
+      expect([groups.length, targets.length]).toEqual([2, 2]);
+      const g1 = await api('/sd/adGroups?startIndex=0&count=1', { headers });
+      expect(g1.text).toContain(`"adGroupId":${groups[0].adGroupId}`);
+      const g2 = await api('/sd/adGroups?startIndex=1&count=1', { headers });
+      const g3 = await api('/sd/adGroups?startIndex=2&count=1', { headers });
+      expect([...parseRaw(g1.text), ...parseRaw(g2.text)]).toEqual(
+        groups.map((g) => ({
+          adGroupId: g.adGroupId,
+          campaignId: g.campaignId,
+          name: g.name,
+          state: 'enabled',
+          defaultBid: g.defaultBid,
+          bidOptimization: 'clicks',
+          tactic: 'T00030',
+        })),
+      );
+      expect(g3.text).toBe('[]');
+      const t = await api('/sd/targets?startIndex=0&count=100', { headers });
+      expect(t.status).toBe(200);
+      expect(t.text).toContain(`"targetId":${targets[0].targetId}`);
+      expect(parseRaw(t.text)).toEqual(
+        targets.map((x) =>
+          expect.objectContaining({
+            targetId: x.targetId,
+            adGroupId: x.adGroupId,
+            campaignId: x.campaignId,
+            expression: [{ type: 'views', value: '(exact-product lookback=30)' }],
+            state: 'enabled',
+            bid: x.bid,
+          }),
+        ),
+      );
+      expect(
+        parseRaw((await api(`/sd/targets?adGroupIdFilter=${targets[1].adGroupId}`, { headers })).text).map(
+          (x) => x.targetId,
+        ),
+      ).toEqual([targets[1].targetId]);
+      expect((await api('/sd/targets?count=101', { headers })).status).toBe(400);
+      expect((await api('/sd/adGroups', { headers: { ...headers, Accept: 'application/vnd.x+json' } })).status).toBe(
+        406,
+      );
+    });
+
+    it('faults on the sb and sd routes reach the new lists', async () => {
+      const headers = await authed(us, { Accept: 'application/json' });
+      emu.control.injectFault({
+        route: 'sd',
+        action: { kind: 'status', status: 429, headers: { 'Retry-After': '1' } },
+      });
+      emu.control.injectFault({ route: 'sd', action: { kind: 'malformed', body: 'missing-field', field: 'targetId' } });
+      const throttled = await api('/sd/targets', { headers });
+      expect(throttled.status).toBe(429);
+      const spoiled = parseRaw((await api('/sd/targets', { headers })).text);
+      expect(spoiled[0]).not.toHaveProperty('targetId');
+      expect(spoiled[1]).toHaveProperty('targetId');
+      emu.control.injectFault({ route: 'sb', action: { kind: 'malformed', body: 'truncated' } });
+      const kw = await api('/sb/keywords', { headers: { ...headers, Accept: 'application/vnd.sbkeyword.v3.2+json' } });
+      expect(() => JSON.parse(kw.text)).toThrow();
+      expect(emu.control.requestsTo('sd').map((r) => r.status)).toEqual([429, 200]);
+    });
+  });
+
   describe('faults', () => {
     it('fire the given number of times on the matching route, then the normal answer returns', async () => {
       emu.control.injectFault({ route: 'profiles', times: 2, action: { kind: 'status', status: 429 } });
@@ -480,3 +652,19 @@ describe('Ads API emulator', () => {
     }, 60_000);
   });
 });
+
+/** A JSON answer with int64 literals kept as digit strings (the test reads ids beyond 2^53 exactly). */
+interface WireItem {
+  [field: string]: unknown;
+  keywordId?: unknown;
+  targetId?: unknown;
+  keywordText?: unknown;
+  matchType?: unknown;
+  state?: unknown;
+}
+
+function parseRaw(text: string, key?: string): WireItem[] {
+  const v = JSON.parse(text.replace(/([:[,]\s*)(\d{16,})(?=\s*[,}\]])/g, '$1"$2"')) as unknown;
+  const list = key ? (v as Record<string, unknown>)[key] : v;
+  return list as WireItem[];
+}

@@ -146,7 +146,7 @@ export const DEFAULT_PROFILE_IDS = ['1111111111111111', '9007199254740993', '333
 
 /**
  * Three advertisers (US, DE, JP), `campaigns` campaigns each (SP, SP, SB, SD, SP, …), two ad groups per
- * campaign, keywords for SP/SB, targets for SD. Deterministic: the same arguments give the same ids.
+ * campaign, keywords for SP/SB, targets for SD, and product targets in the first SP and the first SB campaign. Deterministic: the same arguments give the same ids.
  */
 export function defaultSeed(o: { campaigns?: number } = {}): EmulatorSeed {
   const perAdvertiser = o.campaigns ?? 5;
@@ -212,6 +212,16 @@ export function defaultSeed(o: { campaigns?: number } = {}): EmulatorSeed {
             expression: `B0EMU${a}${g}0000`,
             state: 'ENABLED',
             bid: 0.8 * m.unit,
+          });
+        // the first SB campaign also has a product target per ad group (what SB v3 /sb/targets/list serves)
+        if (adProduct === 'sb' && c === 2)
+          p.targets.push({
+            targetId: newId(),
+            adGroupId,
+            campaignId,
+            expression: `B0SBEMU${a}${g}0`,
+            state: 'ENABLED',
+            bid: 1.1 * m.unit,
           });
         product.keywords.forEach((text, k) => {
           p.keywords.push({

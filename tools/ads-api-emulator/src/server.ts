@@ -7,7 +7,8 @@ import { rawInt, toWireJson } from './wire';
 
 /**
  * An Amazon Ads API of our own, for tests and local runs: Login with Amazon's token endpoint, profiles,
- * Marketing Stream subscriptions v1 and entity lists (SP v3, SB v4, SD), answering as ADS-API documents
+ * Marketing Stream subscriptions v1 and entity lists (SP v3; SB v4 campaigns and ad groups, SB v3 keywords and
+ * targets; SD campaigns, ad groups and targets), answering as ADS-API documents
  * Amazon does, with the header checks Amazon makes and faults a test can inject. In memory; one instance
  * serves every region (or only `region`'s profiles, as a regional host does).
  */
@@ -495,6 +496,170 @@ export async function startAdsEmulator(o: AdsEmulatorOptions = {}): Promise<AdsE
     return json(200, all.slice(startIndex, startIndex + count));
   }
 
+  /** `startIndex`/`count` of an offset-paged v3 list, or the 400 Amazon gives */
+  function offsetOf(c: Ctx, maxCount: number): { startIndex: number; count: number } | Answer {
+    const startIndex = Number(c.url.searchParams.get('startIndex') ?? 0);
+    const count = Number(c.url.searchParams.get('count') ?? Math.min(100, maxCount));
+    if (!Number.isInteger(startIndex) || startIndex < 0 || !Number.isInteger(count) || count < 1 || count > maxCount)
+      return generic(400, 'INVALID_ARGUMENT', `startIndex >= 0 and count 1-${maxCount}`);
+    return { startIndex, count };
+  }
+
+  /** the comma-list filters of the v3 GET lists (`stateFilter`, `campaignIdFilter`, `adGroupIdFilter`) */
+  function queryFilter(c: Ctx) {
+    const list = (k: string) => c.url.searchParams.get(k)?.split(',');
+    const states = list('stateFilter');
+    const campaignIds = list('campaignIdFilter');
+    const adGroupIds = list('adGroupIdFilter');
+    return (x: { state: string; campaignId: string; adGroupId: string }) =>
+      (!states || states.includes(x.state.toLowerCase())) &&
+      (!campaignIds || campaignIds.includes(x.campaignId)) &&
+      (!adGroupIds || adGroupIds.includes(x.adGroupId));
+  }
+
+  const campaignsOf = (profile: SeedProfile, adProduct: 'sb' | 'sd') =>
+    new Set(profile.campaigns.filter((x) => x.adProduct === adProduct).map((x) => x.campaignId));
+
+  /** `POST /sb/v4/adGroups/list`: the ad groups of SB campaigns, string ids, token paging (`maxResults` 1–100). */
+  function sbAdGroupList(c: Ctx, profile: SeedProfile, ct: string): Answer {
+    const b = parseBody(c.body || '{}');
+    if (!b) return versioned(400, 'INVALID_ARGUMENT', 'body must be a JSON object', ct);
+    const max = b['maxResults'] ?? 100;
+    if (typeof max !== 'number' || !Number.isInteger(max) || max < 1 || max > 100)
+      return versioned(400, 'INVALID_ARGUMENT', 'maxResults must be 1-100', ct);
+    const start = decodeToken((b['nextToken'] as string | undefined) ?? null);
+    if (start === undefined) return versioned(400, 'INVALID_ARGUMENT', 'invalid nextToken', ct);
+    const states = (b['stateFilter'] as { include?: string[] } | undefined)?.include;
+    const campaignIds = (b['campaignIdFilter'] as { include?: string[] } | undefined)?.include;
+    const sb = campaignsOf(profile, 'sb');
+    const all = profile.adGroups
+      .filter(
+        (x) =>
+          sb.has(x.campaignId) &&
+          (!states || states.includes(x.state)) &&
+          (!campaignIds || campaignIds.includes(x.campaignId)),
+      )
+      .map((x) => ({ adGroupId: x.adGroupId, campaignId: x.campaignId, name: x.name, state: x.state }));
+    const page = all.slice(start, start + max);
+    const next = start + max < all.length ? encodeToken(start + max) : undefined;
+    return json(200, { adGroups: page, totalResults: all.length, ...(next ? { nextToken: next } : {}) }, ct);
+  }
+
+  /** `GET /sb/keywords` (v3): a bare array of the keywords of SB campaigns, int64 number ids, `count` 1–5000. */
+  function sbKeywordList(c: Ctx, profile: SeedProfile, ct: string): Answer {
+    const paging = offsetOf(c, 5000);
+    if ('status' in paging) return paging;
+    const keep = queryFilter(c);
+    const sb = campaignsOf(profile, 'sb');
+    const all = profile.keywords
+      .filter((x) => sb.has(x.campaignId) && keep(x))
+      .map((x) => ({
+        keywordId: rawInt(x.keywordId),
+        adGroupId: rawInt(x.adGroupId),
+        campaignId: rawInt(x.campaignId),
+        keywordText: x.keywordText,
+        matchType: x.matchType.toLowerCase(),
+        state: x.state.toLowerCase(),
+        bid: x.bid,
+      }));
+    return json(200, all.slice(paging.startIndex, paging.startIndex + paging.count), ct);
+  }
+
+  /**
+   * `POST /sb/targets/list` (v3): the product targets of SB campaigns, int64 number ids, token paging
+   * (`maxResults` 1–5000), `filters` of type CAMPAIGN_ID, AD_GROUP_ID and TARGETING_STATE.
+   */
+  function sbTargetList(c: Ctx, profile: SeedProfile, ct: string): Answer {
+    const b = parseBody(c.body || '{}');
+    if (!b) return versioned(400, 'INVALID_ARGUMENT', 'body must be a JSON object', ct);
+    const max = b['maxResults'] ?? 100;
+    if (typeof max !== 'number' || !Number.isInteger(max) || max < 1 || max > 5000)
+      return versioned(400, 'INVALID_ARGUMENT', 'maxResults must be 1-5000', ct);
+    const start = decodeToken((b['nextToken'] as string | undefined) ?? null);
+    if (start === undefined) return versioned(400, 'INVALID_ARGUMENT', 'invalid nextToken', ct);
+    const filters = (b['filters'] ?? []) as Array<{ filterType?: unknown; values?: unknown }>;
+    if (!Array.isArray(filters)) return versioned(400, 'INVALID_ARGUMENT', 'filters must be an array', ct);
+    const fields: Record<string, 'campaignId' | 'adGroupId' | 'state'> = {
+      CAMPAIGN_ID: 'campaignId',
+      AD_GROUP_ID: 'adGroupId',
+      TARGETING_STATE: 'state',
+    };
+    for (const f of filters)
+      if (typeof f.filterType !== 'string' || !fields[f.filterType] || !Array.isArray(f.values))
+        return versioned(400, 'INVALID_ARGUMENT', `unsupported filter ${JSON.stringify(f)}`, ct);
+    const sb = campaignsOf(profile, 'sb');
+    const all = profile.targets
+      .filter(
+        (x) =>
+          sb.has(x.campaignId) &&
+          filters.every((f) => {
+            const field = fields[f.filterType as string];
+            const v = field === 'state' ? x.state.toLowerCase() : x[field];
+            return (f.values as unknown[]).map((y) => String(y).toLowerCase()).includes(v.toLowerCase());
+          }),
+      )
+      .map((x) => ({
+        targetId: rawInt(x.targetId),
+        adGroupId: rawInt(x.adGroupId),
+        campaignId: rawInt(x.campaignId),
+        expressions: [{ type: 'asinSameAs', value: x.expression }],
+        state: x.state.toLowerCase(),
+        bid: x.bid,
+      }));
+    const page = all.slice(start, start + max);
+    const next = start + max < all.length ? encodeToken(start + max) : undefined;
+    return json(200, { targets: page, ...(next ? { nextToken: next } : {}) }, ct);
+  }
+
+  /** `GET /sd/adGroups`: a bare array of the ad groups of SD campaigns, int64 number ids, lowercase states. */
+  function sdAdGroupList(c: Ctx, profile: SeedProfile): Answer {
+    const paging = offsetOf(c, 100);
+    if ('status' in paging) return paging;
+    const keep = queryFilter(c);
+    const sd = campaignsOf(profile, 'sd');
+    const all = profile.adGroups
+      .filter((x) => sd.has(x.campaignId) && keep(x))
+      .map((x) => ({
+        adGroupId: rawInt(x.adGroupId),
+        campaignId: rawInt(x.campaignId),
+        name: x.name,
+        state: x.state.toLowerCase(),
+        defaultBid: x.defaultBid,
+        bidOptimization: 'clicks',
+        tactic: 'T00030',
+      }));
+    return json(200, all.slice(paging.startIndex, paging.startIndex + paging.count));
+  }
+
+  /**
+   * `GET /sd/targets`: a bare array of the targets of SD campaigns, int64 number ids. The seed's expression text
+   * `type=value` (e.g. `views=(exact-product lookback=30)`) goes out as one predicate `{type, value}`.
+   */
+  function sdTargetList(c: Ctx, profile: SeedProfile): Answer {
+    const paging = offsetOf(c, 100);
+    if ('status' in paging) return paging;
+    const keep = queryFilter(c);
+    const sd = campaignsOf(profile, 'sd');
+    const all = profile.targets
+      .filter((x) => sd.has(x.campaignId) && keep(x))
+      .map((x) => {
+        const eq = x.expression.indexOf('=');
+        const predicate =
+          eq > 0 ? { type: x.expression.slice(0, eq), value: x.expression.slice(eq + 1) } : { type: x.expression };
+        return {
+          targetId: rawInt(x.targetId),
+          adGroupId: rawInt(x.adGroupId),
+          campaignId: rawInt(x.campaignId),
+          expressionType: 'manual',
+          expression: [predicate],
+          resolvedExpression: [predicate],
+          state: x.state.toLowerCase(),
+          bid: x.bid,
+        };
+      });
+    return json(200, all.slice(paging.startIndex, paging.startIndex + paging.count));
+  }
+
   // ---- routing ---------------------------------------------------------------------------------------------
 
   function routeOf(path: string): EmulatorRoute | 'unknown' {
@@ -580,7 +745,21 @@ export async function startAdsEmulator(o: AdsEmulatorOptions = {}): Promise<AdsE
       const t = 'application/vnd.sbcampaignresource.v4+json';
       return mediaType(c, [t]) ?? sbList(c, profile, t);
     }
+    if (path === '/sb/v4/adGroups/list' && method === 'POST') {
+      const t = 'application/vnd.sbadgroupresource.v4+json';
+      return mediaType(c, [t]) ?? sbAdGroupList(c, profile, t);
+    }
+    if (path === '/sb/keywords' && method === 'GET') {
+      const t = 'application/vnd.sbkeyword.v3.2+json';
+      return mediaType(c, [t]) ?? sbKeywordList(c, profile, t);
+    }
+    if (path === '/sb/targets/list' && method === 'POST')
+      return mediaType(c, ['application/json']) ?? sbTargetList(c, profile, 'application/json');
     if (path === '/sd/campaigns' && method === 'GET') return mediaType(c, ['application/json']) ?? sdList(c, profile);
+    if (path === '/sd/adGroups' && method === 'GET')
+      return mediaType(c, ['application/json']) ?? sdAdGroupList(c, profile);
+    if (path === '/sd/targets' && method === 'GET')
+      return mediaType(c, ['application/json']) ?? sdTargetList(c, profile);
     return generic(404, 'NOT_FOUND', `no such resource ${method} ${path}`);
   }
 

@@ -1,9 +1,25 @@
-import type { SbCampaign, SdCampaign, SpCampaign, SpKeyword, SpTarget } from '@ams/ads-api';
+import type {
+  SbAdGroup,
+  SbCampaign,
+  SbKeyword,
+  SbTarget,
+  SdAdGroup,
+  SdCampaign,
+  SdTarget,
+  SpCampaign,
+  SpKeyword,
+  SpTarget,
+} from '@ams/ads-api';
 import {
   amazonUpdatedAt,
   expressionText,
+  sbAdGroupRow,
   sbCampaignRow,
+  sbKeywordRow,
+  sbTargetRow,
+  sdAdGroupRow,
   sdCampaignRow,
+  sdTargetRow,
   spCampaignRow,
   spKeywordRow,
   spTargetRow,
@@ -102,5 +118,94 @@ describe('entity rows (Ads API → AMS vocabulary)', () => {
     expect(expressionText([{ type: 'QUERY_HIGH_REL_MATCHES' }, { type: 'ASIN_PRICE_LESS_THAN', value: 25 }])).toBe(
       'QUERY_HIGH_REL_MATCHES ASIN_PRICE_LESS_THAN=25',
     );
+  });
+
+  it('maps SB ad groups, keywords and targets: no ad group bid, v3 states and match types UPPERCASE', () => {
+    const g = { adGroupId: '11', campaignId: '10', name: 'SB group', state: 'ENABLING' } as SbAdGroup;
+    expect(sbAdGroupRow(g, ctx)).toMatchObject({
+      entityType: 'ad_group',
+      adProduct: 'SPONSORED_BRANDS',
+      entityId: '11',
+      adGroupId: '11',
+      campaignId: '10',
+      targetKind: null,
+      name: 'SB group',
+      state: 'ENABLING',
+      bid: null,
+    });
+    const k = {
+      keywordId: '9223372036854775807',
+      adGroupId: '11',
+      campaignId: '10',
+      keywordText: 'bluetooth kopfhörer',
+      matchType: 'phrase',
+      state: 'pending',
+      bid: 1.05,
+    } as SbKeyword;
+    expect(sbKeywordRow(k, ctx)).toMatchObject({
+      entityType: 'target',
+      targetKind: 'keyword',
+      adProduct: 'SPONSORED_BRANDS',
+      entityId: '9223372036854775807',
+      name: 'bluetooth kopfhörer',
+      matchType: 'PHRASE',
+      state: 'PENDING',
+      bid: '1.05',
+      raw: k,
+    });
+    const t = {
+      targetId: '12',
+      adGroupId: '11',
+      campaignId: '10',
+      expressions: [{ type: 'asinSameAs', value: 'B0SB000001' }],
+      state: 'draft',
+    } as SbTarget;
+    expect(sbTargetRow(t, ctx)).toMatchObject({
+      entityType: 'target',
+      targetKind: 'target',
+      matchType: null,
+      name: 'asinSameAs=B0SB000001',
+      state: 'DRAFT',
+      bid: null,
+    });
+  });
+
+  it('maps SD ad groups with their default bid, and SD targets named by nested expressions', () => {
+    const g = { adGroupId: '21', campaignId: '20', name: 'SD group', state: 'paused', defaultBid: 0.9 } as SdAdGroup;
+    expect(sdAdGroupRow(g, ctx)).toMatchObject({
+      entityType: 'ad_group',
+      adProduct: 'SPONSORED_DISPLAY',
+      state: 'PAUSED',
+      bid: '0.9',
+      budgetAmount: null,
+    });
+    expect(sdAdGroupRow({ ...g, defaultBid: undefined } as unknown as SdAdGroup, ctx).bid).toBeNull();
+    const t = {
+      targetId: '22',
+      adGroupId: '21',
+      campaignId: '20',
+      expressionType: 'manual',
+      expression: [
+        {
+          type: 'views',
+          value: [{ type: 'exactProduct' }, { type: 'lookback', value: '30' }],
+        },
+      ],
+      state: 'enabled',
+      bid: 0.45,
+    } as SdTarget;
+    expect(sdTargetRow(t, ctx)).toMatchObject({
+      entityType: 'target',
+      targetKind: 'target',
+      adProduct: 'SPONSORED_DISPLAY',
+      adGroupId: '21',
+      name: 'views=(exactProduct lookback=30)',
+      state: 'ENABLED',
+      bid: '0.45',
+    });
+    expect(expressionText([{ type: 'audience', value: [{ type: 'audienceSameAs', value: '123' }] }])).toBe(
+      'audience=(audienceSameAs=123)',
+    );
+    expect(expressionText([{ type: 'x', value: [1, 2] }])).toBe('x=[1,2]');
   });
 });

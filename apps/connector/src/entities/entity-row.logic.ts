@@ -1,4 +1,16 @@
-import type { SbCampaign, SdCampaign, SpAdGroup, SpCampaign, SpKeyword, SpTarget } from '@ams/ads-api';
+import type {
+  SbAdGroup,
+  SbCampaign,
+  SbKeyword,
+  SbTarget,
+  SdAdGroup,
+  SdCampaign,
+  SdTarget,
+  SpAdGroup,
+  SpCampaign,
+  SpKeyword,
+  SpTarget,
+} from '@ams/ads-api';
 import { decimalText } from '../profiles/profile-row.logic';
 
 export type AdProduct = 'SPONSORED_PRODUCTS' | 'SPONSORED_BRANDS' | 'SPONSORED_DISPLAY';
@@ -133,14 +145,24 @@ export function spTargetRow(t: SpTarget, ctx: EntityContext): EntityRow {
   };
 }
 
+/**
+ * An expression as text: predicates joined by spaces, each `type` or `type=value`; a value that is itself a list of
+ * predicates (SD: `views` of `exactProduct` over a `lookback`) nests in parentheses: `views=(exactProduct lookback=30)`.
+ */
 export function expressionText(expression: ReadonlyArray<{ type: string; value?: unknown }>): string {
-  return expression
-    .map((e) =>
-      e.value === undefined || e.value === null
-        ? e.type
-        : `${e.type}=${typeof e.value === 'string' ? e.value : JSON.stringify(e.value)}`,
-    )
-    .join(' ');
+  return expression.map(predicateText).join(' ');
+}
+
+function predicateText(e: { type: string; value?: unknown }): string {
+  const v = e.value;
+  if (v === undefined || v === null) return e.type;
+  if (typeof v === 'string') return `${e.type}=${v}`;
+  if (Array.isArray(v) && v.every(isPredicate)) return `${e.type}=(${expressionText(v)})`;
+  return `${e.type}=${JSON.stringify(v)}`;
+}
+
+function isPredicate(x: unknown): x is { type: string; value?: unknown } {
+  return typeof x === 'object' && x !== null && typeof (x as { type?: unknown }).type === 'string';
 }
 
 export function sbCampaignRow(c: SbCampaign, ctx: EntityContext): EntityRow {
@@ -172,5 +194,79 @@ export function sdCampaignRow(c: SdCampaign, ctx: EntityContext): EntityRow {
     budgetAmount: money(c.budget),
     budgetType: upper(c.budgetType),
     budgetCurrency: ctx.currencyCode,
+  };
+}
+
+/** An SB v4 ad group: no bid of its own (SB bids sit on keywords and targets). */
+export function sbAdGroupRow(g: SbAdGroup, ctx: EntityContext): EntityRow {
+  return {
+    ...base(ctx, 'SPONSORED_BRANDS', g),
+    entityType: 'ad_group',
+    entityId: g.adGroupId,
+    campaignId: g.campaignId,
+    adGroupId: g.adGroupId,
+    name: g.name,
+    state: upper(g.state),
+    amazonUpdatedAt: amazonUpdatedAt(g.extendedData),
+  };
+}
+
+/** An SB v3 keyword: a `target` of kind `keyword` named by its text; match type and state (`pending`…) UPPERCASE. */
+export function sbKeywordRow(k: SbKeyword, ctx: EntityContext): EntityRow {
+  return {
+    ...base(ctx, 'SPONSORED_BRANDS', k),
+    entityType: 'target',
+    targetKind: 'keyword',
+    entityId: k.keywordId,
+    campaignId: k.campaignId,
+    adGroupId: k.adGroupId,
+    name: k.keywordText,
+    state: upper(k.state),
+    bid: money(k.bid),
+    matchType: upper(k.matchType),
+  };
+}
+
+/** An SB v3 product target, named by its expressions (`asinSameAs=B0…`). */
+export function sbTargetRow(t: SbTarget, ctx: EntityContext): EntityRow {
+  return {
+    ...base(ctx, 'SPONSORED_BRANDS', t),
+    entityType: 'target',
+    targetKind: 'target',
+    entityId: t.targetId,
+    campaignId: t.campaignId,
+    adGroupId: t.adGroupId,
+    name: expressionText(t.expressions),
+    state: upper(t.state),
+    bid: money(t.bid),
+  };
+}
+
+/** An SD ad group; its bid is the default bid. */
+export function sdAdGroupRow(g: SdAdGroup, ctx: EntityContext): EntityRow {
+  return {
+    ...base(ctx, 'SPONSORED_DISPLAY', g),
+    entityType: 'ad_group',
+    entityId: g.adGroupId,
+    campaignId: g.campaignId,
+    adGroupId: g.adGroupId,
+    name: g.name,
+    state: upper(g.state),
+    bid: money(g.defaultBid),
+  };
+}
+
+/** An SD target (product, audience, contextual), named by its expression. */
+export function sdTargetRow(t: SdTarget, ctx: EntityContext): EntityRow {
+  return {
+    ...base(ctx, 'SPONSORED_DISPLAY', t),
+    entityType: 'target',
+    targetKind: 'target',
+    entityId: t.targetId,
+    campaignId: t.campaignId,
+    adGroupId: t.adGroupId,
+    name: expressionText(t.expression),
+    state: upper(t.state),
+    bid: money(t.bid),
   };
 }

@@ -63,12 +63,13 @@ describe('entity sync', () => {
     const keywordCalls = h.emulator.control.requests.filter((r) => r.path === '/sp/keywords/list').length;
     expect(keywordCalls).toBe(Math.ceil(seedKeywords / 25));
 
-    expect(await count(`profile_id = '${US_PROFILE}' AND target_kind = 'keyword'`)).toBe(seedKeywords);
-    expect(await count(`profile_id = '${US_PROFILE}' AND target_kind = 'target'`)).toBe(seedTargets);
-    expect(await count(`profile_id = '${US_PROFILE}' AND entity_type = 'ad_group'`)).toBe(seedAdGroups);
+    const sp = `profile_id = '${US_PROFILE}' AND ad_product = 'SPONSORED_PRODUCTS'`;
+    expect(await count(`${sp} AND target_kind = 'keyword'`)).toBe(seedKeywords);
+    expect(await count(`${sp} AND target_kind = 'target'`)).toBe(seedTargets);
+    expect(await count(`${sp} AND entity_type = 'ad_group'`)).toBe(seedAdGroups);
     expect(await count(`profile_id = '${US_PROFILE}' AND entity_type = 'campaign'`)).toBe(seedCampaigns);
     const distinct = await h.query<{ n: string }>(
-      `SELECT count(DISTINCT entity_id) AS n FROM ads_entity WHERE target_kind = 'keyword'`,
+      `SELECT count(DISTINCT entity_id) AS n FROM ads_entity WHERE target_kind = 'keyword' AND ${sp}`,
     );
     expect(Number(distinct[0].n)).toBe(seedKeywords);
 
@@ -97,6 +98,154 @@ describe('entity sync', () => {
       `SELECT status FROM ads_sync_state WHERE kind = 'entities' AND scope = '${US_PROFILE}'`,
     );
     expect(state.status).toBe('ok');
+  });
+
+  it('lists every SB/SD ad group, keyword and target of each profile once, in AMS vocabulary', async () => {
+    const started = new Date();
+    const reply = await h.request(CONNECTOR_ENTITIES_SYNC, {});
+    expect(reply.results.map((r) => [r.profileId, r.status]).sort()).toEqual(
+      h.emulator.control.seed.profiles.map((p) => [p.profileId, 'ok']).sort(),
+    );
+    for (const p of h.emulator.control.seed.profiles) {
+      const of = (product: 'sb' | 'sd') =>
+        new Set(p.campaigns.filter((c) => c.adProduct === product).map((c) => c.campaignId));
+      const [sb, sd] = [of('sb'), of('sd')];
+      // [entity_type, target_kind, ad_product, entity_id, campaign_id, ad_group_id, name, state, match_type, bid]
+      const adGroup = (adProduct: string, g: (typeof p.adGroups)[number], bid: number | null) => [
+        'ad_group',
+        null,
+        adProduct,
+        g.adGroupId,
+        g.campaignId,
+        g.adGroupId,
+        g.name,
+        g.state,
+        null,
+        bid,
+      ];
+      const want = [
+        ...p.adGroups.filter((g) => sb.has(g.campaignId)).map((g) => adGroup('SPONSORED_BRANDS', g, null)),
+        ...p.adGroups.filter((g) => sd.has(g.campaignId)).map((g) => adGroup('SPONSORED_DISPLAY', g, g.defaultBid)),
+        ...p.keywords
+          .filter((k) => sb.has(k.campaignId))
+          .map((k) => [
+            'target',
+            'keyword',
+            'SPONSORED_BRANDS',
+            k.keywordId,
+            k.campaignId,
+            k.adGroupId,
+            k.keywordText,
+            k.state,
+            k.matchType,
+            k.bid,
+          ]),
+        ...p.targets
+          .filter((t) => sb.has(t.campaignId) || sd.has(t.campaignId))
+          .map((t) => [
+            'target',
+            'target',
+            sb.has(t.campaignId) ? 'SPONSORED_BRANDS' : 'SPONSORED_DISPLAY',
+            t.targetId,
+            t.campaignId,
+            t.adGroupId,
+            sb.has(t.campaignId) ? `asinSameAs=${t.expression}` : t.expression,
+            t.state,
+            null,
+            t.bid,
+          ]),
+      ];
+      // the default seed: 2 + 2 ad groups, 6 SB keywords, 2 SB and 2 SD targets per profile
+      expect(want).toHaveLength(14);
+      const rows = await h.query<Record<string, string | null>>(
+        `SELECT entity_type, target_kind, ad_product, entity_id, campaign_id, ad_group_id, name, state, match_type,
+                bid::text AS bid, observed_at
+         FROM ads_entity
+         WHERE profile_id = $1 AND ad_product <> 'SPONSORED_PRODUCTS' AND entity_type <> 'campaign'`,
+        [p.profileId],
+      );
+      const got = rows.map((r) => [
+        r.entity_type,
+        r.target_kind,
+        r.ad_product,
+        r.entity_id,
+        r.campaign_id,
+        r.ad_group_id,
+        r.name,
+        r.state,
+        r.match_type,
+        r.bid === null ? null : Number(r.bid),
+      ]);
+      const key = (x: unknown[]) => `${x[0]}/${x[3]}`;
+      expect(got.sort((a, b) => key(a).localeCompare(key(b)))).toEqual(
+        want.sort((a, b) => key(a).localeCompare(key(b))),
+      );
+      expect(rows.every((r) => new Date(r.observed_at as unknown as Date) >= started)).toBe(true);
+      const result = reply.results.find((r) => r.profileId === p.profileId);
+      const counts = { sbAdGroups: 2, sbKeywords: 6, sbTargets: 2, sdAdGroups: 2, sdTargets: 2 };
+      expect(result?.counts).toMatchObject(counts);
+      const [state] = await h.query<{ status: string; counts: Record<string, number> }>(
+        `SELECT status, counts FROM ads_sync_state WHERE kind = 'entities' AND scope = $1`,
+        [p.profileId],
+      );
+      expect(state).toMatchObject({ status: 'ok', counts });
+    }
+    // DE ids exceed 2^53 and SB v3/SD send them as bare JSON numbers: stored exactly
+    const [de] = await h.query<{ entity_id: string }>(
+      `SELECT entity_id FROM ads_entity WHERE ad_product = 'SPONSORED_DISPLAY' AND entity_type = 'target'
+       AND profile_id = '9007199254740993' ORDER BY entity_id LIMIT 1`,
+    );
+    expect(BigInt(de.entity_id)).toBeGreaterThan(2n ** 53n);
+    expect(de.entity_id).toMatch(/^9007199254740993\d{3}$/);
+  });
+
+  it('a malformed SD targets page rolls the whole profile back (SB and SD pages written before it included)', async () => {
+    const us = h.emulator.control.seed.profiles.find((p) => p.profileId === US_PROFILE);
+    if (!us) throw new Error('no US profile');
+    const before = await h.query<{ entity_id: string; name: string; observed_at: Date }>(
+      `SELECT entity_id, name, observed_at FROM ads_entity WHERE profile_id = $1 ORDER BY 1, 2`,
+      [US_PROFILE],
+    );
+    // rename SB keywords and SD ad groups at Amazon: a half-written sync would show the new names
+    const sd = new Set(us.campaigns.filter((c) => c.adProduct === 'sd').map((c) => c.campaignId));
+    const renamed = [...us.keywords, ...us.adGroups.filter((g) => sd.has(g.campaignId))];
+    for (const k of us.keywords) k.keywordText += ' (renamed)';
+    for (const g of us.adGroups) if (sd.has(g.campaignId)) g.name += ' (renamed)';
+    const from = h.emulator.control.requests.length;
+    h.emulator.control.clearFaults();
+    // SD campaigns and SD ad groups (one page each) pass; the first SD targets page lacks a target id
+    h.emulator.control.injectFault({ route: 'sd', times: 2, action: { kind: 'delay', ms: 0 } });
+    h.emulator.control.injectFault({
+      route: 'sd',
+      action: { kind: 'malformed', body: 'missing-field', field: 'targetId' },
+    });
+    const reply = await h.request(CONNECTOR_ENTITIES_SYNC, { profileId: US_PROFILE });
+    h.emulator.control.clearFaults();
+    for (const k of us.keywords) k.keywordText = k.keywordText.replace(' (renamed)', '');
+    for (const g of us.adGroups) g.name = g.name.replace(' (renamed)', '');
+    expect(renamed.length).toBeGreaterThan(0);
+
+    expect(reply.results[0].status).toBe('failed');
+    expect(reply.results[0].error).toMatch(/malformed response.*\$\[0\]\.targetId: expected an int64 id/);
+    const asked = h.emulator.control.requests.slice(from);
+    const sdCalls = asked.filter((r) => r.route === 'sd').map((r) => r.path.split('?')[0]);
+    expect(sdCalls).toEqual(['/sd/campaigns', '/sd/adGroups', '/sd/targets']);
+    // every listing before it ran and was written in the transaction: every page asked for but the failed one
+    const listed = asked.filter((r) => ['sp', 'sb', 'sd'].includes(r.route));
+    expect(listed.every((r) => r.status === 200)).toBe(true);
+    expect(reply.results[0].counts).toMatchObject({ pages: listed.length - 1, sbKeywords: 6, sdAdGroups: 2 });
+    const [state] = await h.query<{ status: string; error: string }>(
+      `SELECT status, error FROM ads_sync_state WHERE kind = 'entities' AND scope = $1`,
+      [US_PROFILE],
+    );
+    expect(state.status).toBe('failed');
+    expect(state.error).toMatch(/targetId/);
+    const after = await h.query<{ entity_id: string; name: string; observed_at: Date }>(
+      `SELECT entity_id, name, observed_at FROM ads_entity WHERE profile_id = $1 ORDER BY 1, 2`,
+      [US_PROFILE],
+    );
+    expect(after).toEqual(before);
+    expect(after.some((r) => r.name.includes('(renamed)'))).toBe(false);
   });
 
   it.each([

@@ -12,8 +12,13 @@ import { EntitiesRepository } from './entities.repository';
 import {
   type EntityContext,
   type EntityRow,
+  sbAdGroupRow,
   sbCampaignRow,
+  sbKeywordRow,
+  sbTargetRow,
+  sdAdGroupRow,
   sdCampaignRow,
+  sdTargetRow,
   spAdGroupRow,
   spCampaignRow,
   spKeywordRow,
@@ -29,18 +34,30 @@ interface Listing {
 
 const ALL_STATES = ['ENABLED', 'PAUSED', 'ARCHIVED'] as Array<'ENABLED' | 'PAUSED' | 'ARCHIVED'>;
 
-/** What the client offers: SP campaigns, ad groups, keywords and targets; SB campaigns; SD campaigns. */
+const SD_STATES = ['enabled', 'paused', 'archived'] as Array<'enabled' | 'paused' | 'archived'>;
+/** SB v3 keywords in every state, moderation (`pending`) and `draft` included */
+const SB_V3_STATES = ['enabled', 'paused', 'archived', 'pending', 'draft'] as Array<
+  'enabled' | 'paused' | 'archived' | 'pending' | 'draft'
+>;
+
+/**
+ * What the client offers, in order: SP campaigns, ad groups, keywords, targets; SB campaigns, ad groups, keywords,
+ * targets; SD campaigns, ad groups, targets. Each asks for every state (the lists leave archived out by default).
+ * SB targets take no state filter (Amazon's default is not documented; the TARGETING_STATE filter type is not
+ * confirmed by a source).
+ */
 export const LISTINGS: readonly Listing[] = [
   { name: 'spCampaigns', pages: (c, p) => c.spCampaignPages(p, { stateFilter: ALL_STATES }), row: spCampaignRow },
   { name: 'spAdGroups', pages: (c, p) => c.spAdGroupPages(p, { stateFilter: ALL_STATES }), row: spAdGroupRow },
   { name: 'spKeywords', pages: (c, p) => c.spKeywordPages(p, { stateFilter: ALL_STATES }), row: spKeywordRow },
   { name: 'spTargets', pages: (c, p) => c.spTargetPages(p, { stateFilter: ALL_STATES }), row: spTargetRow },
   { name: 'sbCampaigns', pages: (c, p) => c.sbCampaignPages(p, { stateFilter: ALL_STATES }), row: sbCampaignRow },
-  {
-    name: 'sdCampaigns',
-    pages: (c, p) => c.sdCampaignPages(p, { stateFilter: ['enabled', 'paused', 'archived'] }),
-    row: sdCampaignRow,
-  },
+  { name: 'sbAdGroups', pages: (c, p) => c.sbAdGroupPages(p, { stateFilter: ALL_STATES }), row: sbAdGroupRow },
+  { name: 'sbKeywords', pages: (c, p) => c.sbKeywordPages(p, { stateFilter: SB_V3_STATES }), row: sbKeywordRow },
+  { name: 'sbTargets', pages: (c, p) => c.sbTargetPages(p), row: sbTargetRow },
+  { name: 'sdCampaigns', pages: (c, p) => c.sdCampaignPages(p, { stateFilter: SD_STATES }), row: sdCampaignRow },
+  { name: 'sdAdGroups', pages: (c, p) => c.sdAdGroupPages(p, { stateFilter: SD_STATES }), row: sdAdGroupRow },
+  { name: 'sdTargets', pages: (c, p) => c.sdTargetPages(p, { stateFilter: SD_STATES }), row: sdTargetRow },
 ];
 
 export type ProfileSyncResult = AdsEntitiesSyncReplyV1['results'][number];

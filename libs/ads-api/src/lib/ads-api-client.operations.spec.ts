@@ -1,7 +1,7 @@
 import { AdsEmulator, DEFAULT_PROFILE_IDS, FaultSpec, defaultSeed, startAdsEmulator } from '@ams/ads-api-emulator';
 import { AdsApiClientOptions } from './ads-api-client';
 import { emulatorClient } from './emulator-client.spec-env';
-import { AdsMalformedResponseError } from './errors';
+import { AdsHttpError, AdsMalformedResponseError } from './errors';
 import { deriveClientRequestToken } from './client-request-token';
 
 /** The typed operations, paging, lossless ids and malformed answers, over HTTP against the emulator. */
@@ -167,6 +167,203 @@ describe('AdsApiClient: operations', () => {
     expect(BigInt(sd[0].campaignId)).toBeGreaterThan(2n ** 53n);
     // one page per campaign, and one short (empty) page that ends the listing
     expect(emu.control.requestsTo('sd')).toHaveLength(want.length + 1);
+  });
+
+  describe('SB ad groups, keywords, targets; SD ad groups, targets', () => {
+    const of = (profileId: string, product: 'sb' | 'sd') =>
+      new Set(
+        seeded(profileId)
+          .campaigns.filter((c) => c.adProduct === product)
+          .map((c) => c.campaignId),
+      );
+
+    it('SB v4 ad groups: string ids, token paging, the media type, campaign filter', async () => {
+      const want = seeded(jp).adGroups.filter((g) => of(jp, 'sb').has(g.campaignId));
+      const groups = await client({ pageSizes: { sb: 1 } }).listSbAdGroups(jp, { stateFilter: ['ENABLED', 'PAUSED'] });
+      expect(groups).toEqual(
+        want.map((g) => ({ adGroupId: g.adGroupId, campaignId: g.campaignId, name: g.name, state: 'ENABLED' })),
+      );
+      const calls = emu.control.requestsTo('sb');
+      expect(calls.map((r) => [r.path, r.contentType, r.accept])).toEqual(
+        want.map(() => [
+          '/sb/v4/adGroups/list',
+          'application/vnd.sbadgroupresource.v4+json',
+          'application/vnd.sbadgroupresource.v4+json',
+        ]),
+      );
+      expect(JSON.parse(calls[0].body ?? '')).toEqual({
+        stateFilter: { include: ['ENABLED', 'PAUSED'] },
+        maxResults: 1,
+      });
+      expect(await client().listSbAdGroups(jp, { campaignIdFilter: ['42'] })).toEqual([]);
+    });
+
+    it('SB v3 keywords: int64 ids beyond 2^53 read exactly, offset paging ends at the first short page', async () => {
+      const want = seeded(de).keywords.filter((k) => of(de, 'sb').has(k.campaignId));
+      expect(want).toHaveLength(6);
+      const keywords = await client().listSbKeywords(de, { pageSize: 4 });
+      expect(keywords).toEqual(
+        want.map((k) => ({
+          keywordId: k.keywordId,
+          adGroupId: k.adGroupId,
+          campaignId: k.campaignId,
+          keywordText: k.keywordText,
+          matchType: k.matchType.toLowerCase(),
+          state: 'enabled',
+          bid: k.bid,
+        })),
+      );
+      expect(BigInt(keywords[0].keywordId)).toBeGreaterThan(2n ** 53n);
+      // 4 + 2: the short second page ends it
+      expect(emu.control.requestsTo('sb').map((r) => r.path)).toEqual([
+        '/sb/keywords?startIndex=0&count=4',
+        '/sb/keywords?startIndex=4&count=4',
+      ]);
+      expect(emu.control.requestsTo('sb')[0].accept).toBe('application/vnd.sbkeyword.v3.2+json');
+      emu.control.reset();
+      // 3 + 3 + an empty page
+      expect(await client().listSbKeywords(de, { pageSize: 3 })).toHaveLength(6);
+      expect(emu.control.requestsTo('sb')).toHaveLength(3);
+    });
+
+    it('SB v3 targets: number ids, expressions, nextToken paging', async () => {
+      const want = seeded(de).targets.filter((x) => of(de, 'sb').has(x.campaignId));
+      expect(want).toHaveLength(2);
+      const targets = await client({ pageSizes: { sbV3: 1 } }).listSbTargets(de);
+      expect(targets).toEqual(
+        want.map((x) => ({
+          targetId: x.targetId,
+          adGroupId: x.adGroupId,
+          campaignId: x.campaignId,
+          expressions: [{ type: 'asinSameAs', value: x.expression }],
+          state: 'enabled',
+          bid: x.bid,
+        })),
+      );
+      const calls = emu.control.requestsTo('sb');
+      expect(calls.map((r) => JSON.parse(r.body ?? '') as { maxResults: number; nextToken?: string })).toEqual([
+        { maxResults: 1 },
+        { maxResults: 1, nextToken: expect.any(String) },
+      ]);
+      expect(calls[0].contentType).toBe('application/json');
+      const filtered = await client().listSbTargets(de, {
+        filters: [{ filterType: 'AD_GROUP_ID', values: [want[1].adGroupId] }],
+      });
+      expect(filtered.map((x) => x.targetId)).toEqual([want[1].targetId]);
+    });
+
+    it('SD ad groups and targets: exact int64 ids, default bids, expressions, offset paging', async () => {
+      const groups = seeded(de).adGroups.filter((g) => of(de, 'sd').has(g.campaignId));
+      const targets = seeded(de).targets.filter((x) => of(de, 'sd').has(x.campaignId));
+      const c = client({ pageSizes: { sd: 1 } });
+      expect(await c.listSdAdGroups(de)).toEqual(
+        groups.map((g) => ({
+          adGroupId: g.adGroupId,
+          campaignId: g.campaignId,
+          name: g.name,
+          state: 'enabled',
+          defaultBid: g.defaultBid,
+          bidOptimization: 'clicks',
+          tactic: 'T00030',
+        })),
+      );
+      const sd = await c.listSdTargets(de, { stateFilter: ['enabled', 'paused', 'archived'] });
+      expect(sd.map((x) => [x.targetId, x.adGroupId, x.campaignId, x.state, x.bid, x.expressionType])).toEqual(
+        targets.map((x) => [x.targetId, x.adGroupId, x.campaignId, 'enabled', x.bid, 'manual']),
+      );
+      expect(sd[0].expression).toEqual([{ type: 'views', value: '(exact-product lookback=30)' }]);
+      // one page per item, then an empty page: 3 ad group calls and 3 target calls
+      const paths = emu.control.requestsTo('sd').map((r) => r.path);
+      expect(paths.filter((x) => x.startsWith('/sd/adGroups'))).toHaveLength(groups.length + 1);
+      expect(paths.filter((x) => x.startsWith('/sd/targets'))).toEqual([
+        '/sd/targets?startIndex=0&count=1&stateFilter=enabled%2Cpaused%2Carchived',
+        '/sd/targets?startIndex=1&count=1&stateFilter=enabled%2Cpaused%2Carchived',
+        '/sd/targets?startIndex=2&count=1&stateFilter=enabled%2Cpaused%2Carchived',
+      ]);
+    });
+
+    it('an int64 id beyond 2^53 sent as a JSON number comes back as its exact digits', async () => {
+      emu.control.injectFault({
+        route: 'sd',
+        action: {
+          kind: 'status',
+          status: 200,
+          body: '[{"targetId":9223372036854775807,"adGroupId":9007199254740993,"campaignId":18014398509481985,"expression":[{"type":"audienceSameAs","value":[{"type":"lookback","value":"30"}]}],"state":"enabled"}]',
+        },
+      });
+      const [t] = await client().listSdTargets(us);
+      expect([t.targetId, t.adGroupId, t.campaignId]).toEqual([
+        '9223372036854775807',
+        '9007199254740993',
+        '18014398509481985',
+      ]);
+      expect(t.expression).toEqual([{ type: 'audienceSameAs', value: [{ type: 'lookback', value: '30' }] }]);
+      expect(t.bid).toBeUndefined();
+    });
+
+    it('states Amazon adds (pending, draft, ENABLING) are accepted; an unknown one or a non-id is malformed', async () => {
+      const kw = (over: string) =>
+        `[{"keywordId":1,"adGroupId":2,"campaignId":3,"keywordText":"k","matchType":"exact","state":"enabled",${over}}]`;
+      const answer = (body: string) =>
+        emu.control.injectFault({ route: 'sb', action: { kind: 'status', status: 200, body } });
+      answer(kw('"state":"pending"'));
+      expect((await client().listSbKeywords(us))[0].state).toBe('pending');
+      emu.control.injectFault({
+        route: 'sd',
+        action: { kind: 'status', status: 200, body: '[{"adGroupId":2,"campaignId":3,"name":"g","state":"draft"}]' },
+      });
+      expect((await client().listSdAdGroups(us))[0]).toEqual({
+        adGroupId: '2',
+        campaignId: '3',
+        name: 'g',
+        state: 'draft',
+      });
+      answer('{"adGroups":[{"adGroupId":"2","campaignId":"3","name":"g","state":"ENABLING"}]}');
+      expect((await client().listSbAdGroups(us))[0].state).toBe('ENABLING');
+      const cases: Array<[string, RegExp]> = [
+        [kw('"state":"deleted"'), /\$\[0\]\.state: expected one of enabled\|paused\|archived\|pending\|draft/],
+        [kw('"matchType":"negativeExact"'), /\$\[0\]\.matchType: expected one of broad\|exact\|phrase/],
+        [kw('"keywordId":"abc"'), /\$\[0\]\.keywordId: expected an int64 id \(a JSON integer\), got "abc"/],
+        [kw('"adGroupId":1.5'), /\$\[0\]\.adGroupId: expected an int64 id/],
+        ['[{"adGroupId":2,"campaignId":3,"keywordText":"k","matchType":"exact","state":"enabled"}]', /keywordId/],
+      ];
+      for (const [body, message] of cases) {
+        answer(body);
+        await expect(client().listSbKeywords(us)).rejects.toThrow(message);
+      }
+    });
+
+    it('a malformed SD targets page fails the whole listing; the iterator yields page 1 only', async () => {
+      const c = client({ pageSizes: { sd: 1 } });
+      emu.control.injectFault({ route: 'sd', times: 1, action: { kind: 'delay', ms: 0 } });
+      emu.control.injectFault({ route: 'sd', action: { kind: 'malformed', body: 'missing-field', field: 'targetId' } });
+      await expect(c.listSdTargets(de)).rejects.toThrow(/\$\[0\]\.targetId: expected an int64 id/);
+      expect(emu.control.requestsTo('sd')).toHaveLength(2);
+      const pages: number[] = [];
+      const it = c.sdTargetPages(de);
+      pages.push((await it.next()).value.items.length);
+      emu.control.injectFault({ route: 'sd', action: { kind: 'malformed', body: 'html' } });
+      await expect(it.next()).rejects.toBeInstanceOf(AdsMalformedResponseError);
+      expect(pages).toEqual([1]);
+    });
+
+    it('each media type can be overridden: the override is what goes out', async () => {
+      const vnd = 'application/vnd.sblisttargetsresponse.v3.2+json';
+      const err = await client({ mediaTypes: { sbTargets: vnd } })
+        .listSbTargets(us)
+        .catch((e: unknown) => e);
+      // the emulator takes the documented application/json only: 415 names what it wants
+      expect(err).toBeInstanceOf(AdsHttpError);
+      expect((err as AdsHttpError).status).toBe(415);
+      expect(emu.control.requestsTo('sb').map((r) => [r.contentType, r.accept])).toEqual([[vnd, vnd]]);
+      emu.control.reset();
+      await client({ mediaTypes: { sdAdGroups: 'application/vnd.sdadgroup.v3+json' } })
+        .listSdAdGroups(us)
+        .catch(() => undefined);
+      expect(emu.control.requestsTo('sd').map((r) => [r.accept, r.status])).toEqual([
+        ['application/vnd.sdadgroup.v3+json', 406],
+      ]);
+    });
   });
 
   describe('malformed answers: a typed error, never a crash, never part of an answer', () => {

@@ -9,8 +9,14 @@ import { isValidClientRequestToken } from './client-request-token';
 import { Check } from './validate';
 import {
   AdsProfile,
+  SbAdGroup,
   SbCampaign,
+  SbKeyword,
+  SbTarget,
+  SdAdGroup,
   SdCampaign,
+  SdTarget,
+  V3State,
   SpAdGroup,
   SpCampaign,
   SpKeyword,
@@ -21,8 +27,13 @@ import {
   getSubscriptionAnswerCheck,
   listSubscriptionsAnswerCheck,
   profilesCheck,
+  sbAdGroupPageCheck,
   sbCampaignPageCheck,
+  sbKeywordListCheck,
+  sbTargetPageCheck,
+  sdAdGroupListCheck,
   sdCampaignListCheck,
+  sdTargetListCheck,
   spAdGroupPageCheck,
   spCampaignPageCheck,
   spKeywordPageCheck,
@@ -49,8 +60,11 @@ export interface AdsApiClientOptions {
   /** unknown fields in answers: dropped with a warning (default) or a malformed-response error */
   unknownFields?: 'strip' | 'reject';
   mediaTypes?: Partial<AdsMediaTypes>;
-  /** default page sizes; undefined leaves Amazon's default (SP v3 "max page size") */
-  pageSizes?: { sp?: number; sb?: number; sd?: number; subscriptions?: number };
+  /**
+   * default page sizes; undefined leaves Amazon's default (SP v3 "max page size"). `sb`: SB v4 lists (1–100);
+   * `sbV3`: SB v3 keywords and targets (1–5000, default: `sb`'s); `sd`: SD lists.
+   */
+  pageSizes?: { sp?: number; sb?: number; sbV3?: number; sd?: number; subscriptions?: number };
   fetch?: typeof fetch;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
@@ -91,6 +105,30 @@ export interface SpListFilter {
   pageSize?: number;
 }
 
+/** Filters of the SB v4 ad group list (`{include: […]}` each in the body). */
+export interface SbAdGroupFilter {
+  stateFilter?: Array<'ENABLED' | 'PAUSED' | 'ARCHIVED'>;
+  campaignIdFilter?: string[];
+  /** maxResults per page, 1–100 */
+  pageSize?: number;
+}
+
+/** Filters of the offset-paged lists (SB v3 keywords, SD ad groups and targets): comma lists in the query. */
+export interface OffsetListFilter {
+  stateFilter?: V3State[];
+  campaignIdFilter?: string[];
+  adGroupIdFilter?: string[];
+  /** `count` per page (SB keywords ≤ 5000) */
+  pageSize?: number;
+}
+
+/** The SB v3 target list's `filters` (`CAMPAIGN_ID`, `AD_GROUP_ID`, `TARGETING_STATE`, …), sent as given. */
+export interface SbTargetFilter {
+  filters?: Array<{ filterType: string; values: string[] }>;
+  /** maxResults per page, 1–5000 */
+  pageSize?: number;
+}
+
 export interface Page<T> {
   items: T[];
   /** Amazon's request id of the page's response */
@@ -101,7 +139,7 @@ const MAX_PAGES = 100_000;
 
 /**
  * The Amazon Ads API, typed: profiles, Marketing Stream subscriptions (v1) and entity lists (SP campaigns,
- * ad groups, keywords, targets; SB and SD campaigns). One instance per connection (client id + refresh
+ * ad groups, keywords, targets; SB campaigns, ad groups, keywords, targets; SD campaigns, ad groups, targets). One instance per connection (client id + refresh
  * token); it may be shared by any number of concurrent callers. Errors are `AdsApiError`s; after
  * `invalid_grant` every call fails with `AdsNeedsReauthorizationError` without touching the network.
  */
@@ -388,32 +426,123 @@ export class AdsApiClient {
     return collect(this.sbCampaignPages(profileId, filter));
   }
 
+  /** `POST /sb/v4/adGroups/list`, `maxResults` 1–100, string ids. */
+  sbAdGroupPages(profileId: string, filter: SbAdGroupFilter = {}): AsyncGenerator<Page<SbAdGroup>> {
+    const base = {
+      stateFilter: filter.stateFilter ? { include: filter.stateFilter } : undefined,
+      campaignIdFilter: filter.campaignIdFilter ? { include: filter.campaignIdFilter } : undefined,
+      maxResults: filter.pageSize ?? this.pageSizes.sb,
+    };
+    return this.pages(
+      'listSbAdGroups',
+      (token) => ({
+        operation: 'listSbAdGroups',
+        method: 'POST' as const,
+        path: '/sb/v4/adGroups/list',
+        profileId,
+        mediaType: this.media.sbAdGroups,
+        body: { ...base, nextToken: token },
+        check: sbAdGroupPageCheck,
+      }),
+      (v) => ({ items: v.adGroups, next: v.nextToken }),
+    );
+  }
+  listSbAdGroups(profileId: string, filter?: SbAdGroupFilter): Promise<SbAdGroup[]> {
+    return collect(this.sbAdGroupPages(profileId, filter));
+  }
+
+  /** `GET /sb/keywords?startIndex&count` (v3): offset paging over a bare array, int64 number ids. */
+  sbKeywordPages(profileId: string, filter: OffsetListFilter = {}): AsyncGenerator<Page<SbKeyword>> {
+    return this.offsetPages(
+      'listSbKeywords',
+      profileId,
+      '/sb/keywords',
+      this.media.sbKeywords,
+      filter,
+      filter.pageSize ?? this.pageSizes.sbV3 ?? this.pageSizes.sb ?? 100,
+      sbKeywordListCheck,
+    );
+  }
+  listSbKeywords(profileId: string, filter?: OffsetListFilter): Promise<SbKeyword[]> {
+    return collect(this.sbKeywordPages(profileId, filter));
+  }
+
+  /** `POST /sb/targets/list` (v3): `maxResults` 1–5000, `nextToken` paging, int64 number ids. */
+  sbTargetPages(profileId: string, filter: SbTargetFilter = {}): AsyncGenerator<Page<SbTarget>> {
+    const base = {
+      filters: filter.filters,
+      maxResults: filter.pageSize ?? this.pageSizes.sbV3 ?? this.pageSizes.sb,
+    };
+    return this.pages(
+      'listSbTargets',
+      (token) => ({
+        operation: 'listSbTargets',
+        method: 'POST' as const,
+        path: '/sb/targets/list',
+        profileId,
+        mediaType: this.media.sbTargets,
+        body: { ...base, nextToken: token },
+        check: sbTargetPageCheck,
+      }),
+      (v) => ({ items: v.targets, next: v.nextToken }),
+    );
+  }
+  listSbTargets(profileId: string, filter?: SbTargetFilter): Promise<SbTarget[]> {
+    return collect(this.sbTargetPages(profileId, filter));
+  }
+
   /** `GET /sd/campaigns?startIndex&count`: offset paging over a bare array; the last page is shorter than `count`. */
-  async *sdCampaignPages(
+  sdCampaignPages(
     profileId: string,
     filter: { stateFilter?: Array<'enabled' | 'paused' | 'archived'>; pageSize?: number } = {},
   ): AsyncGenerator<Page<SdCampaign>> {
-    const count = filter.pageSize ?? this.pageSizes.sd ?? 100;
-    for (let startIndex = 0, pages = 0; pages < MAX_PAGES; pages++) {
-      const { value, requestId } = await this.http.request({
-        operation: 'listSdCampaigns',
-        method: 'GET',
-        path: '/sd/campaigns',
-        profileId,
-        mediaType: this.media.sdCampaigns,
-        query: { startIndex, count, stateFilter: filter.stateFilter?.join(',') },
-        check: sdCampaignListCheck,
-      });
-      if (value.length > 0) yield { items: value, requestId };
-      if (value.length < count) return;
-      startIndex += value.length;
-    }
+    return this.offsetPages(
+      'listSdCampaigns',
+      profileId,
+      '/sd/campaigns',
+      this.media.sdCampaigns,
+      filter,
+      filter.pageSize ?? this.pageSizes.sd ?? 100,
+      sdCampaignListCheck,
+    );
   }
   listSdCampaigns(
     profileId: string,
     filter?: { stateFilter?: Array<'enabled' | 'paused' | 'archived'>; pageSize?: number },
   ): Promise<SdCampaign[]> {
     return collect(this.sdCampaignPages(profileId, filter));
+  }
+
+  /** `GET /sd/adGroups?startIndex&count`: offset paging over a bare array, int64 number ids. */
+  sdAdGroupPages(profileId: string, filter: OffsetListFilter = {}): AsyncGenerator<Page<SdAdGroup>> {
+    return this.offsetPages(
+      'listSdAdGroups',
+      profileId,
+      '/sd/adGroups',
+      this.media.sdAdGroups,
+      filter,
+      filter.pageSize ?? this.pageSizes.sd ?? 100,
+      sdAdGroupListCheck,
+    );
+  }
+  listSdAdGroups(profileId: string, filter?: OffsetListFilter): Promise<SdAdGroup[]> {
+    return collect(this.sdAdGroupPages(profileId, filter));
+  }
+
+  /** `GET /sd/targets?startIndex&count`: offset paging over a bare array, int64 number ids. */
+  sdTargetPages(profileId: string, filter: OffsetListFilter = {}): AsyncGenerator<Page<SdTarget>> {
+    return this.offsetPages(
+      'listSdTargets',
+      profileId,
+      '/sd/targets',
+      this.media.sdTargets,
+      filter,
+      filter.pageSize ?? this.pageSizes.sd ?? 100,
+      sdTargetListCheck,
+    );
+  }
+  listSdTargets(profileId: string, filter?: OffsetListFilter): Promise<SdTarget[]> {
+    return collect(this.sdTargetPages(profileId, filter));
   }
 
   // ---- internals ------------------------------------------------------------------------------------------
@@ -461,6 +590,40 @@ export class AdsApiClient {
         next: (v as { nextToken?: string }).nextToken,
       }),
     );
+  }
+
+  /**
+   * Offset paging (`startIndex`, `count`) over a bare array: the listing ends at the first page shorter than
+   * `count` (an empty one included), and after `MAX_PAGES` pages at the latest.
+   */
+  private async *offsetPages<T>(
+    operation: string,
+    profileId: string,
+    path: string,
+    mediaType: string,
+    f: { stateFilter?: string[]; campaignIdFilter?: string[]; adGroupIdFilter?: string[] },
+    count: number,
+    check: Check<T[]>,
+  ): AsyncGenerator<Page<T>> {
+    const filters = {
+      stateFilter: f.stateFilter?.join(','),
+      campaignIdFilter: f.campaignIdFilter?.join(','),
+      adGroupIdFilter: f.adGroupIdFilter?.join(','),
+    };
+    for (let startIndex = 0, pages = 0; pages < MAX_PAGES; pages++) {
+      const { value, requestId } = await this.http.request({
+        operation,
+        method: 'GET',
+        path,
+        profileId,
+        mediaType,
+        query: { startIndex, count, ...filters },
+        check,
+      });
+      if (value.length > 0) yield { items: value, requestId };
+      if (value.length < count) return;
+      startIndex += value.length;
+    }
   }
 
   /** Token paging: request pages until the answer has no `nextToken`. A token that repeats is a malformed answer (no endless loop). */

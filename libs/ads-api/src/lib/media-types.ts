@@ -13,6 +13,11 @@ export interface AdsMediaTypes {
   spTargets: string;
   sbCampaigns: string;
   sdCampaigns: string;
+  sbAdGroups: string;
+  sbKeywords: string;
+  sbTargets: string;
+  sdAdGroups: string;
+  sdTargets: string;
 }
 
 export const DEFAULT_MEDIA_TYPES: AdsMediaTypes = {
@@ -26,4 +31,11 @@ export const DEFAULT_MEDIA_TYPES: AdsMediaTypes = {
   spTargets: 'application/vnd.spTargetingClause.v3+json',
   sbCampaigns: 'application/vnd.sbcampaignresource.v4+json',
   sdCampaigns: 'application/json',
+  // the five below are Medium: ADS-API documents the SB/SD update calls, not these lists (overridable)
+  sbAdGroups: 'application/vnd.sbadgroupresource.v4+json',
+  sbKeywords: 'application/vnd.sbkeyword.v3.2+json',
+  // a third-party tap sends application/vnd.sblisttargetsresponse.v3.2+json instead
+  sbTargets: 'application/json',
+  sdAdGroups: 'application/json',
+  sdTargets: 'application/json',
 };

@@ -3,7 +3,7 @@
  * strings whatever Amazon sends. Only fields the client knows are kept; nested structures it does not read
  * (bidding, tags, extended data) pass through as they are.
  */
-import { arrayOf, bool, id, json, nonEmptyStr, num, object, oneOf, optional, str } from './validate';
+import { arrayOf, bool, id, int64Id, json, nonEmptyStr, num, object, oneOf, optional, str } from './validate';
 import { STREAM_SUBSCRIPTION_STATUSES } from '@ams/ams';
 
 // ---- profiles (GET /v2/profiles) -------------------------------------------------------------------------
@@ -171,3 +171,85 @@ export const sdCampaignCheck = object({
 });
 export type SdCampaign = ReturnType<typeof sdCampaignCheck>;
 export const sdCampaignListCheck = arrayOf(sdCampaignCheck);
+
+// ---- Sponsored Brands ad groups (v4), keywords and targets (v3) ----------------------------------------------
+
+export const sbAdGroupCheck = object({
+  adGroupId: id,
+  campaignId: id,
+  name: str,
+  state: oneOf(SP_STATES),
+  extendedData: optional(json),
+});
+export type SbAdGroup = ReturnType<typeof sbAdGroupCheck>;
+export const sbAdGroupPageCheck = object({ adGroups: arrayOf(sbAdGroupCheck), ...paging });
+
+/**
+ * States of the v3-style lists (SB keywords and targets, SD ad groups and targets): lowercase. SB v3 adds
+ * `pending` (moderation, up to 72 h) and `draft`; SD documents only the first three, and the others are accepted
+ * there too rather than failing a whole sync over a state Amazon may add.
+ */
+export const V3_STATES = ['enabled', 'paused', 'archived', 'pending', 'draft'] as const;
+export type V3State = (typeof V3_STATES)[number];
+
+export const SB_MATCH_TYPES = ['broad', 'exact', 'phrase'] as const;
+
+/** `GET /sb/keywords` (v3): a bare array, int64 number ids. */
+export const sbKeywordCheck = object({
+  keywordId: int64Id,
+  adGroupId: int64Id,
+  campaignId: int64Id,
+  keywordText: str,
+  nativeLanguageKeyword: optional(str),
+  nativeLanguageLocale: optional(str),
+  matchType: oneOf(SB_MATCH_TYPES),
+  state: oneOf(V3_STATES),
+  /** absent when the keyword has no bid of its own */
+  bid: optional(num),
+});
+export type SbKeyword = ReturnType<typeof sbKeywordCheck>;
+export const sbKeywordListCheck = arrayOf(sbKeywordCheck);
+
+const expressionPredicate = object({ type: nonEmptyStr, value: optional(json) });
+
+/** `POST /sb/targets/list` (v3): `{targets, nextToken?}`, int64 number ids. */
+export const sbTargetCheck = object({
+  targetId: int64Id,
+  adGroupId: int64Id,
+  campaignId: int64Id,
+  expressions: arrayOf(expressionPredicate),
+  resolvedExpressions: optional(json),
+  state: oneOf(V3_STATES),
+  bid: optional(num),
+});
+export type SbTarget = ReturnType<typeof sbTargetCheck>;
+export const sbTargetPageCheck = object({ targets: arrayOf(sbTargetCheck), nextToken: optional(str) });
+
+// ---- Sponsored Display ad groups and targets (bare arrays, int64 number ids) -----------------------------------
+
+export const sdAdGroupCheck = object({
+  adGroupId: int64Id,
+  campaignId: int64Id,
+  name: str,
+  state: oneOf(V3_STATES),
+  defaultBid: optional(num),
+  bidOptimization: optional(str),
+  tactic: optional(str),
+  creativeType: optional(str),
+});
+export type SdAdGroup = ReturnType<typeof sdAdGroupCheck>;
+export const sdAdGroupListCheck = arrayOf(sdAdGroupCheck);
+
+/** An SD expression predicate: `{type, value?}`, where `value` may nest predicates (`views=(exactProduct lookback=30)`). */
+export const sdTargetCheck = object({
+  targetId: int64Id,
+  adGroupId: int64Id,
+  campaignId: int64Id,
+  expressionType: optional(str),
+  expression: arrayOf(expressionPredicate),
+  resolvedExpression: optional(json),
+  state: oneOf(V3_STATES),
+  bid: optional(num),
+});
+export type SdTarget = ReturnType<typeof sdTargetCheck>;
+export const sdTargetListCheck = arrayOf(sdTargetCheck);

@@ -48,6 +48,18 @@ export const id: Check<string> = (v, path) => {
   return fail(path, 'an id (string or integer)', v);
 };
 
+/**
+ * An int64 id that Amazon sends as a JSON number (SB v3, SD): a non-negative safe integer, or the digits the
+ * lossless parser kept for one beyond 2^53. Returned as its decimal string. Any other string ("abc", "", "1.5")
+ * is a malformed answer. (A quoted string of digits cannot be told apart from an int64 the parser kept, so it
+ * passes.)
+ */
+export const int64Id: Check<string> = (v, path) => {
+  if (typeof v === 'string' && /^\d{1,20}$/.test(v)) return v;
+  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return String(v);
+  return fail(path, 'an int64 id (a JSON integer)', v);
+};
+
 /** Any JSON value, kept as it is (nested structures the client passes through without reading). */
 export const json: Check<unknown> = (v) => v;
 
