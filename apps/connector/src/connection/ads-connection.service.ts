@@ -78,6 +78,7 @@ export class AdsConnectionService implements OnModuleInit, OnModuleDestroy {
         ? {
             sp: env.ADS_ENTITY_PAGE_SIZE,
             sb: Math.min(env.ADS_ENTITY_PAGE_SIZE, 100),
+            sbV3: Math.min(env.ADS_ENTITY_PAGE_SIZE, 5000),
             sd: Math.min(env.ADS_ENTITY_PAGE_SIZE, 100),
           }
         : undefined,
