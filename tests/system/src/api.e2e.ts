@@ -155,7 +155,9 @@ describe('api e2e on pipeline data', () => {
       expect.objectContaining({
         campaignId: '185402650650808',
         name: 'SP - Earbuds - Exact',
-        budget: { amount: '50.00', currency: 'USD' },
+        // the AMS campaign record is the newest source; it carries no budget type (the entity sync does)
+        budget: { amount: '50.00', currency: 'USD', type: null },
+        source: { kind: 'ams', asOf: '2025-06-03T16:41:09.000Z' },
       }),
     ]);
     expect((await get('/v1/campaigns/185402650650808')).body).toMatchObject({ state: 'ENABLED', version: 7 });
