@@ -15,7 +15,7 @@ import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { Client } from 'pg';
 import { CONNECTOR_ENTITIES_SYNC, CONNECTOR_PROFILES_SYNC } from '@ams/contracts';
-import { DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_REFRESH_TOKEN } from '@ams/ads-api-emulator';
+import { connectorEnvFor } from '@ams/ads-api-emulator';
 import { JetStreamService } from '@ams/platform';
 import { createTestDatabase, DEFAULT_NATS_URL, deleteStreams, startApp, uniquePrefix } from '@ams/testing';
 
@@ -78,11 +78,7 @@ async function main(): Promise<void> {
     NATS_URL: DEFAULT_NATS_URL,
     NATS_PREFIX: prefix,
     LOG_LEVEL: 'warn',
-    ADS_API_CLIENT_ID: DEFAULT_CLIENT_ID,
-    ADS_API_CLIENT_SECRET: DEFAULT_CLIENT_SECRET,
-    ADS_API_REFRESH_TOKEN: DEFAULT_REFRESH_TOKEN,
-    ADS_API_ENDPOINT: emu.url,
-    ADS_LWA_ENDPOINT: emu.tokenUrl,
+    ...connectorEnvFor(emu),
     ADS_SYNC_ON_START: 'false',
     ADS_ENTITY_PAGE_SIZE: String(pageSize),
   });

@@ -1,7 +1,14 @@
 import { createServer, IncomingMessage, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { EmulatorSeed, SeedProfile, defaultSeed } from './seed';
+import {
+  DEFAULT_CLIENT_ID,
+  DEFAULT_CLIENT_SECRET,
+  DEFAULT_REFRESH_TOKEN,
+  EmulatorSeed,
+  SeedProfile,
+  defaultSeed,
+} from './seed';
 import { EmulatorRoute, FaultAction, FaultQueue, FaultSpec, spoil } from './faults';
 import { rawInt, toWireJson } from './wire';
 
@@ -911,4 +918,21 @@ function decodeToken(token: string | null): number | undefined {
   if (token === null || token === '') return 0;
   const m = /^o:(\d+)$/.exec(Buffer.from(token, 'base64url').toString('utf8'));
   return m ? Number(m[1]) : undefined;
+}
+
+/**
+ * The connector's environment for this emulator and its seed's test client (`ADS_API_CLIENT_ID`, `…_SECRET`,
+ * `…_REFRESH_TOKEN`, `ADS_API_ENDPOINT`, `ADS_LWA_ENDPOINT`): what every spec, bench and the launcher point it with.
+ */
+export function connectorEnvFor(
+  emu: Pick<AdsEmulator, 'url' | 'tokenUrl'>,
+  seed?: EmulatorSeed,
+): Record<string, string> {
+  return {
+    ADS_API_CLIENT_ID: seed?.clientId ?? DEFAULT_CLIENT_ID,
+    ADS_API_CLIENT_SECRET: seed?.clientSecret ?? DEFAULT_CLIENT_SECRET,
+    ADS_API_REFRESH_TOKEN: seed?.refreshTokens[0] ?? DEFAULT_REFRESH_TOKEN,
+    ADS_API_ENDPOINT: emu.url,
+    ADS_LWA_ENDPOINT: emu.tokenUrl,
+  };
 }

@@ -7,13 +7,11 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import {
-  DEFAULT_CLIENT_ID,
-  DEFAULT_CLIENT_SECRET,
+  type AdsEmulator,
+  connectorEnvFor,
   DEFAULT_PROFILE_IDS,
-  DEFAULT_REFRESH_TOKEN,
   defaultSeed,
   startAdsEmulator,
-  type AdsEmulator,
 } from '@ams/ads-api-emulator';
 import {
   createTestDatabase,
@@ -65,11 +63,7 @@ describe('npm run ads against the api, the connector and the Ads API emulator', 
       'connector' as AppName,
       {
         ...base,
-        ADS_API_CLIENT_ID: DEFAULT_CLIENT_ID,
-        ADS_API_CLIENT_SECRET: DEFAULT_CLIENT_SECRET,
-        ADS_API_REFRESH_TOKEN: DEFAULT_REFRESH_TOKEN,
-        ADS_API_ENDPOINT: emu.url,
-        ADS_LWA_ENDPOINT: emu.tokenUrl,
+        ...connectorEnvFor(emu),
         ADS_SYNC_ON_START: 'false',
         ADS_RETRY_BASE_DELAY_MS: '10',
         ADS_RETRY_MAX_ATTEMPTS: '3',

@@ -6,8 +6,7 @@ import {
 } from '@ams/contracts';
 import {
   type AdsEmulator,
-  DEFAULT_CLIENT_ID,
-  DEFAULT_CLIENT_SECRET,
+  connectorEnvFor,
   DEFAULT_REFRESH_TOKEN,
   defaultSeed,
   startAdsEmulator,
@@ -37,11 +36,7 @@ describe('Ads API health end to end: emulator → connector → alerter → Slac
     emu = await startAdsEmulator({ port: 0, seed: defaultSeed() });
     connector = await startNestApp(connectorDefinition, {
       ...baseTestEnv(h.db, h.prefix),
-      ADS_API_CLIENT_ID: DEFAULT_CLIENT_ID,
-      ADS_API_CLIENT_SECRET: DEFAULT_CLIENT_SECRET,
-      ADS_API_REFRESH_TOKEN: DEFAULT_REFRESH_TOKEN,
-      ADS_API_ENDPOINT: emu.url,
-      ADS_LWA_ENDPOINT: emu.tokenUrl,
+      ...connectorEnvFor(emu),
       ADS_SYNC_ON_START: 'false',
       ADS_RETRY_BASE_DELAY_MS: '10',
       ADS_RETRY_MAX_ATTEMPTS: '2',

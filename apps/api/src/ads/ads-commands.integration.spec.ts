@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import {
   type AdsEmulator,
-  DEFAULT_CLIENT_ID,
+  connectorEnvFor,
   DEFAULT_CLIENT_SECRET,
   DEFAULT_PROFILE_IDS,
   DEFAULT_REFRESH_TOKEN,
@@ -61,11 +61,7 @@ describe('api: /v1/ads commands through the real connector and the Ads API emula
   beforeAll(async () => {
     emu = await startAdsEmulator({ port: 0, seed: defaultSeed() });
     pair = await startPair('apiadscmd', {
-      ADS_API_CLIENT_ID: DEFAULT_CLIENT_ID,
-      ADS_API_CLIENT_SECRET: DEFAULT_CLIENT_SECRET,
-      ADS_API_REFRESH_TOKEN: DEFAULT_REFRESH_TOKEN,
-      ADS_API_ENDPOINT: emu.url,
-      ADS_LWA_ENDPOINT: emu.tokenUrl,
+      ...connectorEnvFor(emu),
     });
     pg = new Client({ connectionString: pair.db.url });
     await pg.connect();

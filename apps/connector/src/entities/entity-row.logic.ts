@@ -82,40 +82,78 @@ export function amazonUpdatedAt(extendedData: unknown): string | null {
   return Number.isNaN(t) ? null : new Date(t).toISOString();
 }
 
-export function spCampaignRow(c: SpCampaign, ctx: EntityContext): EntityRow {
+/** What the listings of every ad product have in common, per entity type (ids as exact digit strings). */
+interface CampaignLike {
+  campaignId: string;
+  portfolioId?: string | null;
+  name: string;
+  state: string;
+}
+interface AdGroupLike {
+  adGroupId: string;
+  campaignId: string;
+  name: string;
+  state: string;
+}
+interface KeywordLike {
+  keywordId: string;
+  campaignId: string;
+  adGroupId: string;
+  keywordText: string;
+  matchType: string;
+  state: string;
+  bid?: number;
+}
+interface TargetLike {
+  targetId: string;
+  campaignId: string;
+  adGroupId: string;
+  state: string;
+  bid?: number;
+}
+
+/** `extendedData` where a listing has it (SP v3 and SB v4 with extended fields), else nothing. */
+const extended = (x: object): unknown => (x as { extendedData?: unknown }).extendedData;
+
+function campaignRow(
+  product: AdProduct,
+  c: CampaignLike,
+  budget: { amount: number | undefined; type: string | undefined },
+  ctx: EntityContext,
+): EntityRow {
   return {
-    ...base(ctx, 'SPONSORED_PRODUCTS', c),
+    ...base(ctx, product, c),
     entityType: 'campaign',
     entityId: c.campaignId,
     campaignId: c.campaignId,
     portfolioId: c.portfolioId ?? null,
     name: c.name,
     state: upper(c.state),
-    budgetAmount: money(c.budget.budget),
-    budgetType: upper(c.budget.budgetType),
+    budgetAmount: money(budget.amount),
+    budgetType: budget.type === undefined ? null : upper(budget.type),
     budgetCurrency: ctx.currencyCode,
-    amazonUpdatedAt: amazonUpdatedAt(c.extendedData),
+    amazonUpdatedAt: amazonUpdatedAt(extended(c)),
   };
 }
 
-export function spAdGroupRow(g: SpAdGroup, ctx: EntityContext): EntityRow {
+function adGroupRow(product: AdProduct, g: AdGroupLike, bid: number | undefined, ctx: EntityContext): EntityRow {
   return {
-    ...base(ctx, 'SPONSORED_PRODUCTS', g),
+    ...base(ctx, product, g),
     entityType: 'ad_group',
     entityId: g.adGroupId,
     campaignId: g.campaignId,
     adGroupId: g.adGroupId,
     name: g.name,
     state: upper(g.state),
-    bid: money(g.defaultBid),
-    amazonUpdatedAt: amazonUpdatedAt(g.extendedData),
+    bid: money(bid),
+    amazonUpdatedAt: amazonUpdatedAt(extended(g)),
   };
 }
 
 /** A keyword is a `target` of kind `keyword` (AMS's targets dataset carries both); its name is the keyword text. */
-export function spKeywordRow(k: SpKeyword, ctx: EntityContext): EntityRow {
+function keywordRow(product: AdProduct, k: KeywordLike, ctx: EntityContext): EntityRow {
   return {
-    ...base(ctx, 'SPONSORED_PRODUCTS', k),
+    ...base(ctx, product, k),
     entityType: 'target',
     targetKind: 'keyword',
     entityId: k.keywordId,
@@ -125,25 +163,57 @@ export function spKeywordRow(k: SpKeyword, ctx: EntityContext): EntityRow {
     state: upper(k.state),
     bid: money(k.bid),
     matchType: upper(k.matchType),
-    amazonUpdatedAt: amazonUpdatedAt(k.extendedData),
+    amazonUpdatedAt: amazonUpdatedAt(extended(k)),
   };
 }
 
-/** A product/audience target; its name is its expression, e.g. `ASIN_SAME_AS=B0…` (predicates joined by spaces). */
-export function spTargetRow(t: SpTarget, ctx: EntityContext): EntityRow {
+/** A product/audience/contextual target, named by its expression, e.g. `ASIN_SAME_AS=B0…`. */
+function targetRow(
+  product: AdProduct,
+  t: TargetLike,
+  expression: ReadonlyArray<{ type: string; value?: unknown }>,
+  ctx: EntityContext,
+): EntityRow {
   return {
-    ...base(ctx, 'SPONSORED_PRODUCTS', t),
+    ...base(ctx, product, t),
     entityType: 'target',
     targetKind: 'target',
     entityId: t.targetId,
     campaignId: t.campaignId,
     adGroupId: t.adGroupId,
-    name: expressionText(t.expression),
+    name: expressionText(expression),
     state: upper(t.state),
     bid: money(t.bid),
-    amazonUpdatedAt: amazonUpdatedAt(t.extendedData),
+    amazonUpdatedAt: amazonUpdatedAt(extended(t)),
   };
 }
+
+export const spCampaignRow = (c: SpCampaign, ctx: EntityContext): EntityRow =>
+  campaignRow('SPONSORED_PRODUCTS', c, { amount: c.budget.budget, type: c.budget.budgetType }, ctx);
+export const spAdGroupRow = (g: SpAdGroup, ctx: EntityContext): EntityRow =>
+  adGroupRow('SPONSORED_PRODUCTS', g, g.defaultBid, ctx);
+export const spKeywordRow = (k: SpKeyword, ctx: EntityContext): EntityRow => keywordRow('SPONSORED_PRODUCTS', k, ctx);
+export const spTargetRow = (t: SpTarget, ctx: EntityContext): EntityRow =>
+  targetRow('SPONSORED_PRODUCTS', t, t.expression, ctx);
+
+export const sbCampaignRow = (c: SbCampaign, ctx: EntityContext): EntityRow =>
+  campaignRow('SPONSORED_BRANDS', c, { amount: c.budget, type: c.budgetType }, ctx);
+/** An SB v4 ad group: no bid of its own (SB bids sit on keywords and targets). */
+export const sbAdGroupRow = (g: SbAdGroup, ctx: EntityContext): EntityRow =>
+  adGroupRow('SPONSORED_BRANDS', g, undefined, ctx);
+/** An SB v3 keyword: match type and state (`pending`…) UPPERCASE. */
+export const sbKeywordRow = (k: SbKeyword, ctx: EntityContext): EntityRow => keywordRow('SPONSORED_BRANDS', k, ctx);
+export const sbTargetRow = (t: SbTarget, ctx: EntityContext): EntityRow =>
+  targetRow('SPONSORED_BRANDS', t, t.expressions, ctx);
+
+/** SD sends lowercase states and budget types (`enabled`, `daily`): stored UPPERCASE like the rest. */
+export const sdCampaignRow = (c: SdCampaign, ctx: EntityContext): EntityRow =>
+  campaignRow('SPONSORED_DISPLAY', c, { amount: c.budget, type: c.budgetType }, ctx);
+/** An SD ad group; its bid is the default bid. */
+export const sdAdGroupRow = (g: SdAdGroup, ctx: EntityContext): EntityRow =>
+  adGroupRow('SPONSORED_DISPLAY', g, g.defaultBid, ctx);
+export const sdTargetRow = (t: SdTarget, ctx: EntityContext): EntityRow =>
+  targetRow('SPONSORED_DISPLAY', t, t.expression, ctx);
 
 /**
  * An expression as text: predicates joined by spaces, each `type` or `type=value`; a value that is itself a list of
@@ -163,110 +233,4 @@ function predicateText(e: { type: string; value?: unknown }): string {
 
 function isPredicate(x: unknown): x is { type: string; value?: unknown } {
   return typeof x === 'object' && x !== null && typeof (x as { type?: unknown }).type === 'string';
-}
-
-export function sbCampaignRow(c: SbCampaign, ctx: EntityContext): EntityRow {
-  return {
-    ...base(ctx, 'SPONSORED_BRANDS', c),
-    entityType: 'campaign',
-    entityId: c.campaignId,
-    campaignId: c.campaignId,
-    portfolioId: c.portfolioId ?? null,
-    name: c.name,
-    state: upper(c.state),
-    budgetAmount: money(c.budget),
-    budgetType: upper(c.budgetType),
-    budgetCurrency: ctx.currencyCode,
-    amazonUpdatedAt: amazonUpdatedAt(c.extendedData),
-  };
-}
-
-/** SD sends lowercase states and budget types (`enabled`, `daily`): stored UPPERCASE like the rest. */
-export function sdCampaignRow(c: SdCampaign, ctx: EntityContext): EntityRow {
-  return {
-    ...base(ctx, 'SPONSORED_DISPLAY', c),
-    entityType: 'campaign',
-    entityId: c.campaignId,
-    campaignId: c.campaignId,
-    portfolioId: c.portfolioId ?? null,
-    name: c.name,
-    state: upper(c.state),
-    budgetAmount: money(c.budget),
-    budgetType: upper(c.budgetType),
-    budgetCurrency: ctx.currencyCode,
-  };
-}
-
-/** An SB v4 ad group: no bid of its own (SB bids sit on keywords and targets). */
-export function sbAdGroupRow(g: SbAdGroup, ctx: EntityContext): EntityRow {
-  return {
-    ...base(ctx, 'SPONSORED_BRANDS', g),
-    entityType: 'ad_group',
-    entityId: g.adGroupId,
-    campaignId: g.campaignId,
-    adGroupId: g.adGroupId,
-    name: g.name,
-    state: upper(g.state),
-    amazonUpdatedAt: amazonUpdatedAt(g.extendedData),
-  };
-}
-
-/** An SB v3 keyword: a `target` of kind `keyword` named by its text; match type and state (`pending`…) UPPERCASE. */
-export function sbKeywordRow(k: SbKeyword, ctx: EntityContext): EntityRow {
-  return {
-    ...base(ctx, 'SPONSORED_BRANDS', k),
-    entityType: 'target',
-    targetKind: 'keyword',
-    entityId: k.keywordId,
-    campaignId: k.campaignId,
-    adGroupId: k.adGroupId,
-    name: k.keywordText,
-    state: upper(k.state),
-    bid: money(k.bid),
-    matchType: upper(k.matchType),
-  };
-}
-
-/** An SB v3 product target, named by its expressions (`asinSameAs=B0…`). */
-export function sbTargetRow(t: SbTarget, ctx: EntityContext): EntityRow {
-  return {
-    ...base(ctx, 'SPONSORED_BRANDS', t),
-    entityType: 'target',
-    targetKind: 'target',
-    entityId: t.targetId,
-    campaignId: t.campaignId,
-    adGroupId: t.adGroupId,
-    name: expressionText(t.expressions),
-    state: upper(t.state),
-    bid: money(t.bid),
-  };
-}
-
-/** An SD ad group; its bid is the default bid. */
-export function sdAdGroupRow(g: SdAdGroup, ctx: EntityContext): EntityRow {
-  return {
-    ...base(ctx, 'SPONSORED_DISPLAY', g),
-    entityType: 'ad_group',
-    entityId: g.adGroupId,
-    campaignId: g.campaignId,
-    adGroupId: g.adGroupId,
-    name: g.name,
-    state: upper(g.state),
-    bid: money(g.defaultBid),
-  };
-}
-
-/** An SD target (product, audience, contextual), named by its expression. */
-export function sdTargetRow(t: SdTarget, ctx: EntityContext): EntityRow {
-  return {
-    ...base(ctx, 'SPONSORED_DISPLAY', t),
-    entityType: 'target',
-    targetKind: 'target',
-    entityId: t.targetId,
-    campaignId: t.campaignId,
-    adGroupId: t.adGroupId,
-    name: expressionText(t.expression),
-    state: upper(t.state),
-    bid: money(t.bid),
-  };
 }

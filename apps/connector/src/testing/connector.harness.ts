@@ -7,9 +7,7 @@ import type { CommandDescriptor } from '@ams/contracts';
 import {
   type AdsEmulator,
   type AdsEmulatorOptions,
-  DEFAULT_CLIENT_ID,
-  DEFAULT_CLIENT_SECRET,
-  DEFAULT_REFRESH_TOKEN,
+  connectorEnvFor,
   defaultSeed,
   startAdsEmulator,
 } from '@ams/ads-api-emulator';
@@ -47,15 +45,7 @@ export class ConnectorHarness {
     if (o.configured !== false) h.emu = await startAdsEmulator({ port: 0, seed: defaultSeed(), ...o.emulator });
     h.env = {
       ...baseTestEnv(h.backends.db, h.backends.prefix),
-      ...(h.emu
-        ? {
-            ADS_API_CLIENT_ID: DEFAULT_CLIENT_ID,
-            ADS_API_CLIENT_SECRET: DEFAULT_CLIENT_SECRET,
-            ADS_API_REFRESH_TOKEN: DEFAULT_REFRESH_TOKEN,
-            ADS_API_ENDPOINT: h.emu.url,
-            ADS_LWA_ENDPOINT: h.emu.tokenUrl,
-          }
-        : {}),
+      ...(h.emu ? connectorEnvFor(h.emu) : {}),
       ADS_SYNC_ON_START: 'false',
       ADS_RETRY_BASE_DELAY_MS: '10',
       ADS_RETRY_MAX_ATTEMPTS: '3',
