@@ -13,3 +13,5 @@ export * from './lib/nats-server-config';
 export * from './lib/nats-config-files';
 export * from './lib/pipeline';
 export * from './lib/ads';
+export * from './lib/automation';
+export * from './lib/automation-policy';

@@ -5,3 +5,4 @@ export * from './lib/db.module';
 export * from './lib/local-date';
 export * from './lib/attribution-window';
 export * from './lib/entity-latest';
+export * from './lib/automation-facts';

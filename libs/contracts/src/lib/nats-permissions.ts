@@ -17,6 +17,8 @@
 import { NATS_APPS, type NatsApp } from './apps';
 import {
   ADS_CONNECTION_STATUS,
+  ACTIONS_QUEUED,
+  ACTIONS_SETTLED,
   ADS_SUBSCRIPTIONS_STATUS,
   AMS_RECORDS,
   BUDGET_USAGE_UPDATED,
@@ -146,6 +148,8 @@ export const NATS_USAGE: Record<NatsApp, NatsUsage> = {
         durable: DURABLES.alerterAdsSubscriptions,
         filterSubject: ADS_SUBSCRIPTIONS_STATUS.subject,
       },
+      // actions the connector settled (Slack messages, digests)
+      { stream: STREAMS.events.name, durable: DURABLES.alerterActionsSettled, filterSubject: ACTIONS_SETTLED.subject },
     ],
     readsWindows: [],
   },
@@ -155,7 +159,10 @@ export const NATS_USAGE: Record<NatsApp, NatsUsage> = {
     answers: commandsOf('connector'),
     requests: commandsSentBy('connector'),
     hears: [],
-    durables: [],
+    // queued actions: execute now rather than at the next poll
+    durables: [
+      { stream: STREAMS.events.name, durable: DURABLES.connectorActionsQueued, filterSubject: ACTIONS_QUEUED.subject },
+    ],
     readsWindows: [],
   },
   api: {

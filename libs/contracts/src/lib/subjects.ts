@@ -20,4 +20,6 @@ export const DURABLES = {
   alerterPipeline: 'alerter-pipeline',
   alerterAdsConnection: 'alerter-ads-connection',
   alerterAdsSubscriptions: 'alerter-ads-subscriptions',
+  alerterActionsSettled: 'alerter-actions-settled',
+  connectorActionsQueued: 'connector-actions-queued',
 } as const;

@@ -51,6 +51,21 @@ import {
   StreamSubscriptionV1,
 } from '../ads';
 import {
+  ActionDecisionRequestV1,
+  ActionRuleCreateRequestV1,
+  ActionRuleDeleteReplyV1,
+  ActionRuleDeleteRequestV1,
+  ActionRuleListReplyV1,
+  ActionRuleListRequestV1,
+  ActionRuleUpdateRequestV1,
+  ActionRuleV1,
+  ActionsQueuedV1,
+  ActionsSettledV1,
+  ActionV1,
+  AutomationSetRequestV1,
+  AutomationStateV1,
+} from '../automation';
+import {
   type CommandDescriptor,
   defineCommand,
   defineEvent,
@@ -128,6 +143,24 @@ export const ADS_SUBSCRIPTIONS_STATUS = defineEvent({
   name: 'ADS_SUBSCRIPTIONS_STATUS',
   subject: 'ads.stream-subscriptions.status.v1',
   payload: StreamSubscriptionsStatusV1,
+  stream: 'events',
+  producer: 'connector',
+});
+
+/** Automation queued actions (auto rules): the connector's executor looks now instead of at its next poll. */
+export const ACTIONS_QUEUED = defineEvent({
+  name: 'ACTIONS_QUEUED',
+  subject: 'automation.actions.queued.v1',
+  payload: ActionsQueuedV1,
+  stream: 'events',
+  producer: 'alerter',
+});
+
+/** Actions reached a final state at the connector (done, failed, blocked, superseded, expired): Slack and digests. */
+export const ACTIONS_SETTLED = defineEvent({
+  name: 'ACTIONS_SETTLED',
+  subject: 'automation.actions.settled.v1',
+  payload: ActionsSettledV1,
   stream: 'events',
   producer: 'connector',
 });
@@ -280,6 +313,73 @@ export const CONNECTOR_SUBSCRIPTIONS_POLL = defineCommand({
   app: 'connector',
 });
 
+export const ACTION_RULE_CREATE = defineCommand({
+  name: 'ACTION_RULE_CREATE',
+  subject: 'cmd.alerter.action-rule-create.v1',
+  request: ActionRuleCreateRequestV1,
+  reply: replyOf<ActionRuleV1>(),
+  app: 'alerter',
+});
+
+export const ACTION_RULE_UPDATE = defineCommand({
+  name: 'ACTION_RULE_UPDATE',
+  subject: 'cmd.alerter.action-rule-update.v1',
+  request: ActionRuleUpdateRequestV1,
+  reply: replyOf<ActionRuleV1>(),
+  app: 'alerter',
+});
+
+export const ACTION_RULE_DELETE = defineCommand({
+  name: 'ACTION_RULE_DELETE',
+  subject: 'cmd.alerter.action-rule-delete.v1',
+  request: ActionRuleDeleteRequestV1,
+  reply: replyOf<ActionRuleDeleteReplyV1>(),
+  app: 'alerter',
+});
+
+export const ACTION_RULE_LIST = defineCommand({
+  name: 'ACTION_RULE_LIST',
+  subject: 'cmd.alerter.action-rule-list.v1',
+  request: ActionRuleListRequestV1,
+  reply: replyOf<ActionRuleListReplyV1>(),
+  app: 'alerter',
+});
+
+/** Approve a pending proposal: it is queued, and its guards are judged again right before execution. */
+export const ACTION_APPROVE = defineCommand({
+  name: 'ACTION_APPROVE',
+  subject: 'cmd.connector.action-approve.v1',
+  request: ActionDecisionRequestV1,
+  reply: replyOf<ActionV1>(),
+  app: 'connector',
+});
+
+export const ACTION_REJECT = defineCommand({
+  name: 'ACTION_REJECT',
+  subject: 'cmd.connector.action-reject.v1',
+  request: ActionDecisionRequestV1,
+  reply: replyOf<ActionV1>(),
+  app: 'connector',
+});
+
+/** Restore the value before a done action, if Amazon still reports the value it set (else CONFLICT, explained). */
+export const ACTION_REVERT = defineCommand({
+  name: 'ACTION_REVERT',
+  subject: 'cmd.connector.action-revert.v1',
+  request: ActionDecisionRequestV1,
+  reply: replyOf<ActionV1>(),
+  app: 'connector',
+});
+
+/** The kill switch and the per-advertiser daily caps on budget increases. */
+export const AUTOMATION_SET = defineCommand({
+  name: 'AUTOMATION_SET',
+  subject: 'cmd.connector.automation-set.v1',
+  request: AutomationSetRequestV1,
+  reply: replyOf<AutomationStateV1>(),
+  app: 'connector',
+});
+
 // ---- the lists, and the streams derived from them ----
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- a list of descriptors of different payloads */
@@ -290,6 +390,8 @@ export const EVENT_CATALOG: readonly EventDescriptor<any>[] = [
   PIPELINE_QUEUE_STATUS,
   ADS_CONNECTION_STATUS,
   ADS_SUBSCRIPTIONS_STATUS,
+  ACTIONS_QUEUED,
+  ACTIONS_SETTLED,
 ];
 export const COMMAND_CATALOG: readonly CommandDescriptor<any, unknown>[] = [
   QUARANTINE_REPLAY,
@@ -309,6 +411,14 @@ export const COMMAND_CATALOG: readonly CommandDescriptor<any, unknown>[] = [
   CONNECTOR_SUBSCRIPTION_CREATE,
   CONNECTOR_SUBSCRIPTION_ARCHIVE,
   CONNECTOR_SUBSCRIPTIONS_POLL,
+  ACTION_RULE_CREATE,
+  ACTION_RULE_UPDATE,
+  ACTION_RULE_DELETE,
+  ACTION_RULE_LIST,
+  ACTION_APPROVE,
+  ACTION_REJECT,
+  ACTION_REVERT,
+  AUTOMATION_SET,
 ];
 export const SUBJECT_FAMILIES: readonly SubjectFamily<any>[] = [AMS_RECORDS];
 /* eslint-enable @typescript-eslint/no-explicit-any */

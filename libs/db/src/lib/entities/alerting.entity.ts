@@ -80,7 +80,9 @@ export class NotificationOutboxEntity {
   @PrimaryGeneratedColumn('increment', { type: 'bigint' }) id!: string;
   @Column('bigint', { name: 'alert_id', nullable: true }) alertId!: string | null;
   @Column('bigint', { name: 'alert_event_id', nullable: true }) alertEventId!: string | null;
-  @Column('text') kind!: 'firing' | 'resolved' | 'reminder';
+  /** messages about automation actions (kind `action`, `digest`) */
+  @Column('bigint', { name: 'action_id', nullable: true }) actionId!: string | null;
+  @Column('text') kind!: 'firing' | 'resolved' | 'reminder' | 'action' | 'digest';
   @Column('text') destination!: string;
   @Column('jsonb') payload!: Record<string, unknown>;
   @Column('text') status!: 'pending' | 'sending' | 'sent' | 'delivered-to-log' | 'failed';

@@ -16,6 +16,13 @@ import {
 } from './ads.entity';
 import { AdvertiserSettingEntity } from './advertiser-setting.entity';
 import { AmsEntityEntity } from './ams-entity.entity';
+import {
+  ActionRuleEntity,
+  AutomationActionEntity,
+  AutomationAdvertiserLimitEntity,
+  AutomationDaypartEntity,
+  AutomationSettingEntity,
+} from './automation.entity';
 import { BudgetUsageEventEntity, BudgetUsageLatestEntity } from './budget-usage.entity';
 import { IngestControlEntity } from './ingest-control.entity';
 import { HourlyFactEntity, PerformanceDeltaEntity } from './performance.entity';
@@ -35,6 +42,7 @@ export * from './ads.entity';
 export * from './advertiser-setting.entity';
 export * from './alerting.entity';
 export * from './ams-entity.entity';
+export * from './automation.entity';
 export * from './budget-usage.entity';
 export * from './ingest-control.entity';
 export * from './performance.entity';
@@ -47,6 +55,11 @@ export * from './subscription-confirmation.entity';
  * checks tables, columns, types and nullability against the migrations). Most apps write set-based SQL instead.
  */
 export const ENTITIES = [
+  ActionRuleEntity,
+  AutomationActionEntity,
+  AutomationAdvertiserLimitEntity,
+  AutomationDaypartEntity,
+  AutomationSettingEntity,
   AlertEntity,
   AlertEventEntity,
   AlertRuleEntity,

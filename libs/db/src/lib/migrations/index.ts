@@ -7,6 +7,7 @@ import { HourlyFactFillfactor1764392000000 } from './1764392000000-hourly-fact-f
 import { RollupPending1764392100000 } from './1764392100000-rollup-pending';
 import { ApiKeysAudit1764393000000 } from './1764393000000-api-keys-audit';
 import { AdsConnector1764394000000 } from './1764394000000-ads-connector';
+import { Automation1764395000000 } from './1764395000000-automation';
 
 /** Every migration, in order. Run by `npm run db:migrate` (and a Job in Kubernetes), never at app start. */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   RollupPending1764392100000,
   ApiKeysAudit1764393000000,
   AdsConnector1764394000000,
+  Automation1764395000000,
 ];
