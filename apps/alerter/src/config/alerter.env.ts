@@ -49,6 +49,18 @@ export class AlerterEnv extends CommonEnv {
   /** How often the stale-data rule is judged (seconds; every replica, the alert locks make it safe). */
   @Type(() => Number) @IsInt() @Min(1) @Max(3600) ALERT_STALE_CHECK_SECONDS: number = 300;
 
+  // ---- automation (action rules): the alerter proposes, the connector executes ----
+  /** How long an `approval` proposal waits for an operator before it expires (minutes). */
+  @Type(() => Number) @IsInt() @Min(1) @Max(7 * 24 * 60) AUTOMATION_PROPOSAL_TTL_MINUTES: number = 240;
+  /** No action when the data behind its trigger is older than this (hours). */
+  @Type(() => Number) @IsInt() @Min(1) @Max(72) AUTOMATION_FRESHNESS_HOURS: number = 3;
+  /** Per advertiser and local day, the most budget automation may add (money; an advertiser's own limit wins). */
+  @Matches(DECIMAL, DECIMAL_MESSAGE) AUTOMATION_MAX_DAILY_BUDGET_INCREASE: string = '100';
+  /** How often dayparting schedules and the daily digests are judged (seconds). */
+  @Type(() => Number) @IsInt() @Min(1) @Max(3600) AUTOMATION_SCHEDULE_SECONDS: number = 60;
+  /** The advertiser's local hour at which yesterday's automation digest is posted. */
+  @Type(() => Number) @IsInt() @Min(0) @Max(23) AUTOMATION_DIGEST_LOCAL_HOUR: number = 8;
+
   /** Minimum volumes of the default rules: below them a window is not judged. */
   @Type(() => Number) @IsInt() @Min(0) ALERT_MIN_IMPRESSIONS: number = 1000;
   @Type(() => Number) @IsInt() @Min(0) ALERT_MIN_CLICKS: number = 20;

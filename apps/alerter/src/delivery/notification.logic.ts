@@ -4,6 +4,53 @@ import { describeWindow } from '../evaluation/window.logic';
 
 export type NotificationKind = 'firing' | 'resolved' | 'reminder';
 
+/** A message about automation (an action proposed, executed, failed; a daily digest), already worded. */
+export interface AutomationNotice {
+  v: 1;
+  kind: 'action' | 'action_result' | 'digest';
+  actionId: string | null;
+  advertiserId: string;
+  title: string;
+  lines: string[];
+  at: string;
+}
+
+export function isAutomationNotice(p: NotificationPayload | AutomationNotice): p is AutomationNotice {
+  return p.kind === 'action' || p.kind === 'action_result' || p.kind === 'digest';
+}
+
+function renderNotices(notices: AutomationNotice[], footer: string): MessageBlock[] {
+  const blocks: MessageBlock[] = [];
+  for (const n of notices.slice(0, 15)) {
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(`*${escapeMrkdwn(n.title)}*`, SECTION_LIMIT) } });
+    if (n.lines.length) {
+      blocks.push({
+        type: 'section',
+        text: { type: 'mrkdwn', text: clip(n.lines.map((l) => escapeMrkdwn(l)).join('\n'), SECTION_LIMIT) },
+      });
+    }
+    blocks.push({
+      type: 'context',
+      elements: [
+        {
+          type: 'mrkdwn',
+          text: clip(
+            `${n.actionId ? `Action #${n.actionId} · ` : ''}advertiser ${n.advertiserId} · ${n.at}${footer}`,
+            2000,
+          ),
+        },
+      ],
+    });
+  }
+  if (notices.length > 15) {
+    blocks.push({
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: `… and ${notices.length - 15} more automation messages` }],
+    });
+  }
+  return blocks;
+}
+
 /** What an outbox entry says, frozen at the state change (stored as `notification_outbox.payload`). */
 export interface NotificationPayload {
   v: 1;
@@ -173,9 +220,21 @@ function line(p: NotificationPayload, linkBaseUrl: string): string {
  * card (entity, value vs threshold vs baseline, window, severity, link); several get one line each
  * under a title per rule and kind, e.g. "🔴 12 campaigns: out of budget".
  */
-export function renderSlackMessage(payloads: NotificationPayload[], opts: RenderOptions): SlackMessage {
-  if (payloads.length === 0) throw new Error('nothing to render');
+export function renderSlackMessage(
+  all: Array<NotificationPayload | AutomationNotice>,
+  opts: RenderOptions,
+): SlackMessage {
+  if (all.length === 0) throw new Error('nothing to render');
   const footer = opts.mayRepeat ? ' · ⚠️ re-sent after an interrupted delivery: may repeat an earlier message' : '';
+  const notices = all.filter(isAutomationNotice);
+  const payloads = all.filter((p): p is NotificationPayload => !isAutomationNotice(p));
+  if (notices.length) {
+    const blocks = renderNotices(notices, footer);
+    const text = notices.map((n) => n.title).join(' · ');
+    if (payloads.length === 0) return { text: clip(text, 3000), blocks };
+    const alerts = renderSlackMessage(payloads, opts);
+    return { text: clip(`${alerts.text} · ${text}`, 3000), blocks: [...alerts.blocks, ...blocks].slice(0, 50) };
+  }
   if (payloads.length === 1) {
     const p = payloads[0];
     const title = singleTitle(p);

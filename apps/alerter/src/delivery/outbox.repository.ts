@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { NotificationPayload } from './notification.logic';
+import type { AutomationNotice, NotificationPayload } from './notification.logic';
 
 export interface ClaimedEntry {
   id: string;
-  payload: NotificationPayload;
+  payload: NotificationPayload | AutomationNotice;
   /** an earlier attempt was interrupted after its claim: it may have reached Slack */
   inDoubt: boolean;
   createdAt: Date;
@@ -135,7 +135,10 @@ export class OutboxRepository {
            FROM c WHERE o.id = c.id
          RETURNING o.id, o.payload, o.in_doubt, o.created_at`,
         [destination, max, token, leaseMs],
-      )) as [Array<{ id: string; payload: NotificationPayload; in_doubt: boolean; created_at: Date }>, number];
+      )) as [
+        Array<{ id: string; payload: NotificationPayload | AutomationNotice; in_doubt: boolean; created_at: Date }>,
+        number,
+      ];
       if (claimed.length === 0) return { state: 'empty' as const };
       if (minIntervalMs > 0) {
         await em.query(

@@ -1,5 +1,7 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import {
+  ACTIONS_SETTLED,
+  ActionsSettledV1,
   ADS_CONNECTION_STATUS,
   ADS_SUBSCRIPTIONS_STATUS,
   AdsConnectionStatusV1,
@@ -18,6 +20,8 @@ import {
 } from '@ams/contracts';
 import { ConsumedEvent, ConsumerHandle, JetStreamService } from '@ams/platform';
 import { alerterMetrics } from '../alerter.metrics';
+import { AutomationNoticesService } from '../automation/automation-notices.service';
+import { AutomationService } from '../automation/automation.service';
 import { AlerterEnv } from '../config/alerter.env';
 import { EvaluationService, type ProfileSubscriptions } from './evaluation.service';
 
@@ -37,6 +41,8 @@ export class EvaluationEventsController implements OnApplicationBootstrap, Befor
     private readonly env: AlerterEnv,
     private readonly messaging: JetStreamService,
     private readonly evaluation: EvaluationService,
+    private readonly automation: AutomationService,
+    private readonly notices: AutomationNoticesService,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -72,6 +78,11 @@ export class EvaluationEventsController implements OnApplicationBootstrap, Befor
         { ...common(ADS_SUBSCRIPTIONS_STATUS), durable: DURABLES.alerterAdsSubscriptions },
         (batch) => this.onAdsSubscriptions(batch),
       ),
+      await this.messaging.consume(
+        ACTIONS_SETTLED,
+        { ...common(ACTIONS_SETTLED), durable: DURABLES.alerterActionsSettled },
+        (batch) => this.onActionsSettled(batch),
+      ),
     );
     this.logger.log('evaluating alert rules on performance, budget, queue, Ads connection and subscription events');
   }
@@ -85,7 +96,10 @@ export class EvaluationEventsController implements OnApplicationBootstrap, Befor
     for (const { payload: event } of batch) {
       for (const t of event.touched) touched.set(`${t.advertiserId}\u0000${t.campaignId}\u0000${t.hourStart}`, t);
     }
-    if (touched.size) await this.evaluation.onPerfUpdated([...touched.values()]);
+    if (touched.size) {
+      await this.evaluation.onPerfUpdated([...touched.values()]);
+      await this.automation.onPerfUpdated([...touched.values()]);
+    }
   }
 
   async onBudget(batch: ConsumedEvent<BudgetUsageUpdatedV1>[]): Promise<void> {
@@ -95,7 +109,10 @@ export class EvaluationEventsController implements OnApplicationBootstrap, Befor
         scopes.set(`${s.advertiserId}\u0000${s.marketplaceId}\u0000${s.budgetScopeType}\u0000${s.budgetScopeId}`, s);
       }
     }
-    if (scopes.size) await this.evaluation.onBudgetUpdated([...scopes.values()]);
+    if (scopes.size) {
+      await this.evaluation.onBudgetUpdated([...scopes.values()]);
+      await this.automation.onBudgetUpdated([...scopes.values()]);
+    }
   }
 
   /** The latest status of each queue in the batch (events are in stream order: a later read wins). */
@@ -128,5 +145,11 @@ export class EvaluationEventsController implements OnApplicationBootstrap, Befor
       }
     }
     if (profiles.size) await this.evaluation.onSubscriptionsStatus(profiles);
+  }
+
+  /** Actions the connector settled: one Slack message each (the outbox's unique index makes redelivery harmless). */
+  async onActionsSettled(batch: ConsumedEvent<ActionsSettledV1>[]): Promise<void> {
+    const ids = [...new Set(batch.flatMap((e) => e.payload.actionIds))];
+    if (ids.length) await this.notices.onSettled(ids);
   }
 }

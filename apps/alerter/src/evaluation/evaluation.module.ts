@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AutomationModule } from '../automation/automation.module';
 import { DeliveryModule } from '../delivery/delivery.module';
 import { RulesModule } from '../rules/rules.module';
 import { AdsHealthRepository } from './ads-health.repository';
@@ -9,7 +10,7 @@ import { MetricsRepository } from './metrics.repository';
 import { StaleDataScheduler } from './stale-data.scheduler';
 
 @Module({
-  imports: [RulesModule, DeliveryModule],
+  imports: [RulesModule, DeliveryModule, AutomationModule],
   providers: [
     MetricsRepository,
     AlertStateRepository,

@@ -138,7 +138,8 @@ export class AlerterHarness {
                                           ad_product, budget, usage_percentage)
          VALUES ($1, 'ATVPDKIKX0DER', $2, $3, $4, 'sp', $5, $6)
          ON CONFLICT (advertiser_id, marketplace_id, budget_scope_type, budget_scope_id)
-         DO UPDATE SET usage_percentage = EXCLUDED.usage_percentage, usage_updated_at = EXCLUDED.usage_updated_at, updated_at = now()`,
+         DO UPDATE SET usage_percentage = EXCLUDED.usage_percentage, usage_updated_at = EXCLUDED.usage_updated_at,
+                       budget = EXCLUDED.budget, updated_at = now()`,
         [
           r.advertiserId ?? ADVERTISER,
           r.scopeType,

@@ -88,7 +88,8 @@ export type Weekday = (typeof WEEKDAYS)[number];
 /** The largest raise or cut one action may ask for, in percent (±). */
 export const MAX_ACTION_PERCENT = '90';
 
-const ID = /^\d{1,20}$/;
+/** advertiser, campaign and ad group ids as AMS and the Ads API write them (digits, or an account id like A1B2C3…) */
+const ID = /^[A-Za-z0-9._:-]{1,64}$/;
 const DESTINATION = /^[a-z0-9][a-z0-9_-]{0,31}$/;
 
 /** One performance condition, judged like an alert rule's over the entity's window (thresholds as in alert rules). */

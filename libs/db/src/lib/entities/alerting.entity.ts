@@ -82,7 +82,7 @@ export class NotificationOutboxEntity {
   @Column('bigint', { name: 'alert_event_id', nullable: true }) alertEventId!: string | null;
   /** messages about automation actions (kind `action`, `digest`) */
   @Column('bigint', { name: 'action_id', nullable: true }) actionId!: string | null;
-  @Column('text') kind!: 'firing' | 'resolved' | 'reminder' | 'action' | 'digest';
+  @Column('text') kind!: 'firing' | 'resolved' | 'reminder' | 'action' | 'action_result' | 'digest';
   @Column('text') destination!: string;
   @Column('jsonb') payload!: Record<string, unknown>;
   @Column('text') status!: 'pending' | 'sending' | 'sent' | 'delivered-to-log' | 'failed';

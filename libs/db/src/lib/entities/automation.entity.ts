@@ -93,3 +93,11 @@ export class AutomationDaypartEntity {
   @Column('text', { name: 'window_key', nullable: true }) windowKey!: string | null;
   @Column('timestamptz', { name: 'updated_at' }) updatedAt!: Date;
 }
+
+/** A daily automation digest posted (writer: alerter): one per advertiser and local day. */
+@Entity({ name: 'automation_digest' })
+export class AutomationDigestEntity {
+  @PrimaryColumn('text', { name: 'advertiser_id' }) advertiserId!: string;
+  @PrimaryColumn('date', { name: 'local_date' }) localDate!: string;
+  @Column('timestamptz', { name: 'created_at' }) createdAt!: Date;
+}

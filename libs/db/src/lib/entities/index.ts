@@ -21,6 +21,7 @@ import {
   AutomationActionEntity,
   AutomationAdvertiserLimitEntity,
   AutomationDaypartEntity,
+  AutomationDigestEntity,
   AutomationSettingEntity,
 } from './automation.entity';
 import { BudgetUsageEventEntity, BudgetUsageLatestEntity } from './budget-usage.entity';
@@ -59,6 +60,7 @@ export const ENTITIES = [
   AutomationActionEntity,
   AutomationAdvertiserLimitEntity,
   AutomationDaypartEntity,
+  AutomationDigestEntity,
   AutomationSettingEntity,
   AlertEntity,
   AlertEventEntity,

@@ -16,7 +16,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * - `automation_advertiser_limit` (writer: connector): `maxDailyBudgetIncrease` per advertiser.
  * - `automation_daypart` (writer: alerter): per dayparting rule and entity, the base value the multipliers apply to
  *   and the multiplier in force, so the base is restored when a window ends.
- * - `notification_outbox.action_id`: Slack messages about actions go through the existing outbox and rate limits.
+ * - `notification_outbox.action_id`: Slack messages about actions go through the existing outbox and rate limits,
+ *   one per action and kind. `automation_digest`: the daily digests posted, one per advertiser and local day.
  */
 export class Automation1764395000000 implements MigrationInterface {
   name = 'Automation1764395000000';
@@ -127,9 +128,21 @@ export class Automation1764395000000 implements MigrationInterface {
         PRIMARY KEY (rule_id, advertiser_id, entity_type, entity_id)
       )`);
     await q.query(`ALTER TABLE notification_outbox ADD COLUMN action_id bigint REFERENCES automation_action (id)`);
+    // one message per action and kind, however often its settlement is redelivered
+    await q.query(
+      `CREATE UNIQUE INDEX notification_outbox_action_uq ON notification_outbox (action_id, kind) WHERE action_id IS NOT NULL`,
+    );
+    await q.query(`
+      CREATE TABLE automation_digest (
+        advertiser_id text NOT NULL,
+        local_date date NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (advertiser_id, local_date)
+      )`);
   }
 
   public async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP TABLE automation_digest`);
     await q.query(`ALTER TABLE notification_outbox DROP COLUMN action_id`);
     await q.query(`DROP TABLE automation_daypart`);
     await q.query(`DROP TABLE automation_advertiser_limit`);
