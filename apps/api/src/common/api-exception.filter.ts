@@ -33,8 +33,12 @@ export function commandErrorStatus(code: string): number | null {
  * path is the body's.
  */
 export function commandValidationErrors(message: string): Array<{ field: string; reason: string }> {
-  return message
-    .split('; ')
+  return problemErrors(message.split('; '));
+}
+
+/** `<field path>: <reason>` problems (actionRuleProblems' or a command's) as the 400's errors; no path: the body's. */
+export function problemErrors(problems: string[]): Array<{ field: string; reason: string }> {
+  return problems
     .filter((part) => part.trim() !== '')
     .map((part) => {
       const m = /^([A-Za-z_][A-Za-z0-9_]*(?:\[\d+\]|\.[A-Za-z0-9_]+)*): (.+)$/s.exec(part);
