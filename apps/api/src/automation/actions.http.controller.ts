@@ -100,7 +100,7 @@ export class ActionsHttpController {
     const request: ActionDecisionRequestV1 = {
       id,
       by: who.id,
-      ...(body.note !== undefined ? { note: body.note } : {}),
+      ...(body?.note !== undefined ? { note: body.note } : {}),
     };
     return this.messaging.request(command, request, AUTOMATION_COMMAND_TIMEOUT_MS);
   }
