@@ -8,6 +8,11 @@ import { AdvertisersHttpController } from './advertisers/advertisers.http.contro
 import { AlertRulesHttpController, AlertsHttpController } from './alerts/alerts.http.controller';
 import { AlertsRepository } from './alerts/alerts.repository';
 import { ApiKeysHttpController } from './api-keys/api-keys.http.controller';
+import { ActionRulesHttpController } from './automation/action-rules.http.controller';
+import { ActionsHttpController } from './automation/actions.http.controller';
+import { ActionsRepository } from './automation/actions.repository';
+import { AutomationHttpController } from './automation/automation.http.controller';
+import { AutomationRepository } from './automation/automation.repository';
 import { AuditHttpController } from './audit/audit.http.controller';
 import { AuditInterceptor } from './audit/audit.interceptor';
 import { AuditRepository } from './audit/audit.repository';
@@ -62,6 +67,9 @@ import { SubscriptionsRepository } from './subscriptions/subscriptions.repositor
     AuditHttpController,
     DeadLettersHttpController,
     AdsHttpController,
+    ActionRulesHttpController,
+    ActionsHttpController,
+    AutomationHttpController,
   ],
   providers: [
     ApiKeysRepository,
@@ -91,6 +99,8 @@ import { SubscriptionsRepository } from './subscriptions/subscriptions.repositor
     SubscriptionsRepository,
     PipelineStatusClient,
     AdsRepository,
+    ActionsRepository,
+    AutomationRepository,
     { provide: APP_FILTER, useClass: ApiExceptionFilter },
   ],
 })

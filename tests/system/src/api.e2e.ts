@@ -383,6 +383,18 @@ describe('api e2e on pipeline data', () => {
       ['GET', '/v1/advertisers/ENTITY2LJ7PT1S0EHHP/settings'],
       ['PUT', '/v1/advertisers/ENTITY2LJ7PT1S0EHHP/settings', { timeZone: 'UTC' }],
       ['POST', '/v1/reprocess', {}],
+      ['GET', '/v1/action-rules'],
+      ['POST', '/v1/action-rules', { name: 'x' }],
+      ['GET', '/v1/action-rules/1'],
+      ['PATCH', '/v1/action-rules/1', { enabled: false }],
+      ['DELETE', '/v1/action-rules/1'],
+      ['GET', '/v1/actions'],
+      ['GET', '/v1/actions/1'],
+      ['POST', '/v1/actions/1/approve', {}],
+      ['POST', '/v1/actions/1/reject', {}],
+      ['POST', '/v1/actions/1/revert', {}],
+      ['GET', '/v1/automation'],
+      ['PUT', '/v1/automation', { enabled: false }],
     ];
     const rulesBefore = (await get('/v1/alert-rules')).body['data'];
     for (const [method, path, body] of routes) {

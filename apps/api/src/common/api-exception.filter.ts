@@ -27,6 +27,25 @@ export function commandErrorStatus(code: string): number | null {
   return isCommandErrorCode(code) ? COMMAND_ERROR_STATUS[code] : null;
 }
 
+/**
+ * A command's VALIDATION refusal as the api's own 400 names fields: handlers and the messaging module write one
+ * `<field path>: <reason>` per problem, joined by `; ` (validatePayload, actionRuleProblems). A part without a field
+ * path is the body's.
+ */
+export function commandValidationErrors(message: string): Array<{ field: string; reason: string }> {
+  return problemErrors(message.split('; '));
+}
+
+/** `<field path>: <reason>` problems (actionRuleProblems' or a command's) as the 400's errors; no path: the body's. */
+export function problemErrors(problems: string[]): Array<{ field: string; reason: string }> {
+  return problems
+    .filter((part) => part.trim() !== '')
+    .map((part) => {
+      const m = /^([A-Za-z_][A-Za-z0-9_]*(?:\[\d+\]|\.[A-Za-z0-9_]+)*): (.+)$/s.exec(part);
+      return m ? { field: m[1], reason: part } : { field: 'body', reason: part };
+    });
+}
+
 /** A command no app answered: names the app and the subject (`cmd.<app>.<name>.v<n>`) where the error has them. */
 export function timeoutMessage(err: MessagingTimeoutError): string {
   const m = /(?:^|[\s.])(cmd\.([a-z][a-z-]*)\.[A-Za-z0-9.-]+?)(?::|$)/.exec(err.message);
@@ -65,7 +84,12 @@ export class ApiExceptionFilter implements ExceptionFilter {
     }
     const status = err instanceof MessagingRemoteError ? commandErrorStatus(err.code) : null;
     if (err instanceof MessagingRemoteError && status !== null) {
-      res.status(status).json({ statusCode: status, code: err.code, message: err.message });
+      res.status(status).json({
+        statusCode: status,
+        code: err.code,
+        message: err.message,
+        ...(err.code === 'VALIDATION' ? { errors: commandValidationErrors(err.message) } : {}),
+      });
       return;
     }
     const clientError = bodyParserError(err);

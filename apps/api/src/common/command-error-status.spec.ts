@@ -1,5 +1,5 @@
 import { COMMAND_ERROR_CODES } from '@ams/contracts';
-import { COMMAND_ERROR_STATUS, commandErrorStatus } from './api-exception.filter';
+import { COMMAND_ERROR_STATUS, commandErrorStatus, commandValidationErrors } from './api-exception.filter';
 
 describe('the HTTP status of a command refusal', () => {
   it('maps every CommandErrorCode: the client-actionable ones to a 4xx, Amazon-side ones to 502/503, INTERNAL to none', () => {
@@ -28,5 +28,21 @@ describe('the HTTP status of a command refusal', () => {
   it('answers a code outside the union like any unexpected error', () => {
     for (const code of ['ALERT_NOT_FOUND', 'MESSAGING_TIMEOUT', '23505', ''])
       expect({ code, status: commandErrorStatus(code) }).toEqual({ code, status: null });
+  });
+});
+
+describe('a command VALIDATION refusal names its fields', () => {
+  it('splits `<path>: <reason>; …` into fields, the rest is the body', () => {
+    expect(
+      commandValidationErrors(
+        'action.percent: at most ±90 % per action (got 95); guards.maxBudget: 5 is below guards.minBudget 10; ' +
+          'action.windows[1].toHour: must be after fromHour; give either until or minutes',
+      ),
+    ).toEqual([
+      { field: 'action.percent', reason: 'action.percent: at most ±90 % per action (got 95)' },
+      { field: 'guards.maxBudget', reason: 'guards.maxBudget: 5 is below guards.minBudget 10' },
+      { field: 'action.windows[1].toHour', reason: 'action.windows[1].toHour: must be after fromHour' },
+      { field: 'body', reason: 'give either until or minutes' },
+    ]);
   });
 });

@@ -125,4 +125,18 @@ export class ApiEnv extends CommonEnv {
   @Min(1)
   @Max(3600)
   API_CACHE_TTL_SECONDS: number = 60;
+
+  /**
+   * Guarded automation: what GET /v1/automation reports as the connector's environment. The same names and values as
+   * the connector's (which enforces them; one ConfigMap): AUTOMATION_ENABLED false stops every execution whatever the
+   * stored switch says.
+   */
+  @Transform(envBoolean)
+  @IsBoolean()
+  AUTOMATION_ENABLED: boolean = true;
+
+  /** Budget increases per advertiser per local day, in the advertiser's currency, unless a per-advertiser limit is set. */
+  @IsString()
+  @Matches(/^\d{1,15}(\.\d{1,10})?$/, { message: 'must be a decimal amount such as 100 or 250.50' })
+  AUTOMATION_MAX_DAILY_BUDGET_INCREASE: string = '100';
 }

@@ -88,8 +88,12 @@ export type Weekday = (typeof WEEKDAYS)[number];
 /** The largest raise or cut one action may ask for, in percent (±). */
 export const MAX_ACTION_PERCENT = '90';
 
-/** advertiser, campaign and ad group ids as AMS and the Ads API write them (digits, or an account id like A1B2C3…) */
-const ID = /^[A-Za-z0-9._:-]{1,64}$/;
+const ID = /^\d{1,20}$/;
+/**
+ * Advertiser ids are AMS's `advertiser_id` (= the profile's `accountInfo.id`), e.g. `ENTITY2LJ7PT1S0EHHP`: letters and
+ * digits, as the api accepts them everywhere else (`ID_PATTERN`), not Amazon's numeric entity ids.
+ */
+const ADVERTISER_ID = /^[A-Za-z0-9._-]{1,64}$/;
 const DESTINATION = /^[a-z0-9][a-z0-9_-]{0,31}$/;
 
 /** One performance condition, judged like an alert rule's over the entity's window (thresholds as in alert rules). */
@@ -163,7 +167,7 @@ export class ActionGuardsV1 {
 /** `cmd.alerter.action-rule-create.v1` */
 export class ActionRuleCreateRequestV1 {
   @IsString() @MinLength(1) @MaxLength(120) name!: string;
-  @IsString() @Matches(ID) advertiserId!: string;
+  @IsString() @Matches(ADVERTISER_ID) advertiserId!: string;
   @IsIn(ACTION_ENTITY_LEVELS) entityLevel!: ActionEntityLevel;
   /** Which entities: all of the advertiser's at the level, or those under one campaign or ad group. */
   @IsOptional() @IsIn(['advertiser', 'campaign', 'ad_group']) scopeType?: 'advertiser' | 'campaign' | 'ad_group';
@@ -206,7 +210,7 @@ export interface ActionRuleDeleteReplyV1 {
 
 /** `cmd.alerter.action-rule-list.v1` */
 export class ActionRuleListRequestV1 {
-  @IsOptional() @IsString() @Matches(ID) advertiserId?: string;
+  @IsOptional() @IsString() @Matches(ADVERTISER_ID) advertiserId?: string;
 }
 
 export interface ActionGuardsResolvedV1 {
@@ -314,7 +318,7 @@ export class ActionDecisionRequestV1 {
 
 /** `cmd.connector.automation-set.v1`: the kill switch and the per-advertiser daily cap on budget increases. */
 export class AdvertiserAutomationLimitV1 {
-  @IsString() @Matches(ID) advertiserId!: string;
+  @IsString() @Matches(ADVERTISER_ID) advertiserId!: string;
   /** money per local day; null returns to AUTOMATION_MAX_DAILY_BUDGET_INCREASE */
   @IsOptional() @IsBoundedDecimal() maxDailyBudgetIncrease!: string | null;
 }
