@@ -16,3 +16,5 @@ export type {
 } from './lib/token-provider';
 export { AdsHttpClient } from './lib/http-client';
 export type { AdsRequest, AdsResponse, AdsHttpClientOptions } from './lib/http-client';
+export * from './lib/entity-writer';
+export type { WriteItemResult } from './lib/write-results';

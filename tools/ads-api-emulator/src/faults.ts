@@ -12,7 +12,17 @@ export type FaultAction =
   /** do the work, then spoil the 2xx body */
   | { kind: 'malformed'; body: 'html' | 'truncated' | 'unknown-field' | 'missing-field'; field?: string }
   /** refuse the bearer token with 401, as for an expired token */
-  | { kind: 'unauthorized' };
+  | { kind: 'unauthorized' }
+  /**
+   * writes (PUT) only: item `index` of the next matching batch fails with this error (SP/SB v4 `errorType`,
+   * default `otherError`; SB v3/SD `code`, default `INTERNAL_ERROR`) and is not applied; the others are
+   */
+  | { kind: 'item-error'; index: number; errorType?: string; code?: string }
+  /** writes (PUT) only: item `index` of the next matching batch is throttled (`throttledError` / `THROTTLED`), not applied */
+  | { kind: 'item-throttled'; index: number };
+
+export type ItemFault = Extract<FaultAction, { kind: 'item-error' | 'item-throttled' }>;
+const isItemFault = (a: FaultAction): a is ItemFault => a.kind === 'item-error' || a.kind === 'item-throttled';
 
 export interface FaultSpec {
   route: EmulatorRoute;
@@ -37,9 +47,15 @@ export class FaultQueue {
     this.faults.length = 0;
   }
 
-  /** The fault for this request, if any (consumed). */
+  /** The fault for this request, if any (consumed). Item faults match only writes (PUT). */
   take(route: EmulatorRoute, method: string): FaultAction | undefined {
-    const i = this.faults.findIndex((f) => f.route === route && (!f.method || f.method === method) && f.left > 0);
+    const i = this.faults.findIndex(
+      (f) =>
+        f.route === route &&
+        (!f.method || f.method === method) &&
+        f.left > 0 &&
+        (!isItemFault(f.action) || method === 'PUT'),
+    );
     if (i < 0) return undefined;
     const f = this.faults[i];
     f.left--;

@@ -19,6 +19,18 @@ export interface SeedCampaign {
   budget: number;
   portfolioId?: string;
   startDate: string;
+  /** SP: Amazon's `budget.effectiveBudget` when a budget rule raises today's budget (listed only when set) */
+  effectiveBudget?: number;
+  /** SB/SD: Amazon's `ruleBasedBudget` when a budget rule is active (listed only when set) */
+  ruleBasedBudget?: SeedRuleBasedBudget;
+}
+
+/** `ruleBasedBudget` of SB/SD campaigns (ADS-API §5.1); `applicableRuleId` may be incomplete at Amazon. */
+export interface SeedRuleBasedBudget {
+  value: number;
+  applicableRuleId?: string;
+  applicableRuleName?: string;
+  isProcessing?: boolean;
 }
 
 export interface SeedAdGroup {

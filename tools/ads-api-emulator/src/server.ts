@@ -6,11 +6,27 @@ import {
   DEFAULT_CLIENT_SECRET,
   DEFAULT_REFRESH_TOKEN,
   EmulatorSeed,
+  SeedAdGroup,
+  SeedCampaign,
+  SeedKeyword,
   SeedProfile,
+  SeedTarget,
   defaultSeed,
 } from './seed';
-import { EmulatorRoute, FaultAction, FaultQueue, FaultSpec, spoil } from './faults';
+import { EmulatorRoute, FaultAction, FaultQueue, FaultSpec, ItemFault, spoil } from './faults';
 import { rawInt, toWireJson } from './wire';
+import {
+  EmulatedAdProduct,
+  EmulatedEntityType,
+  EntityChangeRecord,
+  OutsideEdit,
+  WRITE_ROUTES,
+  applyWrite,
+  editEntity,
+  entityId,
+  findEntity,
+  parseLossless,
+} from './writes';
 
 /**
  * An Amazon Ads API of our own, for tests and local runs: Login with Amazon's token endpoint, profiles,
@@ -99,6 +115,13 @@ export interface AdsEmulatorControl {
   /** what Amazon would do: confirm (ACTIVE), suspend, fail confirmation, … */
   setSubscriptionStatus(subscriptionId: string, status: SubscriptionStatus): void;
   subscriptions(profileId?: string): EmulatedSubscription[];
+  /** every applied change (API writes and outside edits), in order */
+  changes(): EntityChangeRecord[];
+  /**
+   * What the advertiser does in Amazon's console: changes the entity (any profile) and records it with
+   * `source: 'outside'`. `effectiveBudget` sets SP `budget.effectiveBudget` or SB/SD `ruleBasedBudget.value`.
+   */
+  setEntity(adProduct: EmulatedAdProduct, entityType: EmulatedEntityType, id: string, edit: OutsideEdit): void;
   readonly seed: EmulatorSeed;
   reset(): void;
 }
@@ -164,7 +187,13 @@ export async function startAdsEmulator(o: AdsEmulatorOptions = {}): Promise<AdsE
   let grants = 0;
   const spMax = o.spMaxPageSize ?? 1000;
   const spDefault = o.spDefaultPageSize ?? 100;
-  const profiles = new Map(seed.profiles.map((p) => [p.profileId, p]));
+  // the entities as they are now: a copy of the seed that writes and outside edits change; reset() restores it
+  let profiles = new Map<string, SeedProfile>();
+  const seedEntities = () => {
+    profiles = new Map(structuredClone(seed.profiles).map((p) => [p.profileId, p]));
+  };
+  seedEntities();
+  const changes: EntityChangeRecord[] = [];
   // slow answers still waiting; stop() ends them so no timer outlives the emulator
   const delays = new Map<NodeJS.Timeout, () => void>();
   const delay = (ms: number) =>
@@ -373,6 +402,139 @@ export async function startAdsEmulator(o: AdsEmulatorOptions = {}): Promise<AdsE
 
   // ---- entity lists ----------------------------------------------------------------------------------------
 
+  /**
+   * An entity as its product's list serves it (and as an SP/SB v4 207 returns it with
+   * `Prefer: return=representation`). `effectiveBudget` / `ruleBasedBudget` appear only when set.
+   */
+  function wire(
+    adProduct: EmulatedAdProduct,
+    entityType: EmulatedEntityType,
+    e: SeedCampaign | SeedAdGroup | SeedKeyword | SeedTarget,
+  ): unknown {
+    const key = `${adProduct}:${entityType}`;
+    if (key === 'SP:campaign') {
+      const x = e as SeedCampaign;
+      return {
+        campaignId: x.campaignId,
+        name: x.name,
+        state: x.state,
+        targetingType: 'MANUAL',
+        startDate: x.startDate,
+        budget: {
+          budget: x.budget,
+          budgetType: 'DAILY',
+          ...(x.effectiveBudget !== undefined ? { effectiveBudget: x.effectiveBudget } : {}),
+        },
+        ...(x.portfolioId ? { portfolioId: x.portfolioId } : {}),
+        dynamicBidding: {
+          strategy: 'LEGACY_FOR_SALES',
+          placementBidding: [{ placement: 'PLACEMENT_TOP', percentage: 25 }],
+        },
+        tags: { emulator: 'ams-sentinel' },
+      };
+    }
+    if (key === 'SP:ad_group') {
+      const x = e as SeedAdGroup;
+      return {
+        adGroupId: x.adGroupId,
+        campaignId: x.campaignId,
+        name: x.name,
+        state: x.state,
+        defaultBid: x.defaultBid,
+      };
+    }
+    if (key === 'SP:keyword') {
+      const x = e as SeedKeyword;
+      return {
+        keywordId: x.keywordId,
+        adGroupId: x.adGroupId,
+        campaignId: x.campaignId,
+        keywordText: x.keywordText,
+        matchType: x.matchType,
+        state: x.state,
+        bid: x.bid,
+      };
+    }
+    if (key === 'SP:target') {
+      const x = e as SeedTarget;
+      return {
+        targetId: x.targetId,
+        adGroupId: x.adGroupId,
+        campaignId: x.campaignId,
+        expression: [{ type: 'ASIN_SAME_AS', value: x.expression }],
+        expressionType: 'MANUAL',
+        state: x.state,
+        bid: x.bid,
+      };
+    }
+    if (key === 'SB:campaign') {
+      const x = e as SeedCampaign;
+      return {
+        campaignId: x.campaignId,
+        name: x.name,
+        state: x.state,
+        budget: x.budget,
+        budgetType: 'DAILY',
+        startDate: x.startDate,
+        ...(x.portfolioId ? { portfolioId: x.portfolioId } : {}),
+        isMultiAdGroupsEnabled: true,
+        ...(x.ruleBasedBudget ? { ruleBasedBudget: x.ruleBasedBudget } : {}),
+      };
+    }
+    if (key === 'SB:ad_group') {
+      const x = e as SeedAdGroup;
+      return { adGroupId: x.adGroupId, campaignId: x.campaignId, name: x.name, state: x.state };
+    }
+    if (key === 'SD:campaign') {
+      const x = e as SeedCampaign;
+      return {
+        campaignId: rawInt(x.campaignId),
+        name: x.name,
+        tactic: 'T00020',
+        state: x.state.toLowerCase(),
+        budget: x.budget,
+        budgetType: 'daily',
+        startDate: x.startDate.replace(/-/g, ''),
+        costType: 'cpc',
+        ...(x.portfolioId ? { portfolioId: rawInt(x.portfolioId) } : {}),
+        ...(x.ruleBasedBudget ? { ruleBasedBudget: x.ruleBasedBudget } : {}),
+      };
+    }
+    throw new Error(`no wire shape for ${key}`);
+  }
+
+  /** `PUT` of an update call (ADS-API §3): media types, then the product's validation and answer (writes.ts). */
+  function write(c: Ctx, profile: SeedProfile, path: string, itemFault: ItemFault | undefined): Answer {
+    const route = WRITE_ROUTES[path];
+    const ct = header(c.req, 'content-type')?.split(';')[0].trim();
+    if (!ct || ct !== route.contentType)
+      return versioned(415, 'UNSUPPORTED_MEDIA_TYPE', `Content-Type must be ${route.contentType}`);
+    const accept = header(c.req, 'accept');
+    if (accept && accept !== '*/*' && !accept.split(',').some((a) => a.split(';')[0].trim() === route.answerType))
+      return versioned(406, 'NOT_ACCEPTABLE', `Accept must be ${route.answerType}`);
+    let body: unknown;
+    try {
+      body = parseLossless(c.body);
+    } catch {
+      body = undefined;
+    }
+    const a = applyWrite({
+      profile,
+      route,
+      body,
+      prefer: /return=representation/i.test(header(c.req, 'prefer') ?? ''),
+      itemFault,
+      requestId: c.requestId,
+      record: (r) => changes.push({ ...r, at: Date.now(), profileId: profile.profileId, source: 'api' }),
+      wire,
+    });
+    if (a.error)
+      return route.shape === 'sp'
+        ? versioned(400, a.error.code, a.error.message, a.contentType)
+        : generic(400, a.error.code, a.error.message);
+    return json(a.status, a.value, a.contentType);
+  }
+
   function spList(
     c: Ctx,
     profile: SeedProfile,
@@ -390,65 +552,32 @@ export async function startAdsEmulator(o: AdsEmulatorOptions = {}): Promise<AdsE
     const states = include('stateFilter');
     const campaignIds = include('campaignIdFilter');
     const adGroupIds = include('adGroupIdFilter');
-    const keep = (x: { state: string; campaignId: string; adGroupId?: string }) =>
+    const keywordIds = include('keywordIdFilter');
+    const targetIds = include('targetIdFilter');
+    const keep = (x: {
+      state: string;
+      campaignId: string;
+      adGroupId?: string;
+      keywordId?: string;
+      targetId?: string;
+    }) =>
       (!states || states.includes(x.state)) &&
       (!campaignIds || campaignIds.includes(x.campaignId)) &&
-      (!adGroupIds || (x.adGroupId !== undefined && adGroupIds.includes(x.adGroupId)));
+      (!adGroupIds || (x.adGroupId !== undefined && adGroupIds.includes(x.adGroupId))) &&
+      (!keywordIds || (x.keywordId !== undefined && keywordIds.includes(x.keywordId))) &&
+      (!targetIds || (x.targetId !== undefined && targetIds.includes(x.targetId)));
     let all: unknown[];
     if (entity === 'campaigns') {
-      all = profile.campaigns
-        .filter((x) => x.adProduct === 'sp' && keep(x))
-        .map((x) => ({
-          campaignId: x.campaignId,
-          name: x.name,
-          state: x.state,
-          targetingType: 'MANUAL',
-          startDate: x.startDate,
-          budget: { budget: x.budget, budgetType: 'DAILY' },
-          ...(x.portfolioId ? { portfolioId: x.portfolioId } : {}),
-          dynamicBidding: {
-            strategy: 'LEGACY_FOR_SALES',
-            placementBidding: [{ placement: 'PLACEMENT_TOP', percentage: 25 }],
-          },
-          tags: { emulator: 'ams-sentinel' },
-        }));
+      all = profile.campaigns.filter((x) => x.adProduct === 'sp' && keep(x)).map((x) => wire('SP', 'campaign', x));
     } else if (entity === 'adGroups') {
       const sp = new Set(profile.campaigns.filter((x) => x.adProduct === 'sp').map((x) => x.campaignId));
-      all = profile.adGroups
-        .filter((x) => sp.has(x.campaignId) && keep(x))
-        .map((x) => ({
-          adGroupId: x.adGroupId,
-          campaignId: x.campaignId,
-          name: x.name,
-          state: x.state,
-          defaultBid: x.defaultBid,
-        }));
+      all = profile.adGroups.filter((x) => sp.has(x.campaignId) && keep(x)).map((x) => wire('SP', 'ad_group', x));
     } else if (entity === 'keywords') {
       const sp = new Set(profile.campaigns.filter((x) => x.adProduct === 'sp').map((x) => x.campaignId));
-      all = profile.keywords
-        .filter((x) => sp.has(x.campaignId) && keep(x))
-        .map((x) => ({
-          keywordId: x.keywordId,
-          adGroupId: x.adGroupId,
-          campaignId: x.campaignId,
-          keywordText: x.keywordText,
-          matchType: x.matchType,
-          state: x.state,
-          bid: x.bid,
-        }));
+      all = profile.keywords.filter((x) => sp.has(x.campaignId) && keep(x)).map((x) => wire('SP', 'keyword', x));
     } else {
       const sp = new Set(profile.campaigns.filter((x) => x.adProduct === 'sp').map((x) => x.campaignId));
-      all = profile.targets
-        .filter((x) => sp.has(x.campaignId) && keep(x))
-        .map((x) => ({
-          targetId: x.targetId,
-          adGroupId: x.adGroupId,
-          campaignId: x.campaignId,
-          expression: [{ type: 'ASIN_SAME_AS', value: x.expression }],
-          expressionType: 'MANUAL',
-          state: x.state,
-          bid: x.bid,
-        }));
+      all = profile.targets.filter((x) => sp.has(x.campaignId) && keep(x)).map((x) => wire('SP', 'target', x));
     }
     const page = all.slice(start, start + max);
     const next = start + max < all.length ? encodeToken(start + max) : undefined;
@@ -464,18 +593,12 @@ export async function startAdsEmulator(o: AdsEmulatorOptions = {}): Promise<AdsE
     const start = decodeToken((b['nextToken'] as string | undefined) ?? null);
     if (start === undefined) return versioned(400, 'INVALID_ARGUMENT', 'invalid nextToken', ct);
     const states = (b['stateFilter'] as { include?: string[] } | undefined)?.include;
+    const ids = (b['campaignIdFilter'] as { include?: string[] } | undefined)?.include;
     const all = profile.campaigns
-      .filter((x) => x.adProduct === 'sb' && (!states || states.includes(x.state)))
-      .map((x) => ({
-        campaignId: x.campaignId,
-        name: x.name,
-        state: x.state,
-        budget: x.budget,
-        budgetType: 'DAILY',
-        startDate: x.startDate,
-        ...(x.portfolioId ? { portfolioId: x.portfolioId } : {}),
-        isMultiAdGroupsEnabled: true,
-      }));
+      .filter(
+        (x) => x.adProduct === 'sb' && (!states || states.includes(x.state)) && (!ids || ids.includes(x.campaignId)),
+      )
+      .map((x) => wire('SB', 'campaign', x));
     const page = all.slice(start, start + max);
     const next = start + max < all.length ? encodeToken(start + max) : undefined;
     return json(200, { campaigns: page, totalResults: all.length, ...(next ? { nextToken: next } : {}) }, ct);
@@ -487,19 +610,15 @@ export async function startAdsEmulator(o: AdsEmulatorOptions = {}): Promise<AdsE
     if (!Number.isInteger(startIndex) || startIndex < 0 || !Number.isInteger(count) || count < 1 || count > 100)
       return generic(400, 'INVALID_ARGUMENT', 'startIndex >= 0 and count 1-100');
     const states = c.url.searchParams.get('stateFilter')?.split(',');
+    const ids = c.url.searchParams.get('campaignIdFilter')?.split(',');
     const all = profile.campaigns
-      .filter((x) => x.adProduct === 'sd' && (!states || states.includes(x.state.toLowerCase())))
-      .map((x) => ({
-        campaignId: rawInt(x.campaignId),
-        name: x.name,
-        tactic: 'T00020',
-        state: x.state.toLowerCase(),
-        budget: x.budget,
-        budgetType: 'daily',
-        startDate: x.startDate.replace(/-/g, ''),
-        costType: 'cpc',
-        ...(x.portfolioId ? { portfolioId: rawInt(x.portfolioId) } : {}),
-      }));
+      .filter(
+        (x) =>
+          x.adProduct === 'sd' &&
+          (!states || states.includes(x.state.toLowerCase())) &&
+          (!ids || ids.includes(x.campaignId)),
+      )
+      .map((x) => wire('SD', 'campaign', x));
     return json(200, all.slice(startIndex, startIndex + count));
   }
 
@@ -518,10 +637,14 @@ export async function startAdsEmulator(o: AdsEmulatorOptions = {}): Promise<AdsE
     const states = list('stateFilter');
     const campaignIds = list('campaignIdFilter');
     const adGroupIds = list('adGroupIdFilter');
-    return (x: { state: string; campaignId: string; adGroupId: string }) =>
+    const keywordIds = list('keywordIdFilter');
+    const targetIds = list('targetIdFilter');
+    return (x: { state: string; campaignId: string; adGroupId: string; keywordId?: string; targetId?: string }) =>
       (!states || states.includes(x.state.toLowerCase())) &&
       (!campaignIds || campaignIds.includes(x.campaignId)) &&
-      (!adGroupIds || adGroupIds.includes(x.adGroupId));
+      (!adGroupIds || adGroupIds.includes(x.adGroupId)) &&
+      (!keywordIds || (x.keywordId !== undefined && keywordIds.includes(x.keywordId))) &&
+      (!targetIds || (x.targetId !== undefined && targetIds.includes(x.targetId)));
   }
 
   const campaignsOf = (profile: SeedProfile, adProduct: 'sb' | 'sd') =>
@@ -538,15 +661,17 @@ export async function startAdsEmulator(o: AdsEmulatorOptions = {}): Promise<AdsE
     if (start === undefined) return versioned(400, 'INVALID_ARGUMENT', 'invalid nextToken', ct);
     const states = (b['stateFilter'] as { include?: string[] } | undefined)?.include;
     const campaignIds = (b['campaignIdFilter'] as { include?: string[] } | undefined)?.include;
+    const adGroupIds = (b['adGroupIdFilter'] as { include?: string[] } | undefined)?.include;
     const sb = campaignsOf(profile, 'sb');
     const all = profile.adGroups
       .filter(
         (x) =>
           sb.has(x.campaignId) &&
           (!states || states.includes(x.state)) &&
-          (!campaignIds || campaignIds.includes(x.campaignId)),
+          (!campaignIds || campaignIds.includes(x.campaignId)) &&
+          (!adGroupIds || adGroupIds.includes(x.adGroupId)),
       )
-      .map((x) => ({ adGroupId: x.adGroupId, campaignId: x.campaignId, name: x.name, state: x.state }));
+      .map((x) => wire('SB', 'ad_group', x));
     const page = all.slice(start, start + max);
     const next = start + max < all.length ? encodeToken(start + max) : undefined;
     return json(200, { adGroups: page, totalResults: all.length, ...(next ? { nextToken: next } : {}) }, ct);
@@ -692,6 +817,17 @@ export async function startAdsEmulator(o: AdsEmulatorOptions = {}): Promise<AdsE
       if (method === 'GET' && path === '/subscriptions')
         return json(200, control.subscriptions(c.url.searchParams.get('profileId') ?? undefined));
       if (method === 'GET' && path === '/token-grants') return json(200, { tokenGrants: grants });
+      if (method === 'GET' && path === '/changes') return json(200, changes);
+      if (method === 'POST' && path === '/entities') {
+        const { adProduct, entityType, entityId: id, ...edit } = b as Record<string, unknown>;
+        control.setEntity(
+          String(adProduct).toUpperCase() as EmulatedAdProduct,
+          entityType as EmulatedEntityType,
+          String(id),
+          edit as OutsideEdit,
+        );
+        return { status: 204 };
+      }
       if (method === 'POST' && path === '/faults') {
         control.injectFault(b as unknown as FaultSpec);
         return { status: 204 };
@@ -746,6 +882,13 @@ export async function startAdsEmulator(o: AdsEmulatorOptions = {}): Promise<AdsE
       '/sp/keywords/list': ['keywords', 'application/vnd.spKeyword.v3+json'],
       '/sp/targets/list': ['targetingClauses', 'application/vnd.spTargetingClause.v3+json'],
     };
+    if (method === 'PUT' && WRITE_ROUTES[path])
+      return write(
+        c,
+        profile,
+        path,
+        fault?.kind === 'item-error' || fault?.kind === 'item-throttled' ? fault : undefined,
+      );
     const sp = spRoutes[path];
     if (sp && method === 'POST') return mediaType(c, [sp[1]]) ?? spList(c, profile, sp[0], sp[1]);
     if (path === '/sb/v4/campaigns/list' && method === 'POST') {
@@ -857,6 +1000,24 @@ export async function startAdsEmulator(o: AdsEmulatorOptions = {}): Promise<AdsE
       s.updatedDate = new Date().toISOString();
     },
     subscriptions: (profileId) => subs.filter((s) => !profileId || s.profileId === profileId).map((s) => ({ ...s })),
+    changes: () => changes.map((x) => ({ ...x })),
+    setEntity: (adProduct, entityType, id, edit) => {
+      const product = adProduct.toUpperCase() as EmulatedAdProduct;
+      const found = findEntity(profiles.values(), product, entityType, id);
+      if (!found) throw new Error(`no ${product} ${entityType} ${id}`);
+      const at = Date.now();
+      for (const ch of editEntity(product, found.entity, edit))
+        changes.push({
+          at,
+          profileId: found.profile.profileId,
+          adProduct: product,
+          entityType,
+          entityId: entityId(found.entity),
+          ...ch,
+          requestId: null,
+          source: 'outside',
+        });
+    },
     seed,
     reset: () => {
       faults.clear();
@@ -866,6 +1027,8 @@ export async function startAdsEmulator(o: AdsEmulatorOptions = {}): Promise<AdsE
       revoked.clear();
       tokens.clear();
       grants = 0;
+      seedEntities();
+      changes.length = 0;
     },
   };
 

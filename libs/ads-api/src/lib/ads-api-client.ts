@@ -1,10 +1,12 @@
 import { AdsHttpClient, AdsRequest } from './http-client';
 import { AdsConnectionState, AdsConnectionStatus, LwaTokenProvider } from './token-provider';
 import { AdsRegion, resolveEndpoints } from './regions';
-import { AdsLogger } from './logger';
+import { AdsLogger, silentAdsLogger } from './logger';
 import { BackoffPolicy } from './backoff';
 import { AdsMediaTypes, DEFAULT_MEDIA_TYPES } from './media-types';
-import { AdsApiError, AdsMalformedResponseError } from './errors';
+import { AdsApiError, AdsMalformedResponseError, AdsWriteInDoubtError } from './errors';
+import { RawJsonNumber } from './lossless-json';
+import { ChunkOutcome, WriteItemResult, itemArrayCheck, multiStatusCheck, sbTargetUpdateCheck } from './write-results';
 import { isValidClientRequestToken } from './client-request-token';
 import { Check } from './validate';
 import {
@@ -22,6 +24,12 @@ import {
   SpKeyword,
   SpTarget,
   StreamDestination,
+  sbAdGroupCheck,
+  sbCampaignCheck,
+  spAdGroupCheck,
+  spCampaignCheck,
+  spKeywordCheck,
+  spTargetCheck,
   StreamSubscription,
   createSubscriptionAnswerCheck,
   getSubscriptionAnswerCheck,
@@ -99,9 +107,28 @@ export interface SpListFilter {
   stateFilter?: Array<'ENABLED' | 'PAUSED' | 'ARCHIVED'>;
   campaignIdFilter?: string[];
   adGroupIdFilter?: string[];
+  /** keyword and target lists */
+  keywordIdFilter?: string[];
+  targetIdFilter?: string[];
   portfolioIdFilter?: string[];
   includeExtendedDataFields?: boolean;
   /** maxResults per page */
+  pageSize?: number;
+}
+
+/** Filters of the SB v4 campaign list (`{include: […]}` each in the body). */
+export interface SbCampaignFilter {
+  stateFilter?: Array<'ENABLED' | 'PAUSED' | 'ARCHIVED'>;
+  campaignIdFilter?: string[];
+  /** maxResults per page, 1–100 */
+  pageSize?: number;
+}
+
+/** Filters of the SD campaign list (comma lists in the query). */
+export interface SdCampaignFilter {
+  stateFilter?: Array<'enabled' | 'paused' | 'archived'>;
+  campaignIdFilter?: string[];
+  /** `count` per page */
   pageSize?: number;
 }
 
@@ -109,6 +136,7 @@ export interface SpListFilter {
 export interface SbAdGroupFilter {
   stateFilter?: Array<'ENABLED' | 'PAUSED' | 'ARCHIVED'>;
   campaignIdFilter?: string[];
+  adGroupIdFilter?: string[];
   /** maxResults per page, 1–100 */
   pageSize?: number;
 }
@@ -118,6 +146,10 @@ export interface OffsetListFilter {
   stateFilter?: V3State[];
   campaignIdFilter?: string[];
   adGroupIdFilter?: string[];
+  /** SB keywords */
+  keywordIdFilter?: string[];
+  /** SD targets */
+  targetIdFilter?: string[];
   /** `count` per page (SB keywords ≤ 5000) */
   pageSize?: number;
 }
@@ -137,6 +169,96 @@ export interface Page<T> {
 
 const MAX_PAGES = 100_000;
 
+/** A decimal amount as a string ("12.50"): sent as a JSON number with exactly these digits. */
+export type DecimalString = string;
+type UpperState = 'ENABLED' | 'PAUSED';
+type LowerState = 'enabled' | 'paused' | 'archived';
+
+export interface SpCampaignUpdate {
+  campaignId: string;
+  state?: UpperState;
+  budget?: { budget: DecimalString; budgetType: 'DAILY' };
+}
+export interface SpAdGroupUpdate {
+  adGroupId: string;
+  state?: UpperState;
+  defaultBid?: DecimalString;
+}
+export interface SpKeywordUpdate {
+  keywordId: string;
+  state?: UpperState;
+  bid?: DecimalString;
+}
+export interface SpTargetUpdate {
+  targetId: string;
+  state?: UpperState;
+  bid?: DecimalString;
+}
+/** SB v4: `budget` is a plain number (its type, DAILY or LIFETIME, is fixed at creation). */
+export interface SbCampaignUpdate {
+  campaignId: string;
+  state?: UpperState;
+  budget?: DecimalString;
+}
+export interface SbAdGroupUpdate {
+  adGroupId: string;
+  state?: UpperState;
+}
+/** SB v3: int64 ids sent as JSON numbers; the ad group and campaign are required. */
+export interface SbKeywordUpdate {
+  keywordId: string;
+  adGroupId: string;
+  campaignId: string;
+  state?: LowerState;
+  bid?: DecimalString;
+}
+export interface SbTargetUpdate {
+  targetId: string;
+  adGroupId: string;
+  campaignId: string;
+  state?: LowerState;
+  bid?: DecimalString;
+}
+export interface SdCampaignUpdate {
+  campaignId: string;
+  state?: LowerState;
+  budget?: DecimalString;
+}
+export interface SdAdGroupUpdate {
+  adGroupId: string;
+  state?: LowerState;
+  defaultBid?: DecimalString;
+}
+export interface SdTargetUpdate {
+  targetId: string;
+  state?: LowerState;
+  bid?: DecimalString;
+}
+
+/**
+ * Items per update request (ADS-API §3, §6.4): SP 1000; SB v4 campaigns and ad groups 10; SB v3 keywords and
+ * targets 100; SD targets 100. SD campaigns and ad groups: Amazon documents none, 100 as for SD targets.
+ */
+export const UPDATE_BATCH_MAX = {
+  sp: 1000,
+  sbV4: 10,
+  sbV3: 100,
+  sd: 100,
+} as const;
+
+/** A decimal string as a JSON number with its exact digits; anything else is the caller's mistake. */
+function decimal(v: DecimalString | undefined): RawJsonNumber | undefined {
+  return v === undefined ? undefined : new RawJsonNumber(v);
+}
+
+/** An int64 id sent as a bare JSON number (SB v3, SD), exact beyond 2^53. */
+function int64(v: string): RawJsonNumber {
+  if (!/^[1-9]\d{0,19}$/.test(v)) throw new RangeError(`not an int64 id: "${v}"`);
+  return new RawJsonNumber(v);
+}
+
+const PREFER_REPRESENTATION = { Prefer: 'return=representation' };
+
 /**
  * The Amazon Ads API, typed: profiles, Marketing Stream subscriptions (v1) and entity lists (SP campaigns,
  * ad groups, keywords, targets; SB campaigns, ad groups, keywords, targets; SD campaigns, ad groups, targets). One instance per connection (client id + refresh
@@ -152,6 +274,7 @@ export class AdsApiClient {
   private readonly media: AdsMediaTypes;
   private readonly pageSizes: NonNullable<AdsApiClientOptions['pageSizes']>;
   private readonly secrets: { clientSecret: string; refreshToken: string };
+  private readonly log: AdsLogger;
 
   constructor(
     private readonly options: AdsApiClientOptions,
@@ -197,6 +320,7 @@ export class AdsApiClient {
       random: o.random,
     });
     this.media = { ...DEFAULT_MEDIA_TYPES, ...o.mediaTypes };
+    this.log = o.logger ?? silentAdsLogger;
     this.pageSizes = { sb: 100, sd: 100, ...o.pageSizes };
   }
 
@@ -397,12 +521,10 @@ export class AdsApiClient {
   // ---- Sponsored Brands v4 / Sponsored Display ------------------------------------------------------------
 
   /** `POST /sb/v4/campaigns/list`, `maxResults` 1–100. */
-  sbCampaignPages(
-    profileId: string,
-    filter: { stateFilter?: Array<'ENABLED' | 'PAUSED' | 'ARCHIVED'>; pageSize?: number } = {},
-  ): AsyncGenerator<Page<SbCampaign>> {
+  sbCampaignPages(profileId: string, filter: SbCampaignFilter = {}): AsyncGenerator<Page<SbCampaign>> {
     const base = {
       stateFilter: filter.stateFilter ? { include: filter.stateFilter } : undefined,
+      campaignIdFilter: filter.campaignIdFilter ? { include: filter.campaignIdFilter } : undefined,
       maxResults: filter.pageSize ?? this.pageSizes.sb,
     };
     return this.pages(
@@ -419,10 +541,7 @@ export class AdsApiClient {
       (v) => ({ items: v.campaigns, next: v.nextToken }),
     );
   }
-  listSbCampaigns(
-    profileId: string,
-    filter?: { stateFilter?: Array<'ENABLED' | 'PAUSED' | 'ARCHIVED'>; pageSize?: number },
-  ): Promise<SbCampaign[]> {
+  listSbCampaigns(profileId: string, filter?: SbCampaignFilter): Promise<SbCampaign[]> {
     return collect(this.sbCampaignPages(profileId, filter));
   }
 
@@ -431,6 +550,7 @@ export class AdsApiClient {
     const base = {
       stateFilter: filter.stateFilter ? { include: filter.stateFilter } : undefined,
       campaignIdFilter: filter.campaignIdFilter ? { include: filter.campaignIdFilter } : undefined,
+      adGroupIdFilter: filter.adGroupIdFilter ? { include: filter.adGroupIdFilter } : undefined,
       maxResults: filter.pageSize ?? this.pageSizes.sb,
     };
     return this.pages(
@@ -492,10 +612,7 @@ export class AdsApiClient {
   }
 
   /** `GET /sd/campaigns?startIndex&count`: offset paging over a bare array; the last page is shorter than `count`. */
-  sdCampaignPages(
-    profileId: string,
-    filter: { stateFilter?: Array<'enabled' | 'paused' | 'archived'>; pageSize?: number } = {},
-  ): AsyncGenerator<Page<SdCampaign>> {
+  sdCampaignPages(profileId: string, filter: SdCampaignFilter = {}): AsyncGenerator<Page<SdCampaign>> {
     return this.offsetPages(
       'listSdCampaigns',
       profileId,
@@ -506,10 +623,7 @@ export class AdsApiClient {
       sdCampaignListCheck,
     );
   }
-  listSdCampaigns(
-    profileId: string,
-    filter?: { stateFilter?: Array<'enabled' | 'paused' | 'archived'>; pageSize?: number },
-  ): Promise<SdCampaign[]> {
+  listSdCampaigns(profileId: string, filter?: SdCampaignFilter): Promise<SdCampaign[]> {
     return collect(this.sdCampaignPages(profileId, filter));
   }
 
@@ -545,6 +659,240 @@ export class AdsApiClient {
     return collect(this.sdTargetPages(profileId, filter));
   }
 
+  // ---- updates (ADS-API §3): chunked to each call's maximum, results by request index ------------------------
+
+  /** `PUT /sp/campaigns` (≤ 1000 per request), with `Prefer: return=representation`. */
+  updateSpCampaigns(profileId: string, updates: readonly SpCampaignUpdate[]): Promise<WriteItemResult<SpCampaign>[]> {
+    return this.spWrite('updateSpCampaigns', profileId, '/sp/campaigns', this.media.spCampaigns, updates, {
+      root: 'campaigns',
+      idField: 'campaignId',
+      entityField: 'campaign',
+      entity: spCampaignCheck,
+      item: (u) => ({
+        campaignId: u.campaignId,
+        state: u.state,
+        budget: u.budget && { budget: decimal(u.budget.budget), budgetType: u.budget.budgetType },
+      }),
+    });
+  }
+  /** `PUT /sp/adGroups` (≤ 1000); the media type is Medium (see DEFAULT_MEDIA_TYPES). */
+  updateSpAdGroups(profileId: string, updates: readonly SpAdGroupUpdate[]): Promise<WriteItemResult<SpAdGroup>[]> {
+    return this.spWrite('updateSpAdGroups', profileId, '/sp/adGroups', this.media.spAdGroups, updates, {
+      root: 'adGroups',
+      idField: 'adGroupId',
+      entityField: 'adGroup',
+      entity: spAdGroupCheck,
+      item: (u) => ({ adGroupId: u.adGroupId, state: u.state, defaultBid: decimal(u.defaultBid) }),
+    });
+  }
+  /** `PUT /sp/keywords` (≤ 1000). */
+  updateSpKeywords(profileId: string, updates: readonly SpKeywordUpdate[]): Promise<WriteItemResult<SpKeyword>[]> {
+    return this.spWrite('updateSpKeywords', profileId, '/sp/keywords', this.media.spKeywords, updates, {
+      root: 'keywords',
+      idField: 'keywordId',
+      entityField: 'keyword',
+      entity: spKeywordCheck,
+      item: (u) => ({ keywordId: u.keywordId, state: u.state, bid: decimal(u.bid) }),
+    });
+  }
+  /** `PUT /sp/targets` (`targetingClauses`, ≤ 1000). */
+  updateSpTargets(profileId: string, updates: readonly SpTargetUpdate[]): Promise<WriteItemResult<SpTarget>[]> {
+    return this.spWrite('updateSpTargets', profileId, '/sp/targets', this.media.spTargets, updates, {
+      root: 'targetingClauses',
+      idField: 'targetId',
+      entityField: 'targetingClause',
+      entity: spTargetCheck,
+      item: (u) => ({ targetId: u.targetId, state: u.state, bid: decimal(u.bid) }),
+    });
+  }
+  /** `PUT /sb/v4/campaigns` (≤ 10): the SP 207 shape, `budget` a plain number. */
+  updateSbCampaigns(profileId: string, updates: readonly SbCampaignUpdate[]): Promise<WriteItemResult<SbCampaign>[]> {
+    return this.spWrite('updateSbCampaigns', profileId, '/sb/v4/campaigns', this.media.sbCampaigns, updates, {
+      root: 'campaigns',
+      idField: 'campaignId',
+      entityField: 'campaign',
+      entity: sbCampaignCheck,
+      item: (u) => ({ campaignId: u.campaignId, state: u.state, budget: decimal(u.budget) }),
+      max: UPDATE_BATCH_MAX.sbV4,
+    });
+  }
+  /** `PUT /sb/v4/adGroups` (≤ 10, state only: SB ad groups have no bid). */
+  updateSbAdGroups(profileId: string, updates: readonly SbAdGroupUpdate[]): Promise<WriteItemResult<SbAdGroup>[]> {
+    return this.spWrite('updateSbAdGroups', profileId, '/sb/v4/adGroups', this.media.sbAdGroups, updates, {
+      root: 'adGroups',
+      idField: 'adGroupId',
+      entityField: 'adGroup',
+      entity: sbAdGroupCheck,
+      item: (u) => ({ adGroupId: u.adGroupId, state: u.state }),
+      max: UPDATE_BATCH_MAX.sbV4,
+    });
+  }
+  /** `PUT /sb/keywords` (v3): a bare array ≤ 100, int64 number ids → 207 `[{keywordId, code, description?}]`. */
+  updateSbKeywords(profileId: string, updates: readonly SbKeywordUpdate[]): Promise<WriteItemResult[]> {
+    return this.writeChunks(
+      'updateSbKeywords',
+      profileId,
+      updates,
+      UPDATE_BATCH_MAX.sbV3,
+      (u) => u.keywordId,
+      (chunk, ids) => ({
+        path: '/sb/keywords',
+        mediaType: 'application/json',
+        accept: this.media.sbKeywordUpdateResponse,
+        body: chunk.map((u) => ({
+          keywordId: int64(u.keywordId),
+          adGroupId: int64(u.adGroupId),
+          campaignId: int64(u.campaignId),
+          state: u.state,
+          bid: decimal(u.bid),
+        })),
+        check: itemArrayCheck('keywordId', ids),
+      }),
+    );
+  }
+  /** `PUT /sb/targets` (v3): `{targets: […]}` ≤ 100 → `updateTargetSuccessResults` / `updateTargetErrorResults`. */
+  updateSbTargets(profileId: string, updates: readonly SbTargetUpdate[]): Promise<WriteItemResult[]> {
+    return this.writeChunks(
+      'updateSbTargets',
+      profileId,
+      updates,
+      UPDATE_BATCH_MAX.sbV3,
+      (u) => u.targetId,
+      (chunk, ids) => ({
+        path: '/sb/targets',
+        mediaType: 'application/json',
+        accept: this.media.sbTargetUpdateResponse,
+        body: {
+          targets: chunk.map((u) => ({
+            targetId: int64(u.targetId),
+            adGroupId: int64(u.adGroupId),
+            campaignId: int64(u.campaignId),
+            state: u.state,
+            bid: decimal(u.bid),
+          })),
+        },
+        check: sbTargetUpdateCheck(ids),
+      }),
+    );
+  }
+  /** `PUT /sd/campaigns`: a bare array (≤ 100, Amazon documents no maximum), lowercase states → 207 `[{campaignId, code, description}]`. */
+  updateSdCampaigns(profileId: string, updates: readonly SdCampaignUpdate[]): Promise<WriteItemResult[]> {
+    return this.sdWrite('updateSdCampaigns', profileId, '/sd/campaigns', 'campaignId', updates, (u) => ({
+      campaignId: int64(u.campaignId),
+      state: u.state,
+      budget: decimal(u.budget),
+    }));
+  }
+  /** `PUT /sd/adGroups`: a bare array ≤ 100 (Medium: as SD campaigns) → 207 `[{adGroupId, code, description}]`. */
+  updateSdAdGroups(profileId: string, updates: readonly SdAdGroupUpdate[]): Promise<WriteItemResult[]> {
+    return this.sdWrite('updateSdAdGroups', profileId, '/sd/adGroups', 'adGroupId', updates, (u) => ({
+      adGroupId: int64(u.adGroupId),
+      state: u.state,
+      defaultBid: decimal(u.defaultBid),
+    }));
+  }
+  /** `PUT /sd/targets`: a bare array ≤ 100 → 207 `[{targetId, code, description}]`. */
+  updateSdTargets(profileId: string, updates: readonly SdTargetUpdate[]): Promise<WriteItemResult[]> {
+    return this.sdWrite('updateSdTargets', profileId, '/sd/targets', 'targetId', updates, (u) => ({
+      targetId: int64(u.targetId),
+      state: u.state,
+      bid: decimal(u.bid),
+    }));
+  }
+
+  private spWrite<U, E>(
+    operation: string,
+    profileId: string,
+    path: string,
+    mediaType: string,
+    updates: readonly U[],
+    o: {
+      root: string;
+      idField: string;
+      entityField: string;
+      entity: Check<E>;
+      item: (u: U) => Record<string, unknown>;
+      max?: number;
+    },
+  ): Promise<WriteItemResult<E>[]> {
+    const idOf = (u: U) => String((u as Record<string, unknown>)[o.idField]);
+    return this.writeChunks(operation, profileId, updates, o.max ?? UPDATE_BATCH_MAX.sp, idOf, (chunk, ids) => ({
+      path,
+      mediaType,
+      headers: PREFER_REPRESENTATION,
+      body: { [o.root]: chunk.map(o.item) },
+      check: multiStatusCheck(o.root, o.idField, o.entityField, o.entity, ids),
+    }));
+  }
+
+  private sdWrite<U>(
+    operation: string,
+    profileId: string,
+    path: string,
+    idField: string,
+    updates: readonly U[],
+    item: (u: U) => Record<string, unknown>,
+  ): Promise<WriteItemResult[]> {
+    const idOf = (u: U) => String((u as Record<string, unknown>)[idField]);
+    return this.writeChunks(operation, profileId, updates, UPDATE_BATCH_MAX.sd, idOf, (chunk, ids) => ({
+      path,
+      mediaType: this.media.sdCampaigns,
+      body: chunk.map(item),
+      check: itemArrayCheck(idField, ids),
+    }));
+  }
+
+  /**
+   * Sends `updates` in chunks of `max`, one after another, and returns one result per update in input order.
+   * A chunk whose outcome is unknown throws `AdsWriteInDoubtError` with the earlier chunks' results (`settled`)
+   * and the ids not sent (`notSent`); nothing after it is sent.
+   */
+  private async writeChunks<U, E>(
+    operation: string,
+    profileId: string,
+    updates: readonly U[],
+    max: number,
+    idOf: (u: U) => string,
+    request: (
+      chunk: readonly U[],
+      ids: readonly string[],
+    ) => Pick<AdsRequest<ChunkOutcome<E>[]>, 'path' | 'mediaType' | 'accept' | 'headers' | 'body' | 'check'>,
+  ): Promise<WriteItemResult<E>[]> {
+    const results: WriteItemResult<E>[] = [];
+    for (let start = 0; start < updates.length; start += max) {
+      const chunk = updates.slice(start, start + max);
+      const ids = chunk.map(idOf);
+      let answer: { value: ChunkOutcome<E>[]; requestId: string | undefined };
+      try {
+        answer = await this.http.request({
+          ...request(chunk, ids),
+          operation,
+          method: 'PUT',
+          profileId,
+          write: { itemIds: ids },
+        });
+      } catch (err) {
+        if (err instanceof AdsWriteInDoubtError) {
+          err.settled = [...results];
+          err.notSent = updates.slice(start + max).map(idOf);
+        }
+        throw err;
+      }
+      const requestId = answer.requestId ?? null;
+      answer.value.forEach((r, i) => results.push({ ...r, index: start + i, requestId }));
+      const failed = answer.value.filter((r) => !r.ok);
+      this.log.info('ads_api.write', {
+        operation,
+        profileId,
+        requestId,
+        items: chunk.length,
+        failed: failed.length,
+        retryable: failed.filter((r) => r.retryable).length,
+      });
+    }
+    return results;
+  }
+
   // ---- internals ------------------------------------------------------------------------------------------
 
   private streamRequest(operation: string, profileId: string) {
@@ -570,6 +918,8 @@ export class AdsApiClient {
       stateFilter: include(f.stateFilter),
       campaignIdFilter: include(f.campaignIdFilter),
       adGroupIdFilter: include(f.adGroupIdFilter),
+      keywordIdFilter: include(f.keywordIdFilter),
+      targetIdFilter: include(f.targetIdFilter),
       portfolioIdFilter: include(f.portfolioIdFilter),
       includeExtendedDataFields: f.includeExtendedDataFields,
       maxResults: f.pageSize ?? this.pageSizes.sp,
@@ -601,7 +951,13 @@ export class AdsApiClient {
     profileId: string,
     path: string,
     mediaType: string,
-    f: { stateFilter?: string[]; campaignIdFilter?: string[]; adGroupIdFilter?: string[] },
+    f: {
+      stateFilter?: string[];
+      campaignIdFilter?: string[];
+      adGroupIdFilter?: string[];
+      keywordIdFilter?: string[];
+      targetIdFilter?: string[];
+    },
     count: number,
     check: Check<T[]>,
   ): AsyncGenerator<Page<T>> {
@@ -609,6 +965,8 @@ export class AdsApiClient {
       stateFilter: f.stateFilter?.join(','),
       campaignIdFilter: f.campaignIdFilter?.join(','),
       adGroupIdFilter: f.adGroupIdFilter?.join(','),
+      keywordIdFilter: f.keywordIdFilter?.join(','),
+      targetIdFilter: f.targetIdFilter?.join(','),
     };
     for (let startIndex = 0, pages = 0; pages < MAX_PAGES; pages++) {
       const { value, requestId } = await this.http.request({

@@ -8,7 +8,8 @@ export type AdsApiErrorKind =
   | 'needs_reauthorization'
   | 'network'
   | 'retries_exhausted'
-  | 'token';
+  | 'token'
+  | 'write_in_doubt';
 
 export abstract class AdsApiError extends Error {
   abstract readonly kind: AdsApiErrorKind;
@@ -117,8 +118,44 @@ export class AdsNetworkError extends AdsApiError {
     operation: string,
     readonly timedOut: boolean,
     readonly causeMessage: string,
+    /** the system error code (`ECONNREFUSED`, `ECONNRESET`…), when there was one */
+    readonly code?: string,
   ) {
     super(`${operation}: ${timedOut ? 'timed out' : `network error: ${causeMessage}`}`, operation);
+  }
+
+  /** the request never reached Amazon (nothing listening, no DNS answer): safe to send again, even a write */
+  get notSent(): boolean {
+    return this.code === 'ECONNREFUSED' || this.code === 'ENOTFOUND' || this.code === 'EAI_AGAIN';
+  }
+}
+
+/**
+ * A write (PUT) was sent and its outcome is unknown: a timeout, a 5xx, a connection lost after sending, or a
+ * 2xx whose body could not be read. Amazon may have applied all, some or none of the chunk's items, so the
+ * client does not send it again. Read the entities back before deciding (`AdsEntityWriter.read`).
+ *
+ * `itemIds` are the ids of the chunk in doubt. `settled` holds the results of the chunks before it (the
+ * client methods' `WriteItemResult`s; `AdsEntityWriter.apply`'s `EntityChangeResult`s) and `notSent` the ids of
+ * the chunks after it, which were not sent.
+ */
+export class AdsWriteInDoubtError<S = unknown> extends AdsApiError {
+  readonly kind = 'write_in_doubt' as const;
+  readonly retryable = false;
+  settled: readonly S[] = [];
+  notSent: readonly string[] = [];
+  constructor(
+    operation: string,
+    readonly profileId: string | undefined,
+    readonly itemIds: readonly string[],
+    /** what happened: the timeout or network error, the 5xx, the malformed answer */
+    readonly failure: AdsApiError,
+  ) {
+    super(
+      `${operation}: outcome unknown for ${itemIds.length} item(s) of profile ${profileId ?? '-'} (not retried): ${failure.message}`,
+      operation,
+      failure.requestId,
+    );
   }
 }
 

@@ -5,10 +5,11 @@ import {
   AdsNeedsReauthorizationError,
   AdsNetworkError,
   AdsRetriesExhaustedError,
+  AdsWriteInDoubtError,
 } from './errors';
 import { redactSecrets } from './logger';
 import { backoffDelayMs, parseRetryAfter } from './backoff';
-import { parseJsonLossless } from './lossless-json';
+import { parseJsonLossless, stringifyJsonLossless } from './lossless-json';
 import { AdsRuntime, AdsRuntimeOptions, resolveRuntime } from './runtime';
 import { Check, CheckContext, ValidationProblem, checkRoot } from './validate';
 import { LwaTokenProvider } from './token-provider';
@@ -24,6 +25,15 @@ export interface AdsRequest<T> {
   profileId?: string;
   /** Content-Type (with a body) and Accept; default `application/json` */
   mediaType?: string;
+  /** Accept, when it differs from the Content-Type (SB v3 updates) */
+  accept?: string;
+  /** further headers (`Prefer`) */
+  headers?: Record<string, string>;
+  /**
+   * A write that must not be sent twice blindly: retried only after a 429 (or a network error before
+   * sending); a timeout, a 5xx, a lost connection or an unreadable 2xx throws `AdsWriteInDoubtError`.
+   */
+  write?: { itemIds: readonly string[] };
   /** on 415/406, retry once with this media type (Amazon's spec and docs disagree for some endpoints) */
   fallbackMediaType?: string;
   /** how to read a 2xx body; `undefined` when the body is empty */
@@ -54,7 +64,8 @@ export interface AdsHttpClientOptions extends AdsRuntimeOptions {
  * checked against its shape, and the retry policy:
  *
  * - 429, 5xx, network errors and timeouts are retried with back-off (`Retry-After` honoured, else full
- *   jitter), within `maxAttempts` and `totalTimeoutMs`;
+ *   jitter), within `maxAttempts` and `totalTimeoutMs`; a write (`req.write`) only after a 429 or a network
+ *   error before sending, and any other such failure is `AdsWriteInDoubtError` (never sent twice);
  * - a 401 renews the access token once and retries once; a second 401 is the answer;
  * - a 415/406 retries once with the fallback media type, when the endpoint has one;
  * - any other 4xx is the answer at once (`AdsHttpError`); `invalid_grant` stops every call.
@@ -90,6 +101,8 @@ export class AdsHttpClient {
       );
       if (outcome.kind === 'done') return outcome.response;
       const failure = outcome.error;
+      if (req.write && outcome.kind === 'failed' && this.inDoubt(failure))
+        throw this.writeInDoubt(req, failure, attempt);
       if (outcome.kind === 'unauthorized' && !renewedAfter401) {
         renewedAfter401 = true;
         this.rt.log.warn('ads_api.unauthorized_renewing_token', {
@@ -148,13 +161,14 @@ export class AdsHttpClient {
     const headers: Record<string, string> = {
       'Amazon-Advertising-API-ClientId': this.o.clientId,
       Authorization: `Bearer ${token}`,
-      Accept: mediaType,
+      ...req.headers,
+      Accept: req.accept ?? mediaType,
     };
     if (req.profileId !== undefined) headers['Amazon-Advertising-API-Scope'] = req.profileId;
     let body: string | undefined;
     if (req.body !== undefined) {
       headers['Content-Type'] = mediaType;
-      body = JSON.stringify(req.body);
+      body = stringifyJsonLossless(req.body);
     }
     const t0 = this.rt.now();
     let res: Response;
@@ -166,10 +180,12 @@ export class AdsHttpClient {
     } catch (err) {
       const e = err as Error;
       const timedOut = e.name === 'TimeoutError' || e.name === 'AbortError';
+      const cause = (e as { cause?: Error & { code?: string } }).cause;
       const error = new AdsNetworkError(
         req.operation,
         timedOut,
-        this.redact(String((e as { cause?: Error }).cause?.message ?? e.message)),
+        this.redact(String(cause?.message ?? e.message)),
+        typeof cause?.code === 'string' ? cause.code : undefined,
       );
       this.rt.log.warn('ads_api.request_failed', {
         operation: req.operation,
@@ -206,6 +222,7 @@ export class AdsHttpClient {
             requestId,
             problem: this.redact(err.problem),
           });
+          if (req.write) throw this.writeInDoubt(req, err, attempt);
         }
         throw err;
       }
@@ -253,6 +270,25 @@ export class AdsHttpClient {
       if (err instanceof ValidationProblem) throw malformed(err.message);
       throw err;
     }
+  }
+
+  /** A failed write whose outcome is unknown: anything but a 429 or a network error before sending. */
+  private inDoubt(failure: AdsApiError): boolean {
+    if (failure instanceof AdsNetworkError) return !failure.notSent;
+    if (failure instanceof AdsHttpError) return failure.status >= 500;
+    return false;
+  }
+
+  private writeInDoubt(req: AdsRequest<unknown>, failure: AdsApiError, attempt: number): AdsWriteInDoubtError {
+    this.rt.log.error('ads_api.write_in_doubt', {
+      operation: req.operation,
+      profileId: req.profileId,
+      items: req.write?.itemIds.length,
+      attempt,
+      requestId: failure.requestId,
+      error: this.redact(failure.message),
+    });
+    return new AdsWriteInDoubtError(req.operation, req.profileId, req.write?.itemIds ?? [], failure);
   }
 
   private url(req: AdsRequest<unknown>): string {

@@ -15,6 +15,26 @@ export function parseJsonLossless(text: string): unknown {
 
 const DIGITS_OF_MAX_SAFE = 16; // 9007199254740991 has 16 digits: shorter literals are always safe
 
+const RAW = '\u0000rawjson:';
+
+/**
+ * A JSON number written exactly as `text` by `stringifyJsonLossless`: an int64 id beyond 2^53 sent as a bare
+ * number (SD, SB v3), or a decimal sent with its exact digits ("12.50" → 12.50, never 12.499999…).
+ */
+export class RawJsonNumber {
+  constructor(readonly text: string) {
+    if (!/^-?(0|[1-9]\d*)(\.\d+)?$/.test(text)) throw new RangeError(`not a plain decimal number: "${text}"`);
+  }
+  toJSON(): string {
+    return RAW + this.text;
+  }
+}
+
+/** `JSON.stringify`, with every `RawJsonNumber` written as its literal. */
+export function stringifyJsonLossless(value: unknown): string {
+  return JSON.stringify(value).replace(/"\\u0000rawjson:(-?[0-9.]+)"/g, '$1');
+}
+
 /** The text with every unsafe integer literal (outside strings) wrapped in quotes. Exported for tests. */
 export function quoteUnsafeIntegers(text: string): string {
   let out: string[] | null = null;

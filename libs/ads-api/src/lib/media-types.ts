@@ -18,6 +18,10 @@ export interface AdsMediaTypes {
   sbTargets: string;
   sdAdGroups: string;
   sdTargets: string;
+  /** Accept of `PUT /sb/keywords` (its Content-Type is application/json) */
+  sbKeywordUpdateResponse: string;
+  /** Accept of `PUT /sb/targets` (its Content-Type is application/json) */
+  sbTargetUpdateResponse: string;
 }
 
 export const DEFAULT_MEDIA_TYPES: AdsMediaTypes = {
@@ -38,4 +42,7 @@ export const DEFAULT_MEDIA_TYPES: AdsMediaTypes = {
   sbTargets: 'application/json',
   sdAdGroups: 'application/json',
   sdTargets: 'application/json',
+  // SB v3 updates send application/json and accept the response type (ADS-API §3.2; a third-party client agrees)
+  sbKeywordUpdateResponse: 'application/vnd.sbkeywordresponse.v3+json',
+  sbTargetUpdateResponse: 'application/vnd.updatetargetsresponse.v3+json',
 };
