@@ -75,16 +75,7 @@ export async function readAutomationFacts(em: EntityManager, q: AutomationFactsQ
        (SELECT max(f.last_received_at) FROM dataset_freshness f
          WHERE f.advertiser_id = $1 AND f.dataset_id = ANY($8)) AS data_received_at,
        (SELECT c.state FROM ads_connection c WHERE c.id = 'default') AS connection_state`,
-    [
-      q.advertiserId,
-      q.entityType,
-      q.entityId,
-      q.ruleId,
-      q.localDate,
-      states,
-      excluded,
-      q.datasets ?? [],
-    ],
+    [q.advertiserId, q.entityType, q.entityId, q.ruleId, q.localDate, states, excluded, q.datasets ?? []],
   );
   const r = rows[0];
   return {
