@@ -26,6 +26,8 @@ interface Sending {
   action: ClaimedAction;
   change: EntityChange;
   valueAsked: string;
+  /** why it is sent as it is (re-judged, capped), kept as the state reason */
+  reason: string | null;
 }
 
 export interface RoundSummary {
@@ -194,7 +196,12 @@ export class ActionExecutorService implements OnApplicationBootstrap, BeforeAppl
       if (plan.to === 'send') {
         await this.repo.recordSending(a.id, plan);
         sendingEntities.add(key);
-        sending.push({ action: a, change: changeOf(a, plan.valueAsked), valueAsked: plan.valueAsked });
+        sending.push({
+          action: a,
+          change: changeOf(a, plan.valueAsked),
+          valueAsked: plan.valueAsked,
+          reason: plan.reason,
+        });
         continue;
       }
       await this.apply(a, plan, settled);
@@ -297,7 +304,7 @@ export class ActionExecutorService implements OnApplicationBootstrap, BeforeAppl
         a,
         {
           state: 'done',
-          stateReason: null,
+          stateReason: s.reason,
           valueAfter: after ?? s.valueAsked,
           resultCode: r.code,
           resultRaw: r.raw,

@@ -55,6 +55,11 @@ export interface ActionOutcome {
   executed?: boolean;
 }
 
+/** UPDATE … RETURNING through TypeORM's PostgreSQL driver answers `[rows, count]`. */
+export function updatedRows<T>(result: unknown): T[] {
+  return (result as [T[], number])[0];
+}
+
 /** States an action ends in. */
 export const FINAL_ACTION_STATES = ['done', 'failed', 'blocked', 'superseded', 'expired', 'rejected'] as const;
 
@@ -72,13 +77,15 @@ export class ActionsRepository {
 
   /** `pending_approval` past `expires_at` → `expired`; the ids. */
   async expirePending(): Promise<string[]> {
-    const rows: { id: string }[] = await this.ds.query(
-      `UPDATE automation_action
+    const rows = updatedRows<{ id: string }>(
+      await this.ds.query(
+        `UPDATE automation_action
           SET state = 'expired', lease_until = NULL, updated_at = now(),
               state_reason = 'not approved within ' ||
                 greatest(1, round(extract(epoch FROM expires_at - created_at) / 60))::int || ' minutes'
         WHERE state = 'pending_approval' AND expires_at < now()
         RETURNING id::text AS id`,
+      ),
     );
     return rows.map((r) => r.id);
   }
@@ -88,8 +95,9 @@ export class ActionsRepository {
    * moved to `executing` with a lease and its attempt counted, in one statement.
    */
   async claim(limit: number, leaseSeconds: number, inDoubtToo: boolean): Promise<ClaimedAction[]> {
-    const rows: Record<string, unknown>[] = await this.ds.query(
-      `WITH picked AS (
+    const rows = updatedRows<Record<string, unknown>>(
+      await this.ds.query(
+        `WITH picked AS (
          SELECT id, state AS was FROM automation_action
           WHERE state = 'queued' OR ($3 AND state = 'executing' AND lease_until < now())
           ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
@@ -101,7 +109,8 @@ export class ActionsRepository {
          a.ad_product, a.entity_type, a.entity_id, a.campaign_id, a.ad_group_id, a.field, a.value_before,
          a.value_asked, a.local_date::text AS local_date, a.attempts, a.trigger_data,
          a.reverts_action_id::text AS reverts_action_id, p.was`,
-      [limit, leaseSeconds, inDoubtToo],
+        [limit, leaseSeconds, inDoubtToo],
+      ),
     );
     return rows
       .map(
@@ -161,8 +170,9 @@ export class ActionsRepository {
 
   /** Records an outcome of an `executing` action (only while this executor holds it). */
   async record(id: string, o: ActionOutcome): Promise<boolean> {
-    const rows: { id: string; reverts_action_id: string | null }[] = await this.ds.query(
-      `UPDATE automation_action
+    const rows = updatedRows<{ id: string; reverts_action_id: string | null }>(
+      await this.ds.query(
+        `UPDATE automation_action
           SET state = $2, state_reason = $3, updated_at = now(), lease_until = NULL,
               value_after = CASE WHEN $4::boolean THEN $5 ELSE value_after END,
               result_code = COALESCE($6, result_code),
@@ -171,17 +181,18 @@ export class ActionsRepository {
               executed_at = CASE WHEN $9::boolean THEN now() ELSE executed_at END
         WHERE id = $1 AND state = 'executing'
         RETURNING id::text AS id, reverts_action_id::text AS reverts_action_id`,
-      [
-        id,
-        o.state,
-        o.stateReason,
-        o.valueAfter !== undefined,
-        o.valueAfter ?? null,
-        o.resultCode ?? null,
-        o.resultRaw === undefined ? null : JSON.stringify(o.resultRaw),
-        [...(o.requestIds ?? [])],
-        o.executed ?? false,
-      ],
+        [
+          id,
+          o.state,
+          o.stateReason,
+          o.valueAfter !== undefined,
+          o.valueAfter ?? null,
+          o.resultCode ?? null,
+          o.resultRaw === undefined ? null : JSON.stringify(o.resultRaw),
+          [...(o.requestIds ?? [])],
+          o.executed ?? false,
+        ],
+      ),
     );
     const row = rows[0];
     if (row && o.state === 'done' && row.reverts_action_id) {

@@ -16,7 +16,7 @@ import { JetStreamService } from '@ams/platform';
 import { commandErrorOf, describeFailure } from '../connection/ads-errors.logic';
 import { ActionExecutorService } from './action-executor.service';
 import { currentValue, sameValue } from './action-plan.logic';
-import { ActionsRepository } from './actions.repository';
+import { ActionsRepository, updatedRows } from './actions.repository';
 import { AutomationSettingsRepository } from './automation-settings.repository';
 import { EntityWritersService } from './entity-writers.service';
 
@@ -55,13 +55,15 @@ export class AutomationCommandsController implements OnModuleInit {
   }
 
   async approve(req: ActionDecisionRequestV1): Promise<ActionV1> {
-    const rows: { id: string }[] = await this.repo.manager.query(
-      `UPDATE automation_action
+    const rows = updatedRows<{ id: string }>(
+      await this.repo.manager.query(
+        `UPDATE automation_action
           SET state = 'queued', decided_by = $2, decided_at = now(), updated_at = now(),
               state_reason = COALESCE($3, state_reason)
         WHERE id = $1::bigint AND state = 'pending_approval' AND (expires_at IS NULL OR expires_at >= now())
         RETURNING id::text AS id`,
-      [req.id, req.by, req.note ? `approved by ${req.by}: ${req.note}` : null],
+        [req.id, req.by, req.note ? `approved by ${req.by}: ${req.note}` : null],
+      ),
     );
     if (!rows.length) throw await this.refusal(req.id, 'approved');
     this.executor.kick();
@@ -69,12 +71,14 @@ export class AutomationCommandsController implements OnModuleInit {
   }
 
   async reject(req: ActionDecisionRequestV1): Promise<ActionV1> {
-    const rows: { id: string }[] = await this.repo.manager.query(
-      `UPDATE automation_action
+    const rows = updatedRows<{ id: string }>(
+      await this.repo.manager.query(
+        `UPDATE automation_action
           SET state = 'rejected', decided_by = $2, decided_at = now(), updated_at = now(), state_reason = $3
         WHERE id = $1::bigint AND state = 'pending_approval'
         RETURNING id::text AS id`,
-      [req.id, req.by, `rejected by ${req.by}${req.note ? `: ${req.note}` : ''}`],
+        [req.id, req.by, `rejected by ${req.by}${req.note ? `: ${req.note}` : ''}`],
+      ),
     );
     if (!rows.length) throw await this.refusal(req.id, 'rejected');
     await this.messaging
