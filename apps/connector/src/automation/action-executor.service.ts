@@ -177,8 +177,10 @@ export class ActionExecutorService implements OnApplicationBootstrap, BeforeAppl
     for (const a of claimed) {
       unjudged.delete(a.id);
       const key = entityKey(a.profileId, a.adProduct, a.entityType, a.entityId);
-      if (sendingEntities.has(key) && a.claimedFrom === 'queued') {
-        await this.repo.requeue(a.id, null, true);
+      if (sendingEntities.has(key)) {
+        // one change per entity per round; an in-doubt one keeps its read-back for the next round
+        if (a.claimedFrom === 'queued') await this.repo.requeue(a.id, null, true);
+        else await this.repo.markInDoubt([a.id], 'in doubt: read back next round (another action on it was sent)', []);
         continue;
       }
       const stored = a.ruleId ? rules.get(a.ruleId) : undefined;
