@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { DbModule } from '@ams/db';
 import { BootstrapOptions, platformImports } from '@ams/platform';
+import { AutomationModule } from './automation/automation.module';
 import { ConnectorEnv } from './config/connector.env';
 import { ConnectionModule } from './connection/connection.module';
 import { SyncModule } from './sync/sync.module';
@@ -17,6 +18,7 @@ export class AppModule {
         DbModule.forRoot({ url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE, applicationName: APP_NAME }),
         ConnectionModule,
         SyncModule,
+        AutomationModule,
       ],
     };
   }

@@ -23,5 +23,24 @@ export const connectorMetrics = {
   connectionState: gauge('ams_connector_connection_state', 'the Ads API connection state (1 for the current one)', [
     'state',
   ]),
+  actionsExecuted: counter(
+    'ams_connector_actions_executed_total',
+    'automation actions Amazon applied (done), by field; confirmed read-backs of an interrupted attempt included',
+    ['field'],
+  ),
+  actionsFailed: counter('ams_connector_actions_failed_total', 'automation actions that ended failed, by reason', [
+    'reason',
+  ]),
+  actionsBlocked: counter(
+    'ams_connector_actions_blocked_total',
+    'automation actions stopped right before execution, by guard (kill_switch, guard, budget_rule)',
+    ['reason'],
+  ),
+  actionExecutionDuration: histogram(
+    'ams_connector_action_execution_duration_seconds',
+    'one write of queued actions to Amazon (one profile, all its chunks), by outcome (ok, in_doubt, error)',
+    ['outcome'],
+    [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+  ),
   subscriptionResults: counter('ams_connector_subscription_results_total', 'subscription create results', ['outcome']),
 };

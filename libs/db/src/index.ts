@@ -6,3 +6,4 @@ export * from './lib/local-date';
 export * from './lib/attribution-window';
 export * from './lib/entity-latest';
 export * from './lib/automation-facts';
+export * from './lib/automation-action-view';

@@ -87,4 +87,33 @@ describe('connector environment', () => {
     expect(message).not.toContain('verysecret');
     expect(message).not.toMatch(/ADS_API_CLIENT_ID:|ADS_API_REFRESH_TOKEN:/);
   });
+
+  it('automation: on by default, polls every 2 s, 120 s leases, 5 attempts, 3 h freshness, a cap of 100', () => {
+    expect(loadConfig('connector', ConnectorEnv, {})).toMatchObject({
+      AUTOMATION_ENABLED: true,
+      AUTOMATION_POLL_MS: 2000,
+      AUTOMATION_LEASE_SECONDS: 120,
+      AUTOMATION_MAX_ATTEMPTS: 5,
+      AUTOMATION_FRESHNESS_HOURS: 3,
+      AUTOMATION_MAX_DAILY_BUDGET_INCREASE: '100',
+    });
+    expect(loadConfig('connector', ConnectorEnv, { AUTOMATION_ENABLED: 'false' }).AUTOMATION_ENABLED).toBe(false);
+    const message = problems({
+      AUTOMATION_ENABLED: 'maybe',
+      AUTOMATION_POLL_MS: '0',
+      AUTOMATION_LEASE_SECONDS: 'long',
+      AUTOMATION_MAX_ATTEMPTS: '0',
+      AUTOMATION_FRESHNESS_HOURS: '-1',
+      AUTOMATION_MAX_DAILY_BUDGET_INCREASE: '1e3',
+    });
+    for (const name of [
+      'AUTOMATION_ENABLED',
+      'AUTOMATION_POLL_MS',
+      'AUTOMATION_LEASE_SECONDS',
+      'AUTOMATION_MAX_ATTEMPTS',
+      'AUTOMATION_FRESHNESS_HOURS',
+      'AUTOMATION_MAX_DAILY_BUDGET_INCREASE: must be a decimal amount',
+    ])
+      expect(message).toContain(name);
+  });
 });

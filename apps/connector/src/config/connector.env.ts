@@ -103,6 +103,23 @@ export class ConnectorEnv extends CommonEnv {
   @Type(() => Number) @IsInt() @Min(1) @Max(60_000) ADS_RETRY_BASE_DELAY_MS: number = 1000;
   /** A request with its retries gives up after this long. */
   @Type(() => Number) @IsInt() @Min(1000) @Max(3_600_000) ADS_RETRY_TOTAL_TIMEOUT_MS: number = 120_000;
+
+  // ---- guarded automation (the executor of queued actions) ----------------------------------------------------
+  /** false: nothing is sent; queued actions end `blocked` (the kill switch, with `automation_setting.enabled`). */
+  @Transform(envBoolean)
+  @IsBoolean()
+  AUTOMATION_ENABLED: boolean = true;
+  /** The executor looks for queued actions this often (and at once on automation.actions.queued.v1). */
+  @Type(() => Number) @IsInt() @Min(50) @Max(600_000) AUTOMATION_POLL_MS: number = 2000;
+  /** An `executing` action whose lease ran out (its executor died mid-send) is read back from Amazon, then retried. */
+  @Type(() => Number) @IsInt() @Min(1) @Max(3600) AUTOMATION_LEASE_SECONDS: number = 120;
+  /** Attempts of one action (throttled, in doubt) before it ends `failed`. */
+  @Type(() => Number) @IsInt() @Min(1) @Max(100) AUTOMATION_MAX_ATTEMPTS: number = 5;
+  /** The freshness guard: the trigger's data must have arrived within this many hours. */
+  @Type(() => Number) @IsInt() @Min(1) @Max(720) AUTOMATION_FRESHNESS_HOURS: number = 3;
+  /** Budget increases per advertiser and local day, in its currency, unless PUT /v1/automation sets its own cap. */
+  @Matches(/^\d{1,12}(\.\d{1,2})?$/, { message: 'must be a decimal amount such as 100 or 250.50' })
+  AUTOMATION_MAX_DAILY_BUDGET_INCREASE: string = '100';
 }
 
 /** The three LwA credentials when all are set, else undefined (the connector is unconfigured). */
