@@ -21,7 +21,7 @@ export class AutomationScheduler implements OnApplicationBootstrap, BeforeApplic
   ) {}
 
   onApplicationBootstrap(): void {
-    this.schedule(1000);
+    this.schedule(this.env.AUTOMATION_SCHEDULE_SECONDS * 1000);
   }
 
   async beforeApplicationShutdown(): Promise<void> {

@@ -6,7 +6,6 @@ import {
   ACTION_REVERT,
   type ActionDecisionRequestV1,
   type ActionV1,
-  type CommandDescriptor,
 } from '@ams/contracts';
 import { JetStreamService } from '@ams/platform';
 import { ApiKeyGuard } from '../auth/api-key.guard';
@@ -66,16 +65,16 @@ export class ActionsHttpController {
   @HttpCode(200)
   @RequireScope('operator')
   @Audit('action.approve', target)
-  approve(@Param('id') id: string, @Body() body: ActionDecisionDto, @CurrentPrincipal() who: Principal) {
-    return this.decide(ACTION_APPROVE, id, body, who);
+  async approve(@Param('id') id: string, @Body() body: ActionDecisionDto, @CurrentPrincipal() who: Principal) {
+    return this.messaging.request(ACTION_APPROVE, await this.decision(id, body, who), AUTOMATION_COMMAND_TIMEOUT_MS);
   }
 
   @Post(':id/reject')
   @HttpCode(200)
   @RequireScope('operator')
   @Audit('action.reject', target)
-  reject(@Param('id') id: string, @Body() body: ActionDecisionDto, @CurrentPrincipal() who: Principal) {
-    return this.decide(ACTION_REJECT, id, body, who);
+  async reject(@Param('id') id: string, @Body() body: ActionDecisionDto, @CurrentPrincipal() who: Principal) {
+    return this.messaging.request(ACTION_REJECT, await this.decision(id, body, who), AUTOMATION_COMMAND_TIMEOUT_MS);
   }
 
   /** Restores the value before a done action, if Amazon still reports the value it set (else 409, explained). */
@@ -83,16 +82,12 @@ export class ActionsHttpController {
   @HttpCode(200)
   @RequireScope('operator')
   @Audit('action.revert', target)
-  revert(@Param('id') id: string, @Body() body: ActionDecisionDto, @CurrentPrincipal() who: Principal) {
-    return this.decide(ACTION_REVERT, id, body, who);
+  async revert(@Param('id') id: string, @Body() body: ActionDecisionDto, @CurrentPrincipal() who: Principal) {
+    return this.messaging.request(ACTION_REVERT, await this.decision(id, body, who), AUTOMATION_COMMAND_TIMEOUT_MS);
   }
 
-  private async decide(
-    command: CommandDescriptor<ActionDecisionRequestV1, ActionV1>,
-    id: string,
-    body: ActionDecisionDto,
-    who: Principal,
-  ): Promise<ActionV1> {
+  /** The command's request, once the key may decide on this action (a managed key: its advertisers only). */
+  private async decision(id: string, body: ActionDecisionDto, who: Principal): Promise<ActionDecisionRequestV1> {
     checkId(id);
     if (who.advertiserIds !== null && !mayAccess(who, await this.repo.advertiserOf(id))) {
       throw notFound(`action ${id} does not exist`);
@@ -102,6 +97,6 @@ export class ActionsHttpController {
       by: who.id,
       ...(body?.note !== undefined ? { note: body.note } : {}),
     };
-    return this.messaging.request(command, request, AUTOMATION_COMMAND_TIMEOUT_MS);
+    return request;
   }
 }

@@ -114,7 +114,14 @@ describe('automation policy: asked values and guards', () => {
       judgeGuards('budget', '100.00', '120.00', budgetGuards, facts({ budgetIncreaseToday: '100' }), NOW).blockedBy,
     ).toBe('maxDailyBudgetIncrease: 100.00 of 100.00 already raised today');
     expect(judgeGuards('budget', '500.00', '600.00', budgetGuards, facts(), NOW).blockedBy).toBe(
-      'nothing to change: the budget is already 500.00',
+      'already at or above the ceiling 500.00 (now 500.00)',
+    );
+    // a raise of a budget already above the ceiling is never turned into a cut
+    expect(judgeGuards('budget', '926.00', '1111.20', budgetGuards, facts(), NOW).blockedBy).toBe(
+      'already at or above the ceiling 500.00 (now 926.00)',
+    );
+    expect(judgeGuards('budget', '5.00', '4.00', budgetGuards, facts(), NOW).blockedBy).toBe(
+      'already at or below the floor 10.00 (now 5.00)',
     );
   });
 

@@ -284,12 +284,17 @@ export function judgeGuards(
   }
   let value = asked;
   const [lo, hi] = field === 'budget' ? [guards.minBudget, guards.maxBudget] : [guards.minBid, guards.maxBid];
-  if (hi !== null && compareDecimal(value, hi) > 0) {
+  // a limit only holds a change back in its own direction: a raise is never turned into a cut by the ceiling, nor a
+  // cut into a raise by the floor
+  const raising = compareDecimal(asked, before) > 0;
+  if (raising && hi !== null && compareDecimal(value, hi) > 0) {
+    if (compareDecimal(before, hi) >= 0) return block(`already at or above the ceiling ${toCents(hi)} (now ${before})`);
     notes.push(`capped at the ceiling ${toCents(hi)} (asked ${value})`);
     value = toCents(hi);
   }
-  if (lo !== null && compareDecimal(value, lo) < 0) {
-    notes.push(`raised to the floor ${toCents(lo)} (asked ${value})`);
+  if (!raising && lo !== null && compareDecimal(value, lo) < 0) {
+    if (compareDecimal(before, lo) <= 0) return block(`already at or below the floor ${toCents(lo)} (now ${before})`);
+    notes.push(`held at the floor ${toCents(lo)} (asked ${value})`);
     value = toCents(lo);
   }
   if (field === 'budget' && opts.countsTowardCaps && compareDecimal(value, before) > 0) {
