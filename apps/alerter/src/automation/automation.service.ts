@@ -136,7 +136,7 @@ export class AutomationService {
           if (compareDecimal(u.usagePercentage, level) < 0) continue;
           const reached = localWeekHour(u.usageUpdatedAt, c.timeZone);
           if (rule.trigger.beforeLocalHour !== undefined && reached.hour >= rule.trigger.beforeLocalHour) continue;
-          const also = await this.judgeAll(em, rule.trigger.also ?? [], c, now);
+          const also = await this.judgeAll(em, rule.trigger.also ?? [], c, now, ctx);
           if (also.some((a) => a.status !== 'breach')) continue;
           const at = `${reached.date} ${String(reached.hour).padStart(2, '0')}:${minuteOf(u.usageUpdatedAt, c.timeZone)}`;
           const alsoText = also.map((a) => `${a.metric} ${a.value ?? a.note} over ${a.window}`).join(', ');
@@ -179,7 +179,7 @@ export class AutomationService {
             adGroupId: rule.scopeType === 'ad_group' ? rule.scopeId : null,
           });
           for (const c of candidates) {
-            const [main, ...also] = await this.judgeAll(em, [condition, ...(rule.trigger.also ?? [])], c, now);
+            const [main, ...also] = await this.judgeAll(em, [condition, ...(rule.trigger.also ?? [])], c, now, ctx);
             if (main.status !== 'breach' || also.some((a) => a.status !== 'breach')) continue;
             const alsoText = also.map((a) => `, ${a.metric} ${a.value ?? a.note} over ${a.window}`).join('');
             await this.propose(em, rule, c, now, out, ctx, {
@@ -282,6 +282,7 @@ export class AutomationService {
     conditions: readonly ActionConditionV1[],
     c: ActionCandidate,
     now: Date,
+    ctx: JudgeContext,
   ): Promise<ConditionResult[]> {
     const out: ConditionResult[] = [];
     const offset = utcOffsetMinutes(c.timeZone, now);
@@ -292,7 +293,10 @@ export class AutomationService {
         settling > 0
           ? latestSettledWindow(now.getTime(), offset, cond.windowHours, settling)
           : windowOf(hourStart, offset, cond.windowHours);
-      const current = await this.sum(em, c, window.localStartMs, window.localEndMs);
+      // a replay sees the hours begun by `now`, never the rest of the window that the history already holds
+      const seenEndMs = Math.ceil((now.getTime() + offset * 60_000) / HOUR_MS) * HOUR_MS;
+      const endMs = ctx.replay ? Math.min(window.localEndMs, seenEndMs) : window.localEndMs;
+      const current = await this.sum(em, c, window.localStartMs, endMs);
       let base: WindowParts | undefined;
       if (cond.baseline) {
         const b = baselineBounds(window, cond.baseline, current.lastLocalMs ?? window.localEndMs - HOUR_MS);
