@@ -61,8 +61,8 @@ function toRule(r: Row): ActionRuleV1 {
 export class ActionRulesRepository {
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
 
-  async insert(d: ActionRuleDraftRow): Promise<ActionRuleV1> {
-    const [row] = (await this.ds.query(
+  async insert(d: ActionRuleDraftRow, em?: EntityManager): Promise<ActionRuleV1> {
+    const [row] = (await (em ?? this.ds).query(
       `INSERT INTO action_rule (name, advertiser_id, entity_level, scope_type, scope_id, ad_products, mode, trigger, action,
                                 guards, destination, enabled)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING ${COLUMNS}`,

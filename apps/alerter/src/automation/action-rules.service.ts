@@ -41,6 +41,24 @@ function canonicalAction(a: ActionSpecV1): ActionSpecV1 {
   };
 }
 
+/** A create request as the row it becomes (canonical decimals, defaults, resolved guards). */
+export function actionRuleDraft(req: ActionRuleCreateRequestV1): ActionRuleDraftRow {
+  return {
+    name: req.name.trim(),
+    advertiserId: req.advertiserId,
+    entityLevel: req.entityLevel,
+    scopeType: req.scopeType ?? 'advertiser',
+    scopeId: req.scopeId ?? null,
+    adProducts: req.adProducts ? [...new Set(req.adProducts)] : ['SP', 'SB', 'SD'],
+    mode: req.mode ?? 'dry_run',
+    trigger: canonicalTrigger(req.trigger),
+    action: canonicalAction(req.action),
+    guards: resolveGuards(req.guards, req.action),
+    destination: req.destination ?? 'default',
+    enabled: req.enabled ?? true,
+  };
+}
+
 /** Action rules: create, update, delete and list for the commands (VALIDATION errors name the field). */
 @Injectable()
 export class ActionRulesService {
@@ -50,20 +68,7 @@ export class ActionRulesService {
   ) {}
 
   async create(req: ActionRuleCreateRequestV1): Promise<ActionRuleV1> {
-    const draft: ActionRuleDraftRow = {
-      name: req.name.trim(),
-      advertiserId: req.advertiserId,
-      entityLevel: req.entityLevel,
-      scopeType: req.scopeType ?? 'advertiser',
-      scopeId: req.scopeId ?? null,
-      adProducts: req.adProducts ? [...new Set(req.adProducts)] : ['SP', 'SB', 'SD'],
-      mode: req.mode ?? 'dry_run',
-      trigger: canonicalTrigger(req.trigger),
-      action: canonicalAction(req.action),
-      guards: resolveGuards(req.guards, req.action),
-      destination: req.destination ?? 'default',
-      enabled: req.enabled ?? true,
-    };
+    const draft = actionRuleDraft(req);
     this.check(draft, req.guards);
     return this.rules.insert(draft);
   }

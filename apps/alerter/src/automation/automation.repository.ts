@@ -64,6 +64,8 @@ export interface NewAction {
   triggerData: Record<string, unknown>;
   stateReason: string | null;
   localDate: string;
+  /** null: now() (a replayed proposal is stamped at the instant judged, which the cooldown compares with) */
+  createdAt: Date | null;
   expiresAt: Date | null;
 }
 
@@ -143,8 +145,9 @@ export class AutomationRepository {
     const rows = (await em.query(
       `INSERT INTO automation_action (kind, rule_id, decision_key, mode, state, advertiser_id, profile_id, ad_product,
          entity_type, entity_id, entity_name, campaign_id, ad_group_id, field, value_before, value_asked, budget_increase,
-         reason, trigger_data, state_reason, local_date, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)
+         reason, trigger_data, state_reason, local_date, expires_at, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22,
+               coalesce($23::timestamptz, now()))
        ON CONFLICT (decision_key) DO NOTHING RETURNING id::text`,
       [
         a.kind,
@@ -169,6 +172,7 @@ export class AutomationRepository {
         a.stateReason,
         a.localDate,
         a.expiresAt,
+        a.createdAt,
       ],
     )) as Array<{ id: string }>;
     return rows[0]?.id ?? null;

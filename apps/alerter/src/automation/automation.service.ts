@@ -7,6 +7,7 @@ import {
   type ActionConditionV1,
   type ActionField,
   type ActionKind,
+  type ActionTriggerV1,
   askedValue,
   budgetIncrease,
   type BudgetScopeV1,
@@ -70,6 +71,24 @@ export interface AutomationOutcome {
   queued: string[];
 }
 
+/**
+ * How a caller other than the event handlers runs the judges (the backtest). Without it, each advertiser's decisions
+ * are their own transaction under the advertiser's lock, and queued actions are announced.
+ */
+export interface JudgeContext {
+  /** Judge inside this transaction, which the caller ends: nothing is announced (ACTIONS_QUEUED, the outbox kick). */
+  em?: EntityManager;
+  /** Judge the rule, not the pipeline's health then: the freshness and connection guards pass. */
+  ignorePipelineGuards?: boolean;
+  /**
+   * `now` is a past instant being replayed, in a transaction the caller rolls back: budget usage as of `now` (from
+   * `budget_usage_event`), proposals stamped at `now`, no advertiser lock (nothing of it is ever seen by others).
+   */
+  replay?: boolean;
+  /** Only this rule (the others stay as they are). */
+  ruleId?: string;
+}
+
 const ZERO: WindowParts = { impressions: '0', clicks: '0', cost: '0', orders: '0', sales: '0' };
 
 /**
@@ -93,14 +112,14 @@ export class AutomationService {
   ) {}
 
   /** Budget triggers: campaigns whose usage reached the rule's level (before its local hour). */
-  async onBudgetUpdated(scopes: BudgetScopeV1[], now = new Date()): Promise<AutomationOutcome> {
+  async onBudgetUpdated(scopes: BudgetScopeV1[], now = new Date(), ctx: JudgeContext = {}): Promise<AutomationOutcome> {
     const campaigns = scopes.filter((s) => s.budgetScopeType === 'CAMPAIGN');
     if (campaigns.length === 0) return { proposed: 0, queued: [] };
-    const rules = await this.rules.enabled(['budget'], [...new Set(campaigns.map((s) => s.advertiserId))]);
+    const rules = await this.enabled(['budget'], [...new Set(campaigns.map((s) => s.advertiserId))], ctx);
     if (rules.length === 0) return { proposed: 0, queued: [] };
     const byAdvertiser = groupBy(campaigns, (s) => s.advertiserId);
-    return this.perAdvertiser([...byAdvertiser.keys()], async (em, advertiserId, out) => {
-      const usage = await this.metrics.budgetUsage(em, byAdvertiser.get(advertiserId) ?? []);
+    return this.perAdvertiser([...byAdvertiser.keys()], ctx, async (em, advertiserId, out) => {
+      const usage = await this.metrics.budgetUsage(em, byAdvertiser.get(advertiserId) ?? [], ctx.replay ? now : null);
       for (const rule of rules.filter((r) => r.advertiserId === advertiserId)) {
         const ids = usage.map((u) => u.budgetScopeId);
         const candidates = await this.repo.candidates(em, {
@@ -117,11 +136,11 @@ export class AutomationService {
           if (compareDecimal(u.usagePercentage, level) < 0) continue;
           const reached = localWeekHour(u.usageUpdatedAt, c.timeZone);
           if (rule.trigger.beforeLocalHour !== undefined && reached.hour >= rule.trigger.beforeLocalHour) continue;
-          const also = await this.judgeAll(em, rule.trigger.also ?? [], c, now);
+          const also = await this.judgeAll(em, rule.trigger.also ?? [], c, now, ctx);
           if (also.some((a) => a.status !== 'breach')) continue;
           const at = `${reached.date} ${String(reached.hour).padStart(2, '0')}:${minuteOf(u.usageUpdatedAt, c.timeZone)}`;
           const alsoText = also.map((a) => `${a.metric} ${a.value ?? a.note} over ${a.window}`).join(', ');
-          await this.propose(em, rule, c, now, out, {
+          await this.propose(em, rule, c, now, out, ctx, {
             kind: 'rule',
             decisionKey: `r${rule.id}:campaign:${c.entityId}:${reached.date}:b${toCents(u.budget)}`,
             why: `${describeTrigger(rule.trigger)}: usage ${u.usagePercentage} % of ${toCents(u.budget)} at ${at} local${alsoText ? `, ${alsoText}` : ''}`,
@@ -141,12 +160,12 @@ export class AutomationService {
   }
 
   /** Metric triggers: the current window of the touched campaigns' entities at the rule's level. */
-  async onPerfUpdated(touched: TouchedHourV1[], now = new Date()): Promise<AutomationOutcome> {
+  async onPerfUpdated(touched: TouchedHourV1[], now = new Date(), ctx: JudgeContext = {}): Promise<AutomationOutcome> {
     if (touched.length === 0) return { proposed: 0, queued: [] };
-    const rules = await this.rules.enabled(['metric'], [...new Set(touched.map((t) => t.advertiserId))]);
+    const rules = await this.enabled(['metric'], [...new Set(touched.map((t) => t.advertiserId))], ctx);
     if (rules.length === 0) return { proposed: 0, queued: [] };
     const byAdvertiser = groupBy(touched, (t) => t.advertiserId);
-    return this.perAdvertiser([...byAdvertiser.keys()], async (em, advertiserId, out) => {
+    return this.perAdvertiser([...byAdvertiser.keys()], ctx, async (em, advertiserId, out) => {
       const campaigns = [...new Set((byAdvertiser.get(advertiserId) ?? []).map((t) => t.campaignId))];
       for (const rule of rules.filter((r) => r.advertiserId === advertiserId)) {
         const condition = rule.trigger.condition as ActionConditionV1;
@@ -160,10 +179,10 @@ export class AutomationService {
             adGroupId: rule.scopeType === 'ad_group' ? rule.scopeId : null,
           });
           for (const c of candidates) {
-            const [main, ...also] = await this.judgeAll(em, [condition, ...(rule.trigger.also ?? [])], c, now);
+            const [main, ...also] = await this.judgeAll(em, [condition, ...(rule.trigger.also ?? [])], c, now, ctx);
             if (main.status !== 'breach' || also.some((a) => a.status !== 'breach')) continue;
             const alsoText = also.map((a) => `, ${a.metric} ${a.value ?? a.note} over ${a.window}`).join('');
-            await this.propose(em, rule, c, now, out, {
+            await this.propose(em, rule, c, now, out, ctx, {
               kind: 'rule',
               decisionKey: `r${rule.id}:${c.level}:${c.entityId}:${main.window}`,
               why: `${main.metric} is ${main.value ?? main.note} over ${main.window} (${condition.condition.replace('_', ' ')} ${condition.threshold})${alsoText}`,
@@ -176,10 +195,10 @@ export class AutomationService {
   }
 
   /** Dayparting: each entity's window in force at its local hour of the week; the base again when a window ends. */
-  async onSchedule(now = new Date()): Promise<AutomationOutcome> {
-    const rules = await this.rules.enabled(['schedule']);
+  async onSchedule(now = new Date(), ctx: JudgeContext = {}): Promise<AutomationOutcome> {
+    const rules = await this.enabled(['schedule'], undefined, ctx);
     const advertisers = [...new Set(rules.map((r) => r.advertiserId))];
-    return this.perAdvertiser(advertisers, async (em, advertiserId, out) => {
+    return this.perAdvertiser(advertisers, ctx, async (em, advertiserId, out) => {
       for (const rule of rules.filter((r) => r.advertiserId === advertiserId)) {
         const field = actionField(rule.action) as 'budget' | 'bid';
         const candidates = await this.repo.candidates(em, {
@@ -205,7 +224,7 @@ export class AutomationService {
           if (!w && !row) continue;
           const hour = `${local.day} ${String(local.hour).padStart(2, '0')}:00`;
           const window = w ? (rule.action.windows ?? [])[w.index] : null;
-          await this.propose(em, rule, c, now, out, {
+          await this.propose(em, rule, c, now, out, ctx, {
             kind: w ? 'rule' : 'daypart_restore',
             decisionKey: `r${rule.id}:${c.level}:${c.entityId}:${key ?? `base:${local.date}T${local.hour}`}`,
             why: w
@@ -222,24 +241,36 @@ export class AutomationService {
     });
   }
 
+  private async enabled(
+    types: readonly ActionTriggerV1['type'][],
+    advertiserIds: readonly string[] | undefined,
+    ctx: JudgeContext,
+  ): Promise<ActionRule[]> {
+    const rules = await this.rules.enabled(types, advertiserIds, ctx.em);
+    return ctx.ruleId === undefined ? rules : rules.filter((r) => r.id === ctx.ruleId);
+  }
+
   private async perAdvertiser(
     advertisers: string[],
+    ctx: JudgeContext,
     work: (em: EntityManager, advertiserId: string, out: AutomationOutcome) => Promise<void>,
   ): Promise<AutomationOutcome> {
     const total: AutomationOutcome = { proposed: 0, queued: [] };
     for (const advertiserId of advertisers) {
       const out: AutomationOutcome = { proposed: 0, queued: [] };
       let notices = false;
-      await this.ds.transaction(async (em) => {
-        await this.repo.lockAdvertiser(em, advertiserId);
+      const decide = async (em: EntityManager) => {
+        if (!ctx.replay) await this.repo.lockAdvertiser(em, advertiserId);
         await work(em, advertiserId, out);
         notices = out.proposed > out.queued.length;
-      });
+      };
+      if (ctx.em) await decide(ctx.em);
+      else await this.ds.transaction(decide);
       total.proposed += out.proposed;
       total.queued.push(...out.queued);
-      if (notices) this.sender.kick();
+      if (notices && !ctx.em) this.sender.kick();
     }
-    if (total.queued.length) {
+    if (total.queued.length && !ctx.em) {
       await this.messaging.publish(ACTIONS_QUEUED, { actionIds: total.queued, emittedAt: new Date().toISOString() });
     }
     return total;
@@ -251,6 +282,7 @@ export class AutomationService {
     conditions: readonly ActionConditionV1[],
     c: ActionCandidate,
     now: Date,
+    ctx: JudgeContext,
   ): Promise<ConditionResult[]> {
     const out: ConditionResult[] = [];
     const offset = utcOffsetMinutes(c.timeZone, now);
@@ -261,7 +293,10 @@ export class AutomationService {
         settling > 0
           ? latestSettledWindow(now.getTime(), offset, cond.windowHours, settling)
           : windowOf(hourStart, offset, cond.windowHours);
-      const current = await this.sum(em, c, window.localStartMs, window.localEndMs);
+      // a replay sees the hours begun by `now`, never the rest of the window that the history already holds
+      const seenEndMs = Math.ceil((now.getTime() + offset * 60_000) / HOUR_MS) * HOUR_MS;
+      const endMs = ctx.replay ? Math.min(window.localEndMs, seenEndMs) : window.localEndMs;
+      const current = await this.sum(em, c, window.localStartMs, endMs);
       let base: WindowParts | undefined;
       if (cond.baseline) {
         const b = baselineBounds(window, cond.baseline, current.lastLocalMs ?? window.localEndMs - HOUR_MS);
@@ -321,6 +356,7 @@ export class AutomationService {
     c: ActionCandidate,
     now: Date,
     out: AutomationOutcome,
+    ctx: JudgeContext,
     p: Proposal,
   ): Promise<void> {
     // judged before (a redelivered event, another replica): that decision stands
@@ -355,9 +391,9 @@ export class AutomationService {
       rule.guards,
       {
         ...facts,
-        dataReceivedAt: datasets === null ? now : facts.dataReceivedAt,
+        dataReceivedAt: datasets === null || ctx.ignorePipelineGuards ? now : facts.dataReceivedAt,
         freshnessHours: this.env.AUTOMATION_FRESHNESS_HOURS,
-        connectionHealthy: automationConnectionHealthy(facts.connectionState),
+        connectionHealthy: ctx.ignorePipelineGuards || automationConnectionHealthy(facts.connectionState),
       },
       now,
       { countsTowardCaps: p.kind === 'rule' },
@@ -388,6 +424,7 @@ export class AutomationService {
       triggerData: { rule: rule.name, trigger: describeTrigger(rule.trigger), ...p.triggerData },
       stateReason: verdict.blockedBy,
       localDate: local.date,
+      createdAt: ctx.replay ? now : null,
       expiresAt:
         state === 'pending_approval'
           ? new Date(now.getTime() + this.env.AUTOMATION_PROPOSAL_TTL_MINUTES * 60_000)

@@ -116,22 +116,34 @@ export class MetricsRepository {
     return out;
   }
 
-  /** The latest usage of each budget scope named. */
+  /**
+   * The latest usage of each budget scope named; with `asOf`, the latest at that instant, from the history
+   * (`budget_usage_event`, for a replay of the past).
+   */
   async budgetUsage(
     em: EntityManager,
     scopes: Array<{ advertiserId: string; marketplaceId: string; budgetScopeType: string; budgetScopeId: string }>,
+    asOf: Date | null = null,
   ): Promise<BudgetRow[]> {
     if (scopes.length === 0) return [];
+    const keys = `unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS k(advertiser_id, marketplace_id, budget_scope_type, budget_scope_id)`;
+    const latest = `JOIN budget_usage_latest b USING (advertiser_id, marketplace_id, budget_scope_type, budget_scope_id)`;
+    const asOfThen = `JOIN LATERAL (
+           SELECT * FROM budget_usage_event e
+            WHERE e.advertiser_id = k.advertiser_id AND e.marketplace_id = k.marketplace_id
+              AND e.budget_scope_type = k.budget_scope_type AND e.budget_scope_id = k.budget_scope_id
+              AND e.usage_updated_at <= $5
+            ORDER BY e.usage_updated_at DESC LIMIT 1) b ON true`;
     const rows = (await em.query(
-      `SELECT b.advertiser_id, b.marketplace_id, b.budget_scope_type, b.budget_scope_id, b.usage_percentage::text AS usage_percentage,
+      `SELECT k.advertiser_id, k.marketplace_id, k.budget_scope_type, k.budget_scope_id, b.usage_percentage::text AS usage_percentage,
               b.budget::text AS budget, b.usage_updated_at
-         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS k(advertiser_id, marketplace_id, budget_scope_type, budget_scope_id)
-         JOIN budget_usage_latest b USING (advertiser_id, marketplace_id, budget_scope_type, budget_scope_id)`,
+         FROM ${keys} ${asOf ? asOfThen : latest}`,
       [
         scopes.map((s) => s.advertiserId),
         scopes.map((s) => s.marketplaceId),
         scopes.map((s) => s.budgetScopeType),
         scopes.map((s) => s.budgetScopeId),
+        ...(asOf ? [asOf] : []),
       ],
     )) as Array<{
       advertiser_id: string;

@@ -152,6 +152,18 @@ export class AlerterHarness {
     }
   }
 
+  /** Writes budget-usage history (`budget_usage_event`), as the processor stores each notification. */
+  async budgetEvents(rows: Array<BudgetRow & { usageUpdatedAt: string }>): Promise<void> {
+    for (const r of rows) {
+      await this.pg.query(
+        `INSERT INTO budget_usage_event (advertiser_id, marketplace_id, budget_scope_type, budget_scope_id, usage_updated_at,
+                                         ad_product, budget, usage_percentage)
+         VALUES ($1, 'ATVPDKIKX0DER', $2, $3, $4, 'sp', $5, $6)`,
+        [r.advertiserId ?? ADVERTISER, r.scopeType, r.scopeId, r.usageUpdatedAt, r.budget ?? '50', r.usagePercentage],
+      );
+    }
+  }
+
   async publishPerf(
     rows: Array<Pick<FactRow, 'campaignId' | 'hourStart' | 'utcOffsetMinutes' | 'advertiserId'>>,
   ): Promise<void> {
