@@ -135,6 +135,8 @@ export class AutomationService {
           const level = rule.trigger.usageAtLeast ?? '100';
           if (compareDecimal(u.usagePercentage, level) < 0) continue;
           const reached = localWeekHour(u.usageUpdatedAt, c.timeZone);
+          // a past local day's usage is history: today's budget is not raised for yesterday's cap
+          if (reached.date !== localWeekHour(now, c.timeZone).date) continue;
           if (rule.trigger.beforeLocalHour !== undefined && reached.hour >= rule.trigger.beforeLocalHour) continue;
           const also = await this.judgeAll(em, rule.trigger.also ?? [], c, now, ctx);
           if (also.some((a) => a.status !== 'breach')) continue;
