@@ -14,6 +14,9 @@ const appInternals = [
   '^\\.\\./\\.\\./apps/aggregator/src/rollup/rollup\\.repository$',
   '^\\.\\./\\.\\./apps/aggregator/src/rollup/rollup\\.service$',
   '^\\.\\./\\.\\./apps/alerter/src/testing/alerter\\.harness$',
+  // the forecast bench generates its history with the simulator's pure generators (no SQS, no database)
+  '^\\.\\./simulator/src/market-scenario$',
+  '^\\.\\./simulator/src/realism$',
 ];
 
 const base = baseConfig.find((c) => c.files?.includes('**/*.ts') && c.rules?.['@nx/enforce-module-boundaries']);

@@ -20,6 +20,8 @@ export interface CliOptions {
   repeat: number;
   /** arrival order, reversed (restatements before what they correct), or shuffled (seeded) */
   order: DeliveryOrder;
+  /** realistic traffic (realism.ts): mixed sizes, weekdays, trend, promotions, count noise, budgets that cap */
+  realism: boolean;
   help: boolean;
 }
 
@@ -47,6 +49,9 @@ the expected totals (the ground truth) to a file.
   --verify-timeout S give up verifying after S seconds                                                  [180]
   --order ORDER      arrival | reversed (restatements before the records they correct) | shuffled   [arrival]
   --repeat N         send every message N times (a duplicate flood; the ground truth is unchanged)     [1]
+  --realism          realistic traffic: campaigns of mixed size (small ones zero-inflated), day-of-week
+                     effects, a trend, promotion days, negative-binomial counts, budgets that cap
+                     (off: the smooth default traffic, unchanged)
 `;
 
 export function parseCli(argv: string[], nowMs: number): CliOptions | { error: string } {
@@ -64,6 +69,7 @@ export function parseCli(argv: string[], nowMs: number): CliOptions | { error: s
     verifyTimeoutS: 180,
     repeat: 1,
     order: 'arrival',
+    realism: false,
     help: false,
   };
   const int = (flag: string, v: string | undefined, min: number, max: number): number | { error: string } => {
@@ -144,6 +150,9 @@ export function parseCli(argv: string[], nowMs: number): CliOptions | { error: s
         o.order = v;
         break;
       }
+      case '--realism':
+        o.realism = true;
+        break;
       case '--help':
       case '-h':
         o.help = true;

@@ -30,7 +30,15 @@ export interface TruthDay extends TruthMetrics {
 export interface GroundTruth {
   generator: 'ams-sentinel simulator';
   seed: number;
-  options: { hours: number; advertisers: number; campaigns: number; end: string; anomalies: string[] };
+  options: {
+    hours: number;
+    advertisers: number;
+    campaigns: number;
+    end: string;
+    anomalies: string[];
+    /** only when --realism was on */
+    realism?: true;
+  };
   sqs?: { queueUrl: string; endpoint: string | null };
   messages: { total: number; byKind: Record<string, number>; distinctPerformanceRecords: number };
   advertisers: Array<{
@@ -201,6 +209,7 @@ export function buildGroundTruth(sim: Simulation, sqs?: GroundTruth['sqs']): Gro
       campaigns: sim.options.campaigns,
       end: new Date(sim.options.endMs).toISOString(),
       anomalies: sim.options.anomalies,
+      ...(sim.options.realism ? { realism: true as const } : {}),
     },
     ...(sqs ? { sqs } : {}),
     messages: { total: sim.messages.length, byKind, distinctPerformanceRecords: seen.size },

@@ -93,6 +93,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     hours: o.hours,
     endMs: o.endMs,
     anomalies: o.anomalies,
+    ...(o.realism ? { realism: true } : {}),
   });
   const truth = buildGroundTruth(sim, { queueUrl: target.queueUrl, endpoint: target.endpoint });
   mkdirSync(dirname(out), { recursive: true });

@@ -5,6 +5,7 @@
  * budget). All derived from the seed.
  */
 import { Rng } from './random';
+import { campaignRealism, type CampaignRealism } from './realism-traits';
 import { localDate, localMidnightUtc, HOUR_MS, utcOffsetMinutes } from './time-zones';
 
 export type AdProduct = 'sp' | 'sb' | 'sd';
@@ -160,6 +161,8 @@ export interface Campaign {
   pricesMinor: number[];
   rows: Row[];
   anomalies: AnomalyKind[];
+  /** realism traits (size, weekdays, trend, promotions, noise, budget tightness); only with ScenarioOptions.realism */
+  realism?: CampaignRealism;
 }
 
 export interface Advertiser {
@@ -182,6 +185,12 @@ export interface ScenarioOptions {
   /** UTC ms, hour-aligned, exclusive */
   endMs: number;
   anomalies: AnomalyKind[];
+  /**
+   * Realistic traffic (realism.ts): campaigns of mixed size, day-of-week effects, a trend, promotion days, zero
+   * inflation, negative-binomial counts and budgets that cap. Off (absent) by default: the output is then byte for
+   * byte the smooth default traffic.
+   */
+  realism?: boolean;
 }
 
 /** Clicks per impression over a campaign's rows, weighted by their share of its impressions. */
@@ -248,13 +257,19 @@ export function buildScenario(o: ScenarioOptions): Advertiser[] {
       );
       const acos = crng.between(0.1, 0.18);
       const cpcMinor = Math.max(1, Math.round(acos * cvr * price));
-      const hourlyImpressions = crng.int(6_000, 12_000);
+      const realism = o.realism ? campaignRealism(o.seed, a, c) : undefined;
+      const baseImpressions = crng.int(6_000, 12_000);
+      const hourlyImpressions = realism
+        ? Math.max(1, Math.round(baseImpressions * realism.sizeFactor))
+        : baseImpressions;
       const rows = buildRows(crng, adProduct, product, uniqueId);
       const rhythmSum = DAILY_RHYTHM.reduce((s, x) => s + x, 0);
       const expectedDailySpend = hourlyImpressions * rhythmSum * meanCtr(rows) * cpcMinor;
       // normal days spend about half the budget; the spend-spike campaign has room for its spike
       const budgetFactor = anomalies.includes('spend-spike') ? 5 : crng.between(1.8, 2.4);
-      const budgetMinor = roundBudget(expectedDailySpend * budgetFactor);
+      const budgetMinor = roundBudget(
+        expectedDailySpend * (realism && anomalies.length === 0 ? realism.budgetFactor : budgetFactor),
+      );
       const days = Math.floor((o.endMs - startMs) / 86_400_000);
       const budgetChange =
         c % 3 === 1 && anomalies.length === 0 && days >= 1
@@ -277,6 +292,7 @@ export function buildScenario(o: ScenarioOptions): Advertiser[] {
         pricesMinor,
         rows,
         anomalies,
+        ...(realism ? { realism } : {}),
       });
     }
     advertisers.push({

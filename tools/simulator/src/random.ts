@@ -67,6 +67,44 @@ export class Rng {
     return k;
   }
 
+  /** standard normal (Box-Muller; one draw of the pair is dropped to keep the stream simple) */
+  normal(): number {
+    const u = 1 - this.next();
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * this.next());
+  }
+
+  /** gamma with this shape and mean 1 (Marsaglia-Tsang): a multiplicative noise of variance 1 / shape */
+  gammaUnit(shape: number): number {
+    if (shape < 1) return this.gammaUnit(shape + 1) * Math.pow(1 - this.next(), 1 / shape);
+    const d = shape - 1 / 3;
+    const c = 1 / Math.sqrt(9 * d);
+    for (;;) {
+      let x: number;
+      let v: number;
+      do {
+        x = this.normal();
+        v = 1 + c * x;
+      } while (v <= 0);
+      v = v * v * v;
+      const u = 1 - this.next();
+      if (Math.log(u) < 0.5 * x * x + d - d * v + d * Math.log(v)) return (d * v) / shape;
+    }
+  }
+
+  /** Poisson count of this mean: exact (Knuth) below 30, normal approximation above */
+  poisson(mean: number): number {
+    if (!(mean > 0)) return 0;
+    if (mean >= 30) return Math.max(0, Math.round(mean + Math.sqrt(mean) * this.normal()));
+    const limit = Math.exp(-mean);
+    let k = 0;
+    let p = this.next();
+    while (p > limit) {
+      k++;
+      p *= this.next();
+    }
+    return k;
+  }
+
   hex(chars: number): string {
     let s = '';
     while (s.length < chars)

@@ -18,6 +18,8 @@ import {
   type Row,
   type ScenarioOptions,
 } from './market-scenario';
+import { makeOrders, type Order } from './orders';
+import { realisticCampaignHours, type AnomalyFactors, type RealisticHour } from './realism';
 import { Rng } from './random';
 import { HOUR_MS, localDate, localIso, localMidnightUtc, utcOffsetMinutes } from './time-zones';
 
@@ -110,15 +112,6 @@ export function cumulativeRound(values: number[], phase: number): number[] {
 
 function money(minor: number, digits: 0 | 2): number {
   return digits === 0 ? minor : minor / 100;
-}
-
-interface Order {
-  /** the shortest attribution window holding it */
-  window: 1 | 7 | 14 | 30;
-  units: number;
-  salesMinor: number;
-  sameSku: boolean;
-  newToBrand: boolean;
 }
 
 export function simulate(o: ScenarioOptions): Simulation {
@@ -279,6 +272,53 @@ function outOfBudgetFactor(o: ScenarioOptions, adv: Advertiser, c: Campaign): nu
   return expectedMinor > 0 ? Math.max(3, Math.ceil((1.5 * budgetOn(c, adv.anomalyDate)) / expectedMinor)) : 3;
 }
 
+function anomalyFactors(anomalous: readonly AnomalyKind[], outOfBudget: number): AnomalyFactors {
+  return {
+    impressions: anomalous.includes('out-of-budget') ? outOfBudget : 1,
+    ctr: anomalous.includes('ctr-collapse') ? 0.25 : 1,
+    cpc: anomalous.includes('spend-spike') ? 2.5 : 1,
+  };
+}
+
+interface RowSplit {
+  impressions: number[];
+  clicks: number[];
+  costMinor: number[];
+  orders: Order[][];
+}
+
+/** A realistic campaign-hour's totals shared over the rows: impressions by share, clicks by expected clicks, cost
+ * and orders by clicks; every total is kept exactly. */
+function splitOverRows(rows: readonly Row[], hour: RealisticHour): RowSplit {
+  const impressions = cumulativeRound(
+    rows.map((r) => hour.impressions * r.share),
+    0.5,
+  );
+  const weights = rows.map((r, i) => impressions[i] * r.ctr);
+  const total = weights.reduce((s, w) => s + w, 0);
+  const clicks =
+    total > 0
+      ? cumulativeRound(
+          weights.map((w) => (hour.clicks * w) / total),
+          0.5,
+        ).map((k, i) => Math.min(k, impressions[i]))
+      : rows.map(() => 0);
+  // a click a row could not take (more clicks than impressions) goes to the row with the most impressions
+  const lost = hour.clicks - clicks.reduce((s, k) => s + k, 0);
+  if (lost > 0) clicks[impressions.indexOf(Math.max(...impressions))] += lost;
+  const byClicks = (n: number) =>
+    hour.clicks > 0
+      ? cumulativeRound(
+          clicks.map((k) => (n * k) / hour.clicks),
+          0.5,
+        )
+      : rows.map(() => 0);
+  const costMinor = byClicks(hour.costMinor);
+  let next = 0;
+  const orders = byClicks(hour.orders.length).map((n) => hour.orders.slice(next, (next += n)));
+  return { impressions, clicks, costMinor, orders };
+}
+
 interface Sinks {
   push: (at: number, kind: MessageKind, body: unknown) => void;
   maybeDuplicate: (rng: Rng, at: number, body: unknown) => void;
@@ -298,6 +338,14 @@ function generateCampaign(o: ScenarioOptions, adv: Advertiser, c: Campaign, sink
   let spentMinor = 0;
   let stepsReported = 0;
   const outOfBudget = c.anomalies.includes('out-of-budget') ? outOfBudgetFactor(o, adv, c) : 1;
+  // --realism: the campaign's hours come from realism.ts (already cut at the budget), split here over the rows
+  const realistic = c.realism
+    ? new Map(
+        realisticCampaignHours(o, adv, c, (date) =>
+          anomalyFactors(date === adv.anomalyDate ? c.anomalies : [], outOfBudget),
+        ).map((x) => [x.h, x]),
+      )
+    : null;
   for (let h = adv.startMs; h < o.endMs; h += HOUR_MS) {
     const offset = utcOffsetMinutes(m.timeZone, h);
     const date = localDate(h, offset);
@@ -315,28 +363,40 @@ function generateCampaign(o: ScenarioOptions, adv: Advertiser, c: Campaign, sink
     const rng = Rng.of(o.seed, c.campaignId, h, anomalous.join('+'));
     // out of budget: the campaign stops serving until the next local day
     if (anomalous.includes('out-of-budget') && spentMinor >= budgetMinor) continue;
-    const impressionsFactor = anomalous.includes('out-of-budget') ? outOfBudget : 1;
-    const ctrFactor = anomalous.includes('ctr-collapse') ? 0.25 : 1;
-    const cpcFactor = anomalous.includes('spend-spike') ? 2.5 : 1;
+    const { impressions: impressionsFactor, ctr: ctrFactor, cpc: cpcFactor } = anomalyFactors(anomalous, outOfBudget);
 
-    const hourLevel = c.hourlyImpressions * DAILY_RHYTHM[localHour] * rng.between(0.96, 1.04) * impressionsFactor;
-    const impressions = cumulativeRound(
-      c.rows.map((r) => hourLevel * r.share * rng.between(0.93, 1.07)),
-      rng.next(),
-    );
-    const clicks = cumulativeRound(
-      c.rows.map((r, i) => impressions[i] * r.ctr * ctrFactor * rng.between(0.95, 1.05)),
-      rng.next(),
-    );
-    const orders = cumulativeRound(
-      clicks.map((k) => k * c.cvr),
-      rng.next(),
-    );
+    let impressions: number[];
+    let clicks: number[];
+    let orders: number[];
+    let split: RowSplit | null = null;
+    if (realistic) {
+      const hour = realistic.get(h);
+      if (!hour) continue; // the budget ran out earlier this day
+      split = splitOverRows(c.rows, hour);
+      ({ impressions, clicks } = split);
+      orders = split.orders.map((x) => x.length);
+    } else {
+      const hourLevel = c.hourlyImpressions * DAILY_RHYTHM[localHour] * rng.between(0.96, 1.04) * impressionsFactor;
+      impressions = cumulativeRound(
+        c.rows.map((r) => hourLevel * r.share * rng.between(0.93, 1.07)),
+        rng.next(),
+      );
+      clicks = cumulativeRound(
+        c.rows.map((r, i) => impressions[i] * r.ctr * ctrFactor * rng.between(0.95, 1.05)),
+        rng.next(),
+      );
+      orders = cumulativeRound(
+        clicks.map((k) => k * c.cvr),
+        rng.next(),
+      );
+    }
     const trafficAt = h + HOUR_MS + rng.between(5, 55) * 60_000;
 
     c.rows.forEach((row, i) => {
       if (impressions[i] === 0) return;
-      const costMinor = Math.round(clicks[i] * c.cpcMinor * cpcFactor * rng.between(0.85, 1.15));
+      const costMinor = split
+        ? split.costMinor[i]
+        : Math.round(clicks[i] * c.cpcMinor * cpcFactor * rng.between(0.85, 1.15));
       spentMinor += costMinor;
       const traffic = trafficBody(
         c.adProduct,
@@ -372,7 +432,7 @@ function generateCampaign(o: ScenarioOptions, adv: Advertiser, c: Campaign, sink
       }
 
       if (orders[i] === 0) return;
-      const all = makeOrders(rng, orders[i], c.pricesMinor);
+      const all = split ? split.orders[i] : makeOrders(rng, orders[i], c.pricesMinor);
       const late = all.filter((x) => x.window >= 14 || (x.window === 7 && rng.chance(P_LATE)));
       const early = all.filter((x) => !late.includes(x));
       // A replay sends hours of history within seconds, and the alerter judges settled days as they fill: a
@@ -432,26 +492,6 @@ function generateCampaign(o: ScenarioOptions, adv: Advertiser, c: Campaign, sink
     }
     stepsReported = Math.max(stepsReported, steps);
   }
-}
-
-function makeOrders(rng: Rng, count7d: number, prices: number[]): Order[] {
-  const order = (window: Order['window']): Order => {
-    const units = rng.chance(0.15) ? 2 : 1;
-    return {
-      window,
-      units,
-      salesMinor: units * rng.pick(prices),
-      sameSku: rng.chance(0.65),
-      newToBrand: rng.chance(0.3),
-    };
-  };
-  const orders: Order[] = [];
-  for (let i = 0; i < count7d; i++) orders.push(order(rng.chance(0.7) ? 1 : 7));
-  const extra14 = rng.binomial(count7d, 0.08);
-  for (let i = 0; i < extra14; i++) orders.push(order(14));
-  const extra30 = rng.binomial(count7d + extra14, 0.04);
-  for (let i = 0; i < extra30; i++) orders.push(order(30));
-  return orders;
 }
 
 type Key = { marketplace_id: string; currency: string; advertiser_id: string; campaign_id: string };
