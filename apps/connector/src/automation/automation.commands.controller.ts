@@ -66,8 +66,10 @@ export class AutomationCommandsController implements OnModuleInit {
       ),
     );
     if (!rows.length) throw await this.refusal(req.id, 'approved');
+    // the reply is the action as decided (queued); the executor may take it the moment it is kicked
+    const reply = await this.view(req.id);
     this.executor.kick();
-    return this.view(req.id);
+    return reply;
   }
 
   async reject(req: ActionDecisionRequestV1): Promise<ActionV1> {
@@ -162,8 +164,9 @@ export class AutomationCommandsController implements OnModuleInit {
       );
       return rows[0].id;
     });
+    const reply = await this.view(id);
     this.executor.kick();
-    return this.view(id);
+    return reply;
   }
 
   private async liveRevert(id: string, em = this.repo.manager): Promise<{ id: string; state: string } | undefined> {
