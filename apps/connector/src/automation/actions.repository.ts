@@ -168,40 +168,41 @@ export class ActionsRepository {
     );
   }
 
-  /** Records an outcome of an `executing` action (only while this executor holds it). */
+  /**
+   * Records an outcome of an `executing` action (only while this executor holds it). A revert that is done marks its
+   * original `reverted_by_action_id` in the same statement: nobody sees the one without the other.
+   */
   async record(id: string, o: ActionOutcome): Promise<boolean> {
-    const rows = updatedRows<{ id: string; reverts_action_id: string | null }>(
-      await this.ds.query(
-        `UPDATE automation_action
-          SET state = $2, state_reason = $3, updated_at = now(), lease_until = NULL,
-              value_after = CASE WHEN $4::boolean THEN $5 ELSE value_after END,
-              result_code = COALESCE($6, result_code),
-              result_raw = COALESCE($7::jsonb, result_raw),
-              amazon_request_ids = amazon_request_ids || $8::text[],
-              executed_at = CASE WHEN $9::boolean THEN now() ELSE executed_at END
-        WHERE id = $1 AND state = 'executing'
-        RETURNING id::text AS id, reverts_action_id::text AS reverts_action_id`,
-        [
-          id,
-          o.state,
-          o.stateReason,
-          o.valueAfter !== undefined,
-          o.valueAfter ?? null,
-          o.resultCode ?? null,
-          o.resultRaw === undefined ? null : JSON.stringify(o.resultRaw),
-          [...(o.requestIds ?? [])],
-          o.executed ?? false,
-        ],
-      ),
-    );
-    const row = rows[0];
-    if (row && o.state === 'done' && row.reverts_action_id) {
-      await this.ds.query(`UPDATE automation_action SET reverted_by_action_id = $1, updated_at = now() WHERE id = $2`, [
+    const rows = (await this.ds.query(
+      `WITH u AS (
+         UPDATE automation_action
+            SET state = $2, state_reason = $3, updated_at = now(), lease_until = NULL,
+                value_after = CASE WHEN $4::boolean THEN $5 ELSE value_after END,
+                result_code = COALESCE($6, result_code),
+                result_raw = COALESCE($7::jsonb, result_raw),
+                amazon_request_ids = amazon_request_ids || $8::text[],
+                executed_at = CASE WHEN $9::boolean THEN now() ELSE executed_at END
+          WHERE id = $1 AND state = 'executing'
+          RETURNING id, state, reverts_action_id
+       ), original AS (
+         UPDATE automation_action o SET reverted_by_action_id = u.id, updated_at = now()
+           FROM u WHERE u.state = 'done' AND o.id = u.reverts_action_id
+         RETURNING o.id
+       )
+       SELECT u.id::text AS id FROM u`,
+      [
         id,
-        row.reverts_action_id,
-      ]);
-    }
-    return row !== undefined;
+        o.state,
+        o.stateReason,
+        o.valueAfter !== undefined,
+        o.valueAfter ?? null,
+        o.resultCode ?? null,
+        o.resultRaw === undefined ? null : JSON.stringify(o.resultRaw),
+        [...(o.requestIds ?? [])],
+        o.executed ?? false,
+      ],
+    )) as Array<{ id: string }>;
+    return rows.length > 0;
   }
 
   /** What is about to be sent (re-judged values included), so a read-back after an interruption knows what was asked. */
