@@ -169,7 +169,9 @@ describe('alerter: backtest replays a rule over stored history', () => {
     const file = join(dir, 'rule.json');
     writeFileSync(file, JSON.stringify(RULE));
     const json = await cli(['--rule', file, '--from', '2026-11-10', '--to', '2026-11-11', '--json']);
-    expect(json).toMatchObject({ code: 0 });
+    // stderr beside the code: a failure says why the process ended
+    expect({ code: json.code, stderr: json.stderr }).toEqual({ code: 0, stderr: expect.any(String) });
+    expect(json.stderr).not.toMatch(/^error/m);
     const report = JSON.parse(json.stdout) as BacktestReport;
     expect(report.totals).toMatchObject({ actions: 3, blocked: 1, budgetAdded: '40.00' });
 
@@ -184,11 +186,11 @@ describe('alerter: backtest replays a rule over stored history', () => {
     const file = join(dir, 'bad.json');
     writeFileSync(file, JSON.stringify({ ...RULE, action: { type: 'change_budget_pct', percent: '95' } }));
     const bad = await cli(['--rule', file, '--from', '2026-11-10', '--to', '2026-11-11']);
-    expect(bad.code).toBe(2);
+    expect({ code: bad.code, stderr: bad.stderr }).toMatchObject({ code: 2 });
     expect(bad.stderr).toContain('action.percent: at most ±90 %');
     writeFileSync(file, JSON.stringify({ ...RULE, trigger: { type: 'budget', beforeLocalHour: 30 } }));
     const shape = await cli(['--rule', file, '--from', '2026-11-10', '--to', '2026-11-11']);
-    expect(shape.code).toBe(2);
+    expect({ code: shape.code, stderr: shape.stderr }).toMatchObject({ code: 2 });
     expect(shape.stderr).toContain('trigger.beforeLocalHour');
   }, 240_000);
 });
