@@ -51,10 +51,23 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 type Campaign = { campaignId: string; budget: number };
 
+/**
+ * A fixed-offset zone where it is about noon now: a budget trigger judges usage of the local day it was judged on, so a
+ * run across the profile's local midnight would drop the records sent just before it.
+ */
+function noonZone(now = new Date()): string {
+  let offset = 12 - now.getUTCHours();
+  if (offset > 14) offset -= 24;
+  if (offset < -12) offset += 24;
+  // Etc/GMT-N is N hours ahead of UTC (the sign is inverted in these names)
+  return offset >= 0 ? `Etc/GMT-${offset}` : `Etc/GMT+${-offset}`;
+}
+
 /** One US profile, `n` enabled SP campaigns without ad groups (the entity sync is not what is measured). */
 function seed(n: number) {
   const s = defaultSeed({ campaigns: 1 });
   const us = s.profiles[0];
+  us.timezone = noonZone();
   const base = BigInt(us.profileId) * 1000n;
   us.campaigns = Array.from({ length: n }, (_, i) => ({
     campaignId: String(base + 100n + BigInt(i)),

@@ -46,10 +46,26 @@ const FAULTS: Array<'connector' | 'alerter'> = FULL
   : ['connector', 'alerter'];
 const FINAL = ['done', 'failed', 'blocked', 'superseded', 'expired', 'rejected'];
 
-/** One US profile, CAMPAIGNS enabled SP campaigns with budgets whose +10 % needs rounding (21.37 → 23.51). */
+/**
+ * A fixed-offset zone where it is about noon now: a budget trigger judges usage of the local day it was judged on, so a
+ * run across the profile's local midnight would drop the records sent just before it.
+ */
+function noonZone(now = new Date()): string {
+  let offset = 12 - now.getUTCHours();
+  if (offset > 14) offset -= 24;
+  if (offset < -12) offset += 24;
+  // Etc/GMT-N is N hours ahead of UTC (the sign is inverted in these names)
+  return offset >= 0 ? `Etc/GMT-${offset}` : `Etc/GMT+${-offset}`;
+}
+
+/**
+ * One US profile (its zone pinned to about noon), CAMPAIGNS enabled SP campaigns with budgets whose +10 % needs rounding
+ * (21.37 → 23.51).
+ */
 function seed(): EmulatorSeed {
   const s = defaultSeed({ campaigns: 1 });
   const us = s.profiles[0];
+  us.timezone = noonZone();
   const base = BigInt(us.profileId) * 1000n;
   us.campaigns = Array.from({ length: CAMPAIGNS }, (_, i) => ({
     campaignId: String(base + 100n + BigInt(i)),
@@ -81,8 +97,9 @@ interface ActionRow {
 describe(`fault suite, automation (${FULL ? 'full' : 'ci'} size)`, () => {
   let lab: FaultLab;
   let emu: AdsEmulator;
-  const campaigns = seed().profiles[0].campaigns;
+  // a seed of the test's own: the emulator changes the budgets of the one it serves
   const profile = seed().profiles[0];
+  const campaigns = profile.campaigns;
 
   beforeAll(async () => {
     [lab, emu] = await Promise.all([FaultLab.open(), startAdsEmulator({ port: 0, seed: seed() })]);
