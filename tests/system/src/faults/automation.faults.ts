@@ -18,7 +18,8 @@
  * then the remaining campaigns, then every record again (AMS delivers a message more than once). At the end: every
  * action `done`, the emulator's change log holds exactly one effective change per campaign (`source: 'api'`,
  * from ≠ to), each new budget the old × 1.1 rounded half-up to cents, and Slack named each executed action exactly
- * once (twice only for an entry re-sent after the alerter died mid-post, flagged in doubt). FAULT_SIZE=full: more
+ * once (twice only for an entry re-sent after the alerter died mid-post, flagged in doubt). Then a second reading per
+ * campaign, the raised budget spent too: each `blocked` by maxActionsPerDay, nothing more sent. FAULT_SIZE=full: more
  * campaigns and each kill twice. The figures go to bench/results/faults-full-automation.md (full size).
  */
 import {
@@ -270,8 +271,14 @@ describe(`fault suite, automation (${FULL ? 'full' : 'ci'} size)`, () => {
       },
       { timeoutMs: SETTLE_MS, intervalMs: 250, description: `${CAMPAIGNS} actions settled and announced` },
     ).catch(async (err: unknown) => {
+      const unannounced = await lab.pg.query<{ id: string; state: string; state_reason: string | null }>(
+        `SELECT a.id::text, a.state, a.state_reason FROM automation_action a
+          WHERE NOT EXISTS (SELECT 1 FROM notification_outbox o WHERE o.action_id = a.id AND o.kind = 'action_result')
+          ORDER BY a.id`,
+      );
       process.stdout.write(
-        `\nautomation did not settle: ${JSON.stringify(last.filter((a) => a.state !== 'done'))}\n${await lab.diagnose()}\n`,
+        `\nautomation did not settle: ${JSON.stringify(last.filter((a) => a.state !== 'done'))}\n` +
+          `actions without a Slack notice: ${JSON.stringify(unannounced.rows)}\n${await lab.diagnose()}\n`,
       );
       throw err;
     });
@@ -316,11 +323,33 @@ describe(`fault suite, automation (${FULL ? 'full' : 'ci'} size)`, () => {
     expect(wrong).toEqual([]);
     const repeats = [...named.values()].reduce((s, n) => s + n - 1, 0);
 
+    // later the same day AMS reports the raised budgets spent too: one action per campaign and day still holds (the
+    // counts survived the kills); the new readings are recorded `blocked`, and nothing more reaches Amazon
+    const putsBefore = putsTo();
+    const changesBefore = emu.control.changes().length;
+    const raised = campaigns.map((c) => ({ ...c, budget: raisedCents(c.budget) / 100 }));
+    for (const c of raised) bodies.delete(c.campaignId);
+    await send(raised, 20);
+    const blocked = await waitFor(
+      async () => {
+        const rows = (await actions()).filter((a) => a.state !== 'done');
+        return rows.length >= CAMPAIGNS ? rows : undefined;
+      },
+      { timeoutMs: SETTLE_MS, intervalMs: 250, description: `${CAMPAIGNS} second readings judged` },
+    );
+    expect(
+      blocked.filter((a) => a.state !== 'blocked' || !/^maxActionsPerDay: 1 of 1 /.test(a.state_reason ?? '')),
+    ).toEqual([]);
+    expect(blocked.map((a) => a.entity_id).sort()).toEqual(campaigns.map((c) => c.campaignId).sort());
+    expect(await count(`state NOT IN ('done', 'blocked')`)).toBe(0);
+    expect(putsTo()).toBe(putsBefore);
+    expect(emu.control.changes().length).toBe(changesBefore);
+
     const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
     const row = [
-      `| campaigns | actions done | effective changes at Amazon | changed twice | PUTs | in doubt when the connector died | confirmed by read-back | Slack: actions named / repeats (in doubt) | kills | settled after the last record (after the last restart) | whole run |`,
-      '|---:|---:|---:|---:|---:|---:|---:|---|---|---:|---:|',
-      `| ${CAMPAIGNS} | ${last.length - notDone.length} | ${effective.length} | ${[...perCampaign.values()].filter((n) => n > 1).length} | ${putsTo()} | ${inDoubtAtKill} | ${readBack} | ${named.size} / ${repeats} (${repeatsAllowed.size}) | ${kills.join('; ')} | ${s(settled - lastSent)} (${s(settled - faultsEnded)}) | ${s(Date.now() - started)} (apps ready ${s(ready - started)}) |`,
+      `| campaigns | actions done | effective changes at Amazon | changed twice | PUTs | in doubt when the connector died | confirmed by read-back | Slack: actions named / repeats (in doubt) | second readings blocked (maxActionsPerDay) | kills | settled after the last record (after the last restart) | whole run |`,
+      '|---:|---:|---:|---:|---:|---:|---:|---|---:|---|---:|---:|',
+      `| ${CAMPAIGNS} | ${last.length - notDone.length} | ${effective.length} | ${[...perCampaign.values()].filter((n) => n > 1).length} | ${putsTo()} | ${inDoubtAtKill} | ${readBack} | ${named.size} / ${repeats} (${repeatsAllowed.size}) | ${blocked.length} | ${kills.join('; ')} | ${s(settled - lastSent)} (${s(settled - faultsEnded)}) | ${s(Date.now() - started)} (apps ready ${s(ready - started)}) |`,
     ].join('\n');
     writeResults(
       `Fault suite, automation, ${FULL ? 'full' : 'ci'} size, ${new Date().toISOString()}\n\n${row}\n`,
