@@ -21,6 +21,9 @@ import { EntityWritersService } from './entity-writers.service';
 
 /** Actions claimed per round. */
 const CLAIM_LIMIT = 200;
+/** How far back a starting executor re-announces settled actions, and how many ids go in one event. */
+const REANNOUNCE_HOURS = 24;
+const REANNOUNCE_CHUNK = 1000;
 
 interface Sending {
   action: ClaimedAction;
@@ -65,7 +68,31 @@ export class ActionExecutorService implements OnApplicationBootstrap, BeforeAppl
   onApplicationBootstrap(): void {
     this.timer = setInterval(() => this.kick(), this.env.AUTOMATION_POLL_MS);
     this.timer.unref();
+    void this.announceSettled();
     this.kick();
+  }
+
+  /**
+   * A round announces what it settled when it ends: a connector killed mid-round (waiting on a slow PUT, say) has
+   * recorded outcomes nobody was told of, and the alerter would never post them to Slack. So a starting executor
+   * announces again every action settled in the last REANNOUNCE_HOURS; the alerter writes one notice per action
+   * however often it hears of it, so the repeats cost a query, not a message.
+   */
+  async announceSettled(): Promise<number> {
+    try {
+      const ids = await this.repo.settledSince(REANNOUNCE_HOURS);
+      for (let i = 0; i < ids.length; i += REANNOUNCE_CHUNK) {
+        await this.messaging.publish(ACTIONS_SETTLED, {
+          actionIds: ids.slice(i, i + REANNOUNCE_CHUNK),
+          emittedAt: new Date().toISOString(),
+        });
+      }
+      if (ids.length) this.logger.log({ actions: ids.length }, 'settled actions announced again at start');
+      return ids.length;
+    } catch (err) {
+      this.logger.warn({ error: describeFailure(err) }, 'settled actions not announced again at start');
+      return 0;
+    }
   }
 
   async beforeApplicationShutdown(): Promise<void> {

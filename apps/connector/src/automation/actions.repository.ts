@@ -139,6 +139,22 @@ export class ActionsRepository {
       .sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
   }
 
+  /**
+   * Actions an executor settled (or expired, or an operator rejected) in the last `hours`: what a connector that died
+   * mid-round may have recorded without announcing. Proposals the alerter itself blocked (never claimed) are not
+   * among them: no executor ever handled those.
+   */
+  async settledSince(hours: number): Promise<string[]> {
+    const rows: { id: string }[] = await this.ds.query(
+      `SELECT id::text AS id FROM automation_action
+        WHERE state = ANY($1) AND (attempts > 0 OR state IN ('expired', 'rejected'))
+          AND updated_at > now() - make_interval(hours => $2)
+        ORDER BY id`,
+      [[...FINAL_ACTION_STATES], hours],
+    );
+    return rows.map((r) => r.id);
+  }
+
   async rules(ids: readonly string[]): Promise<Map<string, StoredRule>> {
     if (!ids.length) return new Map();
     const rows: {

@@ -12,6 +12,7 @@ import {
 import type { ConsumerHandle } from '@ams/platform';
 import { waitFor } from '@ams/testing';
 import { ConnectorHarness, US_PROFILE } from '../testing/connector.harness';
+import { ActionExecutorService } from './action-executor.service';
 
 /**
  * The executor end to end: real PostgreSQL and NATS, the connector in-process, the Ads API emulator over HTTP.
@@ -508,6 +509,25 @@ describe('automation executor', () => {
       state_reason: 'confirmed by read-back after an interrupted attempt',
     });
     expect(f.apiChanges(c.id)).toHaveLength(0);
+  });
+
+  it('a starting executor announces again what one killed mid-round settled without telling anyone', async () => {
+    const rule = await f.rule({ action: { type: 'set_budget', value: '72' } });
+    const [c1, c2] = [f.campaign(), f.campaign()];
+    // what an executor killed mid-round leaves: an outcome recorded, ACTIONS_SETTLED never published (found by fault
+    // scenario 8); and a proposal the alerter blocked itself, never claimed: no executor handled it, nothing to announce
+    const [done, blocked] = await f.actions([
+      { ruleId: rule, campaignId: c1.id, before: c1.budget, asked: '72.00', state: 'done' },
+      { ruleId: rule, campaignId: c2.id, before: c2.budget, asked: '72.00', state: 'blocked' },
+    ]);
+    await h.query(`UPDATE automation_action SET attempts = 1 WHERE id = $1`, [done]);
+    const executor = h.app?.app.get(ActionExecutorService);
+    const seen = settledEvents.length;
+    expect(await executor?.announceSettled()).toBeGreaterThanOrEqual(1);
+    const event = await waitFor(() => settledEvents.slice(seen).find((e) => e.actionIds.includes(done)), {
+      description: 'the settled action announced again',
+    });
+    expect(event.actionIds).not.toContain(blocked);
   });
 });
 

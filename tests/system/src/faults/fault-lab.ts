@@ -109,9 +109,12 @@ export class FaultLab {
   /**
    * A fresh scenario: its own database, queue, NATS prefix and Slack history; all five apps running. The queue's
    * redrive policy sends a message to the dead-letter queue after `maxReceiveCount` receives (default 50: out of
-   * the way; a real AMS queue has 5).
+   * the way; a real AMS queue has 5). `apps`: the apps to start (default the five of the pipeline).
    */
-  async begin(extraEnv: Record<string, string> = {}, opts: { maxReceiveCount?: number } = {}): Promise<void> {
+  async begin(
+    extraEnv: Record<string, string> = {},
+    opts: { maxReceiveCount?: number; apps?: readonly AppName[] } = {},
+  ): Promise<void> {
     await this.end();
     this.runs++;
     this.db = await createTestDatabase({ adminUrl: this.postgres.adminUrl });
@@ -149,7 +152,7 @@ export class FaultLab {
       ALERT_OUTBOX_POLL_MS: '200',
       ...extraEnv,
     };
-    await Promise.all(APPS.map((app) => this.start(app)));
+    await Promise.all((opts.apps ?? APPS).map((app) => this.start(app)));
   }
 
   async start(app: AppName): Promise<AppProcess> {

@@ -149,16 +149,21 @@ function report(title: string, all: Row[], opts: { results: string; scenarios: n
   });
   const table = [head, '|---|---:|---:|---:|---:|---:|---|---|---|---:|---|', ...lines].join('\n');
   const text = `Fault suite, ${title}, ${FULL ? 'full' : 'ci'} size, ${new Date().toISOString()}\n\n${table}\n`;
+  writeResults(text, opts.results, all.length === opts.scenarios);
+}
+
+/**
+ * Prints a file's table and, for a full-size run of all its scenarios (`complete`), writes it to bench/results/`file`
+ * (the README quotes the full-size tables; a filtered run, -t, must not replace a whole table with its few rows).
+ */
+export function writeResults(text: string, file: string, complete: boolean): void {
   process.stdout.write(`\n${text}\n`);
-  if (!FULL) return; // the README quotes the full-size table
-  if (all.length !== opts.scenarios) {
-    // a filtered run (-t) must not replace the whole table with its few rows
-    process.stdout.write(
-      `bench/results/${opts.results} left as it is: ${all.length} of ${opts.scenarios} scenarios ran\n`,
-    );
+  if (!FULL) return;
+  if (!complete) {
+    process.stdout.write(`bench/results/${file} left as it is: a filtered run\n`);
     return;
   }
   const dir = join(workspaceRoot(), 'bench', 'results');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, opts.results), text);
+  writeFileSync(join(dir, file), text);
 }
