@@ -1,6 +1,7 @@
 import { ACTION_RULE_CREATE, type ActionRuleCreateRequestV1, type ActionRuleV1 } from '@ams/contracts';
 import { waitFor } from '@ams/testing';
 import { ADVERTISER, AlerterHarness, HOUR } from '../testing/alerter.harness';
+import { AutomationNoticesService } from './automation-notices.service';
 import { AutomationService } from './automation.service';
 
 /**
@@ -279,5 +280,38 @@ describe('alerter: action rules propose guarded changes', () => {
     expect(rows).toHaveLength(2);
     expect(rows[1]).toMatchObject({ kind: 'daypart_restore', value_before: '1.50', value_asked: '1.00' });
     expect(rows[1].reason).toContain('back to the base 1.00');
+  });
+
+  it("posts one digest per advertiser of yesterday's automation, once its local hour has come", async () => {
+    await createRule({ name: 'digest source', mode: 'auto' });
+    await campaign('G1', '100');
+    // yesterday at local 10:xx: a raise (marked done below, as the connector would)
+    const yesterday = new Date(now.getTime() - 24 * HOUR);
+    await h.budgets([
+      {
+        scopeType: 'CAMPAIGN',
+        scopeId: 'G1',
+        usagePercentage: '100',
+        budget: '100',
+        usageUpdatedAt: yesterday.toISOString(),
+      },
+    ]);
+    await automation().onBudgetUpdated(
+      [{ advertiserId: ADVERTISER, marketplaceId: 'ATVPDKIKX0DER', budgetScopeType: 'CAMPAIGN', budgetScopeId: 'G1' }],
+      yesterday,
+    );
+    await h.pg.query(`UPDATE automation_action SET state = 'done', created_at = $1 WHERE entity_id = 'G1'`, [
+      yesterday,
+    ]);
+    const notices = h.app?.app.get(AutomationNoticesService) as AutomationNoticesService;
+    // local 07:xx: before AUTOMATION_DIGEST_LOCAL_HOUR (8), nothing; local 10:xx: one; again: none
+    expect(await notices.digests(new Date(now.getTime() - 3 * HOUR))).toBe(0);
+    expect(await notices.digests(now)).toBe(1);
+    expect(await notices.digests(now)).toBe(0);
+    const digest = await waitFor(() => h.catcher.delivered.find((d) => d.raw.includes('Automation on')), {
+      timeoutMs: 15_000,
+    });
+    expect(digest.raw).toContain('Executed at Amazon: 1');
+    expect(digest.raw).toContain('raise the daily budget of campaign');
   });
 });

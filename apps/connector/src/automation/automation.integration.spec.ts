@@ -227,6 +227,33 @@ describe('automation executor', () => {
     await waitFor(() => settledEvents.some((e) => e.actionIds.includes(id)), { description: 'ACTIONS_SETTLED' });
   });
 
+  it('dry-run and unapproved proposals are never sent: a round that executes a queued action leaves them', async () => {
+    const rule = await f.rule({ action: { type: 'change_budget_pct', percent: '20' } });
+    const [dry, pending, queued] = [f.campaign(), f.campaign(), f.campaign()];
+    const ask = (c: { budget: string }) => (Number(c.budget) * 1.2).toFixed(2);
+    const [dryId, pendingId] = await f.actions([
+      { ruleId: rule, campaignId: dry.id, before: dry.budget, asked: ask(dry), state: 'dry_run', mode: 'dry_run' },
+      {
+        ruleId: rule,
+        campaignId: pending.id,
+        before: pending.budget,
+        asked: ask(pending),
+        state: 'pending_approval',
+        mode: 'approval',
+        expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
+      },
+    ]);
+    // the marker: a queued action after them; once it is done, a round has passed over the other two
+    const [queuedId] = await f.actions([
+      { ruleId: rule, campaignId: queued.id, before: queued.budget, asked: ask(queued) },
+    ]);
+    expect((await f.settled([queuedId]))[0].state).toBe('done');
+    expect((await f.row(dryId)).state).toBe('dry_run');
+    expect((await f.row(pendingId)).state).toBe('pending_approval');
+    expect(f.apiChanges(dry.id)).toEqual([]);
+    expect(f.apiChanges(pending.id)).toEqual([]);
+  });
+
   it('a write that times out (applied, answered late) is read back next round: old × 1.2, never × 1.44; one change', async () => {
     const c = f.campaign();
     const rule = await f.rule({ action: { type: 'change_budget_pct', percent: '20' } });
