@@ -29,6 +29,9 @@ import { ApiExceptionFilter } from './common/api-exception.filter';
 import { SlidingLogThrottlerStorage } from './common/sliding-log.storage';
 import { ThrottledGuard } from './common/throttled.guard';
 import { ApiEnv } from './config/api.env';
+import { ForecastsHttpController } from './forecasts/forecasts.http.controller';
+import { ForecastsRepository } from './forecasts/forecasts.repository';
+import { ForecastsService } from './forecasts/forecasts.service';
 import { IntegrationsHttpController } from './health/integrations.http.controller';
 import { PerformanceHttpController } from './performance/performance.http.controller';
 import { PerformanceCache } from './performance/performance.cache';
@@ -56,6 +59,7 @@ import { SubscriptionsRepository } from './subscriptions/subscriptions.repositor
     PerformanceHttpController,
     CampaignsHttpController,
     BudgetsHttpController,
+    ForecastsHttpController,
     QuarantineHttpController,
     SubscriptionsHttpController,
     IntegrationsHttpController,
@@ -95,6 +99,8 @@ import { SubscriptionsRepository } from './subscriptions/subscriptions.repositor
     AlertsRepository,
     AdvertiserSettingsRepository,
     BudgetsRepository,
+    ForecastsRepository,
+    ForecastsService,
     QuarantineRepository,
     SubscriptionsRepository,
     PipelineStatusClient,

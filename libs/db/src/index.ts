@@ -7,3 +7,4 @@ export * from './lib/attribution-window';
 export * from './lib/entity-latest';
 export * from './lib/automation-facts';
 export * from './lib/automation-action-view';
+export * from './lib/forecast-history';

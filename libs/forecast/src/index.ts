@@ -5,3 +5,4 @@ export * from './lib/model';
 export * from './lib/pacing';
 export * from './lib/cap-cost';
 export * from './lib/baseline';
+export * from './lib/fit-set';

@@ -39,6 +39,13 @@ export class AlerterEnv extends CommonEnv {
   @Matches(DECIMAL, DECIMAL_MESSAGE) ALERT_BUDGET_WARN_PCT: string = '90';
   @Matches(DECIMAL, DECIMAL_MESSAGE) ALERT_BUDGET_OUT_PCT: string = '100';
 
+  /** Default pacing rule: a campaign projected (P50) to run out of budget more than this many hours before its local day ends. */
+  @Type(() => Number) @IsInt() @Min(1) @Max(23) ALERT_PACING_HOURS_BEFORE_END: number = 3;
+  /** Pacing rules: weeks of hourly history each campaign's forecast learns from. */
+  @Type(() => Number) @IsInt() @Min(1) @Max(12) FORECAST_HISTORY_WEEKS: number = 4;
+  /** Pacing rules: forecast fits kept (one per campaign and local day, least recently used dropped; 0: none). */
+  @Type(() => Number) @IsInt() @Min(0) @Max(1_000_000) FORECAST_CACHE_MAX_ENTRIES: number = 10_000;
+
   /** Default pipeline-health rule: a polled queue whose oldest known message is older than this (seconds) alerts. */
   @Type(() => Number) @IsInt() @Min(1) @Max(1_209_600) ALERT_QUEUE_MAX_AGE_SECONDS: number = 900;
 

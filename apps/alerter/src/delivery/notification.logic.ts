@@ -171,7 +171,9 @@ function baselineText(p: NotificationPayload): string | null {
 
 function windowText(p: NotificationPayload): string {
   if (p.window) return describeWindow(p.window.key);
-  return p.rule.metric === 'budget_usage' ? 'latest usage' : 'latest status';
+  return p.rule.metric === 'budget_usage' || p.rule.metric === 'projected_out_of_budget_before'
+    ? 'latest usage'
+    : 'latest status';
 }
 
 function groupTitle(kind: NotificationKind, ruleName: string, entityType: string, n: number): string {

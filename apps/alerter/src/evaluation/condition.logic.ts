@@ -8,6 +8,7 @@ import {
   toDecimalString,
 } from '@ams/ams';
 import type { AlertMetric } from '@ams/contracts';
+import type { PacingProjection } from '@ams/forecast';
 import { type AlertRule, CHANGE_CONDITIONS } from '../rules/rule.logic';
 
 /** Summed parts of one entity over one window (decimal strings; orders/sales in the default attribution window). */
@@ -45,6 +46,8 @@ export function metricValue(metric: AlertMetric, p: WindowParts): string | null 
       return toDecimalString(p.cost);
     case 'budget_usage':
       throw new Error('budget_usage is read from budget_usage_latest, not summed');
+    case 'projected_out_of_budget_before':
+      throw new Error(`${metric} is projected from the campaign's forecast, not summed`);
     case 'dead_letter_messages':
     case 'queue_oldest_age_seconds':
       throw new Error(`${metric} is read from the ingestor's queue status, not summed`);
@@ -165,6 +168,38 @@ export function judgeQueue(rule: Pick<AlertRule, 'condition' | 'threshold'>, val
 /** Judges the latest budget usage (percent) of a campaign or portfolio. */
 export function judgeBudget(rule: Pick<AlertRule, 'condition' | 'threshold'>, usagePercentage: string): Judgement {
   const value = toDecimalString(usagePercentage);
+  return {
+    status: crosses(rule.condition, value, rule.threshold) ? 'breach' : 'ok',
+    value,
+    baseline: null,
+    changePct: null,
+    note: null,
+  };
+}
+
+/**
+ * Judges a campaign's pacing projection against a `projected_out_of_budget_before` rule: breach when the P50 time the
+ * budget runs out (local, fractional hours; when it already ran out, when it did) is before the threshold hour. Not
+ * judged without a projection (no facts to fit on) or below the rule's minSpend spent so far today. The value is the
+ * P50 time in hours (4 decimals), null when the budget is not projected to run out today (ok).
+ */
+export function judgePacing(
+  rule: Pick<AlertRule, 'condition' | 'threshold' | 'minSpend'>,
+  p: Pick<PacingProjection, 'exhaustion' | 'spentSoFar'> | null,
+): Judgement {
+  const none = (note: string): Judgement => ({
+    status: 'insufficient',
+    value: null,
+    baseline: null,
+    changePct: null,
+    note,
+  });
+  if (!p) return none('no forecast (no hourly facts of the campaign)');
+  if (compareDecimal(p.spentSoFar, rule.minSpend) < 0) return none('below the minimum spend so far');
+  const at = p.exhaustion.p50;
+  if (at === null)
+    return { status: 'ok', value: null, baseline: null, changePct: null, note: 'not projected to run out today' };
+  const value = toDecimalString(at.toFixed(4));
   return {
     status: crosses(rule.condition, value, rule.threshold) ? 'breach' : 'ok',
     value,

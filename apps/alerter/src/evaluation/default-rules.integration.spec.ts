@@ -113,6 +113,7 @@ describe('alerter: default rules on real PostgreSQL, NATS and a Slack catcher', 
       'budget-out-campaign:budget_usage:100',
       'budget-warning-portfolio:budget_usage:90',
       'budget-out-portfolio:budget_usage:100',
+      'budget-pacing-campaign:projected_out_of_budget_before:21',
       'pipeline-dead-letters:dead_letter_messages:0',
       'pipeline-queue-age:queue_oldest_age_seconds:900',
       'ads-subscription-failed:subscription_failed_hours:0',
@@ -129,7 +130,7 @@ describe('alerter: default rules on real PostgreSQL, NATS and a Slack catcher', 
     );
     expect(acos).toEqual({ n: '1', t: '35' });
     await h.start();
-    expect((await h.rows(`SELECT 1 FROM alert_rule`)).length).toBe(14);
+    expect((await h.rows(`SELECT 1 FROM alert_rule`)).length).toBe(15);
     expect(
       (await h.rows<{ t: string }>(`SELECT threshold::text AS t FROM alert_rule WHERE default_key = 'acos-high'`))[0].t,
     ).toBe('30');

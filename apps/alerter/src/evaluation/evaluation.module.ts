@@ -7,12 +7,14 @@ import { AlertStateRepository } from './alert-state.repository';
 import { EvaluationEventsController } from './evaluation.events.controller';
 import { EvaluationService } from './evaluation.service';
 import { MetricsRepository } from './metrics.repository';
+import { PacingService } from './pacing.service';
 import { StaleDataScheduler } from './stale-data.scheduler';
 
 @Module({
   imports: [RulesModule, DeliveryModule, AutomationModule],
   providers: [
     MetricsRepository,
+    PacingService,
     AlertStateRepository,
     AdsHealthRepository,
     EvaluationService,

@@ -5,6 +5,7 @@ import {
   type AdsConnectionStatusV1,
   type BudgetScopeV1,
   CONNECTION_ALERT_METRICS,
+  FORECAST_ALERT_METRICS,
   PIPELINE_ALERT_METRICS,
   type QueueStatusV1,
   type StreamSubscriptionStatusItemV1,
@@ -30,7 +31,7 @@ import {
 import { AdsHealthRepository, type FiringSubscriptionAlert } from './ads-health.repository';
 import { type Evaluated, identityKey, identityOf, planAlertChanges, type TransitionCounts } from './alert-plan.logic';
 import { AlertStateRepository, type WrittenChange } from './alert-state.repository';
-import { judgeBudget, judgeQueue, judgeWindow, type WindowParts } from './condition.logic';
+import { judgeBudget, judgePacing, judgeQueue, judgeWindow, type WindowParts } from './condition.logic';
 import {
   MetricsRepository,
   nameKey,
@@ -39,6 +40,8 @@ import {
   type SumRow,
   type SumUnit,
 } from './metrics.repository';
+import { type CampaignPacing, PacingService } from './pacing.service';
+import { pacingFacts } from './pacing.logic';
 import { baselineBounds, type EvalWindow, windowsToJudge } from './window.logic';
 
 /** Lock keys (campaigns, advertisers, budget scopes) per transaction: bounds the lock table and the transaction. */
@@ -92,6 +95,7 @@ export class EvaluationService {
     private readonly outbox: OutboxRepository,
     private readonly sender: OutboxSenderService,
     private readonly ads: AdsHealthRepository,
+    private readonly pacing: PacingService,
   ) {}
 
   async onPerfUpdated(touched: TouchedHourV1[], now = new Date()): Promise<EvaluationOutcome> {
@@ -122,7 +126,9 @@ export class EvaluationService {
 
   async onBudgetUpdated(scopes: BudgetScopeV1[], now = new Date()): Promise<EvaluationOutcome> {
     const end = alerterMetrics.evaluationDuration.startTimer({ kind: 'budget' });
-    const rules = (await this.rules.enabled()).filter((r) => r.metric === 'budget_usage');
+    const rules = (await this.rules.enabled()).filter(
+      (r) => r.metric === 'budget_usage' || FORECAST_ALERT_METRICS.includes(r.metric),
+    );
     const unique = new Map(scopes.map((s) => [budgetLockKey(s), s]));
     const work = [...unique.entries()]
       .filter(([, s]) => rules.some((r) => budgetInScope(r, s)))
@@ -134,8 +140,16 @@ export class EvaluationService {
       );
       const items: Evaluated[] = [];
       for (const row of rows) {
+        let pacing: CampaignPacing | null | undefined;
         for (const rule of rules) {
           if (!budgetInScope(rule, row)) continue;
+          const forecast = FORECAST_ALERT_METRICS.includes(rule.metric);
+          if (forecast && pacing === undefined) pacing = await this.pacing.project(em, row, now);
+          const details = {
+            marketplaceId: row.marketplaceId,
+            budget: row.budget,
+            usageUpdatedAt: row.usageUpdatedAt.toISOString(),
+          };
           items.push({
             rule,
             advertiserId: row.advertiserId,
@@ -143,13 +157,15 @@ export class EvaluationService {
             entityId: row.budgetScopeId,
             campaignId: row.budgetScopeType === 'CAMPAIGN' ? row.budgetScopeId : null,
             window: null,
-            judgement: judgeBudget(rule, row.usagePercentage),
-            details: {
-              marketplaceId: row.marketplaceId,
-              budget: row.budget,
-              usageUpdatedAt: row.usageUpdatedAt.toISOString(),
-            },
+            judgement: forecast
+              ? judgePacing(rule, pacing?.projection ?? null)
+              : judgeBudget(rule, row.usagePercentage),
+            details:
+              forecast && pacing
+                ? { ...details, usagePercentage: row.usagePercentage, pacing: pacingDetails(pacing) }
+                : details,
             name: null,
+            ...(forecast && pacing ? { facts: pacingFacts(pacing) } : {}),
           });
         }
       }
@@ -619,6 +635,17 @@ function goneItem(rule: AlertRule, alert: FiringSubscriptionAlert, note: string)
       { label: 'Destination', value: queueName(text('destinationArn')) },
     ],
     action: null,
+  };
+}
+
+function pacingDetails(p: CampaignPacing): Record<string, unknown> {
+  return {
+    localDate: p.localDate,
+    utcOffsetMinutes: p.utcOffsetMinutes,
+    label: p.projection.label,
+    spentSoFar: p.projection.spentSoFar,
+    exhaustion: p.projection.exhaustion,
+    daySpend: p.projection.daySpend,
   };
 }
 

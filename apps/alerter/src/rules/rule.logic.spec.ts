@@ -52,6 +52,7 @@ describe('rules', () => {
       'budget-out-campaign Budget usage ≥ 100 %',
       'budget-warning-portfolio Budget usage ≥ 90 %',
       'budget-out-portfolio Budget usage ≥ 100 %',
+      'budget-pacing-campaign Projected out of budget at < 21:00',
       'pipeline-dead-letters Dead-letter messages > 0',
       'pipeline-queue-age Oldest message age > 900 s',
       'ads-subscription-failed Hours failed ≥ 0 h',

@@ -9,6 +9,7 @@ import {
   ALERT_WINDOW_HOURS,
   CONNECTION_ALERT_METRICS,
   CONVERSION_ALERT_METRICS,
+  FORECAST_ALERT_METRICS,
   PIPELINE_ALERT_METRICS,
   SUBSCRIPTION_ALERT_METRICS,
 } from '@ams/contracts';
@@ -56,7 +57,7 @@ function crossesThreshold(condition: 'above' | 'at_least', value: string, thresh
 /** Units of thresholds, for messages and validation. */
 export function metricUnit(
   metric: AlertMetric,
-): 'percent' | 'ratio' | 'money' | 'count' | 'seconds' | 'hours' | 'flag' {
+): 'percent' | 'ratio' | 'money' | 'count' | 'seconds' | 'hours' | 'flag' | 'clock' {
   switch (metric) {
     case 'ctr':
     case 'cvr':
@@ -76,6 +77,8 @@ export function metricUnit(
       return 'hours';
     case 'ads_reauthorization_needed':
       return 'flag';
+    case 'projected_out_of_budget_before':
+      return 'clock';
     default:
       return 'count';
   }
@@ -106,6 +109,13 @@ export function ruleProblems(r: RuleDraft, knownDestinations: ReadonlySet<string
     const metrics = [...PIPELINE_ALERT_METRICS, ...SUBSCRIPTION_ALERT_METRICS, ...CONNECTION_ALERT_METRICS];
     const own = metrics.filter((m) => healthLevel(m) === r.entityLevel).join(', ');
     problems.push(`entityLevel: ${r.entityLevel} is for pipeline-health metrics only (${own})`);
+  } else if (FORECAST_ALERT_METRICS.includes(r.metric)) {
+    if (r.entityLevel !== 'campaign') problems.push(`entityLevel: ${r.metric} rules judge campaign budgets`);
+    if (r.condition !== 'below') problems.push(`condition: ${r.metric} rules fire before a local hour (below)`);
+    if (r.windowHours !== null)
+      problems.push(`windowHours: ${r.metric} rules judge the latest usage's projection and take no window`);
+    if (compareDecimal(r.threshold, '1') < 0 || compareDecimal(r.threshold, '24') > 0)
+      problems.push(`threshold: ${r.metric} takes a local hour from 1 to 24`);
   } else if (isBudget) {
     if (r.entityLevel !== 'campaign' && r.entityLevel !== 'portfolio') {
       problems.push('entityLevel: budget_usage rules judge campaign or portfolio budgets');
@@ -224,6 +234,19 @@ export function defaultRules(env: AlerterEnv): RuleDraft[] {
     budget('campaign', 'budget-out-campaign', 'out of budget', env.ALERT_BUDGET_OUT_PCT, 'critical'),
     budget('portfolio', 'budget-warning-portfolio', 'budget nearly spent', env.ALERT_BUDGET_WARN_PCT, 'warning'),
     budget('portfolio', 'budget-out-portfolio', 'out of budget', env.ALERT_BUDGET_OUT_PCT, 'critical'),
+    // budget pacing from the campaign's forecast: projected to run out more than N hours before its local day ends
+    {
+      ...common,
+      defaultKey: 'budget-pacing-campaign',
+      name: `projected out of budget more than ${env.ALERT_PACING_HOURS_BEFORE_END} h before the day ends`,
+      metric: 'projected_out_of_budget_before',
+      condition: 'below',
+      threshold: String(24 - env.ALERT_PACING_HOURS_BEFORE_END),
+      windowHours: null,
+      entityLevel: 'campaign',
+      minSpend: toDecimalString(env.ALERT_MIN_SPEND),
+      severity: 'warning',
+    },
     // pipeline health, per SQS queue from the ingestor's queue status: records waiting in a dead-letter queue are
     // missing from every number until they are redriven; an old message means ingestion is falling behind
     {
@@ -329,6 +352,7 @@ export const METRIC_LABELS: Record<AlertMetric, string> = {
   impressions: 'Impressions',
   clicks: 'Clicks',
   budget_usage: 'Budget usage',
+  projected_out_of_budget_before: 'Projected out of budget at',
   dead_letter_messages: 'Dead-letter messages',
   queue_oldest_age_seconds: 'Oldest message age',
   subscription_failed_hours: 'Hours failed',
@@ -354,6 +378,10 @@ export function formatValue(value: string | null, unit: ReturnType<typeof metric
       return `${trim(n, 1)} h`;
     case 'flag':
       return n > 0 ? 'yes' : 'no';
+    case 'clock': {
+      const minutes = Math.round(n * 60);
+      return `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
+    }
     default:
       return value;
   }

@@ -119,6 +119,27 @@ export class ApiEnv extends CommonEnv {
   @Max(65_536)
   API_CACHE_MAX_MB: number = 256;
 
+  /** Forecasts: weeks of hourly history each fit learns from. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(12)
+  FORECAST_HISTORY_WEEKS: number = 4;
+
+  /** Forecasts: `underpacing` when the projected day leaves more than this % of the budget unspent. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(99)
+  FORECAST_UNDERPACE_PCT: number = 30;
+
+  /** Forecasts: fits kept per process (one per campaign and local day, least recently used dropped; 0: none). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000)
+  FORECAST_CACHE_MAX_ENTRIES: number = 10_000;
+
   /** Longest life of a cached response, in seconds (a safety net: events invalidate entries first). */
   @Type(() => Number)
   @IsInt()

@@ -34,6 +34,7 @@ export const ALERT_METRICS = [
   'impressions',
   'clicks',
   'budget_usage',
+  'projected_out_of_budget_before',
   'dead_letter_messages',
   'queue_oldest_age_seconds',
   'subscription_failed_hours',
@@ -57,6 +58,12 @@ export const SUBSCRIPTION_ALERT_METRICS: readonly AlertMetric[] = [
 ];
 /** The Ads API connection (entity level `connection`): 1 while it needs the user's consent again, from `ads.connection.status.v1`. */
 export const CONNECTION_ALERT_METRICS: readonly AlertMetric[] = ['ads_reauthorization_needed'];
+/**
+ * Budget pacing (entity level `campaign`, judged on each budget-usage update like budget_usage): the P50 local time the
+ * campaign's budget is projected to run out today (fractional hours, 13.5 = 13:30), from its forecast; the threshold
+ * is a local hour 1–24 and the condition `below` (fires when it runs out before that hour).
+ */
+export const FORECAST_ALERT_METRICS: readonly AlertMetric[] = ['projected_out_of_budget_before'];
 /** Conversion metrics: judged only on windows older than the rule's settling delay. */
 export const CONVERSION_ALERT_METRICS: readonly AlertMetric[] = ['cvr', 'acos', 'roas'];
 
@@ -104,11 +111,11 @@ export class AlertRuleCreateRequestV1 {
   @IsString() @MinLength(1) @MaxLength(120) name!: string;
   @IsIn(ALERT_METRICS) metric!: AlertMetric;
   @IsIn(ALERT_CONDITIONS) condition!: AlertCondition;
-  /** Decimal string, e.g. "30" (at most 15 digits before the point, 10 after). Percent for ctr, cvr, acos, budget_usage and change conditions; ratio for roas; money for cpc, spend; hours for the subscription metrics. */
+  /** Decimal string, e.g. "30" (at most 15 digits before the point, 10 after). Percent for ctr, cvr, acos, budget_usage and change conditions; ratio for roas; money for cpc, spend; hours for the subscription metrics; a local hour 1–24 for projected_out_of_budget_before. */
   @IsBoundedDecimal() threshold!: string;
   /** Required for change conditions. */
   @IsOptional() @IsIn(ALERT_BASELINES) baseline?: AlertBaseline | null;
-  /** Required for every metric but budget_usage (which judges the latest usage, not a window). */
+  /** Required for every metric but budget_usage and projected_out_of_budget_before (which judge the latest usage, not a window). */
   @IsOptional() @IsIn(ALERT_WINDOW_HOURS) windowHours?: number | null;
   @IsIn(ALERT_ENTITY_LEVELS) entityLevel!: AlertEntityLevel;
   @IsOptional() @IsIn(ALERT_SCOPE_TYPES) scopeType?: AlertScopeType;

@@ -1,0 +1,95 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { CAMPAIGN_OFFSET_SQL, forecastHistorySql } from '@ams/db';
+import {
+  addDays,
+  type CampaignHourRow,
+  type CampaignModel,
+  emptySeries,
+  fitAdvertiser,
+  localClock,
+  LruCache,
+  pacingFromModel,
+  parseMoney,
+  type PacingProjection,
+  seriesByCampaign,
+} from '@ams/forecast';
+import { AlerterEnv } from '../config/alerter.env';
+import type { BudgetRow } from './metrics.repository';
+
+export interface CampaignPacing {
+  projection: PacingProjection;
+  localDate: string;
+  utcOffsetMinutes: number;
+}
+
+/**
+ * The pacing projection of a campaign budget for `projected_out_of_budget_before` rules, as of its latest budget usage:
+ * the campaign's fit for its local day (cached per campaign and local day: one history read and fit of its
+ * advertiser's campaigns the first time), today's hours from the facts and the spend so far from the usage.
+ */
+@Injectable()
+export class PacingService {
+  private readonly logger = new Logger(PacingService.name);
+  private readonly historySql = forecastHistorySql();
+  readonly fits: LruCache<CampaignModel>;
+
+  constructor(private readonly env: AlerterEnv) {
+    this.fits = new LruCache(env.FORECAST_CACHE_MAX_ENTRIES);
+  }
+
+  private get days(): number {
+    return this.env.FORECAST_HISTORY_WEEKS * 7;
+  }
+
+  /** null: no facts of the campaign (no local clock, nothing to fit), or the usage is not of its local today. */
+  async project(em: EntityManager, row: BudgetRow, now: Date): Promise<CampaignPacing | null> {
+    const { advertiserId, budgetScopeId: campaignId } = row;
+    const off = (await em.query(CAMPAIGN_OFFSET_SQL, [advertiserId, campaignId])) as Array<{
+      utc_offset_minutes: number;
+    }>;
+    if (off.length === 0) return null;
+    const offset = Number(off[0].utc_offset_minutes);
+    const usage = localClock(row.usageUpdatedAt.getTime(), offset);
+    // a usage of an earlier local day says nothing of today's pace
+    if (usage.date < localClock(now.getTime(), offset).date) return null;
+    const date = usage.date;
+    const first = addDays(date, -this.days);
+    const key = `${advertiserId}\u0000${campaignId}\u0000${date}`;
+    let model = this.fits.get(key);
+    if (!model) {
+      const rows = (await em.query(this.historySql, [advertiserId, null, first, date])) as CampaignHourRow[];
+      const series = seriesByCampaign(rows, first, this.days + 1, { date, hour: 0 });
+      if (!series.has(campaignId)) {
+        const blank = emptySeries(first, this.days + 1);
+        for (const a of [blank.spend, blank.clicks, blank.orders, blank.sales]) a.fill(0);
+        series.set(campaignId, blank);
+      }
+      const started = performance.now();
+      const fit = fitAdvertiser(series, {
+        asOfDay: this.days,
+        weeks: this.env.FORECAST_HISTORY_WEEKS,
+        fit: [campaignId],
+      });
+      model = fit.models.get(campaignId) as CampaignModel;
+      this.fits.set(key, model);
+      this.logger.debug({ advertiserId, campaignId, date, fitMs: (performance.now() - started).toFixed(2) }, 'fitted');
+    }
+    const today = (await em.query(this.historySql, [
+      advertiserId,
+      [campaignId],
+      date,
+      addDays(date, 1),
+    ])) as CampaignHourRow[];
+    const series =
+      seriesByCampaign(today, first, this.days + 1, { date, hour: Math.floor(usage.hour) }).get(campaignId) ??
+      emptySeries(first, this.days + 1);
+    const spentSoFar = (parseMoney(row.budget) * Number(row.usagePercentage)) / 100;
+    const projection = pacingFromModel(model, series, {
+      budget: row.budget,
+      nowHour: usage.hour,
+      spentSoFar: spentSoFar.toFixed(6),
+    });
+    return { projection, localDate: date, utcOffsetMinutes: offset };
+  }
+}

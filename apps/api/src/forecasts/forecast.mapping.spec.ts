@@ -1,0 +1,59 @@
+import { emptySeries, type HourForecast, type PacingProjection } from '@ams/forecast';
+import { budgetForecastOf, performanceHoursOf } from './forecast.mapping';
+
+const pacing: PacingProjection = {
+  label: 'overpacing',
+  budget: '120.00',
+  spentSoFar: '80.00',
+  projected: [{ hour: 10, p10: '84.00', p50: '88.00', p90: '92.50' }],
+  daySpend: { p10: '110.00', p50: '120.00', p90: '120.00' },
+  exhaustion: { p10: 13.5, p50: 15.25, p90: null },
+  exhausted: false,
+};
+
+describe('forecast mapping', () => {
+  it('writes local times with the advertiser offset, keeps money as cents, null beyond the day', () => {
+    const out = budgetForecastOf({
+      advertiserId: 'A',
+      marketplaceId: 'M',
+      campaignId: 'C',
+      name: 'Shoes',
+      localDate: '2026-12-08',
+      nowHour: 10.0833334,
+      utcOffsetMinutes: -300,
+      usageUpdatedAt: new Date('2026-12-08T15:05:00Z'),
+      pacing,
+      capCost: null,
+      model: { name: 'hour-of-week-profile-nb', fitDate: '2026-12-08', fittedAt: 'x', profileSource: 'campaign' },
+    });
+    expect(out).toMatchObject({
+      asOf: '2026-12-08T10:05:00-05:00',
+      exhaustion: { p10: '2026-12-08T13:30:00-05:00', p50: '2026-12-08T15:15:00-05:00', p90: null },
+      projected: [{ hour: 10, endsAt: '2026-12-08T11:00:00-05:00', p50: '88.00' }],
+      estimatedLoss: null,
+      amazonEstimate: null,
+      budget: '120.00',
+    });
+  });
+
+  it('puts the actual beside the expected hour, null where not reported', () => {
+    const actual = emptySeries('2026-12-07', 2);
+    actual.spend[5] = 3.456;
+    actual.clicks[5] = 7;
+    const q = { mean: 2.5, p10: 1, p50: 2.345, p90: 4 };
+    const hour = (date: string, h: number): HourForecast => ({
+      day: 0,
+      date,
+      hour: h,
+      serving: 1,
+      metrics: { spend: q, clicks: q, orders: q, sales: q },
+    });
+    const [a, b] = performanceHoursOf([hour('2026-12-07', 5), hour('2026-12-08', 5)], actual, 60, (d) => d);
+    expect(a).toMatchObject({
+      hourStart: '2026-12-07T05:00:00+01:00',
+      expected: { spend: { p50: '2.35', mean: '2.50' }, clicks: { p50: 2.345 } },
+      actual: { spend: '3.46', clicks: 7 },
+    });
+    expect(b.actual).toEqual({ spend: null, clicks: null, orders: null, sales: null });
+  });
+});

@@ -1,0 +1,123 @@
+import {
+  type CampaignModel,
+  type CapCost,
+  type HourForecast,
+  type HourlySeries,
+  HOURS,
+  formatMoney,
+  localIso,
+  METRICS,
+  type PacingProjection,
+} from '@ams/forecast';
+
+/** What the answer says of the model: what it is, the local day it was fitted for, when, and whose profile it uses. */
+export interface ModelInfo {
+  name: 'hour-of-week-profile-nb';
+  fitDate: string;
+  fittedAt: string;
+  profileSource: string;
+}
+
+export function modelInfo(model: CampaignModel, fittedAt: Date): ModelInfo {
+  return {
+    name: 'hour-of-week-profile-nb',
+    fitDate: model.asOfDate,
+    fittedAt: fittedAt.toISOString(),
+    profileSource: model.metrics.spend.profile.source,
+  };
+}
+
+export interface BudgetForecastInput {
+  advertiserId: string;
+  marketplaceId: string;
+  campaignId: string;
+  name: string | null;
+  localDate: string;
+  /** local time of day of the budget usage the projection starts from */
+  nowHour: number;
+  utcOffsetMinutes: number;
+  usageUpdatedAt: Date;
+  pacing: PacingProjection;
+  capCost: CapCost | null;
+  model: ModelInfo;
+}
+
+/** One campaign's pacing as the api answers it: local times as ISO-8601 with the advertiser's offset, money in cents. */
+export function budgetForecastOf(i: BudgetForecastInput) {
+  const at = (h: number | null) => (h === null ? null : localIso(i.localDate, h, i.utcOffsetMinutes));
+  const p = i.pacing;
+  return {
+    advertiserId: i.advertiserId,
+    marketplaceId: i.marketplaceId,
+    campaignId: i.campaignId,
+    name: i.name,
+    localDate: i.localDate,
+    asOf: at(i.nowHour),
+    usageUpdatedAt: i.usageUpdatedAt.toISOString(),
+    label: p.label,
+    budget: p.budget,
+    spentSoFar: p.spentSoFar,
+    exhausted: p.exhausted,
+    exhaustion: { p10: at(p.exhaustion.p10), p50: at(p.exhaustion.p50), p90: at(p.exhaustion.p90) },
+    daySpend: p.daySpend,
+    /** cumulative spend by the end of each remaining local hour */
+    projected: p.projected.map((x) => ({ hour: x.hour, endsAt: at(x.hour + 1), p10: x.p10, p50: x.p50, p90: x.p90 })),
+    estimatedLoss: i.capCost
+      ? {
+          cappedAt: at(i.capCost.cappedAt),
+          spend: i.capCost.spend,
+          sales: i.capCost.sales,
+          clicks: i.capCost.clicks,
+          orders: i.capCost.orders,
+        }
+      : null,
+    /** Amazon's own estimate (sp-budget-recommendations): not ingested by ams-sentinel, so always null */
+    amazonEstimate: null,
+    model: i.model,
+  };
+}
+
+const MONEY = new Set(['spend', 'sales']);
+
+/**
+ * Expected performance per local hour (P10/P50/P90, money in cents, counts as numbers) with the actual beside it:
+ * the actual is null for hours not reported yet (missing in `actual`).
+ */
+export function performanceHoursOf(
+  hours: readonly HourForecast[],
+  actual: HourlySeries,
+  utcOffsetMinutes: number,
+  fitDateOf: (date: string) => string,
+) {
+  return hours.map((h) => {
+    const d = Math.round(
+      (Date.parse(`${h.date}T00:00:00Z`) - Date.parse(`${actual.firstDate}T00:00:00Z`)) / 86_400_000,
+    );
+    const idx = d * HOURS + h.hour;
+    const expected: Record<
+      string,
+      { mean: string | number; p10: string | number; p50: string | number; p90: string | number }
+    > = {};
+    const act: Record<string, string | number | null> = {};
+    for (const m of METRICS) {
+      const q = h.metrics[m];
+      const fmt = MONEY.has(m) ? (v: number) => formatMoney(v) : (v: number) => v;
+      expected[m] = {
+        mean: MONEY.has(m) ? formatMoney(q.mean) : Math.round(q.mean * 100) / 100,
+        p10: fmt(q.p10),
+        p50: fmt(q.p50),
+        p90: fmt(q.p90),
+      };
+      const a = d >= 0 && d < actual.days ? actual[m][idx] : NaN;
+      act[m] = Number.isNaN(a) ? null : MONEY.has(m) ? formatMoney(a) : Math.round(a);
+    }
+    return {
+      localDate: h.date,
+      hour: h.hour,
+      hourStart: localIso(h.date, h.hour, utcOffsetMinutes),
+      modelFitDate: fitDateOf(h.date),
+      expected,
+      actual: act,
+    };
+  });
+}
