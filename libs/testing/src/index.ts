@@ -12,7 +12,7 @@ export type { SqsEndpoint } from './lib/sqs';
 export { startSlackCatcher } from './lib/slack-catcher';
 export type { CaughtPost, ScriptedResponse, SlackCatcher } from './lib/slack-catcher';
 export { workspaceRoot, fixturePath, loadFixture, fixtureBody } from './lib/fixtures';
-export { runSimulator, startApp } from './lib/processes';
+export { runSimulator, startApp, tsNodeChildEnv } from './lib/processes';
 export type { AppName, AppProcess, StartAppOptions } from './lib/processes';
 export { startPrivatePostgres } from './lib/private-postgres';
 export type { PrivatePostgres } from './lib/private-postgres';

@@ -16,6 +16,7 @@ import {
 import {
   createTestDatabase,
   startApp,
+  tsNodeChildEnv,
   uniquePrefix,
   waitFor,
   workspaceRoot,
@@ -168,9 +169,7 @@ describe('npm run ads against the api, the connector and the Ads API emulator', 
   it('runs as npm run ads does: a process, clean --json on stdout, exit codes', async () => {
     const run = (argv: string[]) =>
       new Promise<{ code: number | null; out: string; err: string }>((resolve, reject) => {
-        const env: NodeJS.ProcessEnv = { ...process.env, API_KEY: ADMIN };
-        delete env['NODE_OPTIONS'];
-        for (const k of Object.keys(env)) if (k.startsWith('TS_NODE_')) delete env[k];
+        const env = tsNodeChildEnv({ API_KEY: ADMIN });
         const child = spawn(
           process.execPath,
           [

@@ -123,7 +123,7 @@ export class ActionRulesRepository {
 
   async list(advertiserId?: string): Promise<ActionRuleV1[]> {
     const rows = (await this.ds.query(
-      `SELECT ${COLUMNS} FROM action_rule WHERE deleted_at IS NULL AND ($1::text IS NULL OR advertiser_id = $1) ORDER BY id`,
+      `SELECT ${COLUMNS} FROM action_rule WHERE deleted_at IS NULL AND ($1::text IS NULL OR advertiser_id = $1) ORDER BY action_rule.id`,
       [advertiserId ?? null],
     )) as Row[];
     return rows.map(toRule);
@@ -138,7 +138,7 @@ export class ActionRulesRepository {
     const rows = (await (em ?? this.ds).query(
       `SELECT ${COLUMNS} FROM action_rule
         WHERE deleted_at IS NULL AND enabled AND trigger->>'type' = ANY($1)
-          AND ($2::text[] IS NULL OR advertiser_id = ANY($2)) ORDER BY id`,
+          AND ($2::text[] IS NULL OR advertiser_id = ANY($2)) ORDER BY action_rule.id`,
       [types, advertiserIds ?? null],
     )) as Row[];
     return rows.map(toRule);

@@ -69,7 +69,7 @@ describe('alerter: action rules propose guarded changes', () => {
       expires_at: Date | null;
     }>(
       `SELECT id::text, state, kind, entity_id, value_before, value_asked, reason, state_reason, expires_at
-         FROM automation_action WHERE ${where} ORDER BY id`,
+         FROM automation_action WHERE ${where} ORDER BY automation_action.id`,
       params,
     );
 
@@ -277,7 +277,10 @@ describe('alerter: action rules propose guarded changes', () => {
     await h.pg.query(`UPDATE ads_entity SET bid = 1.50 WHERE entity_id = 'KW1'`);
     await svc.onSchedule(new Date(now.getTime() + HOUR));
     const rows = await actions(`entity_id = 'KW1'`);
-    expect(rows).toHaveLength(2);
+    expect(rows.map((r) => [r.kind, r.value_before, r.value_asked, r.state])).toEqual([
+      ['rule', '1.00', '1.50', 'pending_approval'],
+      ['daypart_restore', '1.50', '1.00', 'pending_approval'],
+    ]);
     expect(rows[1]).toMatchObject({ kind: 'daypart_restore', value_before: '1.50', value_asked: '1.00' });
     expect(rows[1].reason).toContain('back to the base 1.00');
   });

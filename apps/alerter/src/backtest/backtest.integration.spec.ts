@@ -8,6 +8,7 @@ import type { ActionRuleCreateRequestV1 } from '@ams/contracts';
 import { dataSourceOptions } from '@ams/db';
 import { loadConfig } from '@ams/platform';
 import { AlerterEnv } from '../config/alerter.env';
+import { tsNodeChildEnv } from '@ams/testing';
 import { ADVERTISER, AlerterHarness, type FactRow } from '../testing/alerter.harness';
 import { type BacktestReport, createBacktest } from './backtest';
 
@@ -54,7 +55,7 @@ describe('alerter: backtest replays a rule over stored history', () => {
           'apps/alerter/src/backtest/main-backtest.ts',
           ...args,
         ],
-        { cwd: ROOT, env: { ...process.env, DATABASE_URL: h.db.url }, timeout: 120_000 },
+        { cwd: ROOT, env: tsNodeChildEnv({ DATABASE_URL: h.db.url }), timeout: 120_000 },
       );
       return { code: 0, stdout, stderr };
     } catch (err) {
@@ -170,7 +171,7 @@ describe('alerter: backtest replays a rule over stored history', () => {
     writeFileSync(file, JSON.stringify(RULE));
     const json = await cli(['--rule', file, '--from', '2026-11-10', '--to', '2026-11-11', '--json']);
     // stderr beside the code: a failure says why the process ended
-    expect({ code: json.code, stderr: json.stderr }).toEqual({ code: 0, stderr: expect.any(String) });
+    if (json.code !== 0) throw new Error(`the CLI ended with ${String(json.code)}:\n${json.stderr}`);
     expect(json.stderr).not.toMatch(/^error/m);
     const report = JSON.parse(json.stdout) as BacktestReport;
     expect(report.totals).toMatchObject({ actions: 3, blocked: 1, budgetAdded: '40.00' });
@@ -186,11 +187,11 @@ describe('alerter: backtest replays a rule over stored history', () => {
     const file = join(dir, 'bad.json');
     writeFileSync(file, JSON.stringify({ ...RULE, action: { type: 'change_budget_pct', percent: '95' } }));
     const bad = await cli(['--rule', file, '--from', '2026-11-10', '--to', '2026-11-11']);
-    expect({ code: bad.code, stderr: bad.stderr }).toMatchObject({ code: 2 });
+    if (bad.code !== 2) throw new Error(`the CLI ended with ${String(bad.code)}, not 2:\n${bad.stderr}`);
     expect(bad.stderr).toContain('action.percent: at most ±90 %');
     writeFileSync(file, JSON.stringify({ ...RULE, trigger: { type: 'budget', beforeLocalHour: 30 } }));
     const shape = await cli(['--rule', file, '--from', '2026-11-10', '--to', '2026-11-11']);
-    expect({ code: shape.code, stderr: shape.stderr }).toMatchObject({ code: 2 });
+    if (shape.code !== 2) throw new Error(`the CLI ended with ${String(shape.code)}, not 2:\n${shape.stderr}`);
     expect(shape.stderr).toContain('trigger.beforeLocalHour');
   }, 240_000);
 });

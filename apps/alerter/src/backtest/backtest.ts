@@ -270,7 +270,7 @@ export class Backtest {
     const rows = (await em.query(
       `SELECT id::text, kind, created_at, entity_type, entity_id, entity_name, advertiser_id, campaign_id, ad_group_id,
               field, value_before, value_asked, state, state_reason, budget_increase::text AS budget_increase, reason
-         FROM automation_action WHERE rule_id = $1 ORDER BY created_at, id`,
+         FROM automation_action WHERE rule_id = $1 ORDER BY created_at, automation_action.id`,
       [ruleId],
     )) as Array<{
       id: string;

@@ -87,7 +87,7 @@ export class AlertsRepository {
   async history(id: string): Promise<Array<Record<string, unknown>>> {
     return (await this.ds.query(
       `SELECT id::text, type, at, value::text, baseline::text, change_pct::text, threshold::text, details
-         FROM alert_event WHERE alert_id = $1 ORDER BY at, id`,
+         FROM alert_event WHERE alert_id = $1 ORDER BY at, alert_event.id`,
       [id],
     )) as Array<Record<string, unknown>>;
   }
@@ -95,7 +95,7 @@ export class AlertsRepository {
   async notifications(id: string): Promise<Array<Record<string, unknown>>> {
     return (await this.ds.query(
       `SELECT id::text, kind, destination, status, attempts, last_status, last_error, created_at, sent_at
-         FROM notification_outbox WHERE alert_id = $1 ORDER BY id`,
+         FROM notification_outbox WHERE alert_id = $1 ORDER BY notification_outbox.id`,
       [id],
     )) as Array<Record<string, unknown>>;
   }
@@ -105,7 +105,7 @@ export class AlertsRepository {
       `SELECT id::text, default_key, name, metric, condition, threshold::text, baseline, window_hours, entity_level, scope_type,
               scope_id, min_impressions, min_clicks, min_spend::text, settling_hours, severity, destination,
               repeat_interval_minutes, enabled, customized, created_at, updated_at
-         FROM alert_rule WHERE deleted_at IS NULL ${id ? 'AND id = $1' : ''} ORDER BY id`,
+         FROM alert_rule WHERE deleted_at IS NULL ${id ? 'AND id = $1' : ''} ORDER BY alert_rule.id`,
       id ? [id] : [],
     )) as Array<Record<string, unknown>>;
   }

@@ -52,7 +52,7 @@ export class AuditRepository {
     if (f.before) where.push(`id < ${p(f.before)}::bigint`);
     return (await this.ds.query(
       `SELECT id::text, at, actor, action, target, summary, correlation_id, outcome, status, finished_at
-         FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ${p(f.limit)}`,
+         FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY audit_log.id DESC LIMIT ${p(f.limit)}`,
       params,
     )) as AuditRow[];
   }

@@ -76,7 +76,7 @@ export class ApiKeysRepository {
 
   async list(f: { after?: string; limit: number }): Promise<ApiKeyRow[]> {
     return (await this.ds.query(
-      `SELECT ${COLUMNS} FROM api_key ${f.after ? 'WHERE id > $2::bigint' : ''} ORDER BY id LIMIT $1`,
+      `SELECT ${COLUMNS} FROM api_key ${f.after ? 'WHERE id > $2::bigint' : ''} ORDER BY api_key.id LIMIT $1`,
       f.after ? [f.limit, f.after] : [f.limit],
     )) as ApiKeyRow[];
   }

@@ -45,7 +45,7 @@ export class QuarantineRepository {
               octet_length(raw_body) AS raw_body_bytes, sqs_message_id,
               received_at, status, replayed_at, replay_outcome
          FROM quarantine ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-         ORDER BY id DESC LIMIT ${p(f.limit)}`,
+         ORDER BY quarantine.id DESC LIMIT ${p(f.limit)}`,
       params,
     )) as QuarantineRow[];
   }

@@ -31,7 +31,7 @@ export class SubscriptionsRepository {
     params.push(f.limit);
     return (await this.ds.query(
       `SELECT id::text, topic_arn, dataset_id, realm, region, account_id, outcome, detail, subscription_arn, attempted_at
-         FROM subscription_confirmation ${where} ORDER BY id DESC LIMIT $${params.length}`,
+         FROM subscription_confirmation ${where} ORDER BY subscription_confirmation.id DESC LIMIT $${params.length}`,
       params,
     )) as ConfirmationRow[];
   }

@@ -149,7 +149,7 @@ export class ActionsRepository {
       `SELECT id::text AS id FROM automation_action
         WHERE state = ANY($1) AND (attempts > 0 OR state IN ('expired', 'rejected'))
           AND updated_at > now() - make_interval(hours => $2)
-        ORDER BY id`,
+        ORDER BY automation_action.id`,
       [[...FINAL_ACTION_STATES], hours],
     );
     return rows.map((r) => r.id);

@@ -172,7 +172,7 @@ export class AutomationCommandsController implements OnModuleInit {
   private async liveRevert(id: string, em = this.repo.manager): Promise<{ id: string; state: string } | undefined> {
     const rows: { id: string; state: string }[] = await em.query(
       `SELECT id::text AS id, state FROM automation_action
-        WHERE reverts_action_id = $1::bigint AND state = ANY($2) ORDER BY id LIMIT 1`,
+        WHERE reverts_action_id = $1::bigint AND state = ANY($2) ORDER BY automation_action.id LIMIT 1`,
       [id, LIVE_REVERT_STATES],
     );
     return rows[0];

@@ -56,7 +56,7 @@ export class ReprocessRunRepository {
 
   async running(): Promise<RunningReprocess | undefined> {
     const rows = (await this.ds.query(
-      `SELECT id::text, window_from, window_to, started_at FROM reprocess_run WHERE finished_at IS NULL ORDER BY id DESC LIMIT 1`,
+      `SELECT id::text, window_from, window_to, started_at FROM reprocess_run WHERE finished_at IS NULL ORDER BY reprocess_run.id DESC LIMIT 1`,
     )) as Array<{ id: string; window_from: Date; window_to: Date; started_at: Date }>;
     const r = rows[0];
     return r && { id: r.id, from: r.window_from, to: r.window_to, startedAt: r.started_at };

@@ -132,6 +132,17 @@ export async function startApp(
 }
 
 /**
+ * The environment of a child that runs TypeScript through ts-node: this process's, with `extra` on top, without
+ * NODE_OPTIONS and TS_NODE_* (Nx's jest executor sets them for its own config; a child compiling with them fails,
+ * e.g. `moduleResolution=node10 is deprecated` under TypeScript 6).
+ */
+export function tsNodeChildEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
+  for (const k of Object.keys(env)) if (k === 'NODE_OPTIONS' || k.startsWith('TS_NODE_')) delete env[k];
+  return env;
+}
+
+/**
  * Runs `npm run simulate -- <args>` (tools/simulator through ts-node, as the npm script does) to completion,
  * with `env` on top of this process's environment; resolves with the exit code and the merged output.
  */
@@ -140,9 +151,7 @@ export function runSimulator(
   env: NodeJS.ProcessEnv = {},
 ): Promise<{ code: number | null; out: string }> {
   const root = workspaceRoot();
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
-  // NODE_OPTIONS and TS_NODE_* (set by Nx's jest executor) would change how ts-node compiles the simulator
-  for (const k of Object.keys(childEnv)) if (k === 'NODE_OPTIONS' || k.startsWith('TS_NODE_')) delete childEnv[k];
+  const childEnv = tsNodeChildEnv(env);
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
