@@ -28,6 +28,7 @@ import { PG_SESSION_OPTIONS } from '@ams/db';
 import { JetStreamService } from '@ams/platform';
 import {
   type AppProcess,
+  budgetUsageBody,
   createTestDatabase,
   DEFAULT_NATS_URL,
   freePort,
@@ -216,16 +217,12 @@ async function main(): Promise<void> {
         const now = Date.now();
         if (now >= t0 + triggers * gapMs) {
           const c = cs[triggers++];
-          const body = JSON.stringify({
-            advertiser_id: profile.accountId,
-            marketplace_id: profile.marketplaceStringId,
-            dataset_id: 'budget-usage',
-            budget_scope_id: c.campaignId,
-            budget_scope_type: 'CAMPAIGN',
-            advertising_product_type: 'sp',
+          const body = budgetUsageBody({
+            advertiserId: profile.accountId,
+            marketplaceId: profile.marketplaceStringId,
+            campaignId: c.campaignId,
             budget: c.budget,
-            budget_usage_percentage: 100,
-            usage_updated_timestamp: new Date().toISOString(),
+            percentage: 100,
           });
           sentAt.set(c.campaignId, Date.now());
           await sqsEndpoint.send(q, body);

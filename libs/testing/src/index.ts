@@ -11,7 +11,7 @@ export { startSqsEndpoint } from './lib/sqs';
 export type { SqsEndpoint } from './lib/sqs';
 export { startSlackCatcher } from './lib/slack-catcher';
 export type { CaughtPost, ScriptedResponse, SlackCatcher } from './lib/slack-catcher';
-export { workspaceRoot, fixturePath, loadFixture, fixtureBody } from './lib/fixtures';
+export { workspaceRoot, fixturePath, loadFixture, fixtureBody, budgetUsageBody } from './lib/fixtures';
 export { runSimulator, startApp, tsNodeChildEnv } from './lib/processes';
 export type { AppName, AppProcess, StartAppOptions } from './lib/processes';
 export { startPrivatePostgres } from './lib/private-postgres';

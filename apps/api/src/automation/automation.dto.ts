@@ -1,7 +1,6 @@
 import { BadRequestException } from '@nestjs/common';
 import { ApiPropertyOptional, OmitType, PickType } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
 import {
   ACTION_STATES,
   ActionDecisionRequestV1,
@@ -10,7 +9,7 @@ import {
   AutomationSetRequestV1,
 } from '@ams/contracts';
 import { problemErrors } from '../common/api-exception.filter';
-import { ID_MESSAGE, ID_PATTERN } from '../common/pagination.dto';
+import { ID_MESSAGE, ID_PATTERN, LimitQueryDto } from '../common/pagination.dto';
 
 /** Rule and action ids: bigserial, as the contracts accept them. */
 export const NUMERIC_ID = /^\d{1,18}$/;
@@ -27,7 +26,7 @@ export class ActionRulesQueryDto {
 /** PATCH /v1/action-rules/{id}: the update command without its id (taken from the path). */
 export class ActionRulePatchDto extends OmitType(ActionRuleUpdateRequestV1, ['id'] as const) {}
 
-export class ActionsQueryDto {
+export class ActionsQueryDto extends LimitQueryDto {
   @ApiPropertyOptional({ enum: ACTION_STATES })
   @IsOptional()
   @IsIn(ACTION_STATES, { message: `$property must be one of ${ACTION_STATES.join(', ')}` })
@@ -44,14 +43,6 @@ export class ActionsQueryDto {
   @IsString()
   @Matches(NUMERIC_ID, { message: NUMERIC_MESSAGE })
   ruleId?: string;
-
-  @ApiPropertyOptional({ default: 100, maximum: 1000 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(1000)
-  limit: number = 100;
 
   @ApiPropertyOptional({ description: 'actions with a lower id: the nextBefore of the previous page' })
   @IsOptional()

@@ -57,3 +57,28 @@ export function loadFixture<T = any>(name: string): T {
     throw new Error(`Fixture ${path} is not valid JSON: ${(err as Error).message}`);
   }
 }
+
+/**
+ * The SQS body of one AMS `budget-usage` record at `percentage` % of a campaign's budget, as Amazon sends it (the fault
+ * suite's and the automation bench's triggers).
+ */
+export function budgetUsageBody(r: {
+  advertiserId: string;
+  marketplaceId: string;
+  campaignId: string;
+  budget: number;
+  percentage: number;
+  at?: Date;
+}): string {
+  return JSON.stringify({
+    advertiser_id: r.advertiserId,
+    marketplace_id: r.marketplaceId,
+    dataset_id: 'budget-usage',
+    budget_scope_id: r.campaignId,
+    budget_scope_type: 'CAMPAIGN',
+    advertising_product_type: 'sp',
+    budget: r.budget,
+    budget_usage_percentage: r.percentage,
+    usage_updated_timestamp: (r.at ?? new Date()).toISOString(),
+  });
+}

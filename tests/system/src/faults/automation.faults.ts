@@ -29,7 +29,7 @@ import {
   type EmulatorSeed,
   startAdsEmulator,
 } from '@ams/ads-api-emulator';
-import { waitFor } from '@ams/testing';
+import { budgetUsageBody, waitFor } from '@ams/testing';
 import { FaultLab } from './fault-lab';
 import { FULL, writeResults } from './fault-suite';
 
@@ -120,16 +120,12 @@ describe(`fault suite, automation (${FULL ? 'full' : 'ci'} size)`, () => {
   const count = async (where: string) =>
     Number((await lab.pg.query<{ n: string }>(`SELECT count(*) AS n FROM automation_action WHERE ${where}`)).rows[0].n);
   const body = (c: (typeof campaigns)[number]) =>
-    JSON.stringify({
-      advertiser_id: profile.accountId,
-      marketplace_id: profile.marketplaceStringId,
-      dataset_id: 'budget-usage',
-      budget_scope_id: c.campaignId,
-      budget_scope_type: 'CAMPAIGN',
-      advertising_product_type: 'sp',
+    budgetUsageBody({
+      advertiserId: profile.accountId,
+      marketplaceId: profile.marketplaceStringId,
+      campaignId: c.campaignId,
       budget: c.budget,
-      budget_usage_percentage: 100,
-      usage_updated_timestamp: new Date().toISOString(),
+      percentage: 100,
     });
   /**
    * Sends budget usage at 100 % for these campaigns through SQS, paced (AMS trickles records in; a burst would be
