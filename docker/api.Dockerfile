@@ -1,12 +1,13 @@
 # syntax=docker/dockerfile:1
-# ams-sentinel api: REST API over PostgreSQL (OpenAPI at /docs).
+# ams-sentinel api: REST API over PostgreSQL (OpenAPI at /docs) and the dashboard (apps/web's build) at /.
 # Build from the repository root (the context is filtered by .dockerignore):
 #   docker build -f docker/api.Dockerfile -t ams-sentinel/api:0.1.0 .
 # Every app image has this shape (docker/<app>.Dockerfile); docker/migrate.Dockerfile builds the
 # migration step, which is never part of an app's start.
 ARG NODE_IMAGE=node:26-slim
 
-# 1. build: the whole workspace from the lockfile, then the production build of this app
+# 1. build: the whole workspace from the lockfile, then the production build of this app and of the dashboard,
+#    copied into the api's output as web/ (the api serves it from beside its main.js; WEB_DIST_DIR empty)
 FROM ${NODE_IMAGE} AS build
 WORKDIR /workspace
 ENV CI=true NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false
@@ -14,6 +15,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY . .
 RUN NODE_ENV=production npx nx build api \
+ && NODE_ENV=production npx nx build web \
+ && cp -r dist/apps/web dist/apps/api/web \
  && node docker/prepare-runtime-package.js dist/apps/api
 
 # 2. production dependencies only, from the pruned package.json + package-lock.json nx build wrote

@@ -6,6 +6,8 @@ import { BootstrapOptions, platformImports } from '@ams/platform';
 import { describeScopes } from './auth/scope';
 import { ApiEnv } from './config/api.env';
 import { V1Module } from './v1.module';
+import { contentSecurityPolicy, inlineScriptHashes, readIndexHtml, resolveWebDist } from './web/web-dist';
+import { WebModule } from './web/web.module';
 
 export const APP_NAME = 'api';
 
@@ -23,6 +25,7 @@ export class AppModule {
           statementTimeoutMs: 10_000,
         }),
         V1Module,
+        WebModule.register(resolveWebDist(env.WEB_DIST_DIR)),
       ],
     };
   }
@@ -39,8 +42,17 @@ export const appDefinition: BootstrapOptions<ApiEnv> = {
     };
     express.set('trust proxy', trustProxy(env.API_TRUST_PROXY));
     express.disable('x-powered-by');
-    // security headers on every answer (helmet's defaults: CSP default-src 'self', HSTS, nosniff, frame SAMEORIGIN …)
-    app.use(helmet());
+    // security headers on every answer (helmet's: HSTS, nosniff, frame SAMEORIGIN …) with the dashboard's CSP: its own
+    // scripts and styles, inline scripts of its index.html by hash only, requests to this origin only
+    const indexHtml = readIndexHtml(resolveWebDist(env.WEB_DIST_DIR));
+    app.use(
+      helmet({
+        contentSecurityPolicy: {
+          useDefaults: false,
+          directives: contentSecurityPolicy(indexHtml ? inlineScriptHashes(indexHtml) : []),
+        },
+      }),
+    );
     const doc = SwaggerModule.createDocument(
       app,
       new DocumentBuilder()

@@ -29,6 +29,9 @@ import { ApiExceptionFilter } from './common/api-exception.filter';
 import { SlidingLogThrottlerStorage } from './common/sliding-log.storage';
 import { ThrottledGuard } from './common/throttled.guard';
 import { ApiEnv } from './config/api.env';
+import { EventsHttpController } from './events/events.http.controller';
+import { LiveEventsRepository } from './events/live-events.repository';
+import { LiveEventsService } from './events/live-events.service';
 import { ForecastsHttpController } from './forecasts/forecasts.http.controller';
 import { ForecastsRepository } from './forecasts/forecasts.repository';
 import { ForecastsService } from './forecasts/forecasts.service';
@@ -74,6 +77,7 @@ import { SubscriptionsRepository } from './subscriptions/subscriptions.repositor
     ActionRulesHttpController,
     ActionsHttpController,
     AutomationHttpController,
+    EventsHttpController,
   ],
   providers: [
     ApiKeysRepository,
@@ -107,6 +111,8 @@ import { SubscriptionsRepository } from './subscriptions/subscriptions.repositor
     AdsRepository,
     ActionsRepository,
     AutomationRepository,
+    LiveEventsRepository,
+    LiveEventsService,
     { provide: APP_FILTER, useClass: ApiExceptionFilter },
   ],
 })

@@ -190,6 +190,19 @@ describe.each(TARGETS)('docker/$name.Dockerfile', ({ name, projectRoot, app }) =
   });
 });
 
+describe('docker/api.Dockerfile: the dashboard', () => {
+  it("builds apps/web and ships it in the api's output as web/, where the api looks without WEB_DIST_DIR", () => {
+    const runs = instructions(stage(parseDockerfile(readText('docker/api.Dockerfile')), 'build'), 'RUN');
+    const steps = runs[1].split('&&').map((x) => x.replace(/\\\s*$/, '').trim());
+    const web = steps.findIndex((x) => /^NODE_ENV=production npx nx build web$/.test(x));
+    const copy = steps.indexOf('cp -r dist/apps/web dist/apps/api/web');
+    expect({ web, copy }).toEqual({ web: expect.any(Number), copy: expect.any(Number) });
+    expect(web).toBeGreaterThan(0); // after the api's build, which empties dist/apps/api
+    expect(copy).toBeGreaterThan(web);
+    expect(readText('apps/api/src/web/web-dist.ts')).toContain("join(dirname(entry), 'web')");
+  });
+});
+
 describe('docker/prepare-runtime-package.js', () => {
   it('is needed: a bundle that reaches PostgreSQL only through TypeORM gets no pg from npm ci --omit=dev without it', () => {
     const { outputPath } = webpackOutput('apps/processor');

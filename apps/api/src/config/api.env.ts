@@ -73,6 +73,28 @@ export class ApiEnv extends CommonEnv {
   @Max(1_000_000)
   API_RATE_LIMIT_PER_MINUTE: number = 1200;
 
+  /**
+   * The dashboard's build (`nx build web`): served at `/` with a fallback to its index.html for every path outside
+   * /v1, /health, /docs and /metrics. Empty: `web/` beside the api's main.js (the image), else `dist/apps/web` beside
+   * `dist/apps/api` (a workspace build). A folder without index.html: the api starts and `/` says it is not built.
+   */
+  @IsString()
+  WEB_DIST_DIR: string = '';
+
+  /** Open `GET /v1/events` streams (server-sent events) per api replica; beyond it, 503 with Retry-After. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(100_000)
+  API_SSE_MAX_CONNECTIONS: number = 200;
+
+  /** Seconds between `: ping` comments on an idle event stream (keeps proxies from closing it). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(300)
+  API_SSE_PING_SECONDS: number = 15;
+
   /** Only reported by GET /health (which integrations exist); the api never calls SQS itself. */
   @Transform(envList)
   @IsString({ each: true })

@@ -170,7 +170,8 @@ export const NATS_USAGE: Record<NatsApp, NatsUsage> = {
     answers: commandsOf('api'),
     // the api is the front door of every command but the operator's
     requests: commandsSentBy('api'),
-    hears: [PERF_HOURLY_UPDATED.subject], // keeps each replica's performance cache exact
+    // perf: keeps each replica's performance cache exact; all four: the dashboard's live updates (GET /v1/events)
+    hears: [PERF_HOURLY_UPDATED.subject, BUDGET_USAGE_UPDATED.subject, ACTIONS_QUEUED.subject, ACTIONS_SETTLED.subject],
     durables: [],
     readsWindows: [],
   },
