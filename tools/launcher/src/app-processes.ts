@@ -19,7 +19,9 @@ export interface RunningApp {
 /** `npx nx run-many -t build` for the apps; resolves with the output tail on failure. */
 export function buildApps(root: string, say: (line: string) => void): Promise<void> {
   return new Promise((resolve, reject) => {
-    const args = ['nx', 'run-many', '-t', 'build', `--projects=${APPS.join(',')}`, '--output-style=static'];
+    // the dashboard too (served by the api from dist/apps/web): rebuilt only when its sources changed (Nx cache)
+    const projects = [...APPS, ...(hasWebApp(root) ? ['web'] : [])];
+    const args = ['nx', 'run-many', '-t', 'build', `--projects=${projects.join(',')}`, '--output-style=static'];
     const env = { ...process.env, NX_DAEMON: process.env['NX_DAEMON'] ?? 'false', NX_NO_CLOUD: 'true' };
     const child = spawn('npx', args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
     const out: string[] = [];
@@ -43,6 +45,17 @@ export function buildApps(root: string, say: (line: string) => void): Promise<vo
 
 export function appEntry(root: string, app: AppName): string {
   return join(root, 'dist', 'apps', app, 'main.js');
+}
+
+/** The workspace has the dashboard's project (apps/web). */
+export function hasWebApp(root: string): boolean {
+  return existsSync(join(root, 'apps', 'web', 'project.json'));
+}
+
+/** The dashboard's build that the api serves (dist/apps/web beside dist/apps/api), or null when there is none. */
+export function webBuild(root: string): string | null {
+  const dir = join(root, 'dist', 'apps', 'web');
+  return existsSync(join(dir, 'index.html')) ? dir : null;
 }
 
 export function missingBuilds(root: string): AppName[] {

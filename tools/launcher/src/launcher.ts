@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { startAdsEmulatorProcess, type RunningAdsEmulator } from './ads-emulator';
-import { buildApps, missingBuilds, startAppProcess, waitAllReady, type RunningApp } from './app-processes';
+import { buildApps, missingBuilds, startAppProcess, waitAllReady, webBuild, type RunningApp } from './app-processes';
 import { startEmbeddedPostgres } from './embedded-postgres';
 import { LauncherState } from './launcher-state';
 import { PostgresAccessError } from './postgres-access';
@@ -235,7 +235,7 @@ export async function runLauncher(argv: string[], env: NodeJS.ProcessEnv): Promi
     // ---- build while the services start
     let build: Promise<void> = Promise.resolve();
     if (!opts.skipBuild) {
-      say('building the apps (npx nx run-many -t build; from the Nx cache when nothing changed)');
+      say('building the apps and the dashboard (npx nx run-many -t build; from the Nx cache when nothing changed)');
       build = buildApps(root, say);
       build.catch(() => undefined);
     }
@@ -446,6 +446,7 @@ export async function runLauncher(argv: string[], env: NodeJS.ProcessEnv): Promi
         seconds,
         apps: running.map((a) => ({ app: a.app, url: a.url, pid: a.process.pid })),
         apiUrl,
+        dashboardBuilt: webBuild(root) !== null,
         apiKey,
         sqsLine,
         adsLine,
@@ -498,6 +499,7 @@ export function readyTable(t: {
   seconds: string;
   apps: Array<{ app: string; url: string; pid: number }>;
   apiUrl: string;
+  dashboardBuilt?: boolean;
   apiKey: { key: string; generated: boolean; insecure: boolean };
   sqsLine: string;
   adsLine?: string;
@@ -508,6 +510,12 @@ export function readyTable(t: {
 }): string {
   const rows: Array<[string, string]> = [
     ...t.apps.map((a): [string, string] => [a.app, `${a.url}   (pid ${a.pid})`]),
+    [
+      'dashboard',
+      t.dashboardBuilt
+        ? `${t.apiUrl}/   (sign in with the API key below)`
+        : `${t.apiUrl}/   (not built: npx nx build web, then restart)`,
+    ],
     ['API docs', `${t.apiUrl}/docs`],
     [
       'API key',

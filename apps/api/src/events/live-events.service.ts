@@ -150,9 +150,8 @@ export class LiveEventsService implements OnModuleDestroy {
         },
         { onInvalid },
       ),
-      ...[ACTIONS_QUEUED, ACTIONS_SETTLED].map((event) =>
-        this.messaging.subscribeAll(event, (m) => void this.actionsChanged(m.payload.actionIds), { onInvalid }),
-      ),
+      this.messaging.subscribeAll(ACTIONS_QUEUED, (m) => void this.actionsChanged(m.payload.actionIds), { onInvalid }),
+      this.messaging.subscribeAll(ACTIONS_SETTLED, (m) => void this.actionsChanged(m.payload.actionIds), { onInvalid }),
     ];
     this.pingTimer = setInterval(() => this.ping(), this.env.API_SSE_PING_SECONDS * 1000);
     this.pollTimer = setInterval(() => void this.poll(), POLL_MS);
