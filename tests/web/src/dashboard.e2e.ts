@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { waitFor } from '@ams/testing';
 import { type Browser, launchBrowser, seriousA11yViolations } from './support/browser';
-import { OPERATOR_KEY, READ_KEY, type Stack, startStack } from './support/stack';
+import { ADMIN_KEY, OPERATOR_KEY, READ_KEY, type Stack, startStack } from './support/stack';
 
 const ARTIFACTS = join(__dirname, '..', 'artifacts');
 const UI_TIMEOUT = 10_000;
@@ -115,9 +115,11 @@ describe('dashboard in Chromium (the six apps, PostgreSQL, NATS, fauxqs, the Ads
 
   it('opens a campaign from the list and draws its hourly chart and heatmap', async () => {
     await open(page, `/advertisers/${stack.advertiserId}/campaigns`, 'Campaigns');
-    await check(page, 'campaigns');
     const campaign = stack.campaigns[1];
-    await page.getByRole('link', { name: campaign.name }).first().click();
+    const link = page.getByRole('link', { name: campaign.name }).first();
+    await link.waitFor({ timeout: UI_TIMEOUT });
+    await check(page, 'campaigns');
+    await link.click();
     await heading(page, campaign.name);
     for (const id of ['hourly-chart', 'heatmap']) {
       const el = page.getByTestId(id);
@@ -132,9 +134,9 @@ describe('dashboard in Chromium (the six apps, PostgreSQL, NATS, fauxqs, the Ads
 
   it('acknowledges a firing alert: the alerter records it and the page shows it', async () => {
     await open(page, `/advertisers/${stack.advertiserId}/alerts`, 'Alerts');
-    await check(page, 'alerts');
     const buttons = page.getByRole('button', { name: 'Acknowledge' });
     await buttons.first().waitFor({ timeout: UI_TIMEOUT });
+    await check(page, 'alerts');
     const before = await buttons.count();
     await buttons.first().click();
     const acked = await waitFor(
@@ -156,6 +158,8 @@ describe('dashboard in Chromium (the six apps, PostgreSQL, NATS, fauxqs, the Ads
 
   it('shows the alert rules', async () => {
     await open(page, `/advertisers/${stack.advertiserId}/alert-rules`, 'Alert rules');
+    // the alerter's default rules, as the API lists them
+    await page.getByText('out of budget').first().waitFor({ timeout: UI_TIMEOUT });
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Alert rules');
     await check(page, 'alert-rules');
   });
@@ -167,9 +171,9 @@ describe('dashboard in Chromium (the six apps, PostgreSQL, NATS, fauxqs, the Ads
     );
     expect(pending.data.length).toBeGreaterThan(0);
     await open(page, `/advertisers/${stack.advertiserId}/automation`, 'Automation');
-    await check(page, 'automation');
     const approve = page.getByRole('button', { name: 'Approve' });
     await approve.first().waitFor({ timeout: UI_TIMEOUT });
+    await check(page, 'automation');
     await approve.first().click();
     const decided = await waitFor(
       async () => {
@@ -188,11 +192,14 @@ describe('dashboard in Chromium (the six apps, PostgreSQL, NATS, fauxqs, the Ads
     });
   });
 
-  it('replays a quarantined message from the pipeline page', async () => {
+  it('replays a quarantined message from the pipeline page (an admin key: replay is an admin command)', async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await heading(page, 'Sign in');
+    await signIn(page, ADMIN_KEY);
     await open(page, '/pipeline', 'Pipeline');
-    await check(page, 'pipeline');
     const replay = page.getByRole('button', { name: 'Replay' });
     await replay.first().waitFor({ timeout: UI_TIMEOUT });
+    await check(page, 'pipeline');
     const [res] = await Promise.all([
       page.waitForResponse((r) => /\/v1\/quarantine\/[^/]+\/replay$/.test(new URL(r.url()).pathname), {
         timeout: UI_TIMEOUT,
@@ -229,7 +236,7 @@ describe('dashboard in Chromium (the six apps, PostgreSQL, NATS, fauxqs, the Ads
           });
         }
       }
-      await check(p, 'read-only-automation');
+      await check(p, 'pipeline-read-only');
     } finally {
       await reader.close();
     }

@@ -29,6 +29,7 @@ import {
   startApp,
   startSqsEndpoint,
   type TestDatabase,
+  freePort,
   uniquePrefix,
   waitFor,
 } from '@ams/testing';
@@ -122,7 +123,18 @@ export async function startStack(): Promise<Stack> {
       AUTOMATION_MAX_DAILY_BUDGET_INCREASE: '1000000',
       ...connectorEnvFor(emu),
     };
-    const started = await Promise.all(APPS.map((name) => startApp(name, env)));
+    // the apps start while the simulator sends (SQS holds the messages; its --verify retries until the api answers)
+    const apiPort = await freePort();
+    const apiUrl = `http://127.0.0.1:${apiPort}`;
+    const simulating = runSimulator(
+      [
+        ...['--seed', String(SIM.seed), '--advertisers', String(SIM.advertisers), '--campaigns', String(SIM.campaigns)],
+        ...['--hours', String(SIM.hours), '--end', new Date(endMs).toISOString(), '--anomaly', 'out-of-budget'],
+        ...['--out', join(dir, 'truth.json'), '--verify', '--verify-timeout', '80'],
+      ],
+      { SQS_QUEUE_URLS: queueUrl, SQS_ENDPOINT: sqs.endpoint, API_URL: apiUrl, API_KEY: ADMIN_KEY },
+    );
+    const started = await Promise.all(APPS.map((name) => startApp(name, env, name === 'api' ? { port: apiPort } : {})));
     apps.push(...started);
     await Promise.all(apps.map((a) => a.waitReady(60_000)));
     mark('apps');
@@ -137,15 +149,9 @@ export async function startStack(): Promise<Stack> {
       return JSON.parse(text) as T;
     };
 
-    // AMS traffic: 24 hours of one advertiser's three campaigns, with restatements, duplicates and five bad messages
-    const sim = await runSimulator(
-      [
-        ...['--seed', String(SIM.seed), '--advertisers', String(SIM.advertisers), '--campaigns', String(SIM.campaigns)],
-        ...['--hours', String(SIM.hours), '--end', new Date(endMs).toISOString(), '--anomaly', 'out-of-budget'],
-        ...['--out', join(dir, 'truth.json'), '--verify', '--verify-timeout', '60'],
-      ],
-      { SQS_QUEUE_URLS: queueUrl, SQS_ENDPOINT: sqs.endpoint, API_URL: api.baseUrl, API_KEY: ADMIN_KEY },
-    );
+    // AMS traffic: 24 hours of one advertiser's three campaigns, with restatements, duplicates and five bad messages;
+    // --verify: until the api's totals equal the simulator's ground truth
+    const sim = await simulating;
     if (sim.code !== 0) throw new Error(`simulator exited ${sim.code}:\n${sim.out.slice(-2000)}`);
     mark('simulator');
 
