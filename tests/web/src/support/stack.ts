@@ -35,6 +35,7 @@ import {
 } from '@ams/testing';
 // The simulator is a tool of this scope (scope:system): the emulator's seed must come from its own scenario code so
 // that ids, names, budgets and time zones match what it sends (as tools/launcher does).
+// eslint-disable-next-line @nx/enforce-module-boundaries
 import { buildScenario } from '../../../../tools/simulator/src/market-scenario';
 
 export const ADMIN_KEY = 'web-e2e-admin-key-0123456789abcdef';
