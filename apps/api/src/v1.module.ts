@@ -23,6 +23,7 @@ import { BudgetsHttpController } from './budgets/budgets.http.controller';
 import { BudgetsRepository } from './budgets/budgets.repository';
 import { CampaignsHttpController } from './campaigns/campaigns.http.controller';
 import { CampaignsRepository } from './campaigns/campaigns.repository';
+import { DashboardProviders, DashboardControllers } from './dashboard/dashboard.providers';
 import { DeadLettersHttpController } from './dead-letters/dead-letters.http.controller';
 import { PipelineStatusClient } from './dead-letters/pipeline-status.client';
 import { ApiExceptionFilter } from './common/api-exception.filter';
@@ -74,6 +75,7 @@ import { SubscriptionsRepository } from './subscriptions/subscriptions.repositor
     ActionRulesHttpController,
     ActionsHttpController,
     AutomationHttpController,
+    ...DashboardControllers,
   ],
   providers: [
     ApiKeysRepository,
@@ -107,6 +109,7 @@ import { SubscriptionsRepository } from './subscriptions/subscriptions.repositor
     AdsRepository,
     ActionsRepository,
     AutomationRepository,
+    ...DashboardProviders,
     { provide: APP_FILTER, useClass: ApiExceptionFilter },
   ],
 })
