@@ -7,7 +7,7 @@ import {
   type PerformanceResponse,
   PerformanceService,
 } from '../performance/performance.service';
-import type { CampaignPerformanceQueryDto } from './dto/campaign-performance-query.dto';
+import type { Breakdown, CampaignPerformanceQueryDto } from './dto/campaign-performance-query.dto';
 
 /** Rows of /v1/performance read per page (its maximum). */
 const PAGE = 5000;
@@ -22,12 +22,18 @@ export interface DailyValues {
   units: number;
 }
 
-export interface CampaignPerformance extends PerformanceMetrics {
-  campaignId: string;
-  daily: DailyValues[];
-}
+/** One campaign's (ad group's, keyword's) totals: its ids as /v1/performance names them, metrics, daily values. */
+export type CampaignPerformance = PerformanceMetrics & Record<string, unknown> & { daily: DailyValues[] };
+
+/** The id fields of a row of each breakdown (as /v1/performance's groupBy writes them). */
+const KEYS: Record<Breakdown, string[]> = {
+  campaign: ['campaignId'],
+  adGroup: ['campaignId', 'adGroupId'],
+  keyword: ['campaignId', 'adGroupId', 'keywordId'],
+};
 
 interface Sum {
+  ids: Record<string, string>;
   impressions: number;
   clicks: number;
   cost: string;
@@ -42,6 +48,7 @@ interface Sum {
  * /v1/performance grouped by campaign (so the same rollups, pending marks and attribution windows), summed per campaign
  * exactly (decimal strings, integer counts) and the ratios computed from the summed parts as /v1/performance does.
  * A campaign's totals are therefore the `totals` of /v1/performance?campaignId=…&granularity=day over the same range.
+ * `groupBy` adGroup or keyword does the same per ad group or keyword (ids as /v1/performance names them).
  */
 @Injectable()
 export class CampaignPerformanceService {
@@ -51,6 +58,7 @@ export class CampaignPerformanceService {
     advertiserId: string,
     q: CampaignPerformanceQueryDto,
   ): Promise<{ from: string; to: string; data: CampaignPerformance[]; totals: PerformanceMetrics }> {
+    const keys = KEYS[q.groupBy];
     const sums = new Map<string, Sum>();
     let totals: PerformanceMetrics | undefined;
     let cursor: string | undefined;
@@ -60,7 +68,8 @@ export class CampaignPerformanceService {
         from: q.from,
         to: q.to,
         granularity: 'day',
-        groupBy: 'campaign',
+        campaignId: q.campaignId,
+        groupBy: q.groupBy,
         attributionWindow: q.attributionWindow,
         limit: PAGE,
         cursor,
@@ -68,10 +77,11 @@ export class CampaignPerformanceService {
       const page = JSON.parse((await this.performance.cachedQuery(query)).body.toString('utf8')) as PerformanceResponse;
       totals ??= page.totals;
       for (const r of page.data) {
-        const id = String(r['campaignId']);
+        const ids = Object.fromEntries(keys.map((k) => [k, String(r[k])]));
+        const id = JSON.stringify(keys.map((k) => ids[k]));
         let s = sums.get(id);
         if (!s) {
-          s = { impressions: 0, clicks: 0, cost: '0', orders: 0, sales: '0', units: 0, daily: [] };
+          s = { ids, impressions: 0, clicks: 0, cost: '0', orders: 0, sales: '0', units: 0, daily: [] };
           sums.set(id, s);
         }
         s.impressions += r.impressions;
@@ -94,8 +104,8 @@ export class CampaignPerformanceService {
     } while (cursor);
     const data = [...sums.entries()]
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([campaignId, s]) => ({
-        campaignId,
+      .map(([, s]) => ({
+        ...s.ids,
         impressions: s.impressions,
         clicks: s.clicks,
         cost: money(s.cost),

@@ -80,6 +80,7 @@ export class AdvertiserListHttpController {
   /**
    * Every campaign's totals over local days `from`–`to` (inclusive) with its daily values, from the same rows as
    * /v1/performance?granularity=day&groupBy=campaign: a campaign's totals are that endpoint's totals for the campaign.
+   * `groupBy=adGroup|keyword` (with `campaignId`, one campaign's) gives ad groups' or keywords' totals the same way.
    */
   @Get(':advertiserId/campaign-performance')
   @ApiOkResponse({

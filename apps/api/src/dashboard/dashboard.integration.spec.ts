@@ -54,16 +54,25 @@ describe('api: /v1/me, /v1/advertisers (real PostgreSQL)', () => {
        VALUES ('DAILY', 'D1', '2026-11-30', 'A1F83G8C2ARO7P', 'sp', 'GBP', 3, 1.50)`,
     );
     // PROF: three campaigns over two local days (UTC+1 in winter), cents that a float sum would not keep exact
-    const fact = (campaign: string, hour: string, clicks: number, cost: string, orders: number, sales: string) =>
+    const fact = (
+      campaign: string,
+      hour: string,
+      clicks: number,
+      cost: string,
+      orders: number,
+      sales: string,
+      adGroup = 'G',
+    ) =>
       pg.query(
         `INSERT INTO hourly_fact (advertiser_id, marketplace_id, campaign_id, ad_group_id, ad_id, keyword_id, placement,
            hour_start, utc_offset_minutes, ad_product, currency, impressions, clicks, cost, orders_7d, sales_7d, units_7d)
-         VALUES ('PROF', 'A1PA6795UKMFR9', $1, 'G', 'A', 'K', 'P', $2, 60, 'sp', 'EUR', 100, $3, $4, $5, $6, $5)`,
-        [campaign, hour, clicks, cost, orders, sales],
+         VALUES ('PROF', 'A1PA6795UKMFR9', $1, $7, 'A', 'K', 'P', $2, 60, 'sp', 'EUR', 100, $3, $4, $5, $6, $5)`,
+        [campaign, hour, clicks, cost, orders, sales, adGroup],
       );
     await fact('C1', '2026-11-30T09:00:00Z', 3, '0.10', 1, '10.01');
     await fact('C1', '2026-11-30T23:00:00Z', 2, '0.20', 0, '0'); // local 2026-12-01 00:00
     await fact('C1', '2026-12-01T12:00:00Z', 5, '0.30', 2, '20.02');
+    await fact('C1', '2026-11-30T10:00:00Z', 1, '0.05', 0, '0', 'G2');
     await fact('C2', '2026-11-30T10:00:00Z', 1, '7.77', 0, '0');
     await fact('C3', '2026-12-01T08:00:00Z', 4, '1.11', 1, '3.33');
     api = await startNestApp(appDefinition, {
@@ -147,9 +156,9 @@ describe('api: /v1/me, /v1/advertisers (real PostgreSQL)', () => {
     expect(r.status).toBe(200);
     const by = Object.fromEntries(r.body['data'].map((c: Json) => [c['campaignId'], c]));
     expect(Object.keys(by)).toEqual(['C1', 'C2', 'C3']);
-    expect(by['C1']).toMatchObject({ clicks: 10, cost: '0.60', orders: 3, sales: '30.03', acos: 0.01998 });
+    expect(by['C1']).toMatchObject({ clicks: 11, cost: '0.65', orders: 3, sales: '30.03', acos: 0.021645 });
     expect(by['C1']['daily']).toEqual([
-      { date: '2026-11-30', impressions: 100, clicks: 3, cost: '0.10', orders: 1, sales: '10.01', units: 1 },
+      { date: '2026-11-30', impressions: 200, clicks: 4, cost: '0.15', orders: 1, sales: '10.01', units: 1 },
       { date: '2026-12-01', impressions: 200, clicks: 7, cost: '0.50', orders: 2, sales: '20.02', units: 2 },
     ]);
     for (const id of ['C1', 'C2', 'C3']) {
@@ -166,6 +175,28 @@ describe('api: /v1/me, /v1/advertisers (real PostgreSQL)', () => {
     expect(one.body['data'].map((c: Json) => c['campaignId'])).toEqual(['C1', 'C3']);
   });
 
+  it("campaign-performance groupBy=adGroup: one campaign's ad groups, each equal to /v1/performance for it", async () => {
+    const r = await get(
+      '/v1/advertisers/PROF/campaign-performance?from=2026-11-30&to=2026-12-01&groupBy=adGroup&campaignId=C1',
+    );
+    expect(r.status).toBe(200);
+    expect(r.body['data'].map((g: Json) => [g['campaignId'], g['adGroupId'], g['cost'], g['clicks']])).toEqual([
+      ['C1', 'G', '0.60', 10],
+      ['C1', 'G2', '0.05', 1],
+    ]);
+    for (const g of r.body['data']) {
+      const perf = await get(
+        `/v1/performance?advertiserId=PROF&campaignId=C1&adGroupId=${g['adGroupId']}&from=2026-11-30&to=2026-12-01&granularity=day`,
+      );
+      const { daily: _daily, campaignId: _c, adGroupId: _g, ...totals } = g;
+      expect(totals).toEqual(perf.body['totals']);
+    }
+    const kw = await get(
+      '/v1/advertisers/PROF/campaign-performance?from=2026-11-30&to=2026-12-01&groupBy=keyword&campaignId=C3',
+    );
+    expect(kw.body['data'].map((k: Json) => [k['adGroupId'], k['keywordId'], k['cost']])).toEqual([['G', 'K', '1.11']]);
+  });
+
   it('campaign-performance: bad ranges are 400 naming the field; other advertisers 404 for a limited key', async () => {
     const fields = async (q: string) => [
       ...new Set(
@@ -178,6 +209,8 @@ describe('api: /v1/me, /v1/advertisers (real PostgreSQL)', () => {
     expect(await fields('from=2020-01-01&to=2026-12-01')).toEqual(['to']);
     expect(await fields('from=2026-12-01&to=2026-12-01&attributionWindow=2d')).toEqual(['attributionWindow']);
     expect(await fields('to=2026-12-01')).toEqual(['from']);
+    expect(await fields('from=2026-12-01&to=2026-12-01&groupBy=placement')).toEqual(['groupBy']);
+    expect(await fields('from=2026-12-01&to=2026-12-01&campaignId=a%20b')).toEqual(['campaignId']);
     expect(
       (await get('/v1/advertisers/PROF/campaign-performance?from=2026-12-01&to=2026-12-01', limited.key)).status,
     ).toBe(200);
