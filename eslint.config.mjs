@@ -61,6 +61,8 @@ const depConstraints = [
   { sourceTag: 'scope:aggregator', onlyDependOnLibsWithTags: ['scope:shared'] },
   { sourceTag: 'scope:connector', onlyDependOnLibsWithTags: ['scope:shared'] },
   { sourceTag: 'scope:system', onlyDependOnLibsWithTags: ['scope:shared'] },
+  // the web app: a client of the REST API only (runs in the browser; no lib, framework or transport of the server)
+  { sourceTag: 'scope:web', onlyDependOnLibsWithTags: [], bannedExternalImports: [...frameworkImports, 'pino'] },
 ];
 // Specs (and only specs) of apps may also use the test helpers and the Ads API emulator; app code may not.
 // Specs of the Ads API client run against the emulator. Specs of libs/platform use @ams/testing (which does not

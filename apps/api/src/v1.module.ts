@@ -23,6 +23,7 @@ import { BudgetsHttpController } from './budgets/budgets.http.controller';
 import { BudgetsRepository } from './budgets/budgets.repository';
 import { CampaignsHttpController } from './campaigns/campaigns.http.controller';
 import { CampaignsRepository } from './campaigns/campaigns.repository';
+import { DashboardProviders, DashboardControllers } from './dashboard/dashboard.providers';
 import { DeadLettersHttpController } from './dead-letters/dead-letters.http.controller';
 import { PipelineStatusClient } from './dead-letters/pipeline-status.client';
 import { ApiExceptionFilter } from './common/api-exception.filter';
@@ -78,6 +79,7 @@ import { SubscriptionsRepository } from './subscriptions/subscriptions.repositor
     ActionsHttpController,
     AutomationHttpController,
     EventsHttpController,
+    ...DashboardControllers,
   ],
   providers: [
     ApiKeysRepository,
@@ -113,6 +115,7 @@ import { SubscriptionsRepository } from './subscriptions/subscriptions.repositor
     AutomationRepository,
     LiveEventsRepository,
     LiveEventsService,
+    ...DashboardProviders,
     { provide: APP_FILTER, useClass: ApiExceptionFilter },
   ],
 })
