@@ -40,6 +40,25 @@ function localToday(timeZone: string): string {
   );
 }
 
+/** The start of the current hour in the advertiser's zone, as AMS writes it (`2026-12-07T08:00:00-08:00`). */
+function localHourStart(timeZone: string): string {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-CA', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      timeZoneName: 'longOffset',
+    })
+      .formatToParts(new Date())
+      .map((p) => [p.type, p.value]),
+  );
+  const offset = parts['timeZoneName'] === 'GMT' ? '+00:00' : parts['timeZoneName'].replace('GMT', '');
+  return `${parts['year']}-${parts['month']}-${parts['day']}T${parts['hour']}:00:00${offset}`;
+}
+
 describe('dashboard in Chromium (the six apps, PostgreSQL, NATS, fauxqs, the Ads API emulator)', () => {
   let stack: Stack;
   let browser: Browser;
@@ -208,6 +227,41 @@ describe('dashboard in Chromium (the six apps, PostgreSQL, NATS, fauxqs, the Ads
     ]);
     expect(res.request().method()).toBe('POST');
     expect(res.status()).toBeLessThan(500);
+  });
+
+  it('updates the overview live when new traffic arrives (server-sent events), without a reload', async () => {
+    await open(page, `/advertisers/${stack.advertiserId}`, 'Overview');
+    const tile = page.getByTestId('tile-clicks');
+    await tile.waitFor({ timeout: UI_TIMEOUT });
+    const before = Number(await tile.getAttribute('data-value'));
+    type Marked = { __sameDocument?: boolean };
+    await page.evaluate(() => ((globalThis as Marked).__sameDocument = true));
+    const campaign = stack.campaigns[2];
+    await stack.send(
+      JSON.stringify({
+        idempotency_id: `web-e2e-live-${Date.now()}`,
+        dataset_id: 'sp-traffic',
+        marketplace_id: 'ATVPDKIKX0DER',
+        currency: 'USD',
+        advertiser_id: stack.advertiserId,
+        campaign_id: campaign.campaignId,
+        ad_group_id: '900000000000001',
+        ad_id: '900000000000002',
+        keyword_id: '900000000000003',
+        keyword_text: 'live update',
+        match_type: 'EXACT',
+        placement: 'Top of Search on-Amazon',
+        time_window_start: localHourStart(stack.timeZone),
+        clicks: 37,
+        impressions: 400,
+        cost: 12.5,
+      }),
+    );
+    await waitFor(async () => Number(await tile.getAttribute('data-value')) === before + 37, {
+      timeoutMs: 20_000,
+      description: `the clicks tile at ${before} + 37, redrawn from the event stream`,
+    });
+    expect(await page.evaluate(() => (globalThis as Marked).__sameDocument)).toBe(true);
   });
 
   it('gives a read key no action buttons on any page', async () => {

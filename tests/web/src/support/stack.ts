@@ -43,7 +43,7 @@ export const OPERATOR_KEY = 'web-e2e-operator-key-0123456789abcd';
 export const READ_KEY = 'web-e2e-read-key-0123456789abcdefgh';
 
 const APPS: AppName[] = ['ingestor', 'processor', 'aggregator', 'alerter', 'connector', 'api'];
-const SIM = { seed: 42, advertisers: 1, campaigns: 3, hours: 24 };
+const SIM = { seed: 42, advertisers: 1, campaigns: 3, hours: 12 };
 
 export interface StackCampaign {
   campaignId: string;
@@ -59,6 +59,8 @@ export interface Stack {
   pg: Client;
   /** GET (or another method) on the api with a key; the parsed JSON, or an error naming the status */
   api<T>(path: string, key?: string, init?: RequestInit): Promise<T>;
+  /** an SQS message to the ingestor's queue, as AMS would deliver it */
+  send(body: string): Promise<void>;
   timings: Record<string, number>;
   stop(): Promise<void>;
 }
@@ -101,6 +103,7 @@ export async function startStack(): Promise<Stack> {
     ]);
     pg = new Client({ connectionString: db.url });
     await pg.connect();
+    const sqsEndpoint = sqs;
     const prefix = uniquePrefix('web');
     const queueUrl = await sqs.createQueue(`ams-${prefix}`, { dlq: { name: `ams-${prefix}-dlq`, maxReceiveCount: 5 } });
     mark('services');
@@ -150,7 +153,7 @@ export async function startStack(): Promise<Stack> {
       return JSON.parse(text) as T;
     };
 
-    // AMS traffic: 24 hours of one advertiser's three campaigns, with restatements, duplicates and five bad messages;
+    // AMS traffic: 12 hours of one advertiser's three campaigns, with restatements, duplicates and five bad messages;
     // --verify: until the api's totals equal the simulator's ground truth
     const sim = await simulating;
     if (sim.code !== 0) throw new Error(`simulator exited ${sim.code}:\n${sim.out.slice(-2000)}`);
@@ -214,6 +217,9 @@ export async function startStack(): Promise<Stack> {
       })),
       pg,
       api: call,
+      send: async (body) => {
+        await sqsEndpoint.send(queueUrl, body);
+      },
       timings,
       stop,
     };
