@@ -33,7 +33,7 @@ export class LiveEventsRepository {
   /** alert_event rows with an id above `after` (primary key range), oldest first. */
   async alertEventsAfter(after: string, limit: number): Promise<AlertEventRow[]> {
     return (await this.ds.query(
-      `SELECT id::text, alert_id::text, advertiser_id FROM alert_event WHERE id > $1::bigint ORDER BY id LIMIT $2`,
+      `SELECT id::text, alert_id::text, advertiser_id FROM alert_event WHERE id > $1::bigint ORDER BY alert_event.id LIMIT $2`,
       [after, limit],
     )) as AlertEventRow[];
   }
