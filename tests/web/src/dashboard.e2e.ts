@@ -63,6 +63,14 @@ describe('dashboard in Chromium (the six apps, PostgreSQL, NATS, fauxqs, the Ads
   let stack: Stack;
   let browser: Browser;
   let page: Page;
+  /** what the browser reported while the pages ran: CSP refusals and script errors (none expected) */
+  const problems: string[] = [];
+  const watch = (p: Page) => {
+    p.on('console', (m) => {
+      if (m.type() === 'error' && /Content Security Policy|Refused to/i.test(m.text())) problems.push(m.text());
+    });
+    p.on('pageerror', (e) => problems.push(`${e.name}: ${e.message}`));
+  };
 
   /** The page's one h1 has this text (each page's hook). */
   const heading = async (p: Page, name: string | RegExp) => {
@@ -91,6 +99,7 @@ describe('dashboard in Chromium (the six apps, PostgreSQL, NATS, fauxqs, the Ads
     [stack, browser] = await Promise.all([startStack(), launchBrowser()]);
     process.stdout.write(`web-e2e stack ready: ${JSON.stringify(stack.timings)} ms\n`);
     page = await browser.context.newPage();
+    watch(page);
   }, 120_000);
   afterAll(async () => {
     await browser?.close();
@@ -268,6 +277,7 @@ describe('dashboard in Chromium (the six apps, PostgreSQL, NATS, fauxqs, the Ads
     const reader = await launchBrowser();
     try {
       const p = await reader.context.newPage();
+      watch(p);
       await signIn(p, READ_KEY);
       const [alert] = (
         await stack.api<{ data: Alert[] }>(`/v1/alerts?advertiserId=${stack.advertiserId}&state=firing`, READ_KEY)
@@ -294,5 +304,9 @@ describe('dashboard in Chromium (the six apps, PostgreSQL, NATS, fauxqs, the Ads
     } finally {
       await reader.close();
     }
+  });
+
+  it('ran every page under its CSP with no refusal and no uncaught script error', () => {
+    expect(problems).toEqual([]);
   });
 });
