@@ -254,6 +254,10 @@ describe('launcher process', () => {
       ]);
       expect(l.out()).toContain(`${apiKey}   (from API_KEYS)`);
       expect(l.out()).toContain(`http://127.0.0.1:${apiPort}/docs`);
+      // the dashboard's line: the api's own / (built or, without dist/apps/web, saying how to build it)
+      expect(l.out()).toMatch(new RegExp(`dashboard +http://127\\.0\\.0\\.1:${apiPort}/ +\\((sign in|not built)`));
+      const home = await fetch(`http://127.0.0.1:${apiPort}/`);
+      expect(home.headers.get('content-type')).toMatch(/text\/(html|plain)/);
       // the machine's NATS is open: said once, before anything starts
       expect(l.out().match(/NATS at nats:\/\/127\.0\.0\.1:4222 has no authentication/g)).toHaveLength(1);
 
