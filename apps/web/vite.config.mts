@@ -35,5 +35,8 @@ export default defineConfig({
     passWithNoTests: false,
     testTimeout: 5000,
     restoreMocks: true,
+    unstubGlobals: true,
+    // one worker per file with its own DOM costs seconds each on a loaded 2-core runner; threads start faster
+    pool: 'threads',
   },
 });
