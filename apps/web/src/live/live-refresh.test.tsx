@@ -64,6 +64,7 @@ describe('live refresh of the page', () => {
     render(<App />);
     await screen.findByText('Live');
     await waitFor(() => expect(paths.filter((p) => p === '/v1/performance')).toHaveLength(2));
+    await screen.findByText('No alert is firing.'); // the first load is rendered
     const perfCalls = () => paths.filter((p) => p === '/v1/performance').length;
 
     push('event: perf\ndata: {"advertiserIds":["OTHER"],"campaignIds":["X"]}\n\n');
@@ -72,12 +73,12 @@ describe('live refresh of the page', () => {
     const pushedAt = Date.now();
     await new Promise((r) => setTimeout(r, 1000));
     expect(perfCalls()).toBe(2); // not yet: coalesced for 2 s
-    await waitFor(() => expect(perfCalls()).toBe(4), { timeout: 3000 }); // one reload: today and yesterday
+    await waitFor(() => expect(perfCalls()).toBe(4), { timeout: 5000 }); // one reload: today and yesterday
     expect(Date.now() - pushedAt).toBeGreaterThanOrEqual(2000);
     expect(screen.getByRole('heading', { level: 1, name: 'Overview' })).toBeTruthy();
 
     push('event: perf\ndata: {"advertiserIds":["OTHER"],"campaignIds":[]}\n\n');
     await new Promise((r) => setTimeout(r, 2200));
     expect(perfCalls()).toBe(4); // another advertiser's event: nothing
-  }, 15_000);
+  }, 20_000);
 });
