@@ -59,7 +59,7 @@ export class PacingService {
     let model = this.fits.get(key);
     if (!model) {
       const rows = (await em.query(this.historySql, [advertiserId, null, first, date])) as CampaignHourRow[];
-      const series = seriesByCampaign(rows, first, this.days + 1, { date, hour: 0 });
+      const series = seriesByCampaign(rows, first, this.days + 1, { date, hour: 0 }, { sinceFirstRow: true });
       if (!series.has(campaignId)) {
         const blank = emptySeries(first, this.days + 1);
         for (const a of [blank.spend, blank.clicks, blank.orders, blank.sales]) a.fill(0);
