@@ -125,6 +125,8 @@ export interface CampaignHourRow {
   clicks: string;
   orders: string;
   sales: string;
+  /** the hour's impressions (for the CTR band; absent from older readers) */
+  impressions?: string;
 }
 
 /**
