@@ -33,7 +33,11 @@ export default defineConfig({
     environment: 'happy-dom',
     include: ['src/**/*.test.{ts,tsx}'],
     passWithNoTests: false,
-    testTimeout: 5000,
+    testTimeout: 20_000,
+    setupFiles: ['src/test/setup.ts'],
     restoreMocks: true,
+    unstubGlobals: true,
+    // one worker per file with its own DOM costs seconds each on a loaded 2-core runner; threads start faster
+    pool: 'threads',
   },
 });

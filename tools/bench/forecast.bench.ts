@@ -17,6 +17,7 @@ import {
   fitCampaign,
   fitProfiles,
   forecastHours,
+  windowSumBand,
   HOURS,
   pacingFromModel,
   seasonalNaive,
@@ -163,6 +164,8 @@ function main(): void {
   let falseAlarms = 0;
   let falseAlarmsRule = 0;
   let cappedLateWarned = 0;
+  // outside_forecast on the local day (24 h window, from 00:00), spend and clicks, guard: ≥ 20 clicks; uncapped days
+  const band = { days: 0, judged: 0, any0: 0, any25: 0, spend0: 0, clicks0: 0 };
 
   t0 = process.hrtime.bigint();
   let fits = 0;
@@ -223,6 +226,28 @@ function main(): void {
           if (cap >= lo - 1e-9 && cap <= hi + 1e-9) exhaustionCovered++;
         }
       }
+      if (Number.isNaN(cap)) {
+        band.days++;
+        const day = (m: Metric) => {
+          let x = 0;
+          for (let h = 0; h < HOURS; h++) x += c.series[m][t * HOURS + h] || 0;
+          return x;
+        };
+        if (day('clicks') >= 20) {
+          band.judged++;
+          const outside = (m: Metric, widen: number) => {
+            const b = windowSumBand(model, c.series, m, 0, 24);
+            const y = day(m);
+            return y < b.p10 * (1 - widen) - 1e-9 || y > b.p90 * (1 + widen) + 1e-9;
+          };
+          const s0 = outside('spend', 0);
+          const k0 = outside('clicks', 0);
+          band.spend0 += s0 ? 1 : 0;
+          band.clicks0 += k0 ? 1 : 0;
+          band.any0 += s0 || k0 ? 1 : 0;
+          band.any25 += outside('spend', 0.25) || outside('clicks', 0.25) ? 1 : 0;
+        }
+      }
       if (!Number.isNaN(cap)) {
         cappedDays++;
         if (Number.isNaN(firstOver)) missed++;
@@ -278,6 +303,19 @@ function main(): void {
   out(
     `| false alarms: days that did not run out but were called \`overpacing\` at some hour | ${pct(falseAlarms / Math.max(1, uncappedDays))} (with the default rule "P50 before 21:00": ${pct(falseAlarmsRule / Math.max(1, uncappedDays))}) |`,
   );
+  out();
+  out(
+    '## `outside_forecast` on the local day (spend or clicks outside P10–P90 of the day, ≥ 20 clicks, uncapped days)',
+  );
+  out();
+  out('| measure | figure |');
+  out('|---|---|');
+  out(`| campaign-days judged / uncapped | ${band.judged} / ${band.days} |`);
+  const perDay = (n: number) => `${(n / Math.max(1, band.judged)).toFixed(3)} (${n})`;
+  out(
+    `| alerts per campaign-day, band as is: spend / clicks / either | ${perDay(band.spend0)} / ${perDay(band.clicks0)} / ${perDay(band.any0)} |`,
+  );
+  out(`| alerts per campaign-day, band widened by 25 % (threshold 25) | ${perDay(band.any25)} |`);
   out();
   out(
     `backtest: ${fits.toLocaleString('en-US')} fits in ${(backtestMs / 1000).toFixed(1)} s (forecasts and 24 pacing projections each)`,

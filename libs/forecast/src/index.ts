@@ -6,3 +6,4 @@ export * from './lib/pacing';
 export * from './lib/cap-cost';
 export * from './lib/baseline';
 export * from './lib/fit-set';
+export * from './lib/band';

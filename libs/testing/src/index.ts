@@ -5,6 +5,8 @@ export { assertTestDatabaseName, createTestDatabase } from './lib/database';
 export type { TestDatabase, CreateTestDatabaseOptions } from './lib/database';
 export { uniquePrefix, DEFAULT_NATS_URL, startPrivateNatsServer, deleteStreams, streamMessageCount } from './lib/nats';
 export type { PrivateNatsServer, StartPrivateNatsServerOptions } from './lib/nats';
+export { startPrivateNatsCluster } from './lib/nats-cluster';
+export type { PrivateNatsCluster, PrivateNatsClusterMember, StartPrivateNatsClusterOptions } from './lib/nats-cluster';
 export { connectNats } from './lib/nats-client';
 export type { ConnectionOptions, NatsConnection } from './lib/nats-client';
 export { startSqsEndpoint } from './lib/sqs';

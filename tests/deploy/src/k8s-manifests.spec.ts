@@ -120,6 +120,17 @@ describe('k8s/overlays/prod', () => {
     expect(config['NATS_URL']).not.toBe('nats://nats:4222');
   });
 
+  it('lists every server of the NATS cluster in NATS_URL, as many as the Helm values run', () => {
+    const values = readYaml('k8s/overlays/prod/nats-helm-values.yaml') as { config: { cluster: { replicas: number } } };
+    const urls = configData(prod, CONFIG_MAP)['NATS_URL'].split(',');
+    expect(urls).toEqual(
+      Array.from(
+        { length: values.config.cluster.replicas },
+        (_, i) => `nats://nats-${i}.nats-headless.nats.svc.cluster.local:4222`,
+      ),
+    );
+  });
+
   it('runs more replicas than the base, and at least two of every app but the connector, which runs exactly one', () => {
     for (const app of APPS) {
       const hpa = prod.find((o) => o.kind === 'HorizontalPodAutoscaler' && o.metadata.name === app);
@@ -162,12 +173,12 @@ describe('k8s/overlays/prod', () => {
     const values = readYaml('k8s/overlays/prod/nats-helm-values.yaml') as {
       container: { image: { repository: string; tag: string } };
       config: {
-        cluster: { enabled: boolean; replicas: number };
+        cluster: { enabled: boolean; replicas: number; merge: { name: string } };
         jetstream: { enabled: boolean; merge: { sync_interval: string } };
       };
     };
     expect(natsVersionProblems(`${values.container.image.repository}:${values.container.image.tag}`)).toEqual([]);
-    expect(values.config.cluster).toEqual({ enabled: true, replicas: 3 });
+    expect(values.config.cluster).toEqual({ enabled: true, replicas: 3, merge: { name: 'ams-nats' } });
     expect(values.config.jetstream.enabled).toBe(true);
     expect(values.config.jetstream.merge.sync_interval).toBe('always');
   });

@@ -45,6 +45,8 @@ export class AlerterEnv extends CommonEnv {
   @Type(() => Number) @IsInt() @Min(1) @Max(12) FORECAST_HISTORY_WEEKS: number = 4;
   /** Pacing rules: forecast fits kept (one per campaign and local day, least recently used dropped; 0: none). */
   @Type(() => Number) @IsInt() @Min(0) @Max(1_000_000) FORECAST_CACHE_MAX_ENTRIES: number = 10_000;
+  /** Pacing rules: campaigns touched by new facts are re-judged at most this often (ms; touches in between merge). */
+  @Type(() => Number) @IsInt() @Min(0) @Max(600_000) ALERT_PACING_REFRESH_MS: number = 2000;
 
   /** Default pipeline-health rule: a polled queue whose oldest known message is older than this (seconds) alerts. */
   @Type(() => Number) @IsInt() @Min(1) @Max(1_209_600) ALERT_QUEUE_MAX_AGE_SECONDS: number = 900;

@@ -1,4 +1,7 @@
-import { judgeBudget, judgeWindow, metricValue, type WindowParts } from './condition.logic';
+import { describeCondition, ruleProblems } from '../rules/rule.logic';
+import { testRuleDraft } from '../testing/rule.fixture';
+import { judgeBand, judgeBudget, judgeWindow, metricValue, type WindowParts } from './condition.logic';
+import { bandFacts } from './pacing.logic';
 
 const parts = (p: Partial<WindowParts>): WindowParts => ({
   impressions: '0',
@@ -81,5 +84,77 @@ describe('judging a window', () => {
   it('judges budget usage against its threshold', () => {
     expect(judgeBudget({ condition: 'at_least', threshold: '90' }, '90').status).toBe('breach');
     expect(judgeBudget({ condition: 'at_least', threshold: '100' }, '99.99').status).toBe('ok');
+  });
+});
+
+const destinations = new Set(['default']);
+const bandParts = (clicks: number, cost: string, impressions = 10_000, sales = '0') => ({
+  impressions: String(impressions),
+  clicks: String(clicks),
+  cost,
+  orders: '0',
+  sales,
+});
+const bandRule = testRuleDraft({ metric: 'clicks', condition: 'outside_forecast', threshold: '0', minClicks: 20 });
+
+describe('outside_forecast rules', () => {
+  it('accepts spend, clicks, CTR, CPC and sales on campaign windows of the local day', () => {
+    for (const metric of ['spend', 'clicks', 'ctr', 'cpc', 'sales'] as const)
+      expect(ruleProblems({ ...bandRule, metric }, destinations)).toEqual([]);
+    expect(ruleProblems({ ...bandRule, windowHours: 6, threshold: '25' }, destinations)).toEqual([]);
+  });
+
+  it('names the field of each inconsistency', () => {
+    expect(ruleProblems({ ...bandRule, metric: 'acos' }, destinations)).toEqual([
+      'metric: outside_forecast judges spend, clicks, ctr, cpc, sales',
+    ]);
+    expect(ruleProblems({ ...bandRule, entityLevel: 'keyword' }, destinations)[0]).toMatch(/^entityLevel: /);
+    expect(ruleProblems({ ...bandRule, windowHours: 48 }, destinations)).toEqual([
+      'windowHours: outside_forecast judges windows of the local day (1–24 h)',
+    ]);
+    expect(ruleProblems({ ...bandRule, windowHours: null }, destinations)).toEqual([
+      'windowHours: required for this metric',
+    ]);
+    expect(ruleProblems({ ...bandRule, threshold: '2000' }, destinations)[0]).toMatch(/^threshold: /);
+    expect(ruleProblems({ ...bandRule, baseline: 'previous' }, destinations)[0]).toMatch(/^baseline: /);
+  });
+
+  it('describes itself', () => {
+    expect(describeCondition(bandRule)).toBe("Clicks outside its forecast's P10–P90 band");
+    expect(describeCondition({ ...bandRule, threshold: '25' })).toBe(
+      "Clicks outside its forecast's P10–P90 band widened by 25 %",
+    );
+  });
+
+  it('breaches outside the band (widened by the threshold), not inside, not below the minimum volume', () => {
+    const band = { p10: 80, p50: 100, p90: 120 };
+    expect(judgeBand(bandRule, bandParts(100, '50'), band)).toMatchObject({
+      status: 'ok',
+      value: '100',
+      baseline: '100',
+    });
+    expect(judgeBand(bandRule, bandParts(150, '75'), band)).toMatchObject({ status: 'breach', changePct: '25' });
+    expect(judgeBand(bandRule, bandParts(60, '30'), band)).toMatchObject({ status: 'breach', changePct: '-25' });
+    expect(judgeBand({ ...bandRule, threshold: '30' }, bandParts(150, '75'), band).status).toBe('ok');
+    expect(judgeBand(bandRule, bandParts(10, '5'), band)).toMatchObject({ status: 'insufficient' });
+    expect(judgeBand(bandRule, bandParts(100, '50'), null)).toMatchObject({ status: 'insufficient' });
+    // CTR in percent, CPC and sales in money
+    const ctr = { ...bandRule, metric: 'ctr' as const };
+    expect(judgeBand(ctr, bandParts(300, '150', 10_000), { p10: 1.5, p50: 2, p90: 2.5 })).toMatchObject({
+      status: 'breach',
+      value: '3',
+    });
+    const sales = { ...bandRule, metric: 'sales' as const };
+    expect(judgeBand(sales, bandParts(100, '50', 10_000, '40.00'), { p10: 100, p50: 200, p90: 300 }).status).toBe(
+      'breach',
+    );
+  });
+
+  it('says actual against the expected band in the message', () => {
+    expect(bandFacts('spend', '150.5', { p10: 80, p50: 100.25, p90: 120 })).toEqual([
+      { label: 'Actual', value: '150.50' },
+      { label: 'Expected (P10–P90)', value: '80.00 – 120.00 (P50 100.25)' },
+    ]);
+    expect(bandFacts('ctr', '3', { p10: 1.5, p50: 2, p90: 2.5 })[1].value).toBe('1.5 % – 2.5 % (P50 2 %)');
   });
 });

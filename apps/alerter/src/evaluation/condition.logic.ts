@@ -44,6 +44,8 @@ export function metricValue(metric: AlertMetric, p: WindowParts): string | null 
       return toDecimalString(p.clicks);
     case 'spend':
       return toDecimalString(p.cost);
+    case 'sales':
+      return toDecimalString(p.sales);
     case 'budget_usage':
       throw new Error('budget_usage is read from budget_usage_latest, not summed');
     case 'projected_out_of_budget_before':
@@ -206,5 +208,44 @@ export function judgePacing(
     baseline: null,
     changePct: null,
     note: null,
+  };
+}
+
+/** A window's forecast band in the metric's unit (numbers; money, counts, percent for CTR). */
+export interface ForecastBand {
+  p10: number;
+  p50: number;
+  p90: number;
+}
+
+const dec = (x: number) => toDecimalString(x.toFixed(4));
+
+/**
+ * Judges an `outside_forecast` rule: breach when the window's value is below its forecast's P10 or above its P90, the
+ * band widened by the threshold in % on each side. Not judged below the minimum volume or without a band (no
+ * forecast, no impressions/clicks for CTR/CPC). The value is the actual, the baseline the P50; the change the % the
+ * value lies beyond the (widened) bound it crossed, or 0 inside.
+ */
+export function judgeBand(
+  rule: Pick<AlertRule, 'metric' | 'threshold' | 'minImpressions' | 'minClicks' | 'minSpend'>,
+  current: WindowParts,
+  band: ForecastBand | null,
+): Judgement {
+  const value = metricValue(rule.metric, current);
+  const none = (note: string): Judgement => ({ status: 'insufficient', value, baseline: null, changePct: null, note });
+  if (!meetsMinimumVolume(rule, current)) return none('below the minimum volume');
+  if (!band) return none('no forecast for the window');
+  if (value === null) return none('no value (zero denominator)');
+  const widen = Number(rule.threshold) / 100;
+  const lo = band.p10 * (1 - widen);
+  const hi = band.p90 * (1 + widen);
+  const v = Number(value);
+  const beyond = v > hi ? (hi > 0 ? ((v - hi) / hi) * 100 : 100) : v < lo ? ((v - lo) / lo) * 100 : 0;
+  return {
+    status: v > hi || v < lo ? 'breach' : 'ok',
+    value,
+    baseline: dec(band.p50),
+    changePct: toDecimalString(beyond.toFixed(2)),
+    note: `expected ${dec(band.p10)}–${dec(band.p90)} (P10–P90)`,
   };
 }

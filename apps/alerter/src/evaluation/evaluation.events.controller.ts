@@ -24,6 +24,7 @@ import { AutomationNoticesService } from '../automation/automation-notices.servi
 import { AutomationService } from '../automation/automation.service';
 import { AlerterEnv } from '../config/alerter.env';
 import { EvaluationService, type ProfileSubscriptions } from './evaluation.service';
+import { PacingRefreshService } from './pacing-refresh.service';
 
 /**
  * The alerter's durable consumers of PERF_HOURLY_UPDATED, BUDGET_USAGE_UPDATED, PIPELINE_QUEUE_STATUS and the Ads API
@@ -43,6 +44,7 @@ export class EvaluationEventsController implements OnApplicationBootstrap, Befor
     private readonly evaluation: EvaluationService,
     private readonly automation: AutomationService,
     private readonly notices: AutomationNoticesService,
+    private readonly pacing: PacingRefreshService,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -99,6 +101,8 @@ export class EvaluationEventsController implements OnApplicationBootstrap, Befor
     if (touched.size) {
       await this.evaluation.onPerfUpdated([...touched.values()]);
       await this.automation.onPerfUpdated([...touched.values()]);
+      // pacing as of the new facts: coalesced, after the ack (PacingRefreshService)
+      this.pacing.touched([...touched.values()]);
     }
   }
 

@@ -7,6 +7,7 @@ import { AlertStateRepository } from './alert-state.repository';
 import { EvaluationEventsController } from './evaluation.events.controller';
 import { EvaluationService } from './evaluation.service';
 import { MetricsRepository } from './metrics.repository';
+import { PacingRefreshService } from './pacing-refresh.service';
 import { PacingService } from './pacing.service';
 import { StaleDataScheduler } from './stale-data.scheduler';
 
@@ -15,6 +16,7 @@ import { StaleDataScheduler } from './stale-data.scheduler';
   providers: [
     MetricsRepository,
     PacingService,
+    PacingRefreshService,
     AlertStateRepository,
     AdsHealthRepository,
     EvaluationService,

@@ -11,6 +11,7 @@ import {
   type StreamSubscriptionStatusItemV1,
   type TouchedHourV1,
 } from '@ams/contracts';
+import { BAND_METRICS, type BandMetric, windowBand } from '@ams/forecast';
 import { alerterMetrics } from '../alerter.metrics';
 import { AlerterEnv } from '../config/alerter.env';
 import { notificationPayload } from '../delivery/notification-payload.logic';
@@ -31,7 +32,15 @@ import {
 import { AdsHealthRepository, type FiringSubscriptionAlert } from './ads-health.repository';
 import { type Evaluated, identityKey, identityOf, planAlertChanges, type TransitionCounts } from './alert-plan.logic';
 import { AlertStateRepository, type WrittenChange } from './alert-state.repository';
-import { judgeBudget, judgePacing, judgeQueue, judgeWindow, type WindowParts } from './condition.logic';
+import {
+  type ForecastBand,
+  judgeBand,
+  judgeBudget,
+  judgePacing,
+  judgeQueue,
+  judgeWindow,
+  type WindowParts,
+} from './condition.logic';
 import {
   MetricsRepository,
   nameKey,
@@ -41,7 +50,7 @@ import {
   type SumUnit,
 } from './metrics.repository';
 import { type CampaignPacing, PacingService } from './pacing.service';
-import { pacingFacts } from './pacing.logic';
+import { bandFacts, pacingFacts } from './pacing.logic';
 import { baselineBounds, type EvalWindow, windowsToJudge } from './window.logic';
 
 /** Lock keys (campaigns, advertisers, budget scopes) per transaction: bounds the lock table and the transaction. */
@@ -124,10 +133,19 @@ export class EvaluationService {
     return outcome;
   }
 
-  async onBudgetUpdated(scopes: BudgetScopeV1[], now = new Date()): Promise<EvaluationOutcome> {
-    const end = alerterMetrics.evaluationDuration.startTimer({ kind: 'budget' });
+  /**
+   * Judges the budget rules of the touched scopes on their latest usage. `forecastOnly` (new facts, no new usage):
+   * only the pacing rules, and only scopes whose usage is of the campaign's local today (the others keep their state
+   * until their next usage event).
+   */
+  async onBudgetUpdated(
+    scopes: BudgetScopeV1[],
+    now = new Date(),
+    o: { forecastOnly?: boolean } = {},
+  ): Promise<EvaluationOutcome> {
+    const end = alerterMetrics.evaluationDuration.startTimer({ kind: o.forecastOnly ? 'pacing-facts' : 'budget' });
     const rules = (await this.rules.enabled()).filter(
-      (r) => r.metric === 'budget_usage' || FORECAST_ALERT_METRICS.includes(r.metric),
+      (r) => (r.metric === 'budget_usage' && !o.forecastOnly) || FORECAST_ALERT_METRICS.includes(r.metric),
     );
     const unique = new Map(scopes.map((s) => [budgetLockKey(s), s]));
     const work = [...unique.entries()]
@@ -145,6 +163,7 @@ export class EvaluationService {
           if (!budgetInScope(rule, row)) continue;
           const forecast = FORECAST_ALERT_METRICS.includes(rule.metric);
           if (forecast && pacing === undefined) pacing = await this.pacing.project(em, row, now);
+          if (o.forecastOnly && !pacing) continue;
           const details = {
             marketplaceId: row.marketplaceId,
             budget: row.budget,
@@ -173,6 +192,25 @@ export class EvaluationService {
     });
     end();
     return outcome;
+  }
+
+  /**
+   * New facts of campaigns (coalesced by PacingRefreshService): the pacing rules of those with a campaign budget
+   * usage of the last two days are judged again, the projection as of the latest facts (see PacingService).
+   */
+  async onFactsUpdated(
+    campaigns: Array<{ advertiserId: string; campaignId: string }>,
+    now = new Date(),
+  ): Promise<EvaluationOutcome> {
+    const rules = (await this.rules.enabled()).filter((r) => FORECAST_ALERT_METRICS.includes(r.metric));
+    if (rules.length === 0 || campaigns.length === 0)
+      return {
+        judged: 0,
+        notifications: 0,
+        transitions: { none: 0, fire: 0, refire: 0, resolve: 0, remind: 0, update: 0 },
+      };
+    const scopes = await this.metrics.campaignBudgetScopes(this.ds.manager, campaigns, now);
+    return this.onBudgetUpdated(scopes, now, { forecastOnly: true });
   }
 
   /**
@@ -431,12 +469,33 @@ export class EvaluationService {
       (await this.metrics.sumWindows(em, 'pinned', baselineUnits)).map((r) => [r.idx, r.parts]),
     );
 
-    // 3. judge
+    // 3. forecast bands of outside_forecast rules (the campaign's forecast for the window's hours with data)
+    const bands = new Map<number, ForecastBand | null>();
+    for (const [i, row] of current.entries()) {
+      const u = units[row.idx];
+      if (u.rule.condition === 'outside_forecast' && u.campaignId)
+        bands.set(i, await this.band(em, u.advertiserId, u.campaignId, u.rule.metric, u.window, row));
+    }
+
+    // 4. judge
     const items: Evaluated[] = current.map((row, i) => {
       const u = units[row.idx];
       const isChange = CHANGE_CONDITIONS.has(u.rule.condition);
       const baselineParts = isChange ? (baselines.get(i) ?? ZERO) : undefined;
       const entity = entityOf(u, row);
+      if (u.rule.condition === 'outside_forecast') {
+        const band = bands.get(i) ?? null;
+        const judgement = judgeBand(u.rule, row.parts, band);
+        return {
+          rule: u.rule,
+          advertiserId: u.advertiserId,
+          ...entity,
+          window: u.window,
+          judgement,
+          details: { parts: row.parts, band },
+          ...(band ? { facts: bandFacts(u.rule.metric, judgement.value, band) } : {}),
+        };
+      }
       return {
         rule: u.rule,
         advertiserId: u.advertiserId,
@@ -447,6 +506,40 @@ export class EvaluationService {
       };
     });
     return this.applyJudged(em, items, now);
+  }
+
+  /**
+   * The forecast band of a campaign's window: the fit for the window's local date, the day's hours before the window
+   * (the prediction as it stood when the window began), the window's hours up to the latest with data (a window still
+   * filling is compared with the hours it has). null when there is nothing to compare.
+   */
+  private async band(
+    em: EntityManager,
+    advertiserId: string,
+    campaignId: string,
+    metric: AlertRule['metric'],
+    window: EvalWindow,
+    row: SumRow,
+  ): Promise<ForecastBand | null> {
+    if (!BAND_METRICS.includes(metric as BandMetric)) return null;
+    const date = new Date(window.localStartMs).toISOString().slice(0, 10);
+    const dayStart = Date.parse(`${date}T00:00:00Z`);
+    const fromHour = Math.round((window.localStartMs - dayStart) / 3_600_000);
+    const toHour = Math.min(
+      Math.round((window.localEndMs - dayStart) / 3_600_000),
+      Math.round((row.lastLocalMs - dayStart) / 3_600_000) + 1,
+    );
+    if (toHour <= fromHour || toHour > 24) return null;
+    const { model, hourSums } = await this.pacing.fit(em, advertiserId, campaignId, date);
+    const series = await this.pacing.daySeries(em, advertiserId, campaignId, date, fromHour);
+    return windowBand(model, series, {
+      metric: metric as BandMetric,
+      fromHour,
+      toHour,
+      hourSums,
+      impressions: Number(row.parts.impressions),
+      clicks: Number(row.parts.clicks),
+    });
   }
 
   /**
@@ -642,6 +735,7 @@ function pacingDetails(p: CampaignPacing): Record<string, unknown> {
   return {
     localDate: p.localDate,
     utcOffsetMinutes: p.utcOffsetMinutes,
+    asOfHour: Number(p.asOfHour.toFixed(4)),
     label: p.projection.label,
     spentSoFar: p.projection.spentSoFar,
     exhaustion: p.projection.exhaustion,

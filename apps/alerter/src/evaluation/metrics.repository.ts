@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import type { AlertEntityLevel } from '@ams/contracts';
+import type { AlertEntityLevel, BudgetScopeV1 } from '@ams/contracts';
 import { advertiserProfileLateralSql, advertiserWindowMetricSql, entityLatestLookupSql } from '@ams/db';
 import type { WindowParts } from './condition.logic';
 import { localTimestamp } from './window.logic';
@@ -120,6 +120,29 @@ export class MetricsRepository {
    * The latest usage of each budget scope named; with `asOf`, the latest at that instant, from the history
    * (`budget_usage_event`, for a replay of the past).
    */
+  /** The campaign budget scopes of these campaigns with a usage of the last two days (before `now`'s local day check). */
+  async campaignBudgetScopes(
+    em: EntityManager,
+    campaigns: Array<{ advertiserId: string; campaignId: string }>,
+    now: Date,
+  ): Promise<BudgetScopeV1[]> {
+    if (campaigns.length === 0) return [];
+    const rows = (await em.query(
+      `SELECT b.advertiser_id, b.marketplace_id, b.budget_scope_id
+         FROM unnest($1::text[], $2::text[]) AS k(advertiser_id, campaign_id)
+         JOIN budget_usage_latest b
+           ON b.advertiser_id = k.advertiser_id AND b.budget_scope_type = 'CAMPAIGN' AND b.budget_scope_id = k.campaign_id
+        WHERE b.usage_updated_at > $3::timestamptz - interval '48 hours'`,
+      [campaigns.map((c) => c.advertiserId), campaigns.map((c) => c.campaignId), now],
+    )) as Array<{ advertiser_id: string; marketplace_id: string; budget_scope_id: string }>;
+    return rows.map((r) => ({
+      advertiserId: r.advertiser_id,
+      marketplaceId: r.marketplace_id,
+      budgetScopeType: 'CAMPAIGN' as const,
+      budgetScopeId: r.budget_scope_id,
+    }));
+  }
+
   async budgetUsage(
     em: EntityManager,
     scopes: Array<{ advertiserId: string; marketplaceId: string; budgetScopeType: string; budgetScopeId: string }>,

@@ -10,6 +10,7 @@ import {
   CONNECTION_ALERT_METRICS,
   CONVERSION_ALERT_METRICS,
   FORECAST_ALERT_METRICS,
+  FORECAST_BAND_METRICS,
   PIPELINE_ALERT_METRICS,
   SUBSCRIPTION_ALERT_METRICS,
 } from '@ams/contracts';
@@ -68,6 +69,7 @@ export function metricUnit(
       return 'ratio';
     case 'cpc':
     case 'spend':
+    case 'sales':
       return 'money';
     case 'queue_oldest_age_seconds':
       return 'seconds';
@@ -130,11 +132,23 @@ export function ruleProblems(r: RuleDraft, knownDestinations: ReadonlySet<string
       problems.push(`windowHours: must be one of ${ALERT_WINDOW_HOURS.join(', ')}`);
     }
   }
+  if (r.condition === 'outside_forecast') {
+    if (!FORECAST_BAND_METRICS.includes(r.metric))
+      problems.push(`metric: outside_forecast judges ${FORECAST_BAND_METRICS.join(', ')}`);
+    else {
+      if (r.entityLevel !== 'campaign')
+        problems.push('entityLevel: outside_forecast judges campaigns (their forecasts)');
+      if (r.windowHours !== null && r.windowHours > 24)
+        problems.push('windowHours: outside_forecast judges windows of the local day (1–24 h)');
+    }
+    if (compareDecimal(r.threshold, '1000') > 0)
+      problems.push('threshold: outside_forecast takes the % the band is widened by, 0 to 1000');
+  }
   if (isChange && !r.baseline) problems.push('baseline: required for change conditions (previous or week_ago)');
   if (!isChange && r.baseline)
     problems.push('baseline: only change conditions (increase_pct, decrease_pct) take a baseline');
   if (r.settlingHours > 0 && !CONVERSION_ALERT_METRICS.includes(r.metric)) {
-    problems.push('settlingHours: only conversion metrics (cvr, acos, roas) wait for settling');
+    problems.push('settlingHours: only conversion metrics (cvr, acos, roas, sales) wait for settling');
   }
   if (!SCOPES_BY_LEVEL[r.entityLevel].includes(r.scopeType)) {
     problems.push(`scopeType: a ${r.entityLevel} rule may be scoped to ${SCOPES_BY_LEVEL[r.entityLevel].join(', ')}`);
@@ -339,6 +353,10 @@ export function describeCondition(r: Pick<AlertRule, 'metric' | 'condition' | 't
       return `${label} up > ${r.threshold} % vs ${vs}`;
     case 'decrease_pct':
       return `${label} down > ${r.threshold} % vs ${vs}`;
+    case 'outside_forecast':
+      return compareDecimal(r.threshold, '0') > 0
+        ? `${label} outside its forecast's P10–P90 band widened by ${r.threshold} %`
+        : `${label} outside its forecast's P10–P90 band`;
   }
 }
 
@@ -359,6 +377,7 @@ export const METRIC_LABELS: Record<AlertMetric, string> = {
   subscription_pending_hours: 'Hours pending confirmation',
   dataset_stale_hours: 'Hours without data',
   ads_reauthorization_needed: 'Re-authorisation needed',
+  sales: 'Sales',
 };
 
 /** A value in its metric's unit for people: `31.25 %`, `1.8`, `52.10`, `1200`. */

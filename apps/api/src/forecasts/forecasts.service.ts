@@ -59,7 +59,7 @@ export class ForecastsService {
     if (missing.length === 0) return out;
     const first = addDays(date, -this.historyDays);
     const rows = await this.repo.history(advertiserId, null, first, date);
-    const series = seriesByCampaign(rows, first, this.historyDays + 1, { date, hour: 0 });
+    const series = seriesByCampaign(rows, first, this.historyDays + 1, { date, hour: 0 }, { sinceFirstRow: true });
     // a campaign without history still gets a model (the advertiser's profile; its level from today's hours)
     for (const id of missing) if (!series.has(id)) series.set(id, zeroFilled(emptySeries(first, this.historyDays + 1)));
     const started = performance.now();

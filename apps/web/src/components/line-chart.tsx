@@ -11,6 +11,22 @@ export interface ChartSeries {
   format?: (v: number) => string;
 }
 
+/** A time tick in the advertiser's zone: its date at local midnight ("7 Dec"), else the hour ("08:00"). */
+export function timeTick(seconds: number, timeZone: string): string {
+  const parts = new Intl.DateTimeFormat('en-GB', {
+    timeZone,
+    day: 'numeric',
+    month: 'short',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).formatToParts(seconds * 1000);
+  const get = (t: string) => parts.find((p) => p.type === t)?.value ?? '';
+  return get('hour') === '00' && get('minute') === '00'
+    ? `${get('day')} ${get('month')}`
+    : `${get('hour')}:${get('minute')}`;
+}
+
 export interface ChartMarker {
   /** same unit as `x` */
   x: number;
@@ -62,13 +78,23 @@ export function LineChart({
       axes: [
         xKind === 'hour'
           ? { values: (_u, ticks) => ticks.map((t) => `${String(t).padStart(2, '0')}:00`), stroke: '#333' }
-          : { stroke: '#333' },
+          : { stroke: '#333', values: (_u, ticks) => ticks.map((t) => timeTick(t, timeZone)) },
         { stroke: '#333', size: 70, values: (_u, ticks) => ticks.map((t) => series[0]?.format?.(t) ?? String(t)) },
       ],
       series: [
         {
-          label: xKind === 'hour' ? 'Hour' : 'Time',
-          value: xKind === 'hour' ? (_u, v) => (v == null ? '—' : `${String(v).padStart(2, '0')}:00`) : undefined,
+          label: xKind === 'hour' ? 'Hour' : 'Local time',
+          value: (_u, v) =>
+            v == null
+              ? '—'
+              : xKind === 'hour'
+                ? `${String(v).padStart(2, '0')}:00`
+                : new Intl.DateTimeFormat('en-GB', {
+                    timeZone,
+                    dateStyle: 'medium',
+                    timeStyle: 'short',
+                    hourCycle: 'h23',
+                  }).format(v * 1000),
         },
         ...series.map((s) => ({
           label: s.label,
@@ -101,10 +127,15 @@ export function LineChart({
       },
     };
     let u: uPlot;
+    // no 2D canvas (an old or headless browser without one, a DOM emulation): the tables still say it all
+    if (!document.createElement('canvas').getContext('2d')) {
+      setFailed(true);
+      return;
+    }
     try {
       u = new uPlot(opts, [x, ...series.map((s) => s.values)] as uPlot.AlignedData, el);
     } catch {
-      setFailed(true); // no canvas (an old or headless browser without one): the tables still say it all
+      setFailed(true);
       return;
     }
     plot.current = u;

@@ -3,7 +3,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, qs } from '../api/client';
 import type { Action, ActionRule, AutomationState } from '../api/types';
 import { CommandButton } from '../components/command-button';
-import { Empty, ErrorMessage, Loaded } from '../components/states';
+import { Empty, Loaded } from '../components/states';
 import { formatDateTime } from '../lib/format';
 import { useResource } from '../lib/use-resource';
 import { useAdvertiser, useCan, useLiveRefresh } from '../session';
@@ -13,8 +13,6 @@ interface AutomationData {
   pending: Action[];
   done: Action[];
   recent: Action[];
-  rules: ActionRule[] | undefined;
-  rulesError?: string;
 }
 
 const decide = (id: string, what: 'approve' | 'reject' | 'revert') =>
@@ -37,18 +35,19 @@ export default function Automation() {
     async (signal) => {
       const list = (state?: string, limit = 100) =>
         api<{ data: Action[] }>(`/v1/actions${qs({ advertiserId, state, limit })}`, { signal }).then((x) => x.data);
-      const [state, pending, done, recent, rules] = await Promise.all([
+      const [state, pending, done, recent] = await Promise.all([
         api<AutomationState>('/v1/automation', { signal }),
         list('pending_approval'),
         list('done'),
         list(undefined, 50),
-        api<{ data: ActionRule[] }>(`/v1/action-rules${qs({ advertiserId })}`, { signal }).then(
-          (x) => ({ data: x.data, error: undefined as string | undefined }),
-          (e: unknown) => ({ data: undefined, error: e instanceof Error ? e.message : String(e) }),
-        ),
       ]);
-      return { state, pending, done, recent, rules: rules.data, rulesError: rules.error };
+      return { state, pending, done, recent };
     },
+    [advertiserId],
+  );
+  // through the alerter (up to 10 s, 503 without it): apart, so it never holds up the rest of the page
+  const rules = useResource(
+    (signal) => api<{ data: ActionRule[] }>(`/v1/action-rules${qs({ advertiserId })}`, { signal }).then((x) => x.data),
     [advertiserId],
   );
 
@@ -60,7 +59,7 @@ export default function Automation() {
       <Loaded r={r}>
         {(d) => (
           <>
-            <KillSwitch state={d.state} canChange={isAdmin} done={r.reload} />
+            <KillSwitch state={d.state} canChange={isAdmin} done={r.reload} tz={tz} />
 
             <h2>Awaiting approval</h2>
             {d.pending.length ? (
@@ -116,43 +115,54 @@ export default function Automation() {
             ) : (
               <Empty>No action yet.</Empty>
             )}
-
-            <h2>Rules</h2>
-            {d.rulesError ? (
-              <ErrorMessage error={new Error(`Rules are not available: ${d.rulesError}`)} />
-            ) : d.rules?.length ? (
-              <div class="table-wrap">
-                <table>
-                  <caption>Action rules of this advertiser</caption>
-                  <thead>
-                    <tr>
-                      <th scope="col">Name</th>
-                      <th scope="col">Level</th>
-                      <th scope="col">Mode</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {d.rules.map((x) => (
-                      <tr key={x.id}>
-                        <th scope="row">{x.name}</th>
-                        <td>{x.entityLevel}</td>
-                        <td>{x.mode}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
-            ) : (
-              <Empty>No action rule for this advertiser.</Empty>
-            )}
           </>
         )}
+      </Loaded>
+      <h2>Rules</h2>
+      <Loaded r={rules}>
+        {(list) =>
+          list.length ? (
+            <div class="table-wrap">
+              <table>
+                <caption>Action rules of this advertiser</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Name</th>
+                    <th scope="col">Level</th>
+                    <th scope="col">Mode</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {list.map((x) => (
+                    <tr key={x.id}>
+                      <th scope="row">{x.name}</th>
+                      <td>{x.entityLevel}</td>
+                      <td>{x.mode}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          ) : (
+            <Empty>No action rule for this advertiser.</Empty>
+          )
+        }
       </Loaded>
     </section>
   );
 }
 
-function KillSwitch({ state, canChange, done }: { state: AutomationState; canChange: boolean; done: () => void }) {
+function KillSwitch({
+  state,
+  canChange,
+  done,
+  tz,
+}: {
+  state: AutomationState;
+  canChange: boolean;
+  done: () => void;
+  tz: string;
+}) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | undefined>();
   const toggle = async (enabled: boolean) => {
@@ -187,7 +197,9 @@ function KillSwitch({ state, canChange, done }: { state: AutomationState; canCha
         <p>AUTOMATION_ENABLED is off in the connector's environment: nothing executes whatever the switch says.</p>
       ) : null}
       <p class="muted">
-        {state.updatedAt ? `Switch last changed ${state.updatedAt} by ${state.updatedBy ?? 'unknown'}. ` : ''}
+        {state.updatedAt
+          ? `Switch last changed ${formatDateTime(state.updatedAt, tz)}${state.updatedBy ? ` by ${state.updatedBy}` : ''}. `
+          : ''}
         Daily cap on budget increases: {state.defaultMaxDailyBudgetIncrease} by default.
       </p>
       {error ? (

@@ -9,14 +9,14 @@ import { pick, useQueryState } from '../lib/query';
 import { useResource } from '../lib/use-resource';
 import { useAdvertiser, useLiveRefresh } from '../session';
 
-export const RANGES = ['7d', 'today', 'yesterday', '30d', '90d'] as const;
+// at most 30 days: the answer carries each campaign's daily values (sparklines), ~110 bytes a campaign-day
+export const RANGES = ['7d', 'today', 'yesterday', '30d'] as const;
 export type RangeName = (typeof RANGES)[number];
 const RANGE_LABEL: Record<RangeName, string> = {
   '7d': 'Last 7 days',
   today: 'Today',
   yesterday: 'Yesterday',
   '30d': 'Last 30 days',
-  '90d': 'Last 90 days',
 };
 
 /** A named range as local dates, both inclusive (the last N days end today). */

@@ -31,6 +31,7 @@ interface PipelineData {
 }
 
 const MAX_FRESHNESS_ADVERTISERS = 20;
+const PIPELINE_REFRESH_MS = 60_000;
 
 /**
  * The pipeline: SQS queue and dead-letter depth (GET /health), quarantine (inspect, replay), SNS confirmations,
@@ -72,10 +73,16 @@ export default function Pipeline() {
     [advertisers.map((a) => a.advertiserId).join(',')],
   );
 
+  // the pipeline is no advertiser's, so no event stream: it refreshes every minute
+  useEffect(() => {
+    const t = setInterval(r.reload, PIPELINE_REFRESH_MS);
+    return () => clearInterval(t);
+  }, [r.reload]);
+
   return (
     <section>
       <h1>Pipeline</h1>
-      <p class="subtitle">Times in UTC.</p>
+      <p class="subtitle">Times in UTC; refreshed every minute.</p>
       <Loaded r={r}>
         {(d) => (
           <>

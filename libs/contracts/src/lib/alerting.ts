@@ -41,6 +41,7 @@ export const ALERT_METRICS = [
   'subscription_pending_hours',
   'dataset_stale_hours',
   'ads_reauthorization_needed',
+  'sales',
 ] as const;
 export type AlertMetric = (typeof ALERT_METRICS)[number];
 /** Pipeline health: judged per SQS queue from the ingestor's `pipeline.queue.status.v1`, not from performance data. */
@@ -64,14 +65,29 @@ export const CONNECTION_ALERT_METRICS: readonly AlertMetric[] = ['ads_reauthoriz
  * is a local hour 1–24 and the condition `below` (fires when it runs out before that hour).
  */
 export const FORECAST_ALERT_METRICS: readonly AlertMetric[] = ['projected_out_of_budget_before'];
+/**
+ * The metrics `outside_forecast` judges (entity level `campaign`, a window of 1–24 h of the local day): the window's
+ * actual outside its forecast's P10–P90 band, widened by the threshold in percent (0 = the band itself).
+ */
+export const FORECAST_BAND_METRICS: readonly AlertMetric[] = ['spend', 'clicks', 'ctr', 'cpc', 'sales'];
 /** Conversion metrics: judged only on windows older than the rule's settling delay. */
-export const CONVERSION_ALERT_METRICS: readonly AlertMetric[] = ['cvr', 'acos', 'roas'];
+export const CONVERSION_ALERT_METRICS: readonly AlertMetric[] = ['cvr', 'acos', 'roas', 'sales'];
 
 /**
  * `above`/`at_least`/`below`/`at_most` compare the window's value with the threshold;
- * `increase_pct`/`decrease_pct` compare the change in % against the baseline window with the threshold.
+ * `increase_pct`/`decrease_pct` compare the change in % against the baseline window with the threshold;
+ * `outside_forecast` compares it with the campaign forecast's P10–P90 band for the window (threshold: % the band is
+ * widened by on each side).
  */
-export const ALERT_CONDITIONS = ['above', 'at_least', 'below', 'at_most', 'increase_pct', 'decrease_pct'] as const;
+export const ALERT_CONDITIONS = [
+  'above',
+  'at_least',
+  'below',
+  'at_most',
+  'increase_pct',
+  'decrease_pct',
+  'outside_forecast',
+] as const;
 export type AlertCondition = (typeof ALERT_CONDITIONS)[number];
 
 /** Baseline of a change condition: the previous window of the same length, or the same hours one week earlier. */
@@ -111,7 +127,7 @@ export class AlertRuleCreateRequestV1 {
   @IsString() @MinLength(1) @MaxLength(120) name!: string;
   @IsIn(ALERT_METRICS) metric!: AlertMetric;
   @IsIn(ALERT_CONDITIONS) condition!: AlertCondition;
-  /** Decimal string, e.g. "30" (at most 15 digits before the point, 10 after). Percent for ctr, cvr, acos, budget_usage and change conditions; ratio for roas; money for cpc, spend; hours for the subscription metrics; a local hour 1–24 for projected_out_of_budget_before. */
+  /** Decimal string, e.g. "30" (at most 15 digits before the point, 10 after). Percent for ctr, cvr, acos, budget_usage and change conditions; ratio for roas; money for cpc, spend, sales; hours for the subscription metrics; a local hour 1–24 for projected_out_of_budget_before; for outside_forecast the % the P10–P90 band is widened by (0–1000). */
   @IsBoundedDecimal() threshold!: string;
   /** Required for change conditions. */
   @IsOptional() @IsIn(ALERT_BASELINES) baseline?: AlertBaseline | null;

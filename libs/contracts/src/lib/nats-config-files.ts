@@ -9,6 +9,9 @@ import { natsPasswordVariable, renderNatsAccountsHelmYaml, renderNatsServerConf 
 /** NATS_PREFIX of the committed deployments. */
 export const DEPLOYED_PREFIX = '';
 
+/** The compose services of the local three-server NATS cluster (docker/docker-compose.nats-cluster.yml). */
+export const COMPOSE_NATS_MEMBERS = ['nats', 'nats-2', 'nats-3'] as const;
+
 export const NATS_CONFIG_FILES: Record<string, () => string> = {
   'docker/nats.conf': () =>
     renderNatsServerConf(
@@ -24,6 +27,29 @@ export const NATS_CONFIG_FILES: Record<string, () => string> = {
         storeDir: '/data/jetstream',
         maxMemoryStore: '256MB',
         maxFileStore: '10GB',
+      },
+      DEPLOYED_PREFIX,
+    ),
+  'docker/nats-cluster.conf': () =>
+    renderNatsServerConf(
+      {
+        header: [
+          'NATS as a three-server JetStream cluster for the local stack: docker/docker-compose.nats-cluster.yml runs',
+          'nats, nats-2 and nats-3 with this file, each with its own SERVER_NAME and its own volume. The same users and',
+          'durability as docker/nats.conf; the same topology as the production values',
+          '(k8s/overlays/prod/nats-helm-values.yaml). See docs/nats-cluster.md.',
+        ],
+        serverName: '$SERVER_NAME',
+        port: 4222,
+        httpPort: 8222,
+        storeDir: '/data/jetstream',
+        maxMemoryStore: '256MB',
+        maxFileStore: '10GB',
+        cluster: {
+          name: 'ams-nats',
+          listen: '0.0.0.0:6222',
+          routes: COMPOSE_NATS_MEMBERS.map((m) => `nats-route://${m}:6222`),
+        },
       },
       DEPLOYED_PREFIX,
     ),
@@ -64,7 +90,10 @@ function prodHelmValues(): string {
     '#   kubectl -n nats create secret generic ams-sentinel-nats-users \\',
     `#     ${NATS_USERS.map((a) => `--from-literal=${natsPasswordVariable(a)}=...`).join(' ')}`,
     '#   helm upgrade --install nats nats/nats -n nats --create-namespace -f k8s/overlays/prod/nats-helm-values.yaml',
-    '# Three servers with JetStream on persistent volumes, a current release, and fsync before every',
+    '# Three servers (a StatefulSet: nats-0, nats-1, nats-2, server_name = the pod name, each on its own volume) in',
+    '# cluster ams-nats, routed through the headless Service nats-headless; the apps list all three in NATS_URL',
+    '# (the prod kustomization), so they reconnect to the survivors when one goes. See docs/nats-cluster.md.',
+    '# JetStream on persistent volumes, a current release, and fsync before every',
     '# acknowledgement (sync_interval: always): the ingestor deletes an SQS message once JetStream has',
     '# acknowledged it, so an acknowledged message must be on disk (README "Deploying"). The apps create',
     '# their streams with NATS_STREAM_REPLICAS=3 (the prod ConfigMap). One user per app with the subjects',
@@ -83,6 +112,8 @@ function prodHelmValues(): string {
     '  cluster:',
     '    enabled: true',
     '    replicas: 3',
+    '    merge:',
+    '      name: ams-nats',
     '  jetstream:',
     '    enabled: true',
     '    fileStore:',

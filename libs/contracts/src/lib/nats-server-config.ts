@@ -52,6 +52,12 @@ export interface NatsServerSettings {
   maxFileStore: string;
   /** Write `sync_interval: always` (default true). Only for nats-server < 2.10, which does not know the field. */
   syncAlways?: boolean;
+  /**
+   * A member of a JetStream cluster: `cluster { name, listen, routes }`. `routes` may name every member, this one
+   * included (nats-server ignores a route to itself), so all members can share one file; each member then needs its
+   * own `serverName` (a variable such as `$SERVER_NAME`) and its own store.
+   */
+  cluster?: { name: string; listen: string; routes: string[] };
 }
 
 const q = (s: string) => JSON.stringify(s);
@@ -112,6 +118,20 @@ export function renderNatsServerConf(settings: NatsServerSettings, prefix: strin
     `  max_file_store: ${settings.maxFileStore}`,
     '}',
     '',
+    ...(settings.cluster
+      ? [
+          '# a JetStream cluster: streams are replicated to NATS_STREAM_REPLICAS members (3), an acknowledgement means a',
+          '# majority of them stored the message, and the stream keeps working while one member is down',
+          'cluster {',
+          `  name: ${settings.cluster.name}`,
+          `  listen: ${settings.cluster.listen}`,
+          '  routes: [',
+          ...settings.cluster.routes.map((r) => `    ${r}`),
+          '  ]',
+          '}',
+          '',
+        ]
+      : []),
     '# one user per app, each with the subjects it uses and no more, and an operator user for the NATS CLI',
     '# (e.g. pausing ingestion: cmd.ingestor.polling.v1); a client without credentials is refused',
     renderNatsAccounts(prefix),

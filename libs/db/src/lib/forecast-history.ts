@@ -14,7 +14,7 @@ export function forecastHistorySql(): string {
   return `
     SELECT h.campaign_id, to_char(${localDateSql('h')}, 'YYYY-MM-DD') AS local_date,
            extract(hour FROM ${local} AT TIME ZONE 'UTC')::int AS hour,
-           sum(h.cost)::text AS spend, sum(h.clicks)::text AS clicks,
+           sum(h.cost)::text AS spend, sum(h.clicks)::text AS clicks, sum(h.impressions)::text AS impressions,
            sum(${advertiserWindowMetricSql('h', 'st', 'pt.account_type', 'orders')})::text AS orders,
            sum(${advertiserWindowMetricSql('h', 'st', 'pt.account_type', 'sales')})::text AS sales
       FROM hourly_fact h

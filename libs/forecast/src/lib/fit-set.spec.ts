@@ -1,4 +1,15 @@
-import { clockText, fitAdvertiser, localClock, localIso, LruCache, seriesFromRows, type HourlyRow } from '../index';
+import {
+  clockText,
+  expectedDayTotal,
+  fitAdvertiser,
+  localClock,
+  localIso,
+  LruCache,
+  seriesByCampaign,
+  seriesFromRows,
+  type CampaignHourRow,
+  type HourlyRow,
+} from '../index';
 
 function rows(days: number, perHour: (d: number, h: number) => number): HourlyRow[] {
   const out: HourlyRow[] = [];
@@ -49,6 +60,39 @@ describe('fitting an advertiser with fallback', () => {
       { asOfDay: 14, fit: ['B'] },
     );
     expect([...fit.models.keys()]).toEqual(['B']);
+  });
+});
+
+describe('series of a campaign younger than the history', () => {
+  // a week of 10 clicks an hour at 0.50 at the end of 28 days; the facts leave out hours without traffic
+  const week: CampaignHourRow[] = rows(28, () => 10)
+    .filter((r) => r.date >= '2026-11-22')
+    .map((r) => ({
+      campaign_id: 'NEW',
+      local_date: r.date,
+      hour: r.hour,
+      spend: r.spend,
+      clicks: String(r.clicks),
+      orders: '0',
+      sales: '0',
+    }));
+  const today = { date: '2026-11-29', hour: 0 };
+
+  it('leaves the days before its first fact missing, not zero, so its level is that of the week it has', () => {
+    const zeros = seriesByCampaign(week, '2026-11-01', 29, today).get('NEW');
+    const since = seriesByCampaign(week, '2026-11-01', 29, today, { sinceFirstRow: true }).get('NEW');
+    if (!zeros || !since) throw new Error('no series');
+    expect(zeros.clicks[0]).toBe(0);
+    expect(Number.isNaN(since.clicks[0])).toBe(true);
+    expect(Number.isNaN(since.clicks[21 * 24 - 1])).toBe(true);
+    expect(since.clicks[21 * 24]).toBe(10);
+    const level = (s: typeof since) => {
+      const model = fitAdvertiser(new Map([['NEW', s]]), { asOfDay: 28 }).models.get('NEW');
+      return model ? expectedDayTotal(model.metrics.clicks, 0, 0) : NaN;
+    };
+    expect(level(since)).toBeCloseTo(240, 0);
+    // the three weeks of zeros drag it far below what it sells
+    expect(level(zeros)).toBeLessThan(120);
   });
 });
 

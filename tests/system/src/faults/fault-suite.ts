@@ -7,7 +7,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { waitFor, workspaceRoot } from '@ams/testing';
-import { Check, FaultLab, Truth } from './fault-lab';
+import { Check, FaultLab, FaultLabOptions, Truth } from './fault-lab';
 
 export const FULL = process.env['FAULT_SIZE'] === 'full';
 /** simulator flags of one load, and the pace it is sent at */
@@ -44,19 +44,19 @@ export interface FaultSuite {
 }
 
 /**
- * A describe block with a lab of its own. `results` names the file a full-size run of all `scenarios` writes
- * (a filtered run, -t, never replaces it with its few rows).
+ * A describe block with a lab of its own (`lab`: how to open it, e.g. with a NATS cluster). `results` names the file a
+ * full-size run of all `scenarios` writes (a filtered run, -t, never replaces it with its few rows).
  */
 export function describeFaults(
   title: string,
-  opts: { results: string; scenarios: number },
+  opts: { results: string; scenarios: number; lab?: FaultLabOptions },
   body: (suite: FaultSuite) => void,
 ): void {
   describe(`${title} (${FULL ? 'full' : 'ci'} size)`, () => {
     let lab: FaultLab;
     const rows: Row[] = [];
     beforeAll(async () => {
-      lab = await FaultLab.open();
+      lab = await FaultLab.open(opts.lab);
     }, 120_000);
     afterAll(async () => {
       await lab?.close();
