@@ -1,7 +1,16 @@
 // @vitest-environment node
 import { describe, expect, it } from 'vitest';
 import { addDecimal } from './decimal';
-import { addDays, formatAgo, formatMoney, formatPercent, hourOfPeriod, localDate } from './format';
+import {
+  addDays,
+  formatAgo,
+  formatMoney,
+  formatPercent,
+  hourOfPeriod,
+  localDate,
+  localHour,
+  yesterdayUntilThisHour,
+} from './format';
 
 describe('formatMoney', () => {
   it("keeps every place the API gave (at least two), in the advertiser's currency", () => {
@@ -26,6 +35,19 @@ describe('dates in the advertiser’s zone', () => {
     expect(localDate(t, 'Asia/Tokyo')).toBe('2026-12-07');
     expect(addDays('2026-03-01', -1)).toBe('2026-02-28');
     expect(hourOfPeriod('2026-03-08T03:00:00-07:00')).toBe(3);
+  });
+
+  it('compares today so far with yesterday up to the same local hour, across a DST change', () => {
+    const la = 'America/Los_Angeles';
+    // 07:20 PST: yesterday up to 08:00 local
+    expect(localHour(Date.parse('2026-12-07T15:20:00Z'), la)).toBe(7);
+    expect(yesterdayUntilThisHour(Date.parse('2026-12-07T15:20:00Z'), la)).toBe('2026-12-06T16:00:00.000Z');
+    // in the day's last local hour: the whole of yesterday
+    expect(yesterdayUntilThisHour(Date.parse('2026-12-08T07:30:00Z'), la)).toBe('2026-12-06');
+    // 10:20 PDT on the day clocks went forward: yesterday (PST) up to 11:00 local, not 10:00
+    expect(yesterdayUntilThisHour(Date.parse('2026-03-08T17:20:00Z'), la)).toBe('2026-03-07T19:00:00.000Z');
+    // the day after: 07:20 PDT, yesterday up to 08:00 PDT
+    expect(yesterdayUntilThisHour(Date.parse('2026-03-09T14:20:00Z'), la)).toBe('2026-03-08T15:00:00.000Z');
   });
 
   it('says how long ago', () => {

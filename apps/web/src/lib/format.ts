@@ -81,6 +81,30 @@ export function localDate(at: number, timeZone: string): string {
   return `${get('year')}-${get('month')}-${get('day')}`;
 }
 
+/** The advertiser's local hour (0–23) of an instant. */
+export function localHour(at: number, timeZone: string): number {
+  const parts = dtf(timeZone, { hour: '2-digit', hourCycle: 'h23' }, 'h').formatToParts(at);
+  return Number(parts.find((p) => p.type === 'hour')?.value ?? 0);
+}
+
+/**
+ * Where "yesterday by this hour" ends, for comparing a partial today with the same part of yesterday: the instant
+ * yesterday's local hour after the current one began (an exclusive `to` for /v1/performance), or yesterday's date
+ * (the whole day) in the day's last hour. On a day with a DST change the hour is matched by its local number.
+ */
+export function yesterdayUntilThisHour(now: number, timeZone: string): string {
+  const today = localDate(now, timeZone);
+  const yesterday = addDays(today, -1);
+  const next = localHour(now, timeZone) + 1;
+  if (next >= 24) return yesterday;
+  const hourStart = Math.floor(now / 3_600_000) * 3_600_000;
+  const guess = hourStart + 3_600_000 - 86_400_000;
+  for (const t of [guess, guess - 3_600_000, guess + 3_600_000]) {
+    if (localDate(t, timeZone) === yesterday && localHour(t, timeZone) === next) return new Date(t).toISOString();
+  }
+  return new Date(guess).toISOString();
+}
+
 /** YYYY-MM-DD plus n days (calendar arithmetic, no time zone involved). */
 export function addDays(date: string, n: number): string {
   return new Date(Date.parse(`${date}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);

@@ -63,7 +63,7 @@ describe('live refresh of the page', () => {
     at('/advertisers/ADV1');
     render(<App />);
     await screen.findByText('Live');
-    await waitFor(() => expect(paths.filter((p) => p === '/v1/performance')).toHaveLength(2));
+    await waitFor(() => expect(paths.filter((p) => p === '/v1/performance')).toHaveLength(3));
     await screen.findByText('No alert is firing.'); // the first load is rendered
     const perfCalls = () => paths.filter((p) => p === '/v1/performance').length;
 
@@ -72,13 +72,13 @@ describe('live refresh of the page', () => {
     push('event: alert\ndata: {"advertiserId":"ADV1","alertId":"3"}\n\n');
     const pushedAt = Date.now();
     await new Promise((r) => setTimeout(r, 1000));
-    expect(perfCalls()).toBe(2); // not yet: coalesced for 2 s
-    await waitFor(() => expect(perfCalls()).toBe(4), { timeout: 5000 }); // one reload: today and yesterday
+    expect(perfCalls()).toBe(3); // not yet: coalesced for 2 s
+    await waitFor(() => expect(perfCalls()).toBe(6), { timeout: 5000 }); // one reload: today, yesterday, yesterday by this hour
     expect(Date.now() - pushedAt).toBeGreaterThanOrEqual(2000);
     expect(screen.getByRole('heading', { level: 1, name: 'Overview' })).toBeTruthy();
 
     push('event: perf\ndata: {"advertiserIds":["OTHER"],"campaignIds":[]}\n\n');
     await new Promise((r) => setTimeout(r, 2200));
-    expect(perfCalls()).toBe(4); // another advertiser's event: nothing
+    expect(perfCalls()).toBe(6); // another advertiser's event: nothing
   }, 20_000);
 });

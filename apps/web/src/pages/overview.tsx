@@ -5,7 +5,15 @@ import type { Alert, Freshness, PerformanceResponse } from '../api/types';
 import { LineChart } from '../components/line-chart';
 import { MetricPicker } from '../components/metric-picker';
 import { Empty, Loaded } from '../components/states';
-import { addDays, changePct, formatAgo, formatDateTime, hourOfPeriod, localDate } from '../lib/format';
+import {
+  addDays,
+  changePct,
+  formatAgo,
+  formatDateTime,
+  hourOfPeriod,
+  localDate,
+  yesterdayUntilThisHour,
+} from '../lib/format';
 import {
   formatAxis,
   formatMetric,
@@ -24,15 +32,16 @@ interface OverviewData {
   yesterday: string;
   todayPerf: PerformanceResponse;
   yesterdayPerf: PerformanceResponse;
+  /** yesterday up to the end of the current local hour: what today's totals are compared with */
+  yesterdaySoFar: PerformanceResponse;
   freshness: Freshness[];
   alerts: Alert[];
 }
 
-const hourly = (advertiserId: string, date: string, signal: AbortSignal) =>
-  api<PerformanceResponse>(
-    `/v1/performance${qs({ advertiserId, from: date, to: date, granularity: 'hour', limit: 100 })}`,
-    { signal },
-  );
+const hourly = (advertiserId: string, date: string, signal: AbortSignal, to = date) =>
+  api<PerformanceResponse>(`/v1/performance${qs({ advertiserId, from: date, to, granularity: 'hour', limit: 100 })}`, {
+    signal,
+  });
 
 /** Today against yesterday by local hour, totals, data freshness and firing alerts of one advertiser. */
 export default function Overview() {
@@ -48,15 +57,25 @@ export default function Overview() {
 
   const r = useResource<OverviewData>(
     async (signal) => {
-      const today = localDate(Date.now(), adv.timeZone);
+      const now = Date.now();
+      const today = localDate(now, adv.timeZone);
       const yesterday = addDays(today, -1);
-      const [todayPerf, yesterdayPerf, freshness, alerts] = await Promise.all([
+      const [todayPerf, yesterdayPerf, yesterdaySoFar, freshness, alerts] = await Promise.all([
         hourly(advertiserId, today, signal),
         hourly(advertiserId, yesterday, signal),
+        hourly(advertiserId, yesterday, signal, yesterdayUntilThisHour(now, adv.timeZone)),
         api<{ data: Freshness[] }>(`/v1/advertisers/${encodeURIComponent(advertiserId)}/freshness`, { signal }),
         api<{ data: Alert[] }>(`/v1/alerts${qs({ advertiserId, state: 'firing', limit: 20 })}`, { signal }),
       ]);
-      return { today, yesterday, todayPerf, yesterdayPerf, freshness: freshness.data, alerts: alerts.data };
+      return {
+        today,
+        yesterday,
+        todayPerf,
+        yesterdayPerf,
+        yesterdaySoFar,
+        freshness: freshness.data,
+        alerts: alerts.data,
+      };
     },
     [advertiserId, adv.timeZone],
   );
@@ -126,15 +145,15 @@ function OverviewBody({
       <ul class="tiles" aria-label="Today's totals">
         {METRICS.map((m) => {
           const today = rawValue(d.todayPerf.totals, m);
-          const yesterday = rawValue(d.yesterdayPerf.totals, m);
-          const change = changePct(numericValue(d.todayPerf.totals, m), numericValue(d.yesterdayPerf.totals, m));
+          const yesterday = rawValue(d.yesterdaySoFar.totals, m);
+          const change = changePct(numericValue(d.todayPerf.totals, m), numericValue(d.yesterdaySoFar.totals, m));
           return (
             <li key={m} class="tile" data-testid={`tile-${m}`} data-value={today === null ? '' : String(today)}>
               <span class="tile-label">{METRIC_LABEL[m]} today</span>
               <span class="tile-value">{formatMetric(m, today, cur)}</span>
               <span class="tile-change">
                 {change === null ? 'no change figure' : `${change >= 0 ? '+' : '−'}${Math.abs(change).toFixed(1)} %`} vs
-                yesterday ({formatMetric(m, yesterday, cur)})
+                yesterday by this hour ({formatMetric(m, yesterday, cur)})
               </span>
             </li>
           );
