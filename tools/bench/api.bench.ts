@@ -132,7 +132,7 @@ async function main(): Promise<void> {
   try {
     await seed(pg);
     const { rows: size } = await pg.query(
-      `SELECT count(*)::bigint AS n, pg_size_pretty(pg_total_relation_size('hourly_fact')) AS size FROM hourly_fact`,
+      `SELECT count(*)::bigint AS n, (SELECT pg_size_pretty(sum(pg_total_relation_size(inhrelid))) FROM pg_inherits WHERE inhparent = 'hourly_fact'::regclass) AS size FROM hourly_fact`,
     );
     console.log(`hourly_fact: ${Number(size[0].n).toLocaleString('en-US')} rows, ${size[0].size}`);
 

@@ -20,3 +20,4 @@ export { startPrivatePostgres } from './lib/private-postgres';
 export type { PrivatePostgres } from './lib/private-postgres';
 export { startFaultProxy } from './lib/fault-proxy';
 export type { FaultMode, FaultProxy } from './lib/fault-proxy';
+export { HISTORY_RETENTION } from './lib/retention';

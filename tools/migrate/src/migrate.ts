@@ -27,12 +27,31 @@ export async function migrate(url: string): Promise<MigrateResult> {
   });
   await lock.connect();
   try {
-    await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    await waitForLock(lock);
     const applied = await runMigrations(url);
     return { database, createdDatabase, applied };
   } finally {
     await lock.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
     await lock.end();
+  }
+}
+
+/** How often a run waiting for another one asks for the lock again. */
+const LOCK_POLL_MS = 200;
+
+/**
+ * Takes the migration lock, asking again every LOCK_POLL_MS while another run holds it. Not a blocking
+ * pg_advisory_lock: a session waiting inside one statement holds a snapshot the whole time, and CREATE INDEX
+ * CONCURRENTLY in the running migration waits for every older snapshot to end — the two would wait for each other
+ * until the index build's lock_timeout failed it. Each short try here ends its snapshot at once.
+ */
+async function waitForLock(lock: Client): Promise<void> {
+  for (;;) {
+    const { rows } = await lock.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [
+      MIGRATION_LOCK_KEY,
+    ]);
+    if (rows[0]?.locked) return;
+    await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS));
   }
 }
 

@@ -60,4 +60,21 @@ describe('cron expressions', () => {
       expect(isCronExpression(e)).toBe(false);
     },
   );
+
+  it('keeps facts at least as long as deltas, and deltas longer than AMS can still send a duplicate', () => {
+    expect(loadConfig('aggregator', AggregatorEnv, {})).toMatchObject({
+      RETENTION_DELTA_DAYS: 90,
+      RETENTION_FACT_DAYS: 400,
+      PARTITIONS_AHEAD_MONTHS: 3,
+    });
+    expect(() =>
+      loadConfig('aggregator', AggregatorEnv, { RETENTION_FACT_DAYS: '100', RETENTION_DELTA_DAYS: '120' }),
+    ).toThrow(/RETENTION_FACT_DAYS/);
+    expect(() => loadConfig('aggregator', AggregatorEnv, { RETENTION_DELTA_DAYS: '30' })).toThrow(
+      /RETENTION_DELTA_DAYS/,
+    );
+    expect(() => loadConfig('aggregator', AggregatorEnv, { AGGREGATOR_MAINTENANCE_CRON: 'hourly' })).toThrow(
+      /AGGREGATOR_MAINTENANCE_CRON/,
+    );
+  });
 });

@@ -1,6 +1,7 @@
 import { Transform, Type } from 'class-transformer';
 import { IsBoolean, IsInt, Max, Min, ValidateBy } from 'class-validator';
 import { CommonEnv, envBoolean } from '@ams/platform';
+import { DEFAULT_RETENTION_DELTA_DAYS, DEFAULT_RETENTION_FACT_DAYS, MIN_RETENTION_DELTA_DAYS } from '@ams/db';
 
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
 const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
@@ -43,6 +44,20 @@ const IsCron = () =>
     validator: {
       validate: isCronExpression,
       defaultMessage: () => 'must be a cron expression of 5 or 6 fields (UTC), e.g. "5 * * * *"',
+    },
+  });
+
+/** A number at least the value of another property (RETENTION_FACT_DAYS ≥ RETENTION_DELTA_DAYS). */
+export const IsAtLeastProperty = (other: string) =>
+  ValidateBy({
+    name: 'isAtLeastProperty',
+    constraints: [other],
+    validator: {
+      validate: (value, args) => {
+        const bound = (args?.object as Record<string, unknown> | undefined)?.[other];
+        return typeof value === 'number' && (typeof bound !== 'number' || value >= bound);
+      },
+      defaultMessage: () => `must be at least ${other}`,
     },
   });
 
@@ -127,4 +142,89 @@ export class AggregatorEnv extends CommonEnv {
   @Min(0)
   @Max(86_400)
   AGGREGATOR_PENDING_GRACE_SECONDS: number = 60;
+
+  // ---- partitions and retention (docs/scaling.md). One replica at a time runs the maintenance job (an advisory lock).
+
+  /** When the maintenance job runs (UTC): partitions ahead, retention. It also runs at start. */
+  @IsCron()
+  AGGREGATOR_MAINTENANCE_CRON: string = '20 * * * *';
+
+  /** false: this replica never runs the maintenance job. */
+  @Transform(envBoolean)
+  @IsBoolean()
+  AGGREGATOR_MAINTENANCE_ENABLED: boolean = true;
+
+  /** Monthly partitions of hourly_fact and performance_delta kept ready after the current month. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(24)
+  PARTITIONS_AHEAD_MONTHS: number = 3;
+
+  /** Days performance_delta (the dedupe memory) is kept: whole months older than this are dropped. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(MIN_RETENTION_DELTA_DAYS)
+  @Max(36_500)
+  RETENTION_DELTA_DAYS: number = DEFAULT_RETENTION_DELTA_DAYS;
+
+  /**
+   * Days hourly_fact (the finest grain) is kept: whole months older than this are dropped; rollups are kept, and days
+   * older than this are never recomputed. At least RETENTION_DELTA_DAYS.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(MIN_RETENTION_DELTA_DAYS)
+  @Max(36_500)
+  @IsAtLeastProperty('RETENTION_DELTA_DAYS')
+  RETENTION_FACT_DAYS: number = DEFAULT_RETENTION_FACT_DAYS;
+
+  /** Days quarantined items are kept (by arrival), whatever their status. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(36_500)
+  RETENTION_QUARANTINE_DAYS: number = 180;
+
+  /** Days budget_usage_event rows are kept (by arrival); budget_usage_latest is kept. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(36_500)
+  RETENTION_BUDGET_USAGE_DAYS: number = 400;
+
+  /** Days alert_event rows are kept (those a kept notification still refers to stay). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(36_500)
+  RETENTION_ALERT_EVENT_DAYS: number = 400;
+
+  /** Days settled notification_outbox rows (sent, delivered-to-log) are kept; pending, sending and failed ones stay. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(36_500)
+  RETENTION_NOTIFICATION_DAYS: number = 90;
+
+  /** Days subscription_confirmation attempts are kept. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(36_500)
+  RETENTION_CONFIRMATION_DAYS: number = 400;
+
+  /** Rows deleted per statement by the bounded retention of the smaller tables. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  @Max(100_000)
+  RETENTION_DELETE_BATCH: number = 5_000;
+
+  /** Rows deleted per table and run, at most (the rest goes on the next run). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  @Max(10_000_000)
+  RETENTION_DELETE_MAX_PER_RUN: number = 100_000;
 }

@@ -260,12 +260,13 @@ export class RollupRepository {
    * Campaign-days marked pending for at least `olderThanSeconds` (their event was lost, or is still queued), oldest
    * mark first, at most `limit`.
    */
-  async pendingDays(olderThanSeconds: number, limit: number): Promise<DayScope[]> {
+  async pendingDays(olderThanSeconds: number, limit: number, fromDate = '0001-01-01'): Promise<DayScope[]> {
+    // marks of days before the facts' horizon are the maintenance job's (recomputed before their facts are dropped)
     const rows = (await this.ds.query(
       `SELECT advertiser_id, campaign_id, local_date::text AS local_date FROM rollup_pending
-        WHERE created_at < now() - make_interval(secs => $1::int)
+        WHERE created_at < now() - make_interval(secs => $1::int) AND local_date >= $3::date
         GROUP BY advertiser_id, campaign_id, local_date ORDER BY min(created_at) LIMIT $2::int`,
-      [olderThanSeconds, limit],
+      [olderThanSeconds, limit, fromDate],
     )) as Array<{ advertiser_id: string; campaign_id: string; local_date: string }>;
     return rows.map((r) => ({ advertiserId: r.advertiser_id, campaignId: r.campaign_id, localDate: r.local_date }));
   }

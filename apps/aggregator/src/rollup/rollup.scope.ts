@@ -113,30 +113,57 @@ function chunked(
  * of the hour in the offset the event gives), grouped into chunks of at most `campaignsPerChunk` campaigns,
  * in (advertiser, campaign) order. Duplicated events collapse here; the recompute makes replays harmless.
  */
-export function planFromTouched(touched: Iterable<TouchedHour>, campaignsPerChunk: number): RecomputeChunk[] {
+export function planFromTouched(
+  touched: Iterable<TouchedHour>,
+  campaignsPerChunk: number,
+  horizon?: RecomputeHorizon,
+): RecomputeChunk[] {
   const byCampaign = new Map<string, CampaignWork>();
   for (const t of touched) {
-    const entry = workOf(byCampaign, t);
     const hourStart = new Date(t.hourStart).toISOString();
+    if (horizon && hourStart < horizon.firstHour) continue;
+    const entry = workOf(byCampaign, t);
     entry.hours.set(hourStart, { advertiserId: t.advertiserId, campaignId: t.campaignId, hourStart });
     const localDate = localDateOf(hourStart, t.utcOffsetMinutes);
+    if (horizon && localDate < horizon.firstDay) continue;
     entry.days.set(localDate, { advertiserId: t.advertiserId, campaignId: t.campaignId, localDate });
   }
   return chunked(byCampaign, campaignsPerChunk, false);
 }
 
+/**
+ * What may be recomputed from the facts (their retention, see @ams/db retention.ts): campaign-hours from `firstHour`
+ * (the fact horizon, ISO) on, local days from `firstDay` on (every hour of such a day is at or after the horizon).
+ * Older hours and days keep the rollups they have: their facts may be dropped, and a recompute would empty them.
+ */
+export interface RecomputeHorizon {
+  firstHour: string;
+  firstDay: string;
+}
+
 /** A sweep slice: every campaign-hour and daily row of `localDate` for the given campaigns, in chunks. */
-export function planForDay(localDate: string, campaigns: CampaignKey[], campaignsPerChunk: number): RecomputeChunk[] {
+export function planForDay(
+  localDate: string,
+  campaigns: CampaignKey[],
+  campaignsPerChunk: number,
+  horizon?: RecomputeHorizon,
+): RecomputeChunk[] {
   return planForScopes(
     campaigns.map((c) => ({ advertiserId: c.advertiserId, campaignId: c.campaignId, localDate })),
     campaignsPerChunk,
+    horizon,
   );
 }
 
 /** Whole campaign-days (every campaign-hour and daily row of each), in chunks of campaigns, in campaign order. */
-export function planForScopes(scopes: DayScope[], campaignsPerChunk: number): RecomputeChunk[] {
+export function planForScopes(
+  scopes: DayScope[],
+  campaignsPerChunk: number,
+  horizon?: RecomputeHorizon,
+): RecomputeChunk[] {
   const byCampaign = new Map<string, CampaignWork>();
   for (const d of scopes) {
+    if (horizon && d.localDate < horizon.firstDay) continue;
     workOf(byCampaign, d).days.set(d.localDate, {
       advertiserId: d.advertiserId,
       campaignId: d.campaignId,

@@ -1,8 +1,17 @@
 import { Injectable } from '@nestjs/common';
+import { factHorizon, firstRecomputableDate } from '@ams/db';
 import { AggregatorEnv } from '../config/aggregator.env';
 import { RollupRepository, RollupTable, TableOutcome } from './rollup.repository';
 import { rollupMetrics } from './rollup.metrics';
-import { planForDay, planForScopes, planFromTouched, RecomputeChunk, TouchedHour } from './rollup.scope';
+import {
+  DayScope,
+  planForDay,
+  planForScopes,
+  planFromTouched,
+  RecomputeChunk,
+  RecomputeHorizon,
+  TouchedHour,
+} from './rollup.scope';
 
 export type RecomputeSource = 'event' | 'sweep' | 'drain';
 
@@ -25,17 +34,41 @@ export class RollupService {
 
   /** Campaign-hours the events named, and every daily row of their campaign-days. */
   applyTouched(touched: Iterable<TouchedHour>): Promise<RecomputeSummary> {
-    return this.runChunks(planFromTouched(touched, this.env.AGGREGATOR_CAMPAIGNS_PER_TRANSACTION), 'event');
+    return this.runChunks(
+      planFromTouched(touched, this.env.AGGREGATOR_CAMPAIGNS_PER_TRANSACTION, this.horizon()),
+      'event',
+    );
   }
 
-  /** Every rollup row of one advertiser-local day, for every campaign that has facts (or rollups) on it. */
+  /**
+   * Every rollup row of one advertiser-local day, for every campaign that has facts (or rollups) on it. A day before
+   * the facts' horizon is left as it is (its facts may be dropped: a recompute would empty its rollups).
+   */
   async recomputeDay(localDate: string, shouldStop: () => boolean = () => false): Promise<RecomputeSummary> {
+    const horizon = this.horizon();
+    if (localDate < horizon.firstDay) return { transactions: 0, campaigns: 0, rows: {} };
     const campaigns = await this.repository.campaignsOfDay(localDate);
     return this.runChunks(
-      planForDay(localDate, campaigns, this.env.AGGREGATOR_CAMPAIGNS_PER_TRANSACTION),
+      planForDay(localDate, campaigns, this.env.AGGREGATOR_CAMPAIGNS_PER_TRANSACTION, horizon),
       'sweep',
       shouldStop,
     );
+  }
+
+  /** What may be recomputed now: hours and local days whose facts RETENTION_FACT_DAYS still keeps whole. */
+  horizon(now = new Date()): RecomputeHorizon {
+    return {
+      firstHour: factHorizon(now, this.env.RETENTION_FACT_DAYS).toISOString(),
+      firstDay: firstRecomputableDate(now, this.env.RETENTION_FACT_DAYS),
+    };
+  }
+
+  /**
+   * Whole campaign-days recomputed whatever their age: for the maintenance job, before it drops the facts of their
+   * month (their facts are all still there), so the rollups it keeps are exact.
+   */
+  recomputeBeforeDrop(days: DayScope[]): Promise<RecomputeSummary> {
+    return this.runChunks(planForScopes(days, this.env.AGGREGATOR_CAMPAIGNS_PER_TRANSACTION), 'drain');
   }
 
   /**
@@ -47,7 +80,7 @@ export class RollupService {
     limit: number,
     shouldStop: () => boolean = () => false,
   ): Promise<number> {
-    const days = await this.repository.pendingDays(olderThanSeconds, limit);
+    const days = await this.repository.pendingDays(olderThanSeconds, limit, this.horizon().firstDay);
     if (days.length)
       await this.runChunks(planForScopes(days, this.env.AGGREGATOR_CAMPAIGNS_PER_TRANSACTION), 'drain', shouldStop);
     return days.length;

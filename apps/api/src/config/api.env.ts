@@ -12,6 +12,7 @@ import {
   ValidateIf,
 } from 'class-validator';
 import { CommonEnv, envBoolean, envList } from '@ams/platform';
+import { DEFAULT_RETENTION_FACT_DAYS, MIN_RETENTION_DELTA_DAYS } from '@ams/db';
 
 export class ApiEnv extends CommonEnv {
   /**
@@ -119,6 +120,17 @@ export class ApiEnv extends CommonEnv {
   @Min(1)
   @Max(366)
   API_MAX_HOURLY_RANGE_DAYS: number = 93;
+
+  /**
+   * Days hourly facts are kept (the aggregator drops older months; the same setting there): a query that reads the
+   * facts (hourly, or grouped by ad or placement) from before then is a 400 naming the limit; daily answers read the
+   * rollups, which are kept.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(MIN_RETENTION_DELTA_DAYS)
+  @Max(36_500)
+  RETENTION_FACT_DAYS: number = DEFAULT_RETENTION_FACT_DAYS;
 
   /** Widest range any performance query may span (daily ones included: a wider one reads years of rollups). */
   @Type(() => Number)

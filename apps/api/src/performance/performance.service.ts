@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Ratios } from '@ams/ams';
+import { factHorizon } from '@ams/db';
 import { counter } from '@ams/platform';
 import { badRequest, decodeCursor, encodeCursor } from '../common/cursor';
 import { ApiEnv } from '../config/api.env';
@@ -7,7 +8,7 @@ import { PerformanceQueryDto, type GroupBy } from './dto/performance-query.dto';
 import { PerformanceCache, weakEtag } from './performance.cache';
 import { formatPeriod, money, ratiosOf } from './performance.format';
 import { GROUP_FIELDS, PerformanceRepository, PerformanceRow } from './performance.repository';
-import type { PerformanceFilter } from './performance.statement';
+import { dailyRollupOf, type PerformanceFilter } from './performance.statement';
 
 export interface PerformanceMetrics extends Ratios {
   impressions: number;
@@ -146,7 +147,28 @@ export class PerformanceService {
       attributionWindow: q.attributionWindow,
     };
     if (q.cursor) decodePerformanceCursor(q.cursor, q.groupBy); // a bad cursor is a 400 before any cache lookup
+    this.checkRetention(filter);
     return filter;
+  }
+
+  /**
+   * Which range can be answered at which grain: hourly facts are kept RETENTION_FACT_DAYS (whole older months are
+   * dropped), the daily rollups for good. A query that must read the facts (hourly, an instant range, or grouped by
+   * ad or placement) and reaches before the facts' horizon is refused, naming the limit, rather than answered short.
+   */
+  private checkRetention(f: PerformanceFilter): void {
+    if (dailyRollupOf(f)) return; // daily rollups (and only marked days, all recent, from the facts)
+    const horizon = factHorizon(new Date(), this.env.RETENTION_FACT_DAYS);
+    const [firstHour] = hourBounds(f.range);
+    if (Date.parse(firstHour) >= horizon.getTime()) return;
+    const from = f.range.kind === 'local-date' ? horizon.toISOString().slice(0, 10) : horizon.toISOString();
+    const firstDay = new Date(horizon.getTime() + DAY_MS).toISOString().slice(0, 10);
+    throw badRequest(
+      'from',
+      `is before the hourly facts' retention: hourly facts are kept ${this.env.RETENTION_FACT_DAYS} days: from ${from}` +
+        (f.range.kind === 'local-date' ? ` (local dates from ${firstDay})` : '') +
+        `; earlier ranges are answered by day (granularity=day with dates, not grouped by ad or placement)`,
+    );
   }
 
   /**

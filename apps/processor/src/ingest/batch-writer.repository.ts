@@ -318,9 +318,11 @@ function buildPerformanceSql(): string {
     WITH input AS (
       SELECT * FROM unnest(${params}) AS t(${names.join(', ')})
     ), ins AS (
+      -- the key is (advertiser_id, idempotency_id, hour_start) on the monthly partitions (a duplicate carries the same
+      -- hour); no conflict target, so the statement is the same on a database not yet partitioned
       INSERT INTO performance_delta (${insertCols})
       SELECT ${selectCols} FROM input ORDER BY advertiser_id, idempotency_id
-      ON CONFLICT (advertiser_id, idempotency_id) DO NOTHING
+      ON CONFLICT DO NOTHING
       RETURNING ${keys}, utc_offset_minutes, ad_product, currency, keyword_text, match_type, ${metrics}
     ), agg AS (
       SELECT ${keys}, max(utc_offset_minutes) AS utc_offset_minutes, max(ad_product) AS ad_product,

@@ -20,6 +20,7 @@ import { writeIsolating } from './isolate-poison';
 import { chunkBySize, eventBudget } from './event-chunks';
 import { addFreshness, receivedAtOf } from './freshness';
 import { processorMetrics } from './processor.metrics';
+import { isNoPartitionError, RetentionGuardService } from './retention-guard.service';
 
 /**
  * The processor's durable JetStream consumer: micro-batches of records are validated, written in
@@ -35,6 +36,7 @@ export class RecordConsumerService implements OnApplicationBootstrap, BeforeAppl
     private readonly env: ProcessorEnv,
     private readonly messaging: JetStreamService,
     private readonly writer: BatchWriterRepository,
+    private readonly retention: RetentionGuardService,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -69,6 +71,7 @@ export class RecordConsumerService implements OnApplicationBootstrap, BeforeAppl
     const units: Unit[] = [];
     const seen = new Set<string>();
     const sentTimes: number[] = [];
+    const now = new Date();
 
     for (const msg of batch) {
       const unit: Unit = { msg, input: emptyInput(), datasetId: null };
@@ -105,14 +108,33 @@ export class RecordConsumerService implements OnApplicationBootstrap, BeforeAppl
       if (seen.has(result.dedupKey)) continue; // a duplicate inside the batch counts once
       seen.add(result.dedupKey);
       const r = result.record;
+      const refused = r.kind === 'performance' ? this.retention.refusal(r, now) : null;
+      if (refused) {
+        unit.input.quarantine.push({
+          key: processorQuarantineKey(msg),
+          source: 'processor',
+          code: refused.code,
+          reason: refused.reason,
+          datasetId: r.datasetId,
+          rawBody: msg.string(),
+          sqsMessageId: msg.header(HEADERS.sqsMessageId) ?? null,
+          receivedAt: msg.header(HEADERS.receivedAt) ?? msg.publishedAt.toISOString(),
+        });
+        continue;
+      }
       if (r.kind === 'performance') unit.input.performance.push(r);
       else if (r.kind === 'budget-usage') unit.input.budgets.push(r);
       else unit.input.entities.push(r);
     }
 
+    // a month without partitions is made before the batch needs it (no insert fails at the first hour of a month)
+    await this.retention.ensurePartitions(units.flatMap((u) => u.input.performance));
     const { written, quarantined } = await writeIsolating(units, {
       write: (part) => this.writer.write(mergeInputs(part)),
-      isPoison: (err) => classifyDbError(err) === 'record',
+      isPoison: (err) => {
+        if (isNoPartitionError(err)) this.retention.forget(); // a partition was dropped under us: look again next time
+        return classifyDbError(err) === 'record';
+      },
       quarantine: async (unit, err) => {
         const row = dbRejectedRow(unit, err);
         await this.writer.write({ ...emptyInput(), quarantine: [row] });

@@ -6,6 +6,7 @@ import { QUARANTINE_REPLAY, QuarantineReplayReplyV1, QuarantineReplayRequestV1 }
 import { JetStreamService } from '@ams/platform';
 import { BatchInput, BatchWriterRepository } from '../ingest/batch-writer.repository';
 import { RecordConsumerService } from '../ingest/record-consumer.service';
+import { RetentionGuardService } from '../ingest/retention-guard.service';
 
 /**
  * Replays a quarantined item (after a code fix, or with a corrected body): the body goes through the
@@ -21,6 +22,7 @@ export class QuarantineReplayService implements OnModuleInit {
     private readonly writer: BatchWriterRepository,
     private readonly consumer: RecordConsumerService,
     private readonly messaging: JetStreamService,
+    private readonly retention: RetentionGuardService,
   ) {}
 
   onModuleInit(): void {
@@ -51,6 +53,9 @@ export class QuarantineReplayService implements OnModuleInit {
         if (bad && !bad.ok) reason = bad.reason;
         else for (const item of classified.items) if (item.ok) records.push(item.record);
       }
+      // a record older than the dedupe horizon stays out, replayed or not (its duplicate could not be recognised)
+      for (const r of records)
+        if (reason === null && r.kind === 'performance') reason = this.retention.refusal(r)?.reason ?? null;
       if (reason !== null) {
         await em.query(`UPDATE quarantine SET replay_outcome = $2, reason = $3 WHERE id = $1`, [
           req.id,
@@ -65,6 +70,7 @@ export class QuarantineReplayService implements OnModuleInit {
         entities: records.filter((r) => r.kind === 'entity'),
         quarantine: [],
       };
+      await this.retention.ensurePartitions(input.performance);
       await this.writer.write(input, em);
       await em.query(
         `UPDATE quarantine SET status = 'replayed', replayed_at = now(), replay_outcome = 'stored' WHERE id = $1`,

@@ -2,6 +2,7 @@ import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { AMS_RECORDS, CommandError, REPROCESS_WINDOW, ReprocessWindowReplyV1 } from '@ams/contracts';
 import { JetStreamService } from '@ams/platform';
 import { validateRecord } from '@ams/ams';
+import { dedupeHorizon } from '@ams/db';
 import { ProcessorEnv } from '../config/processor.env';
 import { BatchWriterRepository } from '../ingest/batch-writer.repository';
 import { RecordConsumerService } from '../ingest/record-consumer.service';
@@ -50,6 +51,13 @@ export class ReprocessService implements OnModuleInit {
           `to: a window spans at most the AMS stream's retention, ${maxHours} hours`,
         );
       }
+      const horizon = dedupeHorizon(new Date(), this.env.RETENTION_DELTA_DAYS);
+      if (from < horizon) {
+        throw new CommandError(
+          'VALIDATION',
+          `from: deltas are kept ${this.env.RETENTION_DELTA_DAYS} days; a window may start at ${horizon.toISOString()} at the earliest (the dedupe horizon)`,
+        );
+      }
       return this.reprocess(from, to);
     });
   }
@@ -76,7 +84,12 @@ export class ReprocessService implements OnModuleInit {
           await this.consumer.process(batch);
           messages += batch.length;
           // deltas that were missing are back; this chunk's facts are rebuilt from the deltas so they cannot drift
-          await this.writer.rebuildFacts(factKeys(batch.map((m) => m.string())));
+          // never the hours older than the dedupe horizon: their records were refused, and their deltas may be
+          // dropped already, so a rebuild from them would lose facts
+          const horizon = dedupeHorizon(new Date(), this.env.RETENTION_DELTA_DAYS).getTime();
+          await this.writer.rebuildFacts(
+            factKeys(batch.map((m) => m.string())).filter((k) => Date.parse(k.hourStart) >= horizon),
+          );
         },
         { batchSize: this.env.PROCESSOR_BATCH_SIZE },
       );

@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { BootstrapOptions, CommonEnv, createApp, loadConfig } from '@ams/platform';
-import { DEFAULT_NATS_URL, type TestDatabase } from '@ams/testing';
+import { DEFAULT_NATS_URL, HISTORY_RETENTION, type TestDatabase } from '@ams/testing';
 
 export interface RunningTestApp<E> {
   app: INestApplication;
@@ -22,6 +22,7 @@ export function baseTestEnv(
     NATS_PREFIX: prefix,
     LOG_LEVEL: process.env['TEST_LOG_LEVEL'] ?? 'silent',
     AWS_REGION: 'us-east-1',
+    ...HISTORY_RETENTION,
   };
 }
 

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { ExitInfo, LineBuffer, exitOf, isRunning, terminate, trackChild } from './child-registry';
 import { workspaceRoot } from './fixtures';
 import { freePort } from './ports';
+import { HISTORY_RETENTION } from './retention';
 
 export type AppName = 'ingestor' | 'processor' | 'alerter' | 'aggregator' | 'api' | 'connector';
 
@@ -50,7 +51,8 @@ function httpStatus(url: string, timeoutMs: number): Promise<number> {
 
 /**
  * Runs a built app as a real process: `node <entry>` with the test's environment (minus
- * NODE_OPTIONS, which jest/ts-node hooks would leak into it), `env` and PORT. Does not wait for
+ * NODE_OPTIONS, which jest/ts-node hooks would leak into it), HISTORY_RETENTION (the fixtures' 2025 hours stay
+ * inside every retention horizon unless `env` says otherwise), `env` and PORT. Does not wait for
  * readiness: call `waitReady()`. Still-running apps are SIGKILLed when the test process exits.
  */
 export async function startApp(
@@ -63,7 +65,7 @@ export async function startApp(
     throw new Error(`${name}: ${entry} does not exist; build it first (npx nx build ${name})`);
   }
   const port = opts.port ?? (await freePort());
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env, PORT: String(port) };
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...HISTORY_RETENTION, ...env, PORT: String(port) };
   delete childEnv['NODE_OPTIONS'];
 
   const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), entry], {

@@ -16,7 +16,8 @@ export class PerformanceDeltaEntity extends MetricColumns {
   @Column('text') placement!: string;
   @Column('text', { name: 'keyword_text', nullable: true }) keywordText!: string | null;
   @Column('text', { name: 'match_type', nullable: true }) matchType!: string | null;
-  @Column('timestamptz', { name: 'hour_start' }) hourStart!: Date;
+  /** part of the key: the table is partitioned by month on it (a redelivered record carries the same hour) */
+  @PrimaryColumn('timestamptz', { name: 'hour_start' }) hourStart!: Date;
   @Column('smallint', { name: 'utc_offset_minutes' }) utcOffsetMinutes!: number;
   @Column('jsonb') extra!: Record<string, unknown>;
   @Column('timestamptz', { name: 'received_at' }) receivedAt!: Date;

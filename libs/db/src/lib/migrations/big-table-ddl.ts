@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { QueryRunner } from 'typeorm';
 
 /**
@@ -62,6 +63,8 @@ export async function createIndexConcurrently(
     [name],
   )) as Array<{ valid: boolean }>;
   if (row && !row.valid) await dropIndexConcurrently(q, name, opts.lockTimeoutMs);
+  const on = /^\s*ON\s+(?:ONLY\s+)?(\w+)\s+([\s\S]*)$/i.exec(definition);
+  if (on && (await isPartitionedTable(q, on[1]))) return createPartitionedIndex(q, name, on[1], on[2], opts);
   try {
     await bigTableDdl(
       q,
@@ -72,6 +75,53 @@ export async function createIndexConcurrently(
     await q.query(`DROP INDEX CONCURRENTLY IF EXISTS ${name}`).catch(() => undefined);
     throw err;
   }
+}
+
+/**
+ * `CREATE INDEX CONCURRENTLY` is refused on a partitioned table, so its index is built the way PostgreSQL documents:
+ * the parent's index `ON ONLY` the parent (no build, invalid until every partition has its own), then each
+ * partition's index CONCURRENTLY and ATTACHed to it; the last ATTACH makes the parent's index valid. Partitions
+ * created later get the index when they are attached. Re-running finishes what an interrupted run left.
+ */
+async function createPartitionedIndex(
+  q: QueryRunner,
+  name: string,
+  table: string,
+  rest: string,
+  opts: { unique?: boolean; lockTimeoutMs?: number },
+): Promise<void> {
+  const unique = opts.unique ? 'UNIQUE ' : '';
+  await bigTableDdl(q, [`CREATE ${unique}INDEX IF NOT EXISTS ${name} ON ONLY ${table} ${rest}`], opts.lockTimeoutMs);
+  const partitions = (await q.query(
+    `SELECT c.relname AS part,
+            (SELECT ic.relname FROM pg_inherits ii JOIN pg_class ic ON ic.oid = ii.inhrelid JOIN pg_index x ON x.indexrelid = ic.oid
+              WHERE ii.inhparent = to_regclass($2) AND x.indrelid = c.oid) AS attached
+       FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+      WHERE i.inhparent = to_regclass($1) ORDER BY c.relname`,
+    [table, name],
+  )) as Array<{ part: string; attached: string | null }>;
+  for (const { part, attached } of partitions) {
+    if (attached) continue;
+    const child = partitionIndexName(part, name, table);
+    await createIndexConcurrently(q, child, `ON ${part} ${rest}`, opts);
+    await bigTableDdl(q, [`ALTER INDEX ${name} ATTACH PARTITION ${child}`], opts.lockTimeoutMs);
+  }
+}
+
+/** `<partition>_<index name without its table prefix>`, shortened with a hash to PostgreSQL's 63 characters. */
+function partitionIndexName(partition: string, index: string, table: string): string {
+  const suffix = index.startsWith(`${table}_`) ? index.slice(table.length + 1) : index;
+  const full = `${partition}_${suffix}`;
+  if (full.length <= 63) return full;
+  const hash = createHash('sha1').update(full).digest('hex').slice(0, 8);
+  return `${full.slice(0, 54)}_${hash}`;
+}
+
+async function isPartitionedTable(q: QueryRunner, table: string): Promise<boolean> {
+  const rows = (await q.query(`SELECT 1 FROM pg_class WHERE oid = to_regclass($1) AND relkind = 'p'`, [
+    table,
+  ])) as unknown[];
+  return rows.length > 0;
 }
 
 /**
@@ -86,7 +136,12 @@ export async function dropIndexConcurrently(
   lockTimeoutMs = BIG_TABLE_LOCK_TIMEOUT_MS,
 ): Promise<void> {
   assertIdentifier(name);
-  await bigTableDdl(q, [`DROP INDEX ${q.isTransactionActive ? '' : 'CONCURRENTLY '}IF EXISTS ${name}`], lockTimeoutMs);
+  // an index of a partitioned table cannot be dropped CONCURRENTLY: a plain DROP under the lock timeout
+  const [idx] = (await q.query(`SELECT c.relkind FROM pg_class c WHERE c.oid = to_regclass($1)`, [name])) as Array<{
+    relkind: string;
+  }>;
+  const concurrently = !q.isTransactionActive && idx?.relkind !== 'I';
+  await bigTableDdl(q, [`DROP INDEX ${concurrently ? 'CONCURRENTLY ' : ''}IF EXISTS ${name}`], lockTimeoutMs);
 }
 
 function assertIdentifier(name: string): void {

@@ -8,6 +8,7 @@ import { RollupPending1764392100000 } from './1764392100000-rollup-pending';
 import { ApiKeysAudit1764393000000 } from './1764393000000-api-keys-audit';
 import { AdsConnector1764394000000 } from './1764394000000-ads-connector';
 import { Automation1764395000000 } from './1764395000000-automation';
+import { MonthlyPartitions1765100000000 } from './1765100000000-monthly-partitions';
 import { ActionUpdatedIndex1765200000000 } from './1765200000000-action-updated-index';
 
 /** Every migration, in order. Run by `npm run db:migrate` (and a Job in Kubernetes), never at app start. */
@@ -22,5 +23,6 @@ export const MIGRATIONS = [
   ApiKeysAudit1764393000000,
   AdsConnector1764394000000,
   Automation1764395000000,
+  MonthlyPartitions1765100000000,
   ActionUpdatedIndex1765200000000,
 ];
