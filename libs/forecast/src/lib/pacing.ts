@@ -191,3 +191,57 @@ export function pacingFromModel(
     digits: o.digits,
   });
 }
+
+/**
+ * Pacing of a portfolio budget from its campaigns' fits on the same origin day: the expected day is the sum of the
+ * campaigns' (uncapped), the hour profile their expected-spend-weighted mix, the day factor's spread their weighted
+ * mean (one promotion moves a portfolio's campaigns together: not averaged down as if independent), the hours so far
+ * the sum of the campaigns' hours. A portfolio without campaigns (or without expected spend) paces on what it spent.
+ */
+export function portfolioPacingFromModels(
+  parts: ReadonlyArray<{ model: CampaignModel; series: HourlySeries }>,
+  o: { budget: string; nowHour: number; spentSoFar?: string; underpacePct?: number; digits?: number },
+): PacingProjection {
+  const profile = new Float64Array(HOURS);
+  const spentByHour: Array<string | null> = [];
+  const hours = Math.min(HOURS, Math.ceil(o.nowHour));
+  const sums = new Float64Array(hours);
+  const seen = new Uint8Array(hours);
+  let expected = 0;
+  let sigma = 0;
+  let dispersion = 0;
+  let clicks = 0;
+  for (const { model, series } of parts) {
+    const m = model.metrics.spend;
+    const dow = dayOfWeek(addDays(model.asOfDate, 0));
+    const e = expectedDayTotal(m, dow, 0);
+    expected += e;
+    sigma += e * m.sigmaDay;
+    dispersion += e * m.hourDispersion;
+    clicks += m.unit > 0 ? e / m.unit : 0;
+    for (let h = 0; h < HOURS; h++) profile[h] += e * m.profile.shares[dow * HOURS + h];
+    const day = model.asOfDay;
+    for (let h = 0; h < hours; h++) {
+      const x = day < series.days ? series.spend[day * HOURS + h] : NaN;
+      if (Number.isNaN(x)) continue;
+      sums[h] += x;
+      seen[h] = 1;
+    }
+  }
+  if (expected > 0) for (let h = 0; h < HOURS; h++) profile[h] /= expected;
+  else profile.fill(1 / HOURS);
+  for (let h = 0; h < hours; h++) spentByHour.push(seen[h] ? String(sums[h]) : null);
+  return projectPacing({
+    budget: o.budget,
+    nowHour: o.nowHour,
+    spentByHour,
+    spentSoFar: o.spentSoFar,
+    profile,
+    expectedDaySpend: expected,
+    dayUncertainty: expected > 0 ? sigma / expected : 0.3,
+    spendPerClick: clicks > 0 ? expected / clicks : undefined,
+    hourDispersion: expected > 0 ? dispersion / expected : 0,
+    underpacePct: o.underpacePct,
+    digits: o.digits,
+  });
+}
