@@ -1,5 +1,6 @@
 /**
- * System test (issue 19): budget pacing through the built ingestor, processor and alerter (real processes, the
+ * System test (issue 19): budget pacing through the built ingestor, processor and alerter (and the api for the rule
+ * contract) (real processes, the
  * machine's PostgreSQL and NATS, fauxqs, a Slack catcher), fed by the simulator. A week of one US advertiser's
  * history (two campaigns) first, then its local day up to 12:00 with `--anomaly out-of-budget` at a pace: the
  * out-of-budget campaign raises the default pacing alert (`projected_out_of_budget_before` 21:00) from an earlier
@@ -34,7 +35,7 @@ import {
 import { systemEnv } from './system-env';
 
 const API_KEY = 'pacing-system-test-key-0123456789';
-const APPS: AppName[] = ['ingestor', 'processor', 'alerter'];
+const APPS: AppName[] = ['ingestor', 'processor', 'alerter', 'api'];
 const TIME_ZONE = 'America/Los_Angeles';
 const HOUR = 3_600_000;
 
@@ -62,6 +63,7 @@ describe('system: simulator → pipeline → alerter: the pacing alert comes bef
   let prefix: string;
   let simEnv: NodeJS.ProcessEnv;
   const apps: AppProcess[] = [];
+  const byName = new Map<AppName, AppProcess>();
   const day = localDate(Date.now() + 15 * 60_000);
   const midnight = localMidnightUtc(day);
   let history: Promise<Truth>;
@@ -95,6 +97,7 @@ describe('system: simulator → pipeline → alerter: the pacing alert comes bef
       APPS.map(async (name) => {
         const app = await startApp(name, env, { port: await freePort() });
         apps.push(app);
+        byName.set(name, app);
         await app.waitReady(60_000);
       }),
     );
@@ -207,7 +210,9 @@ describe('system: simulator → pipeline → alerter: the pacing alert comes bef
       { timeoutMs: 10_000, description: 'the 90 % alert in Slack' },
     );
     expect(pacingPost).toBeLessThan(warningPost);
-    expect(slack.delivered[pacingPost - 1].raw).toMatch(/\d\d:\d\d local \(P10–P90 \d\d:\d\d–\d\d:\d\d\)/);
+    expect(slack.delivered[pacingPost - 1].raw).toMatch(
+      /\d\d:\d\d local \(P10–P90 \d\d:\d\d–(\d\d:\d\d|after 24:00)\)/,
+    );
 
     // the steady campaign: neither alert, and no Slack message names it
     expect(of('budget-pacing-campaign', steady.campaignId)).toBeUndefined();
@@ -218,6 +223,33 @@ describe('system: simulator → pipeline → alerter: the pacing alert comes bef
         `pacing alert at ${pacing?.details.usagePercentage} % (${pacing?.details.usageUpdatedAt}), ` +
         `90 % alert at ${warning?.value} % (${warning?.details.usageUpdatedAt})\n`,
     );
+  });
+
+  it('refuses an outside_forecast rule on a metric it does not judge with a 400 naming the field, through the api', async () => {
+    const post = async (body: object) => {
+      const res = await fetch(`${byName.get('api')?.baseUrl}/v1/alert-rules`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      return { status: res.status, text: await res.text() };
+    };
+    const rule = {
+      name: 'clicks outside forecast',
+      metric: 'clicks',
+      condition: 'outside_forecast',
+      threshold: '25',
+      windowHours: 24,
+      entityLevel: 'campaign',
+      minClicks: 20,
+      enabled: false,
+    };
+    const bad = await post({ ...rule, metric: 'acos' });
+    expect(bad.status).toBe(400);
+    expect(bad.text).toContain('metric: outside_forecast judges spend, clicks, ctr, cpc, sales');
+    const created = await post(rule);
+    expect(created.status).toBe(201);
+    expect(JSON.parse(created.text)).toMatchObject({ condition: 'outside_forecast', threshold: '25' });
   });
 });
 

@@ -72,6 +72,30 @@ export class OutboxRepository {
     );
   }
 
+  /**
+   * Adds a worded notice (a daily digest) in the caller's transaction, unless one with the same advertiser and title
+   * is already queued or sent (the caller holds an advisory lock on that key, so replicas take turns). True: added.
+   */
+  async enqueueDigestOnce(
+    em: EntityManager,
+    notice: AutomationNotice,
+    destination: string,
+    now: Date,
+  ): Promise<boolean> {
+    const seen = (await em.query(
+      `SELECT 1 FROM notification_outbox WHERE kind = 'digest' AND payload->>'advertiserId' = $1 AND payload->>'title' = $2
+        LIMIT 1`,
+      [notice.advertiserId, notice.title],
+    )) as unknown[];
+    if (seen.length) return false;
+    await em.query(
+      `INSERT INTO notification_outbox (kind, destination, payload, created_at, next_attempt_at)
+       VALUES ('digest', $1, $2::jsonb, $3, $3)`,
+      [destination, JSON.stringify(notice), now],
+    );
+    return true;
+  }
+
   /** Destinations with pending entries and when each may send next (database clock). */
   async dueDestinations(): Promise<DueDestination[]> {
     const rows = (await this.ds.query(

@@ -4,6 +4,7 @@ import { DeliveryModule } from '../delivery/delivery.module';
 import { RulesModule } from '../rules/rules.module';
 import { AdsHealthRepository } from './ads-health.repository';
 import { AlertStateRepository } from './alert-state.repository';
+import { CapDigestService } from './cap-digest.service';
 import { EvaluationEventsController } from './evaluation.events.controller';
 import { EvaluationService } from './evaluation.service';
 import { MetricsRepository } from './metrics.repository';
@@ -17,6 +18,7 @@ import { StaleDataScheduler } from './stale-data.scheduler';
     MetricsRepository,
     PacingService,
     PacingRefreshService,
+    CapDigestService,
     AlertStateRepository,
     AdsHealthRepository,
     EvaluationService,

@@ -10,6 +10,28 @@ import {
   type PacingProjection,
 } from '@ams/forecast';
 
+/** A portfolio budget's pacing (GET /v1/forecasts/budgets?portfolioId=): its campaigns' fits summed. */
+export interface PortfolioForecastInput extends Omit<BudgetForecastInput, 'campaignId' | 'capCost' | 'model'> {
+  portfolioId: string;
+  campaignIds: string[];
+  model: ModelInfo | null;
+}
+
+/** One portfolio's pacing as the api answers it (the campaign answer's fields, `portfolioId` and its campaigns). */
+export function portfolioForecastOf(i: PortfolioForecastInput) {
+  const {
+    campaignId: _none,
+    estimatedLoss: _loss,
+    ...rest
+  } = budgetForecastOf({
+    ...i,
+    campaignId: '',
+    capCost: null,
+    model: i.model ?? { name: 'hour-of-week-profile-nb', fitDate: i.localDate, fittedAt: '', profileSource: 'none' },
+  });
+  return { ...rest, portfolioId: i.portfolioId, campaignIds: i.campaignIds, model: i.model };
+}
+
 /** What the answer says of the model: what it is, the local day it was fitted for, when, and whose profile it uses. */
 export interface ModelInfo {
   name: 'hour-of-week-profile-nb';

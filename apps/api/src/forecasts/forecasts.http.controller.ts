@@ -20,11 +20,16 @@ export class ForecastsHttpController {
 
   /**
    * Budget pacing of each campaign whose latest budget usage is of its local today: label, projected cumulative spend
-   * by remaining local hour, exhaustion time (P10/P50/P90), and after a cap the estimated loss.
+   * by remaining local hour, exhaustion time (P10/P50/P90), and after a cap the estimated loss. With `portfolioId`:
+   * the portfolio budget's pacing (budget and usage from budget-usage, its campaigns from the entity data).
    */
   @Get('budgets')
   async budgets(@Query() q: BudgetForecastQueryDto, @CurrentPrincipal() who: Principal) {
     const advertiserIds = advertiserFilter(who, q.advertiserId);
+    if (q.portfolioId) {
+      if (q.campaignId) throw badRequest('campaignId', 'must be absent when portfolioId is given');
+      return this.service.portfolioBudgets({ advertiserIds, portfolioId: q.portfolioId });
+    }
     return this.service.budgets({ advertiserIds, campaignId: q.campaignId });
   }
 

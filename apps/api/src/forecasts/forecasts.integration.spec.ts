@@ -133,6 +133,38 @@ describe('api: /v1/forecasts (real PostgreSQL)', () => {
     }
   });
 
+  it('answers a portfolio budget’s pacing from its campaigns (entity data) and its budget-usage', async () => {
+    // portfolio P1 holds C1 (twice its pace) and C2 (its pace): 120.00 spent by 10:05 of a 200.00 budget
+    for (const c of ['C1', 'C2'])
+      await pg.query(
+        `INSERT INTO ams_entity (advertiser_id, entity_type, entity_id, version, marketplace_id, campaign_id, portfolio_id, raw)
+         VALUES ($1, 'campaign', $2, 1, 'ATVPDKIKX0DER', $2, 'P1', '{}')`,
+        [ADV, c],
+      );
+    await pg.query(
+      `INSERT INTO budget_usage_latest (advertiser_id, marketplace_id, budget_scope_type, budget_scope_id,
+          usage_updated_at, ad_product, budget, usage_percentage) VALUES ($1, 'ATVPDKIKX0DER', 'PORTFOLIO', 'P1', $2, 'sp', '200', '60')`,
+      [ADV, new Date(localMidnightUtc + 10 * HOUR + 5 * 60_000)],
+    );
+    const r = await get(`/v1/forecasts/budgets?advertiserId=${ADV}&portfolioId=P1`);
+    expect(r.status).toBe(200);
+    expect(r.body.data).toHaveLength(1);
+    const p = r.body.data[0];
+    expect(p).toMatchObject({ portfolioId: 'P1', campaignIds: ['C1', 'C2'], spentSoFar: '120.00', budget: '200.00' });
+    expect(p.campaignId).toBeUndefined();
+    // 192.00 a usual day; today hot (120.00 where 80.00 was usual by 10:00): it runs out in the afternoon
+    expect(p.label).toBe('overpacing');
+    const hourOf = (iso: string) => Number(iso.slice(11, 13)) + Number(iso.slice(14, 16)) / 60;
+    expect(hourOf(p.exhaustion.p50)).toBeGreaterThan(10);
+    expect(hourOf(p.exhaustion.p10)).toBeLessThanOrEqual(hourOf(p.exhaustion.p50));
+    expect(p.projected[0].p50).toMatch(MONEY);
+    expect(p.model.profileSource).toBe('campaign');
+    expect((await get(`/v1/forecasts/budgets?advertiserId=${ADV}&portfolioId=P2`)).body).toEqual({ data: [] });
+    const both = await get(`/v1/forecasts/budgets?advertiserId=${ADV}&portfolioId=P1&campaignId=C1`);
+    expect(both.status).toBe(400);
+    expect(JSON.stringify(both.body)).toContain('campaignId');
+  });
+
   it('answers expected performance per local hour with bands and the actual beside it', async () => {
     const from = addDays(today, -1);
     const to = addDays(today, 1);

@@ -14,6 +14,15 @@ export interface CampaignBudgetRow {
   usage_updated_at: Date;
 }
 
+export interface PortfolioBudgetRow {
+  advertiser_id: string;
+  marketplace_id: string;
+  portfolio_id: string;
+  budget: string;
+  usage_percentage: string;
+  usage_updated_at: Date;
+}
+
 /**
  * What the forecasts read (writers: processor): campaign budgets from budget_usage_latest, the hourly history from
  * hourly_fact (forecastHistorySql, shared with the alerter's pacing rule), and a campaign's UTC offset and advertiser.
@@ -41,6 +50,29 @@ export class ForecastsRepository {
         ORDER BY 1, 2, 3 LIMIT 5000`,
       params,
     )) as CampaignBudgetRow[];
+  }
+
+  /** Portfolio budgets (budget-usage's PORTFOLIO scopes) of these advertisers. */
+  async portfolioBudgets(f: { advertiserIds?: string[]; portfolioId: string }): Promise<PortfolioBudgetRow[]> {
+    return (await this.ds.query(
+      `SELECT b.advertiser_id, b.marketplace_id, b.budget_scope_id AS portfolio_id, b.budget::text,
+              b.usage_percentage::text, b.usage_updated_at
+         FROM budget_usage_latest b
+        WHERE b.budget_scope_type = 'PORTFOLIO' AND b.budget_scope_id = $1
+          AND ($2::text[] IS NULL OR b.advertiser_id = ANY($2::text[]))
+        ORDER BY 1, 2 LIMIT 100`,
+      [f.portfolioId, f.advertiserIds ?? null],
+    )) as PortfolioBudgetRow[];
+  }
+
+  /** The campaigns of a portfolio, from the entity data (AMS campaign records and the Ads API sync). */
+  async portfolioCampaigns(advertiserId: string, portfolioId: string): Promise<string[]> {
+    const rows = (await this.ds.query(
+      `SELECT entity_id FROM entity_latest
+        WHERE advertiser_id = $1 AND entity_type = 'campaign' AND portfolio_id = $2 ORDER BY 1 LIMIT 2000`,
+      [advertiserId, portfolioId],
+    )) as Array<{ entity_id: string }>;
+    return rows.map((r) => r.entity_id);
   }
 
   /** Hourly history of an advertiser's campaigns (all when `campaignIds` is null) for local dates [from, to). */

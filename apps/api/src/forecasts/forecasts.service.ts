@@ -11,11 +11,12 @@ import {
   LruCache,
   pacingFromModel,
   parseMoney,
+  portfolioPacingFromModels,
   seriesByCampaign,
   type HourForecast,
 } from '@ams/forecast';
 import { ApiEnv } from '../config/api.env';
-import { budgetForecastOf, modelInfo, performanceHoursOf } from './forecast.mapping';
+import { budgetForecastOf, modelInfo, performanceHoursOf, portfolioForecastOf } from './forecast.mapping';
 import { type CampaignBudgetRow, ForecastsRepository } from './forecasts.repository';
 
 interface CachedFit {
@@ -167,6 +168,63 @@ export class ForecastsService {
           );
         }
       }
+    }
+    return { data };
+  }
+
+  /**
+   * Pacing of a portfolio budget whose latest usage is of its local today: its campaigns (entity data) fitted as for
+   * the campaign answer and summed (`portfolioPacingFromModels`); the local clock from its campaigns' latest facts.
+   */
+  async portfolioBudgets(f: { advertiserIds?: string[]; portfolioId: string }, now = new Date()) {
+    const data: Array<ReturnType<typeof portfolioForecastOf>> = [];
+    for (const b of await this.repo.portfolioBudgets(f)) {
+      const campaignIds = await this.repo.portfolioCampaigns(b.advertiser_id, b.portfolio_id);
+      let offset: number | null = null;
+      for (const id of campaignIds) if ((offset = await this.repo.offset(b.advertiser_id, id)) !== null) break;
+      if (offset === null) continue;
+      const usage = localClock(b.usage_updated_at.getTime(), offset);
+      if (usage.date !== localClock(now.getTime(), offset).date) continue;
+      const date = usage.date;
+      const first = addDays(date, -this.historyDays);
+      const fits = campaignIds.length ? await this.fitsFor(b.advertiser_id, campaignIds, date) : new Map();
+      const todayRows = campaignIds.length
+        ? await this.repo.history(b.advertiser_id, campaignIds, date, addDays(date, 1))
+        : [];
+      const parts = campaignIds.flatMap((id) => {
+        const fit = fits.get(id);
+        if (!fit) return [];
+        const series =
+          seriesByCampaign(
+            todayRows.filter((r) => r.campaign_id === id),
+            first,
+            this.historyDays + 1,
+            { date, hour: Math.floor(usage.hour) },
+          ).get(id) ?? zeroFilled(emptySeries(first, this.historyDays + 1));
+        return [{ model: fit.model, series, fittedAt: fit.fittedAt }];
+      });
+      const spentSoFar = (parseMoney(b.budget) * Number(b.usage_percentage)) / 100;
+      const pacing = portfolioPacingFromModels(parts, {
+        budget: b.budget,
+        nowHour: usage.hour,
+        spentSoFar: spentSoFar.toFixed(6),
+        underpacePct: this.env.FORECAST_UNDERPACE_PCT,
+      });
+      data.push(
+        portfolioForecastOf({
+          advertiserId: b.advertiser_id,
+          marketplaceId: b.marketplace_id,
+          portfolioId: b.portfolio_id,
+          campaignIds,
+          name: null,
+          localDate: date,
+          nowHour: usage.hour,
+          utcOffsetMinutes: offset,
+          usageUpdatedAt: b.usage_updated_at,
+          pacing,
+          model: parts.length ? modelInfo(parts[0].model, parts[0].fittedAt) : null,
+        }),
+      );
     }
     return { data };
   }

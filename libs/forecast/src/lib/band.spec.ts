@@ -1,4 +1,12 @@
-import { fitCampaign, hourSumsFromRows, seriesFromRows, windowBand, windowSumBand, type HourlyRow } from '../index';
+import {
+  fitCampaign,
+  hourSumsFromRows,
+  portfolioPacingFromModels,
+  seriesFromRows,
+  windowBand,
+  windowSumBand,
+  type HourlyRow,
+} from '../index';
 
 /** 28 days of a steady campaign: 10 clicks at 0.50 from 08:00 to 20:00, 1 order of 25.00 every other hour. */
 function steady(days: number): HourlyRow[] {
@@ -86,5 +94,40 @@ describe('the expected band of a window', () => {
     expect(windowSumBand(model, hot, 'clicks', 14, 20).p50).toBeGreaterThan(
       windowSumBand(model, series, 'clicks', 14, 20).p50 * 1.3,
     );
+  });
+});
+
+describe('portfolio pacing from its campaigns', () => {
+  // two steady campaigns of 60.00 a day (10 clicks at 0.50, 08:00–20:00); the portfolio's budget 150
+  const rows = steady(28);
+  const today = (factor: number) =>
+    steady(1)
+      .map((r) => ({
+        ...r,
+        date: '2026-11-29',
+        clicks: r.clicks * factor,
+        spend: (r.clicks * factor * 0.5).toFixed(2),
+      }))
+      .filter((r) => r.hour < 12);
+  const part = (factor: number) => {
+    const series = seriesFromRows([...rows, ...today(factor)], '2026-11-01', 29, { date: '2026-11-29', hour: 12 });
+    return { model: fitCampaign(series, { asOfDay: 28, weeks: 4 }), series };
+  };
+
+  it('is on track when both campaigns spend their usual, and overpacing when one spends three times its pace', () => {
+    const usual = portfolioPacingFromModels([part(1), part(1)], { budget: '150', nowHour: 12 });
+    expect(usual.label).toBe('on_track');
+    expect(usual.spentSoFar).toBe('40.00');
+    expect(Number(usual.daySpend.p50)).toBeGreaterThan(100);
+    const hot = portfolioPacingFromModels([part(1), part(3)], { budget: '150', nowHour: 12 });
+    expect(hot.label).toBe('overpacing');
+    expect(hot.spentSoFar).toBe('80.00');
+    expect(hot.exhaustion.p50 as number).toBeGreaterThan(12);
+    expect(hot.exhaustion.p50 as number).toBeLessThan(20);
+  });
+
+  it('paces on what it spent without campaigns', () => {
+    const p = portfolioPacingFromModels([], { budget: '100', nowHour: 12, spentSoFar: '80' });
+    expect(p.label).toBe('overpacing');
   });
 });

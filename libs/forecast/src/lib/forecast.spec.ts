@@ -236,6 +236,15 @@ describe('budget pacing', () => {
     expect(projectPacing(base({ budget: '300', underpacePct: 80 })).label).toBe('on_track');
   });
 
+  it('the calibrated spread widens the exhaustion interval and keeps its P50', () => {
+    const hot = { spentByHour: Array.from({ length: 10 }, (_, h) => (profile[h] * 160).toFixed(2)) };
+    const measured = projectPacing(base({ ...hot, spread: 1 })).exhaustion;
+    const wide = projectPacing(base(hot)).exhaustion;
+    expect(wide.p50).toBe(measured.p50);
+    expect(wide.p10 as number).toBeLessThan(measured.p10 as number);
+    expect(wide.p90 ?? 24).toBeGreaterThan(measured.p90 ?? 24);
+  });
+
   it('already spent: the time it ran out, from the hours', () => {
     const p = projectPacing(base({ budget: '10', spentByHour: ['4', '4', '4', '0', '0', '0', '0', '0', '0', '0'] }));
     expect(p.exhausted).toBe(true);
@@ -334,6 +343,9 @@ describe('boundary and numerics', () => {
   it('quantiles are ordered and match known values', () => {
     expect(countQuantiles([0.1, 0.5, 0.9], 3, 3)).toEqual([1, 3, 5]); // Poisson(3)
     expect(countQuantiles([0.1, 0.5, 0.9], 0, 0)).toEqual([0, 0, 0]);
+    // interpolated (bands): a 0.2-click hour's P90 inside [0, 1], so its band holds about 90 %, not 98 %
+    const [, , p90] = countQuantiles([0.1, 0.5, 0.9], 0.2, 0.2, { interpolate: true });
+    expect(p90).toBeCloseTo((0.9 - Math.exp(-0.2)) / (0.2 * Math.exp(-0.2)), 9);
     const [a, b, c] = countQuantiles([0.1, 0.5, 0.9], 500, 500 + 500 * 500 * 0.04);
     expect(a).toBeLessThan(b);
     expect(b).toBeLessThan(c);

@@ -267,6 +267,11 @@ export interface ForecastOptions {
   horizon?: number;
   /** the daily budget (currency units) of the days forecast: the campaign stops serving when it is spent */
   budget?: number;
+  /**
+   * P10/P90 of small counts as whole counts (before issue 19's calibration: an interval [0, 1] of a 0.2-click hour
+   * holds 98 %, so clicks covered 88.7 %); default false: continuous quantiles of the count spread over the unit below
+   */
+  wholeCountBands?: boolean;
 }
 
 const PROBS = [0.1, 0.5, 0.9];
@@ -339,11 +344,11 @@ export function forecastHours(model: CampaignModel, series: HourlySeries, o: For
       const hd = mm.hourDispersion;
       const variance = mu + mu * mu * (hd + s.dRelVar + hd * s.dRelVar);
       const probs = PROBS.map((p) => (serving <= 0 ? -1 : (p - (1 - serving)) / serving));
-      const inner = countQuantiles(
-        probs.map((p) => Math.max(p, 1e-9)),
-        mu,
-        variance,
-      );
+      const at = probs.map((p) => Math.max(p, 1e-9));
+      const whole = countQuantiles(at, mu, variance);
+      // the band's ends interpolated, the P50 a whole count (the best absolute error)
+      const ends = o.wholeCountBands ? whole : countQuantiles(at, mu, variance, { interpolate: true });
+      const inner = [Math.min(ends[0], whole[1]), whole[1], Math.max(ends[2], whole[1])];
       const q = inner.map((x, i) => (probs[i] <= 0 ? 0 : x * mm.unit));
       metrics[m] = { mean: mu * mm.unit * serving, p10: q[0], p50: q[1], p90: q[2] };
     }

@@ -119,8 +119,14 @@ export function gammaQuantile(p: number, mean: number, variance: number): number
 /**
  * Quantiles (ascending probabilities) of a count with this mean and variance: negative binomial (Poisson when
  * the variance is not above the mean) summed exactly for small means, a gamma of the same moments for large ones.
+ * `interpolate`: continuous quantiles of the count spread over the unit below each value (for bands).
  */
-export function countQuantiles(probs: readonly number[], mean: number, variance: number): number[] {
+export function countQuantiles(
+  probs: readonly number[],
+  mean: number,
+  variance: number,
+  o: { interpolate?: boolean } = {},
+): number[] {
   if (!(mean > 0)) return probs.map(() => 0);
   if (mean >= 40) return probs.map((p) => gammaQuantile(p, mean, Math.max(variance, mean)));
   const out: number[] = [];
@@ -144,7 +150,9 @@ export function countQuantiles(probs: readonly number[], mean: number, variance:
       k++;
       cdf += pmf;
     }
-    out.push(k);
+    // interpolated: the count spread uniformly over [k - 1, k] (its mass pmf there), so a band of a small count is
+    // not all of the steps it touches (an interval [0, 1] of a 0.2-click hour holds 98 %, not 80 %)
+    out.push(o.interpolate && pmf > 0 ? Math.max(0, k - 1 + (prob - (cdf - pmf)) / pmf) : k);
   }
   return out;
 }

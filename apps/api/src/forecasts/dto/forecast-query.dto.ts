@@ -8,6 +8,11 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
 export class BudgetForecastQueryDto {
   @ApiPropertyOptional() @IsOptional() @IsString() @Matches(ID, ID_MESSAGE) advertiserId?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @Matches(ID, ID_MESSAGE) campaignId?: string;
+  @ApiPropertyOptional({ description: 'a portfolio budget: its pacing from its campaigns (campaignId must be absent)' })
+  @IsOptional()
+  @IsString()
+  @Matches(ID, ID_MESSAGE)
+  portfolioId?: string;
 }
 
 export class PerformanceForecastQueryDto {

@@ -1,0 +1,144 @@
+import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { CAMPAIGN_OFFSET_SQL } from '@ams/db';
+import { addDays, clockText, estimateCapCost, localClock, parseMoney } from '@ams/forecast';
+import { AlerterEnv } from '../config/alerter.env';
+import type { AutomationNotice } from '../delivery/notification.logic';
+import { OutboxRepository } from '../delivery/outbox.repository';
+import { OutboxSenderService } from '../delivery/outbox-sender.service';
+import { MetricsRepository, nameKey } from './metrics.repository';
+import { PacingService } from './pacing.service';
+
+interface Capped {
+  advertiserId: string;
+  campaignId: string;
+  budget: string;
+  cappedAt: Date;
+}
+
+/**
+ * The daily digest of capped campaigns (issue 19): per advertiser, once its local hour AUTOMATION_DIGEST_LOCAL_HOUR
+ * has come, the campaigns whose budget usage reached 100 % on its previous local day, when, and the sales the rest of
+ * the day would have brought (`estimateCapCost` on the campaign's fit for that day: P50 with P10–P90), the total
+ * first. Queued in the outbox as a notice (`kind` digest) under a per-advertiser advisory lock, once per advertiser
+ * and day whatever the replicas. Judged every AUTOMATION_SCHEDULE_SECONDS with the automation digests.
+ */
+@Injectable()
+export class CapDigestService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(CapDigestService.name);
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<unknown>;
+  private stopped = false;
+
+  constructor(
+    private readonly env: AlerterEnv,
+    @InjectDataSource() private readonly ds: DataSource,
+    private readonly pacing: PacingService,
+    private readonly metrics: MetricsRepository,
+    private readonly outbox: OutboxRepository,
+    private readonly sender: OutboxSenderService,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.schedule();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.running = this.digests()
+        .catch((err: unknown) =>
+          this.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'cap digest failed'),
+        )
+        .finally(() => {
+          this.running = undefined;
+          this.schedule();
+        });
+    }, this.env.AUTOMATION_SCHEDULE_SECONDS * 1000);
+    this.timer.unref();
+  }
+
+  /** Queues the digests due now; returns how many were queued. */
+  async digests(now = new Date()): Promise<number> {
+    const rows = (await this.ds.query(
+      `SELECT advertiser_id, budget_scope_id, min(usage_updated_at) AS capped_at, max(budget)::text AS budget
+         FROM budget_usage_event
+        WHERE budget_scope_type = 'CAMPAIGN' AND usage_percentage >= 100
+          AND usage_updated_at > $1::timestamptz - interval '50 hours' AND usage_updated_at <= $1::timestamptz
+        GROUP BY 1, 2, date_trunc('day', usage_updated_at) ORDER BY 1, 2, 3`,
+      [now],
+    )) as Array<{ advertiser_id: string; budget_scope_id: string; capped_at: Date; budget: string }>;
+    const byAdvertiser = new Map<string, { date: string; offset: number; capped: Capped[] }>();
+    for (const r of rows) {
+      const off = (await this.ds.query(CAMPAIGN_OFFSET_SQL, [r.advertiser_id, r.budget_scope_id])) as Array<{
+        utc_offset_minutes: number;
+      }>;
+      if (off.length === 0) continue;
+      const offset = Number(off[0].utc_offset_minutes);
+      const local = localClock(now.getTime(), offset);
+      if (local.hour < this.env.AUTOMATION_DIGEST_LOCAL_HOUR) continue;
+      const yesterday = addDays(local.date, -1);
+      if (localClock(r.capped_at.getTime(), offset).date !== yesterday) continue;
+      const entry = byAdvertiser.get(r.advertiser_id) ?? { date: yesterday, offset, capped: [] };
+      if (entry.date !== yesterday) continue;
+      if (!entry.capped.some((c) => c.campaignId === r.budget_scope_id))
+        entry.capped.push({
+          advertiserId: r.advertiser_id,
+          campaignId: r.budget_scope_id,
+          budget: r.budget,
+          cappedAt: r.capped_at,
+        });
+      byAdvertiser.set(r.advertiser_id, entry);
+    }
+    let posted = 0;
+    for (const [advertiserId, { date, offset, capped }] of byAdvertiser) {
+      const added = await this.ds.transaction(async (em) => {
+        await em.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`cap-digest/${advertiserId}/${date}`]);
+        const names = await this.metrics.entityNames(
+          em,
+          capped.map((c) => ({ advertiserId, entityType: 'campaign', entityId: c.campaignId })),
+        );
+        let total = 0;
+        const lines: string[] = [];
+        for (const c of capped) {
+          const at = localClock(c.cappedAt.getTime(), offset).hour;
+          const { model } = await this.pacing.fit(em, advertiserId, c.campaignId, date);
+          const cost = estimateCapCost(model, { date, cappedAt: at, spentAtCap: parseMoney(c.budget) });
+          total += parseMoney(cost.sales.p50);
+          const name = names.get(nameKey(advertiserId, 'campaign', c.campaignId)) ?? c.campaignId;
+          lines.push(
+            `• ${name} ran out at ${clockText(at)}: sales lost about ${cost.sales.p50} ` +
+              `(P10–P90 ${cost.sales.p10}–${cost.sales.p90}), spend not made ${cost.spend.p50}, budget ${c.budget}`,
+          );
+        }
+        const notice: AutomationNotice = {
+          v: 1,
+          kind: 'digest',
+          actionId: null,
+          advertiserId,
+          title: `📉 ${capped.length} campaign${capped.length === 1 ? '' : 's'} ran out of budget on ${date} (local) for advertiser ${advertiserId}`,
+          lines: [
+            `Estimated sales lost after the caps: about ${total.toFixed(2)} (our forecast of the rest of each day).`,
+            ...lines,
+            `Details: GET /v1/forecasts/budgets?advertiserId=${advertiserId}`,
+          ],
+          at: now.toISOString(),
+        };
+        return this.outbox.enqueueDigestOnce(em, notice, 'default', now);
+      });
+      if (added) posted++;
+    }
+    if (posted) {
+      this.logger.log({ posted }, 'capped-campaign digests queued');
+      this.sender.kick();
+    }
+    return posted;
+  }
+}
