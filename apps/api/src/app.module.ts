@@ -5,6 +5,7 @@ import helmet from 'helmet';
 import { BootstrapOptions, platformImports } from '@ams/platform';
 import { describeScopes } from './auth/scope';
 import { ApiEnv } from './config/api.env';
+import { ReplicaModule } from './replica/replica.module';
 import { V1Module } from './v1.module';
 
 export const APP_NAME = 'api';
@@ -22,6 +23,7 @@ export class AppModule {
           applicationName: APP_NAME,
           statementTimeoutMs: 10_000,
         }),
+        ReplicaModule,
         V1Module,
       ],
     };
