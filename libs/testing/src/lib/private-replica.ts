@@ -26,6 +26,8 @@ export interface PrivateReplicaPair {
   resumeReplay(): Promise<void>;
   /** Resolves once the standby has replayed everything the primary had written when this was called. */
   caughtUp(timeoutMs?: number): Promise<void>;
+  /** The postmasters' process ids (a benchmark sums their processes' CPU). */
+  pids: { primary: number; standby: number };
   /** The primary's `pg_current_wal_lsn()` and the standby's `pg_last_wal_replay_lsn()`, as text. */
   positions(): Promise<{ primary: string; standby: string }>;
   dispose(): Promise<void>;
@@ -199,6 +201,7 @@ export async function startPrivateReplicaPair(opts: { bin?: string } = {}): Prom
       });
     },
     positions,
+    pids: { primary: children[0].pid ?? -1, standby: children[1].pid ?? -1 },
     dispose,
   };
 }
