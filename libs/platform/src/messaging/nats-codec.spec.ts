@@ -12,7 +12,7 @@ describe('transient JetStream failures (a cluster electing a leader)', () => {
     expect(isTransientJetStreamError(natsError(ErrorCode.Timeout))).toBe(true);
     expect(isTransientJetStreamError(natsError(ErrorCode.NoResponders))).toBe(true);
     expect(isTransientJetStreamError(natsError('500', 10008))).toBe(true);
-    expect(isTransientJetStreamError(natsError('500', 10074))).toBe(true);
+    expect(isTransientJetStreamError(natsError('400', 10005))).toBe(true);
     expect(isTransientJetStreamError(natsError('400', 10058))).toBe(false); // stream name in use
     expect(isTransientJetStreamError(natsError(ErrorCode.PermissionsViolation))).toBe(false);
     expect(isTransientJetStreamError(new Error('boom'))).toBe(false);

@@ -48,7 +48,7 @@ export function apiErrorCode(err: unknown): number | undefined {
 /** JetStream API errors a cluster gives while it elects a leader or a member is away: worth asking again. */
 const TRANSIENT_API_ERRORS = new Set([
   10008, // JetStream system temporarily unavailable (no meta leader yet)
-  10074, // no suitable peers for placement (a member is restarting)
+  10005, // no suitable peers for placement (a member is restarting, or has not joined the meta group yet)
 ]);
 
 /**
