@@ -91,6 +91,11 @@ describe('api: reads on a PostgreSQL streaming replica (DATABASE_READ_URL)', () 
     await waitFor(() => cache().ticket() !== undefined && readDb().replicaUsable, {
       description: 'the cache live and the replica in use',
     });
+    // the cache went live after the lag checks began: replica answers are cacheable once a check after that moment
+    // found the replica caught up (until then misses read the primary)
+    await waitFor(async () => (await readDb().target(cache().need('C1', 'ADV1'))).replica, {
+      description: 'the replica caught up with the moment the cache went live',
+    });
   }, 60_000);
 
   afterAll(async () => {
