@@ -5,6 +5,7 @@ import helmet from 'helmet';
 import { BootstrapOptions, platformImports } from '@ams/platform';
 import { describeScopes } from './auth/scope';
 import { ApiEnv } from './config/api.env';
+import { ReplicaModule } from './replica/replica.module';
 import { V1Module } from './v1.module';
 import { contentSecurityPolicy, inlineScriptHashes, readIndexHtml, resolveWebDist } from './web/web-dist';
 import { WebModule } from './web/web.module';
@@ -24,6 +25,7 @@ export class AppModule {
           applicationName: APP_NAME,
           statementTimeoutMs: 10_000,
         }),
+        ReplicaModule,
         V1Module,
         WebModule.register(resolveWebDist(env.WEB_DIST_DIR)),
       ],

@@ -17,6 +17,8 @@ export { workspaceRoot, fixturePath, loadFixture, fixtureBody, budgetUsageBody }
 export { runSimulator, startApp, tsNodeChildEnv } from './lib/processes';
 export type { AppName, AppProcess, StartAppOptions } from './lib/processes';
 export { startPrivatePostgres } from './lib/private-postgres';
+export { DEFAULT_PG_BIN, startPrivateReplicaPair } from './lib/private-replica';
+export type { PrivateReplicaPair } from './lib/private-replica';
 export type { PrivatePostgres } from './lib/private-postgres';
 export { startFaultProxy } from './lib/fault-proxy';
 export type { FaultMode, FaultProxy } from './lib/fault-proxy';

@@ -203,6 +203,7 @@ describe('the Secret', () => {
         'AWS_ACCESS_KEY_ID',
         'AWS_SECRET_ACCESS_KEY',
         'DATABASE_URL',
+        'DATABASE_READ_URL',
         'POSTGRES_PASSWORD',
         'SLACK_WEBHOOKS',
         'SLACK_WEBHOOK_URL',

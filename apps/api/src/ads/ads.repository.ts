@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { ReadDb } from '../replica/read-db.service';
 
 export interface ConnectionRow {
   region: string;
@@ -59,10 +60,13 @@ export interface StreamSubscriptionRow {
  */
 @Injectable()
 export class AdsRepository {
-  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    private readonly read: ReadDb,
+  ) {}
 
   async connection(): Promise<ConnectionRow | undefined> {
-    const [row] = (await this.ds.query(
+    const [row] = (await this.read.query(
       `SELECT region, state, last_token_refresh_at, last_error, last_error_at, updated_at FROM ads_connection
         WHERE id = 'default'`,
     )) as ConnectionRow[];
@@ -75,7 +79,7 @@ export class AdsRepository {
     const where = advertiserIds
       ? `WHERE kind = 'profiles' OR scope IN (SELECT profile_id FROM ads_profile WHERE advertiser_id = ANY($${params.push(advertiserIds)}::text[]))`
       : '';
-    return (await this.ds.query(
+    return (await this.read.query(
       `SELECT kind, scope, status, started_at, finished_at, last_success_at, error, counts FROM ads_sync_state ${where}
         ORDER BY kind, scope`,
       params,
@@ -95,7 +99,7 @@ export class AdsRepository {
     if (f.advertiserIds) where.push(`advertiser_id = ANY(${p(f.advertiserIds)}::text[])`);
     if (f.active !== undefined) where.push(`active = ${p(f.active)}`);
     if (f.after) where.push(`profile_id > ${p(f.after)}`);
-    return (await this.ds.query(
+    return (await this.read.query(
       `SELECT profile_id, region, advertiser_id, marketplace_id, country_code, currency_code, time_zone, account_type,
               account_name, account_sub_type, daily_budget::text, active, synced_at
          FROM ads_profile ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
@@ -126,7 +130,7 @@ export class AdsRepository {
     if (f.advertiserIds) where.push(`p.advertiser_id = ANY(${p(f.advertiserIds)}::text[])`);
     if (f.profileId) where.push(`s.profile_id = ${p(f.profileId)}`);
     if (f.after) where.push(`s.subscription_id > ${p(f.after)}`);
-    return (await this.ds.query(
+    return (await this.read.query(
       `SELECT s.subscription_id, s.profile_id, p.advertiser_id, s.data_set_id, s.destination_arn, s.status,
               s.status_since, s.notes, s.created_date, s.updated_date, s.polled_at
          FROM ads_stream_subscription s LEFT JOIN ads_profile p ON p.profile_id = s.profile_id

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { entityLatestLookupSql } from '@ams/db';
+import { ReadDb } from '../replica/read-db.service';
 
 export interface BudgetRow {
   advertiser_id: string;
@@ -21,7 +20,7 @@ export interface BudgetRow {
  */
 @Injectable()
 export class BudgetsRepository {
-  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+  constructor(private readonly read: ReadDb) {}
 
   /** Up to `limit` scopes after the keyset `after` (advertiser, marketplace, scope type, scope id). */
   async latest(f: { advertiserIds?: string[]; after?: string[]; limit: number }): Promise<BudgetRow[]> {
@@ -35,7 +34,7 @@ export class BudgetsRepository {
         `(b.advertiser_id, b.marketplace_id, b.budget_scope_type, b.budget_scope_id) > (${p(a)}, ${p(m)}, ${p(t)}, ${p(i)})`,
       );
     }
-    return (await this.ds.query(
+    return (await this.read.query(
       `SELECT b.advertiser_id, b.marketplace_id, b.budget_scope_type, b.budget_scope_id, e.name, b.ad_product,
               b.budget::text, b.usage_percentage::text, b.usage_updated_at
          FROM budget_usage_latest b

@@ -1,6 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import {
   advertiserProfileLateralSql,
   advertiserWindowMetricSql,
@@ -8,6 +6,7 @@ import {
   isLatestAdsEntitySql,
   isLatestAmsEntitySql,
 } from '@ams/db';
+import { ReadDb } from '../replica/read-db.service';
 
 export interface CampaignRow {
   advertiser_id: string;
@@ -52,7 +51,7 @@ export interface CampaignRow {
  */
 @Injectable()
 export class CampaignsRepository {
-  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+  constructor(private readonly read: ReadDb) {}
 
   async list(f: {
     advertiserIds?: string[];
@@ -132,7 +131,7 @@ export class CampaignsRepository {
         WHERE h.campaign_id = k.campaign_id AND h.advertiser_id = k.advertiser_id AND h.hour_start >= now() - interval '24 hours'
       ) t ON true
       ORDER BY k.advertiser_id, k.campaign_id`;
-    return (await this.ds.query(sql, params)) as CampaignRow[];
+    return (await this.read.query(sql, params)) as CampaignRow[];
   }
 }
 

@@ -174,6 +174,31 @@ export class ApiEnv extends CommonEnv {
   @Max(1_000_000)
   FORECAST_CACHE_MAX_ENTRIES: number = 10_000;
 
+  /**
+   * A PostgreSQL streaming replica (hot standby) of DATABASE_URL for the read paths (performance, campaigns, budgets,
+   * forecasts, entity lists); writes, commands and key checks stay on DATABASE_URL. Unset: everything reads the primary.
+   */
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\/[^\s]+$/, { message: 'must be a postgres:// URL' })
+  DATABASE_READ_URL?: string;
+
+  /**
+   * How far the replica may lag, in ms: beyond it every read goes to the primary until it has caught up. Lag is the age
+   * of the oldest primary WAL position (sampled every DATABASE_READ_LAG_CHECK_MS) the replica has not replayed.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  DATABASE_READ_MAX_LAG_MS: number = 2000;
+
+  /** How often the replica's replay position is compared with the primary's WAL position, in ms. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(50)
+  @Max(60_000)
+  DATABASE_READ_LAG_CHECK_MS: number = 250;
+
   /** Longest life of a cached response, in seconds (a safety net: events invalidate entries first). */
   @Type(() => Number)
   @IsInt()

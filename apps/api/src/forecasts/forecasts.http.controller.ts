@@ -5,6 +5,7 @@ import { ApiKeyGuard } from '../auth/api-key.guard';
 import { advertiserFilter, CurrentPrincipal, mayAccess, notFound, Principal } from '../auth/principal';
 import { badRequest } from '../common/cursor';
 import { ThrottledGuard } from '../common/throttled.guard';
+import { ReadDb } from '../replica/read-db.service';
 import { BudgetForecastQueryDto, PerformanceForecastQueryDto } from './dto/forecast-query.dto';
 import { ForecastsService } from './forecasts.service';
 
@@ -16,7 +17,10 @@ export const MAX_FORECAST_DAYS = 14;
 @UseGuards(ApiKeyGuard, ThrottledGuard)
 @Controller('v1/forecasts')
 export class ForecastsHttpController {
-  constructor(private readonly service: ForecastsService) {}
+  constructor(
+    private readonly service: ForecastsService,
+    private readonly read: ReadDb,
+  ) {}
 
   /**
    * Budget pacing of each campaign whose latest budget usage is of its local today: label, projected cumulative spend
@@ -28,9 +32,12 @@ export class ForecastsHttpController {
     const advertiserIds = advertiserFilter(who, q.advertiserId);
     if (q.portfolioId) {
       if (q.campaignId) throw badRequest('campaignId', 'must be absent when portfolioId is given');
-      return this.service.portfolioBudgets({ advertiserIds, portfolioId: q.portfolioId });
+      const portfolioId = q.portfolioId;
+      // several statements, one snapshot (on the replica, it replays between statements)
+      return this.read.snapshot(() => this.service.portfolioBudgets({ advertiserIds, portfolioId }));
     }
-    return this.service.budgets({ advertiserIds, campaignId: q.campaignId });
+    // several statements, one snapshot (on the replica, it replays between statements)
+    return this.read.snapshot(() => this.service.budgets({ advertiserIds, campaignId: q.campaignId }));
   }
 
   /** Expected spend, clicks, orders and sales per local hour (P10/P50/P90) with the actual beside them. */
@@ -45,11 +52,13 @@ export class ForecastsHttpController {
       if (!q.advertiserId) throw badRequest('advertiserId', 'is required for a key limited to advertisers');
       if (!mayAccess(who, q.advertiserId)) throw notFound(`advertiser ${q.advertiserId} does not exist`);
     }
-    const owner = await this.service.owner(q.campaignId, q.advertiserId);
-    if (!owner || !mayAccess(who, owner.advertiserId)) throw notFound(`campaign ${q.campaignId} has no facts`);
-    const tomorrow = this.service.localToday(owner, 1);
-    if (q.to > tomorrow) throw badRequest('to', `must not be after ${tomorrow} (the campaign's local tomorrow)`);
-    return this.service.performance(q.campaignId, owner, q.from, q.to);
+    return this.read.snapshot(async () => {
+      const owner = await this.service.owner(q.campaignId, q.advertiserId);
+      if (!owner || !mayAccess(who, owner.advertiserId)) throw notFound(`campaign ${q.campaignId} has no facts`);
+      const tomorrow = this.service.localToday(owner, 1);
+      if (q.to > tomorrow) throw badRequest('to', `must not be after ${tomorrow} (the campaign's local tomorrow)`);
+      return this.service.performance(q.campaignId, owner, q.from, q.to);
+    });
   }
 }
 

@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { CAMPAIGN_OFFSET_SQL, entityLatestLookupSql, forecastHistorySql } from '@ams/db';
 import type { CampaignHourRow } from '@ams/forecast';
+import { ReadDb } from '../replica/read-db.service';
 
 export interface CampaignBudgetRow {
   advertiser_id: string;
@@ -33,7 +32,7 @@ export interface PortfolioBudgetRow {
 export class ForecastsRepository {
   private readonly historySql = forecastHistorySql();
 
-  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+  constructor(private readonly read: ReadDb) {}
 
   async campaignBudgets(f: { advertiserIds?: string[]; campaignId?: string }): Promise<CampaignBudgetRow[]> {
     const params: unknown[] = [];
@@ -41,7 +40,7 @@ export class ForecastsRepository {
     const where = [`b.budget_scope_type = 'CAMPAIGN'`];
     if (f.advertiserIds) where.push(`b.advertiser_id = ANY(${p(f.advertiserIds)}::text[])`);
     if (f.campaignId) where.push(`b.budget_scope_id = ${p(f.campaignId)}`);
-    return (await this.ds.query(
+    return (await this.read.query(
       `SELECT b.advertiser_id, b.marketplace_id, b.budget_scope_id AS campaign_id, e.name, b.budget::text,
               b.usage_percentage::text, b.usage_updated_at
          FROM budget_usage_latest b
@@ -54,7 +53,7 @@ export class ForecastsRepository {
 
   /** Portfolio budgets (budget-usage's PORTFOLIO scopes) of these advertisers. */
   async portfolioBudgets(f: { advertiserIds?: string[]; portfolioId: string }): Promise<PortfolioBudgetRow[]> {
-    return (await this.ds.query(
+    return (await this.read.query(
       `SELECT b.advertiser_id, b.marketplace_id, b.budget_scope_id AS portfolio_id, b.budget::text,
               b.usage_percentage::text, b.usage_updated_at
          FROM budget_usage_latest b
@@ -67,7 +66,7 @@ export class ForecastsRepository {
 
   /** The campaigns of a portfolio, from the entity data (AMS campaign records and the Ads API sync). */
   async portfolioCampaigns(advertiserId: string, portfolioId: string): Promise<string[]> {
-    const rows = (await this.ds.query(
+    const rows = (await this.read.query(
       `SELECT entity_id FROM entity_latest
         WHERE advertiser_id = $1 AND entity_type = 'campaign' AND portfolio_id = $2 ORDER BY 1 LIMIT 2000`,
       [advertiserId, portfolioId],
@@ -82,12 +81,12 @@ export class ForecastsRepository {
     from: string,
     to: string,
   ): Promise<CampaignHourRow[]> {
-    return (await this.ds.query(this.historySql, [advertiserId, campaignIds, from, to])) as CampaignHourRow[];
+    return (await this.read.query(this.historySql, [advertiserId, campaignIds, from, to])) as CampaignHourRow[];
   }
 
   /** The UTC offset (minutes) of the campaign's latest fact; null without facts. */
   async offset(advertiserId: string, campaignId: string): Promise<number | null> {
-    const rows = (await this.ds.query(CAMPAIGN_OFFSET_SQL, [advertiserId, campaignId])) as Array<{
+    const rows = (await this.read.query(CAMPAIGN_OFFSET_SQL, [advertiserId, campaignId])) as Array<{
       utc_offset_minutes: number;
     }>;
     return rows.length ? Number(rows[0].utc_offset_minutes) : null;
@@ -98,7 +97,7 @@ export class ForecastsRepository {
     campaignId: string,
     advertiserId?: string,
   ): Promise<{ advertiserId: string; utcOffsetMinutes: number } | null> {
-    const rows = (await this.ds.query(
+    const rows = (await this.read.query(
       `SELECT advertiser_id, utc_offset_minutes FROM hourly_fact
         WHERE campaign_id = $1 AND ($2::text IS NULL OR advertiser_id = $2)
         ORDER BY hour_start DESC LIMIT 1`,

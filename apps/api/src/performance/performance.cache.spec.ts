@@ -27,6 +27,34 @@ describe('PerformanceCache', () => {
     expect(off.ticket()).toBeUndefined();
   });
 
+  it('stores an answer read from a replica only if the replica had every update heard for it', () => {
+    let now = 1_000;
+    const cache = liveCache({}, () => now); // live at 1,000: answers read from a replica must include a sample after it
+    const fromReplica = (lsn: bigint, caughtUpAt: number) =>
+      response('r', { advertiserId: 'A1', readFrom: { lsn, caughtUpAt } });
+    expect(cache.set('k', fromReplica(0n, 999), cache.ticket())).toBe('behind');
+    expect(cache.set('k', fromReplica(0n, 1_000), cache.ticket())).toBe('stored');
+    // an event with the WAL position after its commit: the campaign's and the advertiser's answers need it
+    cache.invalidate([{ advertiserId: 'A1', campaignId: 'C1' }], 500n);
+    expect(cache.need('C1')).toEqual({ lsn: 500n, at: 1_000 });
+    expect(cache.need(undefined, 'A1')).toEqual({ lsn: 500n, at: 1_000 });
+    expect(cache.need('C2')).toEqual({ lsn: 0n, at: 1_000 });
+    expect(cache.set('k', fromReplica(499n, 5_000), cache.ticket())).toBe('behind');
+    expect(cache.set('k', fromReplica(500n, 1_000), cache.ticket())).toBe('stored');
+    expect(cache.set('p', response('primary'), cache.ticket())).toBe('stored'); // read from the primary: always current
+    // an event without a position (an older processor): a primary position sampled after it was heard
+    now = 2_000;
+    cache.invalidate([{ advertiserId: 'A1', campaignId: 'C1' }]);
+    expect(cache.need('C1')).toEqual({ lsn: 500n, at: 2_000 });
+    expect(cache.set('k', fromReplica(900n, 1_999), cache.ticket())).toBe('behind');
+    expect(cache.set('k', fromReplica(900n, 2_000), cache.ticket())).toBe('stored');
+    // the feed lost (events may be missed): every replica answer needs a sample after that, whatever its campaign
+    now = 3_000;
+    cache.setLive(false);
+    cache.setLive(true);
+    expect(cache.need('C7')).toEqual({ lsn: 500n, at: 3_000 });
+  });
+
   it('refuses a store when its campaign or advertiser was invalidated after the ticket, accepts one taken after', () => {
     const cache = liveCache();
     const t = cache.ticket();

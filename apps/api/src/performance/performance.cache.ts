@@ -22,6 +22,20 @@ export interface CachedResponse {
    */
   settingsAdvertisers: string[] | null;
   settingsStamp: string;
+  /**
+   * Read from a replica: what its snapshot is known to include (a replay position it had reached before the read, and
+   * the time of the newest primary position it had replayed). Absent: read from the primary, which has everything.
+   */
+  readFrom?: { lsn: bigint; caughtUpAt: number };
+}
+
+/**
+ * What an answer stored from a replica must include: the WAL position of the updates heard for it (events that carry
+ * `walLsn`), and a primary position sampled after `at` (updates heard at `at` whose position is unknown).
+ */
+export interface Need {
+  lsn: bigint;
+  at: number;
 }
 
 interface Entry extends CachedResponse {
@@ -33,7 +47,7 @@ interface Entry extends CachedResponse {
 /** Taken at request start; `undefined` when the cache is off or not live (then the result is never stored). */
 export type CacheTicket = number | undefined;
 
-export type StoreOutcome = 'stored' | 'off' | 'raced' | 'too-large';
+export type StoreOutcome = 'stored' | 'off' | 'raced' | 'too-large' | 'behind';
 
 /** How many per-campaign/advertiser invalidation marks are kept before they are forgotten all at once. */
 const MAX_MARKS = 100_000;
@@ -56,6 +70,10 @@ export class PerformanceCache {
   private readonly byAdvertiser = new Map<string, Set<string>>();
   private readonly campaignMarks = new Map<string, number>();
   private readonly advertiserMarks = new Map<string, number>();
+  private readonly campaignNeeds = new Map<string, Need>();
+  private readonly advertiserNeeds = new Map<string, Need>();
+  /** What every answer stored from a replica must include (needs forgotten, events missed). */
+  private floor: Need = { lsn: 0n, at: 0 };
   private seq = 0;
   /** Tickets below this are void (cleared, or marks forgotten). */
   private minTicket = 0;
@@ -112,13 +130,35 @@ export class PerformanceCache {
     return this.entries.get(key) === value;
   }
 
-  /** Stores `value` unless the ticket is void or something it depends on was invalidated since. */
+  /**
+   * What an answer about this campaign or advertiser must include to be stored when it is read from a replica: every
+   * update heard for them (and the floor). An answer read from the primary includes it all.
+   */
+  need(campaignId?: string, advertiserId?: string): Need {
+    let n = this.floor;
+    for (const m of [
+      campaignId === undefined ? undefined : this.campaignNeeds.get(campaignId),
+      advertiserId === undefined ? undefined : this.advertiserNeeds.get(advertiserId),
+    ]) {
+      if (m) n = maxNeed(n, m);
+    }
+    return n;
+  }
+
+  /**
+   * Stores `value` unless the ticket is void, something it depends on was invalidated since, or it was read from a
+   * replica that had not yet replayed an update heard for it (`behind`: the answer may predate an invalidation).
+   */
   set(key: string, value: CachedResponse, ticket: CacheTicket): StoreOutcome {
     if (ticket === undefined || !this.live || !this.enabled) return 'off';
     if (ticket < this.minTicket) return 'raced';
     if (value.campaignId !== undefined && (this.campaignMarks.get(value.campaignId) ?? -1) > ticket) return 'raced';
     if (value.advertiserId !== undefined && (this.advertiserMarks.get(value.advertiserId) ?? -1) > ticket)
       return 'raced';
+    if (value.readFrom) {
+      const need = this.need(value.campaignId, value.advertiserId);
+      if (value.readFrom.lsn < need.lsn || value.readFrom.caughtUpAt < need.at) return 'behind';
+    }
     const bytes = value.body.length + key.length * 2;
     if (bytes > this.limits.maxBytes) return 'too-large';
     const old = this.entries.get(key);
@@ -135,34 +175,55 @@ export class PerformanceCache {
     return 'stored';
   }
 
-  /** Drops every entry of the touched campaigns and advertisers; results in flight for them will not be stored. */
-  invalidate(touched: Iterable<{ advertiserId: string; campaignId: string }>): number {
+  /**
+   * Drops every entry of the touched campaigns and advertisers; results in flight for them will not be stored. `walLsn`:
+   * the primary's WAL position after the update committed (the event's), else the update is assumed to have committed
+   * just before now: answers read from a replica are stored only once it has replayed that far.
+   */
+  invalidate(touched: Iterable<{ advertiserId: string; campaignId: string }>, walLsn?: bigint): number {
     const mark = ++this.seq;
+    const need: Need = walLsn === undefined ? { lsn: 0n, at: this.now() } : { lsn: walLsn, at: 0 };
     let dropped = 0;
     for (const t of touched) {
       this.campaignMarks.set(t.campaignId, mark);
       this.advertiserMarks.set(t.advertiserId, mark);
+      this.campaignNeeds.set(t.campaignId, maxNeed(this.campaignNeeds.get(t.campaignId), need));
+      this.advertiserNeeds.set(t.advertiserId, maxNeed(this.advertiserNeeds.get(t.advertiserId), need));
       dropped += this.dropAll(this.byCampaign.get(t.campaignId));
       dropped += this.dropAll(this.byAdvertiser.get(t.advertiserId));
     }
     if (this.campaignMarks.size + this.advertiserMarks.size > MAX_MARKS) {
-      // forget the marks, and with them every ticket that could need one
+      // forget the marks, and with them every ticket that could need one; every need becomes the floor
       this.campaignMarks.clear();
       this.advertiserMarks.clear();
+      this.forgetNeeds();
       this.minTicket = ++this.seq;
     }
     return dropped;
   }
 
-  /** Empties the cache; results in flight are not stored. */
+  /**
+   * Empties the cache; results in flight are not stored. Updates may have gone unheard (this is called when the event
+   * feed was lost or an event could not be read): answers read from a replica are stored only once it has replayed a
+   * primary position sampled after now.
+   */
   clear(): void {
     this.entries.clear();
     this.byCampaign.clear();
     this.byAdvertiser.clear();
     this.campaignMarks.clear();
     this.advertiserMarks.clear();
+    this.forgetNeeds();
+    this.floor = maxNeed(this.floor, { lsn: 0n, at: this.now() });
     this.totalBytes = 0;
     this.minTicket = ++this.seq;
+  }
+
+  private forgetNeeds(): void {
+    for (const n of [...this.campaignNeeds.values(), ...this.advertiserNeeds.values()])
+      this.floor = maxNeed(this.floor, n);
+    this.campaignNeeds.clear();
+    this.advertiserNeeds.clear();
   }
 
   private dropAll(keys: Set<string> | undefined): number {
@@ -184,6 +245,11 @@ export class PerformanceCache {
     if (e.campaignId !== undefined) unindex(this.byCampaign, e.campaignId, e.key);
     if (e.advertiserId !== undefined) unindex(this.byAdvertiser, e.advertiserId, e.key);
   }
+}
+
+function maxNeed(a: Need | undefined, b: Need): Need {
+  if (!a) return b;
+  return { lsn: a.lsn > b.lsn ? a.lsn : b.lsn, at: Math.max(a.at, b.at) };
 }
 
 function index(map: Map<string, Set<string>>, id: string, key: string): void {

@@ -1,6 +1,7 @@
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { PERF_HOURLY_UPDATED, type PerfHourlyUpdatedV1 } from '@ams/contracts';
 import { type BroadcastEvent, type BroadcastHandle, counter, gauge, JetStreamService } from '@ams/platform';
+import { parseLsn } from '../replica/read-db.service';
 import { PerformanceCache } from './performance.cache';
 
 /**
@@ -45,7 +46,8 @@ export class PerformanceEventsController implements OnModuleInit, OnModuleDestro
   }
 
   private onEvent(m: BroadcastEvent<PerfHourlyUpdatedV1>): void {
-    this.cache.invalidate(m.payload.touched);
+    // the WAL position after the commit (newer processors): answers read from a replica are cached once it has it
+    this.cache.invalidate(m.payload.touched, m.payload.walLsn === undefined ? undefined : parseLsn(m.payload.walLsn));
     this.events.inc({ result: 'applied' });
   }
 

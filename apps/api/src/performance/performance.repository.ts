@@ -1,9 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import type { Pool } from 'pg';
-import { DataSource } from 'typeorm';
 import { advertiserProfileLateralSql } from '@ams/db';
+import { ReadDb, type ReadTarget } from '../replica/read-db.service';
 import { buildStatement, type PageRequest, type PerformanceFilter } from './performance.statement';
 
 // the statement's parts live in performance.statement.ts; these names are still importable from here
@@ -49,14 +47,18 @@ export class PerformanceRepository {
   private readonly statementNames = new Map<string, string>();
   private generation = 0;
 
-  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+  constructor(private readonly read: ReadDb) {}
 
+  /**
+   * The page and its totals in one statement (one snapshot), on `on` (ReadDb.target: the replica or the primary).
+   */
   async query(
     f: PerformanceFilter,
     page: PageRequest,
+    on: ReadTarget,
   ): Promise<{ rows: PerformanceRow[]; totals: MetricSums; groupCols: string[] }> {
     const { text, values, groupCols } = buildStatement(f, page);
-    const result = await this.run(text, values);
+    const result = await this.run(on, text, values);
     let totals: MetricSums | undefined;
     const rows: PerformanceRow[] = [];
     for (const r of result) {
@@ -68,8 +70,9 @@ export class PerformanceRepository {
   }
 
   /** Advertisers with facts of a campaign in [from, to) (the ones whose settings its numbers can use). */
-  async advertisersOf(campaignId: string, from: string, to: string): Promise<string[]> {
+  async advertisersOf(on: ReadTarget, campaignId: string, from: string, to: string): Promise<string[]> {
     const rows = await this.run(
+      on,
       `SELECT DISTINCT advertiser_id FROM hourly_fact
        WHERE campaign_id = $1 AND hour_start >= $2::timestamptz AND hour_start < $3::timestamptz`,
       [campaignId, from, to],
@@ -83,9 +86,10 @@ export class PerformanceRepository {
    * numbers that depend on them are the same. One primary-key lookup of the settings and one index lookup of the
    * profile per advertiser.
    */
-  async settingsStamp(advertiserIds: string[]): Promise<string> {
+  async settingsStamp(on: ReadTarget, advertiserIds: string[]): Promise<string> {
     if (advertiserIds.length === 0) return '';
     const rows = await this.run(
+      on,
       `SELECT string_agg(a || '=' || coalesce(s.attribution_window_sp || '/' || s.attribution_window_sb || '/' ||
          s.attribution_window_sd, '') || '/' || coalesce(pt.account_type, ''), ',' ORDER BY a)
        FROM unnest($1::text[]) a
@@ -101,9 +105,8 @@ export class PerformanceRepository {
    * changes the result type of a prepared statement makes PostgreSQL refuse to run it ("cached plan must not change
    * result type"): then the statement is prepared again under a new name.
    */
-  private async run(text: string, values: unknown[]): Promise<PerformanceRow[]> {
-    // TypeORM's PostgreSQL driver keeps its node-postgres pool in `master`
-    const pool = (this.ds.driver as unknown as { master: Pool }).master;
+  private async run(on: ReadTarget, text: string, values: unknown[]): Promise<PerformanceRow[]> {
+    const pool = this.read.pool(on);
     for (let attempt = 1; ; attempt++) {
       let name = this.statementNames.get(text);
       if (!name) {

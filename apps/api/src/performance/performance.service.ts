@@ -4,6 +4,7 @@ import { factHorizon } from '@ams/db';
 import { counter } from '@ams/platform';
 import { badRequest, decodeCursor, encodeCursor } from '../common/cursor';
 import { ApiEnv } from '../config/api.env';
+import { ReadDb, type ReadTarget } from '../replica/read-db.service';
 import { PerformanceQueryDto, type GroupBy } from './dto/performance-query.dto';
 import { PerformanceCache, weakEtag } from './performance.cache';
 import { formatPeriod, money, ratiosOf } from './performance.format';
@@ -63,6 +64,7 @@ export class PerformanceService {
     private readonly repo: PerformanceRepository,
     private readonly env: ApiEnv,
     private readonly cache: PerformanceCache,
+    private readonly read: ReadDb,
   ) {}
 
   /**
@@ -71,7 +73,7 @@ export class PerformanceService {
    */
   async cachedQuery(q: PerformanceQueryDto): Promise<PerformanceResult> {
     const filter = this.filterOf(q);
-    if (!this.cache.enabled) return { body: await this.render(q, filter), cache: 'off' };
+    if (!this.cache.enabled) return { body: await this.render(q, filter, await this.read.target()), cache: 'off' };
     const key = cacheKey(q, filter);
     const hit = this.cache.get(key);
     if (
@@ -85,15 +87,26 @@ export class PerformanceService {
     this.misses.inc();
     // everything the result depends on is read after the ticket: an invalidation from here on voids the store
     const ticket = this.cache.ticket();
+    // a replica serves the miss only if it has replayed every update heard for this campaign and advertiser; else the
+    // primary does (a replica that lags beyond DATABASE_READ_MAX_LAG_MS serves nothing)
+    let on = await this.read.target(
+      ticket === undefined ? undefined : this.cache.need(filter.campaignId, filter.advertiserId),
+    );
     let settingsAdvertisers: string[] | null = null;
     let settingsStamp = '';
     if (ticket !== undefined && !filter.attributionWindow) {
       settingsAdvertisers = filter.advertiserId
         ? [filter.advertiserId]
-        : await this.repo.advertisersOf(filter.campaignId as string, ...hourBounds(filter.range));
-      settingsStamp = await this.settingsStamp(settingsAdvertisers);
+        : await this.repo.advertisersOf(on, filter.campaignId as string, ...hourBounds(filter.range));
+      settingsStamp = await this.repo.settingsStamp(on, settingsAdvertisers);
+      // hits are judged on the primary's settings (the api writes them there): a replica that has not replayed the
+      // latest settings would answer with the old ones under the new stamp, so the primary answers instead
+      if (on.replica && (await this.settingsStamp(settingsAdvertisers)) !== settingsStamp) {
+        on = this.read.primaryTarget();
+        settingsStamp = await this.repo.settingsStamp(on, settingsAdvertisers);
+      }
     }
-    const body = await this.render(q, filter);
+    const body = await this.render(q, filter, on);
     if (ticket === undefined) return { body, cache: 'miss' };
     await this.beforeStore?.();
     const etag = weakEtag(body);
@@ -106,6 +119,7 @@ export class PerformanceService {
         advertiserId: filter.advertiserId,
         settingsAdvertisers,
         settingsStamp,
+        readFrom: on.replica ? { lsn: on.lsn ?? 0n, caughtUpAt: on.caughtUpAt ?? 0 } : undefined,
       },
       ticket,
     );
@@ -124,7 +138,7 @@ export class PerformanceService {
       read = new Promise<string>((resolve, reject) =>
         setImmediate(() => {
           this.pendingStamps.delete(key); // from here on, callers wait for the next read
-          this.repo.settingsStamp(advertisers).then(resolve, reject);
+          this.repo.settingsStamp(this.read.primaryTarget(), advertisers).then(resolve, reject);
         }),
       );
       this.pendingStamps.set(key, read);
@@ -176,9 +190,9 @@ export class PerformanceService {
    * stringified: the same bytes JSON.stringify gives (performance.integration.spec.ts compares them), in a third of
    * the time.
    */
-  private async render(q: PerformanceQueryDto, filter: PerformanceFilter): Promise<Buffer> {
+  private async render(q: PerformanceQueryDto, filter: PerformanceFilter, on: ReadTarget): Promise<Buffer> {
     const after = q.cursor ? decodePerformanceCursor(q.cursor, q.groupBy) : undefined;
-    const { rows, totals, groupCols } = await this.repo.query(filter, { limit: q.limit + 1, after });
+    const { rows, totals, groupCols } = await this.repo.query(filter, { limit: q.limit + 1, after }, on);
     const fields = groupCols.map((c) => `,"${GROUP_FIELDS[c]}":`);
     const width = groupCols.length;
     const n = Math.min(rows.length, q.limit);

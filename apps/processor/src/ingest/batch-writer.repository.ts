@@ -77,6 +77,15 @@ export class BatchWriterRepository {
   }
 
   /**
+   * The primary's WAL position now (`pg_current_wal_lsn()`): read after a commit, a replica that replayed up to it has
+   * that commit (the update events carry it, so an api reading a replica knows when the replica has their changes).
+   */
+  async walPosition(): Promise<string> {
+    const rows = (await this.ds.query('SELECT pg_current_wal_lsn()::text AS lsn')) as Array<{ lsn: string }>;
+    return rows[0].lsn;
+  }
+
+  /**
    * Rebuilds the hourly facts of the given (advertiser, campaign, hour) keys from the stored deltas
    * (hourly_fact = SUM of distinct deltas, by definition). Used after a replay, when facts and
    * deltas may have drifted apart (a partial restore). Takes a SHARE ROW EXCLUSIVE lock on

@@ -184,6 +184,8 @@ export class RecordConsumerService implements OnApplicationBootstrap, BeforeAppl
     const emittedAt = new Date().toISOString();
     const budget = eventBudget(await this.messaging.maxPayload());
     if (performance.length) {
+      // read after the commit: an api reading a replica serves (and caches) these hours from it only once it replayed this far
+      const walLsn = await this.writer.walPosition();
       const touched = new Map<string, PerfHourlyUpdatedV1['touched'][number]>();
       for (const r of performance) {
         const key = `${r.advertiserId}\u0000${r.campaignId}\u0000${r.hourStartUtc}`;
@@ -200,6 +202,7 @@ export class RecordConsumerService implements OnApplicationBootstrap, BeforeAppl
         version: 1,
         touched: chunk,
         emittedAt,
+        walLsn,
       });
       for (const chunk of chunkBySize([...touched.values()], event, budget, MAX_EVENT_ITEMS)) {
         await this.messaging.publish(PERF_HOURLY_UPDATED, event(chunk));

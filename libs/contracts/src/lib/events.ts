@@ -26,6 +26,9 @@ export class TouchedHourV1 {
   @IsInt() @Min(-14 * 60) @Max(14 * 60) utcOffsetMinutes!: number;
 }
 
+/** A PostgreSQL WAL position as `pg_lsn` prints it: two hex numbers of up to 32 bits. */
+export const WAL_LSN = /^[0-9A-F]{1,8}\/[0-9A-F]{1,8}$/;
+
 /** `perf.hourly.updated.v1` — emitted by the processor after a batch committed. */
 export class PerfHourlyUpdatedV1 {
   @IsIn([1]) version!: 1;
@@ -35,6 +38,14 @@ export class PerfHourlyUpdatedV1 {
   @Type(() => TouchedHourV1)
   touched!: TouchedHourV1[];
   @IsISO8601() emittedAt!: string;
+  /**
+   * The primary's WAL position (`pg_current_wal_lsn()`, e.g. `0/16B3748`) read after the batch committed: a PostgreSQL
+   * replica whose `pg_last_wal_replay_lsn()` is at least this has the batch. Optional (added compatibly): an event
+   * without it says nothing about the position, and a reader must assume the commit may be recent.
+   */
+  @IsOptional()
+  @Matches(WAL_LSN, { message: 'must be a WAL position like 0/16B3748' })
+  walLsn?: string;
 }
 
 export class BudgetScopeV1 {

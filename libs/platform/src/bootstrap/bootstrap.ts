@@ -86,7 +86,13 @@ export async function bootstrap<E extends CommonEnv>(opts: BootstrapOptions<E>):
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
 
-  await app.listen(env.PORT, '0.0.0.0');
+  try {
+    await app.listen(env.PORT, '0.0.0.0');
+  } catch (err) {
+    // e.g. a consumer that could not start: exit so the orchestrator restarts the app, rather than run without serving
+    logger.fatal(`failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    process.exit(1);
+  }
   logger.log(`${opts.name} listening on :${env.PORT}`);
   return app;
 }

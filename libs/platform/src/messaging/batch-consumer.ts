@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { ConsumerEvents, type ConsumerMessages, type JetStreamClient, type JsMsg, type NatsConnection } from 'nats';
 import { ConsumedMessageImpl } from './consumed-message';
+import { retryTransient } from './nats-codec';
 import type { MessagingMetrics } from './messaging.metrics';
 import type { MessagingNaming } from './messaging.naming';
 import type { ConsumedMessage, ConsumerDefinition, ConsumerHandle } from './messaging.types';
@@ -81,7 +82,12 @@ export class BatchConsumer<T> implements ConsumerHandle {
 
   async start(): Promise<void> {
     await this.deps.ensureResources();
-    await this.startConsume();
+    // the consumer's info, answered by its leader: late or missing while a cluster elects one
+    await retryTransient(
+      `starting durable ${this.def.stream}/${this.def.durable}`,
+      () => this.startConsume(),
+      (m) => this.logger.warn(m),
+    );
     const tick = Math.max(50, Math.floor(this.def.ackWaitMs / 6));
     this.touchTimer = setInterval(() => this.touch(), tick);
     this.touchTimer.unref();

@@ -6,7 +6,7 @@ import type { ConsumerHandle } from './messaging.types';
 import { rawAddress } from './raw-address';
 import { ServiceTracker } from './messaging.spec-env';
 
-jest.setTimeout(90_000);
+jest.setTimeout(120_000);
 Logger.overrideLogger(['error']);
 
 const prefix = uniquePrefix('cl');
@@ -57,7 +57,8 @@ describe('JetStreamService on a three-server JetStream cluster', () => {
         }
       },
     );
-  }, 60_000);
+    // a fresh cluster on a loaded machine can take a while to elect its meta leader and the streams' groups
+  }, 150_000);
 
   afterAll(async () => {
     await handle?.stop();

@@ -12,7 +12,7 @@ import {
   type StreamConfig,
   type StreamInfo,
 } from 'nats';
-import { apiErrorCode } from './nats-codec';
+import { apiErrorCode, retryTransient } from './nats-codec';
 import type { NatsConnectionManager } from './nats-connection';
 import type { MessagingNaming } from './messaging.naming';
 import type { ConsumerDefinition, MessagingOptions, StreamDefinition } from './messaging.types';
@@ -49,8 +49,20 @@ export class StreamAdmin {
     private readonly logger: Logger,
   ) {}
 
-  async ensureStream(def: StreamDefinition): Promise<void> {
+  /**
+   * The stream created or updated to match `def`. A cluster electing a leader (a member restarting, a fresh cluster)
+   * answers late or not at all for a few seconds: such failures are retried for up to a minute.
+   */
+  ensureStream(def: StreamDefinition): Promise<void> {
     this.streamDefs.set(def.name, def);
+    return retryTransient(
+      `ensuring stream ${def.name}`,
+      () => this.ensureStreamOnce(def),
+      (m) => this.logger.warn(m),
+    );
+  }
+
+  private async ensureStreamOnce(def: StreamDefinition): Promise<void> {
     const { jsm } = await this.connection.ready();
     const name = this.naming.stream(def.name);
     const wanted: Partial<StreamConfig> = {
@@ -92,12 +104,23 @@ export class StreamAdmin {
     }
   }
 
-  /** The durable of `def` (and its stream, when this service ensured it before), created or updated to match. */
+  /**
+   * The durable of `def` (and its stream, when this service ensured it before), created or updated to match; transient
+   * cluster failures retried as in ensureStream.
+   */
   async ensureConsumerResources(def: ConsumerDefinition): Promise<void> {
     const streamDef = this.streamDefs.get(def.stream);
     if (streamDef) {
       await this.ensureStream(streamDef);
     }
+    await retryTransient(
+      `ensuring durable ${def.stream}/${def.durable}`,
+      () => this.ensureConsumerOnce(def),
+      (m) => this.logger.warn(m),
+    );
+  }
+
+  private async ensureConsumerOnce(def: ConsumerDefinition): Promise<void> {
     const { jsm } = await this.connection.ready();
     const stream = this.naming.stream(def.stream);
     const cfg: Partial<ConsumerConfig> = {

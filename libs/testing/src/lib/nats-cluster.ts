@@ -148,15 +148,33 @@ export async function startPrivateNatsCluster(opts: StartPrivateNatsClusterOptio
       }
       return out;
     },
-    async waitForJetStream(timeoutMs = 30_000) {
+    async waitForJetStream(timeoutMs = 60_000) {
+      // every member in the meta group, current, not just a leader: a leader exists as soon as two members do, and
+      // until the third has joined an R3 stream is refused ("no suitable peers for placement")
       await waitFor(
-        () =>
-          withClient(async (nc) => {
-            const jsm = await nc.jetstreamManager({ timeout: 2_000 });
-            await jsm.getAccountInfo();
-            return true;
-          }).catch(() => false),
-        { timeoutMs, intervalMs: 200, description: 'the JetStream meta group to elect a leader' },
+        async () => {
+          for (const m of members) {
+            try {
+              const res = await fetch(`http://127.0.0.1:${m.httpPort}/jsz`, { signal: AbortSignal.timeout(2_000) });
+              const jsz = (await res.json()) as {
+                meta_cluster?: { leader?: string; replicas?: Array<{ name: string; current: boolean }> };
+              };
+              const meta = jsz.meta_cluster;
+              if (meta?.leader === m.name) {
+                const peers = (meta.replicas ?? []).filter((r) => r.current).length;
+                return peers === members.length - 1;
+              }
+            } catch {
+              // a member that is down or starting
+            }
+          }
+          return false;
+        },
+        {
+          timeoutMs,
+          intervalMs: 200,
+          description: `all ${members.length} members current in the JetStream meta group`,
+        },
       );
     },
     async dispose() {
