@@ -19,12 +19,10 @@
  */
 import { readFileSync } from 'node:fs';
 import * as os from 'node:os';
-import { pipeline } from 'node:stream/promises';
-import { Readable } from 'node:stream';
 import { Client } from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
 import { localDateSql, PG_SESSION_OPTIONS, runMigrations } from '@ams/db';
 import { deleteStreams, freePort, startApp, uniquePrefix } from '@ams/testing';
+import { copyFacts } from './copy-facts';
 
 const autocannon = require('autocannon') as (opts: Record<string, unknown>) => Promise<AutocannonResult>;
 interface AutocannonResult {
@@ -82,11 +80,9 @@ async function seed(pg: Client): Promise<void> {
     return;
   }
   await pg.query('TRUNCATE hourly_fact');
-  const t0 = performance.now();
   const hoursPerCampaign = Math.ceil(HOURS / KEYWORDS);
   let produced = 0;
-  function* lines(): Generator<string> {
-    let batch: string[] = [];
+  function* seedRows(): Generator<string> {
     for (let c = 0; c < CAMPAIGNS && produced < ROWS; c++) {
       const campaign = String(100000000000000 + c);
       const advertiser = `ADV${c % ADVERTISERS}`;
@@ -94,27 +90,12 @@ async function seed(pg: Client): Promise<void> {
         const hour = new Date(END - (h + 1) * 3_600_000).toISOString();
         for (let k = 0; k < KEYWORDS && produced < ROWS; k++, produced++) {
           const clicks = (c + h + k) % 9;
-          batch.push(
-            `${advertiser}\tATVPDKIKX0DER\t${campaign}\tG${k % 2}\tA${k}\tK${k}\tTop of Search on-Amazon\t${hour}\t-420\tsp\tUSD\t${100 + ((h * 7 + k) % 400)}\t${clicks}\t${(clicks * 0.87).toFixed(2)}\t${clicks % 3}\t${((clicks % 3) * 24.99).toFixed(2)}\n`,
-          );
-          if (batch.length === 5000) {
-            yield batch.join('');
-            batch = [];
-          }
+          yield `${advertiser}\tATVPDKIKX0DER\t${campaign}\tG${k % 2}\tA${k}\tK${k}\tTop of Search on-Amazon\t${hour}\t-420\tsp\tUSD\t${100 + ((h * 7 + k) % 400)}\t${clicks}\t${(clicks * 0.87).toFixed(2)}\t${clicks % 3}\t${((clicks % 3) * 24.99).toFixed(2)}\n`;
         }
       }
     }
-    if (batch.length) yield batch.join('');
   }
-  const copy = pg.query(
-    copyFrom(
-      `COPY hourly_fact (advertiser_id, marketplace_id, campaign_id, ad_group_id, ad_id, keyword_id, placement, hour_start,
-                         utc_offset_minutes, ad_product, currency, impressions, clicks, cost, orders_7d, sales_7d) FROM STDIN`,
-    ),
-  );
-  await pipeline(Readable.from(lines()), copy);
-  await pg.query('ANALYZE hourly_fact');
-  const s = (performance.now() - t0) / 1000;
+  const s = await copyFacts(pg, seedRows());
   console.log(
     `seeded ${produced.toLocaleString('en-US')} rows with COPY in ${s.toFixed(0)} s (${Math.round(produced / s).toLocaleString('en-US')} rows/s)`,
   );

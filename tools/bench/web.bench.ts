@@ -15,14 +15,12 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { gzipSync } from 'node:zlib';
 import { Client } from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { PG_SESSION_OPTIONS, runMigrations } from '@ams/db';
 import { deleteStreams, freePort, startApp, uniquePrefix, workspaceRoot } from '@ams/testing';
+import { copyFacts } from './copy-facts';
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i++) {
@@ -74,10 +72,8 @@ async function seed(pg: Client): Promise<void> {
     return;
   }
   await pg.query('TRUNCATE hourly_fact, rollup_pending, campaign_daily, campaign_hourly');
-  const t0 = performance.now();
   let produced = 0;
-  function* lines(): Generator<string> {
-    let batch: string[] = [];
+  function* seedRows(): Generator<string> {
     for (let c = 0; c < CAMPAIGNS && produced < ROWS; c++) {
       for (let h = 0; h < HOURS && produced < ROWS; h++) {
         const at = END - (h + 1) * 3_600_000;
@@ -87,27 +83,12 @@ async function seed(pg: Client): Promise<void> {
         for (let k = 0; k < KEYWORDS && produced < ROWS; k++, produced++) {
           const clicks = Math.round(rhythm * (2 + ((c + k) % 5)));
           const orders = clicks % 3;
-          batch.push(
-            `${advertiserOf(c)}\tATVPDKIKX0DER\t${campaignId(c)}\tG${k % 2}\tA${k}\tK${k}\tTop of Search on-Amazon\t${hour}\t0\tsp\tUSD\t${clicks * 40 + k}\t${clicks}\t${(clicks * 0.87).toFixed(2)}\t${orders}\t${(orders * 24.99).toFixed(2)}\n`,
-          );
-          if (batch.length === 5000) {
-            yield batch.join('');
-            batch = [];
-          }
+          yield `${advertiserOf(c)}\tATVPDKIKX0DER\t${campaignId(c)}\tG${k % 2}\tA${k}\tK${k}\tTop of Search on-Amazon\t${hour}\t0\tsp\tUSD\t${clicks * 40 + k}\t${clicks}\t${(clicks * 0.87).toFixed(2)}\t${orders}\t${(orders * 24.99).toFixed(2)}\n`;
         }
       }
     }
-    if (batch.length) yield batch.join('');
   }
-  const copy = pg.query(
-    copyFrom(
-      `COPY hourly_fact (advertiser_id, marketplace_id, campaign_id, ad_group_id, ad_id, keyword_id, placement, hour_start,
-                         utc_offset_minutes, ad_product, currency, impressions, clicks, cost, orders_7d, sales_7d) FROM STDIN`,
-    ),
-  );
-  await pipeline(Readable.from(lines()), copy);
-  await pg.query('ANALYZE hourly_fact');
-  const s = (performance.now() - t0) / 1000;
+  const s = await copyFacts(pg, seedRows());
   console.log(`seeded ${produced.toLocaleString('en-US')} rows with COPY in ${s.toFixed(0)} s`);
 }
 
