@@ -1,4 +1,5 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { PeriodicTask } from '@ams/platform';
 import { AlerterEnv } from '../config/alerter.env';
 import { AutomationNoticesService } from './automation-notices.service';
 import { AutomationService } from './automation.service';
@@ -10,43 +11,31 @@ import { AutomationService } from './automation.service';
 @Injectable()
 export class AutomationScheduler implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(AutomationScheduler.name);
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
-  private stopped = false;
+  private readonly task: PeriodicTask;
 
   constructor(
     private readonly env: AlerterEnv,
     private readonly automation: AutomationService,
     private readonly notices: AutomationNoticesService,
-  ) {}
+  ) {
+    this.task = new PeriodicTask(
+      env.AUTOMATION_SCHEDULE_SECONDS * 1000,
+      () => this.tick(),
+      (err) =>
+        this.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'automation schedule failed'),
+    );
+  }
 
   onApplicationBootstrap(): void {
-    this.schedule(this.env.AUTOMATION_SCHEDULE_SECONDS * 1000);
+    this.task.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
-  }
-
-  private schedule(inMs: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.tick().finally(() => {
-        this.running = undefined;
-        this.schedule(this.env.AUTOMATION_SCHEDULE_SECONDS * 1000);
-      });
-    }, inMs);
-    this.timer.unref();
+    await this.task.stop();
   }
 
   private async tick(): Promise<void> {
-    try {
-      await this.automation.onSchedule();
-      await this.notices.digests();
-    } catch (err) {
-      this.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'automation schedule failed');
-    }
+    await this.automation.onSchedule();
+    await this.notices.digests();
   }
 }

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { CAMPAIGN_OFFSET_SQL } from '@ams/db';
 import { addDays, clockText, estimateCapCost, localClock, parseMoney } from '@ams/forecast';
+import { PeriodicTask } from '@ams/platform';
 import { AlerterEnv } from '../config/alerter.env';
 import type { AutomationNotice } from '../delivery/notification.logic';
 import { OutboxRepository } from '../delivery/outbox.repository';
@@ -27,9 +28,7 @@ interface Capped {
 @Injectable()
 export class CapDigestService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(CapDigestService.name);
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
-  private stopped = false;
+  private readonly task: PeriodicTask;
 
   constructor(
     private readonly env: AlerterEnv,
@@ -38,31 +37,20 @@ export class CapDigestService implements OnApplicationBootstrap, BeforeApplicati
     private readonly metrics: MetricsRepository,
     private readonly outbox: OutboxRepository,
     private readonly sender: OutboxSenderService,
-  ) {}
+  ) {
+    this.task = new PeriodicTask(
+      env.AUTOMATION_SCHEDULE_SECONDS * 1000,
+      () => this.digests(),
+      (err) => this.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'cap digest failed'),
+    );
+  }
 
   onApplicationBootstrap(): void {
-    this.schedule();
+    this.task.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
-  }
-
-  private schedule(): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.digests()
-        .catch((err: unknown) =>
-          this.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'cap digest failed'),
-        )
-        .finally(() => {
-          this.running = undefined;
-          this.schedule();
-        });
-    }, this.env.AUTOMATION_SCHEDULE_SECONDS * 1000);
-    this.timer.unref();
+    await this.task.stop();
   }
 
   /** Queues the digests due now; returns how many were queued. */

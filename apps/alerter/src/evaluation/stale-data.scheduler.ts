@@ -1,4 +1,5 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { PeriodicTask } from '@ams/platform';
 import { AlerterEnv } from '../config/alerter.env';
 import { EvaluationService } from './evaluation.service';
 
@@ -10,42 +11,29 @@ import { EvaluationService } from './evaluation.service';
 @Injectable()
 export class StaleDataScheduler implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(StaleDataScheduler.name);
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
-  private stopped = false;
+  private readonly task: PeriodicTask;
 
   constructor(
     private readonly env: AlerterEnv,
     private readonly evaluation: EvaluationService,
-  ) {}
+  ) {
+    this.task = new PeriodicTask(
+      env.ALERT_STALE_CHECK_SECONDS * 1000,
+      () => this.tick(),
+      (err) => this.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'stale-data check failed'),
+    );
+  }
 
   onApplicationBootstrap(): void {
-    this.schedule();
+    this.task.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
-  }
-
-  private schedule(): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.tick().finally(() => {
-        this.running = undefined;
-        this.schedule();
-      });
-    }, this.env.ALERT_STALE_CHECK_SECONDS * 1000);
-    this.timer.unref();
+    await this.task.stop();
   }
 
   private async tick(): Promise<void> {
-    try {
-      const outcome = await this.evaluation.onStaleCheck();
-      if (outcome.judged) this.logger.debug({ judged: outcome.judged }, 'stale-data rule judged');
-    } catch (err) {
-      this.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'stale-data check failed');
-    }
+    const outcome = await this.evaluation.onStaleCheck();
+    if (outcome.judged) this.logger.debug({ judged: outcome.judged }, 'stale-data rule judged');
   }
 }

@@ -1,2 +1,3 @@
 export * from './bootstrap';
 export * from './query-validation.pipe';
+export * from './periodic-task';
