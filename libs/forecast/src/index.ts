@@ -7,3 +7,4 @@ export * from './lib/cap-cost';
 export * from './lib/baseline';
 export * from './lib/fit-set';
 export * from './lib/band';
+export * from './lib/pacing-start';

@@ -27,6 +27,7 @@ function canonicalTrigger(t: ActionTriggerV1): ActionTriggerV1 {
     ...(t.condition ? { condition: cond(t.condition) } : {}),
     ...(t.usageAtLeast !== undefined ? { usageAtLeast: toDecimalString(t.usageAtLeast) } : {}),
     ...(t.beforeLocalHour !== undefined ? { beforeLocalHour: t.beforeLocalHour } : {}),
+    ...(t.minSalesLost !== undefined ? { minSalesLost: toDecimalString(t.minSalesLost) } : {}),
     ...(t.also?.length ? { also: t.also.map(cond) } : {}),
   };
 }

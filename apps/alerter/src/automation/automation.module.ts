@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { DeliveryModule } from '../delivery/delivery.module';
 import { MetricsRepository } from '../evaluation/metrics.repository';
+import { PacingService } from '../evaluation/pacing.service';
 import { ActionRulesRepository } from './action-rules.repository';
 import { ActionRulesService } from './action-rules.service';
 import { AutomationCommandsController } from './automation.commands.controller';
@@ -14,6 +15,7 @@ import { AutomationService } from './automation.service';
   imports: [DeliveryModule],
   providers: [
     MetricsRepository,
+    PacingService,
     ActionRulesRepository,
     ActionRulesService,
     AutomationCommandsController,

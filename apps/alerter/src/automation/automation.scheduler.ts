@@ -5,7 +5,8 @@ import { AutomationNoticesService } from './automation-notices.service';
 import { AutomationService } from './automation.service';
 
 /**
- * Every AUTOMATION_SCHEDULE_SECONDS: dayparting windows (no event says "an hour began") and the daily digests. Every
+ * Every AUTOMATION_SCHEDULE_SECONDS: dayparting windows (no event says "an hour began"), `capped` triggers (what
+ * capping cost yesterday) and the daily digests. Every
  * replica runs it; the advertiser locks and decision keys make a second replica find the work done.
  */
 @Injectable()
@@ -36,6 +37,7 @@ export class AutomationScheduler implements OnApplicationBootstrap, BeforeApplic
 
   private async tick(): Promise<void> {
     await this.automation.onSchedule();
+    await this.automation.onCapped();
     await this.notices.digests();
   }
 }

@@ -22,11 +22,14 @@ import {
 import { automationConnectionHealthy, readAutomationFacts, TRIGGER_DATASETS } from '@ams/db';
 import { JetStreamService } from '@ams/platform';
 import { compareDecimal } from '@ams/ams';
+import { addDays, clockText, estimateCapCost, localClock, parseMoney } from '@ams/forecast';
 import { AlerterEnv } from '../config/alerter.env';
 import { OutboxSenderService } from '../delivery/outbox-sender.service';
 import type { AutomationNotice } from '../delivery/notification.logic';
 import { judgeWindow, type WindowParts } from '../evaluation/condition.logic';
+import { cappedCampaigns } from '../evaluation/cap-digest.service';
 import { MetricsRepository, type SumUnit } from '../evaluation/metrics.repository';
+import { PacingService } from '../evaluation/pacing.service';
 import { baselineBounds, HOUR_MS, latestSettledWindow, windowOf, type EvalWindow } from '../evaluation/window.logic';
 import { type ActionRule, ActionRulesRepository } from './action-rules.repository';
 import { type ActionCandidate, AutomationRepository } from './automation.repository';
@@ -109,6 +112,7 @@ export class AutomationService {
     private readonly metrics: MetricsRepository,
     private readonly messaging: JetStreamService,
     private readonly sender: OutboxSenderService,
+    private readonly pacing: PacingService,
   ) {}
 
   /** Budget triggers: campaigns whose usage reached the rule's level (before its local hour). */
@@ -237,6 +241,66 @@ export class AutomationService {
             },
             multiplier,
             base,
+          });
+        }
+      }
+    });
+  }
+
+  /**
+   * `capped` triggers: campaigns that ran out of budget on their previous local day, when the sales the rest of that
+   * day would have brought (`estimateCapCost` on the campaign's fit for the day, P50, as in the cap digest) reached
+   * the rule's `minSalesLost`. Once per campaign and local day (the decision key holds the capped day).
+   */
+  async onCapped(now = new Date(), ctx: JudgeContext = {}): Promise<AutomationOutcome> {
+    const rules = await this.enabled(['capped'], undefined, ctx);
+    if (rules.length === 0) return { proposed: 0, queued: [] };
+    const advertisers = [...new Set(rules.map((r) => r.advertiserId))];
+    return this.perAdvertiser(advertisers, ctx, async (em, advertiserId, out) => {
+      const capped = await cappedCampaigns(em, now, [advertiserId]);
+      if (capped.length === 0) return;
+      for (const rule of rules.filter((r) => r.advertiserId === advertiserId)) {
+        const candidates = await this.repo.candidates(em, {
+          advertiserId,
+          level: 'campaign',
+          adProducts: rule.adProducts,
+          campaignId: rule.scopeType === 'campaign' ? rule.scopeId : null,
+          entityIds: [...new Set(capped.map((x) => x.budget_scope_id))],
+        });
+        for (const c of candidates) {
+          const yesterday = addDays(localWeekHour(now, c.timeZone).date, -1);
+          const cap = capped.find(
+            (x) => x.budget_scope_id === c.entityId && localWeekHour(x.capped_at, c.timeZone).date === yesterday,
+          );
+          if (!cap) continue;
+          const decisionKey = `r${rule.id}:campaign:${c.entityId}:capped:${yesterday}`;
+          if (await this.repo.decided(em, decisionKey)) continue;
+          const at = localClock(cap.capped_at.getTime(), utcOffsetMinutes(c.timeZone, cap.capped_at)).hour;
+          const { model } = await this.pacing.fit(em, advertiserId, c.entityId, yesterday);
+          const cost = estimateCapCost(model, { date: yesterday, cappedAt: at, spentAtCap: parseMoney(cap.budget) });
+          if (compareDecimal(cost.sales.p50, rule.trigger.minSalesLost ?? '0') < 0) continue;
+          const also = await this.judgeAll(em, rule.trigger.also ?? [], c, now, ctx);
+          if (also.some((a) => a.status !== 'breach')) continue;
+          const alsoText = also.map((a) => `, ${a.metric} ${a.value ?? a.note} over ${a.window}`).join('');
+          await this.propose(em, rule, c, now, out, ctx, {
+            kind: 'rule',
+            decisionKey,
+            why:
+              `it ran out of its budget of ${toCents(cap.budget)} at ${clockText(at)} local on ${yesterday}: ` +
+              `estimated sales lost ${cost.sales.p50} (P10–P90 ${cost.sales.p10}–${cost.sales.p90}), ` +
+              `at least ${rule.trigger.minSalesLost}${alsoText}`,
+            triggerData: {
+              capped: {
+                localDate: yesterday,
+                at: cap.capped_at.toISOString(),
+                local: clockText(at),
+                budget: cap.budget,
+                salesLost: cost.sales,
+                spendNotMade: cost.spend,
+                minSalesLost: rule.trigger.minSalesLost,
+              },
+              conditions: also,
+            },
           });
         }
       }

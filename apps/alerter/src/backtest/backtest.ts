@@ -14,6 +14,7 @@ import { AlerterEnv } from '../config/alerter.env';
 import { Destinations } from '../delivery/destinations.logic';
 import { OutboxSenderService } from '../delivery/outbox-sender.service';
 import { OutboxRepository } from '../delivery/outbox.repository';
+import { PacingService } from '../evaluation/pacing.service';
 import { MetricsRepository } from '../evaluation/metrics.repository';
 import { HOUR_MS } from '../evaluation/window.logic';
 import { ActionRulesRepository } from '../automation/action-rules.repository';
@@ -382,6 +383,7 @@ export function createBacktest(env: AlerterEnv, ds: DataSource): Backtest {
     new MetricsRepository(),
     messaging,
     sender,
+    new PacingService(env),
   );
   return new Backtest(ds, automation, rules);
 }

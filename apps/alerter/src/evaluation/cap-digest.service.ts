@@ -1,6 +1,6 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { CAMPAIGN_OFFSET_SQL } from '@ams/db';
 import { addDays, clockText, estimateCapCost, localClock, parseMoney } from '@ams/forecast';
 import { PeriodicTask } from '@ams/platform';
@@ -10,6 +10,26 @@ import { OutboxRepository } from '../delivery/outbox.repository';
 import { OutboxSenderService } from '../delivery/outbox-sender.service';
 import { MetricsRepository, nameKey } from './metrics.repository';
 import { PacingService } from './pacing.service';
+
+/**
+ * Campaigns whose budget usage reached 100 % in the 50 hours before `now` (of these advertisers, or all): per campaign
+ * and UTC day, the first time and the budget (for the cap digest and the automation's `capped` trigger).
+ */
+export async function cappedCampaigns(
+  em: EntityManager,
+  now: Date,
+  advertiserIds: readonly string[] | null = null,
+): Promise<Array<{ advertiser_id: string; budget_scope_id: string; capped_at: Date; budget: string }>> {
+  return (await em.query(
+    `SELECT advertiser_id, budget_scope_id, min(usage_updated_at) AS capped_at, max(budget)::text AS budget
+       FROM budget_usage_event
+      WHERE budget_scope_type = 'CAMPAIGN' AND usage_percentage >= 100
+        AND usage_updated_at > $1::timestamptz - interval '50 hours' AND usage_updated_at <= $1::timestamptz
+        AND ($2::text[] IS NULL OR advertiser_id = ANY($2::text[]))
+      GROUP BY 1, 2, date_trunc('day', usage_updated_at) ORDER BY 1, 2, 3`,
+    [now, advertiserIds],
+  )) as Array<{ advertiser_id: string; budget_scope_id: string; capped_at: Date; budget: string }>;
+}
 
 interface Capped {
   advertiserId: string;
@@ -55,14 +75,7 @@ export class CapDigestService implements OnApplicationBootstrap, BeforeApplicati
 
   /** Queues the digests due now; returns how many were queued. */
   async digests(now = new Date()): Promise<number> {
-    const rows = (await this.ds.query(
-      `SELECT advertiser_id, budget_scope_id, min(usage_updated_at) AS capped_at, max(budget)::text AS budget
-         FROM budget_usage_event
-        WHERE budget_scope_type = 'CAMPAIGN' AND usage_percentage >= 100
-          AND usage_updated_at > $1::timestamptz - interval '50 hours' AND usage_updated_at <= $1::timestamptz
-        GROUP BY 1, 2, date_trunc('day', usage_updated_at) ORDER BY 1, 2, 3`,
-      [now],
-    )) as Array<{ advertiser_id: string; budget_scope_id: string; capped_at: Date; budget: string }>;
+    const rows = await cappedCampaigns(this.ds.manager, now);
     const byAdvertiser = new Map<string, { date: string; offset: number; capped: Capped[] }>();
     for (const r of rows) {
       const off = (await this.ds.query(CAMPAIGN_OFFSET_SQL, [r.advertiser_id, r.budget_scope_id])) as Array<{

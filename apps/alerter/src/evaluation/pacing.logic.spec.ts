@@ -4,7 +4,7 @@ import { AlerterEnv } from '../config/alerter.env';
 import { defaultRules, ruleProblems } from '../rules/rule.logic';
 import { testRuleDraft } from '../testing/rule.fixture';
 import { judgePacing } from './condition.logic';
-import { pacingFacts, projectionHour } from './pacing.logic';
+import { pacingFacts } from './pacing.logic';
 
 const destinations = new Set(['default']);
 const projection = (p50: number | null, over: Partial<PacingProjection> = {}): PacingProjection => ({
@@ -74,24 +74,5 @@ describe('projected_out_of_budget_before', () => {
       minSpend: '10',
     });
     expect(r?.name).toContain('5 h before the day ends');
-  });
-});
-
-describe('the hour a projection is as of', () => {
-  const rows = (...hours: number[]) => hours.map((hour) => ({ local_date: '2026-12-07', hour }));
-  const usage = { date: '2026-12-07', hour: 8.5 };
-  it('is the usage time when no later facts landed', () => {
-    expect(projectionHour(usage, rows(6, 7), { date: '2026-12-07', hour: 13.2 })).toBe(8.5);
-  });
-  it('is the end of the latest hour with facts when later, never after now (its hour is partial)', () => {
-    expect(projectionHour(usage, rows(6, 11), { date: '2026-12-07', hour: 13.2 })).toBe(12);
-    expect(projectionHour(usage, rows(13), { date: '2026-12-07', hour: 13.2 })).toBe(13.2);
-  });
-  it('takes the whole day once the local day is over, and ignores facts of another day', () => {
-    expect(projectionHour(usage, rows(22), { date: '2026-12-08', hour: 1 })).toBe(23);
-    expect(projectionHour(usage, [{ local_date: '2026-12-06', hour: 20 }], { date: '2026-12-07', hour: 13 })).toBe(8.5);
-  });
-  it('keeps the usage time for a usage ahead of now (a clock behind the data)', () => {
-    expect(projectionHour(usage, rows(11), { date: '2026-12-06', hour: 23 })).toBe(8.5);
   });
 });

@@ -1,4 +1,4 @@
-import { type CampaignHourRow, clockText, formatMoney, parseMoney } from '@ams/forecast';
+import { clockText, formatMoney, parseMoney } from '@ams/forecast';
 import type { AlertMetric } from '@ams/contracts';
 import { formatValue, metricUnit } from '../rules/rule.logic';
 import type { NotificationFact } from './alert-plan.logic';
@@ -24,21 +24,6 @@ export function pacingFacts(p: Pick<CampaignPacing, 'projection'>): Notification
   facts.push({ label: 'Spent', value: `${formatMoney(parseMoney(spentSoFar))} of ${budget} (${pct} %)` });
   facts.push({ label: 'Pacing', value: label });
   return facts;
-}
-
-/**
- * The local time of day a projection is as of: the usage's, or the end of the latest hour with facts today when that
- * is later, but never after the local time now (the current hour's facts are partial) on the usage's day.
- */
-export function projectionHour(
-  usage: { date: string; hour: number },
-  todayRows: ReadonlyArray<Pick<CampaignHourRow, 'local_date' | 'hour'>>,
-  now: { date: string; hour: number },
-): number {
-  let facts = 0;
-  for (const r of todayRows) if (r.local_date === usage.date) facts = Math.max(facts, Number(r.hour) + 1);
-  const cap = now.date === usage.date ? now.hour : now.date > usage.date ? 24 : usage.hour;
-  return Math.max(usage.hour, Math.min(facts, cap));
 }
 
 /** What an `outside_forecast` alert's message says: the actual against the expected band (and its P50). */

@@ -13,13 +13,13 @@ import {
   localClock,
   LruCache,
   pacingFromModel,
-  parseMoney,
+  pacingStart,
+  type PacingStart,
   type PacingProjection,
   seriesByCampaign,
 } from '@ams/forecast';
 import { AlerterEnv } from '../config/alerter.env';
 import type { BudgetRow } from './metrics.repository';
-import { projectionHour } from './pacing.logic';
 
 export interface CampaignFit {
   model: CampaignModel;
@@ -113,10 +113,10 @@ export class PacingService {
     }>;
     if (off.length === 0) return null;
     const offset = Number(off[0].utc_offset_minutes);
-    const usage = localClock(row.usageUpdatedAt.getTime(), offset);
-    // a usage of an earlier local day says nothing of today's pace
-    if (usage.date < localClock(now.getTime(), offset).date) return null;
-    const date = usage.date;
+    const usageDate = localClock(row.usageUpdatedAt.getTime(), offset).date;
+    // a usage of an earlier local day says nothing of today's pace (the api projects such a campaign from its facts)
+    if (usageDate < localClock(now.getTime(), offset).date) return null;
+    const date = usageDate;
     const first = addDays(date, -this.days);
     const { model } = await this.fit(em, advertiserId, campaignId, date);
     const today = (await em.query(this.historySql, [
@@ -125,15 +125,20 @@ export class PacingService {
       date,
       addDays(date, 1),
     ])) as CampaignHourRow[];
-    const asOfHour = projectionHour(usage, today, localClock(now.getTime(), offset));
+    const start = pacingStart({
+      now: now.getTime(),
+      utcOffsetMinutes: offset,
+      usage: { at: row.usageUpdatedAt.getTime(), budget: row.budget, percentage: row.usagePercentage },
+      todayRows: today,
+    }) as PacingStart;
+    const asOfHour = start.nowHour;
     const series =
       seriesByCampaign(today, first, this.days + 1, { date, hour: Math.floor(asOfHour) }).get(campaignId) ??
       emptySeries(first, this.days + 1);
-    const spentSoFar = (parseMoney(row.budget) * Number(row.usagePercentage)) / 100;
     const projection = pacingFromModel(model, series, {
       budget: row.budget,
       nowHour: asOfHour,
-      spentSoFar: spentSoFar.toFixed(6),
+      spentSoFar: start.spentSoFar,
     });
     return { projection, localDate: date, utcOffsetMinutes: offset, asOfHour };
   }

@@ -272,6 +272,13 @@ describe('api: /v1/action-rules, /v1/actions, /v1/automation (real PostgreSQL an
         ['percent as a number', rule({ action: { type: 'change_budget_pct', percent: 20 } }), 'action.percent'],
         ['an unknown field', rule({ owner: 'me' }), 'owner'],
         ['no advertiser', rule({ advertiserId: undefined }), 'advertiserId'],
+        ['a capped trigger without a minimum', rule({ trigger: { type: 'capped' } }), 'trigger.minSalesLost'],
+        ['a capped trigger of 0', rule({ trigger: { type: 'capped', minSalesLost: '0' } }), 'trigger.minSalesLost'],
+        [
+          'a capped minimum as a number',
+          rule({ trigger: { type: 'capped', minSalesLost: 200 } }),
+          'trigger.minSalesLost',
+        ],
       ];
       for (const [what, body, field] of cases) {
         const r = await call('POST', '/v1/action-rules', OPERATOR, body);

@@ -20,6 +20,7 @@ describe('forecast mapping', () => {
       name: 'Shoes',
       localDate: '2026-12-08',
       nowHour: 10.0833334,
+      source: 'usage',
       utcOffsetMinutes: -300,
       usageUpdatedAt: new Date('2026-12-08T15:05:00Z'),
       pacing,
@@ -28,6 +29,7 @@ describe('forecast mapping', () => {
     });
     expect(out).toMatchObject({
       asOf: '2026-12-08T10:05:00-05:00',
+      source: 'usage',
       exhaustion: { p10: '2026-12-08T13:30:00-05:00', p50: '2026-12-08T15:15:00-05:00', p90: null },
       projected: [{ hour: 10, endsAt: '2026-12-08T11:00:00-05:00', p50: '88.00' }],
       estimatedLoss: null,

@@ -55,10 +55,13 @@ export interface BudgetForecastInput {
   campaignId: string;
   name: string | null;
   localDate: string;
-  /** local time of day of the budget usage the projection starts from */
+  /** local time of day the projection is as of: the later of the usage's time and the latest hour with facts */
   nowHour: number;
+  /** where the spend so far comes from: today's budget usage × budget, or (no usage of today yet) today's facts */
+  source: 'usage' | 'facts';
   utcOffsetMinutes: number;
-  usageUpdatedAt: Date;
+  /** the latest budget usage's time (of an earlier day when `source` is facts); null: none, the entity's budget */
+  usageUpdatedAt: Date | null;
   pacing: PacingProjection;
   capCost: CapCost | null;
   model: ModelInfo;
@@ -75,7 +78,8 @@ export function budgetForecastOf(i: BudgetForecastInput) {
     name: i.name,
     localDate: i.localDate,
     asOf: at(i.nowHour),
-    usageUpdatedAt: i.usageUpdatedAt.toISOString(),
+    source: i.source,
+    usageUpdatedAt: i.usageUpdatedAt?.toISOString() ?? null,
     label: p.label,
     budget: p.budget,
     spentSoFar: p.spentSoFar,

@@ -23,8 +23,10 @@ export class ForecastsHttpController {
   ) {}
 
   /**
-   * Budget pacing of each campaign whose latest budget usage is of its local today: label, projected cumulative spend
-   * by remaining local hour, exhaustion time (P10/P50/P90), and after a cap the estimated loss. With `portfolioId`:
+   * Budget pacing of each campaign with a budget (budget-usage's, else the entity data's) and a usage or facts of its
+   * local today, as of the later of the usage and the latest hour with facts (`source`: usage or facts): label,
+   * projected cumulative spend by remaining local hour, exhaustion time (P10/P50/P90), and after a cap the estimated
+   * loss. With `portfolioId`:
    * the portfolio budget's pacing (budget and usage from budget-usage, its campaigns from the entity data).
    */
   @Get('budgets')

@@ -50,12 +50,14 @@ describe('api: /v1/forecasts (real PostgreSQL)', () => {
       SELECT $1, 'ATVPDKIKX0DER', c, 'ag', 'ad', 'kw', '', to_timestamp($2::bigint / 1000.0) + make_interval(hours => h), $3, 'sp', 'USD',
              100, 8, $4::numeric, 1, 20
         FROM unnest($5::text[]) c, generate_series($6::int, $7::int) h`;
-    await pg.query(hist, [ADV, localMidnightUtc, offset, '4.00', ['C1', 'C2', 'C3'], -35 * 24, -1]);
+    await pg.query(hist, [ADV, localMidnightUtc, offset, '4.00', ['C1', 'C2', 'C3', 'C5', 'C6'], -35 * 24, -1]);
     // today until 10:00: C1 8.00 an hour (twice its pace), C2 4.00, C3 10.00
     for (const [c, spend] of [
       ['C1', '8.00'],
       ['C2', '4.00'],
       ['C3', '10.00'],
+      ['C5', '6.00'],
+      ['C6', '4.00'],
     ])
       await pg.query(hist, [ADV, localMidnightUtc, offset, spend, [c], 0, 9]);
     const usage = `INSERT INTO budget_usage_latest (advertiser_id, marketplace_id, budget_scope_type, budget_scope_id,
@@ -66,6 +68,14 @@ describe('api: /v1/forecasts (real PostgreSQL)', () => {
     await pg.query(usage, [ADV, 'C3', at, '100', '100']);
     // yesterday's usage only: not of today, not answered
     await pg.query(usage, [ADV, 'C4', new Date(localMidnightUtc - 2 * HOUR), '50', '10']);
+    // yesterday's usage (23:30, 90 %) and today's facts: projected from the facts
+    await pg.query(usage, [ADV, 'C5', new Date(localMidnightUtc - HOUR / 2), '100', '90']);
+    // no usage at all, a budget in the entity data and today's facts
+    await pg.query(
+      `INSERT INTO ams_entity (advertiser_id, entity_type, entity_id, version, marketplace_id, campaign_id, budget_amount, raw)
+       VALUES ($1, 'campaign', 'C6', 1, 'ATVPDKIKX0DER', 'C6', '50', '{}')`,
+      [ADV],
+    );
   }, 30_000);
   afterAll(async () => {
     await pg?.end();
@@ -77,7 +87,7 @@ describe('api: /v1/forecasts (real PostgreSQL)', () => {
     const cold = await get(`/v1/forecasts/budgets?advertiserId=${ADV}`);
     expect(cold.status).toBe(200);
     const by = Object.fromEntries(cold.body.data.map((d: any) => [d.campaignId, d]));
-    expect(Object.keys(by).sort()).toEqual(['C1', 'C2', 'C3']);
+    expect(Object.keys(by).sort()).toEqual(['C1', 'C2', 'C3', 'C5', 'C6']);
 
     const c1 = by.C1;
     expect(c1.label).toBe('overpacing');
@@ -92,6 +102,7 @@ describe('api: /v1/forecasts (real PostgreSQL)', () => {
     // the offset travels: 10:05 local
     const sign = offset < 0 ? '-' : '+';
     expect(c1.asOf).toBe(`${today}T10:05:00${sign}${String(Math.abs(offsetHours)).padStart(2, '0')}:00`);
+    expect(c1.source).toBe('usage');
     expect(c1.budget).toBe('120.00');
     expect(c1.spentSoFar).toBe('80.00');
     for (const m of [c1.budget, c1.spentSoFar, c1.daySpend.p10, c1.daySpend.p50, c1.daySpend.p90])
@@ -131,6 +142,32 @@ describe('api: /v1/forecasts (real PostgreSQL)', () => {
         `budgets (3 campaigns) cold ${cold.ms.toFixed(1)} ms; warm p50 ${all[10].toFixed(1)} ms, max ${all[19].toFixed(1)} ms\n`,
       );
     }
+  });
+
+  it('projects from today’s facts a campaign whose latest usage is of yesterday, or that has none', async () => {
+    const r = await get(`/v1/forecasts/budgets?advertiserId=${ADV}&campaignId=C5`);
+    expect(r.status).toBe(200);
+    expect(r.body.data).toHaveLength(1);
+    const c5 = r.body.data[0];
+    const sign = offset < 0 ? '-' : '+';
+    const zone = `${sign}${String(Math.abs(offsetHours)).padStart(2, '0')}:00`;
+    // as of the end of its latest hour with facts (09:00–10:00), 10 × 6.00 spent; yesterday's 90 % is not today's
+    expect(c5).toMatchObject({
+      source: 'facts',
+      localDate: today,
+      asOf: `${today}T10:00:00${zone}`,
+      usageUpdatedAt: new Date(localMidnightUtc - HOUR / 2).toISOString(),
+      budget: '100.00',
+      spentSoFar: '60.00',
+      label: 'overpacing',
+      exhausted: false,
+    });
+    expect(c5.projected[0].hour).toBe(10);
+    expect(Date.parse(c5.exhaustion.p50)).toBeGreaterThan(localMidnightUtc + 10 * HOUR);
+    // 4.00 an hour of a 50.00 entity budget: 40.00 by 10:00, 96.00 a usual day
+    const c6 = (await get(`/v1/forecasts/budgets?advertiserId=${ADV}&campaignId=C6`)).body.data[0];
+    expect(c6).toMatchObject({ source: 'facts', usageUpdatedAt: null, budget: '50.00', spentSoFar: '40.00' });
+    expect(c6.label).toBe('overpacing');
   });
 
   it('answers a portfolio budget’s pacing from its campaigns (entity data) and its budget-usage', async () => {

@@ -9,8 +9,9 @@ export interface CampaignBudgetRow {
   campaign_id: string;
   name: string | null;
   budget: string;
-  usage_percentage: string;
-  usage_updated_at: Date;
+  /** null: no budget-usage row (the budget is the entity data's) */
+  usage_percentage: string | null;
+  usage_updated_at: Date | null;
 }
 
 export interface PortfolioBudgetRow {
@@ -23,7 +24,8 @@ export interface PortfolioBudgetRow {
 }
 
 /**
- * What the forecasts read (writers: processor): campaign budgets from budget_usage_latest, the hourly history from
+ * What the forecasts read (writers: processor, connector): campaign budgets from budget_usage_latest (else
+ * entity_latest), the hourly history from
  * hourly_fact (forecastHistorySql, shared with the alerter's pacing rule), and a campaign's UTC offset and advertiser.
  * `sp-budget-recommendations` is not ingested (the processor quarantines it as unsupported): nothing to read for
  * Amazon's own estimate of what a cap missed.
@@ -34,18 +36,41 @@ export class ForecastsRepository {
 
   constructor(private readonly read: ReadDb) {}
 
+  /**
+   * Campaigns with a budget: the latest budget-usage row's, else the entity data's (`entity_latest`), with the usage
+   * (null when none) — candidates of the pacing answer, which keeps those with a usage or facts of their local today.
+   */
   async campaignBudgets(f: { advertiserIds?: string[]; campaignId?: string }): Promise<CampaignBudgetRow[]> {
     const params: unknown[] = [];
     const p = (v: unknown) => `$${params.push(v)}`;
-    const where = [`b.budget_scope_type = 'CAMPAIGN'`];
-    if (f.advertiserIds) where.push(`b.advertiser_id = ANY(${p(f.advertiserIds)}::text[])`);
-    if (f.campaignId) where.push(`b.budget_scope_id = ${p(f.campaignId)}`);
+    const adv = f.advertiserIds ? p(f.advertiserIds) : null;
+    const cmp = f.campaignId ? p(f.campaignId) : null;
+    const filter = (advCol: string, idCol: string) =>
+      [adv ? `${advCol} = ANY(${adv}::text[])` : null, cmp ? `${idCol} = ${cmp}` : null]
+        .filter(Boolean)
+        .map((w) => ` AND ${w}`)
+        .join('');
     return (await this.read.query(
-      `SELECT b.advertiser_id, b.marketplace_id, b.budget_scope_id AS campaign_id, e.name, b.budget::text,
-              b.usage_percentage::text, b.usage_updated_at
-         FROM budget_usage_latest b
-         LEFT JOIN LATERAL (${entityLatestLookupSql('b.advertiser_id', `'campaign'`, 'b.budget_scope_id')}) e ON true
-        WHERE ${where.join(' AND ')}
+      `WITH c AS (
+         SELECT advertiser_id, budget_scope_id AS campaign_id FROM budget_usage_latest
+          WHERE budget_scope_type = 'CAMPAIGN'${filter('advertiser_id', 'budget_scope_id')}
+         UNION
+         SELECT advertiser_id, entity_id FROM ams_entity
+          WHERE entity_type = 'campaign' AND budget_amount IS NOT NULL${filter('advertiser_id', 'entity_id')}
+         UNION
+         SELECT advertiser_id, entity_id FROM ads_entity
+          WHERE entity_type = 'campaign' AND budget_amount IS NOT NULL${filter('advertiser_id', 'entity_id')}
+       )
+       SELECT c.advertiser_id, COALESCE(b.marketplace_id, e.marketplace_id) AS marketplace_id, c.campaign_id, e.name,
+              COALESCE(b.budget, e.budget_amount)::text AS budget, b.usage_percentage::text, b.usage_updated_at
+         FROM c
+         LEFT JOIN LATERAL (
+           SELECT bb.marketplace_id, bb.budget, bb.usage_percentage, bb.usage_updated_at FROM budget_usage_latest bb
+            WHERE bb.advertiser_id = c.advertiser_id AND bb.budget_scope_type = 'CAMPAIGN'
+              AND bb.budget_scope_id = c.campaign_id
+            ORDER BY bb.usage_updated_at DESC LIMIT 1) b ON true
+         LEFT JOIN LATERAL (${entityLatestLookupSql('c.advertiser_id', `'campaign'`, 'c.campaign_id')}) e ON true
+        WHERE COALESCE(b.budget, e.budget_amount) IS NOT NULL
         ORDER BY 1, 2, 3 LIMIT 5000`,
       params,
     )) as CampaignBudgetRow[];

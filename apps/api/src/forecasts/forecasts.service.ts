@@ -10,6 +10,7 @@ import {
   localClock,
   LruCache,
   pacingFromModel,
+  pacingStart,
   parseMoney,
   portfolioPacingFromModels,
   seriesByCampaign,
@@ -93,7 +94,11 @@ export class ForecastsService {
     return addDays(localClock(now.getTime(), owner.utcOffsetMinutes).date, plusDays);
   }
 
-  /** Pacing of every campaign (of these advertisers, or one campaign) whose latest budget usage is of its local today. */
+  /**
+   * Pacing of every campaign (of these advertisers, or one campaign) with a budget and a usage or facts of its local
+   * today (`pacingStart`, shared with the alerter): from the usage of today as of the later of its time and the
+   * latest hour with facts, else from today's facts as of their latest hour (`source` says which).
+   */
   async budgets(f: { advertiserIds?: string[]; campaignId?: string }, now = new Date()) {
     const budgets = await this.repo.campaignBudgets(f);
     const byAdvertiser = new Map<string, CampaignBudgetRow[]>();
@@ -104,47 +109,55 @@ export class ForecastsService {
     }
     const data: Array<ReturnType<typeof budgetForecastOf>> = [];
     for (const [advertiserId, list] of byAdvertiser) {
-      // the advertiser's local clock, from its campaigns' latest facts
-      const offsets = new Map<string, number>();
+      // the campaigns' local clocks, from their latest facts (none: nothing to fit, not answered)
+      const byDate = new Map<string, Array<{ b: CampaignBudgetRow; offset: number }>>();
       for (const b of list) {
-        const o = await this.repo.offset(advertiserId, b.campaign_id);
-        if (o !== null) offsets.set(b.campaign_id, o);
+        const offset = await this.repo.offset(advertiserId, b.campaign_id);
+        if (offset === null) continue;
+        const d = localClock(now.getTime(), offset).date;
+        byDate.set(d, [...(byDate.get(d) ?? []), { b, offset }]);
       }
-      const today = list
-        .filter((b) => offsets.has(b.campaign_id))
-        .map((b) => ({ b, offset: offsets.get(b.campaign_id) as number }))
-        .filter(
-          ({ b, offset }) =>
-            localClock(b.usage_updated_at.getTime(), offset).date === localClock(now.getTime(), offset).date,
+      for (const [date, candidates] of byDate) {
+        const todayRows = await this.repo.history(
+          advertiserId,
+          candidates.map((t) => t.b.campaign_id),
+          date,
+          addDays(date, 1),
         );
-      if (today.length === 0) continue;
-      const byDate = new Map<string, typeof today>();
-      for (const t of today) {
-        const d = localClock(now.getTime(), t.offset).date;
-        byDate.set(d, [...(byDate.get(d) ?? []), t]);
-      }
-      for (const [date, items] of byDate) {
-        const ids = items.map((t) => t.b.campaign_id);
-        const fits = await this.fitsFor(advertiserId, ids, date);
+        const items = candidates.flatMap(({ b, offset }) => {
+          const rows = todayRows.filter((r) => r.campaign_id === b.campaign_id);
+          const start = pacingStart({
+            now: now.getTime(),
+            utcOffsetMinutes: offset,
+            usage:
+              b.usage_updated_at && b.usage_percentage !== null
+                ? { at: b.usage_updated_at.getTime(), budget: b.budget, percentage: b.usage_percentage }
+                : null,
+            todayRows: rows,
+          });
+          // a usage ahead of the local clock (a clock behind the data) is projected on the usage's day elsewhere
+          return start && start.localDate === date ? [{ b, offset, rows, start }] : [];
+        });
+        if (items.length === 0) continue;
+        const fits = await this.fitsFor(
+          advertiserId,
+          items.map((t) => t.b.campaign_id),
+          date,
+        );
         const first = addDays(date, -this.historyDays);
-        const todayRows = await this.repo.history(advertiserId, ids, date, addDays(date, 1));
-        for (const { b, offset } of items) {
+        for (const { b, offset, rows, start } of items) {
           const fit = fits.get(b.campaign_id);
           if (!fit) continue;
-          const nowHour = localClock(b.usage_updated_at.getTime(), offset).hour;
+          const nowHour = start.nowHour;
           const series =
-            seriesByCampaign(
-              todayRows.filter((r) => r.campaign_id === b.campaign_id),
-              first,
-              this.historyDays + 1,
-              { date, hour: Math.floor(nowHour) },
-            ).get(b.campaign_id) ?? zeroFilled(emptySeries(first, this.historyDays + 1));
+            seriesByCampaign(rows, first, this.historyDays + 1, { date, hour: Math.floor(nowHour) }).get(
+              b.campaign_id,
+            ) ?? zeroFilled(emptySeries(first, this.historyDays + 1));
           const budget = parseMoney(b.budget);
-          const spentSoFar = (budget * Number(b.usage_percentage)) / 100;
           const pacing = pacingFromModel(fit.model, series, {
             budget: b.budget,
             nowHour,
-            spentSoFar: spentSoFar.toFixed(6),
+            spentSoFar: start.spentSoFar,
             underpacePct: this.env.FORECAST_UNDERPACE_PCT,
           });
           const capCost =
@@ -159,6 +172,7 @@ export class ForecastsService {
               name: b.name,
               localDate: date,
               nowHour,
+              source: start.source,
               utcOffsetMinutes: offset,
               usageUpdatedAt: b.usage_updated_at,
               pacing,
@@ -219,6 +233,7 @@ export class ForecastsService {
           name: null,
           localDate: date,
           nowHour: usage.hour,
+          source: 'usage',
           utcOffsetMinutes: offset,
           usageUpdatedAt: b.usage_updated_at,
           pacing,

@@ -3,6 +3,7 @@ import {
   askedValue,
   daypartWindowAt,
   describeChange,
+  describeTrigger,
   judgeGuards,
   localWeekHour,
   resolveGuards,
@@ -45,6 +46,12 @@ describe('automation policy: rule validation', () => {
     ).toEqual([]);
   });
 
+  it('accepts "raise the budget 15 % for campaigns that lost ≥ 200 in sales by capping yesterday"', () => {
+    const trigger = { type: 'capped' as const, minSalesLost: '200' };
+    expect(actionRuleProblems({ ...base, trigger, action: { type: 'change_budget_pct', percent: '15' } })).toEqual([]);
+    expect(describeTrigger(trigger)).toBe('ran out of budget yesterday, estimated sales lost at least 200');
+  });
+
   it.each([
     [{ action: { type: 'change_budget_pct', percent: '95' } }, 'action.percent: at most ±90'],
     [{ action: { type: 'change_budget_pct', percent: '-90.5' } }, 'action.percent: at most ±90'],
@@ -57,6 +64,17 @@ describe('automation policy: rule validation', () => {
     [{ trigger: { type: 'metric' } }, 'trigger.condition: required for metric triggers'],
     [{ trigger: { type: 'schedule' } }, 'trigger.type: schedule triggers drive dayparting'],
     [{ scopeType: 'campaign' }, 'scopeId: required when scopeType is campaign'],
+    [{ trigger: { type: 'capped' } }, 'trigger.minSalesLost: required for capped triggers'],
+    [{ trigger: { type: 'capped', minSalesLost: '0' } }, 'trigger.minSalesLost: money above 0'],
+    [{ trigger: { type: 'budget', minSalesLost: '200' } }, 'trigger.minSalesLost: belongs to capped triggers'],
+    [
+      {
+        entityLevel: 'keyword',
+        trigger: { type: 'capped', minSalesLost: '200' },
+        action: { type: 'change_bid_pct', percent: '10' },
+      },
+      'trigger.type: capped triggers judge campaign budgets',
+    ],
     [
       {
         trigger: {

@@ -79,6 +79,18 @@ export function actionRuleProblems(r: ActionRuleDraft): string[] {
       problems.push('trigger.usageAtLeast: a budget usage in percent, above 0 and at most 100');
     }
   }
+  if (trigger.type === 'capped' && r.entityLevel !== 'campaign') {
+    problems.push('trigger.type: capped triggers judge campaign budgets: entityLevel must be campaign');
+  }
+  if (trigger.type === 'capped' && trigger.minSalesLost === undefined) {
+    problems.push('trigger.minSalesLost: required for capped triggers (the least estimated sales lost by capping)');
+  }
+  if (trigger.type !== 'capped' && trigger.minSalesLost !== undefined) {
+    problems.push('trigger.minSalesLost: belongs to capped triggers');
+  }
+  if (trigger.minSalesLost !== undefined && compareDecimal(trigger.minSalesLost, '0') <= 0) {
+    problems.push('trigger.minSalesLost: money above 0');
+  }
   if (trigger.type === 'schedule' && !isDaypart(action)) {
     problems.push('trigger.type: schedule triggers drive dayparting actions (daypart_budget, daypart_bid)');
   }
@@ -377,6 +389,8 @@ export function describeChange(
 /** A trigger's description for reasons: "out of budget (100 %) at 14:05 local, before 18:00". */
 export function describeTrigger(trigger: ActionTriggerV1): string {
   if (trigger.type === 'schedule') return 'the dayparting schedule';
+  if (trigger.type === 'capped')
+    return `ran out of budget yesterday, estimated sales lost at least ${trigger.minSalesLost}`;
   if (trigger.type === 'budget') {
     const usage = trigger.usageAtLeast ?? '100';
     const head = compareDecimal(usage, '100') >= 0 ? 'out of budget' : `budget usage at least ${usage} %`;

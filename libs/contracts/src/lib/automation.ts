@@ -51,8 +51,10 @@ export type AdProductCodeV1 = (typeof AD_PRODUCT_CODES)[number];
  * `metric`: a performance condition over a window, as alert rules judge it (the entity's own figures).
  * `budget`: the campaign's budget usage reached `usageAtLeast` % (100 = out of budget), optionally only before the
  * local hour `beforeLocalHour`. `schedule`: the local hour of the week (dayparting; the action carries the table).
+ * `capped`: the campaign ran out of budget on its previous local day and the estimated sales lost after the cap
+ * (the cap digest's P50) reached `minSalesLost`; judged once per campaign and local day on the schedule tick.
  */
-export const ACTION_TRIGGER_TYPES = ['metric', 'budget', 'schedule'] as const;
+export const ACTION_TRIGGER_TYPES = ['metric', 'budget', 'schedule', 'capped'] as const;
 export type ActionTriggerType = (typeof ACTION_TRIGGER_TYPES)[number];
 
 export const ACTION_TYPES = [
@@ -117,6 +119,8 @@ export class ActionTriggerV1 {
   @IsOptional() @IsBoundedDecimal() usageAtLeast?: string;
   /** `budget` triggers: only when the usage is reached before this local hour (1–24; 18 = before 18:00). */
   @IsOptional() @IsInt() @Min(1) @Max(24) beforeLocalHour?: number;
+  /** `capped` triggers (required): the least estimated sales lost by capping yesterday, money above 0, e.g. "200". */
+  @IsOptional() @IsBoundedDecimal() minSalesLost?: string;
   /** Further conditions that must all hold too (e.g. ROAS ≥ 3 over the local day). */
   @IsOptional()
   @IsArray()

@@ -94,8 +94,9 @@ export function automationConnectionHealthy(state: string): boolean {
 }
 
 /** The datasets each trigger's data comes from (freshness guard). */
-export const TRIGGER_DATASETS: Record<'metric' | 'budget' | 'schedule', readonly string[] | null> = {
+export const TRIGGER_DATASETS: Record<'metric' | 'budget' | 'schedule' | 'capped', readonly string[] | null> = {
   metric: ['sp-traffic', 'sb-traffic', 'sd-traffic'],
   budget: ['budget-usage'],
   schedule: null,
+  capped: ['budget-usage'],
 };
