@@ -84,7 +84,11 @@ async function main(): Promise<void> {
     // 1. the previous release's schema with facts in it
     const old = await new DataSource({
       ...dataSourceOptions({ url: url.toString(), poolSize: 2 }),
-      migrations: MIGRATIONS.slice(0, -1),
+      // the schema before monthly partitions
+      migrations: MIGRATIONS.slice(
+        0,
+        MIGRATIONS.findIndex((m) => m.name === 'MonthlyPartitions1765100000000'),
+      ),
     }).initialize();
     await old.runMigrations({ transaction: 'each' });
     const from = new Date(Date.now() - 60 * 86_400_000);

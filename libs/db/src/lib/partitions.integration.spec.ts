@@ -6,7 +6,11 @@ import { MIGRATIONS } from './migrations';
 import { covered, dropPartitionsBefore, ensureMonthPartitions, parseBound, partitionsOf } from './partitions';
 
 const ADMIN_URL = process.env['TEST_DATABASE_ADMIN_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const PREVIOUS = MIGRATIONS.slice(0, -1);
+/** The schema before monthly partitions: every migration up to it (later ones follow it in the upgrade). */
+const PREVIOUS = MIGRATIONS.slice(
+  0,
+  MIGRATIONS.findIndex((m) => m.name === 'MonthlyPartitions1765100000000'),
+);
 
 /** `n` facts and their deltas for one advertiser, one per hour from `from` (2 campaigns, 2 keywords). */
 async function loadFacts(db: DataSource, from: string, n: number, advertiser = 'ADV1'): Promise<void> {
@@ -65,9 +69,10 @@ describe('monthly partitions (real PostgreSQL)', () => {
     await old.destroy();
 
     db = await new DataSource(dataSourceOptions({ url, poolSize: 4 })).initialize();
-    expect((await db.runMigrations({ transaction: 'each' })).map((m) => m.name)).toEqual([
-      'MonthlyPartitions1765100000000',
-    ]);
+    expect((await db.runMigrations({ transaction: 'each' })).map((m) => m.name)).toEqual(
+      MIGRATIONS.slice(PREVIOUS.length).map((m) => m.name),
+    );
+    expect(MIGRATIONS[PREVIOUS.length].name).toBe('MonthlyPartitions1765100000000');
     expect(await totals(db)).toEqual(before);
     expect(await db.query(`SELECT count(*)::int AS n FROM rollup_pending`)).toEqual([{ n: 0 }]); // no rewrite, no marks
 
