@@ -9,6 +9,7 @@ import {
   hourOfPeriod,
   localDate,
   localHour,
+  localHourStart,
   yesterdayUntilThisHour,
 } from './format';
 
@@ -39,15 +40,38 @@ describe('dates in the advertiser’s zone', () => {
 
   it('compares today so far with yesterday up to the same local hour, across a DST change', () => {
     const la = 'America/Los_Angeles';
-    // 07:20 PST: yesterday up to 08:00 local
+    // 07:20 PST: yesterday from its local midnight up to 08:00 local
     expect(localHour(Date.parse('2026-12-07T15:20:00Z'), la)).toBe(7);
-    expect(yesterdayUntilThisHour(Date.parse('2026-12-07T15:20:00Z'), la)).toBe('2026-12-06T16:00:00.000Z');
+    expect(yesterdayUntilThisHour(Date.parse('2026-12-07T15:20:00Z'), la)).toEqual({
+      from: '2026-12-06T08:00:00.000Z',
+      to: '2026-12-06T16:00:00.000Z',
+    });
     // in the day's last local hour: the whole of yesterday
-    expect(yesterdayUntilThisHour(Date.parse('2026-12-08T07:30:00Z'), la)).toBe('2026-12-06');
+    expect(yesterdayUntilThisHour(Date.parse('2026-12-08T07:30:00Z'), la)).toEqual({
+      from: '2026-12-06',
+      to: '2026-12-06',
+    });
     // 10:20 PDT on the day clocks went forward: yesterday (PST) up to 11:00 local, not 10:00
-    expect(yesterdayUntilThisHour(Date.parse('2026-03-08T17:20:00Z'), la)).toBe('2026-03-07T19:00:00.000Z');
-    // the day after: 07:20 PDT, yesterday up to 08:00 PDT
-    expect(yesterdayUntilThisHour(Date.parse('2026-03-09T14:20:00Z'), la)).toBe('2026-03-08T15:00:00.000Z');
+    expect(yesterdayUntilThisHour(Date.parse('2026-03-08T17:20:00Z'), la)).toEqual({
+      from: '2026-03-07T08:00:00.000Z',
+      to: '2026-03-07T19:00:00.000Z',
+    });
+    // the day after: yesterday (23 hours) from midnight PST to 08:00 PDT
+    expect(yesterdayUntilThisHour(Date.parse('2026-03-09T14:20:00Z'), la)).toEqual({
+      from: '2026-03-08T08:00:00.000Z',
+      to: '2026-03-08T15:00:00.000Z',
+    });
+  });
+
+  it('finds local hours in half-hour zones and says when an hour does not exist', () => {
+    // India is UTC+05:30: 00:00 local is 18:30 UTC the day before
+    expect(localHourStart('2026-12-06', 0, 'Asia/Kolkata')).toBe(Date.parse('2026-12-05T18:30:00Z'));
+    expect(yesterdayUntilThisHour(Date.parse('2026-12-07T04:00:00Z'), 'Asia/Kolkata')).toEqual({
+      from: '2026-12-05T18:30:00.000Z',
+      to: '2026-12-06T04:30:00.000Z',
+    });
+    // 02:00 did not exist in Los Angeles on 2026-03-08
+    expect(localHourStart('2026-03-08', 2, 'America/Los_Angeles')).toBeNull();
   });
 
   it('says how long ago', () => {

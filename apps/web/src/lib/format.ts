@@ -81,28 +81,56 @@ export function localDate(at: number, timeZone: string): string {
   return `${get('year')}-${get('month')}-${get('day')}`;
 }
 
+/** The advertiser's local date, hour (0–23) and minute of an instant. */
+function localParts(at: number, timeZone: string): { date: string; hour: number; minute: number } {
+  const parts = dtf(
+    timeZone,
+    { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' },
+    'ymdhm',
+  ).formatToParts(at);
+  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
+  return {
+    date: `${get('year')}-${get('month')}-${get('day')}`,
+    hour: Number(get('hour')),
+    minute: Number(get('minute')),
+  };
+}
+
 /** The advertiser's local hour (0–23) of an instant. */
 export function localHour(at: number, timeZone: string): number {
-  const parts = dtf(timeZone, { hour: '2-digit', hourCycle: 'h23' }, 'h').formatToParts(at);
-  return Number(parts.find((p) => p.type === 'hour')?.value ?? 0);
+  return localParts(at, timeZone).hour;
 }
 
 /**
- * Where "yesterday by this hour" ends, for comparing a partial today with the same part of yesterday: the instant
- * yesterday's local hour after the current one began (an exclusive `to` for /v1/performance), or yesterday's date
- * (the whole day) in the day's last hour. On a day with a DST change the hour is matched by its local number.
+ * The instant a local hour of a local date began in the advertiser's zone, or null when that hour does not exist there
+ * (a DST gap). Offsets run from −12 to +14 hours in steps of 15 minutes, so the candidates are searched in those steps.
  */
-export function yesterdayUntilThisHour(now: number, timeZone: string): string {
-  const today = localDate(now, timeZone);
-  const yesterday = addDays(today, -1);
-  const next = localHour(now, timeZone) + 1;
-  if (next >= 24) return yesterday;
-  const hourStart = Math.floor(now / 3_600_000) * 3_600_000;
-  const guess = hourStart + 3_600_000 - 86_400_000;
-  for (const t of [guess, guess - 3_600_000, guess + 3_600_000]) {
-    if (localDate(t, timeZone) === yesterday && localHour(t, timeZone) === next) return new Date(t).toISOString();
+export function localHourStart(date: string, hour: number, timeZone: string): number | null {
+  const naive = Date.parse(`${date}T${String(hour).padStart(2, '0')}:00:00Z`);
+  for (let q = -14 * 4; q <= 14 * 4; q++) {
+    const t = naive + q * 900_000;
+    const p = localParts(t, timeZone);
+    if (p.date === date && p.hour === hour && p.minute === 0) return t;
   }
-  return new Date(guess).toISOString();
+  return null;
+}
+
+/**
+ * The range "yesterday by this hour", to compare a partial today with the same part of yesterday: from yesterday's
+ * local midnight to the start of yesterday's local hour after the current one (instants, `to` exclusive, as
+ * /v1/performance takes them), or the whole of yesterday (dates) in the day's last hour — or when yesterday lacks
+ * those hours (a DST gap at midnight). Hours are matched by their local number across DST changes.
+ */
+export function yesterdayUntilThisHour(now: number, timeZone: string): { from: string; to: string } {
+  const yesterday = addDays(localDate(now, timeZone), -1);
+  const whole = { from: yesterday, to: yesterday };
+  const next = localHour(now, timeZone) + 1;
+  if (next >= 24) return whole;
+  const from = localHourStart(yesterday, 0, timeZone);
+  const to =
+    localHourStart(yesterday, next, timeZone) ?? (next + 1 < 24 ? localHourStart(yesterday, next + 1, timeZone) : null);
+  if (from === null || to === null) return whole;
+  return { from: new Date(from).toISOString(), to: new Date(to).toISOString() };
 }
 
 /** YYYY-MM-DD plus n days (calendar arithmetic, no time zone involved). */

@@ -38,8 +38,12 @@ interface OverviewData {
   alerts: Alert[];
 }
 
-const hourly = (advertiserId: string, date: string, signal: AbortSignal, to = date) =>
-  api<PerformanceResponse>(`/v1/performance${qs({ advertiserId, from: date, to, granularity: 'hour', limit: 100 })}`, {
+const hourlyRange = (advertiserId: string, r: { from: string; to: string }, signal: AbortSignal) =>
+  hourly(advertiserId, r.from, signal, r.to);
+
+/** One local day by hour (`from` = `to` = a date), or an instant range (`from`, `to` exclusive). */
+const hourly = (advertiserId: string, from: string, signal: AbortSignal, to = from) =>
+  api<PerformanceResponse>(`/v1/performance${qs({ advertiserId, from, to, granularity: 'hour', limit: 100 })}`, {
     signal,
   });
 
@@ -63,7 +67,7 @@ export default function Overview() {
       const [todayPerf, yesterdayPerf, yesterdaySoFar, freshness, alerts] = await Promise.all([
         hourly(advertiserId, today, signal),
         hourly(advertiserId, yesterday, signal),
-        hourly(advertiserId, yesterday, signal, yesterdayUntilThisHour(now, adv.timeZone)),
+        hourlyRange(advertiserId, yesterdayUntilThisHour(now, adv.timeZone), signal),
         api<{ data: Freshness[] }>(`/v1/advertisers/${encodeURIComponent(advertiserId)}/freshness`, { signal }),
         api<{ data: Alert[] }>(`/v1/alerts${qs({ advertiserId, state: 'firing', limit: 20 })}`, { signal }),
       ]);
