@@ -250,10 +250,10 @@ export class JetStreamService implements OnApplicationShutdown {
     return this.admin.streamCapacity(stream, timeoutMs);
   }
 
-  /** Stops every consumer (waiting for batches in flight), then drains the connection. */
+  /** Stops every consumer (waiting for batches in flight) and answers the requests in hand, then drains the connection. */
   close(): Promise<void> {
     return this.connection.close(async () => {
-      await Promise.all([...this.consumers].map((c) => c.stop()));
+      await Promise.all([...[...this.consumers].map((c) => c.stop()), this.rpc.answered()]);
     });
   }
 

@@ -31,6 +31,8 @@ interface ReplyRegistration {
  */
 export class Rpc implements ConnectionListener {
   private readonly replies: ReplyRegistration[] = [];
+  /** Requests being answered: a shutdown waits for them, so a handler that finished is never left without its reply. */
+  private readonly answering = new Set<Promise<void>>();
 
   constructor(
     private readonly connection: NatsConnectionManager,
@@ -101,9 +103,16 @@ export class Rpc implements ConnectionListener {
           this.logger.error(`reply subscription on ${reg.subject} failed: ${err.message}`);
           return;
         }
-        void this.answer(reg, msg);
+        const answer = this.answer(reg, msg);
+        this.answering.add(answer);
+        void answer.finally(() => this.answering.delete(answer));
       },
     });
+  }
+
+  /** Resolves once every request received so far has been answered (or failed to be); called before the drain. */
+  async answered(): Promise<void> {
+    await Promise.allSettled([...this.answering]);
   }
 
   private async answer(reg: ReplyRegistration, msg: Msg): Promise<void> {
