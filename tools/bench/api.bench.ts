@@ -23,6 +23,7 @@ import { Client } from 'pg';
 import { localDateSql, PG_SESSION_OPTIONS, runMigrations } from '@ams/db';
 import { deleteStreams, freePort, startApp, uniquePrefix } from '@ams/testing';
 import { copyFacts } from './copy-facts';
+import { cpuMs } from './cpu';
 
 const autocannon = require('autocannon') as (opts: Record<string, unknown>) => Promise<AutocannonResult>;
 interface AutocannonResult {
@@ -62,16 +63,6 @@ const END = Date.UTC(2025, 5, 30); // seeded window ends 2025-06-30T00:00Z
 const HOURS = Math.ceil(ROWS / CAMPAIGNS); // rows per campaign, one per hour going back from END…
 // …spread over keywords: each campaign has KEYWORDS rows per hour for HOURS / KEYWORDS hours
 const KEYWORDS = 4;
-
-/** CPU time (user + system) of a process so far, in ms; 0 once it is gone. */
-function cpuMs(pid: number | undefined): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // clock ticks, 100 per second on Linux
-  } catch {
-    return 0;
-  }
-}
 
 async function seed(pg: Client): Promise<void> {
   const { rows } = await pg.query(`SELECT count(*)::bigint AS n FROM hourly_fact`);

@@ -15,11 +15,11 @@
  *
  * Flags: --campaigns 200 --seconds 15 --connections 8 --write-rate 2000
  */
-import { readdirSync, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import { Client } from 'pg';
 import { PG_SESSION_OPTIONS } from '@ams/db';
 import { createTestDatabase, deleteStreams, startApp, startPrivateReplicaPair, uniquePrefix } from '@ams/testing';
+import { cpuMs, treeCpuMs } from './cpu';
 
 const autocannon = require('autocannon') as (opts: Record<string, unknown>) => Promise<{
   latency: { p50: number; p99: number };
@@ -37,31 +37,6 @@ const WRITE_RATE = Number(args.get('write-rate') ?? 2000);
 const KEY = 'bench-replica-key-0123456789';
 const DAYS = 30;
 const END = Date.UTC(2025, 5, 30);
-
-/** CPU (user + system, ms) of a process. */
-function cpuMs(pid: number): number {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
-  } catch {
-    return 0;
-  }
-}
-
-/** CPU (ms) of a postmaster and every process it started (each backend, the WAL sender/receiver, replay). */
-function serverCpuMs(postmaster: number): number {
-  let total = cpuMs(postmaster);
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const ppid = Number(readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
-      if (ppid === postmaster) total += cpuMs(Number(entry));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return total;
-}
 
 async function main(): Promise<void> {
   const pair = await startPrivateReplicaPair();
@@ -139,8 +114,8 @@ async function main(): Promise<void> {
         const w0 = written;
         const cpu0 = {
           api: cpuMs(api.pid),
-          primary: serverCpuMs(pair.pids.primary),
-          standby: serverCpuMs(pair.pids.standby),
+          primary: treeCpuMs(pair.pids.primary),
+          standby: treeCpuMs(pair.pids.standby),
         };
         const r = await autocannon({
           url: api.baseUrl,
@@ -160,8 +135,8 @@ async function main(): Promise<void> {
           Math.round(r.requests.average).toLocaleString('en-US'),
           `${r.latency.p50} / ${r.latency.p99} ms`,
           per(cpuMs(api.pid) - cpu0.api),
-          per(serverCpuMs(pair.pids.primary) - cpu0.primary),
-          per(serverCpuMs(pair.pids.standby) - cpu0.standby),
+          per(treeCpuMs(pair.pids.primary) - cpu0.primary),
+          per(treeCpuMs(pair.pids.standby) - cpu0.standby),
           `${readsOn('primary').toLocaleString('en-US')} / ${readsOn('replica').toLocaleString('en-US')}`,
           `${Math.round((written - w0) / SECONDS).toLocaleString('en-US')}/s`,
           `${pos.primary} / ${pos.standby}`,
