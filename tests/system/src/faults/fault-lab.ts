@@ -302,16 +302,20 @@ export class FaultLab {
   async notifications(): Promise<
     Pick<Check, 'notificationsExpected' | 'notificationsDelivered' | 'notificationsInDoubt' | 'notificationsDoubled'>
   > {
-    const rows = await this.pg.query<{ alert_id: string; due: string; in_doubt: string; unsettled: string }>(
-      `SELECT alert_id::text, count(*) FILTER (WHERE NOT in_doubt) AS due, count(*) FILTER (WHERE in_doubt) AS in_doubt,
-              count(*) FILTER (WHERE status NOT IN ('sent', 'failed')) AS unsettled
-         FROM notification_outbox WHERE destination = 'default' GROUP BY alert_id`,
+    // an alert's entries are keyed by its id; a notice (the daily cap digest, an automation message) has no alert:
+    // it is keyed by the advertiser and time its context line names ("advertiser X · 2026-12-07T…")
+    const rows = await this.pg.query<{ alert_id: string; due: string; in_doubt: string }>(
+      `SELECT coalesce('alert ' || alert_id::text, 'notice ' || (payload->>'advertiserId') || ' · ' || (payload->>'at')) AS alert_id,
+              count(*) FILTER (WHERE NOT in_doubt) AS due, count(*) FILTER (WHERE in_doubt) AS in_doubt
+         FROM notification_outbox WHERE destination = 'default' GROUP BY 1`,
     );
     const named = new Map<string, number>();
+    const mention = (key: string) => named.set(key, (named.get(key) ?? 0) + 1);
     // one mention per notification: a single card says "Alert #12" once, a grouped message has one line per
     // notification (the firing and the resolution of one alert can share a message: two lines)
     for (const post of this.slack.delivered) {
-      for (const [, id] of post.raw.matchAll(/(?:Alert #|\|#)(\d+)/g)) named.set(id, (named.get(id) ?? 0) + 1);
+      for (const [, id] of post.raw.matchAll(/(?:Alert #|\|#)(\d+)/g)) mention(`alert ${id}`);
+      for (const [, key] of post.raw.matchAll(/advertiser (\S+ · \d{4}-\d\d-\d\dT[^ "\\]+)/g)) mention(`notice ${key}`);
     }
     let expected = 0;
     let delivered = 0;
