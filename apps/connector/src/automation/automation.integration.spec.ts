@@ -113,34 +113,45 @@ class Fixture {
       createdAt?: string;
     }[],
   ): Promise<string[]> {
-    const ids: string[] = [];
-    for (const a of list) {
-      const [r] = await this.h.query<{ id: string }>(
-        `INSERT INTO automation_action (kind, rule_id, decision_key, mode, state, advertiser_id, profile_id, ad_product,
-           entity_type, entity_id, entity_name, campaign_id, field, value_before, value_asked, budget_increase, reason,
-           local_date, expires_at, created_at)
-         VALUES ('rule', $1, $2, $3, $4, $5, $6, 'SP', 'campaign', $7, 'Spec campaign', $7, $8, $9::text, $10::text,
-           greatest(0, CASE WHEN $8::text = 'budget' THEN $10::text::numeric - $9::text::numeric ELSE 0 END), 'spec proposal',
-           (now() AT TIME ZONE $11)::date, $12::timestamptz, COALESCE($13::timestamptz, now()))
-         RETURNING id::text AS id`,
-        [
-          a.ruleId,
-          `spec:${process.pid}:${++this.keys}`,
-          a.mode ?? 'auto',
-          a.state ?? 'queued',
-          this.advertiserId,
-          US_PROFILE,
-          a.campaignId,
-          a.field ?? 'budget',
-          a.before,
-          a.asked,
-          this.timeZone,
-          a.expiresAt ?? null,
-          a.createdAt ?? null,
-        ],
-      );
-      ids.push(r.id);
-    }
+    // one multi-row statement: inserted one by one, the executor could take the first before the others exist and
+    // send them in two batches (a 207 fault armed for "item 1 of the next batch" then missed its item)
+    const params: unknown[] = [];
+    const keys: string[] = [];
+    const rows = list.map((a) => {
+      const key = `spec:${process.pid}:${++this.keys}`;
+      keys.push(key);
+      const values = [
+        a.ruleId,
+        key,
+        a.mode ?? 'auto',
+        a.state ?? 'queued',
+        this.advertiserId,
+        US_PROFILE,
+        a.campaignId,
+        a.field ?? 'budget',
+        a.before,
+        a.asked,
+        this.timeZone,
+        a.expiresAt ?? null,
+        a.createdAt ?? null,
+      ];
+      const $ = (n: number) => `$${params.length + n}`;
+      const sql = `('rule', ${$(1)}, ${$(2)}, ${$(3)}, ${$(4)}, ${$(5)}, ${$(6)}, 'SP', 'campaign', ${$(7)}, 'Spec campaign',
+           ${$(7)}, ${$(8)}, ${$(9)}::text, ${$(10)}::text,
+           greatest(0, CASE WHEN ${$(8)}::text = 'budget' THEN ${$(10)}::text::numeric - ${$(9)}::text::numeric ELSE 0 END),
+           'spec proposal', (now() AT TIME ZONE ${$(11)})::date, ${$(12)}::timestamptz, COALESCE(${$(13)}::timestamptz, now()))`;
+      params.push(...values);
+      return sql;
+    });
+    const inserted = await this.h.query<{ id: string; decision_key: string }>(
+      `INSERT INTO automation_action (kind, rule_id, decision_key, mode, state, advertiser_id, profile_id, ad_product,
+         entity_type, entity_id, entity_name, campaign_id, field, value_before, value_asked, budget_increase, reason,
+         local_date, expires_at, created_at)
+       VALUES ${rows.join(',\n         ')}
+       RETURNING id::text AS id, decision_key`,
+      params,
+    );
+    const ids = keys.map((k) => inserted.find((r) => r.decision_key === k)?.id ?? '');
     await this.h.js.publish(ACTIONS_QUEUED, { actionIds: ids, emittedAt: new Date().toISOString() });
     return ids;
   }
