@@ -19,6 +19,8 @@ module.exports = {
       outputHashing: 'none',
       generatePackageJson: true,
       sourceMap: true,
+      // `npm test` type-checks every project once first (npm run typecheck): CI builds skip the second check
+      ...(process.env.AMS_BUILD_TYPECHECK === 'false' && { typeCheckOptions: false }),
     }),
   ],
 };
