@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { advertiserProfileLateralSql } from '@ams/db';
+import { ReadDb } from '../replica/read-db.service';
 
 export interface AdvertiserRow {
   advertiser_id: string;
@@ -20,11 +19,12 @@ export interface FreshnessRow {
 
 /**
  * What the web app needs beside the resources: the advertisers there are (a profile, a setting, a record or a rollup)
- * and when each dataset last delivered. Reads ads_profile, advertiser_setting, dataset_freshness, campaign_daily.
+ * and when each dataset last delivered. Reads ads_profile, advertiser_setting, dataset_freshness, campaign_daily, on the
+ * replica while it keeps up (ReadDb), like every read path.
  */
 @Injectable()
 export class DashboardRepository {
-  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+  constructor(private readonly read: ReadDb) {}
 
   /**
    * Every advertiser with a profile, a setting, a dataset record or a daily rollup (undefined: all; else only these),
@@ -32,7 +32,7 @@ export class DashboardRepository {
    * advertisers are read by a loose index scan of campaign_daily's primary key (one probe per advertiser).
    */
   async advertisers(advertiserIds?: string[]): Promise<AdvertiserRow[]> {
-    return (await this.ds.query(
+    return await this.read.query<AdvertiserRow>(
       `WITH RECURSIVE daily AS (
          (SELECT advertiser_id FROM campaign_daily ORDER BY advertiser_id LIMIT 1)
          UNION ALL
@@ -60,14 +60,14 @@ export class DashboardRepository {
         WHERE $1::text[] IS NULL OR ids.advertiser_id = ANY($1::text[])
         ORDER BY ids.advertiser_id`,
       [advertiserIds ?? null],
-    )) as AdvertiserRow[];
+    );
   }
 
   async freshness(advertiserId: string): Promise<FreshnessRow[]> {
-    return (await this.ds.query(
+    return await this.read.query<FreshnessRow>(
       `SELECT dataset_id, last_received_at, latest_hour_start FROM dataset_freshness
         WHERE advertiser_id = $1 ORDER BY dataset_id`,
       [advertiserId],
-    )) as FreshnessRow[];
+    );
   }
 }

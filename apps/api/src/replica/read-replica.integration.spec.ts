@@ -118,6 +118,13 @@ describe('api: reads on a PostgreSQL streaming replica (DATABASE_READ_URL)', () 
       headers: { authorization: `Bearer ${KEY}` },
     });
     expect(campaigns.status).toBe(200);
+    // the dashboard's own reads go there too
+    for (const path of ['/v1/advertisers', '/v1/advertisers/ADV1/freshness']) {
+      const before = await reads('replica');
+      const res = await fetch(`${api.baseUrl}${path}`, { headers: { authorization: `Bearer ${KEY}` } });
+      expect(res.status).toBe(200);
+      expect(await reads('replica')).toBeGreaterThan(before);
+    }
   });
 
   it('with replay paused: every answer has every update the api heard of, and no stale answer is cached', async () => {
