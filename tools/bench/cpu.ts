@@ -112,6 +112,8 @@ export function backendPids(database: string): number[] {
 export interface CpuMeter {
   /** CPU (ms) of the processes since the meter started, as far as read so far. */
   read(): number;
+  /** The same, process by process (e.g. to share a database's backends out by client). */
+  perPid(): Map<number, number>;
   /** Reads a last time, stops sampling and returns the CPU (ms) since the start. */
   stop(): number;
 }
@@ -137,14 +139,14 @@ export function cpuMeter(pids: () => readonly number[], intervalMs = 250): CpuMe
   started = true;
   const timer = setInterval(sample, intervalMs);
   timer.unref();
+  const perPid = () => new Map([...last].map(([pid, ms]) => [pid, ms - (first.get(pid) ?? 0)]));
   const read = () => {
     sample();
-    let total = 0;
-    for (const [pid, ms] of last) total += ms - (first.get(pid) ?? 0);
-    return total;
+    return [...perPid().values()].reduce((a, ms) => a + ms, 0);
   };
   return {
     read,
+    perPid,
     stop: () => {
       clearInterval(timer);
       return read();

@@ -467,6 +467,7 @@ async function main(): Promise<void> {
     const parallel = await sqsCeiling(sqs, sqsPid, ingestorEnv, E2E, pollers);
     report(`SQS ceiling, ${pollers} parallel consumers (the ingestor's pollers)`, `${fmt(parallel.rate)} msg/s`);
 
+    const benchBackend = Number((await e2ePg.query('SELECT pg_backend_pid() AS pid')).rows[0].pid);
     const e2eLoad = loadavg()[0];
     const meters: Record<string, CpuMeter> = {
       ingestor: cpuMeter(() => [ingestor.pid]),
@@ -475,12 +476,23 @@ async function main(): Promise<void> {
       processor: cpuMeter(() => [e2eProcessor.pid]),
       aggregator: cpuMeter(() => [aggregator.pid]),
       alerter: cpuMeter(() => [alerter.pid]),
-      postgres: cpuMeter(() => backendPids(e2eDb.name)),
+      // every backend of the database but the bench's own
+      postgres: cpuMeter(() => backendPids(e2eDb.name).filter((pid) => pid !== benchBackend)),
     };
     const resumedAt = Date.now();
     await control.request(INGEST_POLLING, { enabled: true, reason: 'bench' }, 10_000);
     await drained(e2eProcessor, e2ePg, E2E, 'end to end drained');
     const e2eCpu = Object.fromEntries(Object.entries(meters).map(([k, m]) => [k, m.stop()]));
+    // PostgreSQL's share by client (application_name); a backend gone by now is "closed"
+    const { rows: clientsOf } = await e2ePg.query(
+      `SELECT pid, application_name AS app FROM pg_stat_activity WHERE datname = current_database()`,
+    );
+    const appOf = new Map(clientsOf.map((r: { pid: number; app: string }) => [Number(r.pid), r.app || 'unnamed']));
+    const pgByClient = new Map<string, number>();
+    for (const [pid, ms] of meters['postgres'].perPid()) {
+      const app = appOf.get(pid) ?? 'closed';
+      pgByClient.set(app, (pgByClient.get(app) ?? 0) + ms);
+    }
     const { rows: span } = await e2ePg.query(
       `SELECT extract(epoch FROM max(received_at)) * 1000 AS last, extract(epoch FROM max(received_at) - min(received_at)) AS s
          FROM performance_delta`,
@@ -517,14 +529,21 @@ async function main(): Promise<void> {
     ];
     const column = (i: 1 | 2 | 3) => cpuRows.reduce((a, r) => a + (r[i] ?? 0), 0);
     cpuRows.push(['total', column(1), column(2), column(3)]);
+    const byClient = [...pgByClient]
+      .sort((a, b) => b[1] - a[1])
+      .map(([app, ms]) => `${app} ${per1000(ms, E2E).toFixed(1)}`)
+      .join(', ');
     for (const r of cpuRows)
       report(`  CPU per 1,000 records, end to end: ${r[0]}`, `${per1000(r[3] ?? 0, E2E).toFixed(1)} ms`);
+    report('  PostgreSQL CPU per 1,000 records by client (ms)', byClient);
     const cell = (ms: number | undefined) => (ms === undefined ? '–' : per1000(ms, E2E).toFixed(1));
     sideBySide.push(
       `| | SQS ceiling, 1 consumer | SQS ceiling, ${pollers} consumers | end to end (${pollers} pollers) |`,
       '|---|---:|---:|---:|',
       `| rate | ${fmt(serial.rate)} msg/s | ${fmt(parallel.rate)} msg/s (${fmt(ceilingAfter.rate)} after) | ${fmt(e2eRate)} records/s (${pct(e2eRate, meanCeiling)}) |`,
       ...cpuRows.map((r) => `| CPU ms per 1,000: ${r[0]} | ${cell(r[1])} | ${cell(r[2])} | ${cell(r[3])} |`),
+      '',
+      `PostgreSQL by client (application_name), ms per 1,000 records: ${byClient}. Load average (1 min) ${e2eLoad.toFixed(1)} → ${e2eLoadAfter.toFixed(1)} during end to end.`,
     );
 
     // 5. latency at a steady rate (only observations made during this phase count)
