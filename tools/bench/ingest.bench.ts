@@ -233,6 +233,15 @@ const load = () =>
     .map((l) => l.toFixed(1))
     .join(' / ');
 
+/** The sum of every series of a counter (or a histogram's `_sum`/`_count`) in a /metrics text. */
+function metricTotal(metricsText: string, name: string): number {
+  return [...metricsText.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'gm'))].reduce(
+    (a, m) => a + Number(m[1]),
+    0,
+  );
+}
+const scrape = async (app: AppProcess) => (await fetch(`${app.baseUrl}/metrics`)).text();
+
 type Buckets = Array<{ le: number; n: number }>;
 function buckets(metricsText: string, name: string): Buckets {
   return [...metricsText.matchAll(new RegExp(`^${name}_bucket\\{[^}]*le="([^"]+)"[^}]*\\} (\\d+)`, 'gm'))].map((m) => ({
@@ -479,6 +488,7 @@ async function main(): Promise<void> {
       // every backend of the database but the bench's own
       postgres: cpuMeter(() => backendPids(e2eDb.name).filter((pid) => pid !== benchBackend)),
     };
+    const [processorBefore, aggregatorBefore] = await Promise.all([scrape(e2eProcessor), scrape(aggregator)]);
     const resumedAt = Date.now();
     await control.request(INGEST_POLLING, { enabled: true, reason: 'bench' }, 10_000);
     await drained(e2eProcessor, e2ePg, E2E, 'end to end drained');
@@ -502,6 +512,9 @@ async function main(): Promise<void> {
     const e2eRate = E2E / ((Number(span[0].last) - resumedAt) / 1000);
     const e2eCommitSpanRate = E2E / Number(span[0].s);
     const e2eLoadAfter = loadavg()[0];
+    const [processorAfter, aggregatorAfter] = await Promise.all([scrape(e2eProcessor), scrape(aggregator)]);
+    const delta = (before: string, after: string, name: string) => metricTotal(after, name) - metricTotal(before, name);
+    const batches = delta(processorBefore, processorAfter, 'ams_processor_batch_size_count');
     report(
       'end to end (SQS → PostgreSQL)',
       `${fmt(e2eRate)} records/s (polling on → last commit; ${fmt(e2eCommitSpanRate)}/s first to last commit)`,
@@ -513,6 +526,10 @@ async function main(): Promise<void> {
     report(
       `  end to end / ceiling with ${pollers} consumers`,
       `${pct(e2eRate, meanCeiling)} of the mean of before and after (${pct(e2eRate, parallel.rate)} / ${pct(e2eRate, ceilingAfter.rate)}); ${pct(e2eRate, serial.rate)} of 1 serial consumer`,
+    );
+    report(
+      '  processor batches, aggregator events during end to end',
+      `${fmt(batches)} batches of ${(delta(processorBefore, processorAfter, 'ams_processor_batch_size_sum') / batches).toFixed(1)} records on average; ${fmt(delta(aggregatorBefore, aggregatorAfter, 'ams_aggregator_events_total'))} perf.hourly.updated events taken by the aggregator`,
     );
     report('  load average (1 min) at end to end start / end', `${e2eLoad.toFixed(1)} / ${e2eLoadAfter.toFixed(1)}`);
 
