@@ -88,6 +88,8 @@ function record(i: number, tag: string): Record<string, unknown> {
   };
 }
 
+/** How long an app may take to answer ready: on a machine other work saturates, 30 s was not always enough. */
+const READY_MS = 120_000;
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const results: Array<[string, string]> = [];
 /** The SQS ceilings and end to end side by side (a table of its own after the figures). */
@@ -448,7 +450,7 @@ async function main(): Promise<void> {
     slack = await startSlackCatcher();
     const e2eProcessor = await startApp('processor', e2eEnv, { port: await freePort() });
     apps.push(e2eProcessor);
-    await e2eProcessor.waitReady();
+    await e2eProcessor.waitReady(READY_MS);
     // the aggregator and the alerter run too: their delays are measured under this load
     const aggregator = await startApp('aggregator', e2eEnv, { port: await freePort() });
     const alerter = await startApp(
@@ -464,7 +466,7 @@ async function main(): Promise<void> {
       { port: await freePort(), nodeArgs: CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`] : [] },
     );
     apps.push(ingestor);
-    await Promise.all([aggregator.waitReady(), alerter.waitReady(), ingestor.waitReady()]);
+    await Promise.all([aggregator.waitReady(READY_MS), alerter.waitReady(READY_MS), ingestor.waitReady(READY_MS)]);
     const control = new JetStreamService({ url: NATS_URL, prefix: e2ePrefix, connectionName: 'bench-control' });
     await control.connect();
     clients.push({ close: () => control.close() });
