@@ -90,6 +90,8 @@ function record(i: number, tag: string): Record<string, unknown> {
 
 /** How long an app may take to answer ready: on a machine other work saturates, 30 s was not always enough. */
 const READY_MS = 120_000;
+/** Messages sent to SQS at a time when preloading: 50 SendMessageBatch requests, the SDK's 50 sockets. */
+const PRELOAD_CHUNK = 500;
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const results: Array<[string, string]> = [];
 /** The SQS ceilings and end to end side by side (a table of its own after the figures). */
@@ -182,10 +184,10 @@ async function sqsCeiling(
   pollers: number,
 ): Promise<{ rate: number; consumerCpuMs: number; fauxqsCpuMs: number; result: CeilingResult }> {
   const queueUrl = await sqs.createQueue(`ceiling-${pollers}-${Date.now()}`);
-  for (let i = 0; i < messages; i += 10_000) {
+  for (let i = 0; i < messages; i += PRELOAD_CHUNK) {
     await sqs.sendMany(
       queueUrl,
-      Array.from({ length: Math.min(10_000, messages - i) }, (_, k) => JSON.stringify(record(i + k, 'ceiling'))),
+      Array.from({ length: Math.min(PRELOAD_CHUNK, messages - i) }, (_, k) => JSON.stringify(record(i + k, 'ceiling'))),
     );
   }
   const options: CeilingOptions = {
@@ -425,10 +427,10 @@ async function main(): Promise<void> {
     clients.push({ close: () => e2ePg.end() });
     const e2ePrefix = uniquePrefix('e2e');
     const queueUrl = await sqs.createQueue(`bench-${e2ePrefix}`);
-    for (let i = 0; i < E2E; i += 10_000) {
+    for (let i = 0; i < E2E; i += PRELOAD_CHUNK) {
       await sqs.sendMany(
         queueUrl,
-        Array.from({ length: Math.min(10_000, E2E - i) }, (_, k) => JSON.stringify(record(i + k, 'e2e'))),
+        Array.from({ length: Math.min(PRELOAD_CHUNK, E2E - i) }, (_, k) => JSON.stringify(record(i + k, 'e2e'))),
       );
     }
     const e2eEnv: Record<string, string> = {
