@@ -2,7 +2,7 @@
  * CPU time of processes, read from /proc (Linux): what the benchmarks quote as CPU per unit of work, which does not
  * depend on what else the machine runs (wall-clock figures do).
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
 /** clock ticks per second of /proc/<pid>/stat's utime and stime (USER_HZ, 100 on Linux) */
 const TICKS_PER_SECOND = 100;
@@ -52,4 +52,104 @@ function procPids(): number[] {
   return readdirSync('/proc')
     .filter((e) => /^\d+$/.test(e))
     .map(Number);
+}
+
+/**
+ * Pid of the process listening on TCP `port` (IPv4 or IPv6, any address): a nats-server or fauxqs, whoever else runs
+ * one of its own on the machine. Reads /proc/net/tcp{,6} for the listening socket's inode and the processes' fds for
+ * it (root, or the same user as the process). Undefined when no process is found.
+ */
+export function pidListening(port: number): number | undefined {
+  const inodes = new Set<string>();
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text = '';
+    try {
+      text = readFileSync(table, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      // local_address is f[1] (hex ip:port), st f[3] (0A = LISTEN), inode f[9]
+      if (f.length > 9 && f[3] === '0A' && f[1].endsWith(`:${hexPort}`)) inodes.add(`socket:[${f[9]}]`);
+    }
+  }
+  if (!inodes.size) return undefined;
+  for (const pid of procPids()) {
+    let fds: string[];
+    try {
+      fds = readdirSync(`/proc/${pid}/fd`);
+    } catch {
+      continue;
+    }
+    for (const fd of fds) {
+      try {
+        if (inodes.has(readlinkSync(`/proc/${pid}/fd/${fd}`))) return pid;
+      } catch {
+        // closed meanwhile
+      }
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Pids of the PostgreSQL backends serving `database` (their process title is `postgres: … <user> <database> <client>
+ * <state>`): one database's share of a server other work uses too. The server's own processes (checkpointer, WAL
+ * writer, background writer) serve every database and are not among them.
+ */
+export function backendPids(database: string): number[] {
+  return pidsNamed('postgres').filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').split(' ').includes(database);
+    } catch {
+      return false;
+    }
+  });
+}
+
+export interface CpuMeter {
+  /** CPU (ms) of the processes since the meter started, as far as read so far. */
+  read(): number;
+  /** The same, process by process (e.g. to share a database's backends out by client). */
+  perPid(): Map<number, number>;
+  /** Reads a last time, stops sampling and returns the CPU (ms) since the start. */
+  stop(): number;
+}
+
+/**
+ * CPU (ms) of a set of processes that changes while it is measured (a database's backends come and go): `pids()` is
+ * asked every `intervalMs`, each process counts from its CPU at the start (0 if it appeared later) to the last value
+ * read, so one that exits keeps what it used up to the last sample (at most `intervalMs` of its CPU is missed).
+ */
+export function cpuMeter(pids: () => readonly number[], intervalMs = 250): CpuMeter {
+  const first = new Map<number, number>();
+  const last = new Map<number, number>();
+  let started = false;
+  const sample = () => {
+    for (const pid of pids()) {
+      const ms = cpuMs(pid);
+      if (!ms && !last.has(pid)) continue; // gone before its first reading
+      if (!first.has(pid)) first.set(pid, started ? 0 : ms);
+      last.set(pid, Math.max(ms, last.get(pid) ?? 0));
+    }
+  };
+  sample();
+  started = true;
+  const timer = setInterval(sample, intervalMs);
+  timer.unref();
+  const perPid = () => new Map([...last].map(([pid, ms]) => [pid, ms - (first.get(pid) ?? 0)]));
+  const read = () => {
+    sample();
+    return [...perPid().values()].reduce((a, ms) => a + ms, 0);
+  };
+  return {
+    read,
+    perPid,
+    stop: () => {
+      clearInterval(timer);
+      return read();
+    },
+  };
 }

@@ -10,6 +10,7 @@ import baseConfig from '../../eslint.config.mjs';
 // constraints (scope:system, type:e2e). A new deep import must be added here, on purpose.
 const appInternals = [
   '^\\.\\./\\.\\./apps/processor/src/ingest/batch-writer\\.repository$',
+  '^\\.\\./\\.\\./apps/ingestor/src/config/ingestor\\.env$',
   '^\\.\\./\\.\\./apps/aggregator/src/config/aggregator\\.env$',
   '^\\.\\./\\.\\./apps/aggregator/src/rollup/rollup\\.repository$',
   '^\\.\\./\\.\\./apps/aggregator/src/rollup/rollup\\.service$',

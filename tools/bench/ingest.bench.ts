@@ -1,42 +1,51 @@
 /**
  * `npm run bench:ingest` — ingestion throughput and latency on this machine, all services running.
  *
- *  1. SQS endpoint ceiling: fauxqs's own send → receive → delete rate (what bounds end to end).
+ *  1. validateRecord alone, one core (the SQS endpoint's ceiling is measured beside end to end, in 4).
  *  2. Processor stage: N records preloaded in JetStream, drained by the built processor into PostgreSQL;
  *     then each half alone (JetStream consume + ack with no work; the batch write with no NATS) and the bound they set.
  *  3. Naive mode: the same records through one ORM save + commit per record; the ratio of 2 to 3.
- *  4. End to end: M messages preloaded on SQS, through the built ingestor and processor.
+ *  4. End to end: M messages preloaded on SQS, through the built ingestor and processor, beside the SQS endpoint's
+ *     ceiling: M messages drained by a consumer doing the ingestor's SQS calls and nothing else, with 1 poller and
+ *     with the ingestor's pollers (before and after end to end); CPU per 1,000 records of every process.
  *  5. Latency: messages sent at a steady rate; p50/p99 from SQS send to commit (processor histogram).
  *
  *  6. Under that load: the aggregator's event → rollup delay, and SQS send → Slack for budget alerts.
  *
  * Flags: --records N (100000) --naive N (5000) --e2e N (20000) --rate R/s (1000) --seconds S (15)
+ * --nats-url URL (default: a nats-server of the bench's own, so its CPU is the bench's alone) --SQS_CONCURRENCY N
+ * (any ingestor SQS_* setting; the ceiling follows it)
  */
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { validateRecord, type PerformanceRecord } from '@ams/ams';
 import { dataSourceOptions, PG_SESSION_OPTIONS } from '@ams/db';
 import { BatchWriterRepository } from '../../apps/processor/src/ingest/batch-writer.repository';
-import { AMS_RECORDS } from '@ams/contracts';
-import { JetStreamService } from '@ams/platform';
+import { IngestorEnv } from '../../apps/ingestor/src/config/ingestor.env';
+import { AMS_RECORDS, INGEST_POLLING } from '@ams/contracts';
+import { JetStreamService, loadConfig } from '@ams/platform';
 import {
   AppProcess,
   createTestDatabase,
-  DEFAULT_NATS_URL,
   freePort,
   loadFixture,
   SlackCatcher,
   SqsEndpoint,
   startApp,
   startSlackCatcher,
+  startPrivateNatsServer,
   startSqsEndpoint,
   TestDatabase,
   uniquePrefix,
   waitFor,
 } from '@ams/testing';
+import { backendPids, cpuMeter, CpuMeter, pidListening } from './cpu';
 import { startNaiveConsumer } from './naive-consumer';
+import type { CeilingOptions, CeilingResult } from './sqs-ceiling-consumer';
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i].replace(/^--/, ''), process.argv[i + 1]);
@@ -55,6 +64,9 @@ const CPU_PROF = args.get('cpu-prof');
 const NODE_ARGS = (args.get('node-args') ?? '').split(' ').filter(Boolean);
 // --processor-entry PATH: another build of the processor for the processor stage (A/B of a change)
 const PROCESSOR_ENTRY = args.get('processor-entry');
+// ingestor SQS settings (--SQS_CONCURRENCY 8 …): the ceiling consumer takes the same
+const SQS_ENV = Object.fromEntries([...args].filter(([k]) => k.startsWith('SQS_')));
+const NATS_URL_FLAG = args.get('nats-url');
 
 const template = loadFixture('02');
 /** A realistic spread: 200 campaigns × 5 ad groups × 10 keywords × 3 placements over 24 hours. */
@@ -76,8 +88,14 @@ function record(i: number, tag: string): Record<string, unknown> {
   };
 }
 
+/** How long an app may take to answer ready: on a machine other work saturates, 30 s was not always enough. */
+const READY_MS = 120_000;
+/** Messages sent to SQS at a time when preloading: 50 SendMessageBatch requests, the SDK's 50 sockets. */
+const PRELOAD_CHUNK = 500;
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const results: Array<[string, string]> = [];
+/** The SQS ceilings and end to end side by side (a table of its own after the figures). */
+const sideBySide: string[] = [];
 function report(label: string, value: string): void {
   results.push([label, value]);
   console.log(`${label.padEnd(44)} ${value}`);
@@ -152,34 +170,81 @@ async function count(pg: Client, sql: string): Promise<number> {
   return Number((await pg.query(sql)).rows[0].n);
 }
 
-async function sqsCeiling(sqs: SqsEndpoint, n: number): Promise<number> {
-  const queueUrl = await sqs.createQueue(`ceiling-${Date.now()}`);
-  const body = JSON.stringify(record(0, 'ceiling'));
-  const t0 = performance.now();
-  const sending = sqs.sendMany(
+/**
+ * The SQS endpoint's ceiling for the ingestor's calls: `messages` preloaded on a queue of their own (bodies like end
+ * to end's), then drained by `sqs-ceiling-consumer.ts` in a process of its own with `pollers` loops doing the
+ * ingestor's ReceiveMessage and DeleteMessageBatch and no work. Rate from its first receive to its last delete; CPU
+ * of the consumer over that span and of fauxqs over the consumer's life.
+ */
+async function sqsCeiling(
+  sqs: SqsEndpoint,
+  sqsPid: number,
+  ingestor: IngestorEnv,
+  messages: number,
+  pollers: number,
+): Promise<{ rate: number; consumerCpuMs: number; fauxqsCpuMs: number; result: CeilingResult }> {
+  const queueUrl = await sqs.createQueue(`ceiling-${pollers}-${Date.now()}`);
+  for (let i = 0; i < messages; i += PRELOAD_CHUNK) {
+    await sqs.sendMany(
+      queueUrl,
+      Array.from({ length: Math.min(PRELOAD_CHUNK, messages - i) }, (_, k) => JSON.stringify(record(i + k, 'ceiling'))),
+    );
+  }
+  const options: CeilingOptions = {
+    endpoint: sqs.endpoint,
+    region: sqs.region,
     queueUrl,
-    Array.from({ length: n }, () => body),
-  );
-  let done = 0;
-  const worker = async () => {
-    while (done < n) {
-      const out = await sqs.client.send(
-        new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
-      );
-      const msgs = out.Messages ?? [];
-      if (!msgs.length) continue;
-      await sqs.client.send(
-        new DeleteMessageBatchCommand({
-          QueueUrl: queueUrl,
-          Entries: msgs.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })),
-        }),
-      );
-      done += msgs.length;
-    }
+    messages,
+    pollers,
+    batchSize: ingestor.SQS_BATCH_SIZE,
+    waitTimeSeconds: ingestor.SQS_WAIT_TIME_SECONDS,
+    visibilityTimeoutS: ingestor.SQS_VISIBILITY_TIMEOUT_S,
   };
-  await Promise.all([sending, ...Array.from({ length: 8 }, worker)]);
-  return n / ((performance.now() - t0) / 1000);
+  const fauxqs = cpuMeter(() => [sqsPid]);
+  const child = spawn(
+    process.execPath,
+    [
+      '-r',
+      require.resolve('ts-node/register/transpile-only'),
+      join(__dirname, 'sqs-ceiling-consumer.ts'),
+      JSON.stringify(options),
+    ],
+    {
+      env: { ...process.env, TS_NODE_PROJECT: join(__dirname, '..', 'tsconfig.json') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const fauxqsCpuMs = fauxqs.stop();
+  if (code !== 0) throw new Error(`sqs-ceiling-consumer exited with ${code}:\n${err.slice(-2000)}`);
+  const result = JSON.parse(out.trim().split('\n').pop() ?? '') as CeilingResult;
+  if (result.messages !== messages) throw new Error(`ceiling: ${result.messages} of ${messages} messages deleted`);
+  return { rate: messages / result.seconds, consumerCpuMs: result.cpuMs, fauxqsCpuMs, result };
 }
+
+function fauxqsPid(sqs: SqsEndpoint): number {
+  const pid = pidListening(sqs.port);
+  if (pid === undefined) throw new Error(`no process listens on fauxqs's port ${sqs.port}`);
+  return pid;
+}
+
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' / ');
+
+/** The sum of every series of a counter (or a histogram's `_sum`/`_count`) in a /metrics text. */
+function metricTotal(metricsText: string, name: string): number {
+  return [...metricsText.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'gm'))].reduce(
+    (a, m) => a + Number(m[1]),
+    0,
+  );
+}
+const scrape = async (app: AppProcess) => (await fetch(`${app.baseUrl}/metrics`)).text();
 
 type Buckets = Array<{ le: number; n: number }>;
 function buckets(metricsText: string, name: string): Buckets {
@@ -222,9 +287,16 @@ async function main(): Promise<void> {
   const clients: Array<{ close(): Promise<void> }> = [];
   let sqs: SqsEndpoint | undefined;
   let slack: SlackCatcher | undefined;
+  let ownNats: Awaited<ReturnType<typeof startPrivateNatsServer>> | undefined;
   try {
     console.log(`ams-sentinel ingestion benchmark — ${new Date().toISOString()}, node ${process.version}\n`);
+    report('load average at the start (1 / 5 / 15 min)', load());
     sqs = await startSqsEndpoint();
+    const sqsPid = fauxqsPid(sqs);
+    if (!NATS_URL_FLAG) ownNats = await startPrivateNatsServer();
+    const NATS_URL = NATS_URL_FLAG ?? (ownNats as { url: string }).url;
+    const natsPid = pidListening(Number(new URL(NATS_URL.replace(/^nats:/, 'http:')).port || 4222));
+    report('NATS', `${NATS_URL} (${ownNats ? "the bench's own nats-server" : 'given'}, pid ${natsPid ?? 'not found'})`);
 
     // 0. validation alone (one core, plain Node): the CPU cost every record pays twice
     const sample = Array.from({ length: 1000 }, (_, i) => record(i, 'validate'));
@@ -233,10 +305,6 @@ async function main(): Promise<void> {
     for (let i = 0; i < 200_000; i++) if (!validateRecord(sample[i % 1000]).ok) throw new Error('fixture invalid');
     report('validateRecord (sp-traffic, one core)', `${fmt(200_000 / ((performance.now() - tv) / 1000))} records/s`);
 
-    // 1. the SQS endpoint's own ceiling
-    const ceiling = await sqsCeiling(sqs, Math.min(E2E, 10_000));
-    report('SQS endpoint ceiling (send→receive→delete)', `${fmt(ceiling)} msg/s`);
-
     // 2. processor stage
     const db = await createTestDatabase();
     dbs.push(db);
@@ -244,7 +312,7 @@ async function main(): Promise<void> {
     await pg.connect();
     clients.push({ close: () => pg.end() });
     const prefix = uniquePrefix('bench');
-    const js = new JetStreamService({ url: DEFAULT_NATS_URL, prefix, connectionName: 'bench' });
+    const js = new JetStreamService({ url: NATS_URL, prefix, connectionName: 'bench' });
     await js.connect();
     clients.push({ close: () => js.close() });
     await js.ensureStream({ name: 'AMS', subjects: ['ams.>'], maxAgeMs: 3_600_000 });
@@ -261,7 +329,7 @@ async function main(): Promise<void> {
     report('JetStream publish (preload)', `${fmt(RECORDS / ((performance.now() - tPub) / 1000))} records/s`);
     const baseEnv = {
       DATABASE_URL: db.url,
-      NATS_URL: DEFAULT_NATS_URL,
+      NATS_URL: NATS_URL,
       NATS_PREFIX: prefix,
       LOG_LEVEL: 'warn',
       ...PROCESSOR_ENV,
@@ -327,7 +395,7 @@ async function main(): Promise<void> {
     await naivePg.connect();
     clients.push({ close: () => naivePg.end() });
     const naivePrefix = uniquePrefix('naive');
-    const naiveJs = new JetStreamService({ url: DEFAULT_NATS_URL, prefix: naivePrefix, connectionName: 'bench-naive' });
+    const naiveJs = new JetStreamService({ url: NATS_URL, prefix: naivePrefix, connectionName: 'bench-naive' });
     await naiveJs.connect();
     clients.push({ close: () => naiveJs.close() });
     await naiveJs.ensureStream({ name: 'AMS', subjects: ['ams.>'], maxAgeMs: 3_600_000 });
@@ -351,8 +419,7 @@ async function main(): Promise<void> {
     await naive.stop();
     report('naive mode (one ORM save + commit per record)', `${fmt(naiveRate)} records/s`);
     report('  processor stage / naive', `${(stageRate / naiveRate).toFixed(1)}×`);
-
-    // 4. end to end: SQS backlog through the built ingestor and processor
+    // 4. end to end: SQS backlog through the built ingestor and processor, beside the SQS endpoint's ceiling
     const e2eDb = await createTestDatabase();
     dbs.push(e2eDb);
     const e2ePg = new Client({ connectionString: e2eDb.url, options: PG_SESSION_OPTIONS });
@@ -360,26 +427,32 @@ async function main(): Promise<void> {
     clients.push({ close: () => e2ePg.end() });
     const e2ePrefix = uniquePrefix('e2e');
     const queueUrl = await sqs.createQueue(`bench-${e2ePrefix}`);
-    await sqs.sendMany(
-      queueUrl,
-      Array.from({ length: E2E }, (_, i) => JSON.stringify(record(i, 'e2e'))),
-    );
-    const e2eEnv = {
+    for (let i = 0; i < E2E; i += PRELOAD_CHUNK) {
+      await sqs.sendMany(
+        queueUrl,
+        Array.from({ length: Math.min(PRELOAD_CHUNK, E2E - i) }, (_, k) => JSON.stringify(record(i + k, 'e2e'))),
+      );
+    }
+    const e2eEnv: Record<string, string> = {
       DATABASE_URL: e2eDb.url,
-      NATS_URL: DEFAULT_NATS_URL,
+      NATS_URL: NATS_URL,
       NATS_PREFIX: e2ePrefix,
       LOG_LEVEL: 'warn',
       SQS_QUEUE_URLS: queueUrl,
       SQS_ENDPOINT: sqs.endpoint,
       SQS_WAIT_TIME_SECONDS: '1',
-      SQS_CONCURRENCY: '8',
       AWS_ACCESS_KEY_ID: 'bench',
       AWS_SECRET_ACCESS_KEY: 'bench',
+      ...SQS_ENV,
     };
+    // the ingestor's settings as it reads them (its defaults unless --SQS_… says otherwise): the ceiling's consumer
+    // makes the same calls with as many pollers
+    const ingestorEnv = loadConfig('ingestor', IngestorEnv, { ...process.env, ...e2eEnv });
+    const pollers = ingestorEnv.concurrencyFor(queueUrl.slice(queueUrl.lastIndexOf('/') + 1));
     slack = await startSlackCatcher();
     const e2eProcessor = await startApp('processor', e2eEnv, { port: await freePort() });
     apps.push(e2eProcessor);
-    await e2eProcessor.waitReady();
+    await e2eProcessor.waitReady(READY_MS);
     // the aggregator and the alerter run too: their delays are measured under this load
     const aggregator = await startApp('aggregator', e2eEnv, { port: await freePort() });
     const alerter = await startApp(
@@ -388,24 +461,110 @@ async function main(): Promise<void> {
       { port: await freePort() },
     );
     apps.push(aggregator, alerter);
-    await Promise.all([aggregator.waitReady(), alerter.waitReady()]);
-    const te = performance.now();
-    const ingestor = await startApp('ingestor', e2eEnv, {
-      port: await freePort(),
-      nodeArgs: CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`] : [],
-    });
+    // the ingestor starts paused (its boot is no part of the figures) and polls from the command below
+    const ingestor = await startApp(
+      'ingestor',
+      { ...e2eEnv, INGEST_ENABLED: 'false' },
+      { port: await freePort(), nodeArgs: CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`] : [] },
+    );
     apps.push(ingestor);
+    await Promise.all([aggregator.waitReady(READY_MS), alerter.waitReady(READY_MS), ingestor.waitReady(READY_MS)]);
+    const control = new JetStreamService({ url: NATS_URL, prefix: e2ePrefix, connectionName: 'bench-control' });
+    await control.connect();
+    clients.push({ close: () => control.close() });
+
+    // the endpoint's ceiling for the ingestor's calls, the pipeline up and idle, on as many messages
+    const ceilingLabel = `${ingestorEnv.SQS_BATCH_SIZE} per receive, wait ${ingestorEnv.SQS_WAIT_TIME_SECONDS} s`;
+    const serial = await sqsCeiling(sqs, sqsPid, ingestorEnv, E2E, 1);
+    report(`SQS ceiling, 1 serial consumer (${ceilingLabel})`, `${fmt(serial.rate)} msg/s`);
+    const parallel = await sqsCeiling(sqs, sqsPid, ingestorEnv, E2E, pollers);
+    report(`SQS ceiling, ${pollers} parallel consumers (the ingestor's pollers)`, `${fmt(parallel.rate)} msg/s`);
+
+    const benchBackend = Number((await e2ePg.query('SELECT pg_backend_pid() AS pid')).rows[0].pid);
+    const e2eLoad = loadavg()[0];
+    const meters: Record<string, CpuMeter> = {
+      ingestor: cpuMeter(() => [ingestor.pid]),
+      fauxqs: cpuMeter(() => [sqsPid]),
+      'nats-server': cpuMeter(() => (natsPid === undefined ? [] : [natsPid])),
+      processor: cpuMeter(() => [e2eProcessor.pid]),
+      aggregator: cpuMeter(() => [aggregator.pid]),
+      alerter: cpuMeter(() => [alerter.pid]),
+      // every backend of the database but the bench's own
+      postgres: cpuMeter(() => backendPids(e2eDb.name).filter((pid) => pid !== benchBackend)),
+    };
+    const [processorBefore, aggregatorBefore] = await Promise.all([scrape(e2eProcessor), scrape(aggregator)]);
+    const resumedAt = Date.now();
+    await control.request(INGEST_POLLING, { enabled: true, reason: 'bench' }, 10_000);
     await drained(e2eProcessor, e2ePg, E2E, 'end to end drained');
-    const e2eWithStart = E2E / ((performance.now() - te) / 1000);
-    // the steady rate, as for the processor stage: first to last commit (the ingestor's own boot is not throughput)
-    const e2eRate = E2E / (await commitSpanSeconds(e2ePg));
+    const e2eCpu = Object.fromEntries(Object.entries(meters).map(([k, m]) => [k, m.stop()]));
+    // PostgreSQL's share by client (application_name); a backend gone by now is "closed"
+    const { rows: clientsOf } = await e2ePg.query(
+      `SELECT pid, application_name AS app FROM pg_stat_activity WHERE datname = current_database()`,
+    );
+    const appOf = new Map(clientsOf.map((r: { pid: number; app: string }) => [Number(r.pid), r.app || 'unnamed']));
+    const pgByClient = new Map<string, number>();
+    for (const [pid, ms] of meters['postgres'].perPid()) {
+      const app = appOf.get(pid) ?? 'closed';
+      pgByClient.set(app, (pgByClient.get(app) ?? 0) + ms);
+    }
+    const { rows: span } = await e2ePg.query(
+      `SELECT extract(epoch FROM max(received_at)) * 1000 AS last, extract(epoch FROM max(received_at) - min(received_at)) AS s
+         FROM performance_delta`,
+    );
+    // from the command that starts polling to the last commit, as the ceiling runs from its first receive to its last
+    // delete; first to last commit beside it
+    const e2eRate = E2E / ((Number(span[0].last) - resumedAt) / 1000);
+    const e2eCommitSpanRate = E2E / Number(span[0].s);
+    const e2eLoadAfter = loadavg()[0];
+    const [processorAfter, aggregatorAfter] = await Promise.all([scrape(e2eProcessor), scrape(aggregator)]);
+    const delta = (before: string, after: string, name: string) => metricTotal(after, name) - metricTotal(before, name);
+    const batches = delta(processorBefore, processorAfter, 'ams_processor_batch_size_count');
     report(
       'end to end (SQS → PostgreSQL)',
-      `${fmt(e2eRate)} records/s (first to last commit; ${fmt(e2eWithStart)}/s incl. ingestor start)`,
+      `${fmt(e2eRate)} records/s (polling on → last commit; ${fmt(e2eCommitSpanRate)}/s first to last commit)`,
+    );
+    const ceilingAfter = await sqsCeiling(sqs, sqsPid, ingestorEnv, E2E, pollers);
+    report(`SQS ceiling, ${pollers} parallel consumers, after end to end`, `${fmt(ceilingAfter.rate)} msg/s`);
+    const meanCeiling = (parallel.rate + ceilingAfter.rate) / 2;
+    const pct = (x: number, of: number) => `${((x / of) * 100).toFixed(0)} %`;
+    report(
+      `  end to end / ceiling with ${pollers} consumers`,
+      `${pct(e2eRate, meanCeiling)} of the mean of before and after (${pct(e2eRate, parallel.rate)} / ${pct(e2eRate, ceilingAfter.rate)}); ${pct(e2eRate, serial.rate)} of 1 serial consumer`,
     );
     report(
-      '  end to end / SQS ceiling',
-      `${((e2eRate / ceiling) * 100).toFixed(0)} % (${((e2eWithStart / ceiling) * 100).toFixed(0)} % incl. ingestor start)`,
+      '  processor batches, aggregator events during end to end',
+      `${fmt(batches)} batches of ${(delta(processorBefore, processorAfter, 'ams_processor_batch_size_sum') / batches).toFixed(1)} records on average; ${fmt(delta(aggregatorBefore, aggregatorAfter, 'ams_aggregator_events_total'))} perf.hourly.updated events taken by the aggregator`,
+    );
+    report('  load average (1 min) at end to end start / end', `${e2eLoad.toFixed(1)} / ${e2eLoadAfter.toFixed(1)}`);
+
+    // CPU per 1,000 records, every process, side by side
+    const per1000 = (ms: number, n: number) => (ms / n) * 1000;
+    const cpuRows: Array<[string, number | undefined, number | undefined, number | undefined]> = [
+      ['consumer / ingestor', serial.consumerCpuMs, parallel.consumerCpuMs, e2eCpu['ingestor']],
+      ['fauxqs (the SQS endpoint)', serial.fauxqsCpuMs, parallel.fauxqsCpuMs, e2eCpu['fauxqs']],
+      ['nats-server', undefined, undefined, e2eCpu['nats-server']],
+      ['processor', undefined, undefined, e2eCpu['processor']],
+      ['aggregator', undefined, undefined, e2eCpu['aggregator']],
+      ['alerter', undefined, undefined, e2eCpu['alerter']],
+      ["PostgreSQL (the database's backends)", undefined, undefined, e2eCpu['postgres']],
+    ];
+    const column = (i: 1 | 2 | 3) => cpuRows.reduce((a, r) => a + (r[i] ?? 0), 0);
+    cpuRows.push(['total', column(1), column(2), column(3)]);
+    const byClient = [...pgByClient]
+      .sort((a, b) => b[1] - a[1])
+      .map(([app, ms]) => `${app} ${per1000(ms, E2E).toFixed(1)}`)
+      .join(', ');
+    for (const r of cpuRows)
+      report(`  CPU per 1,000 records, end to end: ${r[0]}`, `${per1000(r[3] ?? 0, E2E).toFixed(1)} ms`);
+    report('  PostgreSQL CPU per 1,000 records by client (ms)', byClient);
+    const cell = (ms: number | undefined) => (ms === undefined ? '–' : per1000(ms, E2E).toFixed(1));
+    sideBySide.push(
+      `| | SQS ceiling, 1 consumer | SQS ceiling, ${pollers} consumers | end to end (${pollers} pollers) |`,
+      '|---|---:|---:|---:|',
+      `| rate | ${fmt(serial.rate)} msg/s | ${fmt(parallel.rate)} msg/s (${fmt(ceilingAfter.rate)} after) | ${fmt(e2eRate)} records/s (${pct(e2eRate, meanCeiling)}) |`,
+      ...cpuRows.map((r) => `| CPU ms per 1,000: ${r[0]} | ${cell(r[1])} | ${cell(r[2])} | ${cell(r[3])} |`),
+      '',
+      `PostgreSQL by client (application_name), ms per 1,000 records: ${byClient}. Load average (1 min) ${e2eLoad.toFixed(1)} → ${e2eLoadAfter.toFixed(1)} during end to end.`,
     );
 
     // 5. latency at a steady rate (only observations made during this phase count)
@@ -479,12 +638,14 @@ async function main(): Promise<void> {
 
     console.log('\n| measure | figure |\n|---|---|');
     for (const [k, v] of results) console.log(`| ${k.trim()} | ${v} |`);
+    if (sideBySide.length) console.log(`\n${sideBySide.join('\n')}`);
   } finally {
     for (const a of apps) await a.stop().catch(() => undefined);
     for (const c of clients) await c.close().catch(() => undefined);
     for (const d of dbs) await d.drop().catch(() => undefined);
     await sqs?.stop();
     await slack?.close();
+    await ownNats?.dispose();
   }
 }
 

@@ -25,7 +25,8 @@ function run(script: string, extra: string[]): Array<[string, string]> {
   );
   process.stdout.write(out.stdout);
   if (out.status !== 0) throw new Error(`${script} exited with ${out.status}`);
-  return [...out.stdout.matchAll(/^\| (?!measure)(.+?) \| (.+?) \|$/gm)]
+  // two-column rows only: the ingest bench's side-by-side table of the SQS ceilings is printed, not stored
+  return [...out.stdout.matchAll(/^\| (?!measure)([^|]+?) \| ([^|]+?) \|$/gm)]
     .filter((m) => !m[1].startsWith('---'))
     .map((m) => [m[1].trim(), m[2].trim()]);
 }
