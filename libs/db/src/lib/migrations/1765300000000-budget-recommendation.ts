@@ -4,7 +4,7 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * `budget_recommendation` (writer: processor): Amazon's `sp-budget-recommendations` records, each once by its natural
  * key (advertiser, campaign, recommendation time; advertiser first, the distribution key). The current
  * recommendation of a campaign is its latest by `recommendation_time`; the older ones are kept as history for
- * RETENTION_BUDGET_USAGE_DAYS (the aggregator deletes by arrival, through the `received_at` index). Money and
+ * RETENTION_BUDGET_RECOMMENDATION_DAYS (the aggregator deletes by arrival, through the `received_at` index). Money and
  * Amazon's estimates are numeric: the decimal text of the double Amazon sent.
  */
 export class BudgetRecommendation1765300000000 implements MigrationInterface {
