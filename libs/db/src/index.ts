@@ -8,6 +8,7 @@ export * from './lib/entity-latest';
 export * from './lib/automation-facts';
 export * from './lib/automation-action-view';
 export * from './lib/forecast-history';
+export * from './lib/budget-recommendation';
 export * from './lib/partitions';
 export * from './lib/retention';
 export * from './lib/distribution';

@@ -4,7 +4,9 @@
  * machine's PostgreSQL and NATS, fauxqs, a Slack catcher), fed by the simulator. A week of one US advertiser's
  * history (two campaigns) first, then its local day up to 12:00 with `--anomaly out-of-budget` at a pace: the
  * out-of-budget campaign raises the default pacing alert (`projected_out_of_budget_before` 21:00) from an earlier
- * budget-usage reading than its 90 % alert, and it reaches Slack first; the steady campaign raises neither.
+ * budget-usage reading than its 90 % alert, and it reaches Slack first; the steady campaign raises neither. Amazon's
+ * budget recommendation the simulator sends for it once it capped (twice) is stored once, exactly as the ground truth
+ * says, and the api shows it as `amazonEstimate` beside ours.
  *
  * The day is pinned, not the clock: the simulated day is the advertiser's local day of now + 15 minutes (the
  * simulator's first advertiser is in America/Los_Angeles) up to its 12:00, so the scenario is the same whatever the
@@ -42,6 +44,17 @@ const HOUR = 3_600_000;
 interface Truth {
   anomalies: Array<{ kind: string; campaignId: string; campaignName: string }>;
   advertisers: Array<{ campaigns: Array<{ campaignId: string; name: string; totals: { clicks: number } }> }>;
+  budgetRecommendations: Array<{
+    campaignId: string;
+    recommendationTime: string;
+    suggestedBudget: string;
+    missedSales: { lower: string; upper: string };
+    missedClicks: { lower: string; upper: string };
+    missedImpressions: { lower: string; upper: string };
+    startDate: string;
+    endDate: string;
+    percentTimeInBudget: string;
+  }>;
 }
 
 interface AlertRow {
@@ -218,6 +231,47 @@ describe('system: simulator → pipeline → alerter: the pacing alert comes bef
     expect(of('budget-pacing-campaign', steady.campaignId)).toBeUndefined();
     expect(of('budget-warning-campaign', steady.campaignId)).toBeUndefined();
     expect(slack.delivered.filter((p) => p.raw.includes(steady.name) || p.raw.includes(steady.campaignId))).toEqual([]);
+
+    // Amazon's recommendation for the capped campaign: stored once (sent twice), exact, and beside ours in the api
+    const [rec] = today.budgetRecommendations;
+    expect(today.budgetRecommendations.map((r) => r.campaignId)).toEqual([oob.campaignId]);
+    const expected = {
+      recommendationTime: new Date(rec.recommendationTime).toISOString(),
+      window: { startDate: rec.startDate, endDate: rec.endDate },
+      suggestedBudget: rec.suggestedBudget,
+      missedSales: rec.missedSales,
+      missedClicks: rec.missedClicks,
+      missedImpressions: rec.missedImpressions,
+      percentTimeInBudget: rec.percentTimeInBudget,
+      reason: expect.any(String),
+    };
+    const recs = await waitFor(
+      async () => {
+        const { rows: got } = await pg.query(
+          `SELECT campaign_id, recommendation_time, suggested_budget::text, missed_sales_lower::text,
+                  missed_sales_upper::text FROM budget_recommendation`,
+        );
+        return got.length > 0 && got;
+      },
+      { timeoutMs: 15_000, description: "Amazon's recommendation stored" },
+    );
+    expect(recs).toEqual([
+      {
+        campaign_id: oob.campaignId,
+        recommendation_time: new Date(rec.recommendationTime),
+        suggested_budget: rec.suggestedBudget,
+        missed_sales_lower: rec.missedSales.lower,
+        missed_sales_upper: rec.missedSales.upper,
+      },
+    ]);
+    const res = await fetch(`${byName.get('api')?.baseUrl}/v1/forecasts/budgets?campaignId=${oob.campaignId}`, {
+      headers: { authorization: `Bearer ${API_KEY}` },
+    });
+    expect(res.status).toBe(200);
+    const budgets = (await res.json()) as { data: Array<{ localDate: string; amazonEstimate: unknown }> };
+    // the api answers a campaign's local today: the simulated day, unless now is its last 15 minutes (day is tomorrow)
+    if (day === localDate(Date.now())) expect(budgets.data).toHaveLength(1);
+    for (const d of budgets.data) expect(d.amazonEstimate).toEqual(expected);
     process.stdout.write(
       `pacing e2e: history stored ${historySeconds.toFixed(1)} s after the apps began to start, all in ${((Date.now() - startedAt) / 1000).toFixed(1)} s; ` +
         `pacing alert at ${pacing?.details.usagePercentage} % (${pacing?.details.usageUpdatedAt}), ` +

@@ -66,6 +66,12 @@ export interface GroundTruth {
       apiQuery: string;
     }>;
   }>;
+  /**
+   * Amazon's budget recommendations sent (sp-budget-recommendations), each stored once in `budget_recommendation`
+   * whatever its `sends`; the latest of a campaign whose window applies to a day is Amazon's estimate beside ours for
+   * that day (`amazonEstimate` of `GET /v1/forecasts/budgets`, the cap digest).
+   */
+  budgetRecommendations: Simulation['recommendations'];
   /** bodies the pipeline must quarantine (with the expected code), not lose */
   malformed: Simulation['malformed'];
   anomalies: Simulation['anomalies'];
@@ -214,6 +220,7 @@ export function buildGroundTruth(sim: Simulation, sqs?: GroundTruth['sqs']): Gro
     ...(sqs ? { sqs } : {}),
     messages: { total: sim.messages.length, byKind, distinctPerformanceRecords: seen.size },
     advertisers,
+    budgetRecommendations: sim.recommendations,
     malformed: sim.malformed,
     anomalies: sim.anomalies,
     subscriptionConfirmation: {

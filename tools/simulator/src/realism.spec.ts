@@ -21,11 +21,15 @@ describe('realism off (the default)', () => {
     });
     const h = createHash('sha256');
     for (const m of sim.messages) h.update(`${m.at}|${m.kind}|${m.body}\n`);
-    h.update(JSON.stringify(buildGroundTruth(sim)));
+    // the ground truth gained a list of Amazon's budget recommendations, empty here (below): left out of the fingerprint
+    const { budgetRecommendations, ...truth } = buildGroundTruth(sim);
+    h.update(JSON.stringify(truth));
     expect({ messages: sim.messages.length, sha256: h.digest('hex') }).toEqual({
       messages: 13692,
       sha256: 'fee3255cff921fbbc919f5f3ceccb16df3d120f59f7478dbc682a810655eb481',
     });
+    // this scenario's out-of-budget campaign is Sponsored Brands (the third of five): Amazon recommends for SP only
+    expect(budgetRecommendations).toEqual([]);
     expect(sim.advertisers.flatMap((a) => a.campaigns).some((c) => 'realism' in c)).toBe(false);
   });
 });
@@ -82,6 +86,7 @@ describe('realism on', () => {
 
   it('caps every campaign at its daily budget, and stops serving for the rest of the day', () => {
     let cappedDays = 0;
+    const spCapped: string[] = [];
     for (const adv of sim.advertisers)
       for (const c of adv.campaigns) {
         const t = hourlyTotals(o, adv, c);
@@ -93,11 +98,15 @@ describe('realism on', () => {
           const cap = t.cappedAt[d];
           if (Number.isNaN(cap)) continue;
           cappedDays++;
+          if (c.adProduct === 'sp') spCapped.push(`${c.campaignId} ${date}`);
           expect(spent).toBe(budgetOn(c, date));
           for (let h = Math.floor(cap) + 1; h < 24; h++) expect(t.spend[d * 24 + h] || 0).toBe(0);
         }
       }
     expect(cappedDays).toBeGreaterThan(0);
+    // Amazon's budget recommendation for each SP campaign and day it ran out, and for no other
+    expect(sim.recommendations.map((r) => `${r.campaignId} ${r.cappedOn}`).sort()).toEqual(spCapped.sort());
+    expect(spCapped.length).toBeGreaterThan(0);
   });
 
   it('has what real accounts have: mixed sizes, zero-inflated small campaigns, overdispersed counts, weekdays', () => {

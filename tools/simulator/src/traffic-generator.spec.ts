@@ -192,6 +192,57 @@ describe('simulate', () => {
     }
   });
 
+  it("sends Amazon's budget recommendation for the SP campaign that ran out of budget, twice, with its ground truth", () => {
+    const run = small({ advertisers: 2, campaigns: 2, anomalies: ['out-of-budget'] });
+    const oob = run.anomalies.find((a) => a.kind === 'out-of-budget');
+    const campaign = run.advertisers[0].campaigns.find((c) => c.campaignId === oob?.campaignId);
+    expect(campaign?.adProduct).toBe('sp');
+    const sent = run.messages.filter((m) => m.body.includes('"sp-budget-recommendations"'));
+    expect(sent.map((m) => m.kind)).toEqual(['budget-recommendation', 'duplicate']);
+    expect(sent[1].body).toBe(sent[0].body); // Amazon's hourly push: the same recommendation again
+    expect(keys(JSON.parse(sent[0].body) as object)).toEqual(keys(loadFixture('11')));
+    const v = validateRecord(JSON.parse(sent[0].body));
+    if (!v.ok || v.record.kind !== 'budget-recommendation') throw new Error('not a recommendation');
+    const truth = buildGroundTruth(run).budgetRecommendations;
+    expect(truth).toHaveLength(1);
+    const [t] = truth;
+    expect(t).toMatchObject({
+      advertiserId: oob?.advertiserId,
+      campaignId: oob?.campaignId,
+      cappedOn: oob?.date,
+      sends: 2,
+    });
+    // the ground truth is what the processor stores: the validator's decimal texts
+    expect({
+      time: v.record.recommendationTime,
+      budget: v.record.suggestedBudget,
+      sales: [v.record.missedSalesLower, v.record.missedSalesUpper],
+      clicks: [v.record.missedClicksLower, v.record.missedClicksUpper],
+      window: [v.record.startDate, v.record.endDate],
+      pct: v.record.percentTimeInBudget,
+    }).toEqual({
+      time: t.recommendationTime.replace('Z', '.000Z'),
+      budget: t.suggestedBudget,
+      sales: [t.missedSales.lower, t.missedSales.upper],
+      clicks: [t.missedClicks.lower, t.missedClicks.upper],
+      window: [t.startDate, t.endDate],
+      pct: t.percentTimeInBudget,
+    });
+    // the window is the 7 days ending on the day it capped; made once the cap happened, never after the history
+    expect(t.endDate).toBe(oob?.date);
+    expect(Date.parse(`${t.endDate}T00:00:00Z`) - Date.parse(`${t.startDate}T00:00:00Z`)).toBe(6 * 86_400_000);
+    expect(Date.parse(t.recommendationTime)).toBeLessThanOrEqual(END);
+    const usage = run.budgets.filter((b) => b.campaignId === t.campaignId && b.percentage >= 100);
+    expect(Date.parse(t.recommendationTime)).toBeGreaterThanOrEqual(Date.parse(usage[0].timestamp));
+    expect(Number(t.missedSales.lower)).toBeGreaterThan(0);
+    expect(Number(t.missedSales.lower)).toBeLessThan(Number(t.missedSales.upper));
+    expect(Number(t.percentTimeInBudget)).toBeGreaterThan(0);
+    expect(Number(t.percentTimeInBudget)).toBeLessThan(1);
+    // none for a campaign that did not cap, nor for an SB one that did (the 3 × 5 scenario's out-of-budget campaign)
+    expect(sim.recommendations).toEqual([]);
+    expect(sim.anomalies.find((a) => a.kind === 'out-of-budget')?.campaignName).toMatch(/^SB /);
+  });
+
   it('collapses CTR and spikes spend on the anomaly day, against the day before', () => {
     const truth = buildGroundTruth(sim);
     const day = (kind: string) => {

@@ -2,9 +2,11 @@
  * Turns a scenario into the SQS message bodies AMS would deliver, in arrival order: hourly traffic
  * rows (sp/sb/sd), conversions on the click's hour (some of them arriving a day or two later),
  * negative restatements with new idempotency ids, re-sent duplicates, budget usage at 5 % steps,
+ * Amazon's budget recommendation for an SP campaign that ran out of budget (sp-budget-recommendations),
  * campaign change events, a subscription confirmation, a few malformed bodies, and the anomalies
  * asked for. Field names are exactly those of the AMS v1 datasets (see libs/ams/fixtures).
  */
+import { toDecimalString } from '@ams/ams';
 import {
   anomalyTarget,
   buildScenario,
@@ -31,6 +33,7 @@ export type MessageKind =
   | 'late-conversion'
   | 'correction'
   | 'budget-usage'
+  | 'budget-recommendation'
   | 'duplicate'
   | 'malformed';
 
@@ -56,6 +59,25 @@ export interface BudgetMessage {
   timestamp: string;
 }
 
+/** An sp-budget-recommendations record sent (the values as in its body; money and estimates as decimal text). */
+export interface RecommendationMessage {
+  advertiserId: string;
+  campaignId: string;
+  /** the advertiser-local day the campaign ran out of budget */
+  cappedOn: string;
+  /** ISO-8601 UTC, as in the body */
+  recommendationTime: string;
+  suggestedBudget: string;
+  missedSales: { lower: string; upper: string };
+  missedClicks: { lower: string; upper: string };
+  missedImpressions: { lower: string; upper: string };
+  startDate: string;
+  endDate: string;
+  percentTimeInBudget: string;
+  /** how many times the same body was sent (Amazon pushes hourly: the same recommendation again is stored once) */
+  sends: number;
+}
+
 export interface AnomalyInfo {
   kind: AnomalyKind;
   advertiserId: string;
@@ -75,6 +97,8 @@ export interface Simulation {
   /** every distinct performance record body (what the pipeline must store once) */
   performance: Array<Record<string, unknown>>;
   budgets: BudgetMessage[];
+  /** Amazon's budget recommendations sent: one per SP campaign and local day it ran out of budget */
+  recommendations: RecommendationMessage[];
   /** latest campaign entity (name, budget, version) per campaign */
   entities: Array<{
     advertiserId: string;
@@ -119,6 +143,7 @@ export function simulate(o: ScenarioOptions): Simulation {
   const messages: SimMessage[] = [];
   const performance: Array<Record<string, unknown>> = [];
   const budgets: BudgetMessage[] = [];
+  const recommendations: RecommendationMessage[] = [];
   const entities: Simulation['entities'] = [];
   const anomalies: AnomalyInfo[] = [];
   let seq = 0;
@@ -205,7 +230,7 @@ export function simulate(o: ScenarioOptions): Simulation {
         adProduct: c.adProduct,
       });
 
-      generateCampaign(o, adv, c, { push, maybeDuplicate, performance, budgets });
+      generateCampaign(o, adv, c, { push, maybeDuplicate, performance, budgets, recommendations });
 
       for (const kind of c.anomalies) {
         anomalies.push({
@@ -226,7 +251,7 @@ export function simulate(o: ScenarioOptions): Simulation {
   for (const bad of malformed) push(mrng.between(earliest, o.endMs), 'malformed', bad.body);
 
   messages.sort((a, b) => a.at - b.at || a.seq - b.seq);
-  return { options: o, advertisers, messages, performance, budgets, entities, malformed, anomalies };
+  return { options: o, advertisers, messages, performance, budgets, recommendations, entities, malformed, anomalies };
 }
 
 function describeAnomaly(kind: AnomalyKind, date: string): { expectedAlerts: string[]; detail: string } {
@@ -324,6 +349,80 @@ interface Sinks {
   maybeDuplicate: (rng: Rng, at: number, body: unknown) => void;
   performance: Array<Record<string, unknown>>;
   budgets: BudgetMessage[];
+  recommendations: RecommendationMessage[];
+}
+
+/** How many times Amazon's hourly push sends the same recommendation in the simulation (stored once). */
+const RECOMMENDATION_SENDS = 2;
+
+/**
+ * Amazon's budget recommendation for an SP campaign that ran out of budget in the hour starting `h` (local hour
+ * `localHour` of `date`), made at the end of that hour (never after the history's end): a budget 1.5 × the day's, and the impressions, clicks and sales the
+ * rest of the day would have brought at the campaign's usual pace (−20 % … +30 %), over the 7-day window ending that
+ * day (only that day capped in it). Deterministic (no random draw): the other messages stay exactly as they were.
+ */
+function recommendationFor(
+  adv: Advertiser,
+  c: Campaign,
+  date: string,
+  localHour: number,
+  h: number,
+  budgetMinor: number,
+): { at: number; body: Record<string, unknown>; truth: RecommendationMessage } {
+  const m = adv.market;
+  const rest = DAILY_RHYTHM.slice(localHour + 1).reduce((s, x) => s + x, 0);
+  const impressions = c.hourlyImpressions * rest;
+  const clicks = impressions * meanCtr(c.rows);
+  const meanPrice = c.pricesMinor.reduce((s, p) => s + p, 0) / c.pricesMinor.length;
+  const salesMinor = clicks * c.cvr * meanPrice;
+  const at = h + HOUR_MS;
+  const recommendationTime = new Date(at).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const startDate = new Date(Date.parse(`${date}T00:00:00Z`) - 6 * 86_400_000).toISOString().slice(0, 10);
+  const hoursOut = 24 - (localHour + 1);
+  const percent = Math.round((1 - hoursOut / (7 * 24)) * 100) / 100;
+  const body = {
+    dataset_id: 'sp-budget-recommendations',
+    marketplace_id: m.marketplaceId,
+    advertiser_id: adv.advertiserId,
+    recommendation_time: recommendationTime,
+    campaign_id: c.campaignId,
+    suggested_budget: money(Math.round(budgetMinor * 1.5), m.minorDigits),
+    reason_for_suggestion: 'The campaign ran out of budget before the end of the day in the last 7 days',
+    estimated_missed_sales_lower: money(Math.round(salesMinor * 0.8), m.minorDigits),
+    estimated_missed_sales_upper: money(Math.round(salesMinor * 1.3), m.minorDigits),
+    estimated_missed_clicks_lower: Math.round(clicks * 0.8),
+    estimated_missed_clicks_upper: Math.round(clicks * 1.3),
+    estimated_missed_impressions_lower: Math.round(impressions * 0.8),
+    estimated_missed_impressions_upper: Math.round(impressions * 1.3),
+    start_date: startDate,
+    end_date: date,
+    percent_time_in_budget: percent,
+  };
+  const text = (v: unknown) => toDecimalString(v as number);
+  return {
+    at,
+    body,
+    truth: {
+      advertiserId: adv.advertiserId,
+      campaignId: c.campaignId,
+      cappedOn: date,
+      recommendationTime,
+      suggestedBudget: text(body.suggested_budget),
+      missedSales: { lower: text(body.estimated_missed_sales_lower), upper: text(body.estimated_missed_sales_upper) },
+      missedClicks: {
+        lower: text(body.estimated_missed_clicks_lower),
+        upper: text(body.estimated_missed_clicks_upper),
+      },
+      missedImpressions: {
+        lower: text(body.estimated_missed_impressions_lower),
+        upper: text(body.estimated_missed_impressions_upper),
+      },
+      startDate,
+      endDate: date,
+      percentTimeInBudget: text(percent),
+      sends: RECOMMENDATION_SENDS,
+    },
+  };
 }
 
 function generateCampaign(o: ScenarioOptions, adv: Advertiser, c: Campaign, sink: Sinks): void {
@@ -489,6 +588,14 @@ function generateCampaign(o: ScenarioOptions, adv: Advertiser, c: Campaign, sink
       sink.budgets.push({ advertiserId: adv.advertiserId, campaignId: c.campaignId, percentage, timestamp });
       sink.push(at + 60_000, 'budget-usage', body);
       sink.maybeDuplicate(rng, at + 60_000, body);
+    }
+    // ---- Amazon's recommendation for an SP campaign that ran out of budget in this hour (pushed hourly: twice)
+    if (c.adProduct === 'sp' && steps >= 20 && stepsReported < 20) {
+      const rec = recommendationFor(adv, c, date, localHour, h, budgetMinor);
+      for (let i = 0; i < RECOMMENDATION_SENDS; i++) {
+        sink.push(rec.at + i * HOUR_MS, i === 0 ? 'budget-recommendation' : 'duplicate', rec.body);
+      }
+      sink.recommendations.push(rec.truth);
     }
     stepsReported = Math.max(stepsReported, steps);
   }

@@ -193,6 +193,13 @@ export class AggregatorEnv extends CommonEnv {
   @Max(36_500)
   RETENTION_BUDGET_USAGE_DAYS: number = 400;
 
+  /** Days budget_recommendation rows (Amazon's sp-budget-recommendations, history included) are kept (by arrival). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(36_500)
+  RETENTION_BUDGET_RECOMMENDATION_DAYS: number = 400;
+
   /** Days alert_event rows are kept (those a kept notification still refers to stay). */
   @Type(() => Number)
   @IsInt()

@@ -165,6 +165,12 @@ describe('aggregator: maintenance and retention (real PostgreSQL)', () => {
        VALUES ($1, 'M', 'campaign', 'B1', $2, 'SP', 10, 50, $2), ($1, 'M', 'campaign', 'B1', now(), 'SP', 10, 60, now())`,
       [ADV, old],
     );
+    await pg.query(
+      `INSERT INTO budget_recommendation (advertiser_id, campaign_id, recommendation_time, marketplace_id,
+         suggested_budget, start_date, end_date, received_at)
+       VALUES ($1, 'B1', $2, 'M', 12.5, '2020-01-01', '2020-01-07', $2), ($1, 'B1', now(), 'M', 14, current_date - 6, current_date, now())`,
+      [ADV, old],
+    );
     const [{ id: ruleId }] = await rows(
       `INSERT INTO alert_rule (name, metric, condition, threshold, entity_level, repeat_interval_minutes)
        VALUES ('r', 'spend', 'above', 1, 'campaign', 60) RETURNING id`,
@@ -192,6 +198,7 @@ describe('aggregator: maintenance and retention (real PostgreSQL)', () => {
       quarantine: 250,
       subscription_confirmation: 1,
       budget_usage_event: 1,
+      budget_recommendation: 1,
       notification_outbox: 1,
       alert_event: 1,
     });
@@ -207,5 +214,6 @@ describe('aggregator: maintenance and retention (real PostgreSQL)', () => {
       { id: String(events[1].id) },
     ]);
     expect(await rows(`SELECT usage_percentage::int AS p FROM budget_usage_event`)).toEqual([{ p: 60 }]);
+    expect(await rows(`SELECT suggested_budget::text AS b FROM budget_recommendation`)).toEqual([{ b: '14' }]);
   });
 });

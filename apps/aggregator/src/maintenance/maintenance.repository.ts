@@ -13,6 +13,7 @@ export const BOUNDED_TABLES = {
   /** every status: a record that old is beyond the dedupe horizon, replaying it would be refused */
   quarantine: `SELECT id FROM quarantine WHERE received_at < $1 ORDER BY received_at LIMIT $2`,
   budget_usage_event: `SELECT ctid FROM budget_usage_event WHERE received_at < $1 ORDER BY received_at LIMIT $2`,
+  budget_recommendation: `SELECT ctid FROM budget_recommendation WHERE received_at < $1 ORDER BY received_at LIMIT $2`,
   /** only settled notifications (sent, or written to the log): pending, sending and failed ones stay */
   notification_outbox: `SELECT id FROM notification_outbox WHERE status IN ('sent', 'delivered-to-log')
     AND created_at < $1 ORDER BY id LIMIT $2`,
@@ -29,7 +30,8 @@ export class MaintenanceRepository {
 
   /** Deletes rows of `table` older than `before`, `batch` per statement, at most `max`; returns the rows deleted. */
   async deleteOlderThan(table: BoundedTable, before: Date, batch: number, max: number): Promise<number> {
-    const key = table === 'budget_usage_event' ? 'ctid' : 'id';
+    // the natural-key tables have no id column: their rows are deleted by ctid, read in the same statement
+    const key = table === 'budget_usage_event' || table === 'budget_recommendation' ? 'ctid' : 'id';
     let total = 0;
     while (total < max) {
       const limit = Math.min(batch, max - total);

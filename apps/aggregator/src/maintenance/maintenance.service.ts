@@ -49,7 +49,7 @@ export interface MaintenanceOutcome {
  *    drop are recomputed first (their facts are all there), then the months are dropped, then the marks of days
  *    before the oldest kept hour are deleted: those rollups are final, and no recompute (event, sweep, drain) touches
  *    a day before the horizon again (RollupService.horizon);
- * 4. bounded retention of quarantine, budget_usage_event, notification_outbox (settled only), alert_event and
+ * 4. bounded retention of quarantine, budget_usage_event, budget_recommendation, notification_outbox (settled only), alert_event and
  *    subscription_confirmation: batched DELETEs, at most RETENTION_DELETE_MAX_PER_RUN rows per table and run.
  */
 @Injectable()
@@ -125,6 +125,7 @@ export class MaintenanceService implements OnApplicationBootstrap, BeforeApplica
     const days: Record<BoundedTable, number> = {
       quarantine: this.env.RETENTION_QUARANTINE_DAYS,
       budget_usage_event: this.env.RETENTION_BUDGET_USAGE_DAYS,
+      budget_recommendation: this.env.RETENTION_BUDGET_RECOMMENDATION_DAYS,
       notification_outbox: this.env.RETENTION_NOTIFICATION_DAYS,
       alert_event: this.env.RETENTION_ALERT_EVENT_DAYS,
       subscription_confirmation: this.env.RETENTION_CONFIRMATION_DAYS,

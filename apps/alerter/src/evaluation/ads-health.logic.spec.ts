@@ -92,7 +92,9 @@ describe('stale data', () => {
     expect(staleDataJudged(s({ profileActive: false }))).toBe(false);
     expect(staleDataJudged(s({ advertiserId: null }))).toBe(false);
     expect(staleDataJudged(s({ status: 'SUSPENDED' }))).toBe(false);
+    // ingested, but sent only while Amazon has a recommendation: a silence is normal
     expect(staleDataJudged(s({ dataSetId: 'sp-budget-recommendations' }))).toBe(false);
+    expect(staleDataJudged(s({ dataSetId: 'sb-clickstream' }))).toBe(false);
   });
 
   it('counts from the later of the last record and the subscription becoming ACTIVE', () => {

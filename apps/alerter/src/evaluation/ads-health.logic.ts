@@ -1,4 +1,4 @@
-import { isSupportedDataset } from '@ams/ams';
+import { isSteadyDataset } from '@ams/ams';
 import type { AdsConnectionState, StreamSubscriptionStatus } from '@ams/contracts';
 import { type AlertRule } from '../rules/rule.logic';
 import { crosses, type Judgement } from './condition.logic';
@@ -62,9 +62,12 @@ export function judgeSubscriptionStatus(
   return breachOrOk(rule, hoursBetween(Date.parse(s.statusSince), asOfMs), `${s.status} since ${s.statusSince}`);
 }
 
-/** A subscription the stale-data rule may judge: ACTIVE, of an active profile with a known advertiser, a dataset we ingest. */
+/**
+ * A subscription the stale-data rule may judge: ACTIVE, of an active profile with a known advertiser, a dataset we
+ * ingest that Amazon delivers steadily (not sp-budget-recommendations: sent only while Amazon has a recommendation).
+ */
 export function staleDataJudged(s: SubscriptionSnapshot): boolean {
-  return s.status === 'ACTIVE' && s.profileActive && s.advertiserId !== null && isSupportedDataset(s.dataSetId);
+  return s.status === 'ACTIVE' && s.profileActive && s.advertiserId !== null && isSteadyDataset(s.dataSetId);
 }
 
 /**

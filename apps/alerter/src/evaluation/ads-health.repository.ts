@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { SUPPORTED_DATASETS } from '@ams/ams';
+import { isSteadyDataset, SUPPORTED_DATASETS } from '@ams/ams';
 import type { StreamSubscriptionStatus } from '@ams/contracts';
 import type { SubscriptionSnapshot } from './ads-health.logic';
 
@@ -31,14 +31,14 @@ interface SubscriptionRow {
  */
 @Injectable()
 export class AdsHealthRepository {
-  /** Subscriptions the stale-data rule judges now: ACTIVE, of an active profile, of a dataset ams-sentinel ingests. */
+  /** Subscriptions the stale-data rule judges now: ACTIVE, of an active profile, of a steady dataset we ingest. */
   async staleCandidates(em: EntityManager): Promise<string[]> {
     const rows = (await em.query(
       `SELECT s.subscription_id
          FROM ads_stream_subscription s JOIN ads_profile p ON p.profile_id = s.profile_id
         WHERE s.status = 'ACTIVE' AND p.active AND s.data_set_id = ANY($1::text[])
         ORDER BY s.subscription_id`,
-      [[...SUPPORTED_DATASETS]],
+      [SUPPORTED_DATASETS.filter(isSteadyDataset)],
     )) as Array<{ subscription_id: string }>;
     return rows.map((r) => r.subscription_id);
   }

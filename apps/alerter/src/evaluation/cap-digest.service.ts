@@ -1,7 +1,7 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
-import { CAMPAIGN_OFFSET_SQL } from '@ams/db';
+import { CAMPAIGN_OFFSET_SQL, CURRENT_RECOMMENDATIONS_SQL, type CurrentRecommendationRow } from '@ams/db';
 import { addDays, clockText, estimateCapCost, localClock, parseMoney } from '@ams/forecast';
 import { PeriodicTask } from '@ams/platform';
 import { AlerterEnv } from '../config/alerter.env';
@@ -42,7 +42,8 @@ interface Capped {
  * The daily digest of capped campaigns (issue 19): per advertiser, once its local hour AUTOMATION_DIGEST_LOCAL_HOUR
  * has come, the campaigns whose budget usage reached 100 % on its previous local day, when, and the sales the rest of
  * the day would have brought (`estimateCapCost` on the campaign's fit for that day: P50 with P10–P90), the total
- * first. Queued in the outbox as a notice (`kind` digest) under a per-advertiser advisory lock, once per advertiser
+ * first; beside it, when Amazon sent one that applies to the day (sp-budget-recommendations, the api's
+ * CURRENT_RECOMMENDATIONS_SQL), Amazon's missed-sales range over its 7-day window and its suggested budget. Queued in the outbox as a notice (`kind` digest) under a per-advertiser advisory lock, once per advertiser
  * and day whatever the replicas. Judged every AUTOMATION_SCHEDULE_SECONDS with the automation digests.
  */
 @Injectable()
@@ -106,6 +107,15 @@ export class CapDigestService implements OnApplicationBootstrap, BeforeApplicati
           em,
           capped.map((c) => ({ advertiserId, entityType: 'campaign', entityId: c.campaignId })),
         );
+        const recommendations = new Map(
+          (
+            (await em.query(CURRENT_RECOMMENDATIONS_SQL, [
+              advertiserId,
+              capped.map((c) => c.campaignId),
+              date,
+            ])) as CurrentRecommendationRow[]
+          ).map((r) => [r.campaign_id, r]),
+        );
         let total = 0;
         const lines: string[] = [];
         for (const c of capped) {
@@ -116,7 +126,8 @@ export class CapDigestService implements OnApplicationBootstrap, BeforeApplicati
           const name = names.get(nameKey(advertiserId, 'campaign', c.campaignId)) ?? c.campaignId;
           lines.push(
             `• ${name} ran out at ${clockText(at)}: sales lost about ${cost.sales.p50} ` +
-              `(P10–P90 ${cost.sales.p10}–${cost.sales.p90}), spend not made ${cost.spend.p50}, budget ${c.budget}`,
+              `(P10–P90 ${cost.sales.p10}–${cost.sales.p90}), spend not made ${cost.spend.p50}, budget ${c.budget}` +
+              amazonText(recommendations.get(c.campaignId)),
           );
         }
         const notice: AutomationNotice = {
@@ -142,4 +153,17 @@ export class CapDigestService implements OnApplicationBootstrap, BeforeApplicati
     }
     return posted;
   }
+}
+
+/**
+ * Amazon's estimate beside ours on a digest line ('' when it sent none that applies): its missed-sales range over its
+ * 7-day window (not one day, like ours: the window is named) and its suggested budget, numbers as Amazon sent them.
+ */
+export function amazonText(r: CurrentRecommendationRow | undefined): string {
+  if (!r) return '';
+  const range =
+    r.missed_sales_lower !== null && r.missed_sales_upper !== null
+      ? `${r.missed_sales_lower}–${r.missed_sales_upper}`
+      : (r.missed_sales_lower ?? r.missed_sales_upper ?? 'not estimated');
+  return `; Amazon's estimate: missed sales ${range} over ${r.start_date}…${r.end_date}, suggested budget ${r.suggested_budget}`;
 }

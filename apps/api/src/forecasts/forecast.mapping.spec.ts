@@ -1,5 +1,5 @@
 import { emptySeries, type HourForecast, type PacingProjection } from '@ams/forecast';
-import { budgetForecastOf, performanceHoursOf } from './forecast.mapping';
+import { amazonEstimateOf, budgetForecastOf, performanceHoursOf } from './forecast.mapping';
 
 const pacing: PacingProjection = {
   label: 'overpacing',
@@ -57,5 +57,36 @@ describe('forecast mapping', () => {
       actual: { spend: '3.46', clicks: 7 },
     });
     expect(b.actual).toEqual({ spend: null, clicks: null, orders: null, sales: null });
+  });
+
+  it("maps Amazon's recommendation: numbers as stored, -1 (unknown) in budget as null, the window and time", () => {
+    const row = {
+      campaign_id: 'C',
+      recommendation_time: new Date('2026-12-08T14:00:00Z'),
+      suggested_budget: '72.5',
+      reason_for_suggestion: null,
+      missed_sales_lower: '120.4',
+      missed_sales_upper: '245.9',
+      missed_clicks_lower: '38',
+      missed_clicks_upper: '71',
+      missed_impressions_lower: null,
+      missed_impressions_upper: null,
+      start_date: '2026-12-02',
+      end_date: '2026-12-08',
+      percent_time_in_budget: '0.62',
+    };
+    expect(amazonEstimateOf(row)).toEqual({
+      recommendationTime: '2026-12-08T14:00:00.000Z',
+      window: { startDate: '2026-12-02', endDate: '2026-12-08' },
+      suggestedBudget: '72.5',
+      missedSales: { lower: '120.4', upper: '245.9' },
+      missedClicks: { lower: '38', upper: '71' },
+      missedImpressions: { lower: null, upper: null },
+      percentTimeInBudget: '0.62',
+      reason: null,
+    });
+    expect(amazonEstimateOf({ ...row, percent_time_in_budget: '-1' }).percentTimeInBudget).toBeNull();
+    expect(amazonEstimateOf({ ...row, percent_time_in_budget: null }).percentTimeInBudget).toBeNull();
+    expect(amazonEstimateOf({ ...row, percent_time_in_budget: '0' }).percentTimeInBudget).toBe('0');
   });
 });

@@ -1,3 +1,4 @@
+import type { CurrentRecommendationRow } from '@ams/db';
 import {
   type CampaignModel,
   type CapCost,
@@ -64,7 +65,29 @@ export interface BudgetForecastInput {
   usageUpdatedAt: Date | null;
   pacing: PacingProjection;
   capCost: CapCost | null;
+  /** Amazon's latest recommendation whose window applies to the local date (sp-budget-recommendations); null: none */
+  recommendation?: CurrentRecommendationRow | null;
   model: ModelInfo;
+}
+
+/**
+ * Amazon's own estimate, from its latest `sp-budget-recommendations` record for the campaign whose 7-day window
+ * applies to the day: the suggested daily budget, the missed sales, clicks and impressions it estimates over the
+ * window (lower–upper, null when Amazon sent none), the share of the window in budget (0..1; Amazon's −1, unknown, is
+ * null), when it was made and the window. Numbers are Amazon's, as decimal strings, exact as received.
+ */
+export function amazonEstimateOf(r: CurrentRecommendationRow) {
+  const pct = r.percent_time_in_budget;
+  return {
+    recommendationTime: r.recommendation_time.toISOString(),
+    window: { startDate: r.start_date, endDate: r.end_date },
+    suggestedBudget: r.suggested_budget,
+    missedSales: { lower: r.missed_sales_lower, upper: r.missed_sales_upper },
+    missedClicks: { lower: r.missed_clicks_lower, upper: r.missed_clicks_upper },
+    missedImpressions: { lower: r.missed_impressions_lower, upper: r.missed_impressions_upper },
+    percentTimeInBudget: pct === null || Number(pct) < 0 ? null : pct,
+    reason: r.reason_for_suggestion,
+  };
 }
 
 /** One campaign's pacing as the api answers it: local times as ISO-8601 with the advertiser's offset, money in cents. */
@@ -97,8 +120,8 @@ export function budgetForecastOf(i: BudgetForecastInput) {
           orders: i.capCost.orders,
         }
       : null,
-    /** Amazon's own estimate (sp-budget-recommendations): not ingested by ams-sentinel, so always null */
-    amazonEstimate: null,
+    /** Amazon's own estimate beside ours (sp-budget-recommendations); null: Amazon sent none that applies today */
+    amazonEstimate: i.recommendation ? amazonEstimateOf(i.recommendation) : null,
     model: i.model,
   };
 }

@@ -25,8 +25,10 @@ export class ForecastsHttpController {
   /**
    * Budget pacing of each campaign with a budget (budget-usage's, else the entity data's) and a usage or facts of its
    * local today, as of the later of the usage and the latest hour with facts (`source`: usage or facts): label,
-   * projected cumulative spend by remaining local hour, exhaustion time (P10/P50/P90), and after a cap the estimated
-   * loss. With `portfolioId`:
+   * projected cumulative spend by remaining local hour, exhaustion time (P10/P50/P90), after a cap the estimated
+   * loss, and beside it Amazon's own estimate (`amazonEstimate`: its latest sp-budget-recommendations record whose
+   * 7-day window applies today — suggested budget, missed sales, clicks and impressions lower–upper, the share of the
+   * window in budget; null when none). With `portfolioId`:
    * the portfolio budget's pacing (budget and usage from budget-usage, its campaigns from the entity data).
    */
   @Get('budgets')

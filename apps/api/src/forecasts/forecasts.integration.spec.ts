@@ -70,6 +70,47 @@ describe('api: /v1/forecasts (real PostgreSQL)', () => {
     await pg.query(usage, [ADV, 'C4', new Date(localMidnightUtc - 2 * HOUR), '50', '10']);
     // yesterday's usage (23:30, 90 %) and today's facts: projected from the facts
     await pg.query(usage, [ADV, 'C5', new Date(localMidnightUtc - HOUR / 2), '100', '90']);
+    // Amazon's recommendations (sp-budget-recommendations): C3 a current one and an older one (the latest wins), C2
+    // one whose share in budget is unknown (-1), C1 only one whose window ended 9 days ago (none applies today)
+    const rec = `INSERT INTO budget_recommendation (advertiser_id, campaign_id, recommendation_time, marketplace_id,
+        suggested_budget, reason_for_suggestion, missed_sales_lower, missed_sales_upper, missed_clicks_lower,
+        missed_clicks_upper, missed_impressions_lower, missed_impressions_upper, start_date, end_date,
+        percent_time_in_budget)
+      VALUES ($1, $2, $3, 'ATVPDKIKX0DER', $4, 'ran out of budget', $5, $6, 12, 30.5, 900, 2100, $7, $8, $9)`;
+    await pg.query(rec, [ADV, 'C3', new Date(now - HOUR), '172.5', '88.4', '245.9', addDays(today, -6), today, '0.62']);
+    await pg.query(rec, [
+      ADV,
+      'C3',
+      new Date(now - 25 * HOUR),
+      '150',
+      '10',
+      '20',
+      addDays(today, -7),
+      addDays(today, -1),
+      '0.7',
+    ]);
+    await pg.query(rec, [
+      ADV,
+      'C2',
+      new Date(now - 2 * HOUR),
+      '130',
+      null,
+      null,
+      addDays(today, -7),
+      addDays(today, -1),
+      '-1',
+    ]);
+    await pg.query(rec, [
+      ADV,
+      'C1',
+      new Date(now - 10 * 24 * HOUR),
+      '140',
+      '1',
+      '2',
+      addDays(today, -15),
+      addDays(today, -9),
+      '0.5',
+    ]);
     // no usage at all, a budget in the entity data and today's facts
     await pg.query(
       `INSERT INTO ams_entity (advertiser_id, entity_type, entity_id, version, marketplace_id, campaign_id, budget_amount, raw)
@@ -118,6 +159,13 @@ describe('api: /v1/forecasts (real PostgreSQL)', () => {
     expect(c1.amazonEstimate).toBeNull();
 
     expect(by.C2.label).toBe('on_track');
+    // a window that ended yesterday still applies; Amazon's -1 (unknown) is null, estimates it did not send null
+    expect(by.C2.amazonEstimate).toMatchObject({
+      suggestedBudget: '130',
+      percentTimeInBudget: null,
+      missedSales: { lower: null, upper: null },
+      window: { startDate: addDays(today, -7), endDate: addDays(today, -1) },
+    });
     expect(by.C2.exhaustion.p50).toBeNull();
 
     const c3 = by.C3;
@@ -127,7 +175,17 @@ describe('api: /v1/forecasts (real PostgreSQL)', () => {
     for (const v of Object.values(c3.estimatedLoss.spend)) expect(v).toMatch(MONEY);
     // about 14 hours × 4.00 missed after a cap at 10:00
     expect(Number(c3.estimatedLoss.spend.p50)).toBeGreaterThan(30);
-    expect(c3.amazonEstimate).toBeNull();
+    // Amazon's own estimate beside ours: its latest recommendation, numbers exact as stored
+    expect(c3.amazonEstimate).toEqual({
+      recommendationTime: new Date(now - HOUR).toISOString(),
+      window: { startDate: addDays(today, -6), endDate: today },
+      suggestedBudget: '172.5',
+      missedSales: { lower: '88.4', upper: '245.9' },
+      missedClicks: { lower: '12', upper: '30.5' },
+      missedImpressions: { lower: '900', upper: '2100' },
+      percentTimeInBudget: '0.62',
+      reason: 'ran out of budget',
+    });
 
     // repeated reads use the cached fits
     const warm = await get(`/v1/forecasts/budgets?advertiserId=${ADV}&campaignId=C1`);

@@ -1,5 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { CAMPAIGN_OFFSET_SQL, entityLatestLookupSql, forecastHistorySql } from '@ams/db';
+import {
+  CAMPAIGN_OFFSET_SQL,
+  CURRENT_RECOMMENDATIONS_SQL,
+  type CurrentRecommendationRow,
+  entityLatestLookupSql,
+  forecastHistorySql,
+} from '@ams/db';
 import type { CampaignHourRow } from '@ams/forecast';
 import { ReadDb } from '../replica/read-db.service';
 
@@ -26,9 +32,9 @@ export interface PortfolioBudgetRow {
 /**
  * What the forecasts read (writers: processor, connector): campaign budgets from budget_usage_latest (else
  * entity_latest), the hourly history from
- * hourly_fact (forecastHistorySql, shared with the alerter's pacing rule), and a campaign's UTC offset and advertiser.
- * `sp-budget-recommendations` is not ingested (the processor quarantines it as unsupported): nothing to read for
- * Amazon's own estimate of what a cap missed.
+ * hourly_fact (forecastHistorySql, shared with the alerter's pacing rule), a campaign's UTC offset and advertiser, and
+ * Amazon's own estimate of what a cap missed (budget_recommendation, CURRENT_RECOMMENDATIONS_SQL, shared with the
+ * alerter's cap digest).
  */
 @Injectable()
 export class ForecastsRepository {
@@ -107,6 +113,21 @@ export class ForecastsRepository {
     to: string,
   ): Promise<CampaignHourRow[]> {
     return (await this.read.query(this.historySql, [advertiserId, campaignIds, from, to])) as CampaignHourRow[];
+  }
+
+  /** Per campaign, Amazon's latest recommendation whose window applies to the local date `date` (none: absent). */
+  async recommendations(
+    advertiserId: string,
+    campaignIds: string[],
+    date: string,
+  ): Promise<Map<string, CurrentRecommendationRow>> {
+    if (campaignIds.length === 0) return new Map();
+    const rows = (await this.read.query(CURRENT_RECOMMENDATIONS_SQL, [
+      advertiserId,
+      campaignIds,
+      date,
+    ])) as CurrentRecommendationRow[];
+    return new Map(rows.map((r) => [r.campaign_id, r]));
   }
 
   /** The UTC offset (minutes) of the campaign's latest fact; null without facts. */

@@ -145,6 +145,11 @@ export class ForecastsService {
           date,
         );
         const first = addDays(date, -this.historyDays);
+        const recommendations = await this.repo.recommendations(
+          advertiserId,
+          items.map((t) => t.b.campaign_id),
+          date,
+        );
         for (const { b, offset, rows, start } of items) {
           const fit = fits.get(b.campaign_id);
           if (!fit) continue;
@@ -177,6 +182,7 @@ export class ForecastsService {
               usageUpdatedAt: b.usage_updated_at,
               pacing,
               capCost,
+              recommendation: recommendations.get(b.campaign_id) ?? null,
               model: modelInfo(fit.model, fit.fittedAt),
             }),
           );

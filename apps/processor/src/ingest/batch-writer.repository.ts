@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import type { BudgetUsageRecord, EntityRecord, PerformanceRecord } from '@ams/ams';
+import type { BudgetRecommendationRecord, BudgetUsageRecord, EntityRecord, PerformanceRecord } from '@ams/ams';
 import { METRIC_COLUMNS, MONEY_COLUMNS } from '@ams/db';
 import { addFreshness, entityChangedAt, type FreshnessRow, mergeFreshness } from './freshness';
 import { pgArrayLiteral } from './pg-array';
@@ -21,6 +21,8 @@ export interface BatchInput {
   performance: PerformanceRecord[];
   budgets: BudgetUsageRecord[];
   entities: EntityRecord[];
+  /** Amazon's sp-budget-recommendations (absent: none) */
+  recommendations?: BudgetRecommendationRecord[];
   quarantine: QuarantineRow[];
   /**
    * `dataset_freshness` rows of the batch's records (one or more per advertiser and dataset; the writer merges them).
@@ -33,6 +35,7 @@ export interface BatchOutcome {
   performanceInserted: number;
   budgetsInserted: number;
   entitiesUpdated: number;
+  recommendationsInserted: number;
   quarantined: number;
 }
 
@@ -67,6 +70,7 @@ export class BatchWriterRepository {
         performanceInserted: await this.writePerformance(m, input.performance),
         budgetsInserted: await this.writeBudgets(m, input.budgets),
         entitiesUpdated: await this.writeEntities(m, input.entities),
+        recommendationsInserted: await this.writeRecommendations(m, input.recommendations ?? []),
         quarantined: await this.writeQuarantine(m, input.quarantine),
       };
       // last: its row lock (shared by every batch of the same advertiser and dataset) is held only until the commit
@@ -185,6 +189,59 @@ export class BatchWriterRepository {
     return Number(row.inserted);
   }
 
+  /**
+   * Amazon's recommendations, each once by its natural key (advertiser, campaign, recommendation time): a redelivery
+   * stores nothing new, an older recommendation arriving late is kept as history (the current one is the latest by
+   * recommendation time, whatever the arrival order). Rows in key order: concurrent batches never deadlock.
+   */
+  private async writeRecommendations(em: EntityManager, records: BudgetRecommendationRecord[]): Promise<number> {
+    if (!records.length) return 0;
+    const cols: unknown[][] = Array.from({ length: 16 }, () => []);
+    for (const r of records) {
+      [
+        r.advertiserId,
+        r.campaignId,
+        r.recommendationTime,
+        r.marketplaceId,
+        r.suggestedBudget,
+        r.reason,
+        r.missedSalesLower,
+        r.missedSalesUpper,
+        r.missedClicksLower,
+        r.missedClicksUpper,
+        r.missedImpressionsLower,
+        r.missedImpressionsUpper,
+        r.startDate,
+        r.endDate,
+        r.percentTimeInBudget,
+        JSON.stringify(r.extra),
+      ].forEach((v, i) => cols[i].push(v));
+    }
+    const rows = (await em.query(
+      `INSERT INTO budget_recommendation (advertiser_id, campaign_id, recommendation_time, marketplace_id,
+                                          suggested_budget, reason_for_suggestion, missed_sales_lower,
+                                          missed_sales_upper, missed_clicks_lower, missed_clicks_upper,
+                                          missed_impressions_lower, missed_impressions_upper, start_date, end_date,
+                                          percent_time_in_budget, extra)
+       SELECT advertiser_id, campaign_id, recommendation_time, marketplace_id, suggested_budget, reason_for_suggestion,
+              missed_sales_lower, missed_sales_upper, missed_clicks_lower, missed_clicks_upper,
+              missed_impressions_lower, missed_impressions_upper, start_date, end_date, percent_time_in_budget,
+              extra::jsonb
+         FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::numeric[], $6::text[], $7::numeric[],
+                     $8::numeric[], $9::numeric[], $10::numeric[], $11::numeric[], $12::numeric[], $13::date[],
+                     $14::date[], $15::numeric[], $16::text[])
+           AS t(advertiser_id, campaign_id, recommendation_time, marketplace_id, suggested_budget,
+                reason_for_suggestion, missed_sales_lower, missed_sales_upper, missed_clicks_lower,
+                missed_clicks_upper, missed_impressions_lower, missed_impressions_upper, start_date, end_date,
+                percent_time_in_budget, extra)
+        ORDER BY 1, 2, 3
+       ON CONFLICT (advertiser_id, campaign_id, recommendation_time) DO NOTHING
+       RETURNING 1`,
+      cols,
+    )) as unknown[];
+    return rows.length;
+  }
+
   private async writeEntities(em: EntityManager, records: EntityRecord[]): Promise<number> {
     if (!records.length) return 0;
     // one row per entity (the highest version in the batch): an upsert may touch a row only once
@@ -250,6 +307,7 @@ export class BatchWriterRepository {
       addFreshness(merged, input.performance, null);
       addFreshness(merged, input.budgets, null);
       addFreshness(merged, input.entities, null);
+      addFreshness(merged, input.recommendations ?? [], null);
     }
     if (!merged.size) return;
     const rows = [...merged.values()];

@@ -124,6 +124,7 @@ export class RecordConsumerService implements OnApplicationBootstrap, BeforeAppl
       }
       if (r.kind === 'performance') unit.input.performance.push(r);
       else if (r.kind === 'budget-usage') unit.input.budgets.push(r);
+      else if (r.kind === 'budget-recommendation') unit.input.recommendations?.push(r);
       else unit.input.entities.push(r);
     }
 
@@ -153,14 +154,16 @@ export class RecordConsumerService implements OnApplicationBootstrap, BeforeAppl
         performanceInserted: sum.performanceInserted + w.result.performanceInserted,
         budgetsInserted: sum.budgetsInserted + w.result.budgetsInserted,
         entitiesUpdated: sum.entitiesUpdated + w.result.entitiesUpdated,
+        recommendationsInserted: sum.recommendationsInserted + w.result.recommendationsInserted,
         quarantined: sum.quarantined + w.result.quarantined,
       }),
-      { performanceInserted: 0, budgetsInserted: 0, entitiesUpdated: 0, quarantined: 0 },
+      { performanceInserted: 0, budgetsInserted: 0, entitiesUpdated: 0, recommendationsInserted: 0, quarantined: 0 },
     );
     processorMetrics.batchSize.observe(batch.length);
     processorMetrics.stored.inc({ kind: 'performance' }, outcome.performanceInserted);
     processorMetrics.stored.inc({ kind: 'budget-usage' }, outcome.budgetsInserted);
     processorMetrics.stored.inc({ kind: 'entity' }, outcome.entitiesUpdated);
+    processorMetrics.stored.inc({ kind: 'budget-recommendation' }, outcome.recommendationsInserted);
     processorMetrics.duplicates.inc({ kind: 'performance' }, stored.performance.length - outcome.performanceInserted);
     for (const q of stored.quarantine) processorMetrics.quarantined.inc({ code: q.code });
     if (quarantined.length) {
@@ -244,7 +247,7 @@ interface Unit {
 }
 
 function emptyInput(): BatchInput {
-  return { performance: [], budgets: [], entities: [], quarantine: [], freshness: [] };
+  return { performance: [], budgets: [], entities: [], recommendations: [], quarantine: [], freshness: [] };
 }
 
 function mergeInputs(units: Unit[]): BatchInput {
@@ -253,6 +256,7 @@ function mergeInputs(units: Unit[]): BatchInput {
     input.performance.push(...u.input.performance);
     input.budgets.push(...u.input.budgets);
     input.entities.push(...u.input.entities);
+    input.recommendations?.push(...(u.input.recommendations ?? []));
     input.quarantine.push(...u.input.quarantine);
     input.freshness?.push(...(u.input.freshness ?? []));
   }

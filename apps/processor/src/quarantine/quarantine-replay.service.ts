@@ -68,6 +68,7 @@ export class QuarantineReplayService implements OnModuleInit {
         performance: records.filter((r) => r.kind === 'performance'),
         budgets: records.filter((r) => r.kind === 'budget-usage'),
         entities: records.filter((r) => r.kind === 'entity'),
+        recommendations: records.filter((r) => r.kind === 'budget-recommendation'),
         quarantine: [],
       };
       await this.retention.ensurePartitions(input.performance);

@@ -106,6 +106,17 @@ export interface BudgetForecast {
   daySpend: Band;
   projected: Array<Band & { hour: number; endsAt: string }>;
   estimatedLoss: { cappedAt: string | null; spend: Band; sales: Band } | null;
+  /** Amazon's own estimate (sp-budget-recommendations) over its 7-day window; null when none applies */
+  amazonEstimate: {
+    recommendationTime: string;
+    window: { startDate: string; endDate: string };
+    suggestedBudget: string;
+    missedSales: { lower: string | null; upper: string | null };
+    missedClicks: { lower: string | null; upper: string | null };
+    missedImpressions: { lower: string | null; upper: string | null };
+    percentTimeInBudget: string | null;
+    reason: string | null;
+  } | null;
 }
 
 export interface Alert {

@@ -69,6 +69,17 @@ export function Pacing({ f, currency, timeZone }: { f: BudgetForecast; currency:
           P90 {money(f.estimatedLoss.sales.p90)}).
         </p>
       ) : null}
+      {f.amazonEstimate ? (
+        <p class="muted">
+          Amazon's estimate ({f.amazonEstimate.window.startDate} – {f.amazonEstimate.window.endDate}): missed sales{' '}
+          {f.amazonEstimate.missedSales.lower ?? '?'}–{f.amazonEstimate.missedSales.upper ?? '?'}, suggested budget{' '}
+          {f.amazonEstimate.suggestedBudget}
+          {f.amazonEstimate.percentTimeInBudget !== null
+            ? `, in budget ${Math.round(Number(f.amazonEstimate.percentTimeInBudget) * 100)} % of the time`
+            : ''}
+          .
+        </p>
+      ) : null}
     </div>
   );
 }

@@ -104,6 +104,10 @@ export const BUDGET_USAGE_MAPPED: ReadonlySet<string> = new Set(
   getSchema(RECORD_CLASSES['budget-usage']).byName.keys(),
 );
 
+export const BUDGET_RECOMMENDATION_MAPPED: ReadonlySet<string> = new Set(
+  getSchema(RECORD_CLASSES['sp-budget-recommendations']).byName.keys(),
+);
+
 export const ENTITY_META: Record<EntityDatasetId, { entityType: EntityRecord['entityType']; idField: string }> = {
   campaigns: { entityType: 'campaign', idField: 'campaignId' },
   adgroups: { entityType: 'ad_group', idField: 'adGroupId' },

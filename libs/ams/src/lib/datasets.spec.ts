@@ -4,16 +4,32 @@ import {
   PERFORMANCE_DATASETS,
   PUBLISHER_ACCOUNTS,
   REALM_REGION,
+  RECOMMENDATION_DATASETS,
   SUPPORTED_DATASETS,
   identifyPublisher,
   isAmazonSnsUrl,
+  isSteadyDataset,
   isSupportedDataset,
 } from './datasets';
 
 describe('datasets', () => {
   it('lists the supported datasets', () => {
-    expect(SUPPORTED_DATASETS).toEqual([...PERFORMANCE_DATASETS, 'budget-usage', ...ENTITY_DATASETS]);
-    expect(SUPPORTED_DATASETS).toHaveLength(11);
+    expect(SUPPORTED_DATASETS).toEqual([
+      ...PERFORMANCE_DATASETS,
+      'budget-usage',
+      ...ENTITY_DATASETS,
+      ...RECOMMENDATION_DATASETS,
+    ]);
+    expect(SUPPORTED_DATASETS).toHaveLength(12);
+    for (const ds of SUPPORTED_DATASETS) expect(KNOWN_UNSUPPORTED_DATASETS.has(ds)).toBe(false);
+  });
+
+  it('a silence is normal only for the recommendations', () => {
+    expect(isSupportedDataset('sp-budget-recommendations')).toBe(true);
+    expect(isSteadyDataset('sp-budget-recommendations')).toBe(false);
+    expect(isSteadyDataset('sp-traffic')).toBe(true);
+    expect(isSteadyDataset('budget-usage')).toBe(true);
+    expect(isSteadyDataset('sb-clickstream')).toBe(false);
   });
 
   it('isSupportedDataset', () => {
@@ -37,7 +53,7 @@ describe('datasets', () => {
 
   it('has publisher accounts for every supported dataset and the known unsupported ones', () => {
     for (const ds of SUPPORTED_DATASETS) expect(PUBLISHER_ACCOUNTS[ds]).toBeDefined();
-    for (const ds of ['sb-clickstream', 'sb-rich-media', 'sp-budget-recommendations', 'adsp-adgroup-targets']) {
+    for (const ds of ['sb-clickstream', 'sb-rich-media', 'adsp-adgroup-targets']) {
       expect(PUBLISHER_ACCOUNTS[ds]).toBeDefined();
       expect(KNOWN_UNSUPPORTED_DATASETS.has(ds)).toBe(true);
     }

@@ -16,16 +16,29 @@ export const PERFORMANCE_DATASETS = [
 /** Campaign-management change-event datasets (camelCase bodies, `version` counter). */
 export const ENTITY_DATASETS = ['campaigns', 'adgroups', 'ads', 'targets'] as const;
 
+/**
+ * Amazon's recommendations: sent only while Amazon has one (a campaign that keeps running out of budget), so a
+ * silence is normal (the stale-data rule does not judge them).
+ */
+export const RECOMMENDATION_DATASETS = ['sp-budget-recommendations'] as const;
+
 /** Every dataset ams-sentinel processes. Anything else is quarantined as `unknown-dataset`. */
-export const SUPPORTED_DATASETS = [...PERFORMANCE_DATASETS, 'budget-usage', ...ENTITY_DATASETS] as const;
+export const SUPPORTED_DATASETS = [
+  ...PERFORMANCE_DATASETS,
+  'budget-usage',
+  ...ENTITY_DATASETS,
+  ...RECOMMENDATION_DATASETS,
+] as const;
 
 export type DatasetId = (typeof SUPPORTED_DATASETS)[number];
 export type PerformanceDatasetId = (typeof PERFORMANCE_DATASETS)[number];
 export type EntityDatasetId = (typeof ENTITY_DATASETS)[number];
+export type RecommendationDatasetId = (typeof RECOMMENDATION_DATASETS)[number];
 
 const SUPPORTED_SET: ReadonlySet<string> = new Set<string>(SUPPORTED_DATASETS);
 const PERFORMANCE_SET: ReadonlySet<string> = new Set<string>(PERFORMANCE_DATASETS);
 const ENTITY_SET: ReadonlySet<string> = new Set<string>(ENTITY_DATASETS);
+const RECOMMENDATION_SET: ReadonlySet<string> = new Set<string>(RECOMMENDATION_DATASETS);
 
 export function isSupportedDataset(x: unknown): x is DatasetId {
   return typeof x === 'string' && SUPPORTED_SET.has(x);
@@ -37,6 +50,18 @@ export function isPerformanceDataset(x: unknown): x is PerformanceDatasetId {
 
 export function isEntityDataset(x: unknown): x is EntityDatasetId {
   return typeof x === 'string' && ENTITY_SET.has(x);
+}
+
+export function isRecommendationDataset(x: unknown): x is RecommendationDatasetId {
+  return typeof x === 'string' && RECOMMENDATION_SET.has(x);
+}
+
+/**
+ * Datasets Amazon delivers steadily while the account runs (hourly performance, usage, entity changes): a silence
+ * means a broken subscription. Not the recommendations, which come only while Amazon has one.
+ */
+export function isSteadyDataset(x: unknown): x is DatasetId {
+  return isSupportedDataset(x) && !isRecommendationDataset(x);
 }
 
 export type Realm = 'NA' | 'EU' | 'FE';
@@ -128,7 +153,6 @@ export const PUBLISHER_ACCOUNTS: Readonly<Record<string, Readonly<Record<Realm, 
 export const KNOWN_UNSUPPORTED_DATASETS: ReadonlySet<string> = new Set([
   'sb-clickstream',
   'sb-rich-media',
-  'sp-budget-recommendations',
   'sponsored-ads-campaign-diagnostics-recommendations',
   'adsp-traffic',
   'adsp-conversion',

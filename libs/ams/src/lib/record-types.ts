@@ -51,6 +51,32 @@ export interface BudgetUsageRecord {
   extra: Record<string, unknown>;
 }
 
+export interface BudgetRecommendationRecord {
+  kind: 'budget-recommendation';
+  datasetId: 'sp-budget-recommendations';
+  advertiserId: string;
+  marketplaceId: string;
+  campaignId: string;
+  /** ISO-8601 UTC with milliseconds */
+  recommendationTime: string;
+  /** decimal string: the suggested daily budget */
+  suggestedBudget: string;
+  reason: string | null;
+  /** decimal strings (null: not sent) */
+  missedSalesLower: string | null;
+  missedSalesUpper: string | null;
+  missedClicksLower: string | null;
+  missedClicksUpper: string | null;
+  missedImpressionsLower: string | null;
+  missedImpressionsUpper: string | null;
+  /** YYYY-MM-DD: the 7-day window the estimates cover */
+  startDate: string;
+  endDate: string;
+  /** decimal string 0..1, '-1' = unknown (as Amazon sent it); null: not sent */
+  percentTimeInBudget: string | null;
+  extra: Record<string, unknown>;
+}
+
 export interface EntityRecord {
   kind: 'entity';
   datasetId: EntityDatasetId;
@@ -72,4 +98,4 @@ export interface EntityRecord {
   raw: Record<string, unknown>;
 }
 
-export type AmsRecord = PerformanceRecord | BudgetUsageRecord | EntityRecord;
+export type AmsRecord = PerformanceRecord | BudgetUsageRecord | EntityRecord | BudgetRecommendationRecord;

@@ -208,6 +208,42 @@ export class BudgetUsageBody {
 }
 
 // ------------------------------------------------------------------------------------------------------------------
+// sp-budget-recommendations
+
+/** Amazon's estimates: a finite number ≥ 0 (missing or null: not sent), normalized to a decimal string. */
+const Estimate = (): PropertyDecorator => spec({ kind: 'number', required: false, min: 0 });
+
+/**
+ * `sp-budget-recommendations` — Amazon's suggested daily budget for a Sponsored Products campaign that runs out of
+ * budget, with its estimate of the impressions, clicks and sales missed over a 7-day window and the share of that
+ * window the campaign was in budget. Pushed hourly while Amazon has a recommendation. No idempotency_id: the natural
+ * key is (advertiser_id, campaign_id, recommendation_time); a newer recommendation replaces the older as the current.
+ */
+export class BudgetRecommendationBody {
+  @Id() dataset_id!: string;
+  @Id() marketplace_id!: string;
+  @Id() advertiser_id!: string;
+  /** ISO-8601 with offset */
+  @spec({ kind: 'timestamp', required: true }) recommendation_time!: string;
+  @Id() campaign_id!: string;
+  /** the suggested daily budget in the advertiser's currency (a double in the source: kept as its decimal text) */
+  @spec({ kind: 'money', required: true, min: 0, minExclusive: true }) suggested_budget!: number;
+  @Text() reason_for_suggestion?: string | null;
+  @Estimate() estimated_missed_sales_lower?: number | null;
+  @Estimate() estimated_missed_sales_upper?: number | null;
+  @Estimate() estimated_missed_clicks_lower?: number | null;
+  @Estimate() estimated_missed_clicks_upper?: number | null;
+  @Estimate() estimated_missed_impressions_lower?: number | null;
+  @Estimate() estimated_missed_impressions_upper?: number | null;
+  /** first day of the 7-day window the estimates cover */
+  @spec({ kind: 'date', required: true }) start_date!: string;
+  /** last day of that window */
+  @spec({ kind: 'date', required: true }) end_date!: string;
+  /** share of the window in budget: 0..1 (1.0 = always), −1 = unknown */
+  @spec({ kind: 'number', required: false, min: 0, max: 1, except: -1 }) percent_time_in_budget?: number | null;
+}
+
+// ------------------------------------------------------------------------------------------------------------------
 // Campaign-management change events (RESEARCH §2.9): camelCase, `version` increases with each change
 
 export class MonetaryBudgetBody {
@@ -279,4 +315,5 @@ export const RECORD_CLASSES = Object.freeze({
   adgroups: AdGroupEntityBody,
   ads: AdEntityBody,
   targets: TargetEntityBody,
+  'sp-budget-recommendations': BudgetRecommendationBody,
 } as const satisfies Record<DatasetId, SchemaClass>);

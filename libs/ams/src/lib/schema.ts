@@ -10,7 +10,7 @@
 import { ValidateBy, type ValidationArguments } from 'class-validator';
 import { toDecimalString } from './decimal';
 import { hasControlChars, hasUnstorableChars } from './text-safety';
-import { parseIsoTimestamp, parseTimeWindowStart } from './time';
+import { parseCalendarDate, parseIsoTimestamp, parseTimeWindowStart } from './time';
 
 export type FieldKind =
   | 'id'
@@ -20,6 +20,7 @@ export type FieldKind =
   | 'number'
   | 'time-window-start'
   | 'timestamp'
+  | 'date'
   | 'enum'
   | 'version'
   | 'object';
@@ -37,6 +38,13 @@ export interface FieldSpec {
   readonly values?: readonly string[];
   /** enum: compare case-insensitively and normalize to this case */
   readonly normalizeCase?: 'upper' | 'lower';
+  /** money / number: the least value allowed (excluded when `minExclusive`) */
+  readonly min?: number;
+  readonly minExclusive?: boolean;
+  /** money / number: the greatest value allowed */
+  readonly max?: number;
+  /** money / number: one value allowed outside min..max (a sentinel such as −1 for "unknown") */
+  readonly except?: number;
   /** object: the nested schema class (lazy so classes can be declared in any order) */
   readonly schema?: () => SchemaClass;
 }
@@ -79,7 +87,7 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
 /**
  * Validates one value against its spec and returns the normalized value:
  * id/text -> string, count -> integer decimal string, money/number -> canonical decimal string,
- * time-window-start -> HourWindow, timestamp -> ISO UTC string, enum -> normalized string, version -> number,
+ * time-window-start -> HourWindow, timestamp -> ISO UTC string, date -> YYYY-MM-DD, enum -> normalized string, version -> number,
  * object -> normalized nested record. Missing/null optional values -> null. Problems are pushed to `errors` as
  * "<path>: <why>".
  */
@@ -126,7 +134,12 @@ export function normalizeField(spec: FieldSpec, value: unknown, path: string, er
     case 'money':
     case 'number': {
       if (typeof value === 'number' && Number.isFinite(value)) {
-        if (Math.abs(value) < MAX_ABS_NUMBER) return toDecimalString(value);
+        if (Math.abs(value) < MAX_ABS_NUMBER) {
+          const range = outOfRange(spec, value);
+          if (range === null) return toDecimalString(value);
+          errors.push(`${path}: ${range} (got ${describeValue(value)})`);
+          return null;
+        }
         errors.push(`${path}: must be below ${MAX_ABS_NUMBER} in absolute value (got ${describeValue(value)})`);
         return null;
       }
@@ -137,6 +150,14 @@ export function normalizeField(spec: FieldSpec, value: unknown, path: string, er
     case 'timestamp': {
       try {
         return spec.kind === 'timestamp' ? parseIsoTimestamp(value as string) : parseTimeWindowStart(value as string);
+      } catch (e) {
+        errors.push(`${path}: ${e instanceof Error ? e.message : String(e)}`);
+        return null;
+      }
+    }
+    case 'date': {
+      try {
+        return parseCalendarDate(value as string);
       } catch (e) {
         errors.push(`${path}: ${e instanceof Error ? e.message : String(e)}`);
         return null;
@@ -169,6 +190,22 @@ export function normalizeField(spec: FieldSpec, value: unknown, path: string, er
       return validateSchema(spec.schema(), value, `${path}.`, errors);
     }
   }
+}
+
+/** Why a finite number is outside its spec's range (null: inside). */
+function outOfRange(spec: FieldSpec, value: number): string | null {
+  if (spec.min === undefined && spec.max === undefined) return null;
+  if (spec.except !== undefined && value === spec.except) return null;
+  const low = spec.min === undefined || (spec.minExclusive ? value > spec.min : value >= spec.min);
+  const high = spec.max === undefined || value <= spec.max;
+  if (low && high) return null;
+  const range =
+    spec.max === undefined
+      ? spec.minExclusive
+        ? `must be above ${spec.min}`
+        : `must not be below ${spec.min}`
+      : `must be between ${spec.min} and ${spec.max}`;
+  return spec.except === undefined ? range : `${range}, or ${spec.except}`;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

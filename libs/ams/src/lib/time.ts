@@ -123,3 +123,25 @@ export function parseIsoTimestamp(s: string): string {
   const ms = p.fraction === '' ? 0 : Number(p.fraction.slice(0, 3).padEnd(3, '0'));
   return new Date(toUtcMillis(p, ms)).toISOString();
 }
+
+const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
+
+/**
+ * Parses a calendar date "2025-06-03" (a date-time "2025-06-03T00:00:00Z" is accepted too: its date as written, not
+ * shifted to UTC) and returns YYYY-MM-DD. Throws Error with a clear message for anything else or an unreal date.
+ */
+export function parseCalendarDate(s: string): string {
+  if (typeof s !== 'string') throw new Error(`must be a string (got ${s === null ? 'null' : typeof s})`);
+  const m = s.length <= 64 ? DATE_RE.exec(s) : null;
+  if (!m) throw new Error(`must be a date like 2025-06-03 (got ${show(s)})`);
+  const year = Number(m[1]);
+  const month = Number(m[2]);
+  const day = Number(m[3]);
+  if (year < MIN_YEAR || year > MAX_YEAR) {
+    throw new Error(`year must be between ${MIN_YEAR} and ${MAX_YEAR} (got ${show(s)})`);
+  }
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) {
+    throw new Error(`is not a real calendar date (got ${show(s)})`);
+  }
+  return `${m[1]}-${m[2]}-${m[3]}`;
+}

@@ -658,3 +658,87 @@ describe('validateRecord — properties', () => {
     );
   });
 });
+
+describe('validateRecord — sp-budget-recommendations', () => {
+  const body = fixture('11-sp-budget-recommendations.sqs-body.json');
+
+  it('normalizes the fixture: decimal strings, UTC time, dates, the natural key as dedup key', () => {
+    const r = ok(body);
+    expect(r.record).toEqual({
+      kind: 'budget-recommendation',
+      datasetId: 'sp-budget-recommendations',
+      advertiserId: 'A1EXAMPLEADV01',
+      marketplaceId: 'ATVPDKIKX0DER',
+      campaignId: '185402650650808',
+      recommendationTime: '2025-06-03T22:00:00.000Z',
+      suggestedBudget: '72.5',
+      reason: 'The campaign ran out of budget on 5 of the last 7 days',
+      missedSalesLower: '120.4',
+      missedSalesUpper: '245.9',
+      missedClicksLower: '38',
+      missedClicksUpper: '71',
+      missedImpressionsLower: '2150',
+      missedImpressionsUpper: '4380',
+      startDate: '2025-05-28',
+      endDate: '2025-06-03',
+      percentTimeInBudget: '0.62',
+      extra: {},
+    });
+    expect(r.dedupKey).toBe('br:A1EXAMPLEADV01:185402650650808:2025-06-03T22:00:00.000Z');
+    // the same recommendation at another offset is the same instant, the same key
+    expect(ok({ ...body, recommendation_time: '2025-06-03T15:00:00-07:00' }).dedupKey).toBe(r.dedupKey);
+  });
+
+  it('keeps a double as its shortest decimal text, -1 as unknown, missing estimates as null, extra fields', () => {
+    const r = ok({
+      ...body,
+      suggested_budget: 0.1 + 0.2,
+      percent_time_in_budget: -1,
+      estimated_missed_sales_lower: null,
+      estimated_missed_sales_upper: undefined,
+      reason_for_suggestion: undefined,
+      start_date: '2025-05-28T00:00:00Z',
+      budget_rule_id: 'r-1',
+    });
+    expect(r.record).toMatchObject({
+      suggestedBudget: '0.30000000000000004',
+      percentTimeInBudget: '-1',
+      missedSalesLower: null,
+      missedSalesUpper: null,
+      reason: null,
+      startDate: '2025-05-28',
+      extra: { budget_rule_id: 'r-1' },
+    });
+  });
+
+  it('names every bad field in one reason', () => {
+    const r = bad({
+      ...body,
+      campaign_id: 185402650650808,
+      suggested_budget: 0,
+      estimated_missed_sales_lower: -3,
+      estimated_missed_clicks_upper: 'many',
+      percent_time_in_budget: 62,
+      start_date: '2025-02-30',
+      end_date: undefined,
+      recommendation_time: '2025-06-03T22:00:00',
+    });
+    expect(r).toMatchObject({ code: 'invalid-record', datasetId: 'sp-budget-recommendations' });
+    expect(r.reason.split('; ')).toEqual([
+      'recommendation_time: must have an explicit UTC offset such as -07:00 or Z (got "2025-06-03T22:00:00")',
+      'campaign_id: must be a string (got 185402650650808)',
+      'suggested_budget: must be above 0 (got 0)',
+      'estimated_missed_sales_lower: must not be below 0 (got -3)',
+      'estimated_missed_clicks_upper: must be a finite number (got "many")',
+      'start_date: is not a real calendar date (got "2025-02-30")',
+      'end_date: is required',
+      'percent_time_in_budget: must be between 0 and 1, or -1 (got 62)',
+    ]);
+    expect(bad({ ...body, percent_time_in_budget: -0.5 }).reason).toBe(
+      'percent_time_in_budget: must be between 0 and 1, or -1 (got -0.5)',
+    );
+    expect(bad({ ...body, suggested_budget: null }).reason).toBe('suggested_budget: is required (got null)');
+    expect(ok({ ...body, percent_time_in_budget: 1 }).record).toMatchObject({ percentTimeInBudget: '1' });
+    expect(ok({ ...body, percent_time_in_budget: 0 }).record).toMatchObject({ percentTimeInBudget: '0' });
+  });
+});

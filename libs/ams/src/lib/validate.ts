@@ -9,12 +9,24 @@ import {
   KNOWN_UNSUPPORTED_DATASETS,
   isEntityDataset,
   isPerformanceDataset,
+  isRecommendationDataset,
   isSupportedDataset,
 } from './datasets';
-import { BUDGET_USAGE_MAPPED, ENTITY_META, PERFORMANCE_MAPPINGS } from './dataset-mappings';
+import {
+  BUDGET_RECOMMENDATION_MAPPED,
+  BUDGET_USAGE_MAPPED,
+  ENTITY_META,
+  PERFORMANCE_MAPPINGS,
+} from './dataset-mappings';
 import { escapeKeyPart } from './dedup-key';
 import { type MetricName, ZERO_METRICS } from './metric-names';
-import type { AdProduct, BudgetUsageRecord, EntityRecord, PerformanceRecord } from './record-types';
+import type {
+  AdProduct,
+  BudgetRecommendationRecord,
+  BudgetUsageRecord,
+  EntityRecord,
+  PerformanceRecord,
+} from './record-types';
 import { hasUnstorableChars } from './text-safety';
 import type { HourWindow } from './time';
 import { RECORD_CLASSES } from './records';
@@ -23,7 +35,14 @@ import type { QuarantineCode, ValidationFailure, ValidationResult } from './vali
 
 export { escapeKeyPart } from './dedup-key';
 export { CONVERSION_METRICS, METRIC_NAMES, MONEY_METRICS, type MetricName, TRAFFIC_METRICS } from './metric-names';
-export type { AdProduct, AmsRecord, BudgetUsageRecord, EntityRecord, PerformanceRecord } from './record-types';
+export type {
+  AdProduct,
+  AmsRecord,
+  BudgetRecommendationRecord,
+  BudgetUsageRecord,
+  EntityRecord,
+  PerformanceRecord,
+} from './record-types';
 export {
   QUARANTINE_CODES,
   type QuarantineCode,
@@ -156,6 +175,48 @@ function validateBudgetUsage(obj: Record<string, unknown>): ValidationResult {
   return { ok: true, record, dedupKey };
 }
 
+/**
+ * `sp-budget-recommendations`. The record class says what the numbers mean: a suggested budget above 0, estimates not
+ * negative, percent_time_in_budget −1 (unknown) or within 0..1. Dedup key:
+ * `br:<advertiser>:<campaign>:<recommendation_time ISO Z>` (the natural key).
+ */
+function validateBudgetRecommendation(obj: Record<string, unknown>): ValidationResult {
+  const errors: string[] = [];
+  const dataset = 'sp-budget-recommendations';
+  const cls = RECORD_CLASSES[dataset];
+  const v = validateSchema(cls, obj, '', errors);
+  const extra = collectExtra(obj, BUDGET_RECOMMENDATION_MAPPED, getSchema(cls).byName, errors);
+  if (errors.length > 0) return fail('invalid-record', joinReasons(errors), dataset);
+  const num = (field: string): string | null => (v[field] as string | null | undefined) ?? null;
+  const record: BudgetRecommendationRecord = {
+    kind: 'budget-recommendation',
+    datasetId: dataset,
+    advertiserId: v['advertiser_id'] as string,
+    marketplaceId: v['marketplace_id'] as string,
+    campaignId: v['campaign_id'] as string,
+    recommendationTime: v['recommendation_time'] as string,
+    suggestedBudget: v['suggested_budget'] as string,
+    reason: num('reason_for_suggestion'),
+    missedSalesLower: num('estimated_missed_sales_lower'),
+    missedSalesUpper: num('estimated_missed_sales_upper'),
+    missedClicksLower: num('estimated_missed_clicks_lower'),
+    missedClicksUpper: num('estimated_missed_clicks_upper'),
+    missedImpressionsLower: num('estimated_missed_impressions_lower'),
+    missedImpressionsUpper: num('estimated_missed_impressions_upper'),
+    startDate: v['start_date'] as string,
+    endDate: v['end_date'] as string,
+    percentTimeInBudget: num('percent_time_in_budget'),
+    extra,
+  };
+  const dedupKey = [
+    'br',
+    escapeKeyPart(record.advertiserId),
+    escapeKeyPart(record.campaignId),
+    record.recommendationTime,
+  ].join(':');
+  return { ok: true, record, dedupKey };
+}
+
 function validateEntity(dataset: EntityDatasetId, obj: Record<string, unknown>): ValidationResult {
   const errors: string[] = [];
   const cls = RECORD_CLASSES[dataset];
@@ -213,6 +274,7 @@ function validateUnchecked(input: unknown): ValidationResult {
   }
   if (isPerformanceDataset(ds)) return validatePerformance(ds, input);
   if (isEntityDataset(ds)) return validateEntity(ds, input);
+  if (isRecommendationDataset(ds)) return validateBudgetRecommendation(input);
   return validateBudgetUsage(input);
 }
 

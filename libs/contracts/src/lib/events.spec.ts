@@ -1,3 +1,4 @@
+import { SUPPORTED_DATASETS } from '@ams/ams';
 import { PerfHourlyUpdatedV1, QuarantinedBodyV1 } from './events';
 import { validatePayload } from './validate-payload';
 import { AMS_QUARANTINE, AMS_RECORDS, STREAMS } from './catalog/catalog';
@@ -36,6 +37,9 @@ describe('contracts', () => {
     const [root] = STREAMS.ams.subjects;
     const inStream = (s: string) => s.startsWith(root.replace('>', ''));
     expect(inStream(AMS_RECORDS.at('sp-traffic').subject)).toBe(true);
+    // every dataset the processor stores has its subject there, Amazon's budget recommendations included
+    for (const ds of SUPPORTED_DATASETS) expect(inStream(AMS_RECORDS.at(ds).subject)).toBe(true);
+    expect(AMS_RECORDS.at('sp-budget-recommendations').subject).toBe('ams.sp-budget-recommendations');
     expect(inStream(AMS_QUARANTINE.subject)).toBe(true);
   });
 });

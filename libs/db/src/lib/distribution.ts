@@ -4,7 +4,7 @@
  * must start with it — a shard can then enforce it alone, and rows of one advertiser live together.
  */
 export const DISTRIBUTED = {
-  fact: ['performance_delta', 'hourly_fact', 'budget_usage_event'],
+  fact: ['performance_delta', 'hourly_fact', 'budget_usage_event', 'budget_recommendation'],
   rollup: ['campaign_hourly', 'campaign_daily', 'ad_group_daily', 'keyword_daily', 'rollup_pending'],
   state: [
     'budget_usage_latest',

@@ -49,6 +49,13 @@ export interface Truth {
   }>;
   malformed: Array<{ expectedCode: string }>;
   anomalies: Array<{ campaignId: string; expectedAlerts: string[] }>;
+  /** Amazon's budget recommendations sent (each twice): each stored once, exactly */
+  budgetRecommendations: Array<{
+    advertiserId: string;
+    campaignId: string;
+    recommendationTime: string;
+    suggestedBudget: string;
+  }>;
 }
 type Metrics = { impressions: number; clicks: number; cost: string; orders: number; sales: string; units: number };
 const METRICS = ['impressions', 'clicks', 'cost', 'orders', 'sales', 'units'] as const;
@@ -269,6 +276,17 @@ export class FaultLab {
           mismatches.push(`campaign_daily ${c.campaignId}: ${gotR.join('|')} ≠ ${wantR.join('|')}`);
       }
     }
+    // Amazon's recommendations: each once (whatever the redeliveries and duplicates), with the budget sent
+    const recs = await this.pg.query<{ r: string }>(
+      `SELECT advertiser_id || ' ' || campaign_id || ' ' || to_char(recommendation_time AT TIME ZONE 'UTC',
+              'YYYY-MM-DD"T"HH24:MI:SS"Z"') || ' ' || suggested_budget::text AS r FROM budget_recommendation ORDER BY 1`,
+    );
+    const wantRecs = truth.budgetRecommendations
+      .map((r) => `${r.advertiserId} ${r.campaignId} ${r.recommendationTime} ${r.suggestedBudget}`)
+      .sort();
+    const gotRecs = recs.rows.map((r) => r.r).sort();
+    if (gotRecs.join('|') !== wantRecs.join('|'))
+      mismatches.push(`budget_recommendation: ${gotRecs.join('|')} ≠ ${wantRecs.join('|')}`);
     const quarantine = await this.pg.query<{ code: string }>('SELECT code FROM quarantine ORDER BY code');
     const notifications = await this.notifications();
     const fired = await this.pg.query<{ key: string }>(

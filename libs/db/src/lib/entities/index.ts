@@ -24,6 +24,7 @@ import {
   AutomationDigestEntity,
   AutomationSettingEntity,
 } from './automation.entity';
+import { BudgetRecommendationEntity } from './budget-recommendation.entity';
 import { BudgetUsageEventEntity, BudgetUsageLatestEntity } from './budget-usage.entity';
 import { IngestControlEntity } from './ingest-control.entity';
 import { HourlyFactEntity, PerformanceDeltaEntity } from './performance.entity';
@@ -44,6 +45,7 @@ export * from './advertiser-setting.entity';
 export * from './alerting.entity';
 export * from './ams-entity.entity';
 export * from './automation.entity';
+export * from './budget-recommendation.entity';
 export * from './budget-usage.entity';
 export * from './ingest-control.entity';
 export * from './performance.entity';
@@ -78,6 +80,7 @@ export const ENTITIES = [
   ApiKeyEntity,
   AuditLogEntity,
   ReprocessRunEntity,
+  BudgetRecommendationEntity,
   BudgetUsageEventEntity,
   BudgetUsageLatestEntity,
   IngestControlEntity,

@@ -10,6 +10,7 @@ import { AdsConnector1764394000000 } from './1764394000000-ads-connector';
 import { Automation1764395000000 } from './1764395000000-automation';
 import { MonthlyPartitions1765100000000 } from './1765100000000-monthly-partitions';
 import { ActionUpdatedIndex1765200000000 } from './1765200000000-action-updated-index';
+import { BudgetRecommendation1765300000000 } from './1765300000000-budget-recommendation';
 
 /** Every migration, in order. Run by `npm run db:migrate` (and a Job in Kubernetes), never at app start. */
 export const MIGRATIONS = [
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   Automation1764395000000,
   MonthlyPartitions1765100000000,
   ActionUpdatedIndex1765200000000,
+  BudgetRecommendation1765300000000,
 ];
