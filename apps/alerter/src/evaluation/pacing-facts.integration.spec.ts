@@ -28,11 +28,11 @@ describe('alerter: pacing re-judged on new facts (real PostgreSQL, NATS, Slack c
           hour_start, utc_offset_minutes, ad_product, currency, impressions, clicks, cost, orders_7d, sales_7d)
         SELECT $1, 'ATVPDKIKX0DER', c, 'ag', 'ad', 'kw', '', to_timestamp($2::bigint / 1000.0) + make_interval(days => d, hours => hr),
                $3, 'sp', 'USD', 200, 10, 5.00, 1, 25
-          FROM unnest(ARRAY['FAST', 'STEADY']) c, generate_series(-35, -1) d, generate_series(6, 21) hr`,
+          FROM unnest(ARRAY['FAST', 'STEADY', 'NIGHT']) c, generate_series(-35, -1) d, generate_series(6, 21) hr`,
       [ADVERTISER, localMidnightUtc, offset],
     );
     // today until 08:00, on pace
-    for (const c of ['FAST', 'STEADY'])
+    for (const c of ['FAST', 'STEADY', 'NIGHT'])
       await h.facts(
         [6, 7].map((hr) => ({ campaignId: c, hourStart: at(hr), utcOffsetMinutes: offset, clicks: 10, cost: '5.00' })),
       );
@@ -112,5 +112,33 @@ describe('alerter: pacing re-judged on new facts (real PostgreSQL, NATS, Slack c
     expect(s['budget-pacing-campaign/STEADY']).toBeUndefined();
     // no usage event says 90 %: the usual alert cannot know
     expect(s['budget-warning-campaign/FAST']).toBeUndefined();
+  });
+
+  it("projects a campaign whose only usage is of yesterday from today's facts, on that usage's budget", async () => {
+    // yesterday 21:00: 60 % of 100 (no usage of today yet: Amazon reports in 5 % steps)
+    const usage = [
+      {
+        scopeType: 'CAMPAIGN' as const,
+        scopeId: 'NIGHT',
+        usagePercentage: '60',
+        budget: '100',
+        usageUpdatedAt: at(-3),
+      },
+    ];
+    await h.budgets(usage);
+    for (const hr of [8, 9, 10, 11]) {
+      await h.facts([{ campaignId: 'NIGHT', hourStart: at(hr), utcOffsetMinutes: offset, clicks: 40, cost: '20.00' }]);
+    }
+    await h.publishPerf([{ campaignId: 'NIGHT', hourStart: at(11), utcOffsetMinutes: offset }]);
+    await waitFor(async () => (await states())['budget-pacing-campaign/NIGHT'] === 'firing', {
+      description: "pacing alert of NIGHT from today's facts",
+      timeoutMs: 15_000,
+    });
+    const [event] = await h.rows<{ details: { pacing: { asOfHour: number; spentSoFar: string } } }>(
+      `SELECT e.details FROM alert_event e JOIN alert a ON a.id = e.alert_id JOIN alert_rule r ON r.id = a.rule_id
+        WHERE a.entity_id = 'NIGHT' AND e.type = 'fired' AND r.default_key = 'budget-pacing-campaign'`,
+    );
+    // today's 06:00–11:59: 5.00 + 5.00 + 4 × 20.00, not yesterday's 60.00
+    expect(event.details.pacing).toMatchObject({ asOfHour: 12, spentSoFar: '90.00' });
   });
 });

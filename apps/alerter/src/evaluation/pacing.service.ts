@@ -14,7 +14,6 @@ import {
   LruCache,
   pacingFromModel,
   pacingStart,
-  type PacingStart,
   type PacingProjection,
   seriesByCampaign,
 } from '@ams/forecast';
@@ -105,7 +104,11 @@ export class PacingService {
     );
   }
 
-  /** null: no facts of the campaign (no local clock, nothing to fit), or the usage is not of its local today. */
+  /**
+   * null: no facts of the campaign (no local clock, nothing to fit), or neither the usage nor any fact is of its local
+   * today. A usage of an earlier local day says nothing of today's spend: today is then projected from its facts (as
+   * the api does, `pacingStart`), on that usage's budget.
+   */
   async project(em: EntityManager, row: BudgetRow, now: Date): Promise<CampaignPacing | null> {
     const { advertiserId, budgetScopeId: campaignId } = row;
     const off = (await em.query(CAMPAIGN_OFFSET_SQL, [advertiserId, campaignId])) as Array<{
@@ -114,11 +117,10 @@ export class PacingService {
     if (off.length === 0) return null;
     const offset = Number(off[0].utc_offset_minutes);
     const usageDate = localClock(row.usageUpdatedAt.getTime(), offset).date;
-    // a usage of an earlier local day says nothing of today's pace (the api projects such a campaign from its facts)
-    if (usageDate < localClock(now.getTime(), offset).date) return null;
-    const date = usageDate;
+    const localToday = localClock(now.getTime(), offset).date;
+    const usageOfToday = usageDate >= localToday;
+    const date = usageOfToday ? usageDate : localToday;
     const first = addDays(date, -this.days);
-    const { model } = await this.fit(em, advertiserId, campaignId, date);
     const today = (await em.query(this.historySql, [
       advertiserId,
       [campaignId],
@@ -128,9 +130,13 @@ export class PacingService {
     const start = pacingStart({
       now: now.getTime(),
       utcOffsetMinutes: offset,
-      usage: { at: row.usageUpdatedAt.getTime(), budget: row.budget, percentage: row.usagePercentage },
+      usage: usageOfToday
+        ? { at: row.usageUpdatedAt.getTime(), budget: row.budget, percentage: row.usagePercentage }
+        : null,
       todayRows: today,
-    }) as PacingStart;
+    });
+    if (!start) return null;
+    const { model } = await this.fit(em, advertiserId, campaignId, date);
     const asOfHour = start.nowHour;
     const series =
       seriesByCampaign(today, first, this.days + 1, { date, hour: Math.floor(asOfHour) }).get(campaignId) ??
