@@ -23,7 +23,7 @@ import { Client } from 'pg';
 import { localDateSql, PG_SESSION_OPTIONS, runMigrations } from '@ams/db';
 import { deleteStreams, freePort, startApp, uniquePrefix } from '@ams/testing';
 import { copyFacts } from './copy-facts';
-import { cpuMs, sumCpuMs } from './cpu';
+import { cpuMs } from './cpu';
 
 const autocannon = require('autocannon') as (opts: Record<string, unknown>) => Promise<AutocannonResult>;
 interface AutocannonResult {
@@ -325,11 +325,36 @@ export async function runLoad(opts: {
   await run(3);
   // CPU time of the api process and of its PostgreSQL backends over the measured run: per request, these do not
   // depend on what else the machine runs (wall-clock figures do)
-  const backends = (
-    await pg.query(`SELECT pid FROM pg_stat_activity WHERE datname = $1 AND application_name = 'api'`, [opts.db])
-  ).rows.map((x: { pid: number }) => x.pid);
-  const cpu0 = { api: cpuMs(api.pid), pg: sumCpuMs(backends), bench: process.cpuUsage() };
-  const r = await run(opts.seconds);
+  // the pool opens and closes connections as the load varies: the backends are sampled every 200 ms, a new one counts
+  // from 0 and one that closed keeps its last sample (what it spent after that sample is lost, a few ms at most)
+  const first = new Map<number, number>();
+  const last = new Map<number, number>();
+  const sample = async () => {
+    const { rows } = await pg.query<{ pid: number }>(
+      `SELECT pid FROM pg_stat_activity WHERE datname = $1 AND application_name = 'api'`,
+      [opts.db],
+    );
+    for (const { pid } of rows) {
+      const ms = cpuMs(pid);
+      if (ms === 0 && !last.has(pid)) continue; // gone already
+      if (!first.has(pid)) first.set(pid, sampling ? 0 : ms);
+      last.set(pid, Math.max(ms, last.get(pid) ?? 0));
+    }
+  };
+  let sampling = false;
+  await sample();
+  sampling = true;
+  const cpu0 = { api: cpuMs(api.pid), bench: process.cpuUsage() };
+  const timer = setInterval(() => void sample().catch(() => undefined), 200);
+  let r: AutocannonResult;
+  try {
+    r = await run(opts.seconds);
+  } finally {
+    clearInterval(timer);
+  }
+  await sample();
+  let pgCpu = 0;
+  for (const [pid, ms] of last) pgCpu += ms - (first.get(pid) ?? 0);
   const n = Math.max(1, r.requests.total);
   const bench = process.cpuUsage(cpu0.bench);
   return {
@@ -340,7 +365,7 @@ export async function runLoad(opts: {
     errors: r.errors,
     timeouts: r.timeouts,
     apiCpuMs: (cpuMs(api.pid) - cpu0.api) / n,
-    pgCpuMs: (sumCpuMs(backends) - cpu0.pg) / n,
+    pgCpuMs: pgCpu / n,
     benchCpuMs: (bench.user + bench.system) / 1000 / n,
     bytes: r.throughput.total / n,
     loadBefore,
