@@ -29,6 +29,7 @@ const autocannon = require('autocannon') as (opts: Record<string, unknown>) => P
 interface AutocannonResult {
   latency: { p50: number; p90: number; p99: number; max: number; average: number };
   requests: { average: number; total: number };
+  throughput: { total: number };
   non2xx: number;
   errors: number;
   timeouts: number;
@@ -258,35 +259,12 @@ async function measure(
   }
   // cold: each request asks for a random campaign (with the cache off, every one is computed); warm: always the same
   const pick = () => (mode === 'warm' ? path(7) : path(Math.floor(Math.random() * (daily ? ADVERTISERS : CAMPAIGNS))));
-  const run = (seconds: number) =>
-    autocannon({
-      url: api.baseUrl,
-      connections: CONNECTIONS,
-      duration: seconds,
-      headers: { authorization: `Bearer ${KEY}` },
-      requests: [{ setupRequest: (req: Record<string, unknown>) => ({ ...req, path: pick() }) }],
-    });
-  const loadBefore = os.loadavg()[0].toFixed(2);
-  await run(3);
-  // CPU time of the api process and of its PostgreSQL backends over the measured run: per request, these do not
-  // depend on what else the machine runs (wall-clock figures do)
-  const backends = (
-    await pg.query(`SELECT pid FROM pg_stat_activity WHERE datname = $1 AND application_name = 'api'`, [DB])
-  ).rows.map((x: { pid: number }) => x.pid);
-  const cpu0 = {
-    api: cpuMs(api.pid),
-    pg: backends.reduce((a: number, b: number) => a + cpuMs(b), 0),
-    bench: process.cpuUsage(),
-  };
-  const r = await run(SECONDS);
-  const apiCpu = cpuMs(api.pid) - cpu0.api;
-  const pgCpu = backends.reduce((a: number, b: number) => a + cpuMs(b), 0) - cpu0.pg;
-  const benchCpu = process.cpuUsage(cpu0.bench);
-  const per = (ms: number) => (ms / Math.max(1, r.requests.total)).toFixed(2);
+  const r = await runLoad({ api, pg, db: DB, key: KEY, path: pick, seconds: SECONDS, connections: CONNECTIONS });
+  const per = (ms: number) => ms.toFixed(2);
   const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${api.pid}/status`, 'utf8'))?.[1];
   const label = LABELS[mode];
   return [
-    [`${label}: requests/s`, Math.round(r.requests.average).toLocaleString('en-US')],
+    [`${label}: requests/s`, Math.round(r.requestsPerSecond).toLocaleString('en-US')],
     [
       `${label}: latency p50 / p90 / p99 / max`,
       `${r.latency.p50} / ${r.latency.p90} / ${r.latency.p99} / ${r.latency.max} ms`,
@@ -294,14 +272,111 @@ async function measure(
     [`${label}: non-2xx, errors, timeouts`, `${r.non2xx}, ${r.errors}, ${r.timeouts}`],
     [
       `${label}: CPU per request: api / PostgreSQL / autocannon`,
-      `${per(apiCpu)} / ${per(pgCpu)} / ${per((benchCpu.user + benchCpu.system) / 1000)} ms`,
+      `${per(r.apiCpuMs)} / ${per(r.pgCpuMs)} / ${per(r.benchCpuMs)} ms`,
     ],
-    [`${label}: load average (1 min) before / after`, `${loadBefore} / ${os.loadavg()[0].toFixed(2)}`],
+    [`${label}: load average (1 min) before / after`, `${r.loadBefore.toFixed(2)} / ${r.loadAfter.toFixed(2)}`],
     [`${label}: peak RSS api`, `${hwm ? (Number(hwm) / 1024).toFixed(0) : 'n/a'} MB`],
   ];
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+/** One load run's figures; CPU and bytes per request. */
+export interface LoadRun {
+  requestsPerSecond: number;
+  requests: number;
+  latency: AutocannonResult['latency'];
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  /** CPU (ms) per request of the api process, of its PostgreSQL backends, of autocannon (this process) */
+  apiCpuMs: number;
+  pgCpuMs: number;
+  benchCpuMs: number;
+  /** bytes received per response, headers included */
+  bytes: number;
+  /** load average (1 min) before and after */
+  loadBefore: number;
+  loadAfter: number;
+}
+
+/**
+ * `connections` autocannon clients GET `path()` (a new path per request) from a started api for 3 s unmeasured, then
+ * for `seconds` measured: throughput, latency, and the CPU time per request of the api process and of its PostgreSQL
+ * backends (`application_name = 'api'` in database `db`) over the measured run. Used by bench:api and bench:scale.
+ */
+export async function runLoad(opts: {
+  api: { baseUrl: string; pid: number };
+  pg: Client;
+  db: string;
+  key: string;
+  path: () => string;
+  seconds: number;
+  connections: number;
+}): Promise<LoadRun> {
+  const { api, pg } = opts;
+  const run = (seconds: number) =>
+    autocannon({
+      url: api.baseUrl,
+      connections: opts.connections,
+      duration: seconds,
+      headers: { authorization: `Bearer ${opts.key}` },
+      requests: [{ setupRequest: (req: Record<string, unknown>) => ({ ...req, path: opts.path() }) }],
+    });
+  const loadBefore = os.loadavg()[0];
+  await run(3);
+  // CPU time of the api process and of its PostgreSQL backends over the measured run: per request, these do not
+  // depend on what else the machine runs (wall-clock figures do)
+  // the pool opens and closes connections as the load varies: the backends are sampled every 200 ms, a new one counts
+  // from 0 and one that closed keeps its last sample (what it spent after that sample is lost, a few ms at most)
+  const first = new Map<number, number>();
+  const last = new Map<number, number>();
+  const sample = async () => {
+    const { rows } = await pg.query<{ pid: number }>(
+      `SELECT pid FROM pg_stat_activity WHERE datname = $1 AND application_name = 'api'`,
+      [opts.db],
+    );
+    for (const { pid } of rows) {
+      const ms = cpuMs(pid);
+      if (ms === 0 && !last.has(pid)) continue; // gone already
+      if (!first.has(pid)) first.set(pid, sampling ? 0 : ms);
+      last.set(pid, Math.max(ms, last.get(pid) ?? 0));
+    }
+  };
+  let sampling = false;
+  await sample();
+  sampling = true;
+  const cpu0 = { api: cpuMs(api.pid), bench: process.cpuUsage() };
+  const timer = setInterval(() => void sample().catch(() => undefined), 200);
+  let r: AutocannonResult;
+  try {
+    r = await run(opts.seconds);
+  } finally {
+    clearInterval(timer);
+  }
+  await sample();
+  let pgCpu = 0;
+  for (const [pid, ms] of last) pgCpu += ms - (first.get(pid) ?? 0);
+  const n = Math.max(1, r.requests.total);
+  const bench = process.cpuUsage(cpu0.bench);
+  return {
+    requestsPerSecond: r.requests.average,
+    requests: r.requests.total,
+    latency: r.latency,
+    non2xx: r.non2xx,
+    errors: r.errors,
+    timeouts: r.timeouts,
+    apiCpuMs: (cpuMs(api.pid) - cpu0.api) / n,
+    pgCpuMs: pgCpu / n,
+    benchCpuMs: (bench.user + bench.system) / 1000 / n,
+    bytes: r.throughput.total / n,
+    loadBefore,
+    loadAfter: os.loadavg()[0],
+  };
+}
+
+// bench:scale imports runLoad()
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

@@ -26,11 +26,23 @@ function* chunks(rows: Iterable<string>): Generator<string> {
 
 /**
  * Seeds hourly_fact with COPY from rows (each one tab-separated line ending in `\n`, columns as above), then ANALYZEs
- * it. Returns the seconds it took.
+ * it. Returns the seconds it took. `table`: another table of hourly_fact's columns instead (bench:scale loads a
+ * detached monthly partition with no index, then builds its indexes and attaches it); `analyze: false` leaves the
+ * ANALYZE to the caller; `freeze: true` COPYs `WITH (FREEZE)` (the table must have been created or truncated in the
+ * caller's open transaction): rows written frozen and visible to all, so no VACUUM has to visit them afterwards.
  */
-export async function copyFacts(pg: Client, rows: Iterable<string>): Promise<number> {
+export async function copyFacts(
+  pg: Client,
+  rows: Iterable<string>,
+  {
+    table = 'hourly_fact',
+    analyze = true,
+    freeze = false,
+  }: { table?: string; analyze?: boolean; freeze?: boolean } = {},
+): Promise<number> {
   const t0 = performance.now();
-  await pipeline(Readable.from(chunks(rows)), pg.query(copyFrom(`COPY hourly_fact (${COLUMNS}) FROM STDIN`)));
-  await pg.query('ANALYZE hourly_fact');
+  const options = freeze ? ' WITH (FREEZE)' : '';
+  await pipeline(Readable.from(chunks(rows)), pg.query(copyFrom(`COPY ${table} (${COLUMNS}) FROM STDIN${options}`)));
+  if (analyze) await pg.query(`ANALYZE ${table}`);
   return (performance.now() - t0) / 1000;
 }

@@ -105,7 +105,7 @@ function report(label: string, value: string): void {
  * Performance records the processor has committed, from its own /metrics: cheap to poll. Polling
  * `count(*)` every 100 ms instead scanned the growing table and took PostgreSQL CPU from the stage measured.
  */
-async function committed(app: AppProcess): Promise<number> {
+export async function committed(app: AppProcess): Promise<number> {
   const text = await (await fetch(`${app.baseUrl}/metrics`)).text();
   const line = text
     .split('\n')
@@ -159,7 +159,7 @@ async function writePathAlone(n: number, batchSize: number, writers: number): Pr
 }
 
 /** Seconds from the first to the last delta committed (`received_at` is set at insert): a steady rate's divisor. */
-async function commitSpanSeconds(pg: Client): Promise<number> {
+export async function commitSpanSeconds(pg: Client): Promise<number> {
   const { rows } = await pg.query(
     `SELECT extract(epoch FROM max(received_at) - min(received_at)) AS s FROM performance_delta`,
   );
@@ -649,7 +649,10 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+// bench:scale imports committed() and commitSpanSeconds()
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
+}
