@@ -19,6 +19,7 @@
  * A/B: --base-entry PATH (another build's main.js, e.g. of the commit before a change) runs every mode with that build
  * and with this one, alternately (--rounds 2: base, new, base, new), and prints each one's CPU per request side by
  * side with the ratio new / base. --cpu-prof DIR starts the api with `node --cpu-prof` (profiles written to DIR).
+ * --advertiser: the cold and warm queries name the campaign's advertiser too, as the dashboard does.
  */
 import { readFileSync } from 'node:fs';
 import * as os from 'node:os';
@@ -57,6 +58,8 @@ const MODE = args.get('mode') ?? 'all';
 const BASE_ENTRY = args.get('base-entry');
 const ROUNDS = Number(args.get('rounds') ?? 2);
 const CPU_PROF = args.get('cpu-prof');
+/** cold/warm ask as the dashboard does: advertiserId with the campaignId */
+const ADVERTISER = args.get('advertiser') === 'true';
 const ADMIN = process.env['BENCH_DATABASE_ADMIN_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const url = ADMIN.replace(/\/[^/]*$/, `/${DB}`);
 const KEY = 'bench-api-key-0123456789abcdef';
@@ -312,7 +315,7 @@ async function measure(
     ? (a: number) =>
         `/v1/performance?advertiserId=ADV${a % ADVERTISERS}&from=${DAY_FROM}&to=${DAY_TO}&granularity=day&limit=1000`
     : (c: number) =>
-        `/v1/performance?campaignId=${100000000000000 + c}&from=${from}&to=${to}&granularity=hour&limit=1000`;
+        `/v1/performance?${ADVERTISER ? `advertiserId=ADV${c % ADVERTISERS}&` : ''}campaignId=${100000000000000 + c}&from=${from}&to=${to}&granularity=hour&limit=1000`;
   const check = await fetch(`${api.baseUrl}${path(7)}`, { headers: { authorization: `Bearer ${KEY}` } });
   const body = (await check.json()) as { data: unknown[] };
   if (check.status !== 200) throw new Error(`api answered ${check.status}`);
