@@ -16,6 +16,10 @@
  * Flags: --rows 10000000 --campaigns 2000 --seconds 20 --connections 16 --db ams_bench_api --keep --mode all|both|cold|warm|day
  * (both: cold and warm; all: those and day)
  * The seeded database is kept with --keep and reused when it already holds enough rows.
+ * A/B: --base-entry PATH (another build's main.js, e.g. of the commit before a change) runs every mode with that build
+ * and with this one, alternately (--rounds 2: base, new, base, new), and prints each one's CPU per request side by
+ * side with the ratio new / base. --cpu-prof DIR starts the api with `node --cpu-prof` (profiles written to DIR).
+ * --advertiser: the cold and warm queries name the campaign's advertiser too, as the dashboard does.
  */
 import { readFileSync } from 'node:fs';
 import * as os from 'node:os';
@@ -52,6 +56,11 @@ const CONNECTIONS = Number(args.get('connections') ?? 16);
 const DB = args.get('db') ?? 'ams_bench_api';
 const KEEP = args.get('keep') === 'true';
 const MODE = args.get('mode') ?? 'all';
+const BASE_ENTRY = args.get('base-entry');
+const ROUNDS = Number(args.get('rounds') ?? 2);
+const CPU_PROF = args.get('cpu-prof');
+/** cold/warm ask as the dashboard does: advertiserId with the campaignId */
+const ADVERTISER = args.get('advertiser') === 'true';
 const ADMIN = process.env['BENCH_DATABASE_ADMIN_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const url = ADMIN.replace(/\/[^/]*$/, `/${DB}`);
 const KEY = 'bench-api-key-0123456789abcdef';
@@ -118,9 +127,17 @@ async function main(): Promise<void> {
             ? ['day-facts', 'day-rollups']
             : [MODE as Mode];
     const rows: Array<[string, string]> = [];
-    for (const mode of modes) {
-      if (mode === 'day-facts') await markEverything(pg);
-      if (mode === 'day-rollups') rows.push(await drainIntoRollups(pg));
+    // one variant (this build) unless --base-entry asks for an A/B: then base and new alternately, ROUNDS times each
+    const variants: Array<Variant | undefined> = BASE_ENTRY
+      ? Array.from({ length: ROUNDS }, (): Variant[] => [
+          { name: 'base', entry: BASE_ENTRY },
+          { name: 'new', entry: undefined },
+        ]).flat()
+      : [undefined];
+    const runs = modes.flatMap((m) => variants.map((v, i) => [m, v, i === 0] as const));
+    for (const [mode, variant, firstOfMode] of runs) {
+      if (mode === 'day-facts' && firstOfMode) await markEverything(pg);
+      if (mode === 'day-rollups' && firstOfMode) rows.push(await drainIntoRollups(pg));
       const prefix = uniquePrefix('benchapi');
       api = await startApp(
         'api',
@@ -133,11 +150,17 @@ async function main(): Promise<void> {
           API_RATE_LIMIT_PER_MINUTE: '1000000',
           API_CACHE_MAX_ENTRIES: mode === 'warm' ? '1000' : '0',
         },
-        { port: await freePort() },
+        {
+          port: await freePort(),
+          entry: variant?.entry,
+          nodeArgs: CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`] : undefined,
+        },
       );
       try {
         await api.waitReady(60_000);
-        rows.push(...(await measure(mode, api, pg)));
+        const measured = await measure(mode, api, pg);
+        if (variant) abRuns.push({ mode, variant: variant.name, rows: measured });
+        else rows.push(...measured);
       } finally {
         await api.stop();
         api = undefined;
@@ -150,6 +173,7 @@ async function main(): Promise<void> {
     // two columns, as tools/bench/system.bench.ts collects them
     console.log('| measure | figure |\n|---|---|');
     for (const [k, v] of rows) console.log(`| ${k} | ${v} |`);
+    if (abRuns.length) printAb(modes);
   } finally {
     await api?.stop();
     await pg.end();
@@ -159,6 +183,58 @@ async function main(): Promise<void> {
 }
 
 type Mode = 'cold' | 'warm' | 'day-facts' | 'day-rollups';
+
+/** An A/B side: `base` runs --base-entry, `new` this build (dist/apps/api). */
+interface Variant {
+  name: 'base' | 'new';
+  entry: string | undefined;
+}
+
+/** The measured runs of an A/B (--base-entry), in the order they ran. */
+const abRuns: Array<{ mode: Mode; variant: 'base' | 'new'; rows: Array<[string, string]> }> = [];
+
+/**
+ * The A/B table: per mode, each run's CPU per request (api / PostgreSQL) and requests/s, then the medians of base and
+ * new side by side with the ratio new / base.
+ */
+function printAb(modes: Mode[]): void {
+  const cpuOf = (rows: Array<[string, string]>) => {
+    const v = rows.find(([k]) => k.endsWith('CPU per request: api / PostgreSQL / autocannon'))?.[1] ?? '';
+    const [api, pgCpu] = v.split(' / ').map((x) => Number.parseFloat(x));
+    const rps = Number((rows.find(([k]) => k.endsWith(': requests/s'))?.[1] ?? '0').replace(/,/g, ''));
+    const load = rows.find(([k]) => k.endsWith('load average (1 min) before / after'))?.[1] ?? '';
+    return { api, pg: pgCpu, rps, load };
+  };
+  const median = (xs: number[]) => {
+    const s = [...xs].sort((a, b) => a - b);
+    return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  };
+  console.log(`\nA/B: base = ${BASE_ENTRY}, new = this build; CPU per request in ms (runs in the order they ran):`);
+  console.log(
+    '| mode | run | api | PostgreSQL | api + PostgreSQL | requests/s | load before / after |\n|---|---|---|---|---|---|---|',
+  );
+  for (const r of abRuns) {
+    const c = cpuOf(r.rows);
+    console.log(
+      `| ${r.mode} | ${r.variant} | ${c.api.toFixed(2)} | ${c.pg.toFixed(2)} | ${(c.api + c.pg).toFixed(2)} | ${c.rps} | ${c.load} |`,
+    );
+  }
+  console.log('\n| mode | measure | base | new | new / base |\n|---|---|---|---|---|');
+  for (const mode of modes) {
+    const of = (v: 'base' | 'new') =>
+      abRuns.filter((r) => r.mode === mode && r.variant === v).map((r) => cpuOf(r.rows));
+    const [b, n] = [of('base'), of('new')];
+    if (!b.length || !n.length) continue;
+    const line = (what: string, pick: (c: ReturnType<typeof cpuOf>) => number, digits: number) => {
+      const [mb, mn] = [median(b.map(pick)), median(n.map(pick))];
+      console.log(`| ${mode} | ${what} | ${mb.toFixed(digits)} | ${mn.toFixed(digits)} | ${(mn / mb).toFixed(2)} |`);
+    };
+    line('CPU ms/request, api', (c) => c.api, 2);
+    line('CPU ms/request, PostgreSQL', (c) => c.pg, 2);
+    line('CPU ms/request, api + PostgreSQL', (c) => c.api + c.pg, 2);
+    line('requests/s', (c) => c.rps, 0);
+  }
+}
 
 /** Marks every campaign-day of the seeded facts pending, as a write would (so daily answers come from the facts). */
 async function markEverything(pg: Client): Promise<void> {
@@ -221,6 +297,9 @@ const LABELS: Record<Mode, string> = {
   'day-rollups': 'day, rollups (advertiser × 50 days from campaign_daily, cache off, random advertiser)',
 };
 
+/** A/B: the first run's answers of each mode, which every later run must repeat byte for byte. */
+const abBodies = new Map<Mode, string[]>();
+
 /** The day-facts run's answer for ADV7, which the day-rollups run must repeat exactly. */
 let dayFactsBody: string | undefined;
 
@@ -237,7 +316,7 @@ async function measure(
     ? (a: number) =>
         `/v1/performance?advertiserId=ADV${a % ADVERTISERS}&from=${DAY_FROM}&to=${DAY_TO}&granularity=day&limit=1000`
     : (c: number) =>
-        `/v1/performance?campaignId=${100000000000000 + c}&from=${from}&to=${to}&granularity=hour&limit=1000`;
+        `/v1/performance?${ADVERTISER ? `advertiserId=ADV${c % ADVERTISERS}&` : ''}campaignId=${100000000000000 + c}&from=${from}&to=${to}&granularity=hour&limit=1000`;
   const check = await fetch(`${api.baseUrl}${path(7)}`, { headers: { authorization: `Bearer ${KEY}` } });
   const body = (await check.json()) as { data: unknown[] };
   if (check.status !== 200) throw new Error(`api answered ${check.status}`);
@@ -251,6 +330,17 @@ async function measure(
       throw new Error('day, rollups: the answer differs from the one summed from the facts');
   }
   if (mode === 'day-facts') dayFactsBody = JSON.stringify(body);
+  // A/B: both builds answer the same bytes (ten campaigns or advertisers, the cache's X-Cache aside)
+  if (BASE_ENTRY) {
+    const bodies = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        fetch(`${api.baseUrl}${path(i * 37)}`, { headers: { authorization: `Bearer ${KEY}` } }).then((r) => r.text()),
+      ),
+    );
+    const seen = abBodies.get(mode);
+    if (!seen) abBodies.set(mode, bodies);
+    else if (bodies.some((b, i) => b !== seen[i])) throw new Error(`${mode}: base and new answer different bytes`);
+  }
   if (mode === 'warm') {
     const again = await fetch(`${api.baseUrl}${path(7)}`, { headers: { authorization: `Bearer ${KEY}` } });
     await again.arrayBuffer();

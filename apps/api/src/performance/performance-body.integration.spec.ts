@@ -72,6 +72,8 @@ function expectedBody(
   facts: Fact[],
   q: {
     campaignId: string;
+    /** also filter by advertiser (the statement then reads the advertiser's windows once) */
+    advertiserId?: string;
     from: string;
     to: string;
     granularity: 'hour' | 'day';
@@ -122,7 +124,8 @@ function expectedBody(
   const groups = new Map<string, Sum>();
   const totals = zero();
   let any = false;
-  for (const f of facts.filter((x) => x.campaign === q.campaignId && inRange(x))) {
+  const ofAdvertiser = (f: Fact) => q.advertiserId === undefined || f.advertiser === q.advertiserId;
+  for (const f of facts.filter((x) => x.campaign === q.campaignId && ofAdvertiser(x) && inRange(x))) {
     const w = q.window ?? settings[f.advertiser]?.[f.product] ?? (f.product === 'sp' ? '7d' : '14d');
     const periodSort = q.granularity === 'hour' ? new Date(f.hourMs).toISOString() : localDate(f);
     const key = [periodSort, ...groupCols.map(([, get]) => get(f))];
@@ -269,6 +272,33 @@ describe('api: GET /v1/performance body equals a recomputation from hourly_fact 
       }
     }
     expect(compared).toBe(72);
+  });
+
+  it("answers the same with advertiserId: the advertiser's windows read once, each ad product picked right", async () => {
+    // campaigns C0 and C1 have facts of ADV0, ADV1 (settings SP 1d, SB 30d) and ADV2, each of SP, SB and SD
+    let compared = 0;
+    for (const campaignId of ['C0', 'C1']) {
+      for (const advertiserId of ['ADV0', 'ADV1', 'ADV2']) {
+        for (const granularity of ['hour', 'day'] as const) {
+          for (const groupBy of [undefined, 'keyword'] as const) {
+            for (const [from, to] of [
+              ['2025-06-01', '2025-06-08'],
+              ['2025-06-02T03:00:00.000Z', '2025-06-05T00:00:00.000Z'],
+            ]) {
+              const q = { campaignId, advertiserId, from, to, granularity, groupBy, limit: 50 };
+              const path =
+                `/v1/performance?advertiserId=${advertiserId}&campaignId=${campaignId}&from=${from}&to=${to}` +
+                `&granularity=${granularity}&limit=50${groupBy ? `&groupBy=${groupBy}` : ''}`;
+              const res = await fetch(`${api.baseUrl}${path}`, { headers: { authorization: `Bearer ${KEY}` } });
+              expect(res.status).toBe(200);
+              expect({ path, body: await res.text() }).toEqual({ path, body: expectedBody(facts, q, settings) });
+              compared++;
+            }
+          }
+        }
+      }
+    }
+    expect(compared).toBe(48);
   });
 
   it('reads whole days from the daily rollups except the days marked pending, which it sums from the facts', async () => {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { computeRatios } from '@ams/ams';
-import { fastRatios, formatPeriod, money } from './performance.format';
+import { countJson, fastRatios, formatPeriod, metricsJson, money, scaledText } from './performance.format';
 
 /** numeric text as PostgreSQL prints a sum: optional sign, digits, optional point and scale (trailing zeros kept) */
 const decimalText = (maxDigits: number) =>
@@ -70,6 +70,71 @@ describe('fastRatios', () => {
       sales: '0.01',
     };
     expect(fastRatios(parts)).toEqual(computeRatios(parts));
+  });
+});
+
+/** The metric members as the answer wrote them before metricsJson: numbers through Number, ratios of computeRatios. */
+function definitionJson(
+  impressions: string,
+  clicks: string,
+  cost: string,
+  orders: string,
+  sales: string,
+  units: string,
+) {
+  const r = computeRatios({ impressions, clicks, cost, orders, sales });
+  const body = JSON.stringify({
+    impressions: Number(impressions),
+    clicks: Number(clicks),
+    cost: money(cost),
+    orders: Number(orders),
+    sales: money(sales),
+    units: Number(units),
+    ...r,
+  });
+  return body.slice(1, -1);
+}
+
+describe('metricsJson', () => {
+  it('writes the same text as Number, money and computeRatios, for sums of every size, sign and scale', () => {
+    for (const digits of [3, 9, 15, 16, 22]) {
+      fc.assert(
+        fc.property(
+          count(digits),
+          count(digits),
+          decimalText(digits),
+          count(digits),
+          decimalText(digits),
+          count(digits),
+          (impressions, clicks, cost, orders, sales, units) => {
+            const row = ['x', impressions, clicks, cost, orders, sales, units];
+            expect(metricsJson(row, 1)).toBe(definitionJson(impressions, clicks, cost, orders, sales, units));
+          },
+        ),
+        { numRuns: 2000 },
+      );
+    }
+  });
+
+  it('reads a missing sum as zero, and numeric text that is not canonical through Number', () => {
+    expect(metricsJson([null, null, null, null, null, null], 0)).toBe(definitionJson('0', '0', '0', '0', '0', '0'));
+    for (const s of ['007', '12.000', '-0', '+5', '1e3', '123456789012345678', '0.5', ''])
+      expect(countJson(s)).toBe(String(Number(s)));
+    for (const s of ['0', '7', '120', '999999999999999']) expect(countJson(s)).toBe(s);
+  });
+
+  it('prints a scaled quotient as JavaScript prints the double, up to 2^50', () => {
+    const edges = [0, 1, 9, 10, 999_999, 1_000_000, 1_000_001, 2 ** 50 - 1, 2 ** 50 - 1_000_000, 123_456_789_000_000];
+    for (const q of edges) {
+      expect(scaledText(false, q)).toBe(String(q / 1_000_000));
+      if (q !== 0) expect(scaledText(true, q)).toBe(String(-q / 1_000_000));
+    }
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 50 - 1 }), fc.boolean(), (q, neg) => {
+        expect(scaledText(neg && q !== 0, q)).toBe(String((neg && q !== 0 ? -q : q) / 1_000_000));
+      }),
+      { numRuns: 5000 },
+    );
   });
 });
 
