@@ -28,6 +28,7 @@ import { localDateSql, PG_SESSION_OPTIONS, runMigrations } from '@ams/db';
 import { deleteStreams, freePort, startApp, uniquePrefix } from '@ams/testing';
 import { copyFacts } from './copy-facts';
 import { cpuMs } from './cpu';
+import { benchArgs } from './cli-args';
 
 const autocannon = require('autocannon') as (opts: Record<string, unknown>) => Promise<AutocannonResult>;
 interface AutocannonResult {
@@ -39,16 +40,7 @@ interface AutocannonResult {
   timeouts: number;
 }
 
-const args = new Map<string, string>();
-for (let i = 2; i < process.argv.length; i++) {
-  const k = process.argv[i].replace(/^--/, '');
-  const v = process.argv[i + 1];
-  if (v === undefined || v.startsWith('--')) args.set(k, 'true');
-  else {
-    args.set(k, v);
-    i++;
-  }
-}
+const args = benchArgs();
 const ROWS = Number(args.get('rows') ?? 10_000_000);
 const CAMPAIGNS = Number(args.get('campaigns') ?? 2000);
 const SECONDS = Number(args.get('seconds') ?? 20);

@@ -13,9 +13,9 @@ import { validateRecord, type PerformanceRecord } from '@ams/ams';
 import { dataSourceOptions } from '@ams/db';
 import { createTestDatabase, loadFixture } from '@ams/testing';
 import { BatchWriterRepository } from '../../apps/processor/src/ingest/batch-writer.repository';
+import { benchArgs } from './cli-args';
 
-const args = new Map<string, string>();
-for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i].replace(/^--/, ''), process.argv[i + 1]);
+const args = benchArgs();
 const num = (k: string, d: number) => Number(args.get(k) ?? d);
 const RECORDS = num('records', 50_000);
 const ROUNDS = num('rounds', 3);

@@ -46,9 +46,9 @@ import {
 import { backendPids, cpuMeter, CpuMeter, pidListening } from './cpu';
 import { startNaiveConsumer } from './naive-consumer';
 import type { CeilingOptions, CeilingResult } from './sqs-ceiling-consumer';
+import { benchArgs } from './cli-args';
 
-const args = new Map<string, string>();
-for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i].replace(/^--/, ''), process.argv[i + 1]);
+const args = benchArgs();
 const num = (k: string, d: number) => Number(args.get(k) ?? d);
 const RECORDS = num('records', 100_000);
 const NAIVE = num('naive', 5_000);

@@ -20,6 +20,7 @@ import { Client } from 'pg';
 import { PG_SESSION_OPTIONS } from '@ams/db';
 import { createTestDatabase, deleteStreams, startApp, startPrivateReplicaPair, uniquePrefix } from '@ams/testing';
 import { cpuMs, treeCpuMs } from './cpu';
+import { benchArgs } from './cli-args';
 
 const autocannon = require('autocannon') as (opts: Record<string, unknown>) => Promise<{
   latency: { p50: number; p99: number };
@@ -28,8 +29,7 @@ const autocannon = require('autocannon') as (opts: Record<string, unknown>) => P
   errors: number;
 }>;
 
-const args = new Map<string, string>();
-for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i].replace(/^--/, ''), process.argv[i + 1]);
+const args = benchArgs();
 const CAMPAIGNS = Number(args.get('campaigns') ?? 200);
 const SECONDS = Number(args.get('seconds') ?? 15);
 const CONNECTIONS = Number(args.get('connections') ?? 8);

@@ -75,17 +75,9 @@ import { runLoad, type LoadRun } from './api.bench';
 import { copyFacts } from './copy-facts';
 import { cpuMs } from './cpu';
 import { commitSpanSeconds, committed } from './ingest.bench';
+import { benchArgs } from './cli-args';
 
-const args = new Map<string, string>();
-for (let i = 2; i < process.argv.length; i++) {
-  const k = process.argv[i].replace(/^--/, '');
-  const v = process.argv[i + 1];
-  if (v === undefined || v.startsWith('--')) args.set(k, 'true');
-  else {
-    args.set(k, v);
-    i++;
-  }
-}
+const args = benchArgs();
 function num(name: string, fallback: number): number {
   const v = Number(args.get(name) ?? fallback);
   if (!Number.isFinite(v) || v <= 0) throw new Error(`--${name} must be a positive number`);

@@ -21,17 +21,9 @@ import { chromium, type BrowserContext } from 'playwright-core';
 import { PG_SESSION_OPTIONS, runMigrations } from '@ams/db';
 import { deleteStreams, freePort, startApp, uniquePrefix, workspaceRoot } from '@ams/testing';
 import { copyFacts } from './copy-facts';
+import { benchArgs } from './cli-args';
 
-const args = new Map<string, string>();
-for (let i = 2; i < process.argv.length; i++) {
-  const k = process.argv[i].replace(/^--/, '');
-  const v = process.argv[i + 1];
-  if (v === undefined || v.startsWith('--')) args.set(k, 'true');
-  else {
-    args.set(k, v);
-    i++;
-  }
-}
+const args = benchArgs();
 const ROWS = Number(args.get('rows') ?? 10_000_000);
 const ADVERTISERS = Number(args.get('advertisers') ?? 50);
 const DAYS = Number(args.get('days') ?? 90);
