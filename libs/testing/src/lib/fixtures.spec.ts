@@ -13,6 +13,7 @@ const names = [
   '08-campaigns-v1-change-event.sqs-body.json',
   '09-sqs-receive-message-response.sp-traffic.json',
   '10-sp-traffic.sns-envelope-variant.UNCONFIRMED.json',
+  '11-sp-budget-recommendations.sqs-body.json',
 ];
 
 describe('fixtures', () => {
@@ -20,7 +21,7 @@ describe('fixtures', () => {
     expect(existsSync(join(workspaceRoot(), 'nx.json'))).toBe(true);
   });
 
-  it('knows all ten fixtures', () => {
+  it('knows all eleven fixtures', () => {
     const onDisk = readdirSync(join(workspaceRoot(), 'libs', 'ams', 'fixtures')).filter((f) => f.endsWith('.json'));
     expect(onDisk.sort()).toEqual(names);
   });
