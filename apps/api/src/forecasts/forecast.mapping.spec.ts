@@ -42,7 +42,7 @@ describe('forecast mapping', () => {
     const actual = emptySeries('2026-12-07', 2);
     actual.spend[5] = 3.456;
     actual.clicks[5] = 7;
-    const q = { mean: 2.5, p10: 1, p50: 2.345, p90: 4 };
+    const q = { mean: 2.5, p10: 1, p50: 2.345, p90: 12.79968930616795 };
     const hour = (date: string, h: number): HourForecast => ({
       day: 0,
       date,
@@ -53,7 +53,8 @@ describe('forecast mapping', () => {
     const [a, b] = performanceHoursOf([hour('2026-12-07', 5), hour('2026-12-08', 5)], actual, 60, (d) => d);
     expect(a).toMatchObject({
       hourStart: '2026-12-07T05:00:00+01:00',
-      expected: { spend: { p50: '2.35', mean: '2.50' }, clicks: { p50: 2.345 } },
+      // counts' quantiles to two decimals, like their mean (not a double's 16 digits)
+      expected: { spend: { p50: '2.35', mean: '2.50', p90: '12.80' }, clicks: { p50: 2.35, mean: 2.5, p90: 12.8 } },
       actual: { spend: '3.46', clicks: 7 },
     });
     expect(b.actual).toEqual({ spend: null, clicks: null, orders: null, sales: null });

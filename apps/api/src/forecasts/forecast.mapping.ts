@@ -129,7 +129,7 @@ export function budgetForecastOf(i: BudgetForecastInput) {
 const MONEY = new Set(['spend', 'sales']);
 
 /**
- * Expected performance per local hour (P10/P50/P90, money in cents, counts as numbers) with the actual beside it:
+ * Expected performance per local hour (P10/P50/P90, money in cents, counts as numbers to two decimals) with the actual beside it:
  * the actual is null for hours not reported yet (missing in `actual`).
  */
 export function performanceHoursOf(
@@ -150,9 +150,10 @@ export function performanceHoursOf(
     const act: Record<string, string | number | null> = {};
     for (const m of METRICS) {
       const q = h.metrics[m];
-      const fmt = MONEY.has(m) ? (v: number) => formatMoney(v) : (v: number) => v;
+      // counts' quantiles are continuous (interpolated): two decimals, like their mean, not a double's 16 digits
+      const fmt = MONEY.has(m) ? (v: number) => formatMoney(v) : (v: number) => Math.round(v * 100) / 100;
       expected[m] = {
-        mean: MONEY.has(m) ? formatMoney(q.mean) : Math.round(q.mean * 100) / 100,
+        mean: fmt(q.mean),
         p10: fmt(q.p10),
         p50: fmt(q.p50),
         p90: fmt(q.p90),
