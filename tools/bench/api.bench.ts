@@ -102,7 +102,6 @@ async function main(): Promise<void> {
   await runMigrations(url);
   const pg = new Client({ connectionString: url, options: PG_SESSION_OPTIONS });
   await pg.connect();
-  let api: Awaited<ReturnType<typeof startApp>> | undefined;
   try {
     await seed(pg);
     const { rows: size } = await pg.query(
@@ -130,34 +129,20 @@ async function main(): Promise<void> {
     for (const [mode, variant, firstOfMode] of runs) {
       if (mode === 'day-facts' && firstOfMode) await markEverything(pg);
       if (mode === 'day-rollups' && firstOfMode) rows.push(await drainIntoRollups(pg));
-      const prefix = uniquePrefix('benchapi');
-      api = await startApp(
-        'api',
+      await withBenchApi(
         {
-          DATABASE_URL: url,
-          DATABASE_POOL_SIZE: '16',
-          NATS_PREFIX: prefix,
-          LOG_LEVEL: 'warn',
-          API_KEYS: KEY,
-          API_RATE_LIMIT_PER_MINUTE: '1000000',
-          API_CACHE_MAX_ENTRIES: mode === 'warm' ? '1000' : '0',
-        },
-        {
-          port: await freePort(),
+          url,
+          key: KEY,
+          cache: mode === 'warm',
           entry: variant?.entry,
           nodeArgs: CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`] : undefined,
         },
+        async (api) => {
+          const measured = await measure(mode, api, pg);
+          if (variant) abRuns.push({ mode, variant: variant.name, rows: measured });
+          else rows.push(...measured);
+        },
       );
-      try {
-        await api.waitReady(60_000);
-        const measured = await measure(mode, api, pg);
-        if (variant) abRuns.push({ mode, variant: variant.name, rows: measured });
-        else rows.push(...measured);
-      } finally {
-        await api.stop();
-        api = undefined;
-        await deleteStreams(prefix);
-      }
     }
     console.log(
       `\nGET /v1/performance (cold/warm: 1 campaign, 30 days hourly; day: 1 advertiser, 50 days daily), ${CONNECTIONS} connections, ${SECONDS} s each:`,
@@ -167,7 +152,6 @@ async function main(): Promise<void> {
     for (const [k, v] of rows) console.log(`| ${k} | ${v} |`);
     if (abRuns.length) printAb(modes);
   } finally {
-    await api?.stop();
     await pg.end();
     if (!KEEP) await admin.query(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`);
     await admin.end();
@@ -362,6 +346,45 @@ async function measure(
 }
 
 /** One load run's figures; CPU and bytes per request. */
+/**
+ * The built api on a bench database, as every api bench runs it (pool 16, one admin key, no rate limit, the response
+ * cache on or off), on a free port and NATS prefix of its own; stopped and its streams deleted after `run`.
+ */
+export async function withBenchApi<T>(
+  o: {
+    url: string;
+    key: string;
+    cache: boolean;
+    env?: Record<string, string>;
+    entry?: string;
+    nodeArgs?: string[];
+  },
+  run: (api: Awaited<ReturnType<typeof startApp>>) => Promise<T>,
+): Promise<T> {
+  const prefix = uniquePrefix('benchapi');
+  const api = await startApp(
+    'api',
+    {
+      DATABASE_URL: o.url,
+      DATABASE_POOL_SIZE: '16',
+      NATS_PREFIX: prefix,
+      LOG_LEVEL: 'warn',
+      API_KEYS: o.key,
+      API_RATE_LIMIT_PER_MINUTE: '1000000',
+      API_CACHE_MAX_ENTRIES: o.cache ? '1000' : '0',
+      ...o.env,
+    },
+    { port: await freePort(), entry: o.entry, nodeArgs: o.nodeArgs },
+  );
+  try {
+    await api.waitReady(60_000);
+    return await run(api);
+  } finally {
+    await api.stop();
+    await deleteStreams(prefix);
+  }
+}
+
 export interface LoadRun {
   requestsPerSecond: number;
   requests: number;

@@ -71,7 +71,7 @@ import {
 import { AggregatorEnv } from '../../apps/aggregator/src/config/aggregator.env';
 import { RollupRepository } from '../../apps/aggregator/src/rollup/rollup.repository';
 import { RollupService } from '../../apps/aggregator/src/rollup/rollup.service';
-import { runLoad, type LoadRun } from './api.bench';
+import { runLoad, withBenchApi, type LoadRun } from './api.bench';
 import { copyFacts } from './copy-facts';
 import { cpuMs } from './cpu';
 import { commitSpanSeconds, committed } from './ingest.bench';
@@ -440,22 +440,7 @@ async function apiRuns(ctx: ApiContext, pg: Client): Promise<Figures> {
     { key: 'warm', cache: true, path: () => hourly(7), check: hourly(7), rows: 720 },
   ];
   for (const cache of [false, true]) {
-    const prefix = uniquePrefix('benchscale');
-    const api = await startApp(
-      'api',
-      {
-        DATABASE_URL: url,
-        DATABASE_POOL_SIZE: '16',
-        NATS_PREFIX: prefix,
-        LOG_LEVEL: 'warn',
-        API_KEYS: KEY,
-        API_RATE_LIMIT_PER_MINUTE: '1000000',
-        API_CACHE_MAX_ENTRIES: cache ? '1000' : '0',
-      },
-      { port: await freePort() },
-    );
-    try {
-      await api.waitReady(60_000);
+    await withBenchApi({ url, key: KEY, cache }, async (api) => {
       for (const run of runs.filter((r) => r.cache === cache)) {
         const res = await fetch(`${api.baseUrl}${run.check}`, { headers: { authorization: `Bearer ${KEY}` } });
         const body = (await res.json()) as { data?: unknown[] };
@@ -487,10 +472,7 @@ async function apiRuns(ctx: ApiContext, pg: Client): Promise<Figures> {
         put(`${run.key}-bytes`, r.bytes, fmt(r.bytes));
         put(`${run.key}-load`, r.loadAfter, `${r.loadBefore.toFixed(1)} → ${r.loadAfter.toFixed(1)}`);
       }
-    } finally {
-      await api.stop();
-      await deleteStreams(prefix);
-    }
+    });
   }
 
   return figures;

@@ -22,6 +22,7 @@ import { PG_SESSION_OPTIONS, runMigrations } from '@ams/db';
 import { deleteStreams, freePort, startApp, uniquePrefix, workspaceRoot } from '@ams/testing';
 import { copyFacts } from './copy-facts';
 import { benchArgs } from './cli-args';
+import { withBenchApi } from './api.bench';
 
 const args = benchArgs();
 const ROWS = Number(args.get('rows') ?? 10_000_000);
@@ -201,28 +202,10 @@ function pct(xs: number[], p: number): number {
 }
 
 async function withApi<T>(cache: boolean, run: (base: string) => Promise<T>): Promise<T> {
-  const prefix = uniquePrefix('benchweb');
-  const api = await startApp(
-    'api',
-    {
-      DATABASE_URL: url,
-      DATABASE_POOL_SIZE: '16',
-      NATS_PREFIX: prefix,
-      LOG_LEVEL: 'warn',
-      API_KEYS: KEY,
-      API_RATE_LIMIT_PER_MINUTE: '1000000',
-      API_CACHE_MAX_ENTRIES: cache ? '1000' : '0',
-      WEB_DIST_DIR: join(workspaceRoot(), 'dist', 'apps', 'web'),
-    },
-    { port: await freePort() },
+  return withBenchApi(
+    { url, key: KEY, cache, env: { WEB_DIST_DIR: join(workspaceRoot(), 'dist', 'apps', 'web') } },
+    (api) => run(api.baseUrl),
   );
-  try {
-    await api.waitReady(60_000);
-    return await run(api.baseUrl);
-  } finally {
-    await api.stop();
-    await deleteStreams(prefix);
-  }
 }
 
 async function main(): Promise<void> {
